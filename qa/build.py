@@ -1,0 +1,163 @@
+"""From sources to a saved index, and the cached index of the default corpus.
+
+A corpus's *fingerprint* is the sha256 of its documents' ids and texts, so two
+indexes of the same text agree whatever the file times. Its cheaper *stat
+signature* (paths, sizes and modification times) is what `open_index` checks
+on every start to decide whether the cached default index is stale.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from pathlib import Path
+
+from .chunking import chunk_documents
+from .errors import IndexFormatError
+from .index import Index, IndexParams
+from .loader import TEXT_SUFFIXES, load_documents
+from .store import is_index_dir, load_index, save_index
+
+__all__ = ["build_index", "default_corpus", "default_cache_dir", "open_index", "stat_signature", "fingerprint", "describe"]
+
+
+def fingerprint(documents) -> str:
+    h = hashlib.sha256()
+    for d in documents:
+        for part in (d.doc_id, d.title, d.text):
+            b = part.encode("utf-8", "surrogatepass")
+            h.update(len(b).to_bytes(8, "little"))
+            h.update(b)
+    return h.hexdigest()
+
+
+def stat_signature(sources) -> str:
+    """A hash of the paths, sizes and mtimes of every file a build would read."""
+    h = hashlib.sha256()
+    for s in sorted(Path(p).resolve() for p in sources):
+        files = [s] if s.is_file() else sorted(
+            Path(d, f)
+            for d, dirs, fs in os.walk(s)
+            for f in fs
+            if not f.startswith(".") and (Path(f).suffix.lower() in TEXT_SUFFIXES or f == "corpus.jsonl")
+            and not any(part.startswith(".") for part in Path(d).relative_to(s).parts)
+        )
+        for f in files:
+            try:
+                st = f.stat()
+            except OSError:
+                continue
+            h.update(f"{f}\0{st.st_size}\0{st.st_mtime_ns}\n".encode("utf-8", "surrogatepass"))
+    return h.hexdigest()
+
+
+def build_index(sources, params: IndexParams | None = None) -> tuple[Index, tuple[str, ...]]:
+    """Load, chunk and index sources.
+
+    Parameters
+    ----------
+    sources : path-like or sequence of path-like
+        Folders, ``.txt``/``.md`` files or ``corpus.jsonl`` files.
+    params : IndexParams, optional
+
+    Returns
+    -------
+    index : Index
+    warnings : tuple of str
+        One per file skipped (binary, not UTF-8, empty).
+    """
+    if isinstance(sources, (str, os.PathLike)):
+        sources = [sources]
+    sources = [Path(s) for s in sources]
+    params = params or IndexParams()
+    loaded = load_documents(sources)
+    passages = chunk_documents(loaded.documents, params.chunker())
+    counts: dict[str, int] = {}
+    for p in passages:
+        counts[p.doc_id] = counts.get(p.doc_id, 0) + 1
+    meta = {
+        "root": loaded.root,
+        "sources": [str(s.resolve()) for s in sources],
+        "fingerprint": fingerprint(loaded.documents),
+        "stat_signature": stat_signature(sources),
+        "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "n_documents": len(loaded.documents),
+        "documents": [
+            {"doc_id": d.doc_id, "source": d.source, "title": d.title, "passages": counts.get(d.doc_id, 0)}
+            for d in loaded.documents
+        ],
+        "warnings": list(loaded.warnings),
+    }
+    return Index.fit(passages, params, meta), loaded.warnings
+
+
+def default_corpus() -> Path:
+    """The corpus `qa ask` uses without ``--index``.
+
+    ``$QA_CORPUS`` if set, else ``./corpus`` if it exists, else the ``corpus/``
+    folder shipped beside the ``qa`` package in a source checkout.
+    """
+    env = os.environ.get("QA_CORPUS")
+    if env:
+        return Path(env)
+    here = Path("corpus")
+    if here.is_dir():
+        return here
+    return Path(__file__).resolve().parent.parent / "corpus"
+
+
+def default_cache_dir(corpus: Path) -> Path:
+    """Where the default corpus's index is cached: ``$QA_CACHE_DIR`` or ``~/.cache/qa``, per corpus path."""
+    base = Path(os.environ.get("QA_CACHE_DIR") or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "qa")
+    key = hashlib.sha256(str(corpus.resolve()).encode("utf-8", "surrogatepass")).hexdigest()[:16]
+    return base / f"index-{key}"
+
+
+def open_index(index_dir=None, *, mmap: bool = False, log=None) -> Index:
+    """The index to answer from.
+
+    With `index_dir`, load it (errors if missing or corrupt). Without, use the
+    default corpus, rebuilding its cached index when the corpus files changed,
+    the cache is missing or unreadable, or it was made by another format version.
+    """
+    if index_dir is not None:
+        return load_index(index_dir, mmap=mmap)
+    corpus = default_corpus()
+    cache = default_cache_dir(corpus)
+    signature = stat_signature([corpus]) if corpus.exists() else None
+    if is_index_dir(cache):
+        try:
+            index = load_index(cache, mmap=mmap)
+            if index.meta.get("stat_signature") == signature:
+                return index
+            if log:
+                log(f"qa: {corpus} changed since it was indexed; re-indexing")
+        except IndexFormatError as exc:
+            if log:
+                log(f"qa: cached index unusable ({exc}); re-indexing")
+    index, warnings = build_index([corpus])
+    for w in warnings:
+        if log:
+            log(f"qa: warning: {w}")
+    try:
+        save_index(index, cache)
+    except OSError as exc:  # a read-only home still answers, just without a cache
+        if log:
+            log(f"qa: could not cache the index in {cache}: {exc}")
+    return index
+
+
+def describe(index: Index) -> dict:
+    """Corpus facts for display: documents, passages, when indexed, where from."""
+    m = index.meta
+    return {
+        "root": m.get("root"),
+        "documents": m.get("n_documents", len({p.doc_id for p in index.passages})),
+        "passages": index.n_passages,
+        "terms": index.n_terms,
+        "built_at": m.get("built_at"),
+        "index_dir": m.get("index_dir"),
+        "fingerprint": (m.get("fingerprint") or "")[:12],
+    }
+

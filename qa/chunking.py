@@ -1,0 +1,207 @@
+"""Split documents into passages that follow the document's own structure.
+
+Rules, in order:
+
+1. A document is cut into *blocks*: runs of non-blank lines.
+2. A block is a *heading* when it is one line and either a Markdown heading
+   (``# ...``), an enumerated section opener ("First, ...", "Second: ...",
+   "Chapter 2", "III. ...", "一、..."), or a short line (at most
+   `HEADING_MAX_CHARS` characters) that does not end like a sentence body
+   (no final ``.``, ``,`` or ``;``) and is followed by a body block. A
+   question on its own line ("Can I still use my card?") followed by its answer
+   is a heading: that is how FAQs are written. The first line of a text file is
+   its title, and counts as a heading too.
+3. Every other block is *body*. Each passage is body text under one section
+   heading (the nearest heading above it). A body block shorter than
+   `min_chars` is merged with the next body block of the same section; one
+   longer than `max_chars` is cut at sentence ends into pieces of at most
+   `max_chars` (a single longer sentence is cut at a space).
+4. A passage whose text (case and spacing aside) repeats an earlier passage is
+   dropped: a repeated paragraph is indexed and shown once.
+5. A document with no body (a lone heading) keeps its headings as passages, so
+   no document disappears.
+
+Offsets are computed from positions, never by searching, so
+``document.text[p.start:p.end] == p.text`` holds by construction.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .text import split_sentences
+from .types import Document, Passage
+
+__all__ = ["Chunker", "chunk_documents", "HEADING_MAX_CHARS"]
+
+HEADING_MAX_CHARS = 120
+_ORDINAL = (
+    r"first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|finally|lastly"
+)
+_SECTION_RE = re.compile(
+    rf"^(?:(?:{_ORDINAL})\s*[,:.、，]"
+    r"|(?:chapter|section|part|article|step|appendix)\s+[\w.]+"
+    r"|[IVXLC]+[.)]\s"
+    r"|[一二三四五六七八九十百]+[、.．]"
+    r"|第[一二三四五六七八九十百\d]+[章节条部分])",
+    re.IGNORECASE,
+)
+_MD_HEADING_RE = re.compile(r"^\s{0,3}#{1,6}\s+\S")
+
+
+@dataclass(frozen=True, slots=True)
+class _Block:
+    start: int
+    end: int
+    text: str
+    heading: bool
+
+
+def _blocks(text: str) -> list[tuple[int, int]]:
+    spans = []
+    for m in re.finditer(r"[^\n]*\S[^\n]*(?:\n[^\n]*\S[^\n]*)*", text):
+        seg = m.group()
+        lead = len(seg) - len(seg.lstrip())
+        trail = len(seg) - len(seg.rstrip())
+        spans.append((m.start() + lead, m.end() - trail))
+    return spans
+
+
+def _clean_heading(text: str) -> str:
+    return re.sub(r"\s+", " ", text.lstrip("\ufeff").strip().lstrip("#").strip())
+
+
+@dataclass(frozen=True, slots=True)
+class Chunker:
+    """Cut documents into passages.
+
+    Parameters
+    ----------
+    max_chars : int, default=1200
+        No passage is longer than this (unless one word is).
+    min_chars : int, default=100
+        Body blocks shorter than this are merged with the next one in the same section.
+    """
+
+    max_chars: int = 1200
+    min_chars: int = 100
+
+    def __post_init__(self):
+        if not isinstance(self.max_chars, int) or self.max_chars < 20:
+            raise ValueError(f"max_chars must be an integer >= 20, got {self.max_chars!r}")
+        if not isinstance(self.min_chars, int) or not 0 <= self.min_chars <= self.max_chars:
+            raise ValueError(f"min_chars must be an integer in [0, max_chars], got {self.min_chars!r}")
+
+    def params(self) -> dict:
+        return {"max_chars": self.max_chars, "min_chars": self.min_chars}
+
+    def _classify(self, doc: Document) -> list[_Block]:
+        spans = _blocks(doc.text)
+        title_line = doc.source == doc.doc_id  # a file, whose first line is its title
+        blocks = []
+        for i, (s, e) in enumerate(spans):
+            seg = doc.text[s:e]
+            one_line = "\n" not in seg
+            heading = False
+            if one_line:
+                clean = seg.lstrip("\ufeff").strip()
+                if _MD_HEADING_RE.match(clean) or (i == 0 and title_line and len(spans) > 1):
+                    heading = True
+                elif len(clean) <= 2 * HEADING_MAX_CHARS and _SECTION_RE.match(clean) and not clean[-1:] in ",;":
+                    heading = len(clean) <= HEADING_MAX_CHARS or clean[-1:] in "?:？："
+                elif len(clean) <= HEADING_MAX_CHARS and clean[-1:] not in ".,;。，；" and i + 1 < len(spans):
+                    heading = spans[i + 1][1] - spans[i + 1][0] > len(clean)  # followed by a longer body
+            blocks.append(_Block(s, e, seg, heading))
+        if not any(not b.heading for b in blocks):
+            blocks = [_Block(b.start, b.end, b.text, False) for b in blocks]
+        return blocks
+
+    def _split_long(self, text: str, start: int, end: int) -> list[tuple[int, int]]:
+        if end - start <= self.max_chars:
+            return [(start, end)]
+        pieces: list[tuple[int, int]] = []
+        for s, e in split_sentences(text[start:end]):
+            s, e = s + start, e + start
+            while e - s > self.max_chars:  # one over-long sentence: cut at a space
+                cut = text.rfind(" ", s + 1, s + self.max_chars)
+                cut = cut if cut > s else s + self.max_chars
+                pieces.append((s, cut))
+                s = cut
+                while s < e and text[s].isspace():
+                    s += 1
+            if s < e:
+                pieces.append((s, e))
+        out: list[tuple[int, int]] = []
+        for s, e in pieces:
+            if out and e - out[-1][0] <= self.max_chars:
+                out[-1] = (out[-1][0], e)
+            else:
+                out.append((s, e))
+        return out
+
+    def chunk(self, doc: Document) -> list[Passage]:
+        """Passages of one document, in document order (duplicates not yet removed)."""
+        section = ""
+        groups: list[tuple[str, int, int]] = []  # (section, start, end)
+        for b in self._classify(doc):
+            if b.heading:
+                section = _clean_heading(b.text)
+                continue
+            prev = groups[-1] if groups else None
+            if (
+                prev is not None
+                and prev[0] == section
+                and prev[2] - prev[1] < self.min_chars
+                and b.end - prev[1] <= self.max_chars
+            ):
+                groups[-1] = (section, prev[1], b.end)
+            else:
+                groups.append((section, b.start, b.end))
+        passages = []
+        for section, s, e in groups:
+            for ps, pe in self._split_long(doc.text, s, e):
+                passages.append(
+                    Passage(
+                        passage_id=f"{doc.doc_id}#{len(passages)}",
+                        doc_id=doc.doc_id,
+                        source=doc.source,
+                        title=doc.title,
+                        section=section,
+                        start=ps,
+                        end=pe,
+                        text=doc.text[ps:pe],
+                    )
+                )
+        return passages
+
+
+def _key(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
+def chunk_documents(documents, chunker: Chunker | None = None) -> tuple[Passage, ...]:
+    """Chunk every document and drop passages that repeat an earlier one verbatim.
+
+    Parameters
+    ----------
+    documents : iterable of Document
+    chunker : Chunker, optional
+        Defaults to ``Chunker()``.
+
+    Returns
+    -------
+    tuple of Passage
+        In document order; each ``text`` equals its document's ``text[start:end]``.
+    """
+    chunker = chunker or Chunker()
+    seen: set[str] = set()
+    out = []
+    for doc in documents:
+        for p in chunker.chunk(doc):
+            k = _key(p.text)
+            if k in seen:
+                continue
+            seen.add(k)
+            out.append(p)
+    return tuple(out)

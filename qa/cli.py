@@ -1,0 +1,230 @@
+"""qa: ask questions of a folder of documents; answers are cited sentences from it.
+
+Commands:
+  qa index SOURCE... --out DIR       build an index of folders, .txt/.md files or corpus.jsonl
+  qa ask "QUESTION" [--json]         answer one question (default corpus: ./corpus)
+  qa search --index DIR --queries Q  rank documents for each query in a JSONL file
+  qa answer --index DIR --queries Q  answer each query in a JSONL file, one JSON object a line
+  qa ui [--index DIR] [--port P]     serve the web page
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from .errors import QAError, QuestionError
+
+__all__ = ["main"]
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # one line and exit 2, as argparse does, without the usage dump
+        self.exit(2, f"qa: error: {message} (see qa {self.prog.split()[-1] if ' ' in self.prog else ''} --help)\n")
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not 1 <= value <= 1000:
+        raise argparse.ArgumentTypeError(f"{value} is out of range; use 1 to 1000")
+    return value
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="qa", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    from . import __version__
+
+    p.add_argument("--version", action="version", version=f"qa {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+
+    s = sub.add_parser("index", help="build an index", description="Index folders, .txt/.md files or corpus.jsonl files.")
+    s.add_argument("sources", nargs="+", metavar="SOURCE", help="a folder, a .txt/.md file, or a corpus.jsonl")
+    s.add_argument("--out", required=True, metavar="DIR", help="folder to write the index to (replaced atomically)")
+
+    s = sub.add_parser("ask", help="answer one question", description="Answer one question with cited sentences.")
+    s.add_argument("question", help="the question, in quotes")
+    s.add_argument("--index", metavar="DIR", help="index folder (default: the cached index of ./corpus)")
+    s.add_argument("--top-k", type=_positive, default=5, metavar="K", help="passages to show (default 5)")
+    s.add_argument("--json", action="store_true", help="print one JSON object")
+
+    for name, helptext, default_k in (
+        ("search", "rank documents for a file of queries", 100),
+        ("answer", "answer a file of queries", 5),
+    ):
+        s = sub.add_parser(name, help=helptext, description=helptext[0].upper() + helptext[1:] + ".")
+        s.add_argument("--index", metavar="DIR", help="index folder (default: the cached index of ./corpus)")
+        s.add_argument("--queries", required=True, metavar="Q.jsonl", help='JSONL, one {"_id", "text"} a line')
+        s.add_argument("--top-k", type=_positive, default=default_k, metavar="K", help=f"default {default_k}")
+        s.add_argument("--out", metavar="FILE", help="write here (atomically) instead of standard output")
+
+    s = sub.add_parser("ui", help="serve the web page", description="Serve the question page with Streamlit.")
+    s.add_argument("--index", metavar="DIR", help="index folder (default: the cached index of ./corpus)")
+    s.add_argument("--port", type=int, default=8501, help="port on 127.0.0.1 (default 8501)")
+    return p
+
+
+def _log(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+def _read_queries(path: str) -> list[tuple[str, str]]:
+    try:
+        fh = open(path, encoding="utf-8-sig")
+    except OSError as exc:
+        raise QAError(f"{path}: cannot read queries ({exc.strerror or exc})") from None
+    out = []
+    with fh:
+        for lineno, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line)
+                out.append((str(obj["_id"]), str(obj["text"])))
+            except (ValueError, KeyError, TypeError):
+                raise QAError(f'{path}:{lineno}: not a {{"_id", "text"}} JSON object') from None
+    return out
+
+
+class _Output:
+    """Standard output, or a file written to a temporary name and renamed when complete."""
+
+    def __init__(self, path: str | None):
+        self.path = path
+
+    def __enter__(self):
+        if self.path is None:
+            return sys.stdout
+        target = Path(self.path)
+        if target.is_dir():
+            raise QAError(f"{target}: is a folder; --out takes a file name")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, self.tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+        self.fh = os.fdopen(fd, "w", encoding="utf-8")
+        return self.fh
+
+    def __exit__(self, exc_type, exc, tb):
+        if self.path is None:
+            return False
+        self.fh.close()
+        if exc_type is None:
+            os.replace(self.tmp, self.path)
+        else:
+            os.unlink(self.tmp)
+        return False
+
+
+def _cmd_index(args) -> int:
+    from .build import build_index
+    from .store import save_index
+
+    index, warnings = build_index(args.sources)
+    for w in warnings:
+        _log(f"qa: warning: {w}")
+    save_index(index, args.out)
+    _log(
+        f"qa: indexed {index.meta['n_documents']} document(s), {index.n_passages} passage(s), "
+        f"{index.n_terms} terms into {args.out}"
+    )
+    return 0
+
+
+def _cmd_ask(args) -> int:
+    from .build import open_index
+    from .render import answer_to_dict, answer_to_text
+    from .summarize import answer
+
+    index = open_index(args.index, log=_log)
+    result = answer(index, args.question, k=args.top_k)
+    if args.json:
+        print(json.dumps(answer_to_dict(result), ensure_ascii=False))
+    else:
+        print(answer_to_text(result))
+    return 0
+
+
+def _cmd_search(args) -> int:
+    from .build import open_index
+    from .search import search_documents
+
+    index = open_index(args.index, log=_log)
+    queries = _read_queries(args.queries)
+    with _Output(args.out) as out:
+        for qid, text in queries:
+            try:
+                ranked = search_documents(index, text, k=args.top_k)
+            except QuestionError as exc:
+                _log(f"qa: query {qid}: {exc}")
+                ranked = []
+            out.write(json.dumps({"id": qid, "hits": [{"id": d, "score": round(s, 6)} for d, s in ranked]}) + "\n")
+    return 0
+
+
+def _cmd_answer(args) -> int:
+    from .build import open_index
+    from .render import answer_to_dict
+    from .summarize import answer
+
+    index = open_index(args.index, log=_log)
+    queries = _read_queries(args.queries)
+    with _Output(args.out) as out:
+        for qid, text in queries:
+            try:
+                obj = answer_to_dict(answer(index, text, k=args.top_k))
+            except QuestionError as exc:
+                obj = {
+                    "question": text, "answer": "", "abstained": True, "reason": str(exc),
+                    "reason_code": "bad_question", "confidence": 0.0, "sentences": [], "passages": [],
+                }
+            out.write(json.dumps({"id": qid, **obj}, ensure_ascii=False) + "\n")
+    return 0
+
+
+def _cmd_ui(args) -> int:
+    from .build import open_index
+
+    app = Path(__file__).resolve().parent.parent / "ui" / "app.py"
+    if not app.is_file():
+        raise QAError(f"the page script {app} is missing; run qa ui from a source checkout (pip install -e .)")
+    if args.index is not None:
+        open_index(args.index)  # fail here, with a clear message, rather than in the page
+        os.environ["QA_INDEX"] = str(Path(args.index).resolve())
+    else:
+        open_index(None, log=_log)  # builds the default corpus's cache before the page starts
+    cmd = [
+        sys.executable, "-m", "streamlit", "run", str(app),
+        "--server.address", "127.0.0.1", "--server.port", str(args.port),
+        "--server.headless", "true", "--browser.gatherUsageStats", "false",
+    ]
+    _log(f"qa: serving http://127.0.0.1:{args.port}")
+    os.execv(sys.executable, cmd)
+    return 0  # pragma: no cover
+
+
+_COMMANDS = {"index": _cmd_index, "ask": _cmd_ask, "search": _cmd_search, "answer": _cmd_answer, "ui": _cmd_ui}
+
+
+def main(argv=None) -> int:
+    """Run the CLI; returns the exit code (0 ok, 1 a user error, 2 a usage error)."""
+    args = _parser().parse_args(argv)
+    try:
+        return _COMMANDS[args.command](args)
+    except QAError as exc:
+        _log(f"qa: error: {exc}")
+        return 1
+    except KeyboardInterrupt:
+        _log("qa: interrupted")
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,197 @@
+"""Read sources into `Document`s: decoding and newline handling, nothing else.
+
+A source is a folder (read recursively for ``.txt`` and ``.md`` files), a single
+``.txt``/``.md`` file, or a BEIR-style ``corpus.jsonl`` (one ``{"_id", "title",
+"text"}`` object a line).
+
+Text files are decoded as UTF-8 (a byte-order mark is accepted) with universal
+newlines, exactly as ``open(path, encoding="utf-8")`` reads them, so a
+passage's offsets slice the same string a reader of the file gets. A file that
+is not text (it holds NUL bytes, or is not valid UTF-8) is skipped and named in
+a warning; no readable document at all raises `EmptyCorpusError`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import EmptyCorpusError, SourceError
+from .types import Document
+
+__all__ = ["TEXT_SUFFIXES", "LoadResult", "load_documents", "read_text_file", "corpus_root"]
+
+TEXT_SUFFIXES = (".txt", ".md", ".markdown")
+MAX_FILE_BYTES = 50 * 1024 * 1024  # a bigger "text" file is almost surely not prose
+
+
+@dataclass(frozen=True, slots=True)
+class LoadResult:
+    """Documents read from the sources, and a warning for each file skipped."""
+
+    root: str
+    documents: tuple[Document, ...]
+    warnings: tuple[str, ...]
+
+
+def read_text_file(path: str | os.PathLike) -> str:
+    """Decode a text file as the loader does; raise `SourceError` if it is not text.
+
+    Parameters
+    ----------
+    path : path-like
+        The file to read.
+
+    Returns
+    -------
+    str
+        The file's text with universal newlines (``\\r\\n`` and ``\\r`` become
+        ``\\n``), a leading byte-order mark kept as the character ``\\ufeff`` so
+        offsets agree with ``open(path, encoding="utf-8").read()``.
+    """
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise SourceError(f"{path}: {size:,} bytes is over the {MAX_FILE_BYTES:,}-byte limit for a text file")
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise SourceError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    if b"\x00" in raw:
+        raise SourceError(f"{path}: binary file (holds NUL bytes), not text")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise SourceError(f"{path}: not UTF-8 text (bad byte at offset {exc.start}); save it as UTF-8") from None
+    # Universal newlines, as open(..., encoding="utf-8") does.
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def corpus_root(sources: list[Path]) -> Path:
+    """The folder that document paths are made relative to."""
+    resolved = [s.resolve() for s in sources]
+    parents = [s if s.is_dir() else s.parent for s in resolved]
+    return Path(os.path.commonpath([str(p) for p in parents]))
+
+
+def _title_of(text: str, suffix: str) -> str:
+    lines = [ln.strip().lstrip("\ufeff").strip() for ln in text.split("\n")]
+    if suffix in (".md", ".markdown"):
+        for ln in lines:
+            if ln.startswith("# "):
+                return ln[2:].strip()
+    for ln in lines:
+        if ln:
+            return ln.lstrip("#").strip()[:200]
+    return ""
+
+
+def _walk(folder: Path) -> list[Path]:
+    found = []
+    for dirpath, dirnames, filenames in os.walk(folder):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in sorted(filenames):
+            if name.startswith("."):
+                continue
+            p = Path(dirpath, name)
+            if p.suffix.lower() in TEXT_SUFFIXES or p.name == "corpus.jsonl":
+                found.append(p)
+    return found
+
+
+def _read_jsonl(path: Path, rel: str, warnings: list[str]) -> list[Document]:
+    docs = []
+    try:
+        fh = open(path, encoding="utf-8-sig")
+    except OSError as exc:
+        raise SourceError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    with fh:
+        try:
+            for lineno, line in enumerate(fh, 1):
+                if not line.strip():
+                    continue
+                try:
+                    obj = json.loads(line)
+                    doc_id, text = str(obj["_id"]), obj.get("text") or ""
+                    title = obj.get("title") or ""
+                    if not isinstance(text, str) or not isinstance(title, str):
+                        raise TypeError("text and title must be strings")
+                except (ValueError, KeyError, TypeError) as exc:
+                    warnings.append(f"{path}:{lineno}: skipped, not a {{\"_id\", \"title\", \"text\"}} object ({exc})")
+                    continue
+                text = text.replace("\r\n", "\n").replace("\r", "\n")
+                if not text.strip() and not title.strip():
+                    continue
+                docs.append(Document(doc_id=doc_id, source=rel, title=title.strip(), text=text))
+        except UnicodeDecodeError:
+            raise SourceError(f"{path}: not UTF-8 text; save it as UTF-8") from None
+    return docs
+
+
+def load_documents(sources) -> LoadResult:
+    """Read every document under the given sources.
+
+    Parameters
+    ----------
+    sources : path-like or sequence of path-like
+        Folders, ``.txt``/``.md`` files, or ``corpus.jsonl`` files.
+
+    Returns
+    -------
+    LoadResult
+        The documents in a stable order (sorted paths), the corpus root their
+        ``source`` fields are relative to, and one warning per skipped file.
+
+    Raises
+    ------
+    SourceError
+        A source does not exist or is of an unsupported type.
+    EmptyCorpusError
+        No document with any text was found.
+    """
+    if isinstance(sources, (str, os.PathLike)):
+        sources = [sources]
+    paths = [Path(s) for s in sources]
+    if not paths:
+        raise SourceError("no source given: name a folder, a .txt/.md file or a corpus.jsonl")
+    for p in paths:
+        if not p.exists():
+            raise SourceError(f"{p}: no such file or folder")
+        if p.is_file() and p.suffix.lower() not in TEXT_SUFFIXES + (".jsonl",):
+            raise SourceError(f"{p}: unsupported file type {p.suffix or '(none)'!r}; use .txt, .md or corpus.jsonl")
+    root = corpus_root(paths)
+    files: list[Path] = []
+    for p in paths:
+        files.extend(_walk(p) if p.is_dir() else [p])
+    warnings: list[str] = []
+    documents: list[Document] = []
+    seen: set[str] = set()
+    for f in files:
+        rel = f.resolve().relative_to(root).as_posix()
+        if rel in seen:
+            continue
+        seen.add(rel)
+        if f.suffix.lower() == ".jsonl":
+            documents.extend(_read_jsonl(f, rel, warnings))
+            continue
+        try:
+            text = read_text_file(f)
+        except SourceError as exc:
+            warnings.append(f"skipped {exc}")
+            continue
+        if not text.strip().lstrip("\ufeff").strip():
+            warnings.append(f"skipped {f}: empty file")
+            continue
+        documents.append(Document(doc_id=rel, source=rel, title=_title_of(text, f.suffix.lower()), text=text))
+    if not documents:
+        where = ", ".join(str(p) for p in paths)
+        detail = f" ({len(warnings)} file(s) skipped: {warnings[0]})" if warnings else ""
+        raise EmptyCorpusError(f"no readable .txt, .md or corpus.jsonl documents in {where}{detail}")
+    ids = Counter(d.doc_id for d in documents)
+    if len(ids) != len(documents):
+        dup = next(i for i, n in ids.items() if n > 1)
+        raise SourceError(f"document id {dup!r} occurs more than once; document ids must be unique")
+    return LoadResult(root=str(root), documents=tuple(documents), warnings=tuple(warnings))

@@ -1,0 +1,149 @@
+"""Answers as JSON objects, terminal text and escaped HTML. No retrieval here.
+
+Everything taken from a document passes through `escape` before it reaches
+HTML: it escapes HTML and also every character Markdown or Streamlit would
+act on (links, emphasis, ``$`` maths, ``:colour[...]`` directives), so
+document text is always shown as text and never run or rendered.
+Highlights are placed by character offsets, never by searching the text.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .text import Analyzer
+from .types import Answer, Hit
+
+__all__ = ["answer_to_dict", "answer_to_text", "escape", "passage_html", "answer_html", "hit_location"]
+
+
+def hit_location(hit: Hit) -> str:
+    """``source, characters start-end``: where a passage is in its file."""
+    p = hit.passage
+    return f"{p.source}, characters {p.start}\u2013{p.end}"
+
+
+def answer_to_dict(answer: Answer) -> dict:
+    """The ``qa ask --json`` object (the public contract, plus extra fields).
+
+    Contract fields: ``question, answer, abstained, reason, confidence,
+    sentences[{text, passage}], passages[{rank, id, doc_id, source, title,
+    section, text, start, end, score}]``. ``sentences[i].passage`` is the
+    1-based rank of the cited passage. Extra fields: ``reason_code``,
+    ``query_terms``, ``corrections``, sentence ``start``/``end`` (offsets in the
+    source), passage ``matched_terms`` and ``coverage``.
+    """
+    return {
+        "question": answer.question,
+        "answer": answer.text,
+        "abstained": answer.abstained,
+        "reason": answer.reason,
+        "reason_code": answer.reason_code,
+        "confidence": answer.confidence,
+        "query_terms": list(answer.query_terms),
+        "corrections": [{"typed": a, "corrected": b} for a, b in answer.corrections],
+        "sentences": [
+            {"text": s.text, "passage": s.rank, "start": s.start, "end": s.end} for s in answer.sentences
+        ],
+        "passages": [
+            {
+                "rank": h.rank,
+                "id": h.passage.passage_id,
+                "doc_id": h.passage.doc_id,
+                "source": h.passage.source,
+                "title": h.passage.title,
+                "section": h.passage.section,
+                "text": h.passage.text,
+                "start": h.passage.start,
+                "end": h.passage.end,
+                "score": round(h.score, 6),
+                "matched_terms": list(h.matched_terms),
+                "coverage": round(h.coverage, 4),
+            }
+            for h in answer.hits
+        ],
+    }
+
+
+def answer_to_text(answer: Answer, width: int = 100) -> str:
+    """A plain-text rendering for the terminal."""
+    import textwrap
+
+    lines = []
+    if answer.corrections:
+        lines.append("Searched for " + ", ".join(f"{b!r} (you typed {a!r})" for a, b in answer.corrections))
+    if answer.abstained:
+        lines.append("No answer in these documents.")
+        lines.append(f"Reason: {answer.reason}")
+    else:
+        lines.append(f"Answer (confidence {answer.confidence:.2f}):")
+        body = " ".join(f"{s.text} [{s.rank}]" for s in answer.sentences)
+        lines.extend(textwrap.wrap(body, width, initial_indent="  ", subsequent_indent="  "))
+    if answer.hits:
+        lines.append("")
+        lines.append("Closest passages:" if answer.abstained else "Passages:")
+        for h in answer.hits:
+            p = h.passage
+            head = " \u203a ".join(x for x in (p.title, p.section) if x)
+            lines.append(f"[{h.rank}] {head}")
+            lines.append(f"    {hit_location(h)}; score {h.score:.3f}; matched: {', '.join(h.matched_terms)}")
+            lines.extend(textwrap.wrap(" ".join(p.text.split()), width, initial_indent="    ", subsequent_indent="    "))
+    return "\n".join(lines)
+
+
+# Characters that HTML or Markdown (as Streamlit renders it) give a meaning to.
+_ESCAPES = {c: f"&#{ord(c)};" for c in "&<>\"'`*_[](){}#+-!|~$:\\=^@%"}
+_ESCAPE_RE = re.compile("[" + re.escape("".join(_ESCAPES)) + "]")
+
+
+def escape(text: str) -> str:
+    """Escape text for HTML inside Streamlit Markdown: every special character
+    becomes a numeric entity, and newlines become ``<br>`` (a blank line would
+    end the HTML block and let Markdown parse the rest).
+
+    Examples
+    --------
+    >>> escape("<b>[x](javascript:y)</b>")
+    '&#60;b&#62;&#91;x&#93;&#40;javascript&#58;y&#41;&#60;/b&#62;'
+    """
+    return _ESCAPE_RE.sub(lambda m: _ESCAPES[m.group()], text).replace("\n", "<br>")
+
+
+def _marked(text: str, base: int, words: list[tuple[int, int]], spans: list[tuple[int, int]]) -> str:
+    """HTML of ``text`` (which starts at offset ``base`` in its source) with the
+    word spans in <mark> and the sentence spans in <span class="qa-cited">."""
+    bounds = {0, len(text)}
+    for s, e in words + spans:
+        bounds.update((max(0, s - base), min(len(text), e - base)))
+    points = sorted(b for b in bounds if 0 <= b <= len(text))
+    out = []
+    for a, b in zip(points, points[1:]):
+        if a == b:
+            continue
+        piece = escape(text[a:b])
+        cited = any(s - base <= a and b <= e - base for s, e in spans)
+        word = any(s - base <= a and b <= e - base for s, e in words)
+        if word:
+            piece = f"<mark>{piece}</mark>"
+        if cited:
+            piece = f'<span class="qa-cited">{piece}</span>'
+        out.append(piece)
+    return "".join(out)
+
+
+def passage_html(hit: Hit, answer: Answer, analyzer: Analyzer) -> str:
+    """A passage's text as HTML: matched words in ``<mark>``, sentences used in
+    the answer in ``<span class="qa-cited">``; all document text escaped."""
+    p = hit.passage
+    matched = set(hit.matched_terms)
+    words = [(p.start + s, p.start + e) for t, s, e in analyzer.terms_with_spans(p.text) if t in matched]
+    spans = [(s.start, s.end) for s in answer.sentences if s.rank == hit.rank]
+    return _marked(p.text, p.start, words, spans)
+
+
+def answer_html(answer: Answer) -> str:
+    """The summary as HTML: each sentence escaped, followed by a link [n] to passage n."""
+    parts = []
+    for s in answer.sentences:
+        parts.append(f'{escape(s.text)} <a href="#passage-{s.rank}" class="qa-cite">&#91;{s.rank}&#93;</a>')
+    return " ".join(parts)

@@ -1,0 +1,178 @@
+"""The plain values that pass between qa's stages. No logic lives here.
+
+Data flows one way::
+
+    loader -> Document -> chunking -> Passage -> index/search -> Hit -> answer -> Answer
+
+Every offset is a half-open character range into ``Document.text``, so
+``document.text[start:end]`` is exactly the quoted text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["Document", "Passage", "Query", "Hit", "Sentence", "Answer"]
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """One source document, decoded.
+
+    Attributes
+    ----------
+    doc_id : str
+        Stable identifier: the path relative to the corpus root for files, the
+        ``_id`` field for ``corpus.jsonl`` lines.
+    source : str
+        Where the text came from, relative to the corpus root (POSIX separators).
+    title : str
+        The document's title: its first line for text files, its first ``#``
+        heading for Markdown, the ``title`` field for ``corpus.jsonl``.
+    text : str
+        The decoded text. For files it equals what ``open(path, encoding="utf-8")``
+        reads (universal newlines, so CRLF becomes LF); for ``corpus.jsonl`` it is
+        the ``text`` field. All offsets point into this string.
+    """
+
+    doc_id: str
+    source: str
+    title: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Passage:
+    """A bounded span of a document that is indexed and returned as a unit.
+
+    ``text == document.text[start:end]`` always holds.
+    """
+
+    passage_id: str
+    doc_id: str
+    source: str
+    title: str
+    section: str
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    """A question as the index sees it.
+
+    Attributes
+    ----------
+    text : str
+        The question as asked (stripped).
+    words : tuple of str
+        Its content words (lowercased, stop words removed), after correction.
+    terms : tuple of str
+        The distinct index terms searched for (stems of `words` found in the index).
+    term_ids : tuple of int
+        Their column numbers in the index.
+    idf : tuple of float
+        Their evidence weights (IDF against a padded corpus; see
+        `qa.search.evidence_weights`), used for coverage, not for ranking.
+    unknown : tuple of str
+        Content words the corpus does not contain (and that could not be
+        corrected), frame words ("need", "tell") excepted.
+    corrections : tuple of tuple of str
+        ``(typed, corrected)`` pairs.
+    total_idf : float
+        Evidence weight of the whole question: known terms plus each unknown word
+        at the weight of a term that occurs nowhere. Coverage is measured against it.
+    """
+
+    text: str
+    words: tuple[str, ...]
+    terms: tuple[str, ...]
+    term_ids: tuple[int, ...]
+    idf: tuple[float, ...]
+    unknown: tuple[str, ...]
+    corrections: tuple[tuple[str, str], ...]
+    total_idf: float
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """A passage ranked for a question.
+
+    Attributes
+    ----------
+    rank : int
+        1-based position in the result list.
+    passage : Passage
+    score : float
+        The retrieval score (a sum of BM25-weighted TF-IDF products); only
+        comparable between hits of the same question.
+    matched_terms : tuple of str
+        The index terms (analysed: lowercased, stemmed) shared by the question
+        and the passage.
+    coverage : float
+        Share of the question's IDF weight that this passage contains, in [0, 1].
+    """
+
+    rank: int
+    passage: Passage
+    score: float
+    matched_terms: tuple[str, ...]
+    coverage: float
+
+
+@dataclass(frozen=True, slots=True)
+class Sentence:
+    """A sentence quoted verbatim from a hit.
+
+    ``hit.passage.text[start - hit.passage.start:end - hit.passage.start] == text``;
+    ``start``/``end`` are offsets into the source document.
+    """
+
+    text: str
+    rank: int  # the cited hit's rank: the [n] marker
+    start: int
+    end: int
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """The result of asking a question.
+
+    Attributes
+    ----------
+    question : str
+    sentences : tuple of Sentence
+        The summary, best sentence first; empty when abstained.
+    hits : tuple of Hit
+        The ranked passages the sentences cite (shown even when abstaining, as
+        the closest matches).
+    abstained : bool
+    reason : str or None
+        Why qa abstained, in words for the user; None when it answered.
+    reason_code : str or None
+        ``"empty_question"``, ``"no_match"`` or ``"weak_evidence"``; None when it answered.
+    confidence : float
+        In [0, 1]: how well the evidence covers the question.
+    query_terms : tuple of str
+        The content words of the question as searched for (after spelling
+        correction), for display.
+    corrections : tuple of tuple of str
+        ``(typed, corrected)`` pairs applied to the question's words.
+    """
+
+    question: str
+    sentences: tuple[Sentence, ...]
+    hits: tuple[Hit, ...]
+    abstained: bool
+    reason: str | None
+    reason_code: str | None
+    confidence: float
+    query_terms: tuple[str, ...] = ()
+    corrections: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def text(self) -> str:
+        """The summary: the sentences joined by a space."""
+        return " ".join(s.text for s in self.sentences)

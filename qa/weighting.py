@@ -1,0 +1,92 @@
+"""Term weighting: a scikit-learn transformer from term counts to BM25-style TF-IDF.
+
+For a passage ``d`` and term ``t`` with count ``tf`` the weight is::
+
+    w(t, d) = idf(t) * tf * (k1 + 1) / (tf + k1 * (1 - b + b * len(d) / avglen))
+    idf(t)  = log(1 + (N - df(t) + 0.5) / (df(t) + 0.5))
+
+(Robertson-Sparck Jones IDF with Lucene's ``1 +`` so it is never negative.)
+The saturating TF stops one repeated word from dominating, and the length
+term stops long passages from winning by size alone. A question's score for a
+passage is the sum of ``w(t, d)`` over the question's distinct terms, so each
+score is a plain sparse product, explainable term by term.
+
+Why not scikit-learn's default ``TfidfVectorizer`` (raw TF, smooth IDF, L2
+norm)? On Cranfield it scores 0.334 nDCG@10; this weighting with the same
+analyzer scores higher (see README, "Retrieval choices", and ``qa eval``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils.validation import check_is_fitted
+
+__all__ = ["BM25Transformer", "bm25_idf"]
+
+
+def bm25_idf(df: np.ndarray, n_docs: int) -> np.ndarray:
+    """Robertson-Sparck Jones IDF, floored at 0 by Lucene's ``log(1 + x)``."""
+    df = np.asarray(df, dtype=np.float64)
+    return np.log1p((n_docs - df + 0.5) / (df + 0.5))
+
+
+class BM25Transformer(TransformerMixin, BaseEstimator):
+    """Turn a passage-by-term count matrix into BM25 weights.
+
+    Parameters
+    ----------
+    k1 : float, default=1.2
+        Term-frequency saturation: 0 makes TF binary; large values approach raw TF.
+    b : float, default=0.75
+        Length normalisation: 0 ignores passage length, 1 divides fully by it.
+
+    Attributes
+    ----------
+    idf_ : ndarray of shape (n_terms,)
+    avglen_ : float
+        Mean passage length in terms, learnt at `fit`.
+    n_docs_ : int
+
+    Examples
+    --------
+    >>> import scipy.sparse as sp
+    >>> X = sp.csr_matrix([[2, 0], [1, 1]])
+    >>> W = BM25Transformer().fit_transform(X)
+    >>> W.shape, bool(W[0, 0] > W[1, 0])
+    ((2, 2), True)
+    """
+
+    def __init__(self, *, k1: float = 1.2, b: float = 0.75):
+        self.k1 = k1
+        self.b = b
+
+    def _validate(self):
+        if not (isinstance(self.k1, (int, float)) and self.k1 >= 0):
+            raise ValueError(f"k1 must be a number >= 0, got {self.k1!r}")
+        if not (isinstance(self.b, (int, float)) and 0 <= self.b <= 1):
+            raise ValueError(f"b must be a number in [0, 1], got {self.b!r}")
+
+    def fit(self, X, y=None):
+        """Learn IDF and mean length from a count matrix of shape (n_passages, n_terms)."""
+        self._validate()
+        X = sp.csr_matrix(X)
+        n_docs = X.shape[0]
+        df = np.bincount(X.indices, minlength=X.shape[1])
+        self.idf_ = bm25_idf(df, n_docs)
+        lengths = np.asarray(X.sum(axis=1)).ravel()
+        self.avglen_ = float(lengths.mean()) if n_docs else 0.0
+        self.n_docs_ = n_docs
+        return self
+
+    def transform(self, X):
+        """Weight a count matrix; rows are passages. Returns CSR float32."""
+        check_is_fitted(self, "idf_", msg="BM25Transformer is not fitted: call fit with the corpus counts first")
+        X = sp.csr_matrix(X, dtype=np.float64, copy=True)
+        lengths = np.asarray(X.sum(axis=1)).ravel()
+        norm = self.k1 * (1 - self.b + self.b * lengths / max(self.avglen_, 1e-9))
+        row_norm = np.repeat(norm, np.diff(X.indptr))
+        tf = X.data
+        X.data = self.idf_[X.indices] * tf * (self.k1 + 1) / (tf + row_norm)
+        return X.astype(np.float32)
