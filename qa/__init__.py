@@ -15,6 +15,7 @@ from .index import Index, IndexParams
 from .loader import load_documents
 from .search import parse_question, search, search_documents
 from .store import load_index, save_index
+from .suggest import suggest_questions
 from .summarize import answer
 from .types import Answer, Document, Hit, Passage, Query, Sentence
 
@@ -24,5 +25,5 @@ __all__ = [
     "Answer", "Chunker", "Document", "EmptyCorpusError", "Hit", "Index", "IndexFormatError", "IndexParams",
     "Passage", "QAError", "Query", "QuestionError", "Sentence", "SourceError", "answer", "build_index",
     "chunk_documents", "describe", "load_documents", "load_index", "open_index", "parse_question", "save_index",
-    "search", "search_documents", "__version__",
+    "search", "search_documents", "suggest_questions", "__version__",
 ]

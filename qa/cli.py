@@ -146,7 +146,7 @@ def _cmd_ask(args) -> int:
     if args.json:
         print(json.dumps(answer_to_dict(result), ensure_ascii=False))
     else:
-        print(answer_to_text(result))
+        print(answer_to_text(result, analyzer=index.analyzer))
     return 0
 
 

@@ -18,12 +18,10 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
-import scipy.sparse as sp
 
 from .chunking import Chunker
 from .text import Analyzer
 from .types import Passage
-from .weighting import BM25Transformer
 
 __all__ = ["Index", "IndexParams"]
 
@@ -125,6 +123,8 @@ class Index:
         """
         from sklearn.feature_extraction.text import CountVectorizer
 
+        from .weighting import BM25Transformer  # scikit-learn is needed to build, not to search
+
         params = params or IndexParams()
         passages = tuple(passages)
         if not passages:
@@ -188,6 +188,8 @@ class Index:
         s, e = int(self.indptr[term_id]), int(self.indptr[term_id + 1])
         return self.indices[s:e], self.weights[s:e]
 
-    def matrix(self) -> sp.csc_matrix:
-        """The passage-by-term weight matrix (a view of the postings)."""
+    def matrix(self):
+        """The passage-by-term weight matrix (a scipy CSC view of the postings)."""
+        import scipy.sparse as sp
+
         return sp.csc_matrix((self.weights, self.indices, self.indptr), shape=(self.n_passages, self.n_terms))

@@ -70,9 +70,16 @@ def read_text_file(path: str | os.PathLike) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
+def _real(path: Path) -> Path:
+    """`path` made absolute with its folders resolved, but not a file's own symlink,
+    so a linked file stays in the folder it is listed in."""
+    path = Path(path)
+    return path.resolve() if path.is_dir() else path.absolute().parent.resolve() / path.name
+
+
 def corpus_root(sources: list[Path]) -> Path:
     """The folder that document paths are made relative to."""
-    resolved = [s.resolve() for s in sources]
+    resolved = [_real(s) for s in sources]
     parents = [s if s.is_dir() else s.parent for s in resolved]
     return Path(os.path.commonpath([str(p) for p in parents]))
 
@@ -99,7 +106,7 @@ def _walk(folder: Path) -> list[Path]:
             p = Path(dirpath, name)
             if p.suffix.lower() in TEXT_SUFFIXES or p.name == "corpus.jsonl":
                 found.append(p)
-    return found
+    return sorted(found, key=lambda p: p.parts)  # os.walk lists a folder's files before its subfolders
 
 
 def _read_jsonl(path: Path, rel: str, warnings: list[str]) -> list[Document]:
@@ -148,7 +155,8 @@ def load_documents(sources) -> LoadResult:
     Raises
     ------
     SourceError
-        A source does not exist or is of an unsupported type.
+        A source does not exist or is of an unsupported type, or two documents
+        share an id.
     EmptyCorpusError
         No document with any text was found.
     """
@@ -170,12 +178,15 @@ def load_documents(sources) -> LoadResult:
     documents: list[Document] = []
     seen: set[str] = set()
     for f in files:
-        rel = f.resolve().relative_to(root).as_posix()
+        rel = _real(f).relative_to(root).as_posix()
         if rel in seen:
             continue
         seen.add(rel)
         if f.suffix.lower() == ".jsonl":
-            documents.extend(_read_jsonl(f, rel, warnings))
+            try:
+                documents.extend(_read_jsonl(f, rel, warnings))
+            except SourceError as exc:  # not UTF-8 or unreadable: skipped like any other file
+                warnings.append(f"skipped {exc}")
             continue
         try:
             text = read_text_file(f)

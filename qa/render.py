@@ -14,7 +14,15 @@ import re
 from .text import Analyzer
 from .types import Answer, Hit
 
-__all__ = ["answer_to_dict", "answer_to_text", "escape", "passage_html", "answer_html", "hit_location"]
+__all__ = ["answer_to_dict", "answer_to_text", "escape", "passage_html", "answer_html", "hit_location", "matched_words"]
+
+
+def matched_words(hit: Hit, answer: Answer, analyzer: Analyzer) -> list[str]:
+    """The question's own words that this passage matched ("apply", not the index term "appli")."""
+    words = list(answer.query_terms)
+    stems = analyzer.stem_words(words)
+    matched = set(hit.matched_terms)
+    return [w for w, t in zip(words, stems) if t in matched] or list(hit.matched_terms)
 
 
 def hit_location(hit: Hit) -> str:
@@ -65,9 +73,11 @@ def answer_to_dict(answer: Answer) -> dict:
     }
 
 
-def answer_to_text(answer: Answer, width: int = 100) -> str:
+def answer_to_text(answer: Answer, width: int = 100, analyzer: Analyzer | None = None) -> str:
     """A plain-text rendering for the terminal."""
     import textwrap
+
+    analyzer = analyzer or Analyzer()
 
     lines = []
     if answer.corrections:
@@ -86,7 +96,7 @@ def answer_to_text(answer: Answer, width: int = 100) -> str:
             p = h.passage
             head = " \u203a ".join(x for x in (p.title, p.section) if x)
             lines.append(f"[{h.rank}] {head}")
-            lines.append(f"    {hit_location(h)}; score {h.score:.3f}; matched: {', '.join(h.matched_terms)}")
+            lines.append(f"    {hit_location(h)}; score {h.score:.3f}; matched: {', '.join(matched_words(h, answer, analyzer))}")
             lines.extend(textwrap.wrap(" ".join(p.text.split()), width, initial_indent="    ", subsequent_indent="    "))
     return "\n".join(lines)
 
@@ -98,14 +108,16 @@ _ESCAPE_RE = re.compile("[" + re.escape("".join(_ESCAPES)) + "]")
 
 def escape(text: str) -> str:
     """Escape text for HTML inside Streamlit Markdown: every special character
-    becomes a numeric entity, and newlines become ``<br>`` (a blank line would
-    end the HTML block and let Markdown parse the rest).
+    becomes a numeric entity, and line breaks (``\\n``, ``\\r\\n`` or ``\\r``, all
+    line endings to Markdown) become ``<br>`` (a blank line would end the HTML
+    block and let Markdown parse the rest).
 
     Examples
     --------
     >>> escape("<b>[x](javascript:y)</b>")
     '&#60;b&#62;&#91;x&#93;&#40;javascript&#58;y&#41;&#60;/b&#62;'
     """
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
     return _ESCAPE_RE.sub(lambda m: _ESCAPES[m.group()], text).replace("\n", "<br>")
 
 

@@ -175,30 +175,33 @@ def search(index: Index, question, k: int = 5) -> tuple[Hit, ...]:
     ids, scores = score_passages(index, query)
     if ids.size == 0:
         return ()
-    # Ask for a few spare hits: some may be dropped as repeats of a better one.
-    best = _top(ids, scores, min(ids.size, k + 8))
-    chosen = ids[best]
-    matched = _matched(index, query, chosen)
     hits: list[Hit] = []
     kept_keys: list[str] = []
-    for pos, pid, m in zip(best, chosen, matched):
-        passage = index.passages[int(pid)]
-        key = _key(passage.text)
-        if any(key in kk for kk in kept_keys):
-            continue
-        kept_keys.append(key)
-        covered = sum(query.idf[qi] for qi in m)
-        hits.append(
-            Hit(
-                rank=len(hits) + 1,
-                passage=passage,
-                score=float(scores[pos]),
-                matched_terms=tuple(query.terms[qi] for qi in m),
-                coverage=float(covered / query.total_idf) if query.total_idf > 0 else 0.0,
+    done = 0
+    want = k + 8  # a few spare: some may be dropped as repeats of a better hit
+    while len(hits) < k and done < ids.size:
+        best = _top(ids, scores, min(ids.size, want))[done:]
+        done += best.size
+        want *= 4
+        chosen = ids[best]
+        for pos, pid, m in zip(best, chosen, _matched(index, query, chosen)):
+            passage = index.passages[int(pid)]
+            key = f" {_key(passage.text)} "
+            if any(key in kk for kk in kept_keys):  # the same words, whole, in a better hit
+                continue
+            kept_keys.append(key)
+            covered = sum(query.idf[qi] for qi in m)
+            hits.append(
+                Hit(
+                    rank=len(hits) + 1,
+                    passage=passage,
+                    score=float(scores[pos]),
+                    matched_terms=tuple(query.terms[qi] for qi in m),
+                    coverage=float(covered / query.total_idf) if query.total_idf > 0 else 0.0,
+                )
             )
-        )
-        if len(hits) == k:
-            break
+            if len(hits) == k:
+                break
     return tuple(hits)
 
 

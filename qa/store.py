@@ -87,11 +87,15 @@ def save_index(index: Index, out) -> Path:
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise IndexFormatError(f"{out}: exists and is not a folder; choose another --out")
-    if out.is_dir() and any(out.iterdir()) and not is_index_dir(out):
+    # Leftovers of a crashed save (.tmp-*) do not make a folder "not empty".
+    if out.is_dir() and any(not f.name.startswith(".tmp-") for f in out.iterdir()) and not is_index_dir(out):
         raise IndexFormatError(f"{out}: folder is not empty and is not a qa index; refusing to write into it")
     out.mkdir(parents=True, exist_ok=True)
-    for stale in out.glob(".tmp-*"):  # left by a crashed save
-        shutil.rmtree(stale, ignore_errors=True)
+    for stale in out.glob(".tmp-*"):  # left by a crashed save: a version folder or a CURRENT pointer
+        if stale.is_dir() and not stale.is_symlink():
+            shutil.rmtree(stale, ignore_errors=True)
+        else:
+            stale.unlink(missing_ok=True)
     name = f"v-{time.strftime('%Y%m%dT%H%M%S')}-{time.time_ns() % 10**9:09d}-{os.getpid()}"
     tmp = out / f".tmp-{name}"
     tmp.mkdir()

@@ -104,8 +104,10 @@ class Analyzer:
 
 
 # A sentence ends at . ! ? (or their full-width forms, and ; in CJK text) followed
-# by space or the end, or at a line break. Not after a lone number ("1. Take the
-# ..."), a single capital ("J. Smith") or a common abbreviation.
+# by space or the end, or at a line break. Not after a number that opens the
+# sentence or follows a colon (a list item: "1. Take the ..."), a single capital
+# ("J. Smith") or a common abbreviation. A number that ends a sentence ("born in
+# 1990. Then ...") does end it.
 _ABBREV = frozenset("mr mrs ms dr prof st no vs etc e.g i.e fig eq approx inc ltd co jr sr".split())
 _END_RE = re.compile(r"[.!?]+[\"'”’)\]]*(?=\s)|[。！？；]+[”’」』)]*|\n+")
 
@@ -128,9 +130,10 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
     for m in _END_RE.finditer(text):
         end = m.end()
         if m.group()[0] == ".":
-            before = text[start : m.start()].rsplit(None, 1)
+            before = text[start : m.start()].rsplit(None, 2)
             last = before[-1].lower() if before else ""
-            if not last or last.isdigit() or (len(last) == 1 and last.isalpha()) or last.rstrip(".") in _ABBREV:
+            item = last.isdigit() and (len(before) == 1 or before[-2].endswith(":"))
+            if not last or item or (len(last) == 1 and last.isalpha()) or last.rstrip(".") in _ABBREV:
                 continue
         spans.append((start, end))
         start = end

@@ -68,10 +68,18 @@ class BM25Transformer(TransformerMixin, BaseEstimator):
         if not (isinstance(self.b, (int, float)) and 0 <= self.b <= 1):
             raise ValueError(f"b must be a number in [0, 1], got {self.b!r}")
 
+    @staticmethod
+    def _counts(X) -> sp.csr_matrix:
+        """A float64 CSR copy of `X` with duplicate entries summed and stored zeros dropped."""
+        X = sp.csr_matrix(X, dtype=np.float64, copy=True)
+        X.sum_duplicates()
+        X.eliminate_zeros()  # a stored zero is not an occurrence
+        return X
+
     def fit(self, X, y=None):
         """Learn IDF and mean length from a count matrix of shape (n_passages, n_terms)."""
         self._validate()
-        X = sp.csr_matrix(X)
+        X = self._counts(X)
         n_docs = X.shape[0]
         df = np.bincount(X.indices, minlength=X.shape[1])
         self.idf_ = bm25_idf(df, n_docs)
@@ -83,7 +91,11 @@ class BM25Transformer(TransformerMixin, BaseEstimator):
     def transform(self, X):
         """Weight a count matrix; rows are passages. Returns CSR float32."""
         check_is_fitted(self, "idf_", msg="BM25Transformer is not fitted: call fit with the corpus counts first")
-        X = sp.csr_matrix(X, dtype=np.float64, copy=True)
+        X = self._counts(X)
+        if X.shape[1] != self.idf_.shape[0]:
+            raise ValueError(
+                f"X has {X.shape[1]} terms, but this BM25Transformer was fitted on {self.idf_.shape[0]}"
+            )
         lengths = np.asarray(X.sum(axis=1)).ravel()
         norm = self.k1 * (1 - self.b + self.b * lengths / max(self.avglen_, 1e-9))
         row_norm = np.repeat(norm, np.diff(X.indptr))

@@ -1,0 +1,62 @@
+"""Shared fixtures: the repository's seed corpus, its index, and tiny corpora written to tmp_path."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import qa
+from qa.chunking import chunk_documents
+
+REPO = Path(__file__).resolve().parent.parent
+CORPUS_DIR = REPO / "corpus"
+SEED = CORPUS_DIR / "000_88822b98fb06234c.txt"
+
+
+@pytest.fixture(scope="session")
+def seed_path() -> Path:
+    return SEED
+
+
+@pytest.fixture(scope="session")
+def seed_document():
+    (doc,) = qa.load_documents(SEED).documents
+    return doc
+
+
+@pytest.fixture(scope="session")
+def seed_passages(seed_document):
+    return chunk_documents([seed_document])
+
+
+@pytest.fixture(scope="session")
+def corpus_index():
+    """The index of the repository's corpus/ folder, built once per test session. Do not mutate."""
+    index, warnings = qa.build_index(CORPUS_DIR)
+    assert warnings == ()
+    return index
+
+
+@pytest.fixture(scope="session")
+def saved_corpus_index(corpus_index, tmp_path_factory):
+    """The seed index saved once to a folder (tests that alter files must copy it first)."""
+    out = tmp_path_factory.mktemp("seed-index") / "idx"
+    qa.save_index(corpus_index, out)
+    return out
+
+
+@pytest.fixture
+def tiny_corpus(tmp_path) -> Path:
+    """A small folder: two text files, a Markdown file in a subfolder, and files the loader must ignore."""
+    root = tmp_path / "docs"
+    (root / "sub").mkdir(parents=True)
+    (root / "a.txt").write_text("Cats\n\nCats purr when they are content.\n", encoding="utf-8")
+    (root / "b.txt").write_text("Dogs\n\nDogs bark at the postman every morning.\n", encoding="utf-8")
+    (root / "sub" / "c.md").write_text("# Birds\n\nBirds sing at dawn.\n", encoding="utf-8")
+    (root / "notes.pdf").write_bytes(b"%PDF-1.4 not text")
+    (root / "data.csv").write_text("a,b\n1,2\n", encoding="utf-8")
+    (root / ".hidden.txt").write_text("Hidden\n\nnever loaded\n", encoding="utf-8")
+    (root / ".git").mkdir()
+    (root / ".git" / "x.txt").write_text("Git\n\nnever loaded either\n", encoding="utf-8")
+    return root

@@ -1,0 +1,278 @@
+"""qa.search: question parsing, scores against a dense reference, ranking, and documents."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from qa.errors import QuestionError
+from qa.index import Index, IndexParams
+from qa.search import MAX_QUESTION_CHARS, parse_question, score_passages, search, search_documents
+from qa.types import Passage
+
+FRUIT = [
+    "apple banana cherry",  # 0
+    "apple cherry durian",  # 1  ties with 0 on "apple"
+    "banana banana banana elderberry",  # 2
+    "fig grape",  # 3
+    "apple apple apple banana",  # 4
+]
+
+
+def passages_of(texts, doc_ids=None) -> tuple[Passage, ...]:
+    doc_ids = doc_ids or ["d"] * len(texts)
+    return tuple(Passage(f"{d}#{i}", d, d, "", "", 0, len(t), t) for i, (d, t) in enumerate(zip(doc_ids, texts)))
+
+
+def fit(texts, doc_ids=None) -> Index:
+    return Index.fit(passages_of(texts, doc_ids), IndexParams(heading_boost=0))
+
+
+@pytest.fixture(scope="module")
+def fruit() -> Index:
+    return fit(FRUIT)
+
+
+def reference_scores(index: Index, question: str) -> np.ndarray:
+    """Dense reference: each passage's score is the sum of its weights for the question's distinct terms."""
+    terms = {t for t in index.analyzer(question) if t in index.vocabulary}
+    dense = index.matrix().toarray().astype(np.float64)
+    cols = [index.vocabulary[t] for t in terms]
+    return dense[:, cols].sum(axis=1) if cols else np.zeros(index.n_passages)
+
+
+def ranked_ids(hits):
+    return [h.passage.passage_id for h in hits]
+
+
+# --- scores -------------------------------------------------------------------------------------------
+
+SEED_QUESTIONS = [
+    "Where do I pay social security myself?",
+    "What happens to my medical insurance after leaving the job?",
+    "Can I buy medicine with the insurance card, and is there a time limit?",
+    "flexible employee medical insurance insurance insurance",  # repeated words count once
+    "hospitalization reimbursement",
+]
+
+
+@pytest.mark.parametrize("question", SEED_QUESTIONS)
+def test_scores_equal_the_dense_reference(corpus_index, question):
+    ref = reference_scores(corpus_index, question)
+    ids, scores = score_passages(corpus_index, parse_question(corpus_index, question))
+    assert ids.tolist() == np.flatnonzero(ref > 0).tolist()  # touched passages, ascending
+    np.testing.assert_allclose(scores, ref[ids], rtol=1e-6)
+
+
+@pytest.mark.parametrize("question", ["apple", "apple banana", "banana cherry fig grape", "durian elderberry"])
+def test_tiny_scores_equal_the_dense_reference(fruit, question):
+    ref = reference_scores(fruit, question)
+    ids, scores = score_passages(fruit, parse_question(fruit, question))
+    np.testing.assert_allclose(scores, ref[ids], rtol=1e-6)
+    assert set(ids.tolist()) == set(np.flatnonzero(ref > 0).tolist())
+
+
+def test_sparse_and_dense_accumulation_agree():
+    # Many passages and a rare question make score_passages take its sort-based path.
+    texts = [f"filler{i} common" for i in range(200)] + ["rare1 rare2 common", "rare1 other"]
+    index = fit(texts)
+    q = parse_question(index, "rare1 rare2")
+    ids, scores = score_passages(index, q)
+    ref = reference_scores(index, "rare1 rare2")
+    assert ids.tolist() == [200, 201]
+    np.testing.assert_allclose(scores, ref[ids], rtol=1e-6)
+
+
+@pytest.mark.parametrize("question", SEED_QUESTIONS)
+def test_hits_are_ranked_by_reference_score(corpus_index, question):
+    ref = reference_scores(corpus_index, question)
+    hits = search(corpus_index, question, k=5)
+    assert [h.rank for h in hits] == list(range(1, len(hits) + 1))
+    scores = [h.score for h in hits]
+    assert scores == sorted(scores, reverse=True)
+    pid = {p.passage_id: i for i, p in enumerate(corpus_index.passages)}
+    for h in hits:
+        assert h.score == pytest.approx(ref[pid[h.passage.passage_id]], rel=1e-6)
+    assert hits[0].score == pytest.approx(ref.max(), rel=1e-6)
+
+
+def test_hit_fields(corpus_index):
+    q = parse_question(corpus_index, "Where do I pay social security myself?")
+    for h in search(corpus_index, q, k=3):
+        held = set(corpus_index.analyzer(h.passage.text + " " + h.passage.title + " " + h.passage.section))
+        assert set(h.matched_terms) == held & set(q.terms)
+        assert 0 < h.coverage <= 1
+
+
+# --- ranking ------------------------------------------------------------------------------------------
+
+
+def test_top_k_is_the_k_best(fruit):
+    ref = reference_scores(fruit, "apple banana")
+    for k in range(1, 6):
+        hits = search(fruit, "apple banana", k=k)
+        assert len(hits) == min(k, np.count_nonzero(ref))
+        assert [h.score for h in hits] == pytest.approx(sorted(ref[ref > 0], reverse=True)[:k], rel=1e-6)
+
+
+def test_ties_go_to_the_earlier_passage(fruit):
+    # Passages 0 and 1 both hold "apple" once and have the same length: their scores tie.
+    hits = search(fruit, "apple", k=3)
+    by_id = {h.passage.passage_id: h.score for h in hits}
+    assert by_id["d#0"] == by_id["d#1"]
+    assert ranked_ids(hits) == ["d#4", "d#0", "d#1"]
+
+
+def test_tie_at_the_cut_is_broken_by_passage_order():
+    texts = [f"apple {w}" for w in ["kiwi", "lime", "mango", "nut", "olive", "pear"]]
+    index = fit(texts)
+    assert ranked_ids(search(index, "apple", k=2)) == ["d#0", "d#1"]
+    assert ranked_ids(search(index, "apple", k=4)) == ["d#0", "d#1", "d#2", "d#3"]
+
+
+def test_results_are_deterministic(corpus_index):
+    runs = {tuple(ranked_ids(search(corpus_index, "social security insurance", k=5))) for _ in range(3)}
+    assert len(runs) == 1
+
+
+def test_fewer_hits_than_k_when_fewer_passages_match(fruit):
+    assert ranked_ids(search(fruit, "grape", k=5)) == ["d#3"]
+
+
+@pytest.mark.parametrize("k", [0, -1, 1.5, True, "3", None])
+def test_k_must_be_a_positive_integer(fruit, k):
+    with pytest.raises(ValueError, match="k must be a positive integer"):
+        search(fruit, "apple", k=k)
+    with pytest.raises(ValueError, match="k must be a positive integer"):
+        search_documents(fruit, "apple", k=k)
+
+
+def test_passage_contained_in_a_better_one_is_not_returned_twice():
+    # "cherry durian." is inside passage 0, which holds "cherry" three times and ranks first.
+    index = fit(["cherry durian. cherry cherry", "cherry durian.", "cherry fig"])
+    ids, _ = score_passages(index, parse_question(index, "cherry"))
+    assert 1 in ids.tolist()  # it does match
+    assert ranked_ids(search(index, "cherry", k=5)) == ["d#0", "d#2"]
+
+
+def test_passage_containing_a_better_one_is_still_returned():
+    index = fit(["cherry durian.", "cherry durian. fig grape kiwi lime"])
+    assert ranked_ids(search(index, "cherry", k=5)) == ["d#0", "d#1"]
+
+
+# --- questions ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "question, match",
+    [
+        ("", "the question is empty"),
+        ("   \n\t ", "the question is empty"),
+        ("x " * (MAX_QUESTION_CHARS // 2 + 1), f"the limit is {MAX_QUESTION_CHARS:,}"),
+        ("?!...", "no words to search for"),
+        ("what is it that you would do?", "no words to search for"),
+        (None, "must be text, not NoneType"),
+        (42, "must be text, not int"),
+    ],
+)
+def test_question_validation(fruit, question, match):
+    with pytest.raises(QuestionError, match=match):
+        search(fruit, question)
+
+
+def test_question_at_the_length_limit_is_accepted(fruit):
+    question = ("apple " * MAX_QUESTION_CHARS)[:MAX_QUESTION_CHARS]
+    assert search(fruit, "  " + question + "  ")
+
+
+def test_question_with_no_known_word_returns_no_hits(fruit):
+    q = parse_question(fruit, "zebra xylophone")
+    assert q.terms == () and q.unknown == ("zebra", "xylophone")
+    assert search(fruit, q) == ()
+    assert search_documents(fruit, q) == []
+
+
+def test_parse_question(corpus_index):
+    q = parse_question(corpus_index, "  Where do I PAY social security myself?  ")
+    assert q.text == "Where do I PAY social security myself?"
+    assert q.words == ("pay", "social", "security")
+    assert q.terms == tuple(corpus_index.analyzer("pay social security"))
+    assert q.term_ids == tuple(corpus_index.vocabulary[t] for t in q.terms)
+    assert q.unknown == () and q.corrections == ()
+    assert q.total_idf == pytest.approx(sum(q.idf))
+
+
+def test_frame_words_are_not_counted_as_unknown(corpus_index):
+    q = parse_question(corpus_index, "please tell me about unicorns")
+    assert q.unknown == ("unicorns",)
+
+
+def test_unknown_words_lower_coverage(corpus_index):
+    known = search(corpus_index, "medical insurance")[0]
+    diluted = search(corpus_index, "medical insurance unicorns")[0]
+    assert known.passage == diluted.passage
+    assert diluted.coverage < known.coverage
+
+
+# --- spelling -----------------------------------------------------------------------------------------
+
+
+def test_one_typo_is_corrected(corpus_index):
+    # "insurence" stems like "insurance" anyway; "insurrance" does not, so the speller fixes it.
+    assert corpus_index.speller.correct("insurence") == "insurance"
+    q = parse_question(corpus_index, "medical insurrance")
+    assert q.corrections == (("insurrance", "insurance"),)
+    assert q.words == ("medical", "insurance")
+    assert ranked_ids(search(corpus_index, q)) == ranked_ids(search(corpus_index, "medical insurance"))
+
+
+@pytest.mark.parametrize("word", ["sort", "short", "employer", "cart"])
+def test_common_words_are_not_corrected(corpus_index, word):
+    q = parse_question(corpus_index, f"{word} insurance")
+    assert q.corrections == ()
+
+
+def test_sort_is_not_corrected_to_short(corpus_index):
+    assert "short" in corpus_index.words and "sort" not in corpus_index.words
+    assert corpus_index.speller.correct("sort") is None
+
+
+# --- documents ----------------------------------------------------------------------------------------
+
+
+def test_search_documents_returns_each_document_once_with_its_best_passage_score():
+    texts = ["apple banana", "apple apple apple", "banana cherry", "apple", "cherry"]
+    docs = ["a", "a", "b", "c", "c"]
+    index = fit(texts, docs)
+    ref = reference_scores(index, "apple")
+    best = {d: max(ref[i] for i, x in enumerate(docs) if x == d) for d in ("a", "c")}  # "b" lacks "apple"
+    got = search_documents(index, "apple")
+    assert [d for d, _ in got] == sorted(best, key=lambda d: -best[d])
+    assert [s for _, s in got] == pytest.approx([best[d] for d, _ in got], rel=1e-6)
+
+
+def test_search_documents_respects_k_and_breaks_ties_by_document_order():
+    index = fit(["apple kiwi", "apple lime", "apple mango"], ["x", "y", "z"])
+    assert [d for d, _ in search_documents(index, "apple", k=2)] == ["x", "y"]
+
+
+def test_search_documents_on_the_seed(corpus_index):
+    (only,) = search_documents(corpus_index, "social security")
+    assert only[0] == corpus_index.passages[0].doc_id
+    assert only[1] == pytest.approx(search(corpus_index, "social security", k=1)[0].score, rel=1e-6)
+
+
+# --- repeats are skipped word for word, and never at the cost of k -----------------------------------
+
+
+def test_a_passage_is_only_a_repeat_if_contained_word_for_word():
+    index = fit(["Repay now. Now, now.", "Pay now."])
+    assert ranked_ids(search(index, "now", k=5)) == ["d#0", "d#1"]
+
+
+def test_k_hits_when_k_passages_match_even_after_many_repeats():
+    # Passage 0 is "apple" x 12; passages 1-10 are "apple" x 10 ... x 1, all contained in it and ranked
+    # right below it; "apple kiwi" matches too, so k=2 has two distinct hits to give.
+    texts = [" ".join(["apple"] * 12)] + [" ".join(["apple"] * n) for n in range(10, 0, -1)] + ["apple kiwi"]
+    index = fit(texts)
+    assert ranked_ids(search(index, "apple", k=2)) == ["d#0", "d#11"]
