@@ -78,13 +78,13 @@ class Chunker:
 
     Parameters
     ----------
-    max_chars : int, default=1200
+    max_chars : int, default=2000
         No passage is longer than this (unless one word is).
     min_chars : int, default=100
         Body blocks shorter than this are merged with the next one in the same section.
     """
 
-    max_chars: int = 1200
+    max_chars: int = 2000
     min_chars: int = 100
 
     def __post_init__(self):

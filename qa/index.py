@@ -20,7 +20,7 @@ from functools import cached_property
 import numpy as np
 
 from .chunking import Chunker
-from .text import Analyzer
+from .text import Analyzer, split_sentences
 from .types import Passage
 
 __all__ = ["Index", "IndexParams"]
@@ -48,7 +48,7 @@ class IndexParams:
     heading_boost: int = 1
     stem: bool = True
     stop_words: bool = True
-    max_chars: int = 1200
+    max_chars: int = 2000
     min_chars: int = 100
 
     def analyzer(self) -> Analyzer:
@@ -68,6 +68,19 @@ class IndexParams:
         return cls(**d)
 
 
+def _token_sequences(passages, analyzer: Analyzer, words: dict[str, int]) -> tuple[np.ndarray, np.ndarray]:
+    """Term numbers of each passage's words in order, -1 between sentences."""
+    seq: list[int] = []
+    ptr = [0]
+    for p in passages:
+        for s, e in split_sentences(p.text):
+            if len(seq) > ptr[-1]:
+                seq.append(-1)
+            seq.extend(words[w] for w, _, _ in analyzer.words(p.text[s:e]) if w in words)
+        ptr.append(len(seq))
+    return np.asarray(seq, dtype=np.int32), np.asarray(ptr, dtype=np.int64)
+
+
 @dataclass(eq=False)
 class Index:
     """A fitted index. Build with `Index.fit`, or load with `qa.store.load_index`.
@@ -84,6 +97,11 @@ class Index:
     words : dict of str to int
         Every surface word seen (lowercased, not stemmed) -> its term number;
         used to correct misspelt question words.
+    tokens, token_ptr : ndarray
+        Each passage's text as term numbers in reading order (stop words
+        dropped), ``-1`` between sentences: passage ``i`` is
+        ``tokens[token_ptr[i]:token_ptr[i+1]]``. Used to rerank the best
+        candidates by sentence and phrase matches and for query expansion.
     meta : dict
         Corpus facts recorded at build time (root, fingerprint, document list, time).
     """
@@ -96,6 +114,8 @@ class Index:
     indices: np.ndarray
     weights: np.ndarray
     words: dict[str, int]
+    tokens: np.ndarray
+    token_ptr: np.ndarray
     meta: dict = field(default_factory=dict)
 
     @property
@@ -152,6 +172,7 @@ class Index:
         weights.sort_indices()
         vocabulary = {t: int(i) for t, i in vectorizer.vocabulary_.items()}
         words = {w: vocabulary[s] for w, s in surface.items() if s in vocabulary}
+        tokens, token_ptr = _token_sequences(passages, analyzer, words)
         return cls(
             params=params,
             passages=passages,
@@ -161,6 +182,8 @@ class Index:
             indices=weights.indices.astype(np.int32),
             weights=weights.data.astype(np.float32),
             words=words,
+            tokens=tokens,
+            token_ptr=token_ptr,
             meta=dict(meta or {}),
         )
 

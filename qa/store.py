@@ -9,7 +9,8 @@ Layout of an index folder ``DIR``::
         vocab.json           terms, in column order
         words.json           surface word -> term number (for spelling correction)
         passages.jsonl       one passage a line
-        idf.npy indptr.npy indices.npy weights.npy
+        idf.npy indptr.npy indices.npy weights.npy   term-major postings
+        tokens.npy token_ptr.npy                     passages as term numbers
 
 A save writes a new version folder under a temporary name, fsyncs it, renames
 it into place, and only then replaces ``CURRENT`` (an atomic ``os.replace``).
@@ -37,8 +38,8 @@ from .types import Passage
 __all__ = ["FORMAT_VERSION", "save_index", "load_index", "read_manifest", "is_index_dir"]
 
 FORMAT = "qa-index"
-FORMAT_VERSION = 1
-_ARRAYS = ("idf", "indptr", "indices", "weights")
+FORMAT_VERSION = 2
+_ARRAYS = ("idf", "indptr", "indices", "weights", "tokens", "token_ptr")
 
 
 def _sha256(path: Path) -> str:
@@ -104,6 +105,8 @@ def save_index(index: Index, out) -> Path:
         np.save(tmp / "indptr.npy", np.ascontiguousarray(index.indptr, dtype=np.int64))
         np.save(tmp / "indices.npy", np.ascontiguousarray(index.indices, dtype=np.int32))
         np.save(tmp / "weights.npy", np.ascontiguousarray(index.weights, dtype=np.float32))
+        np.save(tmp / "tokens.npy", np.ascontiguousarray(index.tokens, dtype=np.int32))
+        np.save(tmp / "token_ptr.npy", np.ascontiguousarray(index.token_ptr, dtype=np.int64))
         terms = [None] * len(index.vocabulary)
         for t, i in index.vocabulary.items():
             terms[i] = t
@@ -242,6 +245,8 @@ def load_index(path, *, mmap: bool = False, verify: bool = True) -> Index:
         or arrays["indptr"].shape != (n_terms + 1,)
         or arrays["indices"].shape != arrays["weights"].shape
         or int(arrays["indptr"][-1]) != arrays["indices"].shape[0]
+        or arrays["token_ptr"].shape != (n_passages + 1,)
+        or int(arrays["token_ptr"][-1]) != arrays["tokens"].shape[0]
     ):
         raise IndexFormatError(f"{path}: index arrays disagree with the manifest; rebuild with qa index")
     meta = dict(manifest.get("meta") or {})
@@ -256,5 +261,7 @@ def load_index(path, *, mmap: bool = False, verify: bool = True) -> Index:
         indices=arrays["indices"],
         weights=arrays["weights"],
         words=words,
+        tokens=arrays["tokens"],
+        token_ptr=arrays["token_ptr"],
         meta=meta,
     )

@@ -83,6 +83,9 @@ class Query:
     total_idf : float
         Evidence weight of the whole question: known terms plus each unknown word
         at the weight of a term that occurs nowhere. Coverage is measured against it.
+    sequence : tuple of int
+        The question's content words in order as term numbers (-1 for unknown
+        words), for phrase matching.
     """
 
     text: str
@@ -93,6 +96,7 @@ class Query:
     unknown: tuple[str, ...]
     corrections: tuple[tuple[str, str], ...]
     total_idf: float
+    sequence: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -91,7 +91,7 @@ def test_layout_is_current_plus_one_version_folder(saved_corpus_index):
     files = sorted(p.name for p in version_dir(saved_corpus_index).iterdir())
     assert files == sorted(
         ["manifest.json", "vocab.json", "words.json", "passages.jsonl", "idf.npy", "indptr.npy", "indices.npy",
-         "weights.npy"]
+         "weights.npy", "tokens.npy", "token_ptr.npy"]
     )
 
 
@@ -105,7 +105,7 @@ def test_manifest_describes_the_index(corpus_index, saved_corpus_index):
 
 def test_no_pickle_every_npy_loads_without_allow_pickle(saved_corpus_index):
     npys = list(version_dir(saved_corpus_index).glob("*.npy"))
-    assert len(npys) == 4
+    assert len(npys) == 6
     for f in npys:
         arr = np.load(f, allow_pickle=False)
         assert arr.dtype != object
