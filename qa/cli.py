@@ -6,6 +6,7 @@ Commands:
   qa search --index DIR --queries Q  rank documents for each query in a JSONL file
   qa answer --index DIR --queries Q  answer each query in a JSONL file, one JSON object a line
   qa ui [--index DIR] [--port P]     serve the web page
+  qa eval DATASET... [--systems S]   retrieval, answer and abstention figures on BEIR datasets
 """
 
 from __future__ import annotations
@@ -68,6 +69,22 @@ def _parser() -> argparse.ArgumentParser:
     s = sub.add_parser("ui", help="serve the web page", description="Serve the question page with Streamlit.")
     s.add_argument("--index", metavar="DIR", help="index folder (default: the cached index of ./corpus)")
     s.add_argument("--port", type=int, default=8501, help="port on 127.0.0.1 (default 8501)")
+
+    s = sub.add_parser(
+        "eval", help="evaluate on BEIR datasets",
+        description="Rank every judged query of each BEIR dataset (corpus.jsonl, queries.jsonl, qrels/test.tsv) "
+        "with each system and print nDCG@10, MAP@100, Recall@1/5/20/100, MRR@10, index seconds and queries/second; "
+        "for datasets with answerable/answers, how often qa's summary holds the answer; and how often qa abstains "
+        "on questions asked of another dataset or of the default corpus. Peers need: pip install .[bench]",
+    )
+    s.add_argument("datasets", nargs="+", metavar="DATASET_DIR", help="a BEIR dataset folder")
+    s.add_argument(
+        "--systems", default="qa,qa+prf,bm25s,tantivy,sklearn-default", metavar="S,S",
+        help="comma-separated, from qa, qa+prf, bm25s, tantivy, sklearn-default (default: all)",
+    )
+    s.add_argument("--json", metavar="OUT.json", help="write all figures and machine info here (atomically)")
+    s.add_argument("--plot", metavar="FILE.png", help="draw a bar chart of the metrics here (needs matplotlib)")
+    s.add_argument("--ood-corpus", metavar="DIR", help="corpus for out-of-domain abstention (default: qa ask's corpus)")
     return p
 
 
@@ -208,7 +225,37 @@ def _cmd_ui(args) -> int:
     return 0  # pragma: no cover
 
 
-_COMMANDS = {"index": _cmd_index, "ask": _cmd_ask, "search": _cmd_search, "answer": _cmd_answer, "ui": _cmd_ui}
+def _cmd_eval(args) -> int:
+    import shlex
+
+    from . import evaluate as ev
+
+    systems = ev.parse_systems(args.systems)  # a bad name fails before any work
+    if args.plot:
+        ev.require_matplotlib()
+    for out in (args.json, args.plot):
+        if out and Path(out).is_dir():
+            raise QAError(f"{out}: is a folder; --json and --plot take a file name")
+    datasets = [ev.load_beir(d) for d in args.datasets]
+    command = ["qa", "eval", *args.datasets, "--systems", ",".join(systems)]
+    for flag, value in (("--json", args.json), ("--plot", args.plot), ("--ood-corpus", args.ood_corpus)):
+        if value:
+            command += [flag, value]
+    results = ev.evaluate(datasets, systems, ood_corpus=args.ood_corpus, command=shlex.join(command), log=_log)
+    print(ev.format_table(results), end="")
+    if args.json:
+        ev.write_json(results, args.json)
+        _log(f"qa: wrote {args.json}")
+    if args.plot:
+        ev.plot(results, args.plot)
+        _log(f"qa: wrote {args.plot}")
+    return 0
+
+
+_COMMANDS = {
+    "index": _cmd_index, "ask": _cmd_ask, "search": _cmd_search, "answer": _cmd_answer, "ui": _cmd_ui,
+    "eval": _cmd_eval,
+}
 
 
 def main(argv=None) -> int:

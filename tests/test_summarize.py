@@ -3,7 +3,7 @@
 import pytest
 
 from qa import Index, QuestionError, answer, build_index
-from qa.summarize import MIN_COVERAGE, question_types
+from qa.summarize import MIN_EVIDENCE, question_types
 
 
 def make_index(tmp_path, files: dict[str, str]) -> Index:
@@ -113,7 +113,7 @@ def test_weak_evidence_abstains_and_still_shows_the_closest_passages(tmp_path):
     index = make_index(tmp_path, LEAFLET)
     result = answer(index, "Which volcano erupted near the reading room during the tsunami earthquake?")
     assert result.abstained and result.reason_code == "weak_evidence"
-    assert f"{MIN_COVERAGE:.0%}" in result.reason
+    assert f"{MIN_EVIDENCE:.0%}" in result.reason
     assert result.hits and result.sentences == ()
 
 
