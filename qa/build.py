@@ -13,22 +13,27 @@ import os
 import time
 from pathlib import Path
 
-from .chunking import chunk_documents
+from .chunking import iter_passages
 from .errors import IndexFormatError
 from .index import Index, IndexParams
-from .loader import TEXT_SUFFIXES, load_documents
+from .loader import TEXT_SUFFIXES, DocumentStream
 from .store import is_index_dir, load_index, save_index
 
 __all__ = ["build_index", "default_corpus", "default_cache_dir", "open_index", "stat_signature", "fingerprint", "describe"]
 
 
+def _fingerprint_update(h, d) -> None:
+    for part in (d.doc_id, d.title, d.text):
+        b = part.encode("utf-8", "surrogatepass")
+        h.update(len(b).to_bytes(8, "little"))
+        h.update(b)
+
+
 def fingerprint(documents) -> str:
+    """sha256 over the documents' ids, titles and texts, in order."""
     h = hashlib.sha256()
     for d in documents:
-        for part in (d.doc_id, d.title, d.text):
-            b = part.encode("utf-8", "surrogatepass")
-            h.update(len(b).to_bytes(8, "little"))
-            h.update(b)
+        _fingerprint_update(h, d)
     return h.hexdigest()
 
 
@@ -53,7 +58,7 @@ def stat_signature(sources) -> str:
 
 
 def build_index(sources, params: IndexParams | None = None) -> tuple[Index, tuple[str, ...]]:
-    """Load, chunk and index sources.
+    """Load, chunk and index sources, streaming: no stage holds the whole corpus as text.
 
     Parameters
     ----------
@@ -71,25 +76,25 @@ def build_index(sources, params: IndexParams | None = None) -> tuple[Index, tupl
         sources = [sources]
     sources = [Path(s) for s in sources]
     params = params or IndexParams()
-    loaded = load_documents(sources)
-    passages = chunk_documents(loaded.documents, params.chunker())
-    counts: dict[str, int] = {}
-    for p in passages:
-        counts[p.doc_id] = counts.get(p.doc_id, 0) + 1
-    meta = {
-        "root": loaded.root,
+    stream = DocumentStream(sources)
+    digest = hashlib.sha256()
+
+    def fingerprinted(documents):
+        for d in documents:
+            _fingerprint_update(digest, d)
+            yield d
+
+    index = Index.fit(iter_passages(fingerprinted(stream), params.chunker()), params)
+    index.meta.update({
+        "root": stream.root,
         "sources": [str(s.resolve()) for s in sources],
-        "fingerprint": fingerprint(loaded.documents),
+        "fingerprint": digest.hexdigest(),
         "stat_signature": stat_signature(sources),
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "n_documents": len(loaded.documents),
-        "documents": [
-            {"doc_id": d.doc_id, "source": d.source, "title": d.title, "passages": counts.get(d.doc_id, 0)}
-            for d in loaded.documents
-        ],
-        "warnings": list(loaded.warnings),
-    }
-    return Index.fit(passages, params, meta), loaded.warnings
+        "n_documents": stream.count,
+        "warnings": list(stream.warnings),
+    })
+    return index, tuple(stream.warnings)
 
 
 def default_corpus() -> Path:
@@ -153,7 +158,7 @@ def describe(index: Index) -> dict:
     m = index.meta
     return {
         "root": m.get("root"),
-        "documents": m.get("n_documents", len({p.doc_id for p in index.passages})),
+        "documents": m.get("n_documents", index.passages.n_documents),
         "passages": index.n_passages,
         "terms": index.n_terms,
         "built_at": m.get("built_at"),

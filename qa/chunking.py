@@ -27,13 +27,14 @@ Offsets are computed from positions, never by searching, so
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 
 from .text import split_sentences
 from .types import Document, Passage
 
-__all__ = ["Chunker", "chunk_documents", "HEADING_MAX_CHARS"]
+__all__ = ["Chunker", "chunk_documents", "iter_passages", "HEADING_MAX_CHARS"]
 
 HEADING_MAX_CHARS = 120
 _ORDINAL = (
@@ -176,8 +177,34 @@ class Chunker:
         return passages
 
 
-def _key(text: str) -> str:
-    return " ".join(text.lower().split())
+def _key(text: str) -> bytes:
+    """A 16-byte digest of the text, case and spacing aside: cheap to keep for a million passages."""
+    return hashlib.blake2b(" ".join(text.lower().split()).encode("utf-8", "surrogatepass"), digest_size=16).digest()
+
+
+def iter_passages(documents, chunker: Chunker | None = None):
+    """Chunk documents one at a time, skipping passages that repeat an earlier one verbatim.
+
+    Parameters
+    ----------
+    documents : iterable of Document
+    chunker : Chunker, optional
+        Defaults to ``Chunker()``.
+
+    Yields
+    ------
+    Passage
+        In document order; each ``text`` equals its document's ``text[start:end]``.
+    """
+    chunker = chunker or Chunker()
+    seen: set[bytes] = set()
+    for doc in documents:
+        for p in chunker.chunk(doc):
+            k = _key(p.text)
+            if k in seen:
+                continue
+            seen.add(k)
+            yield p
 
 
 def chunk_documents(documents, chunker: Chunker | None = None) -> tuple[Passage, ...]:
@@ -194,14 +221,4 @@ def chunk_documents(documents, chunker: Chunker | None = None) -> tuple[Passage,
     tuple of Passage
         In document order; each ``text`` equals its document's ``text[start:end]``.
     """
-    chunker = chunker or Chunker()
-    seen: set[str] = set()
-    out = []
-    for doc in documents:
-        for p in chunker.chunk(doc):
-            k = _key(p.text)
-            if k in seen:
-                continue
-            seen.add(k)
-            out.append(p)
-    return tuple(out)
+    return tuple(iter_passages(documents, chunker))

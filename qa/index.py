@@ -1,8 +1,10 @@
 """The TF-IDF index: passages, vocabulary, IDF and term-major postings.
 
-`Index.fit` counts terms with scikit-learn's ``CountVectorizer`` over qa's own
-analyzer (so the vocabulary and tokenisation are ours, not the default token
-pattern), weights the counts with `BM25Transformer`, and stores the result
+`Index.fit` streams passages through qa's own tokenizer in batches (so the
+vocabulary and tokenisation are ours, not scikit-learn's default token
+pattern, and memory stays bounded), counts (passage, term) pairs with numpy,
+weights the counts with `BM25Transformer` (a scikit-learn transformer), and
+stores the result
 term-major: the postings of term ``t`` are ``indices[indptr[t]:indptr[t+1]]``
 (passage numbers, ascending) with weights ``weights[...]``. A question touches
 only its own terms' postings; nothing is recomputed per question.
@@ -20,7 +22,8 @@ from functools import cached_property
 import numpy as np
 
 from .chunking import Chunker
-from .text import Analyzer, split_sentences
+from .passages import PassageTable, PassageTableBuilder, StringTable
+from .text import INDEX_TOKEN_RE, SENTENCE_END_CHARS, Analyzer
 from .types import Passage
 
 __all__ = ["Index", "IndexParams"]
@@ -68,17 +71,141 @@ class IndexParams:
         return cls(**d)
 
 
-def _token_sequences(passages, analyzer: Analyzer, words: dict[str, int]) -> tuple[np.ndarray, np.ndarray]:
-    """Term numbers of each passage's words in order, -1 between sentences."""
-    seq: list[int] = []
-    ptr = [0]
-    for p in passages:
-        for s, e in split_sentences(p.text):
-            if len(seq) > ptr[-1]:
-                seq.append(-1)
-            seq.extend(words[w] for w, _, _ in analyzer.words(p.text[s:e]) if w in words)
-        ptr.append(len(seq))
-    return np.asarray(seq, dtype=np.int32), np.asarray(ptr, dtype=np.int64)
+class _Builder:
+    """Streams passages into counts, token sequences and a passage table, a batch at a time.
+
+    Tokenising is the slow part of indexing, so it is done with as few Python
+    steps per word as possible: one ``re.findall`` per passage, one ``lower()``
+    per batch (on the words joined), and one dictionary lookup per word through
+    ``map``. Each distinct word is classified once (sentence end, stop word, or
+    a term via the stemmer), and everything after that is numpy.
+    """
+
+    def __init__(self, params: IndexParams):
+        self.params = params
+        self.analyzer = params.analyzer()
+        self.surface: dict[str, int] = {}  # token -> surface id
+        self.term_of = np.empty(0, dtype=np.int32)  # surface id -> term id, -1 sentence end, -2 stop word
+        self.stems: dict[str, int] = {}  # term -> term id
+        self.headings: dict[tuple[str, str], np.ndarray] = {}
+        self.table = PassageTableBuilder()
+        self.csr: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # per batch: rows, cols, counts
+        self.seq: list[np.ndarray] = []
+        self.seq_len: list[np.ndarray] = []
+        self.n = 0
+
+    def _classify(self, tokens) -> None:
+        new = [t for t in dict.fromkeys(tokens) if t not in self.surface]
+        if not new:
+            return
+        base = len(self.surface)
+        for i, t in enumerate(new):
+            self.surface[t] = base + i
+        kinds = np.full(len(new), -2, dtype=np.int32)
+        words = [(i, t) for i, t in enumerate(new) if t[0] not in SENTENCE_END_CHARS and not self.analyzer.is_stop(t)]
+        for i, t in enumerate(new):
+            if t[0] in SENTENCE_END_CHARS:
+                kinds[i] = -1
+        if words:
+            stems = self.analyzer.stem_words([t for _, t in words])
+            for (i, _), stem in zip(words, stems):
+                kinds[i] = self.stems.setdefault(stem, len(self.stems))
+        self.term_of = np.concatenate([self.term_of, kinds])
+
+    def _heading_terms(self, p: Passage) -> np.ndarray:
+        key = (p.title, p.section)
+        got = self.headings.get(key)
+        if got is None:
+            text = f"{p.title}\n{p.section}" if p.section != p.title else p.title
+            toks = [w for w, _, _ in self.analyzer.words(text)]
+            self._classify(toks)
+            ids = self.term_of[[self.surface[t] for t in toks]] if toks else np.empty(0, np.int32)
+            got = np.tile(ids[ids >= 0], self.params.heading_boost)
+            self.headings[key] = got
+        return got
+
+    def add_batch(self, batch: list[Passage]) -> None:
+        findall = INDEX_TOKEN_RE.findall
+        tokens: list[str] = []
+        lengths = np.empty(len(batch), dtype=np.int64)
+        heads = []
+        for i, p in enumerate(batch):
+            found = findall(p.text)
+            tokens.extend(found)
+            lengths[i] = len(found)
+            self.table.add(p)
+            if self.params.heading_boost:
+                heads.append(self._heading_terms(p))
+        if tokens:
+            tokens = "\x00".join(tokens).lower().replace("\u2019", "'").split("\x00")
+        self._classify(tokens)
+        ids = np.fromiter(map(self.surface.__getitem__, tokens), dtype=np.int64, count=len(tokens))
+        terms = self.term_of[ids]
+        owner = np.repeat(np.arange(len(batch), dtype=np.int64), lengths)
+        # Token sequences for the rerank: terms, and -1 between sentences (no repeats, none at the edges).
+        keep = terms != -2
+        t, o = terms[keep], owner[keep]
+        end = t == -1
+        first = np.ones(t.size, dtype=bool)
+        first[1:] = o[1:] != o[:-1]
+        last = np.ones(t.size, dtype=bool)
+        last[:-1] = o[1:] != o[:-1]
+        prev_end = np.zeros(t.size, dtype=bool)
+        prev_end[1:] = end[:-1]
+        drop = end & (first | last | prev_end)
+        self.seq.append(t[~drop])
+        self.seq_len.append(np.bincount(o[~drop], minlength=len(batch)))
+        # Counts of (passage, term), body and headings together.
+        words = terms >= 0
+        rows, cols = owner[words], terms[words].astype(np.int64)
+        if heads:
+            head_len = np.fromiter(map(len, heads), dtype=np.int64, count=len(heads))
+            rows = np.concatenate([rows, np.repeat(np.arange(len(batch), dtype=np.int64), head_len)])
+            cols = np.concatenate([cols, np.concatenate(heads).astype(np.int64) if head_len.sum() else cols[:0]])
+        code, counts = np.unique(rows << 32 | cols, return_counts=True)
+        per_row = np.bincount(code >> 32, minlength=len(batch))
+        self.csr.append((per_row, (code & 0xFFFFFFFF).astype(np.int32), counts.astype(np.float32)))
+        self.n += len(batch)
+
+    def finish(self, meta: dict | None) -> "Index":
+        import scipy.sparse as sp
+
+        from .weighting import BM25Transformer  # scikit-learn is needed to build, not to search
+
+        if self.n == 0:
+            raise ValueError("cannot index zero passages")
+        n_terms = len(self.stems)
+        if n_terms == 0:
+            raise ValueError("empty vocabulary: the passages hold only stop words or punctuation")
+        indptr = np.zeros(self.n + 1, dtype=np.int64)
+        np.cumsum(np.concatenate([r for r, _, _ in self.csr]), out=indptr[1:])
+        cols = np.concatenate([c for _, c, _ in self.csr])
+        data = np.concatenate([d for _, _, d in self.csr])
+        self.csr = []
+        counts = sp.csr_matrix((data, cols, indptr), shape=(self.n, n_terms))
+        del cols, data
+        bm25 = BM25Transformer(k1=self.params.k1, b=self.params.b).fit(counts)
+        weights = bm25.transform(counts).tocsc()
+        del counts
+        weights.sort_indices()
+        vocabulary = self.stems
+        words = {w: int(self.term_of[i]) for w, i in self.surface.items() if self.term_of[i] >= 0}
+        seq = np.concatenate(self.seq).astype(np.int32) if self.seq else np.empty(0, np.int32)
+        token_ptr = np.zeros(self.n + 1, dtype=np.int64)
+        np.cumsum(np.concatenate(self.seq_len), out=token_ptr[1:])
+        return Index(
+            params=self.params,
+            passages=self.table.finish(),
+            vocabulary=vocabulary,
+            idf=bm25.idf_.astype(np.float32),
+            indptr=weights.indptr.astype(np.int64),
+            indices=weights.indices.astype(np.int32),
+            weights=weights.data.astype(np.float32),
+            words=words,
+            tokens=seq,
+            token_ptr=token_ptr,
+            meta=dict(meta or {}),
+        )
 
 
 @dataclass(eq=False)
@@ -88,7 +215,8 @@ class Index:
     Attributes
     ----------
     params : IndexParams
-    passages : tuple of Passage
+    passages : PassageTable
+        A sequence of `Passage`, stored by column (`qa.passages`).
     vocabulary : dict of str to int
         Term -> column number.
     idf : ndarray of float32, shape (n_terms,)
@@ -107,7 +235,7 @@ class Index:
     """
 
     params: IndexParams
-    passages: tuple[Passage, ...]
+    passages: PassageTable
     vocabulary: dict[str, int]
     idf: np.ndarray
     indptr: np.ndarray
@@ -117,6 +245,7 @@ class Index:
     tokens: np.ndarray
     token_ptr: np.ndarray
     meta: dict = field(default_factory=dict)
+    _term_max: np.ndarray | None = field(default=None, repr=False)
 
     @property
     def n_passages(self) -> int:
@@ -131,74 +260,48 @@ class Index:
         return self.params.analyzer()
 
     @classmethod
-    def fit(cls, passages, params: IndexParams | None = None, meta: dict | None = None) -> "Index":
-        """Build an index over passages.
+    def fit(cls, passages, params: IndexParams | None = None, meta: dict | None = None,
+            batch_size: int = 5_000) -> "Index":
+        """Build an index over passages, streaming them in batches.
 
         Parameters
         ----------
-        passages : sequence of Passage
+        passages : iterable of Passage
+            Read once, in order; may be a generator.
         params : IndexParams, optional
         meta : dict, optional
             Stored as is (JSON-serialisable).
+        batch_size : int, default=5000
+            Passages tokenised at a time: bounds the memory of the Python-level
+            token lists, whatever the corpus size.
         """
-        from sklearn.feature_extraction.text import CountVectorizer
+        builder = _Builder(params or IndexParams())
+        batch: list[Passage] = []
+        for p in passages:
+            batch.append(p)
+            if len(batch) == batch_size:
+                builder.add_batch(batch)
+                batch = []
+        if batch:
+            builder.add_batch(batch)
+        return builder.finish(meta)
 
-        from .weighting import BM25Transformer  # scikit-learn is needed to build, not to search
-
-        params = params or IndexParams()
-        passages = tuple(passages)
-        if not passages:
-            raise ValueError("cannot index zero passages")
-        analyzer = params.analyzer()
-        surface: dict[str, str] = {}  # word -> stem, filled while analysing
-
-        def analyze(text: str) -> list[str]:
-            words = [w for w, _, _ in analyzer.words(text) if not analyzer.is_stop(w)]
-            new = [w for w in set(words) if w not in surface]
-            if new:
-                surface.update(zip(new, analyzer.stem_words(new)))
-            return [surface[w] for w in words]
-
-        def field_text(p: Passage) -> str:
-            extra = f"{p.title}\n{p.section}" if p.section != p.title else p.title
-            return "\n".join([p.text] + [extra] * params.heading_boost)
-
-        vectorizer = CountVectorizer(analyzer=analyze, dtype=np.float32)
-        counts = vectorizer.fit_transform(field_text(p) for p in passages)
-        if counts.shape[1] == 0:
-            raise ValueError("empty vocabulary: the passages hold only stop words or punctuation")
-        bm25 = BM25Transformer(k1=params.k1, b=params.b).fit(counts)
-        weights = bm25.transform(counts).tocsc()
-        weights.sort_indices()
-        vocabulary = {t: int(i) for t, i in vectorizer.vocabulary_.items()}
-        words = {w: vocabulary[s] for w, s in surface.items() if s in vocabulary}
-        tokens, token_ptr = _token_sequences(passages, analyzer, words)
-        return cls(
-            params=params,
-            passages=passages,
-            vocabulary=vocabulary,
-            idf=bm25.idf_.astype(np.float32),
-            indptr=weights.indptr.astype(np.int64),
-            indices=weights.indices.astype(np.int32),
-            weights=weights.data.astype(np.float32),
-            words=words,
-            tokens=tokens,
-            token_ptr=token_ptr,
-            meta=dict(meta or {}),
-        )
+    @cached_property
+    def term_max(self) -> np.ndarray:
+        """The largest weight of each term in any passage: the most it can add to a score."""
+        if self._term_max is not None:
+            return self._term_max
+        return np.maximum.reduceat(self.weights, self.indptr[:-1]) if self.weights.size else np.zeros(0, np.float32)
 
     @cached_property
     def doc_freq(self) -> np.ndarray:
         """Passages per term."""
         return np.diff(self.indptr)
 
-    @cached_property
-    def passage_doc(self) -> tuple[np.ndarray, tuple[str, ...]]:
+    @property
+    def passage_doc(self) -> tuple[np.ndarray, "StringTable"]:
         """(document number of each passage, document ids), for ranking documents."""
-        ids: dict[str, int] = {}
-        of = np.fromiter((ids.setdefault(p.doc_id, len(ids)) for p in self.passages), dtype=np.int32,
-                         count=self.n_passages)
-        return of, tuple(ids)
+        return self.passages.doc, self.passages.doc_id
 
     @cached_property
     def speller(self):

@@ -15,14 +15,13 @@ from __future__ import annotations
 
 import json
 import os
-from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import EmptyCorpusError, SourceError
 from .types import Document
 
-__all__ = ["TEXT_SUFFIXES", "LoadResult", "load_documents", "read_text_file", "corpus_root"]
+__all__ = ["TEXT_SUFFIXES", "DocumentStream", "LoadResult", "load_documents", "read_text_file", "corpus_root"]
 
 TEXT_SUFFIXES = (".txt", ".md", ".markdown")
 MAX_FILE_BYTES = 50 * 1024 * 1024  # a bigger "text" file is almost surely not prose
@@ -109,8 +108,7 @@ def _walk(folder: Path) -> list[Path]:
     return sorted(found, key=lambda p: p.parts)  # os.walk lists a folder's files before its subfolders
 
 
-def _read_jsonl(path: Path, rel: str, warnings: list[str]) -> list[Document]:
-    docs = []
+def _read_jsonl(path: Path, rel: str, warnings: list[str]):
     try:
         fh = open(path, encoding="utf-8-sig")
     except OSError as exc:
@@ -132,10 +130,86 @@ def _read_jsonl(path: Path, rel: str, warnings: list[str]) -> list[Document]:
                 text = text.replace("\r\n", "\n").replace("\r", "\n")
                 if not text.strip() and not title.strip():
                     continue
-                docs.append(Document(doc_id=doc_id, source=rel, title=title.strip(), text=text))
+                yield Document(doc_id=doc_id, source=rel, title=title.strip(), text=text)
         except UnicodeDecodeError:
             raise SourceError(f"{path}: not UTF-8 text; save it as UTF-8") from None
-    return docs
+
+
+class DocumentStream:
+    """The documents of some sources, read one at a time as they are iterated.
+
+    Sources are checked when the stream is made (`SourceError` for a missing
+    or unsupported one); files are read only during iteration, so a corpus of
+    any size streams through in bounded memory. After a full iteration,
+    `warnings` names every skipped file and `count` is the number of documents.
+    Iteration raises `EmptyCorpusError` at the end if no document was found,
+    and `SourceError` at the second occurrence of a document id.
+
+    Parameters
+    ----------
+    sources : path-like or sequence of path-like
+        Folders, ``.txt``/``.md`` files, or ``corpus.jsonl`` files.
+    """
+
+    def __init__(self, sources):
+        if isinstance(sources, (str, os.PathLike)):
+            sources = [sources]
+        self.paths = [Path(s) for s in sources]
+        if not self.paths:
+            raise SourceError("no source given: name a folder, a .txt/.md file or a corpus.jsonl")
+        for p in self.paths:
+            if not p.exists():
+                raise SourceError(f"{p}: no such file or folder")
+            if p.is_file() and p.suffix.lower() not in TEXT_SUFFIXES + (".jsonl",):
+                raise SourceError(f"{p}: unsupported file type {p.suffix or '(none)'!r}; use .txt, .md or corpus.jsonl")
+        self.root = str(corpus_root(self.paths))
+        self.warnings: list[str] = []
+        self.count = 0
+
+    def _files(self) -> list[Path]:
+        files: list[Path] = []
+        for p in self.paths:
+            files.extend(_walk(p) if p.is_dir() else [p])
+        return files
+
+    def _documents(self):
+        root = Path(self.root)
+        seen: set[str] = set()
+        for f in self._files():
+            rel = _real(f).relative_to(root).as_posix()
+            if rel in seen:
+                continue
+            seen.add(rel)
+            if f.suffix.lower() == ".jsonl":
+                try:
+                    yield from _read_jsonl(f, rel, self.warnings)
+                except SourceError as exc:  # not UTF-8 or unreadable: skipped like any other file
+                    self.warnings.append(f"skipped {exc}")
+                continue
+            try:
+                text = read_text_file(f)
+            except SourceError as exc:
+                self.warnings.append(f"skipped {exc}")
+                continue
+            if not text.strip().lstrip("\ufeff").strip():
+                self.warnings.append(f"skipped {f}: empty file")
+                continue
+            yield Document(doc_id=rel, source=rel, title=_title_of(text, f.suffix.lower()), text=text)
+
+    def __iter__(self):
+        self.warnings.clear()
+        self.count = 0
+        ids: set[str] = set()
+        for doc in self._documents():
+            if doc.doc_id in ids:
+                raise SourceError(f"document id {doc.doc_id!r} occurs more than once; document ids must be unique")
+            ids.add(doc.doc_id)
+            self.count += 1
+            yield doc
+        if not self.count:
+            where = ", ".join(str(p) for p in self.paths)
+            detail = f" ({len(self.warnings)} file(s) skipped: {self.warnings[0]})" if self.warnings else ""
+            raise EmptyCorpusError(f"no readable .txt, .md or corpus.jsonl documents in {where}{detail}")
 
 
 def load_documents(sources) -> LoadResult:
@@ -160,49 +234,6 @@ def load_documents(sources) -> LoadResult:
     EmptyCorpusError
         No document with any text was found.
     """
-    if isinstance(sources, (str, os.PathLike)):
-        sources = [sources]
-    paths = [Path(s) for s in sources]
-    if not paths:
-        raise SourceError("no source given: name a folder, a .txt/.md file or a corpus.jsonl")
-    for p in paths:
-        if not p.exists():
-            raise SourceError(f"{p}: no such file or folder")
-        if p.is_file() and p.suffix.lower() not in TEXT_SUFFIXES + (".jsonl",):
-            raise SourceError(f"{p}: unsupported file type {p.suffix or '(none)'!r}; use .txt, .md or corpus.jsonl")
-    root = corpus_root(paths)
-    files: list[Path] = []
-    for p in paths:
-        files.extend(_walk(p) if p.is_dir() else [p])
-    warnings: list[str] = []
-    documents: list[Document] = []
-    seen: set[str] = set()
-    for f in files:
-        rel = _real(f).relative_to(root).as_posix()
-        if rel in seen:
-            continue
-        seen.add(rel)
-        if f.suffix.lower() == ".jsonl":
-            try:
-                documents.extend(_read_jsonl(f, rel, warnings))
-            except SourceError as exc:  # not UTF-8 or unreadable: skipped like any other file
-                warnings.append(f"skipped {exc}")
-            continue
-        try:
-            text = read_text_file(f)
-        except SourceError as exc:
-            warnings.append(f"skipped {exc}")
-            continue
-        if not text.strip().lstrip("\ufeff").strip():
-            warnings.append(f"skipped {f}: empty file")
-            continue
-        documents.append(Document(doc_id=rel, source=rel, title=_title_of(text, f.suffix.lower()), text=text))
-    if not documents:
-        where = ", ".join(str(p) for p in paths)
-        detail = f" ({len(warnings)} file(s) skipped: {warnings[0]})" if warnings else ""
-        raise EmptyCorpusError(f"no readable .txt, .md or corpus.jsonl documents in {where}{detail}")
-    ids = Counter(d.doc_id for d in documents)
-    if len(ids) != len(documents):
-        dup = next(i for i, n in ids.items() if n > 1)
-        raise SourceError(f"document id {dup!r} occurs more than once; document ids must be unique")
-    return LoadResult(root=str(root), documents=tuple(documents), warnings=tuple(warnings))
+    stream = DocumentStream(sources)
+    documents = tuple(stream)
+    return LoadResult(root=stream.root, documents=documents, warnings=tuple(stream.warnings))

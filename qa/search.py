@@ -29,7 +29,7 @@ from .types import Hit, Query
 
 __all__ = [
     "MAX_QUESTION_CHARS", "evidence_weights", "expansion_weights", "parse_question", "ranked", "rerank_bonus",
-    "score_passages", "search", "search_documents",
+    "score_passages", "search", "search_documents", "top_passages",
 ]
 
 MAX_QUESTION_CHARS = 2000
@@ -246,9 +246,58 @@ def expansion_weights(index: Index, query: Query, ids: np.ndarray, scores: np.nd
     return out
 
 
-def ranked(index: Index, query: Query, expand: bool = False) -> tuple[np.ndarray, np.ndarray]:
-    """Every matching passage and its final score (BM25, expanded if asked, reranked at the top)."""
-    ids, scores = score_passages(index, query)
+def top_passages(index: Index, weights: dict[int, float], depth: int) -> tuple[np.ndarray, np.ndarray]:
+    """The `depth` best passages by BM25, exactly, reading as few postings as it can (MaxScore).
+
+    Terms are taken in order of the most they can add to a score
+    (``weight * term_max``). Once `depth` candidates are known and the k-th best
+    score exceeds the most that all remaining terms together could add, no
+    passage outside the candidates can reach the top: the remaining terms (the
+    common ones, with long postings) then only update the candidates, by
+    binary search in their postings, instead of being read whole.
+
+    Returns
+    -------
+    passages, scores : ndarray
+        At least the top `depth` passages (or all matching ones) and their exact
+        BM25 scores; passages ascending.
+    """
+    order = sorted(weights, key=lambda t: -weights[t] * float(index.term_max[t]))
+    bounds = np.array([weights[t] * float(index.term_max[t]) for t in order])
+    rest = np.concatenate([np.cumsum(bounds[::-1])[::-1], [0.0]])  # rest[i]: most terms i.. can add
+    ids = np.empty(0, dtype=np.int64)
+    scores = np.empty(0, dtype=np.float64)
+    for i, t in enumerate(order):
+        postings, w = index.postings(t)
+        theta = np.partition(scores, scores.size - depth)[scores.size - depth] if scores.size >= depth else -1.0
+        if theta > rest[i]:
+            where = np.minimum(np.searchsorted(postings, ids), postings.size - 1)
+            found = postings[where] == ids
+            scores[found] += weights[t] * w[where[found]]
+            alive = scores + rest[i + 1] >= theta  # candidates that can still reach the top
+            ids, scores = ids[alive], scores[alive]
+        elif ids.size == 0:
+            ids, scores = postings.astype(np.int64), weights[t] * w.astype(np.float64)
+        else:
+            merged, inverse = np.unique(np.concatenate([ids, postings]), return_inverse=True)
+            scores = np.bincount(inverse, weights=np.concatenate([scores, weights[t] * w.astype(np.float64)]))
+            ids = merged
+    return ids, scores
+
+
+def ranked(index: Index, query: Query, expand: bool = False, depth: int | None = None
+           ) -> tuple[np.ndarray, np.ndarray]:
+    """Matching passages and their final scores (BM25, expanded if asked, reranked at the top).
+
+    With `depth`, only (at least) the `depth` best passages are scored, by
+    `top_passages`; their order is the same as scoring every passage would give.
+    """
+    weights = dict.fromkeys(query.term_ids, 1.0)
+    if depth is not None and not expand:
+        ids, scores = top_passages(index, weights, max(depth, RERANK_DEPTH)) if weights else (
+            np.empty(0, np.int64), np.empty(0))
+    else:
+        ids, scores = score_passages(index, query)
     if expand and ids.size:
         weights = expansion_weights(index, query, ids, scores)
         if len(weights) > len(query.term_ids):
@@ -309,7 +358,7 @@ def search(index: Index, question, k: int = 5, expand: bool = False) -> tuple[Hi
     if not isinstance(k, int) or isinstance(k, bool) or k < 1:
         raise ValueError(f"k must be a positive integer, got {k!r}")
     query = question if isinstance(question, Query) else parse_question(index, question)
-    ids, scores = ranked(index, query, expand)
+    ids, scores = ranked(index, query, expand, depth=k + 8)
     if ids.size == 0:
         return ()
     hits: list[Hit] = []
@@ -317,6 +366,8 @@ def search(index: Index, question, k: int = 5, expand: bool = False) -> tuple[Hi
     done = 0
     want = k + 8  # a few spare: some may be dropped as repeats of a better hit
     while len(hits) < k and done < ids.size:
+        if want > k + 8 and not expand:  # more repeats than spares: score every passage after all
+            ids, scores = ranked(index, query, expand)
         best = _top(ids, scores, min(ids.size, want))[done:]
         done += best.size
         want *= 4

@@ -6,18 +6,24 @@ Layout of an index folder ``DIR``::
     DIR/v-<time>-<pid>/      one complete index:
         manifest.json        format, format_version, params, counts, corpus facts,
                              and the sha256 of every other file
-        vocab.json           terms, in column order
-        words.json           surface word -> term number (for spelling correction)
-        passages.jsonl       one passage a line
+        vocab.npy            terms in column order, UTF-8, one per line
+        words.npy words_term.npy   surface words (UTF-8 lines) and their term numbers,
+                             for spelling correction
         idf.npy indptr.npy indices.npy weights.npy   term-major postings
         tokens.npy token_ptr.npy                     passages as term numbers
+        passage_*.npy, text_*.npy, doc_id_*.npy,     passages by column (qa.passages):
+        source_*.npy, title_*.npy, sections_*.npy    numbers, and UTF-8 bytes + offsets
 
 A save writes a new version folder under a temporary name, fsyncs it, renames
 it into place, and only then replaces ``CURRENT`` (an atomic ``os.replace``).
 A reader therefore sees the old index or the new one, never half of either; a
 crash mid-save leaves the old index live and a ``.tmp-*`` folder that the
-next save removes. Loading checks the format version and every checksum, so a
-truncated or altered file is refused with a message instead of misread.
+next save removes. Loading checks the format version, every file's size, and
+its sha256 (files over `SAMPLE_ABOVE` bytes are checked on a fixed sample of
+blocks, so a million-passage index still opens in well under a second;
+``verify="full"`` hashes everything), so a truncated or altered file is
+refused with a message instead of misread. With ``mmap=True`` the arrays are
+memory-mapped and only the pages a question touches are read.
 """
 
 from __future__ import annotations
@@ -33,13 +39,20 @@ import numpy as np
 
 from .errors import IndexFormatError
 from .index import Index, IndexParams
-from .types import Passage
+from .passages import PassageTable
 
-__all__ = ["FORMAT_VERSION", "save_index", "load_index", "read_manifest", "is_index_dir"]
+__all__ = ["FORMAT_VERSION", "SAMPLE_ABOVE", "save_index", "load_index", "read_manifest", "is_index_dir"]
 
 FORMAT = "qa-index"
-FORMAT_VERSION = 2
-_ARRAYS = ("idf", "indptr", "indices", "weights", "tokens", "token_ptr")
+FORMAT_VERSION = 3
+_ARRAYS = ("idf", "indptr", "indices", "weights", "tokens", "token_ptr", "term_max")
+_PASSAGE_ARRAYS = (
+    "passage_doc", "passage_num", "passage_start", "passage_end", "passage_section",
+    *(f"{n}_{part}" for n in ("text", "doc_id", "source", "title", "sections") for part in ("data", "ptr")),
+)
+SAMPLE_ABOVE = 8 << 20
+_SAMPLE_BLOCK = 1 << 16
+_SAMPLE_COUNT = 64
 
 
 def _sha256(path: Path) -> str:
@@ -47,6 +60,17 @@ def _sha256(path: Path) -> str:
     with open(path, "rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):
             h.update(block)
+    return h.hexdigest()
+
+
+def _sampled_sha256(path: Path) -> str:
+    """sha256 of `_SAMPLE_COUNT` blocks spread evenly over the file, first and last included."""
+    size = path.stat().st_size
+    h = hashlib.sha256(str(size).encode())
+    with open(path, "rb") as fh:
+        for i in range(_SAMPLE_COUNT):
+            fh.seek(max(0, (size - _SAMPLE_BLOCK) * i // (_SAMPLE_COUNT - 1)))
+            h.update(fh.read(_SAMPLE_BLOCK))
     return h.hexdigest()
 
 
@@ -107,16 +131,15 @@ def save_index(index: Index, out) -> Path:
         np.save(tmp / "weights.npy", np.ascontiguousarray(index.weights, dtype=np.float32))
         np.save(tmp / "tokens.npy", np.ascontiguousarray(index.tokens, dtype=np.int32))
         np.save(tmp / "token_ptr.npy", np.ascontiguousarray(index.token_ptr, dtype=np.int64))
+        np.save(tmp / "term_max.npy", np.ascontiguousarray(index.term_max, dtype=np.float32))
+        for column, array in index.passages.arrays().items():
+            np.save(tmp / f"{column}.npy", np.ascontiguousarray(array))
         terms = [None] * len(index.vocabulary)
         for t, i in index.vocabulary.items():
             terms[i] = t
-        _write_json(tmp / "vocab.json", terms)
-        _write_json(tmp / "words.json", index.words)
-        with open(tmp / "passages.jsonl", "w", encoding="utf-8") as fh:
-            for p in index.passages:
-                fh.write(json.dumps(_passage_to_dict(p), ensure_ascii=False) + "\n")
-            fh.flush()
-            os.fsync(fh.fileno())
+        np.save(tmp / "vocab.npy", _lines(terms))
+        np.save(tmp / "words.npy", _lines(index.words))
+        np.save(tmp / "words_term.npy", np.fromiter(index.words.values(), dtype=np.int32, count=len(index.words)))
         files = sorted(f.name for f in tmp.iterdir())
         manifest = {
             "format": FORMAT,
@@ -125,7 +148,11 @@ def save_index(index: Index, out) -> Path:
             "n_passages": index.n_passages,
             "n_terms": index.n_terms,
             "meta": index.meta,
-            "files": {f: {"sha256": _sha256(tmp / f), "bytes": (tmp / f).stat().st_size} for f in files},
+            "files": {
+                f: {"sha256": _sha256(tmp / f), "sampled_sha256": _sampled_sha256(tmp / f),
+                    "bytes": (tmp / f).stat().st_size}
+                for f in files
+            },
         }
         _write_json(tmp / "manifest.json", manifest)
         for f in tmp.iterdir():  # np.save does not fsync
@@ -148,19 +175,6 @@ def save_index(index: Index, out) -> Path:
         if old.name != name:
             shutil.rmtree(old, ignore_errors=True)
     return final
-
-
-def _passage_to_dict(p: Passage) -> dict:
-    return {
-        "id": p.passage_id,
-        "doc_id": p.doc_id,
-        "source": p.source,
-        "title": p.title,
-        "section": p.section,
-        "start": p.start,
-        "end": p.end,
-        "text": p.text,
-    }
 
 
 def _version_dir(path: Path) -> Path:
@@ -193,7 +207,22 @@ def read_manifest(path) -> dict:
     return manifest
 
 
-def load_index(path, *, mmap: bool = False, verify: bool = True) -> Index:
+def _lines(strings) -> np.ndarray:
+    """Terms as one UTF-8 array, a line each (terms never hold a line break)."""
+    return np.frombuffer("\n".join(strings).encode("utf-8", "surrogatepass"), dtype=np.uint8)
+
+
+def _unlines(array: np.ndarray) -> list[str]:
+    text = array.tobytes().decode("utf-8", "surrogatepass")
+    return text.split("\n") if text else []
+
+
+def _load_array(path: Path, mmap: bool) -> np.ndarray:
+    array = np.load(path, mmap_mode="r" if mmap else None, allow_pickle=False)
+    return array.view(np.ndarray) if mmap else array
+
+
+def load_index(path, *, mmap: bool = False, verify="sample") -> Index:
     """Load the index saved in folder `path`.
 
     Parameters
@@ -201,8 +230,11 @@ def load_index(path, *, mmap: bool = False, verify: bool = True) -> Index:
     path : path-like
     mmap : bool, default=False
         Memory-map the arrays (``np.load(mmap_mode="r")``) instead of reading them.
-    verify : bool, default=True
-        Check every file's sha256 against the manifest.
+    verify : {"sample", "full", True, False}, default="sample"
+        Check file checksums against the manifest: ``"sample"`` (or True)
+        hashes files up to `SAMPLE_ABOVE` bytes whole and larger ones on a
+        fixed sample of blocks; ``"full"`` hashes every byte; False checks only
+        sizes.
 
     Raises
     ------
@@ -210,34 +242,42 @@ def load_index(path, *, mmap: bool = False, verify: bool = True) -> Index:
         The folder is not a qa index, is of another format version, or a file is
         missing, truncated or altered.
     """
+    if verify not in ("sample", "full", True, False):
+        raise ValueError(f"verify must be 'sample', 'full', True or False, not {verify!r}")
     path = Path(path)
     manifest = read_manifest(path)
     version = Path(manifest["_dir"])
     files = manifest.get("files") or {}
-    for name in ("vocab.json", "words.json", "passages.jsonl") + tuple(f"{a}.npy" for a in _ARRAYS):
+    names = ("vocab.npy", "words.npy", "words_term.npy") + tuple(f"{a}.npy" for a in _ARRAYS + _PASSAGE_ARRAYS)
+    for name in names:
         f = version / name
         if name not in files or not f.is_file():
             raise IndexFormatError(f"{path}: {name} is missing; rebuild with qa index")
-        if f.stat().st_size != files[name]["bytes"]:
+        size = f.stat().st_size
+        if size != files[name]["bytes"]:
             raise IndexFormatError(f"{path}: {name} has the wrong size (truncated?); rebuild with qa index")
-        if verify and _sha256(f) != files[name]["sha256"]:
-            raise IndexFormatError(f"{path}: {name} does not match its checksum (corrupt); rebuild with qa index")
+        if verify:
+            sampled = verify != "full" and size > SAMPLE_ABOVE
+            got = _sampled_sha256(f) if sampled else _sha256(f)
+            if got != files[name]["sampled_sha256" if sampled else "sha256"]:
+                raise IndexFormatError(f"{path}: {name} does not match its checksum (corrupt); rebuild with qa index")
     try:
-        arrays = {a: np.load(version / f"{a}.npy", mmap_mode="r" if mmap else None, allow_pickle=False) for a in _ARRAYS}
-        terms = json.loads((version / "vocab.json").read_text(encoding="utf-8"))
-        words = json.loads((version / "words.json").read_text(encoding="utf-8"))
-        with open(version / "passages.jsonl", encoding="utf-8") as fh:
-            passages = tuple(
-                Passage(
-                    passage_id=d["id"], doc_id=d["doc_id"], source=d["source"], title=d["title"],
-                    section=d["section"], start=d["start"], end=d["end"], text=d["text"],
-                )
-                for d in map(json.loads, fh)
-            )
+        mode = "r" if mmap else None
+        # A memory map viewed as a plain ndarray: the same pages, without np.memmap's per-slice overhead.
+        arrays = {a: _load_array(version / f"{a}.npy", mmap) for a in _ARRAYS}
+        columns = {a: _load_array(version / f"{a}.npy", mmap) for a in _PASSAGE_ARRAYS}
+        passages = PassageTable.from_arrays(columns)
+        terms = _unlines(np.load(version / "vocab.npy", allow_pickle=False))
+        surface = _unlines(np.load(version / "words.npy", allow_pickle=False))
+        words_term = np.load(version / "words_term.npy", allow_pickle=False)
+        if len(surface) != words_term.size:
+            raise ValueError("words and their term numbers differ in length")
+        words = dict(zip(surface, words_term.tolist()))
         params = IndexParams.from_dict(manifest["params"])
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise IndexFormatError(f"{path}: index files are unreadable ({exc}); rebuild with qa index") from None
     n_terms, n_passages = manifest.get("n_terms"), manifest.get("n_passages")
+    n_docs = len(passages.doc_id)
     if (
         len(terms) != n_terms
         or len(passages) != n_passages
@@ -247,6 +287,10 @@ def load_index(path, *, mmap: bool = False, verify: bool = True) -> Index:
         or int(arrays["indptr"][-1]) != arrays["indices"].shape[0]
         or arrays["token_ptr"].shape != (n_passages + 1,)
         or int(arrays["token_ptr"][-1]) != arrays["tokens"].shape[0]
+        or arrays["term_max"].shape != (n_terms,)
+        or any(columns[c].shape != (n_passages,) for c in _PASSAGE_ARRAYS[:5])
+        or int(passages.text.ptr[-1]) != passages.text.data.shape[0]
+        or len(passages.source) != n_docs or len(passages.title) != n_docs
     ):
         raise IndexFormatError(f"{path}: index arrays disagree with the manifest; rebuild with qa index")
     meta = dict(manifest.get("meta") or {})
@@ -264,4 +308,5 @@ def load_index(path, *, mmap: bool = False, verify: bool = True) -> Index:
         tokens=arrays["tokens"],
         token_ptr=arrays["token_ptr"],
         meta=meta,
+        _term_max=arrays["term_max"],
     )

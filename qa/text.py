@@ -15,6 +15,10 @@ from functools import lru_cache
 __all__ = ["Analyzer", "STOP_WORDS", "FRAME_WORDS", "split_sentences", "WORD_RE"]
 
 WORD_RE = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
+# For indexing: words, plus sentence ends as their own tokens (so the index can
+# keep sentence boundaries without a second pass over the text).
+SENTENCE_END_CHARS = frozenset(".!?\n。！？；")
+INDEX_TOKEN_RE = re.compile(WORD_RE.pattern + r"|[.!?]+(?=\s|$)|[。！？；]+|\n")
 
 # A short list, chosen to drop function words only. Content words that
 # sklearn's list removes ("system", "fire", "find", "bill", "call") stay: in a

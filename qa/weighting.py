@@ -70,8 +70,13 @@ class BM25Transformer(TransformerMixin, BaseEstimator):
 
     @staticmethod
     def _counts(X) -> sp.csr_matrix:
-        """A float64 CSR copy of `X` with duplicate entries summed and stored zeros dropped."""
-        X = sp.csr_matrix(X, dtype=np.float64, copy=True)
+        """`X` as CSR with duplicate entries summed and no stored zeros, copied only if that needs a change."""
+        X = sp.csr_matrix(X)
+        if X.dtype.kind not in "fiu":
+            X = X.astype(np.float64)
+        if X.has_canonical_format and (X.data != 0).all():
+            return X  # read-only from here on: no copy of a large, clean count matrix
+        X = X.copy()
         X.sum_duplicates()
         X.eliminate_zeros()  # a stored zero is not an occurrence
         return X
@@ -83,7 +88,7 @@ class BM25Transformer(TransformerMixin, BaseEstimator):
         n_docs = X.shape[0]
         df = np.bincount(X.indices, minlength=X.shape[1])
         self.idf_ = bm25_idf(df, n_docs)
-        lengths = np.asarray(X.sum(axis=1)).ravel()
+        lengths = np.asarray(X.sum(axis=1, dtype=np.float64)).ravel()
         self.avglen_ = float(lengths.mean()) if n_docs else 0.0
         self.n_docs_ = n_docs
         return self
@@ -96,9 +101,11 @@ class BM25Transformer(TransformerMixin, BaseEstimator):
             raise ValueError(
                 f"X has {X.shape[1]} terms, but this BM25Transformer was fitted on {self.idf_.shape[0]}"
             )
-        lengths = np.asarray(X.sum(axis=1)).ravel()
-        norm = self.k1 * (1 - self.b + self.b * lengths / max(self.avglen_, 1e-9))
-        row_norm = np.repeat(norm, np.diff(X.indptr))
-        tf = X.data
-        X.data = self.idf_[X.indices] * tf * (self.k1 + 1) / (tf + row_norm)
-        return X.astype(np.float32)
+        lengths = np.asarray(X.sum(axis=1, dtype=np.float64)).ravel()
+        norm = (self.k1 * (1 - self.b + self.b * lengths / max(self.avglen_, 1e-9))).astype(np.float32)
+        tf = X.data.astype(np.float32)
+        tf_sat = tf * np.float32(self.k1 + 1)
+        tf_sat /= tf + np.repeat(norm, np.diff(X.indptr))
+        tf_sat *= self.idf_.astype(np.float32)[X.indices]
+        # The result shares the count matrix's structure; only the values are new (float32).
+        return sp.csr_matrix((tf_sat, X.indices, X.indptr), shape=X.shape)

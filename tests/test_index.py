@@ -217,7 +217,7 @@ def test_passage_doc_numbers_documents_in_order():
         Passage(f"e#{i}", "e", "e", "", "", 0, 4, "more") for i in range(2)
     )
     of, ids = Index.fit(ps, IndexParams(heading_boost=0)).passage_doc
-    assert ids == ("d", "e") and of.tolist() == [0, 0, 1, 1]
+    assert tuple(ids) == ("d", "e") and of.tolist() == [0, 0, 1, 1]
 
 
 def test_heading_boost_puts_heading_and_title_words_in_the_index():

@@ -334,3 +334,34 @@ def test_k_hits_when_k_passages_match_even_after_many_repeats():
     texts = [" ".join(["apple"] * 12)] + [" ".join(["apple"] * n) for n in range(10, 0, -1)] + ["apple kiwi"]
     index = fit(texts)
     assert ranked_ids(search(index, "apple", k=2)) == ["d#0", "d#11"]
+
+
+# --- MaxScore: the top passages without reading every posting ------------------------------------
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("depth", [1, 5, 20])
+def test_top_passages_equals_scoring_every_passage(seed, depth):
+    from qa.search import top_passages
+
+    rng = np.random.default_rng(seed)
+    words = [f"w{i}" for i in range(60)]
+    zipf = 1 / np.arange(1, 61) ** 1.1
+    texts = [" ".join(rng.choice(words, size=rng.integers(3, 30), p=zipf / zipf.sum())) for _ in range(300)]
+    index = fit(texts)
+    for _ in range(10):
+        q = parse_question(index, " ".join(rng.choice(words, size=rng.integers(1, 6))))
+        if not q.term_ids:
+            continue
+        all_ids, all_scores = score_passages(index, q)
+        ids, scores = top_passages(index, dict.fromkeys(q.term_ids, 1.0), depth)
+        k = min(depth, all_ids.size)
+        expected = set(all_ids[np.argsort(-all_scores, kind="stable")][:k].tolist())
+        best = ids[np.argsort(-scores, kind="stable")][:k]
+        assert np.allclose(np.sort(scores)[::-1][:k], np.sort(all_scores)[::-1][:k])
+        got_scores = dict(zip(ids.tolist(), scores.tolist()))
+        ref_scores = dict(zip(all_ids.tolist(), all_scores.tolist()))
+        for pid in best.tolist():  # every returned top passage carries its exact score
+            assert got_scores[pid] == pytest.approx(ref_scores[pid])
+        kth = np.sort(all_scores)[::-1][k - 1]
+        assert {p for p in expected if ref_scores[p] > kth} <= set(best.tolist())

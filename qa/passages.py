@@ -1,0 +1,189 @@
+"""Passages stored by column, so a million of them load in milliseconds.
+
+A `PassageTable` keeps every passage field in numpy arrays (numbers) and
+`StringTable`s (UTF-8 bytes plus offsets), which can be memory-mapped from an
+index folder. A `Passage` object is built only when one is asked for
+(``table[i]``), so loading an index never parses all passage texts, and a
+question touches only the passages it returns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from .types import Passage
+
+__all__ = ["StringTable", "PassageTable"]
+
+
+@dataclass(frozen=True, eq=False)
+class StringTable(Sequence):
+    """Strings as one UTF-8 byte array and offsets: ``table[i]`` is ``data[ptr[i]:ptr[i+1]]`` decoded."""
+
+    data: np.ndarray  # uint8
+    ptr: np.ndarray  # int64, len(strings) + 1
+
+    @classmethod
+    def from_strings(cls, strings) -> "StringTable":
+        encoded = [s.encode("utf-8", "surrogatepass") for s in strings]
+        ptr = np.zeros(len(encoded) + 1, dtype=np.int64)
+        np.cumsum([len(b) for b in encoded], out=ptr[1:])
+        return cls(np.frombuffer(b"".join(encoded), dtype=np.uint8), ptr)
+
+    @classmethod
+    def from_chunks(cls, chunks: list[bytes], lengths: list[np.ndarray]) -> "StringTable":
+        """From pre-encoded byte chunks and the byte length of each string in them."""
+        sizes = np.concatenate(lengths) if lengths else np.empty(0, dtype=np.int64)
+        ptr = np.zeros(sizes.size + 1, dtype=np.int64)
+        np.cumsum(sizes, out=ptr[1:])
+        return cls(np.frombuffer(b"".join(chunks), dtype=np.uint8), ptr)
+
+    def __len__(self) -> int:
+        return self.ptr.size - 1
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        if i < 0:
+            i += len(self)
+        return bytes(self.data[self.ptr[i] : self.ptr[i + 1]]).decode("utf-8", "surrogatepass")
+
+
+@dataclass(frozen=True, eq=False)
+class PassageTable(Sequence):
+    """All passages of an index, by column.
+
+    Attributes
+    ----------
+    text : StringTable
+        Passage texts.
+    doc : ndarray of int32
+        Document number of each passage (into `doc_id`, `source`, `title`).
+    num : ndarray of int32
+        The passage's number within its document (its id is ``f"{doc_id}#{num}"``).
+    start, end : ndarray of int64
+        Character offsets into the document's text.
+    section : ndarray of int32
+        Section number of each passage (into `sections`).
+    doc_id, source, title, sections : StringTable
+    """
+
+    text: StringTable
+    doc: np.ndarray
+    num: np.ndarray
+    start: np.ndarray
+    end: np.ndarray
+    section: np.ndarray
+    doc_id: StringTable
+    source: StringTable
+    title: StringTable
+    sections: StringTable
+
+    def __len__(self) -> int:
+        return self.doc.size
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return tuple(self[j] for j in range(*i.indices(len(self))))
+        i = int(i)
+        if i < 0:
+            i += len(self)
+        if not 0 <= i < len(self):
+            raise IndexError(f"passage {i} out of range (0..{len(self) - 1})")
+        d = int(self.doc[i])
+        doc_id = self.doc_id[d]
+        return Passage(
+            passage_id=f"{doc_id}#{int(self.num[i])}",
+            doc_id=doc_id,
+            source=self.source[d],
+            title=self.title[d],
+            section=self.sections[int(self.section[i])],
+            start=int(self.start[i]),
+            end=int(self.end[i]),
+            text=self.text[i],
+        )
+
+    @property
+    def n_documents(self) -> int:
+        return len(self.doc_id)
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """Every column as a named array, for saving."""
+        out = {"passage_doc": self.doc, "passage_num": self.num, "passage_start": self.start,
+               "passage_end": self.end, "passage_section": self.section}
+        for name in ("text", "doc_id", "source", "title", "sections"):
+            table = getattr(self, name)
+            out[f"{name}_data"] = table.data
+            out[f"{name}_ptr"] = table.ptr
+        return out
+
+    @classmethod
+    def from_arrays(cls, a: dict[str, np.ndarray]) -> "PassageTable":
+        strings = {n: StringTable(a[f"{n}_data"], a[f"{n}_ptr"]) for n in ("text", "doc_id", "source", "title", "sections")}
+        return cls(doc=a["passage_doc"], num=a["passage_num"], start=a["passage_start"], end=a["passage_end"],
+                   section=a["passage_section"], **strings)
+
+    @classmethod
+    def from_passages(cls, passages) -> "PassageTable":
+        """Build from `Passage` objects (small corpora and tests)."""
+        builder = PassageTableBuilder()
+        for p in passages:
+            builder.add(p)
+        return builder.finish()
+
+
+class PassageTableBuilder:
+    """Collect passages one at a time into columns."""
+
+    def __init__(self):
+        self._docs: dict[str, int] = {}
+        self._doc_rows: list[tuple[str, str, str]] = []
+        self._sections: dict[str, int] = {}
+        self._doc, self._num, self._start, self._end, self._section = [], [], [], [], []
+        self._chunks: list[bytes] = []
+        self._lengths: list[np.ndarray] = []
+        self._pending: list[bytes] = []
+
+    def add(self, p: Passage) -> None:
+        d = self._docs.get(p.doc_id)
+        if d is None:
+            d = self._docs[p.doc_id] = len(self._docs)
+            self._doc_rows.append((p.doc_id, p.source, p.title))
+        s = self._sections.setdefault(p.section, len(self._sections))
+        self._doc.append(d)
+        num = p.passage_id.rsplit("#", 1)[-1]
+        self._num.append(int(num) if num.isdigit() else len(self._num))
+        self._start.append(p.start)
+        self._end.append(p.end)
+        self._section.append(s)
+        self._pending.append(p.text.encode("utf-8", "surrogatepass"))
+        if len(self._pending) >= 8192:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self._pending:
+            self._lengths.append(np.fromiter(map(len, self._pending), dtype=np.int64, count=len(self._pending)))
+            self._chunks.append(b"".join(self._pending))
+            self._pending = []
+
+    def __len__(self) -> int:
+        return len(self._doc)
+
+    def finish(self) -> PassageTable:
+        self._flush()
+        rows = self._doc_rows
+        return PassageTable(
+            text=StringTable.from_chunks(self._chunks, self._lengths),
+            doc=np.asarray(self._doc, dtype=np.int32),
+            num=np.asarray(self._num, dtype=np.int32),
+            start=np.asarray(self._start, dtype=np.int64),
+            end=np.asarray(self._end, dtype=np.int64),
+            section=np.asarray(self._section, dtype=np.int32),
+            doc_id=StringTable.from_strings([r[0] for r in rows]),
+            source=StringTable.from_strings([r[1] for r in rows]),
+            title=StringTable.from_strings([r[2] for r in rows]),
+            sections=StringTable.from_strings(list(self._sections)),
+        )
