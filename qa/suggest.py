@@ -78,6 +78,18 @@ def _what_about(heading: str) -> str:
     return f"What about {body}?" if body else ""
 
 
+MAX_HEADINGS = 10_000  # enough to find n examples; a million-passage corpus is not read whole
+
+
+def _headings(passages) -> tuple[list[str], list[str]]:
+    """Distinct sections and titles in corpus order, read from the columns when the table has them."""
+    if hasattr(passages, "sections") and hasattr(passages, "title"):  # a qa.passages.PassageTable
+        return (passages.sections[: MAX_HEADINGS], passages.title[: MAX_HEADINGS])
+    sections = list(dict.fromkeys(p.section for p in passages))
+    titles = list(dict.fromkeys(p.title for p in passages))
+    return sections, titles
+
+
 def suggest_questions(index, n: int = 4) -> tuple[str, ...]:
     """Up to `n` example questions drawn from the corpus's own headings and titles.
 
@@ -99,18 +111,9 @@ def suggest_questions(index, n: int = 4) -> tuple[str, ...]:
         raise ValueError(f"n must be a non-negative integer, got {n!r}")
     questions: list[str] = []
     others: list[str] = []
-    seen_sections: set[str] = set()
-    seen_titles: set[str] = set()
-    headings: list[str] = []
-    for p in index.passages:  # sections first, in order; then each title's parts
-        if p.section and p.section not in seen_sections:
-            seen_sections.add(p.section)
-            headings.append(p.section)
-    for p in index.passages:
-        if p.title and p.title not in seen_titles:
-            seen_titles.add(p.title)
-            headings.extend(_title_parts(p.title))
-    for heading in headings:
+    sections, titles = _headings(index.passages)
+    headings = [s for s in sections if s] + [part for t in titles if t for part in _title_parts(t)]
+    for heading in headings[:MAX_HEADINGS]:
         text = clean_heading(heading)
         (questions if _is_question(text) else others).append(text)
 
