@@ -14,12 +14,12 @@ import time
 from pathlib import Path
 
 from .chunking import iter_passages
-from .errors import IndexFormatError
+from .errors import IndexFormatError, SourceError
 from .index import Index, IndexParams
 from .loader import TEXT_SUFFIXES, DocumentStream
-from .store import is_index_dir, load_index, save_index
+from .store import current_version, is_index_dir, load_index, save_index
 
-__all__ = ["build_index", "default_corpus", "default_cache_dir", "open_index", "stat_signature", "fingerprint", "describe"]
+__all__ = ["build_index", "update_index", "index_version", "default_corpus", "default_cache_dir", "open_index", "stat_signature", "fingerprint", "describe"]
 
 
 def _fingerprint_update(h, d) -> None:
@@ -97,6 +97,46 @@ def build_index(sources, params: IndexParams | None = None) -> tuple[Index, tupl
     return index, tuple(stream.warnings)
 
 
+def update_index(index: Index, add=(), remove=()) -> tuple[Index, tuple[str, ...]]:
+    """Add and remove documents without re-reading the rest of the corpus.
+
+    Parameters
+    ----------
+    index : Index
+    add : sequence of path-like
+        Sources to add. A document whose id is already indexed is replaced (its
+        old passages removed first), so re-adding a changed file updates it.
+        Ids are relative to the index's corpus root when the sources are inside it.
+    remove : sequence of str
+        Document ids to remove. An id not in the index is an error.
+
+    Returns
+    -------
+    index : Index
+        Scores exactly as a fresh build of the resulting documents would.
+    warnings : tuple of str
+    """
+    known = set(index.passages.doc_id)
+    missing = [d for d in remove if d not in known]
+    if missing:
+        raise SourceError(f"document {missing[0]!r} is not in the index (ids are paths relative to {index.meta.get('root')})")
+    documents, warnings = [], ()
+    if add:
+        stream = DocumentStream([Path(s) for s in add], root=index.meta.get("root"))
+        documents = list(stream)
+        warnings = tuple(stream.warnings)
+    replaced = [d.doc_id for d in documents if d.doc_id in known]
+    gone = set(remove) | set(replaced)
+    if gone:
+        index = index.remove(gone)
+    if documents:
+        index = index.add(iter_passages(documents, index.params.chunker()))
+    n_docs = index.passages.n_documents
+    index.meta.update({"n_documents": n_docs, "updated_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+                       "fingerprint": None, "stat_signature": None})
+    return index, warnings
+
+
 def default_corpus() -> Path:
     """The corpus `qa ask` uses without ``--index``.
 
@@ -151,6 +191,16 @@ def open_index(index_dir=None, *, mmap: bool = False, log=None) -> Index:
         if log:
             log(f"qa: could not cache the index in {cache}: {exc}")
     return index
+
+
+def index_version(index_dir=None) -> str | None:
+    """A token that changes whenever `open_index(index_dir)` would give a different index:
+    the live version of a saved index, or the default corpus's stat signature. Cheap enough
+    to check on every page rerun, so a long-running page picks up a re-indexed corpus."""
+    if index_dir is not None:
+        return current_version(index_dir)
+    corpus = default_corpus()
+    return stat_signature([corpus]) if corpus.exists() else None
 
 
 def describe(index: Index) -> dict:

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from .text import split_sentences
 from .types import Document, Passage
 
-__all__ = ["Chunker", "chunk_documents", "iter_passages", "HEADING_MAX_CHARS"]
+__all__ = ["Chunker", "chunk_documents", "iter_passages", "passage_key", "HEADING_MAX_CHARS"]
 
 HEADING_MAX_CHARS = 120
 _ORDINAL = (
@@ -177,7 +177,7 @@ class Chunker:
         return passages
 
 
-def _key(text: str) -> bytes:
+def passage_key(text: str) -> bytes:
     """A 16-byte digest of the text, case and spacing aside: cheap to keep for a million passages."""
     return hashlib.blake2b(" ".join(text.lower().split()).encode("utf-8", "surrogatepass"), digest_size=16).digest()
 
@@ -200,7 +200,7 @@ def iter_passages(documents, chunker: Chunker | None = None):
     seen: set[bytes] = set()
     for doc in documents:
         for p in chunker.chunk(doc):
-            k = _key(p.text)
+            k = passage_key(p.text)
             if k in seen:
                 continue
             seen.add(k)

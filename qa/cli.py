@@ -46,9 +46,15 @@ def _parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
 
-    s = sub.add_parser("index", help="build an index", description="Index folders, .txt/.md files or corpus.jsonl files.")
-    s.add_argument("sources", nargs="+", metavar="SOURCE", help="a folder, a .txt/.md file, or a corpus.jsonl")
+    s = sub.add_parser(
+        "index", help="build or update an index",
+        description="Index folders, .txt/.md files or corpus.jsonl files. With --add or --remove, update the "
+        "index in DIR in place (only the named documents are read; scores equal a full rebuild).",
+    )
+    s.add_argument("sources", nargs="*", metavar="SOURCE", help="a folder, a .txt/.md file, or a corpus.jsonl")
     s.add_argument("--out", required=True, metavar="DIR", help="folder to write the index to (replaced atomically)")
+    s.add_argument("--add", action="store_true", help="add SOURCE(s) to the index in DIR (a known id is replaced)")
+    s.add_argument("--remove", nargs="+", default=[], metavar="DOC_ID", help="remove documents (ids as qa shows them)")
 
     s = sub.add_parser("ask", help="answer one question", description="Answer one question with cited sentences.")
     s.add_argument("question", help="the question, in quotes")
@@ -139,9 +145,24 @@ class _Output:
 
 
 def _cmd_index(args) -> int:
-    from .build import build_index
-    from .store import save_index
+    from .build import build_index, update_index
+    from .store import load_index, save_index
 
+    if args.add or args.remove:
+        if args.add and not args.sources:
+            raise QAError("--add needs at least one SOURCE to add")
+        if args.sources and not args.add:
+            raise QAError("name SOURCEs with --add to add them, or leave them out to only --remove")
+        before = load_index(args.out)
+        index, warnings = update_index(before, add=args.sources, remove=args.remove)
+        for w in warnings:
+            _log(f"qa: warning: {w}")
+        save_index(index, args.out)
+        _log(f"qa: updated {args.out}: {index.meta['n_documents']} document(s), {index.n_passages} passage(s) "
+             f"(was {before.passages.n_documents} and {before.n_passages})")
+        return 0
+    if not args.sources:
+        raise QAError("name at least one SOURCE to index (a folder, a .txt/.md file or a corpus.jsonl)")
     index, warnings = build_index(args.sources)
     for w in warnings:
         _log(f"qa: warning: {w}")

@@ -167,45 +167,84 @@ class _Builder:
         self.csr.append((per_row, (code & 0xFFFFFFFF).astype(np.int32), counts.astype(np.float32)))
         self.n += len(batch)
 
-    def finish(self, meta: dict | None) -> "Index":
+    def counts(self):
+        """The (passages x terms) count matrix of what was added, as CSR float32."""
         import scipy.sparse as sp
 
-        from .weighting import BM25Transformer  # scikit-learn is needed to build, not to search
-
-        if self.n == 0:
-            raise ValueError("cannot index zero passages")
-        n_terms = len(self.stems)
-        if n_terms == 0:
-            raise ValueError("empty vocabulary: the passages hold only stop words or punctuation")
         indptr = np.zeros(self.n + 1, dtype=np.int64)
-        np.cumsum(np.concatenate([r for r, _, _ in self.csr]), out=indptr[1:])
-        cols = np.concatenate([c for _, c, _ in self.csr])
-        data = np.concatenate([d for _, _, d in self.csr])
+        if self.csr:
+            np.cumsum(np.concatenate([r for r, _, _ in self.csr]), out=indptr[1:])
+        cols = np.concatenate([c for _, c, _ in self.csr]) if self.csr else np.empty(0, np.int32)
+        data = np.concatenate([d for _, _, d in self.csr]) if self.csr else np.empty(0, np.float32)
         self.csr = []
-        counts = sp.csr_matrix((data, cols, indptr), shape=(self.n, n_terms))
-        del cols, data
-        bm25 = BM25Transformer(k1=self.params.k1, b=self.params.b).fit(counts)
-        weights = bm25.transform(counts).tocsc()
-        del counts
-        weights.sort_indices()
-        vocabulary = self.stems
-        words = {w: int(self.term_of[i]) for w, i in self.surface.items() if self.term_of[i] >= 0}
+        return sp.csr_matrix((data, cols, indptr), shape=(self.n, len(self.stems)))
+
+    def sequences(self) -> tuple[np.ndarray, np.ndarray]:
         seq = np.concatenate(self.seq).astype(np.int32) if self.seq else np.empty(0, np.int32)
         token_ptr = np.zeros(self.n + 1, dtype=np.int64)
-        np.cumsum(np.concatenate(self.seq_len), out=token_ptr[1:])
-        return Index(
-            params=self.params,
-            passages=self.table.finish(),
-            vocabulary=vocabulary,
-            idf=bm25.idf_.astype(np.float32),
-            indptr=weights.indptr.astype(np.int64),
-            indices=weights.indices.astype(np.int32),
-            weights=weights.data.astype(np.float32),
-            words=words,
-            tokens=seq,
-            token_ptr=token_ptr,
-            meta=dict(meta or {}),
+        if self.seq_len:
+            np.cumsum(np.concatenate(self.seq_len), out=token_ptr[1:])
+        return seq, token_ptr
+
+    def words(self) -> dict[str, int]:
+        return {w: int(self.term_of[i]) for w, i in self.surface.items() if self.term_of[i] >= 0}
+
+    def finish(self, meta: dict | None) -> "Index":
+        if self.n == 0:
+            raise ValueError("cannot index zero passages")
+        if not self.stems:
+            raise ValueError("empty vocabulary: the passages hold only stop words or punctuation")
+        counts = self.counts().tocsc()
+        counts.sort_indices()
+        tokens, token_ptr = self.sequences()
+        return _weighed(
+            self.params, counts.data, counts.indices, counts.indptr, self.table.finish(), dict(self.stems),
+            self.words(), tokens, token_ptr, dict(meta or {}),
         )
+
+    @classmethod
+    def continuing(cls, index: "Index") -> "_Builder":
+        """A builder whose term and word numbers carry on from an existing index's."""
+        b = cls(index.params)
+        b.stems = dict(index.vocabulary)
+        b.surface = {w: i for i, w in enumerate(index.words)}
+        b.term_of = np.fromiter(index.words.values(), dtype=np.int32, count=len(index.words))
+        return b
+
+
+def _weighed(params, tf, indices, indptr, passages, vocabulary, words, tokens, token_ptr, meta) -> "Index":
+    """An Index from term-major counts: BM25 weights (and IDF) computed from them, exactly as a
+    fresh build computes them, so an index updated in place scores like one built from scratch."""
+    import scipy.sparse as sp
+
+    from .weighting import BM25Transformer  # scikit-learn is needed to build, not to search
+
+    counts = sp.csc_matrix((tf, indices, indptr), shape=(len(passages), len(vocabulary)))
+    bm25 = BM25Transformer(k1=params.k1, b=params.b).fit(counts)
+    weights = bm25.transform(counts)
+    return Index(
+        params=params,
+        passages=passages,
+        vocabulary=vocabulary,
+        idf=bm25.idf_.astype(np.float32),
+        indptr=np.asarray(indptr, dtype=np.int64),
+        indices=np.asarray(indices, dtype=np.int32),
+        weights=weights.data.astype(np.float32, copy=False),
+        words=words,
+        tokens=tokens,
+        token_ptr=token_ptr,
+        meta=meta,
+        tf=np.asarray(tf, dtype=np.float32),
+    )
+
+
+def _gather(data: np.ndarray, ptr: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The slices ``data[ptr[r]:ptr[r+1]]`` of the given rows, concatenated, and their new offsets."""
+    lengths = (ptr[1:] - ptr[:-1])[rows]
+    new_ptr = np.zeros(rows.size + 1, dtype=np.int64)
+    np.cumsum(lengths, out=new_ptr[1:])
+    starts = np.repeat(ptr[:-1][rows] - new_ptr[:-1], lengths)
+    return data[starts + np.arange(new_ptr[-1])], new_ptr
 
 
 @dataclass(eq=False)
@@ -231,7 +270,10 @@ class Index:
         ``tokens[token_ptr[i]:token_ptr[i+1]]``. Used to rerank the best
         candidates by sentence and phrase matches and for query expansion.
     meta : dict
-        Corpus facts recorded at build time (root, fingerprint, document list, time).
+        Corpus facts recorded at build time (root, fingerprint, time).
+    tf : ndarray of float32
+        The term counts behind `weights` (same layout), kept so documents can be
+        added or removed without re-reading the others (`add`, `remove`).
     """
 
     params: IndexParams
@@ -245,6 +287,7 @@ class Index:
     tokens: np.ndarray
     token_ptr: np.ndarray
     meta: dict = field(default_factory=dict)
+    tf: np.ndarray | None = None
     _term_max: np.ndarray | None = field(default=None, repr=False)
 
     @property
@@ -285,6 +328,94 @@ class Index:
         if batch:
             builder.add_batch(batch)
         return builder.finish(meta)
+
+    def add(self, passages, meta: dict | None = None) -> "Index":
+        """A new index with `passages` appended: only they are tokenised.
+
+        Every weight is recomputed from the stored counts, so the result scores
+        exactly like `Index.fit` over all the passages. Passages that repeat one
+        already indexed (case and spacing aside) are skipped, as in a fresh build.
+        """
+        from .chunking import passage_key
+
+        builder = _Builder.continuing(self)
+        seen = {passage_key(self.passages.text[i]) for i in range(self.n_passages)}
+        batch: list[Passage] = []
+        for p in passages:
+            key = passage_key(p.text)
+            if key in seen:
+                continue
+            seen.add(key)
+            batch.append(p)
+            if len(batch) == 5_000:
+                builder.add_batch(batch)
+                batch = []
+        if batch:
+            builder.add_batch(batch)
+        if builder.n == 0:
+            return self
+        new = builder.counts().tocsc()
+        new.sort_indices()
+        n_terms = len(builder.stems)
+        old_ptr = np.concatenate([self.indptr, np.full(n_terms - self.n_terms, self.indptr[-1])])
+        old_len, new_len = np.diff(old_ptr), np.diff(new.indptr)
+        indptr = np.zeros(n_terms + 1, dtype=np.int64)
+        np.cumsum(old_len + new_len, out=indptr[1:])
+        # Each term's postings: its old passages, then the new ones (numbered after the old).
+        old_term = np.repeat(np.arange(n_terms), old_len)
+        new_term = np.repeat(np.arange(n_terms), new_len)
+        old_dest = indptr[old_term] + (np.arange(old_term.size) - old_ptr[old_term])
+        new_dest = indptr[new_term] + old_len[new_term] + (np.arange(new_term.size) - new.indptr[new_term])
+        indices = np.empty(indptr[-1], dtype=np.int32)
+        tf = np.empty(indptr[-1], dtype=np.float32)
+        indices[old_dest], tf[old_dest] = self.indices, self._counts()
+        indices[new_dest], tf[new_dest] = new.indices + self.n_passages, new.data
+        tokens, token_ptr = builder.sequences()
+        return _weighed(
+            self.params, tf, indices, indptr, self.passages.concat(builder.table.finish()), dict(builder.stems),
+            builder.words(), np.concatenate([self.tokens, tokens]),
+            np.concatenate([self.token_ptr, token_ptr[1:] + self.token_ptr[-1]]), {**self.meta, **(meta or {})},
+        )
+
+    def remove(self, doc_ids, meta: dict | None = None) -> "Index":
+        """A new index without the passages of the given documents; weights recomputed as in `add`.
+
+        Terms no remaining passage holds leave the vocabulary, as they would in a fresh build.
+        """
+        doc_ids = set(doc_ids)
+        numbers = np.array([d for d in range(self.passages.n_documents) if self.passages.doc_id[d] in doc_ids],
+                           dtype=np.int64)
+        keep = ~np.isin(self.passages.doc, numbers)
+        if keep.all():
+            return self
+        if not keep.any():
+            raise ValueError("removing these documents would leave the index empty")
+        new_row = np.cumsum(keep) - 1
+        entry_keep = keep[self.indices]
+        term_of_entry = np.repeat(np.arange(self.n_terms), np.diff(self.indptr))[entry_keep]
+        df = np.bincount(term_of_entry, minlength=self.n_terms)
+        live = df > 0
+        new_term = np.cumsum(live) - 1
+        indptr = np.zeros(int(live.sum()) + 1, dtype=np.int64)
+        np.cumsum(df[live], out=indptr[1:])
+        terms = [None] * int(live.sum())
+        for t, i in self.vocabulary.items():
+            if live[i]:
+                terms[new_term[i]] = t
+        rows = np.flatnonzero(keep)
+        tokens, token_ptr = _gather(np.asarray(self.tokens), np.asarray(self.token_ptr), rows)
+        tokens = np.where(tokens >= 0, new_term[np.maximum(tokens, 0)], -1).astype(np.int32)
+        return _weighed(
+            self.params, self._counts()[entry_keep], new_row[self.indices[entry_keep]].astype(np.int32), indptr,
+            self.passages.select(rows), {t: i for i, t in enumerate(terms)},
+            {w: int(new_term[i]) for w, i in self.words.items() if live[i]}, tokens, token_ptr,
+            {**self.meta, **(meta or {})},
+        )
+
+    def _counts(self) -> np.ndarray:
+        if self.tf is None:
+            raise ValueError("this index keeps no term counts (built by an older qa); rebuild it to update it")
+        return np.asarray(self.tf)
 
     @cached_property
     def term_max(self) -> np.ndarray:

@@ -135,6 +135,14 @@ def _read_jsonl(path: Path, rel: str, warnings: list[str]):
             raise SourceError(f"{path}: not UTF-8 text; save it as UTF-8") from None
 
 
+def _inside(path: Path, root: Path) -> bool:
+    try:
+        _real(path).relative_to(root.resolve())
+        return True
+    except ValueError:
+        return False
+
+
 class DocumentStream:
     """The documents of some sources, read one at a time as they are iterated.
 
@@ -149,9 +157,13 @@ class DocumentStream:
     ----------
     sources : path-like or sequence of path-like
         Folders, ``.txt``/``.md`` files, or ``corpus.jsonl`` files.
+    root : path-like, optional
+        Make document ids relative to this folder when every source is inside
+        it (as when adding files to an existing index); else to the sources'
+        common folder.
     """
 
-    def __init__(self, sources):
+    def __init__(self, sources, root=None):
         if isinstance(sources, (str, os.PathLike)):
             sources = [sources]
         self.paths = [Path(s) for s in sources]
@@ -163,6 +175,8 @@ class DocumentStream:
             if p.is_file() and p.suffix.lower() not in TEXT_SUFFIXES + (".jsonl",):
                 raise SourceError(f"{p}: unsupported file type {p.suffix or '(none)'!r}; use .txt, .md or corpus.jsonl")
         self.root = str(corpus_root(self.paths))
+        if root is not None and all(_inside(p, Path(root)) for p in self.paths):
+            self.root = str(Path(root).resolve())  # keep ids relative to an existing index's root
         self.warnings: list[str] = []
         self.count = 0
 

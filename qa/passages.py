@@ -44,6 +44,18 @@ class StringTable(Sequence):
     def __len__(self) -> int:
         return self.ptr.size - 1
 
+    def take(self, rows: np.ndarray) -> "StringTable":
+        """The strings at `rows`, in that order."""
+        lengths = (self.ptr[1:] - self.ptr[:-1])[rows]
+        ptr = np.zeros(rows.size + 1, dtype=np.int64)
+        np.cumsum(lengths, out=ptr[1:])
+        starts = np.repeat(self.ptr[:-1][rows] - ptr[:-1], lengths)
+        return StringTable(np.asarray(self.data)[starts + np.arange(ptr[-1])], ptr)
+
+    def concat(self, other: "StringTable") -> "StringTable":
+        return StringTable(np.concatenate([self.data, other.data]),
+                           np.concatenate([self.ptr, other.ptr[1:] + self.ptr[-1]]))
+
     def __getitem__(self, i):
         if isinstance(i, slice):
             return [self[j] for j in range(*i.indices(len(self)))]
@@ -125,6 +137,37 @@ class PassageTable(Sequence):
         strings = {n: StringTable(a[f"{n}_data"], a[f"{n}_ptr"]) for n in ("text", "doc_id", "source", "title", "sections")}
         return cls(doc=a["passage_doc"], num=a["passage_num"], start=a["passage_start"], end=a["passage_end"],
                    section=a["passage_section"], **strings)
+
+    def select(self, rows: np.ndarray) -> "PassageTable":
+        """The passages at `rows` (ascending), documents without a passage left out."""
+        docs = np.unique(self.doc[rows])
+        new_doc = np.full(len(self.doc_id), -1, dtype=np.int32)
+        new_doc[docs] = np.arange(docs.size, dtype=np.int32)
+        return PassageTable(
+            text=self.text.take(rows), doc=new_doc[self.doc[rows]], num=np.asarray(self.num)[rows],
+            start=np.asarray(self.start)[rows], end=np.asarray(self.end)[rows],
+            section=np.asarray(self.section)[rows], doc_id=self.doc_id.take(docs), source=self.source.take(docs),
+            title=self.title.take(docs), sections=self.sections,
+        )
+
+    def concat(self, other: "PassageTable") -> "PassageTable":
+        """These passages, then `other`'s (whose document ids must be new)."""
+        clash = set(self.doc_id) & set(other.doc_id)
+        if clash:
+            raise ValueError(f"document {sorted(clash)[0]!r} is already indexed; remove it first")
+        sections = list(self.sections)
+        index = {s: i for i, s in enumerate(sections)}
+        remap = np.array([index.setdefault(s, len(index)) for s in other.sections], dtype=np.int32)
+        sections.extend(list(index)[len(sections):])
+        return PassageTable(
+            text=self.text.concat(other.text),
+            doc=np.concatenate([self.doc, other.doc + len(self.doc_id)]).astype(np.int32),
+            num=np.concatenate([self.num, other.num]).astype(np.int32),
+            start=np.concatenate([self.start, other.start]), end=np.concatenate([self.end, other.end]),
+            section=np.concatenate([self.section, remap[other.section] if len(other) else other.section]).astype(np.int32),
+            doc_id=self.doc_id.concat(other.doc_id), source=self.source.concat(other.source),
+            title=self.title.concat(other.title), sections=StringTable.from_strings(sections),
+        )
 
     @classmethod
     def from_passages(cls, passages) -> "PassageTable":

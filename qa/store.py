@@ -41,11 +41,11 @@ from .errors import IndexFormatError
 from .index import Index, IndexParams
 from .passages import PassageTable
 
-__all__ = ["FORMAT_VERSION", "SAMPLE_ABOVE", "save_index", "load_index", "read_manifest", "is_index_dir"]
+__all__ = ["FORMAT_VERSION", "SAMPLE_ABOVE", "current_version", "save_index", "load_index", "read_manifest", "is_index_dir"]
 
 FORMAT = "qa-index"
 FORMAT_VERSION = 3
-_ARRAYS = ("idf", "indptr", "indices", "weights", "tokens", "token_ptr", "term_max")
+_ARRAYS = ("idf", "indptr", "indices", "weights", "tokens", "token_ptr", "term_max", "tf")
 _PASSAGE_ARRAYS = (
     "passage_doc", "passage_num", "passage_start", "passage_end", "passage_section",
     *(f"{n}_{part}" for n in ("text", "doc_id", "source", "title", "sections") for part in ("data", "ptr")),
@@ -132,6 +132,7 @@ def save_index(index: Index, out) -> Path:
         np.save(tmp / "tokens.npy", np.ascontiguousarray(index.tokens, dtype=np.int32))
         np.save(tmp / "token_ptr.npy", np.ascontiguousarray(index.token_ptr, dtype=np.int64))
         np.save(tmp / "term_max.npy", np.ascontiguousarray(index.term_max, dtype=np.float32))
+        np.save(tmp / "tf.npy", np.ascontiguousarray(index._counts(), dtype=np.float32))
         for column, array in index.passages.arrays().items():
             np.save(tmp / f"{column}.npy", np.ascontiguousarray(array))
         terms = [None] * len(index.vocabulary)
@@ -187,6 +188,14 @@ def _version_dir(path: Path) -> Path:
     if not name.startswith("v-") or "/" in name or not version.is_dir():
         raise IndexFormatError(f"{path}: CURRENT names {name!r}, which is missing; rebuild with qa index")
     return version
+
+
+def current_version(path) -> str | None:
+    """The name of the live version folder of the index in `path` (changes with every save), or None."""
+    try:
+        return (Path(path) / "CURRENT").read_text(encoding="utf-8").strip() or None
+    except OSError:
+        return None
 
 
 def read_manifest(path) -> dict:
@@ -288,6 +297,7 @@ def load_index(path, *, mmap: bool = False, verify="sample") -> Index:
         or arrays["token_ptr"].shape != (n_passages + 1,)
         or int(arrays["token_ptr"][-1]) != arrays["tokens"].shape[0]
         or arrays["term_max"].shape != (n_terms,)
+        or arrays["tf"].shape != arrays["weights"].shape
         or any(columns[c].shape != (n_passages,) for c in _PASSAGE_ARRAYS[:5])
         or int(passages.text.ptr[-1]) != passages.text.data.shape[0]
         or len(passages.source) != n_docs or len(passages.title) != n_docs
@@ -308,5 +318,6 @@ def load_index(path, *, mmap: bool = False, verify="sample") -> Index:
         tokens=arrays["tokens"],
         token_ptr=arrays["token_ptr"],
         meta=meta,
+        tf=arrays["tf"],
         _term_max=arrays["term_max"],
     )

@@ -69,9 +69,10 @@ class BM25Transformer(TransformerMixin, BaseEstimator):
             raise ValueError(f"b must be a number in [0, 1], got {self.b!r}")
 
     @staticmethod
-    def _counts(X) -> sp.csr_matrix:
-        """`X` as CSR with duplicate entries summed and no stored zeros, copied only if that needs a change."""
-        X = sp.csr_matrix(X)
+    def _counts(X):
+        """`X` as CSR (or CSC, if given CSC) with duplicate entries summed and no stored zeros,
+        copied only if that needs a change."""
+        X = sp.csc_matrix(X) if sp.issparse(X) and X.format == "csc" else sp.csr_matrix(X)
         if X.dtype.kind not in "fiu":
             X = X.astype(np.float64)
         if X.has_canonical_format and (X.data != 0).all():
@@ -86,26 +87,39 @@ class BM25Transformer(TransformerMixin, BaseEstimator):
         self._validate()
         X = self._counts(X)
         n_docs = X.shape[0]
-        df = np.bincount(X.indices, minlength=X.shape[1])
+        df = np.diff(X.indptr) if X.format == "csc" else np.bincount(X.indices, minlength=X.shape[1])
         self.idf_ = bm25_idf(df, n_docs)
-        lengths = np.asarray(X.sum(axis=1, dtype=np.float64)).ravel()
+        lengths = _row_sums(X)
         self.avglen_ = float(lengths.mean()) if n_docs else 0.0
         self.n_docs_ = n_docs
         return self
 
     def transform(self, X):
-        """Weight a count matrix; rows are passages. Returns CSR float32."""
+        """Weight a count matrix; rows are passages. Returns float32 in the same layout (CSR, or CSC
+        if given CSC), sharing the input's index arrays."""
         check_is_fitted(self, "idf_", msg="BM25Transformer is not fitted: call fit with the corpus counts first")
         X = self._counts(X)
         if X.shape[1] != self.idf_.shape[0]:
             raise ValueError(
                 f"X has {X.shape[1]} terms, but this BM25Transformer was fitted on {self.idf_.shape[0]}"
             )
-        lengths = np.asarray(X.sum(axis=1, dtype=np.float64)).ravel()
+        lengths = _row_sums(X)
         norm = (self.k1 * (1 - self.b + self.b * lengths / max(self.avglen_, 1e-9))).astype(np.float32)
         tf = X.data.astype(np.float32)
         tf_sat = tf * np.float32(self.k1 + 1)
+        idf = self.idf_.astype(np.float32)
+        if X.format == "csc":  # entries run term by term: rows are the indices
+            tf_sat /= tf + norm[X.indices]
+            tf_sat *= np.repeat(idf, np.diff(X.indptr))
+            return sp.csc_matrix((tf_sat, X.indices, X.indptr), shape=X.shape)
         tf_sat /= tf + np.repeat(norm, np.diff(X.indptr))
-        tf_sat *= self.idf_.astype(np.float32)[X.indices]
+        tf_sat *= idf[X.indices]
         # The result shares the count matrix's structure; only the values are new (float32).
         return sp.csr_matrix((tf_sat, X.indices, X.indptr), shape=X.shape)
+
+
+def _row_sums(X) -> np.ndarray:
+    """Passage lengths (row sums) of a CSR or CSC count matrix, in float64."""
+    if X.format == "csc":
+        return np.bincount(X.indices, weights=X.data, minlength=X.shape[0])
+    return np.asarray(X.sum(axis=1, dtype=np.float64)).ravel()

@@ -203,3 +203,19 @@ def test_default_corpus_is_indexed_into_the_cache(tmp_path, monkeypatch):
     assert not at.exception and not at.error
     assert any(p.name == "CURRENT" for p in (tmp_path / "cache").rglob("CURRENT"))
     assert any('class="qa-answer"' in v for v in _texts(at))
+
+
+def test_a_re_indexed_corpus_is_picked_up_without_a_restart(tmp_path, monkeypatch):
+    corpus = tmp_path / "docs"
+    corpus.mkdir()
+    (corpus / "pay.txt").write_text("Pay\n\nSalaries are paid on the last day of the month.\n", encoding="utf-8")
+    out = _index(corpus, tmp_path / "ix")
+    monkeypatch.setenv("QA_INDEX", str(out))
+    at = _ask(_page(), "When does the canteen open?")
+    assert at.warning and "No answer" in at.warning[0].value
+    (corpus / "canteen.txt").write_text("Canteen\n\nThe canteen opens at noon.\n", encoding="utf-8")
+    updated, _ = qa.build.update_index(qa.load_index(out), add=[corpus / "canteen.txt"])
+    qa.save_index(updated, out)
+    at = _ask(at, "When does the canteen open?")  # the same session: no restart
+    assert not at.exception and not at.warning
+    assert any("noon" in v for v in _texts(at))

@@ -181,3 +181,17 @@ def test_python_dash_m_and_the_console_script_agree(index_dir):
 def test_ui_refuses_a_bad_index_before_starting(capsys, tmp_path):
     code, _, err = run(capsys, "ui", "--index", str(tmp_path / "missing"))
     assert code == 1 and "no index" in err
+
+
+def test_index_add_and_remove_update_in_place(corpus, index_dir, tmp_path, capsys):
+    (corpus / "canteen.txt").write_text("Canteen\n\nThe canteen opens at noon on weekdays.\n", encoding="utf-8")
+    code, _, err = run(capsys, "index", str(corpus / "canteen.txt"), "--out", str(index_dir), "--add")
+    assert code == 0 and "updated" in err and "3 document(s)" in err
+    _, out, _ = run(capsys, "ask", "When does the canteen open?", "--index", str(index_dir), "--json")
+    assert "noon" in json.loads(out)["answer"]
+    code, _, err = run(capsys, "index", "--out", str(index_dir), "--remove", "canteen.txt")
+    assert code == 0 and "2 document(s)" in err
+    _, out, _ = run(capsys, "ask", "When does the canteen open?", "--index", str(index_dir), "--json")
+    assert json.loads(out)["abstained"] is True
+    code, _, err = run(capsys, "index", "--out", str(index_dir), "--remove", "canteen.txt")
+    assert code == 1 and "not in the index" in err

@@ -16,6 +16,7 @@ import os
 import streamlit as st
 
 from qa import QAError, QuestionError, answer, describe, open_index
+from qa.build import index_version
 from qa.render import answer_html, escape, hit_location, matched_words, passage_html
 from qa.suggest import suggest_questions
 
@@ -33,15 +34,16 @@ mark { background: rgba(255, 208, 0, .45); color: inherit; padding: 0 .1em; bord
 </style>"""
 
 
-@st.cache_resource(show_spinner="Loading the index…")
-def load_index(index_dir: str | None):
-    """The index, loaded (or, for the default corpus, built) once per process."""
-    return open_index(index_dir, log=log.warning)
+@st.cache_resource(show_spinner="Loading the index…", max_entries=2)
+def load_index(index_dir: str | None, version: str | None):
+    """The index, loaded (or, for the default corpus, built) once per version: a re-indexed
+    corpus has a new version, so a running page picks it up on the next question."""
+    return open_index(index_dir, mmap=True, log=log.warning)
 
 
-@st.cache_data(show_spinner=False)
-def example_questions(index_dir: str | None) -> tuple[str, ...]:
-    return suggest_questions(load_index(index_dir))
+@st.cache_data(show_spinner=False, max_entries=4)
+def example_questions(index_dir: str | None, version: str | None) -> tuple[str, ...]:
+    return suggest_questions(load_index(index_dir, version))
 
 
 def set_state_if_absent(key: str, value) -> None:
@@ -126,8 +128,9 @@ def main() -> None:
 
     index_dir = os.environ.get("QA_INDEX") or None
     try:
-        index = load_index(index_dir)
-        examples = example_questions(index_dir)
+        version = index_version(index_dir)
+        index = load_index(index_dir, version)
+        examples = example_questions(index_dir, version)
     except QAError as exc:
         st.error(f"Cannot load the index: {exc}")
         st.stop()
