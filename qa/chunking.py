@@ -172,6 +172,7 @@ class Chunker:
                         start=ps,
                         end=pe,
                         text=doc.text[ps:pe],
+                        page=doc.page_at(ps),
                     )
                 )
         return passages

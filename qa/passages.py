@@ -80,6 +80,8 @@ class PassageTable(Sequence):
         Character offsets into the document's text.
     section : ndarray of int32
         Section number of each passage (into `sections`).
+    page : ndarray of int32
+        1-based page of the passage's start in a paged source, 0 if none.
     doc_id, source, title, sections : StringTable
     """
 
@@ -89,6 +91,7 @@ class PassageTable(Sequence):
     start: np.ndarray
     end: np.ndarray
     section: np.ndarray
+    page: np.ndarray
     doc_id: StringTable
     source: StringTable
     title: StringTable
@@ -116,6 +119,7 @@ class PassageTable(Sequence):
             start=int(self.start[i]),
             end=int(self.end[i]),
             text=self.text[i],
+            page=int(self.page[i]),
         )
 
     @property
@@ -125,7 +129,7 @@ class PassageTable(Sequence):
     def arrays(self) -> dict[str, np.ndarray]:
         """Every column as a named array, for saving."""
         out = {"passage_doc": self.doc, "passage_num": self.num, "passage_start": self.start,
-               "passage_end": self.end, "passage_section": self.section}
+               "passage_end": self.end, "passage_section": self.section, "passage_page": self.page}
         for name in ("text", "doc_id", "source", "title", "sections"):
             table = getattr(self, name)
             out[f"{name}_data"] = table.data
@@ -136,7 +140,7 @@ class PassageTable(Sequence):
     def from_arrays(cls, a: dict[str, np.ndarray]) -> "PassageTable":
         strings = {n: StringTable(a[f"{n}_data"], a[f"{n}_ptr"]) for n in ("text", "doc_id", "source", "title", "sections")}
         return cls(doc=a["passage_doc"], num=a["passage_num"], start=a["passage_start"], end=a["passage_end"],
-                   section=a["passage_section"], **strings)
+                   section=a["passage_section"], page=a["passage_page"], **strings)
 
     def select(self, rows: np.ndarray) -> "PassageTable":
         """The passages at `rows` (ascending), documents without a passage left out."""
@@ -146,7 +150,7 @@ class PassageTable(Sequence):
         return PassageTable(
             text=self.text.take(rows), doc=new_doc[self.doc[rows]], num=np.asarray(self.num)[rows],
             start=np.asarray(self.start)[rows], end=np.asarray(self.end)[rows],
-            section=np.asarray(self.section)[rows], doc_id=self.doc_id.take(docs), source=self.source.take(docs),
+            section=np.asarray(self.section)[rows], page=np.asarray(self.page)[rows], doc_id=self.doc_id.take(docs), source=self.source.take(docs),
             title=self.title.take(docs), sections=self.sections,
         )
 
@@ -165,6 +169,7 @@ class PassageTable(Sequence):
             num=np.concatenate([self.num, other.num]).astype(np.int32),
             start=np.concatenate([self.start, other.start]), end=np.concatenate([self.end, other.end]),
             section=np.concatenate([self.section, remap[other.section] if len(other) else other.section]).astype(np.int32),
+            page=np.concatenate([self.page, other.page]).astype(np.int32),
             doc_id=self.doc_id.concat(other.doc_id), source=self.source.concat(other.source),
             title=self.title.concat(other.title), sections=StringTable.from_strings(sections),
         )
@@ -185,7 +190,7 @@ class PassageTableBuilder:
         self._docs: dict[str, int] = {}
         self._doc_rows: list[tuple[str, str, str]] = []
         self._sections: dict[str, int] = {}
-        self._doc, self._num, self._start, self._end, self._section = [], [], [], [], []
+        self._doc, self._num, self._start, self._end, self._section, self._page = [], [], [], [], [], []
         self._chunks: list[bytes] = []
         self._lengths: list[np.ndarray] = []
         self._pending: list[bytes] = []
@@ -202,6 +207,7 @@ class PassageTableBuilder:
         self._start.append(p.start)
         self._end.append(p.end)
         self._section.append(s)
+        self._page.append(p.page)
         self._pending.append(p.text.encode("utf-8", "surrogatepass"))
         if len(self._pending) >= 8192:
             self._flush()
@@ -225,6 +231,7 @@ class PassageTableBuilder:
             start=np.asarray(self._start, dtype=np.int64),
             end=np.asarray(self._end, dtype=np.int64),
             section=np.asarray(self._section, dtype=np.int32),
+            page=np.asarray(self._page, dtype=np.int32),
             doc_id=StringTable.from_strings([r[0] for r in rows]),
             source=StringTable.from_strings([r[1] for r in rows]),
             title=StringTable.from_strings([r[2] for r in rows]),

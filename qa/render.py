@@ -26,9 +26,10 @@ def matched_words(hit: Hit, answer: Answer, analyzer: Analyzer) -> list[str]:
 
 
 def hit_location(hit: Hit) -> str:
-    """``source, characters start-end``: where a passage is in its file."""
+    """``source, page n, characters start-end``: where a passage is in its file."""
     p = hit.passage
-    return f"{p.source}, characters {p.start}\u2013{p.end}"
+    page = f", page {p.page}" if p.page else ""
+    return f"{p.source}{page}, characters {p.start}\u2013{p.end}"
 
 
 def answer_to_dict(answer: Answer) -> dict:
@@ -65,6 +66,7 @@ def answer_to_dict(answer: Answer) -> dict:
                 "start": h.passage.start,
                 "end": h.passage.end,
                 "score": round(h.score, 6),
+                "page": h.passage.page or None,
                 "matched_terms": list(h.matched_terms),
                 "coverage": round(h.coverage, 4),
             }

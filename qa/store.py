@@ -47,7 +47,7 @@ FORMAT = "qa-index"
 FORMAT_VERSION = 3
 _ARRAYS = ("idf", "indptr", "indices", "weights", "tokens", "token_ptr", "term_max", "tf")
 _PASSAGE_ARRAYS = (
-    "passage_doc", "passage_num", "passage_start", "passage_end", "passage_section",
+    "passage_doc", "passage_num", "passage_start", "passage_end", "passage_section", "passage_page",
     *(f"{n}_{part}" for n in ("text", "doc_id", "source", "title", "sections") for part in ("data", "ptr")),
 )
 SAMPLE_ABOVE = 8 << 20
@@ -298,7 +298,7 @@ def load_index(path, *, mmap: bool = False, verify="sample") -> Index:
         or int(arrays["token_ptr"][-1]) != arrays["tokens"].shape[0]
         or arrays["term_max"].shape != (n_terms,)
         or arrays["tf"].shape != arrays["weights"].shape
-        or any(columns[c].shape != (n_passages,) for c in _PASSAGE_ARRAYS[:5])
+        or any(columns[c].shape != (n_passages,) for c in _PASSAGE_ARRAYS[:6])
         or int(passages.text.ptr[-1]) != passages.text.data.shape[0]
         or len(passages.source) != n_docs or len(passages.title) != n_docs
     ):

@@ -33,12 +33,22 @@ class Document:
         The decoded text. For files it equals what ``open(path, encoding="utf-8")``
         reads (universal newlines, so CRLF becomes LF); for ``corpus.jsonl`` it is
         the ``text`` field. All offsets point into this string.
+    pages : tuple of int
+        For paged formats (PDF), the offset in `text` where each page starts
+        (page 1 first); empty when the source has no pages.
     """
 
     doc_id: str
     source: str
     title: str
     text: str
+    pages: tuple[int, ...] = ()
+
+    def page_at(self, offset: int) -> int:
+        """The 1-based page holding character `offset`, or 0 when the document has no pages."""
+        import bisect
+
+        return bisect.bisect_right(self.pages, offset) if self.pages else 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +66,7 @@ class Passage:
     start: int
     end: int
     text: str
+    page: int = 0  # 1-based page of `start` in a paged source (PDF); 0 when there are no pages
 
 
 @dataclass(frozen=True, slots=True)

@@ -42,7 +42,7 @@ EXTRAS = {"reason_code", "query_terms", "corrections"}
 SENTENCE_CONTRACT = {"text", "passage"}
 SENTENCE_EXTRAS = {"start", "end"}
 PASSAGE_CONTRACT = {"rank", "id", "doc_id", "source", "title", "section", "text", "start", "end", "score"}
-PASSAGE_EXTRAS = {"matched_terms", "coverage"}
+PASSAGE_EXTRAS = {"matched_terms", "coverage", "page"}
 
 
 # --- escape -------------------------------------------------------------------------------------------
