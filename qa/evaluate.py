@@ -768,7 +768,8 @@ def _fmt(value, digits: int = 3) -> str:
     return "-" if value is None else f"{value:.{digits}f}"
 
 
-def _grid(header: list[str], rows: list[list[str]]) -> str:
+def text_table(header: list[str], rows: list[list[str]]) -> str:
+    """A plain-text table: first column left-aligned, the rest right-aligned."""
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
 
     def line(row):
@@ -801,19 +802,19 @@ def format_table(results: dict) -> str:
              "-" if f["queries_per_second"] is None else f"{f['queries_per_second']:,.0f}"]
             for s, f in d["retrieval"].items()
         ]
-        table = _grid(["system", *METRICS, "index s", "q/s"], rows) if rows else "(no system ran)"
+        table = text_table(["system", *METRICS, "index s", "q/s"], rows) if rows else "(no system ran)"
         blocks.append(f"{title}\n{table}")
         if d["answers"]:
             any_answers = next(iter(d["answers"].values()))
             rows = [[s, *(_fmt(a[k]) for k in ANSWER_FIGURES)] for s, a in d["answers"].items()]
             blocks.append(
                 f"{name} answers (k={results.get('answer_k', ANSWER_K)}): {any_answers['answerable']:,} answerable, "
-                f"{any_answers['unanswerable']:,} unanswerable questions\n" + _grid(["system", *ANSWER_FIGURES], rows)
+                f"{any_answers['unanswerable']:,} unanswerable questions\n" + text_table(["system", *ANSWER_FIGURES], rows)
             )
     if results["ood"]:
         rows = [[o["queries"], o["corpus"], f"{o['asked']:,}", _fmt(o["abstained"])] for o in results["ood"]]
         header = ["questions of", "asked of", "asked", "ood_abstained"]
-        blocks.append("out-of-domain abstention (qa)\n" + _grid(header, rows))
+        blocks.append("out-of-domain abstention (qa)\n" + text_table(header, rows))
     for note in results.get("notes", ()):
         blocks.append(f"note: {note}")
     return "\n\n".join(blocks) + "\n"
