@@ -174,13 +174,15 @@ class _Builder:
         indptr = np.zeros(self.n + 1, dtype=np.int64)
         if self.csr:
             np.cumsum(np.concatenate([r for r, _, _ in self.csr]), out=indptr[1:])
-        cols = np.concatenate([c for _, c, _ in self.csr]) if self.csr else np.empty(0, np.int32)
-        data = np.concatenate([d for _, _, d in self.csr]) if self.csr else np.empty(0, np.float32)
+        rows, cols, data = zip(*self.csr) if self.csr else ((), (), ())
         self.csr = []
+        del rows
+        cols = _drain(list(cols), np.int32)
+        data = _drain(list(data), np.float32)
         return sp.csr_matrix((data, cols, indptr), shape=(self.n, len(self.stems)))
 
     def sequences(self) -> tuple[np.ndarray, np.ndarray]:
-        seq = np.concatenate(self.seq).astype(np.int32) if self.seq else np.empty(0, np.int32)
+        seq = _drain(self.seq, np.int32)
         token_ptr = np.zeros(self.n + 1, dtype=np.int64)
         if self.seq_len:
             np.cumsum(np.concatenate(self.seq_len), out=token_ptr[1:])
@@ -210,6 +212,19 @@ class _Builder:
         b.surface = {w: i for i, w in enumerate(index.words)}
         b.term_of = np.fromiter(index.words.values(), dtype=np.int32, count=len(index.words))
         return b
+
+
+def _drain(parts: list, dtype) -> np.ndarray:
+    """Concatenate arrays into one, releasing each part as it is copied (the list is emptied),
+    so building a million-passage index never holds two full copies."""
+    out = np.empty(sum(p.size for p in parts), dtype=dtype)
+    at = 0
+    parts.reverse()
+    while parts:
+        p = parts.pop()
+        out[at : at + p.size] = p
+        at += p.size
+    return out
 
 
 def _weighed(params, tf, indices, indptr, passages, vocabulary, words, tokens, token_ptr, meta) -> "Index":

@@ -39,7 +39,14 @@ class StringTable(Sequence):
         sizes = np.concatenate(lengths) if lengths else np.empty(0, dtype=np.int64)
         ptr = np.zeros(sizes.size + 1, dtype=np.int64)
         np.cumsum(sizes, out=ptr[1:])
-        return cls(np.frombuffer(b"".join(chunks), dtype=np.uint8), ptr)
+        data = np.empty(int(ptr[-1]), dtype=np.uint8)
+        at = 0
+        chunks.reverse()
+        while chunks:  # copy and release chunk by chunk: never two copies of all the text
+            chunk = chunks.pop()
+            data[at : at + len(chunk)] = np.frombuffer(chunk, dtype=np.uint8)
+            at += len(chunk)
+        return cls(data, ptr)
 
     def __len__(self) -> int:
         return self.ptr.size - 1

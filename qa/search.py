@@ -271,11 +271,11 @@ def top_passages(index: Index, weights: dict[int, float], depth: int) -> tuple[n
         postings, w = index.postings(t)
         theta = np.partition(scores, scores.size - depth)[scores.size - depth] if scores.size >= depth else -1.0
         if theta > rest[i]:
+            alive = scores + rest[i] >= theta  # only candidates that can still reach the top
+            ids, scores = ids[alive], scores[alive]
             where = np.minimum(np.searchsorted(postings, ids), postings.size - 1)
             found = postings[where] == ids
             scores[found] += weights[t] * w[where[found]]
-            alive = scores + rest[i + 1] >= theta  # candidates that can still reach the top
-            ids, scores = ids[alive], scores[alive]
         elif ids.size == 0:
             ids, scores = postings.astype(np.int64), weights[t] * w.astype(np.float64)
         else:

@@ -105,14 +105,21 @@ class BM25Transformer(TransformerMixin, BaseEstimator):
             )
         lengths = _row_sums(X)
         norm = (self.k1 * (1 - self.b + self.b * lengths / max(self.avglen_, 1e-9))).astype(np.float32)
-        tf = X.data.astype(np.float32)
+        tf = X.data.astype(np.float32, copy=False)
         tf_sat = tf * np.float32(self.k1 + 1)
         idf = self.idf_.astype(np.float32)
+        # In place, one temporary at a time: at a million passages each is hundreds of MB.
         if X.format == "csc":  # entries run term by term: rows are the indices
-            tf_sat /= tf + norm[X.indices]
+            denominator = norm[X.indices]
+            denominator += tf
+            tf_sat /= denominator
+            del denominator
             tf_sat *= np.repeat(idf, np.diff(X.indptr))
             return sp.csc_matrix((tf_sat, X.indices, X.indptr), shape=X.shape)
-        tf_sat /= tf + np.repeat(norm, np.diff(X.indptr))
+        denominator = np.repeat(norm, np.diff(X.indptr))
+        denominator += tf
+        tf_sat /= denominator
+        del denominator
         tf_sat *= idf[X.indices]
         # The result shares the count matrix's structure; only the values are new (float32).
         return sp.csr_matrix((tf_sat, X.indices, X.indptr), shape=X.shape)
