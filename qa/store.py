@@ -309,7 +309,7 @@ def load_index(path, *, mmap: bool = False, verify="sample") -> Index:
     return Index(
         params=params,
         passages=passages,
-        vocabulary={t: i for i, t in enumerate(terms)},
+        vocabulary=dict(zip(terms, range(len(terms)))),
         idf=arrays["idf"],
         indptr=arrays["indptr"],
         indices=arrays["indices"],
