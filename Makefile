@@ -1,12 +1,15 @@
-# Quick start: `make run` serves the page on corpus/; `make test` runs the whole suite.
-# Both create .venv and install the project into it first (nothing installed by hand is needed).
+# Quick start: `make run` serves the page (and its JSON API) on corpus/; `make test` runs the whole suite.
+# Both create .venv and install the project into it first (nothing installed by hand is needed);
+# `make test` also installs Debian's chromium for the browser test (as root, or with sudo).
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PORT   ?= 8501
+CHROMIUM := /usr/bin/chromium
+SUDO   := $(shell [ "$$(id -u)" = 0 ] || command -v sudo)
 
-.PHONY: setup run index test seed-check eval clean
+.PHONY: setup chromium run index test stress seed-check eval bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,14 +19,24 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
+chromium:  ## Debian's chromium for tests/test_browser.py (Playwright's own browser download is never used)
+	@if [ -x $(CHROMIUM) ]; then :; \
+	elif command -v apt-get >/dev/null; then \
+	  $(SUDO) apt-get update && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; \
+	else echo "make: no apt-get here; install chromium as $(CHROMIUM) or the browser test is skipped" >&2; fi
+
 index: setup  ## index corpus/ into the default cache (qa ask and the page use it)
 	$(BIN)/qa ask "index warm-up" >/dev/null
 
-run: setup  ## index corpus/ (if changed) and serve the page on http://127.0.0.1:$(PORT)
+run: setup  ## index corpus/ (if changed); serve the page and /api/ask, /api/health on http://127.0.0.1:$(PORT)
 	$(BIN)/qa ui --port $(PORT)
 
-test: setup  ## the whole test suite
+test: setup chromium  ## the whole test suite, browser test included (it rewrites docs/screenshot.png)
 	$(BIN)/python -m pytest
+
+stress: setup  ## longer property runs and more kill -9 points than make test
+	QA_HYPOTHESIS_EXAMPLES=3000 QA_KILL_AFTER=0.2,0.4,0.6,0.8,1.0,1.2,1.4,1.6,1.8,2.0,2.2,2.4,2.7,3.0,3.5 \
+	  $(BIN)/python -m pytest tests/test_properties.py tests/test_crash.py
 
 seed-check: setup  ## the public seed questions through `qa ask --json`
 	$(BIN)/python ../shared/eval/check_questions.py $(BIN)/python ../shared/eval/seed_questions.jsonl
@@ -32,6 +45,11 @@ eval: setup  ## qa and its peers on Cranfield and SQuAD 2.0: bench/results/eval.
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
 	mkdir -p bench/results
 	$(BIN)/qa eval ../shared/data/cranfield ../shared/data/squad2 --json bench/results/eval.json --plot docs/eval.png
+
+bench: setup  ## speed and size of qa, bm25s and tantivy (10k/100k/1M passages, Cranfield, SQuAD): bench/results/bench.json
+	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	mkdir -p bench/results
+	$(BIN)/python bench/bench.py --out bench/results/bench.json
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info

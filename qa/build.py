@@ -16,7 +16,7 @@ from pathlib import Path
 from .chunking import iter_passages
 from .errors import IndexFormatError, SourceError
 from .index import Index, IndexParams
-from .loader import TEXT_SUFFIXES, DocumentStream
+from .loader import DOCUMENT_SUFFIXES, DocumentStream
 from .store import current_version, is_index_dir, load_index, save_index
 
 __all__ = ["build_index", "update_index", "index_version", "default_corpus", "default_cache_dir", "open_index", "stat_signature", "fingerprint", "describe"]
@@ -45,7 +45,7 @@ def stat_signature(sources) -> str:
             Path(d, f)
             for d, dirs, fs in os.walk(s)
             for f in fs
-            if not f.startswith(".") and (Path(f).suffix.lower() in TEXT_SUFFIXES or f == "corpus.jsonl")
+            if not f.startswith(".") and (Path(f).suffix.lower() in DOCUMENT_SUFFIXES or f == "corpus.jsonl")
             and not any(part.startswith(".") for part in Path(d).relative_to(s).parts)
         )
         for f in files:

@@ -5,7 +5,7 @@ Commands:
   qa ask "QUESTION" [--json]         answer one question (default corpus: ./corpus)
   qa search --index DIR --queries Q  rank documents for each query in a JSONL file
   qa answer --index DIR --queries Q  answer each query in a JSONL file, one JSON object a line
-  qa ui [--index DIR] [--port P]     serve the web page
+  qa ui [--index DIR] [--port P]     serve the web page and its JSON API (/api/ask, /api/health)
   qa eval DATASET... [--systems S]   retrieval, answer and abstention figures on BEIR datasets
 """
 
@@ -35,6 +35,16 @@ def _positive(text: str) -> int:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
     if not 1 <= value <= 1000:
         raise argparse.ArgumentTypeError(f"{value} is out of range; use 1 to 1000")
+    return value
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 1 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"{value} is out of range; use 1 to 65535")
     return value
 
 
@@ -72,9 +82,21 @@ def _parser() -> argparse.ArgumentParser:
         s.add_argument("--top-k", type=_positive, default=default_k, metavar="K", help=f"default {default_k}")
         s.add_argument("--out", metavar="FILE", help="write here (atomically) instead of standard output")
 
-    s = sub.add_parser("ui", help="serve the web page", description="Serve the question page with Streamlit.")
-    s.add_argument("--index", metavar="DIR", help="index folder (default: the cached index of ./corpus)")
-    s.add_argument("--port", type=int, default=8501, help="port on 127.0.0.1 (default 8501)")
+    s = sub.add_parser(
+        "ui", help="serve the web page and its JSON API",
+        description="Serve the question page and, from the same server, a JSON API on http://127.0.0.1:PORT: "
+        "GET /api/ask?q=QUESTION&k=5 (the qa ask --json object) and GET /api/health.",
+    )
+    s.add_argument(
+        "--index", metavar="DIR",
+        help="index to start from (default: $QA_INDEX, else the cached index of ./corpus); "
+        "the page copies it into its data folder the first time",
+    )
+    s.add_argument("--port", type=_port, default=8501, help="port on 127.0.0.1 (default 8501)")
+    s.add_argument(
+        "--data", metavar="DIR",
+        help="folder for the page's own index, uploads and feedback (default: $QA_DATA, else ~/.local/share/qa)",
+    )
 
     s = sub.add_parser(
         "eval", help="evaluate on BEIR datasets",
@@ -225,23 +247,63 @@ def _cmd_answer(args) -> int:
     return 0
 
 
-def _cmd_ui(args) -> int:
+def _check_port_free(host: str, port: int) -> None:
+    """Fail with one line, before Streamlit starts, if `port` cannot be listened on."""
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server binds: TIME_WAIT is no conflict
+        try:
+            sock.bind((host, port))
+        except OSError as exc:
+            reason = exc.strerror or exc
+            raise QAError(f"port {port} on {host} is not available ({reason}); choose another with --port") from None
+
+
+def _ui_environment(args) -> dict[str, str]:
+    """The page's environment: ``QA_INDEX`` (the index it starts from) and ``QA_DATA`` (its own folder).
+    Checks both first, so a bad index or data folder is one clear error here, not a broken page."""
     from .build import open_index
 
-    app = Path(__file__).resolve().parent.parent / "ui" / "app.py"
-    if not app.is_file():
-        raise QAError(f"the page script {app} is missing; run qa ui from a source checkout (pip install -e .)")
-    if args.index is not None:
-        open_index(args.index)  # fail here, with a clear message, rather than in the page
-        os.environ["QA_INDEX"] = str(Path(args.index).resolve())
+    env = {}
+    index = args.index or os.environ.get("QA_INDEX")
+    if index:
+        open_index(index)  # fail here, with a clear message, rather than in the page
+        env["QA_INDEX"] = str(Path(index).resolve())
     else:
         open_index(None, log=_log)  # builds the default corpus's cache before the page starts
+    data = args.data or os.environ.get("QA_DATA")
+    if data:
+        path = Path(data)
+        if path.exists() and not path.is_dir():
+            raise QAError(f"{path}: is not a folder; --data takes a folder (created if missing)")
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise QAError(f"{path}: cannot create the data folder ({exc.strerror or exc})") from None
+        env["QA_DATA"] = str(path.resolve())
+    return env
+
+
+def _cmd_ui(args) -> int:
+    ui = Path(__file__).resolve().parent.parent / "ui"
+    server = ui / "server.py"  # st.App: the page (ui/app.py) plus qa.api's routes
+    if not (server.is_file() and (ui / "app.py").is_file()):
+        raise QAError(f"the page scripts in {ui} are missing; run qa ui from a source checkout (pip install -e .)")
+    host = "127.0.0.1"
+    env = _ui_environment(args)
+    _check_port_free(host, args.port)
+    os.environ.update(env)
+    from .api import page_index_dir
+
+    page_index_dir()  # the page's own index (with qa.library: made in its data folder now, not on first view)
     cmd = [
-        sys.executable, "-m", "streamlit", "run", str(app),
-        "--server.address", "127.0.0.1", "--server.port", str(args.port),
+        sys.executable, "-m", "streamlit", "run", str(server),
+        "--server.address", host, "--server.port", str(args.port),
         "--server.headless", "true", "--browser.gatherUsageStats", "false",
     ]
-    _log(f"qa: serving http://127.0.0.1:{args.port}")
+    _log(f"qa: serving http://{host}:{args.port} (JSON API: /api/ask?q=..., /api/health)")
+    sys.stderr.flush()
     os.execv(sys.executable, cmd)
     return 0  # pragma: no cover
 

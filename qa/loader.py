@@ -1,14 +1,19 @@
-"""Read sources into `Document`s: decoding and newline handling, nothing else.
+"""Read sources into `Document`s: decoding, extraction and newline handling, nothing else.
 
-A source is a folder (read recursively for ``.txt`` and ``.md`` files), a single
-``.txt``/``.md`` file, or a BEIR-style ``corpus.jsonl`` (one ``{"_id", "title",
-"text"}`` object a line).
+A source is a folder (read recursively for the `DOCUMENT_SUFFIXES`: ``.txt``,
+``.md``, ``.pdf``, ``.docx``, ``.html``), a single such file, or a BEIR-style
+``corpus.jsonl`` (one ``{"_id", "title", "text"}`` object a line). A file is
+dispatched by its suffix.
 
-Text files are decoded as UTF-8 (a byte-order mark is accepted) with universal
-newlines, exactly as ``open(path, encoding="utf-8")`` reads them, so a
-passage's offsets slice the same string a reader of the file gets. A file that
-is not text (it holds NUL bytes, or is not valid UTF-8) is skipped and named in
-a warning; no readable document at all raises `EmptyCorpusError`.
+Text files (`TEXT_SUFFIXES`) are decoded as UTF-8 (a byte-order mark is
+accepted) with universal newlines, exactly as ``open(path, encoding="utf-8")``
+reads them, so a passage's offsets slice the same string a reader of the file
+gets. PDF, DOCX and HTML files go through `qa.formats`: their ``Document.text``
+is the extracted text (headings as ``#`` lines), offsets point into it, and a
+PDF's ``Document.pages`` says where each page starts. A file that cannot be read
+(not text, not UTF-8, encrypted, corrupt, a scan without text, too big) is
+skipped and named in a warning with the reason; no readable document at all
+raises `EmptyCorpusError`.
 """
 
 from __future__ import annotations
@@ -19,12 +24,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import EmptyCorpusError, SourceError
+from .formats import EXTRACTORS
 from .types import Document
 
-__all__ = ["TEXT_SUFFIXES", "DocumentStream", "LoadResult", "load_documents", "read_text_file", "corpus_root"]
+__all__ = ["TEXT_SUFFIXES", "DOCUMENT_SUFFIXES", "DocumentStream", "LoadResult", "load_documents",
+           "read_text_file", "read_document", "corpus_root"]
 
-TEXT_SUFFIXES = (".txt", ".md", ".markdown")
+TEXT_SUFFIXES = (".txt", ".md", ".markdown")  # read as UTF-8 text, offsets into the file's own characters
+DOCUMENT_SUFFIXES = TEXT_SUFFIXES + tuple(EXTRACTORS)  # every file type a folder is searched for
 MAX_FILE_BYTES = 50 * 1024 * 1024  # a bigger "text" file is almost surely not prose
+_KINDS = ".txt, .md, .pdf, .docx, .html or corpus.jsonl"
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +78,56 @@ def read_text_file(path: str | os.PathLike) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
+def read_document(path: str | os.PathLike, doc_id: str, notes: list[str] | None = None) -> Document:
+    """Read one file of any `DOCUMENT_SUFFIXES` type into a `Document`.
+
+    Parameters
+    ----------
+    path : path-like
+        The file; its suffix chooses how it is read.
+    doc_id : str
+        Its id and ``source`` (the path relative to the corpus root).
+    notes : list of str, optional
+        Receives warnings about parts of the file that were lost (an unreadable
+        PDF page) when the rest was read.
+
+    Returns
+    -------
+    Document
+        ``text`` as `read_text_file` gives it for text files, the extracted text
+        for PDF, DOCX and HTML; ``pages`` set for PDFs.
+
+    Raises
+    ------
+    SourceError
+        The file cannot be read, is over `MAX_FILE_BYTES`, or holds no text;
+        the message names the file and the reason.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix in TEXT_SUFFIXES:
+        text = read_text_file(path)
+        if not text.strip().lstrip("\ufeff").strip():
+            raise SourceError(f"{path}: empty file")
+        return Document(doc_id=doc_id, source=doc_id, title=_title_of(text, suffix), text=text)
+    extract = EXTRACTORS.get(suffix)
+    if extract is None:
+        raise SourceError(f"{path}: unsupported file type {suffix or '(none)'!r}; use {_KINDS}")
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise SourceError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    if size > MAX_FILE_BYTES:
+        raise SourceError(f"{path}: {size:,} bytes is over the {MAX_FILE_BYTES:,}-byte limit for a document")
+    got = extract(path)
+    if not got.text.strip():
+        raise SourceError(f"{path}: no text found in it")
+    if notes is not None:
+        notes.extend(got.notes)
+    return Document(doc_id=doc_id, source=doc_id, title=got.title or _title_of(got.text, ".md"), text=got.text,
+                    pages=got.pages)
+
+
 def _real(path: Path) -> Path:
     """`path` made absolute with its folders resolved, but not a file's own symlink,
     so a linked file stays in the folder it is listed in."""
@@ -103,7 +162,7 @@ def _walk(folder: Path) -> list[Path]:
             if name.startswith("."):
                 continue
             p = Path(dirpath, name)
-            if p.suffix.lower() in TEXT_SUFFIXES or p.name == "corpus.jsonl":
+            if p.suffix.lower() in DOCUMENT_SUFFIXES or p.name == "corpus.jsonl":
                 found.append(p)
     return sorted(found, key=lambda p: p.parts)  # os.walk lists a folder's files before its subfolders
 
@@ -156,7 +215,7 @@ class DocumentStream:
     Parameters
     ----------
     sources : path-like or sequence of path-like
-        Folders, ``.txt``/``.md`` files, or ``corpus.jsonl`` files.
+        Folders, files of the `DOCUMENT_SUFFIXES` types, or ``corpus.jsonl`` files.
     root : path-like, optional
         Make document ids relative to this folder when every source is inside
         it (as when adding files to an existing index); else to the sources'
@@ -168,12 +227,12 @@ class DocumentStream:
             sources = [sources]
         self.paths = [Path(s) for s in sources]
         if not self.paths:
-            raise SourceError("no source given: name a folder, a .txt/.md file or a corpus.jsonl")
+            raise SourceError(f"no source given: name a folder or a file ({_KINDS})")
         for p in self.paths:
             if not p.exists():
                 raise SourceError(f"{p}: no such file or folder")
-            if p.is_file() and p.suffix.lower() not in TEXT_SUFFIXES + (".jsonl",):
-                raise SourceError(f"{p}: unsupported file type {p.suffix or '(none)'!r}; use .txt, .md or corpus.jsonl")
+            if p.is_file() and p.suffix.lower() not in DOCUMENT_SUFFIXES + (".jsonl",):
+                raise SourceError(f"{p}: unsupported file type {p.suffix or '(none)'!r}; use {_KINDS}")
         self.root = str(corpus_root(self.paths))
         if root is not None and all(_inside(p, Path(root)) for p in self.paths):
             self.root = str(Path(root).resolve())  # keep ids relative to an existing index's root
@@ -200,15 +259,14 @@ class DocumentStream:
                 except SourceError as exc:  # not UTF-8 or unreadable: skipped like any other file
                     self.warnings.append(f"skipped {exc}")
                 continue
+            notes: list[str] = []
             try:
-                text = read_text_file(f)
+                doc = read_document(f, rel, notes)
             except SourceError as exc:
                 self.warnings.append(f"skipped {exc}")
                 continue
-            if not text.strip().lstrip("\ufeff").strip():
-                self.warnings.append(f"skipped {f}: empty file")
-                continue
-            yield Document(doc_id=rel, source=rel, title=_title_of(text, f.suffix.lower()), text=text)
+            self.warnings.extend(notes)
+            yield doc
 
     def __iter__(self):
         self.warnings.clear()
@@ -223,7 +281,7 @@ class DocumentStream:
         if not self.count:
             where = ", ".join(str(p) for p in self.paths)
             detail = f" ({len(self.warnings)} file(s) skipped: {self.warnings[0]})" if self.warnings else ""
-            raise EmptyCorpusError(f"no readable .txt, .md or corpus.jsonl documents in {where}{detail}")
+            raise EmptyCorpusError(f"no readable documents ({_KINDS}) in {where}{detail}")
 
 
 def load_documents(sources) -> LoadResult:
@@ -232,7 +290,7 @@ def load_documents(sources) -> LoadResult:
     Parameters
     ----------
     sources : path-like or sequence of path-like
-        Folders, ``.txt``/``.md`` files, or ``corpus.jsonl`` files.
+        Folders, files of the `DOCUMENT_SUFFIXES` types, or ``corpus.jsonl`` files.
 
     Returns
     -------

@@ -54,7 +54,7 @@ def tiny_corpus(tmp_path) -> Path:
     (root / "a.txt").write_text("Cats\n\nCats purr when they are content.\n", encoding="utf-8")
     (root / "b.txt").write_text("Dogs\n\nDogs bark at the postman every morning.\n", encoding="utf-8")
     (root / "sub" / "c.md").write_text("# Birds\n\nBirds sing at dawn.\n", encoding="utf-8")
-    (root / "notes.pdf").write_bytes(b"%PDF-1.4 not text")
+    (root / "slides.pptx").write_bytes(b"PK\x03\x04 not a document type qa reads")
     (root / "data.csv").write_text("a,b\n1,2\n", encoding="utf-8")
     (root / ".hidden.txt").write_text("Hidden\n\nnever loaded\n", encoding="utf-8")
     (root / ".git").mkdir()

@@ -1,10 +1,13 @@
 """The Streamlit page, run headless with AppTest.
 
-Every test points the page at an index built in a tmp folder (``$QA_INDEX``)
-and at a tmp cache (``$QA_CACHE_DIR``), so the user's cache is never read or
-written, and clears Streamlit's in-process caches so no test sees another's index.
+Every test gives the page a tmp data folder (``$QA_DATA``) and a tmp cache
+(``$QA_CACHE_DIR``), so the user's files are never read or written; most also
+name an index built in a tmp folder (``$QA_INDEX``), which the page copies into
+its data folder on first start. Streamlit's in-process caches are cleared so no
+test sees another's index.
 """
 
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -12,6 +15,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 import qa
+from qa.library import MAX_FILE_BYTES, Library
 from qa.render import escape, hit_location
 from qa.suggest import suggest_questions
 
@@ -37,6 +41,7 @@ def _index(corpus: Path, out: Path) -> Path:
 @pytest.fixture(autouse=True)
 def _isolated(monkeypatch, tmp_path):
     monkeypatch.setenv("QA_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("QA_DATA", str(tmp_path / "data"))
     monkeypatch.delenv("QA_INDEX", raising=False)
     st.cache_resource.clear()
     st.cache_data.clear()
@@ -46,17 +51,25 @@ def _isolated(monkeypatch, tmp_path):
 
 
 @pytest.fixture
-def seed_index(tmp_path, monkeypatch) -> Path:
-    out = _index(ROOT / "corpus", tmp_path / "seed-index")
-    monkeypatch.setenv("QA_INDEX", str(out))
-    return out
+def seed_index(saved_corpus_index, monkeypatch) -> Path:
+    """The corpus's index, built once per session: the page copies it and never writes it."""
+    monkeypatch.setenv("QA_INDEX", str(saved_corpus_index))
+    return saved_corpus_index
 
 
 def _page() -> AppTest:
     return AppTest.from_file(APP, default_timeout=30).run()
 
 
+def _tab(at: AppTest, name: str) -> AppTest:
+    """Open a tab, as a click on it does (only the open tab's content runs)."""
+    at.session_state["tab"] = name
+    return at.run()
+
+
 def _ask(at: AppTest, question: str) -> AppTest:
+    if not at.text_input:  # the Documents tab is open
+        _tab(at, "Ask")
     at.text_input(key="question").input(question)
     next(b for b in at.button if b.label == "Ask").click()
     return at.run()
@@ -205,17 +218,233 @@ def test_default_corpus_is_indexed_into_the_cache(tmp_path, monkeypatch):
     assert any('class="qa-answer"' in v for v in _texts(at))
 
 
-def test_a_re_indexed_corpus_is_picked_up_without_a_restart(tmp_path, monkeypatch):
+def test_a_new_index_version_is_picked_up_without_a_restart(tmp_path, monkeypatch):
     corpus = tmp_path / "docs"
     corpus.mkdir()
     (corpus / "pay.txt").write_text("Pay\n\nSalaries are paid on the last day of the month.\n", encoding="utf-8")
-    out = _index(corpus, tmp_path / "ix")
-    monkeypatch.setenv("QA_INDEX", str(out))
+    seed = _index(corpus, tmp_path / "ix")
+    monkeypatch.setenv("QA_INDEX", str(seed))
     at = _ask(_page(), "When does the canteen open?")
     assert at.warning and "No answer" in at.warning[0].value
+    # Another session (or process) changes the page's own index meanwhile.
     (corpus / "canteen.txt").write_text("Canteen\n\nThe canteen opens at noon.\n", encoding="utf-8")
-    updated, _ = qa.build.update_index(qa.load_index(out), add=[corpus / "canteen.txt"])
-    qa.save_index(updated, out)
+    data_index = tmp_path / "data" / "index"
+    updated, _ = qa.build.update_index(qa.load_index(data_index), add=[corpus / "canteen.txt"])
+    qa.save_index(updated, data_index)
     at = _ask(at, "When does the canteen open?")  # the same session: no restart
     assert not at.exception and not at.warning
     assert any("noon" in v for v in _texts(at))
+    assert list(qa.load_index(seed).passages.doc_id) == ["pay.txt"]  # $QA_INDEX was copied, never written
+
+
+# -- the data folder, uploads, the corpus view ----------------------------------------------------------
+
+CANTEEN = b"Canteen\n\nThe canteen opens at noon and closes at three in the afternoon.\n"
+PARKING = b"# Parking\n\nStaff park in the north garage. Visitors park on level two.\n"
+
+
+def _upload(at: AppTest, files) -> AppTest:
+    if not at.file_uploader:
+        _tab(at, "Documents")
+    at.file_uploader[0].set_value(files)
+    at.button(key="add").click()
+    return at.run()
+
+
+def _files(root: Path) -> set[str]:
+    return {p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()}
+
+
+def _documents(at: AppTest) -> list[tuple]:
+    frame = at.dataframe[0].value
+    return list(zip(frame["Title"], frame["Source"], frame["Passages"], frame["Uploaded"]))
+
+
+def test_first_start_copies_qa_index_into_the_data_folder(seed_index, tmp_path):
+    at = _page()
+    assert not at.exception and not at.error
+    data = tmp_path / "data"
+    assert qa.store.is_index_dir(data / "index") and (data / "uploads").is_dir()
+    assert qa.describe(qa.load_index(data / "index"))["passages"] == qa.describe(qa.load_index(seed_index))["passages"]
+    assert [t.label for t in at.tabs] == ["Ask", "Documents"]
+    assert not at.file_uploader and not at.dataframe  # the closed tab does not run
+    at = _tab(at, "Documents")
+    assert not at.exception and not at.text_input
+    assert at.file_uploader[0].accept_multiple_files
+    assert at.file_uploader[0].allowed_type == [".txt", ".md", ".pdf", ".docx", ".html", ".htm"]
+    limits = " ".join(c.value for c in at.caption)
+    assert "Up to 20 files at a time, at most 20 MB each" in limits
+    rows = Library.documents(qa.load_index(seed_index))
+    assert _documents(at) == [(r.title, r.source, r.n_passages, False) for r in rows]
+
+
+def test_an_uploaded_file_can_be_asked_about_at_once(seed_index, tmp_path):
+    at = _upload(_page(), [("canteen.txt", CANTEEN, "text/plain"), ("parking.md", PARKING, "text/markdown")])
+    assert not at.exception and not at.error
+    assert any("Added 2 documents" in s.value and "canteen.txt" in s.value for s in at.success)
+    assert at.file_uploader[0].value == []  # a fresh uploader
+    assert ("Canteen", "canteen.txt", 1, True) in _documents(at)
+    assert at.sidebar.metric[0].value == str(qa.describe(qa.load_index(seed_index))["documents"] + 2)
+    at = _ask(at, "When does the canteen open?")
+    assert not at.exception and not at.warning
+    answer_md = next(v for v in _texts(at) if 'class="qa-answer"' in v)
+    assert "noon" in answer_md
+    assert sorted(p.name for p in (tmp_path / "data" / "uploads").iterdir()) == ["canteen.txt", "parking.md"]
+
+
+def test_upload_errors_are_shown_and_nothing_is_written(seed_index, tmp_path):
+    at = _page()
+    version = qa.store.current_version(tmp_path / "data" / "index")
+    before = _files(tmp_path)
+    at = _upload(at, [("../../big.txt", b"a" * (MAX_FILE_BYTES + 1), "text/plain")])
+    assert not at.exception
+    assert len(at.error) == 1 and "Nothing was added" in at.error[0].value
+    assert "over the 20 MB limit" in at.error[0].value
+    at = _upload(at, [("bin.txt", b"\x00\x01 not text", "text/plain")])
+    assert len(at.error) == 1 and "bin.txt" in at.error[0].value and "binary" in at.error[0].value
+    at = _upload(at, [(f"f{i}.txt", b"x", "text/plain") for i in range(21)])
+    assert len(at.error) == 1 and "at most 20" in at.error[0].value
+    at.file_uploader[0].set_value(None)
+    at.button(key="add").click()
+    at.run()
+    assert len(at.error) == 1 and "no file chosen" in at.error[0].value
+    assert _files(tmp_path) == before  # nothing written anywhere, the uploads folder included
+    assert qa.store.current_version(tmp_path / "data" / "index") == version
+    assert not at.success
+
+
+def test_a_file_name_is_never_a_path(seed_index, tmp_path):
+    at = _page()
+    before = _files(tmp_path)
+    at = _upload(at, [("../../../../outside.txt", CANTEEN, "text/plain"),
+                      ("<img src=x onerror=alert(1)>.md", PARKING, "text/markdown")])
+    assert not at.exception and not at.error
+    new = _files(tmp_path) - before
+    assert {f for f in new if not f.startswith(("data/uploads/", "data/index/"))} <= {"data/.lock"}
+    saved = sorted(p.name for p in (tmp_path / "data" / "uploads").iterdir())
+    assert saved == ["img srcx onerroralert1.md", "outside.txt"]
+    assert not any("<img" in v for v in _texts(at) if not v.startswith("<style>"))
+
+
+def test_the_corpus_view_removes_an_uploaded_document_after_confirmation(seed_index, tmp_path):
+    at = _upload(_page(), [("canteen.txt", CANTEEN, "text/plain")])
+    seed_docs = len(Library.documents(qa.load_index(seed_index)))
+    assert len(_documents(at)) == seed_docs + 1
+    removes = [b for b in at.button if b.label == "Remove"]
+    assert len(removes) == 1  # only uploaded documents can be removed
+    removes[0].click()
+    at.run()
+    assert len(_documents(at)) == seed_docs + 1  # not yet: it asks first
+    next(b for b in at.button if b.label == "Cancel").click()
+    at.run()
+    next(b for b in at.button if b.label == "Remove").click()
+    at.run()
+    next(b for b in at.button if b.label == "Yes, remove it").click()
+    at.run()
+    assert not at.exception and not at.error
+    assert any("Removed Canteen" in s.value for s in at.success)
+    assert len(_documents(at)) == seed_docs and not any(b.label == "Remove" for b in at.button)
+    assert list((tmp_path / "data" / "uploads").iterdir()) == []
+    at = _ask(at, "When does the canteen open?")
+    assert at.warning and "No answer" in at.warning[0].value
+
+
+# -- reading a citation, feedback, history, suggestions -----------------------------------------------
+
+
+def test_show_in_source_highlights_the_passage_in_its_document(seed_index):
+    at = _ask(_page(), SEED_QUESTION)
+    expected = qa.answer(qa.load_index(seed_index), SEED_QUESTION, k=5)
+    toggles = [t for t in at.toggle if t.label == "Show in source"]
+    assert len(toggles) == len(expected.hits)
+    assert not any("qa-context" in v for v in _texts(at) if not v.startswith("<style>"))
+    toggles[0].set_value(True)
+    at.run()
+    assert not at.exception
+    (context,) = [v for v in _texts(at) if v.startswith('<div class="qa-context">')]
+    hit = expected.hits[0]
+    assert '<span class="qa-context-passage">' in context and '<span class="qa-cited">' in context
+    source = (ROOT / "corpus" / hit.passage.source).read_text(encoding="utf-8")
+    before = source[max(0, hit.passage.start - 300):hit.passage.start]
+    assert escape(before.split("\n")[-1][-40:]) in context  # text from before the passage is shown
+    assert any(c.value.startswith(escape(hit.passage.source)) for c in at.caption)
+
+
+def test_a_thumbs_click_records_a_row_and_thanks(seed_index, tmp_path):
+    at = _ask(_page(), SEED_QUESTION)
+    assert len(at.feedback) == 1
+    at.feedback[0].set_value(1)
+    at.run()
+    assert not at.exception and not at.error
+    assert any(c.value == "Thanks, recorded." for c in at.caption)
+    db = tmp_path / "data" / "feedback.sqlite"
+    with sqlite3.connect(db) as con:
+        rows = con.execute("SELECT question, rating, index_version, answer, passages_json FROM feedback").fetchall()
+    assert len(rows) == 1
+    question, rating, version, answer_json, passages = rows[0]
+    assert (question, rating) == (SEED_QUESTION, 1)
+    assert version == qa.store.current_version(tmp_path / "data" / "index")
+    expected = qa.answer(qa.load_index(seed_index), SEED_QUESTION, k=5)
+    assert expected.sentences[0].text in answer_json and expected.hits[0].passage.text[:50] in passages
+    at.text_input(key=f"{at.feedback[0].key}-comment").input("Good, but name the office's hours")
+    next(b for b in at.button if b.label == "Send comment").click()
+    at.run()
+    assert any("with your comment" in c.value for c in at.caption)
+    with sqlite3.connect(db) as con:
+        assert con.execute("SELECT comment FROM feedback").fetchall() == [("Good, but name the office's hours",)]
+    assert any("1 rating stored" in c.value for c in at.sidebar.caption)
+    assert at.sidebar.download_button[0].label == "Export feedback (CSV)"
+    at.feedback[0].set_value(0)  # changed to thumbs down: a second row
+    at.run()
+    with sqlite3.connect(db) as con:
+        assert con.execute("SELECT rating, comment FROM feedback ORDER BY id").fetchall() == [
+            (1, "Good, but name the office's hours"), (0, None)]
+    assert any(c.value == "Thanks, recorded." for c in at.caption)
+
+
+def test_a_link_with_a_question_asks_it_once(seed_index, tmp_path):
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.query_params["q"] = SEED_QUESTION
+    at.run()
+    assert not at.exception and at.text_input(key="question").value == SEED_QUESTION
+    assert any('class="qa-answer"' in v for v in _texts(at))
+    at.sidebar.slider(key="top_k").set_value(2)
+    at.run()
+    with sqlite3.connect(tmp_path / "data" / "feedback.sqlite") as con:
+        assert con.execute("SELECT question FROM history").fetchall() == [(SEED_QUESTION,)]
+
+
+def test_recent_questions_are_listed_and_re_asked(seed_index, tmp_path):
+    at = _ask(_page(), SEED_QUESTION)
+    at = _ask(at, "What is the capital of France?")
+
+    def recent():
+        return [b.label for b in at.sidebar.button if b.key.startswith("recent-")]
+
+    assert recent() == [escape("What is the capital of France?"), escape(SEED_QUESTION)]  # at once
+    at.sidebar.slider(key="top_k").set_value(3)  # a rerun is not a new question
+    at.run()
+    assert recent() == [escape("What is the capital of France?"), escape(SEED_QUESTION)]
+    with sqlite3.connect(tmp_path / "data" / "feedback.sqlite") as con:
+        assert con.execute("SELECT question, abstained FROM history ORDER BY id").fetchall() == [
+            (SEED_QUESTION, 0), ("What is the capital of France?", 1)]
+    at = _tab(at, "Documents")
+    at.sidebar.button(key="recent-1").click()  # from another tab: back to Ask, and asked
+    at.run()
+    assert at.session_state["tab"] == "Ask"
+    assert at.text_input(key="question").value == SEED_QUESTION
+    assert any('class="qa-answer"' in v for v in _texts(at))
+
+
+def test_no_answer_shows_what_was_searched_and_suggestions(seed_index):
+    at = _ask(_page(), "What is the capital of France?")
+    assert not at.exception and not at.error
+    assert "Searched for: capital, france" in at.warning[0].value
+    suggestions = [b for b in at.button if b.key.startswith("suggestion-")]
+    assert 1 <= len(suggestions) <= 5
+    expected = qa.library.suggest_rephrasings(qa.load_index(seed_index),
+                                              qa.answer(qa.load_index(seed_index), "What is the capital of France?"))
+    assert [b.label for b in suggestions] == [escape(q) for q in expected]
+    suggestions[0].click()
+    at.run()
+    assert at.text_input(key="question").value == expected[0]

@@ -230,7 +230,7 @@ def test_duplicate_document_ids_are_refused(tmp_path):
 
 
 def test_empty_folder(tmp_path):
-    with pytest.raises(EmptyCorpusError, match=r"no readable \.txt, \.md or corpus\.jsonl documents in"):
+    with pytest.raises(EmptyCorpusError, match=r"no readable documents \(\.txt, \.md, \.pdf, \.docx, \.html or corpus\.jsonl\) in"):
         load_documents(tmp_path)
 
 
@@ -241,7 +241,7 @@ def test_folder_of_only_binary_files_names_the_skipped_file(tmp_path):
 
 
 def test_folder_of_only_other_file_types(tmp_path):
-    write(tmp_path / "report.pdf", b"%PDF")
+    write(tmp_path / "slides.pptx", b"PK\x03\x04")
     with pytest.raises(EmptyCorpusError, match="no readable"):
         load_documents(tmp_path)
 
@@ -251,7 +251,7 @@ def test_missing_path(tmp_path):
         load_documents(tmp_path / "nope")
 
 
-@pytest.mark.parametrize("name", ["report.pdf", "table.csv", "README"])
+@pytest.mark.parametrize("name", ["slides.pptx", "table.csv", "README"])
 def test_unsupported_file_type(tmp_path, name):
     path = write(tmp_path / name, "text")
     with pytest.raises(SourceError, match="unsupported file type"):

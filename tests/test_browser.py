@@ -1,0 +1,261 @@
+"""The page and its JSON API in a real browser: `qa ui` started as a user would, driven by chromium.
+
+One `qa ui` server (page and API in one process) is started for the module on a free port,
+with its index, cache and data folder in tmp, and is always stopped at the end. The browser
+is Debian's chromium (``apt-get install chromium``; ``make test`` installs it), driven by
+Playwright's sync API: Playwright's own browser download is never used. Without chromium or
+the playwright package the module is skipped with the reason.
+
+The test also writes ``docs/screenshot.png`` (the page answering the seed question, full
+page, 1300 px wide), the picture at the top of the README.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+import qa
+
+CHROMIUM = Path("/usr/bin/chromium")
+if not CHROMIUM.exists():
+    pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium; make test installs it)", allow_module_level=True)
+sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install -e '.[test]')")
+
+ROOT = Path(__file__).resolve().parent.parent
+SCREENSHOT = ROOT / "docs" / "screenshot.png"
+SEED_QUESTION = "Where do I go to pay social security myself?"
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+    "--disable-sync", "--no-first-run",
+]
+START_TIMEOUT = 60  # seconds for `qa ui` to answer /api/health
+TIMEOUT_MS = 20_000  # for any one thing to appear on the page
+
+CONTRACT = {"question", "answer", "abstained", "reason", "confidence", "sentences", "passages"}
+PASSAGE_CONTRACT = {"rank", "id", "doc_id", "source", "title", "section", "text", "start", "end", "score"}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _get_json(url: str) -> tuple[int, dict]:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as r:
+            return r.status, json.load(r)
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.load(exc)
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    """Stop the server we started (its own process group: nothing else is signalled)."""
+    if proc.poll() is not None:
+        return
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=10)
+    except (ProcessLookupError, subprocess.TimeoutExpired):
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """``qa ui --port P --index IDX --data DATA``, running; yields its base URL and folders."""
+    tmp = tmp_path_factory.mktemp("browser")
+    index_dir = tmp / "index"
+    index, _ = qa.build_index(ROOT / "corpus")
+    qa.save_index(index, index_dir)
+    port = _free_port()
+    env = {**os.environ, "QA_CACHE_DIR": str(tmp / "cache"), "QA_DATA": str(tmp / "data")}
+    env.pop("QA_INDEX", None)
+    log = open(tmp / "server.log", "w+", encoding="utf-8")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "qa", "ui", "--port", str(port), "--index", str(index_dir), "--data", str(tmp / "data")],
+        cwd=tmp, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + START_TIMEOUT
+        while True:
+            if proc.poll() is not None:
+                log.seek(0)
+                pytest.fail(f"qa ui exited with {proc.returncode}:\n{log.read()}")
+            try:
+                status, health = _get_json(base + "/api/health")
+                if status == 200:
+                    break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                log.seek(0)
+                pytest.fail(f"qa ui did not answer /api/health within {START_TIMEOUT} s:\n{log.read()}")
+            time.sleep(0.25)
+        yield {"base": base, "health": health, "tmp": tmp, "log": log}
+    finally:
+        _stop(proc)
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_api.sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1300, "height": 1000})
+    context.set_default_timeout(TIMEOUT_MS)
+    p = context.new_page()
+    try:
+        yield p
+    finally:
+        context.close()
+
+
+def _ask(page, question: str) -> None:
+    box = page.get_by_label("Question")
+    box.fill(question)
+    page.get_by_role("button", name="Ask", exact=True).click()
+
+
+def _full_page_screenshot(page, path: Path) -> None:
+    """Streamlit scrolls inside its own container, so grow the window to the content first."""
+    page.evaluate("window.scrollTo(0, 0)")
+    height = page.evaluate(
+        "() => Math.max(...Array.from(document.querySelectorAll("
+        "'[data-testid=stMain], [data-testid=stAppViewContainer], [data-testid=stSidebarContent], body'),"
+        " e => e.scrollHeight))"
+    )
+    page.set_viewport_size({"width": 1300, "height": int(min(max(height, 800), 6000))})
+    page.wait_for_timeout(300)  # one layout pass at the new size
+    path.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(path), full_page=True)
+
+
+def test_health_reports_the_index(server):
+    health = server["health"]
+    assert health["status"] == "ok"
+    assert health["documents"] == 1 and health["passages"] > 1
+    assert health["index_version"]
+
+
+def test_api_answers_with_the_json_contract(server):
+    status, obj = _get_json(server["base"] + "/api/ask?" + urllib.parse.urlencode({"q": SEED_QUESTION, "k": 3}))
+    assert status == 200
+    assert CONTRACT <= set(obj)
+    assert obj["question"] == SEED_QUESTION and not obj["abstained"]
+    assert obj["sentences"] and all(1 <= s["passage"] <= len(obj["passages"]) for s in obj["sentences"])
+    assert all(PASSAGE_CONTRACT <= set(p) for p in obj["passages"])
+    assert "household registration" in obj["answer"]
+    status, obj = _get_json(server["base"] + "/api/ask?q=%3F%3F%3F")
+    assert status == 400 and obj["error"]
+    status, obj = _get_json(server["base"] + "/api/ask?q=pay&k=51")
+    assert status == 400 and "k" in obj["error"]
+
+
+def test_ask_cite_and_screenshot(server, page):
+    page.goto(server["base"] + "/")
+    _ask(page, SEED_QUESTION)
+
+    answer = page.locator(".qa-answer")
+    sync_api.expect(answer).to_be_visible()
+    sync_api.expect(answer).to_contain_text(re.compile(r"\[\d+\]"))
+    passages = page.locator(".qa-passage")
+    sync_api.expect(passages.first).to_be_visible()
+    sync_api.expect(page.locator(".qa-passage", has_text="household registration").first).to_be_visible()
+    assert page.locator('[id^="passage-"]').count() == passages.count() >= 1
+
+    # A citation [n] links to its passage: following it brings passage n into view.
+    cites = answer.locator("a.qa-cite")
+    targets = [cites.nth(i).get_attribute("href") for i in range(cites.count())]
+    assert targets and all(re.fullmatch(r"#passage-\d+", t) for t in targets)
+    target = max(targets, key=lambda t: int(t.split("-")[1]))  # the lowest passage on the page
+    passage = page.locator(target)
+    page.set_viewport_size({"width": 1300, "height": 700})
+    page.evaluate("window.scrollTo(0, 0)")
+    sync_api.expect(passage).not_to_be_in_viewport()
+    answer.locator(f'a.qa-cite[href="{target}"]').first.click()
+    sync_api.expect(passage).to_be_in_viewport()
+
+    # The same question through the API of the same server, as the page's own browser would ask it.
+    response = page.request.get(server["base"] + "/api/ask", params={"q": SEED_QUESTION})
+    assert response.ok and CONTRACT <= set(response.json())
+    first = response.json()["sentences"][0]["text"]
+    sync_api.expect(answer).to_contain_text(first)  # the page and the API answer alike
+
+    _full_page_screenshot(page, SCREENSHOT)
+    assert SCREENSHOT.stat().st_size > 10_000
+
+    # "Show in source", where the page has it: the passage in its document's own text.
+    toggle = page.get_by_text("Show in source", exact=True)
+    if toggle.count():
+        toggle.first.click()
+        context = page.locator(".qa-context").first
+        sync_api.expect(context).to_be_visible()
+        assert len(context.inner_text()) >= len(page.locator(".qa-passage").first.inner_text()) - 5
+
+
+def _tab(page, name: str) -> None:
+    """Open the page's tab `name`, if the page has tabs."""
+    tab = page.get_by_role("tab", name=name)
+    if tab.count():
+        tab.first.click()
+
+
+def test_upload_a_document_and_ask_about_it(server, page):
+    page.goto(server["base"] + "/")
+    sync_api.expect(page.get_by_label("Question")).to_be_visible()
+    _tab(page, "Documents")
+    uploader = page.locator('[data-testid="stFileUploader"]')
+    try:
+        uploader.first.wait_for(state="visible", timeout=5_000)
+    except sync_api.TimeoutError:
+        pytest.skip("the page has no file upload control yet (st.file_uploader)")
+    before = _get_json(server["base"] + "/api/health")[1]["documents"]
+    doc = server["tmp"] / "parking-permits.txt"
+    doc.write_text(
+        "Parking permits\n\nResidents apply for a parking permit at the town hall kiosk on Tuesdays. "
+        "A resident parking permit costs twelve euros a year.\n",
+        encoding="utf-8",
+    )
+    uploader.locator('input[type="file"]').set_input_files(str(doc))
+    sync_api.expect(uploader).to_contain_text(doc.name)  # the upload to the server is complete
+    add = page.locator('[data-testid="stButton"] button', has_text=re.compile(r"^\s*(add|index|upload)", re.I))
+    if add.count():  # a page that indexes on upload has no such button
+        add.first.click()
+    deadline = time.monotonic() + 20
+    while _get_json(server["base"] + "/api/health")[1]["documents"] <= before:
+        if time.monotonic() > deadline:
+            pytest.fail("the uploaded document never reached the index the API answers from")
+        time.sleep(0.2)
+
+    question = "Where do residents apply for a parking permit?"
+    status, obj = _get_json(server["base"] + "/api/ask?" + urllib.parse.urlencode({"q": question}))
+    assert status == 200 and "town hall kiosk" in obj["answer"]
+    _tab(page, "Ask")
+    _ask(page, question)
+    sync_api.expect(page.locator(".qa-answer")).to_contain_text("town hall kiosk")

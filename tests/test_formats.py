@@ -1,0 +1,436 @@
+"""qa.formats and the loader's dispatch: PDF, DOCX and HTML become text with headings, pages and exact offsets.
+
+Every fixture is generated here, in tmp_path: a PDF by a tiny hand-written PDF
+writer (one Helvetica text stream a page), DOCX files with python-docx, HTML as
+strings, and broken files as raw bytes.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+
+import docx
+import pypdf
+import pytest
+
+import qa
+from qa import formats
+from qa.build import stat_signature
+from qa.chunking import chunk_documents
+from qa.formats import extract_docx, extract_html, extract_pdf
+from qa.loader import DOCUMENT_SUFFIXES, TEXT_SUFFIXES, load_documents
+from qa.render import hit_location
+from qa.types import Document
+
+# --- fixtures --------------------------------------------------------------------------------------------
+
+PDF_PAGES = [
+    [
+        "Staff handbook",
+        "",
+        "Annual leave is twenty five days a year for every employee, and it is",
+        "booked in the human resources portal at least two weeks in advance.",
+    ],
+    [
+        "Expenses are repaid within thirty days when the receipt is uploaded,",
+        "and the claim form is signed by the manager of the team of the employee.",
+    ],
+    [
+        "The bicycle storage room in the basement opens with the blue key card,",
+        "which reception hands out on the first working day of every newcomer.",
+    ],
+]
+
+
+def make_pdf(pages: list[list[str]], title: str | None = None) -> bytes:
+    """A minimal valid PDF: one page per list of lines, each drawn with Helvetica 12pt."""
+
+    def literal(s: str) -> str:
+        return s.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+
+    n = len(pages)
+    kids = " ".join(f"{4 + 2 * i} 0 R" for i in range(n))
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        f"<< /Type /Pages /Kids [{kids}] /Count {n} >>".encode(),
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    for i, lines in enumerate(pages):
+        objects.append(
+            f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R >> >> "
+            f"/Contents {5 + 2 * i} 0 R >>".encode()
+        )
+        ops = ["BT", "/F1 12 Tf", "14 TL", "72 720 Td"] + [f"({literal(line)}) Tj T*" for line in lines] + ["ET"]
+        stream = "\n".join(ops).encode("latin-1")
+        objects.append(b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream")
+    info = ""
+    if title is not None:
+        objects.append(f"<< /Title ({literal(title)}) >>".encode())
+        info = f" /Info {len(objects)} 0 R"
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % off for off in offsets)
+    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R{info} >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    return bytes(out)
+
+
+def encrypt_pdf(data: bytes, user_password: str) -> bytes:
+    writer = pypdf.PdfWriter(clone_from=pypdf.PdfReader(io.BytesIO(data)))
+    writer.encrypt(user_password=user_password, owner_password="owner", algorithm="RC4-128")
+    buf = io.BytesIO()
+    writer.write(buf)
+    return buf.getvalue()
+
+
+def make_docx(path, title: str | None = "Benefits guide") -> None:
+    d = docx.Document()
+    if title is not None:
+        d.core_properties.title = title
+    d.add_heading("Employee benefits", 0)  # style "Title"
+    d.add_paragraph("This guide explains the benefits every employee receives from the first day of work onwards.")
+    d.add_heading("Health insurance", 1)
+    d.add_paragraph("The company pays the full premium of the health insurance for you, your partner and children.")
+    d.add_paragraph("Dentist", style="List Bullet")
+    d.add_paragraph("Optician", style="List Bullet")
+    d.add_heading("Dental cover", 2)
+    d.add_paragraph("Dental cover pays for two checkups a year and half the cost of fillings and crowns.")
+    table = d.add_table(rows=2, cols=2)
+    for (r, c), text in {(0, 0): "Plan", (0, 1): "Monthly cost", (1, 0): "Family plan", (1, 1): "Forty euros"}.items():
+        table.cell(r, c).text = text
+    d.add_paragraph("Prices in the table are per month and include all taxes and fees that apply.")
+    d.save(str(path))
+
+
+HTML = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>Parking rules</title>
+<style>body { color: STYLETEXT; }</style>
+<script>var token = "SCRIPTTEXT"; document.write("<p>SCRIPTTEXT</p>");</script>
+</head><body>
+<header><div class="logo">SITEBANNER</div><nav><a href="/">NAVTEXT home</a> <a href="/a">NAVTEXT about</a></nav></header>
+<main><article>
+<header><h1>Parking at the office</h1></header>
+<p>Every employee may park in the garage under the building, <b>free of charge</b>,
+from seven in the morning until ten at night.</p>
+<h2>Electric cars</h2>
+<p>Chargers for electric cars are on level minus two; a session may last at most four hours.</p>
+<ul><li>Bring your badge</li><li>Unplug when done</li></ul>
+<h3>Fees</h3>
+<table><tr><th>Hours</th><th>Fee</th></tr><tr><td>Up to four</td><td>Free</td></tr></table>
+<p>Charging longer than four hours costs ten euros an hour, billed to your cost centre.</p>
+<noscript>NOSCRIPTTEXT</noscript><template><p>TEMPLATETEXT</p></template>
+</article></main>
+<aside>ASIDETEXT related links</aside>
+<footer>FOOTERTEXT copyright</footer>
+<script>alert("SCRIPTTEXT")</script>
+</body></html>
+"""
+
+
+@pytest.fixture(params=["lxml", "html.parser"])
+def html_parser(request, monkeypatch):
+    """Run HTML tests with both parsers BeautifulSoup may use."""
+    monkeypatch.setattr(formats, "_html_parser", lambda: request.param)
+    return request.param
+
+
+@pytest.fixture
+def mixed_corpus(tmp_path):
+    """A folder with one document of every supported format."""
+    root = tmp_path / "docs"
+    root.mkdir()
+    (root / "handbook.pdf").write_bytes(make_pdf(PDF_PAGES, title="Staff handbook 2024"))
+    make_docx(root / "benefits.docx")
+    (root / "parking.html").write_text(HTML, encoding="utf-8")
+    (root / "canteen.md").write_text("# Canteen\n\nThe canteen serves lunch from noon until two o'clock.\n", encoding="utf-8")
+    (root / "wifi.txt").write_text("Wifi\n\nThe guest wifi password is printed on the badge of every visitor.\n", encoding="utf-8")
+    return root
+
+
+def passages_of(doc: Document):
+    passages = chunk_documents([doc])
+    for p in passages:
+        assert p.text == doc.text[p.start:p.end]
+    return passages
+
+
+# --- which files are read --------------------------------------------------------------------------------
+
+
+def test_document_suffixes_extend_text_suffixes():
+    assert TEXT_SUFFIXES == (".txt", ".md", ".markdown")
+    assert set(DOCUMENT_SUFFIXES) == set(TEXT_SUFFIXES) | {".pdf", ".docx", ".html", ".htm"}
+
+
+def test_a_folder_of_every_format_loads_without_warnings(mixed_corpus):
+    result = load_documents(mixed_corpus)
+    assert [d.doc_id for d in result.documents] == ["benefits.docx", "canteen.md", "handbook.pdf", "parking.html", "wifi.txt"]
+    assert result.warnings == ()
+    titles = {d.doc_id: d.title for d in result.documents}
+    assert titles == {"benefits.docx": "Benefits guide", "canteen.md": "Canteen", "handbook.pdf": "Staff handbook 2024",
+                      "parking.html": "Parking rules", "wifi.txt": "Wifi"}
+    for doc in result.documents:
+        assert bool(doc.pages) == doc.doc_id.endswith(".pdf")
+        passages_of(doc)  # every passage slices its document's text exactly
+
+
+def test_text_files_keep_their_exact_text(mixed_corpus):
+    docs = {d.doc_id: d for d in load_documents(mixed_corpus).documents}
+    for name in ("canteen.md", "wifi.txt"):
+        assert docs[name].text == (mixed_corpus / name).read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("name", ["handbook.pdf", "benefits.docx", "parking.html"])
+def test_a_single_file_source_of_each_format(mixed_corpus, name):
+    (doc,) = load_documents(mixed_corpus / name).documents
+    assert (doc.doc_id, doc.source) == (name, name)
+
+
+def test_htm_suffix_and_upper_case_suffixes(tmp_path):
+    (tmp_path / "a.HTM").write_text("<h1>Fire drill</h1><p>Leave by the nearest stairs, never the lift.</p>", encoding="utf-8")
+    (tmp_path / "b.PDF").write_bytes(make_pdf([["The fire drill is held every March."]]))
+    docs = load_documents(tmp_path).documents
+    assert [d.doc_id for d in docs] == ["a.HTM", "b.PDF"]
+
+
+def test_stat_signature_sees_the_new_formats(tmp_path):
+    (tmp_path / "a.txt").write_text("A\n\nbody.\n", encoding="utf-8")
+    before = stat_signature([tmp_path])
+    (tmp_path / "b.pdf").write_bytes(make_pdf([["New page."]]))
+    assert stat_signature([tmp_path]) != before
+
+
+# --- PDF -------------------------------------------------------------------------------------------------
+
+
+def test_pdf_text_is_the_pages_joined_by_a_blank_line(tmp_path):
+    path = tmp_path / "h.pdf"
+    path.write_bytes(make_pdf(PDF_PAGES, title="Staff handbook 2024"))
+    got = extract_pdf(path)
+    from qa.formats import _unwrap
+
+    page_texts = [_unwrap("\n".join(line for line in lines if line)) for lines in PDF_PAGES]
+    assert got.text == "\n\n".join(page_texts)
+    assert got.pages == (0, len(page_texts[0]) + 2, len(page_texts[0]) + len(page_texts[1]) + 4)
+    for start, page_text in zip(got.pages, page_texts):
+        assert got.text[start:start + len(page_text)] == page_text
+    assert got.title == "Staff handbook 2024"
+
+
+def test_pdf_lines_wrapped_mid_sentence_are_joined(tmp_path):
+    path = tmp_path / "w.pdf"
+    path.write_bytes(make_pdf([["Leave may be carried over to the", "next year, up to five days.", "Sick leave"]]))
+    text = extract_pdf(path).text
+    assert "carried over to the next year, up to five days.\nSick leave" in text
+
+
+@pytest.mark.parametrize("title", [None, "", "Microsoft Word - handbook.docx"])
+def test_pdf_title_falls_back_to_the_first_line(tmp_path, title):
+    path = tmp_path / "h.pdf"
+    path.write_bytes(make_pdf(PDF_PAGES, title=title))
+    assert extract_pdf(path).title == "Staff handbook"
+
+
+def test_pdf_passages_carry_their_page(tmp_path):
+    path = tmp_path / "h.pdf"
+    path.write_bytes(make_pdf(PDF_PAGES))
+    (doc,) = load_documents(path).documents
+    passages = passages_of(doc)
+    by_page = {p.page: p.text for p in passages}
+    assert sorted(by_page) == [1, 2, 3]
+    assert "bicycle storage" in by_page[3] and "Expenses" in by_page[2] and "Annual leave" in by_page[1]
+    for p in passages:
+        assert p.page == doc.page_at(p.start)
+
+
+def test_an_empty_pdf_page_keeps_the_numbering(tmp_path):
+    path = tmp_path / "gap.pdf"
+    path.write_bytes(make_pdf([PDF_PAGES[0], [], PDF_PAGES[2]]))
+    (doc,) = load_documents(path).documents
+    assert len(doc.pages) == 3 and doc.pages[1] == doc.pages[2]
+    (last,) = [p for p in passages_of(doc) if "bicycle" in p.text]
+    assert last.page == 3
+
+
+def test_a_question_about_page_three_cites_page_three(mixed_corpus):
+    index, warnings = qa.build_index(mixed_corpus)
+    assert warnings == ()
+    hits = qa.search(index, "Where is the bicycle storage room?", k=3)
+    top = hits[0]
+    assert top.passage.source == "handbook.pdf" and top.passage.page == 3
+    assert "page 3" in hit_location(top)
+    result = qa.answer(index, "Which key card opens the bicycle storage room?", k=3)
+    assert not result.abstained and result.hits[0].passage.page == 3
+
+
+def test_a_pdf_with_an_empty_user_password_is_read(tmp_path):
+    path = tmp_path / "restricted.pdf"
+    path.write_bytes(encrypt_pdf(make_pdf(PDF_PAGES), user_password=""))
+    assert "bicycle storage" in extract_pdf(path).text
+
+
+# --- DOCX ------------------------------------------------------------------------------------------------
+
+
+def test_docx_headings_become_markdown_lines(tmp_path):
+    path = tmp_path / "b.docx"
+    make_docx(path)
+    text = extract_docx(path).text
+    lines = text.split("\n")
+    assert [ln for ln in lines if ln.startswith("#")] == ["# Employee benefits", "# Health insurance", "## Dental cover"]
+    assert "\nDentist\nOptician\n" in text  # list items: consecutive lines of one block
+    assert "\nPlan | Monthly cost\nFamily plan | Forty euros\n" in text  # a table: one row a line
+    assert "\n\n\n" not in text
+
+
+def test_docx_passages_have_their_heading_as_section(tmp_path):
+    path = tmp_path / "b.docx"
+    make_docx(path)
+    (doc,) = load_documents(path).documents
+    section_of = {p.text.split()[0]: p.section for p in passages_of(doc)}
+    assert section_of["This"] == "Employee benefits"
+    assert section_of["The"] == "Health insurance"  # "The company pays the full premium ..."
+    assert section_of["Dental"] == "Dental cover"
+
+
+def test_docx_title_is_core_title_else_first_heading(tmp_path):
+    path = tmp_path / "b.docx"
+    make_docx(path, title=None)
+    assert extract_docx(path).title == "Employee benefits"
+    make_docx(path, title="Benefits 2024")
+    assert extract_docx(path).title == "Benefits 2024"
+
+
+def test_docx_merged_cells_are_read_once(tmp_path):
+    d = docx.Document()
+    d.add_paragraph("Opening hours of the two offices, in one table with a merged heading cell.")
+    t = d.add_table(rows=2, cols=2)
+    t.cell(0, 0).merge(t.cell(0, 1)).text = "Opening hours"
+    t.cell(1, 0).text, t.cell(1, 1).text = "Berlin", "9 to 5"
+    d.save(str(tmp_path / "t.docx"))
+    assert extract_docx(tmp_path / "t.docx").text.endswith("\n\nOpening hours\nBerlin | 9 to 5")
+
+
+# --- HTML ------------------------------------------------------------------------------------------------
+
+
+def test_html_main_text_without_page_furniture(tmp_path, html_parser):
+    path = tmp_path / "p.html"
+    path.write_text(HTML, encoding="utf-8")
+    got = extract_html(path)
+    for hidden in ["SCRIPTTEXT", "STYLETEXT", "NAVTEXT", "SITEBANNER", "ASIDETEXT", "FOOTERTEXT", "NOSCRIPTTEXT",
+                   "TEMPLATETEXT", "token"]:
+        assert hidden not in got.text
+    assert got.title == "Parking rules"
+    assert [ln for ln in got.text.split("\n") if ln.startswith("#")] == [
+        "# Parking at the office", "## Electric cars", "### Fees"]
+    assert "\n\nBring your badge\nUnplug when done\n\n" in got.text
+    assert "\n\nHours | Fee\nUp to four | Free\n\n" in got.text
+    assert "garage under the building, free of charge, from seven" in got.text  # inline tags and newlines flattened
+
+
+def test_html_passages_have_their_heading_as_section(tmp_path, html_parser):
+    path = tmp_path / "p.html"
+    path.write_text(HTML, encoding="utf-8")
+    (doc,) = load_documents(path).documents
+    passages = passages_of(doc)
+
+    def section_of(phrase):
+        (section,) = [p.section for p in passages if phrase in p.text]
+        return section
+
+    assert section_of("park in the garage") == "Parking at the office"
+    assert section_of("Chargers for electric cars") == "Electric cars"
+    assert section_of("costs ten euros an hour") == "Fees"
+
+
+def test_html_title_falls_back_to_the_first_h1(tmp_path, html_parser):
+    path = tmp_path / "p.html"
+    path.write_text("<body><h1>Visitors</h1><p>Visitors sign in at the front desk.</p></body>", encoding="utf-8")
+    assert extract_html(path).title == "Visitors"
+    path.write_text("<header><h1>Site name</h1></header><main><h2>Visitors</h2><h1>Front desk</h1>"
+                    "<p>Visitors sign in at the front desk.</p></main>", encoding="utf-8")
+    assert extract_html(path).title == "Front desk"  # the site header's <h1> is not the page's
+
+
+def test_html_list_items_stay_one_block_even_when_wrapped_in_paragraphs(tmp_path, html_parser):
+    path = tmp_path / "l.html"
+    path.write_text("<h2>Bring</h2><ul><li><p>Your badge</p></li><li><p>A <em>pen</em></p></li></ul>", encoding="utf-8")
+    assert extract_html(path).text == "## Bring\n\nYour badge\nA pen"
+
+
+def test_html_is_decoded_by_its_declared_charset(tmp_path, html_parser):
+    path = tmp_path / "latin.html"
+    path.write_bytes('<meta charset="iso-8859-1"><h1>Caf\u00e9</h1><p>The caf\u00e9 opens at eight.</p>'.encode("latin-1"))
+    assert extract_html(path).text == "# Caf\u00e9\n\nThe caf\u00e9 opens at eight."
+
+
+def test_deeply_nested_html_does_not_overflow(tmp_path):
+    path = tmp_path / "deep.html"
+    path.write_text("<div>" * 3000 + "<p>Deep text that is still found.</p>" + "</div>" * 3000, encoding="utf-8")
+    assert "Deep text that is still found." in extract_html(path).text
+
+
+# --- what is refused, per file ---------------------------------------------------------------------------
+
+
+def _zip(entries: dict[str, bytes]) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in entries.items():
+            z.writestr(name, data)
+    return buf.getvalue()
+
+
+BAD_FILES = {
+    "broken.pdf": (lambda: b"%PDF-1.4\nthis is not really a PDF\n", r"not a readable PDF"),
+    "locked.pdf": (lambda: encrypt_pdf(make_pdf(PDF_PAGES), user_password="secret"), r"encrypted PDF"),
+    "scanned.pdf": (lambda: make_pdf([[], []]), r"no text layer \(scanned\?\)"),
+    "bomb.docx": (lambda: _zip({"[Content_Types].xml": b"<x/>", "word/document.xml": b"\0" * (3 * 1024 * 1024)}),
+                  r"zip bomb"),
+    "notzip.docx": (lambda: b"This is plain text saved with a .docx name.", r"not a zip archive"),
+    "badxml.docx": (lambda: _zip({"[Content_Types].xml": b"<Types", "word/document.xml": b"<w:document"}),
+                    r"not a readable DOCX"),
+    "binary.html": (lambda: b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", r"binary file"),
+    "cp1252.html": (lambda: b"<p>caf\xe9 and cr\xe8me, saved without a charset</p>", r"not decodable as UTF-8"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BAD_FILES))
+def test_a_bad_file_is_a_warning_and_the_rest_is_indexed(mixed_corpus, name):
+    make, reason = BAD_FILES[name]
+    (mixed_corpus / name).write_bytes(make())
+    index, warnings = qa.build_index(mixed_corpus)
+    assert len(warnings) == 1
+    assert name in warnings[0] and re.search(reason, warnings[0]), warnings
+    assert warnings[0].startswith("skipped ")
+    assert index.meta["n_documents"] == 5
+    assert qa.search(index, "bicycle storage room", k=1)[0].passage.page == 3
+
+
+def test_a_docx_over_the_unpacked_size_limit_is_refused(tmp_path, monkeypatch):
+    make_docx(tmp_path / "b.docx")
+    monkeypatch.setattr(formats, "DOCX_MAX_UNPACKED_BYTES", 1000)
+    with pytest.raises(qa.SourceError, match=r"b\.docx: unpacks to [\d,]+ bytes, over the 1,000-byte limit"):
+        extract_docx(tmp_path / "b.docx")
+
+
+def test_a_document_over_the_file_size_limit_is_skipped(mixed_corpus, monkeypatch):
+    import qa.loader
+
+    monkeypatch.setattr(qa.loader, "MAX_FILE_BYTES", 1500)  # the PDF and DOCX are bigger, the rest smaller
+    result = load_documents(mixed_corpus)
+    assert sorted(d.doc_id for d in result.documents) == ["canteen.md", "parking.html", "wifi.txt"]
+    assert len(result.warnings) == 2 and all("over the 1,500-byte limit" in w for w in result.warnings)
+
+
+def test_a_folder_of_only_bad_documents_is_an_empty_corpus(tmp_path):
+    (tmp_path / "scan.pdf").write_bytes(make_pdf([[]]))
+    with pytest.raises(qa.EmptyCorpusError, match=r"no readable documents .*scan\.pdf: no text layer"):
+        load_documents(tmp_path)
