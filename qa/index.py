@@ -181,6 +181,34 @@ class _Builder:
         data = _drain(list(data), np.float32)
         return sp.csr_matrix((data, cols, indptr), shape=(self.n, len(self.stems)))
 
+    def term_major(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The counts as term-major postings ``(tf, passages, indptr)``, passages ascending within
+        each term, built batch by batch into preallocated arrays (a counting sort): unlike a CSR
+        matrix turned into CSC, there is never a second full copy of the counts in memory."""
+        n_terms = len(self.stems)
+        df = np.zeros(n_terms, dtype=np.int64)
+        for _, cols, _ in self.csr:
+            df += np.bincount(cols, minlength=n_terms)
+        indptr = np.zeros(n_terms + 1, dtype=np.int64)
+        np.cumsum(df, out=indptr[1:])
+        tf = np.empty(indptr[-1], dtype=np.float32)
+        passages = np.empty(indptr[-1], dtype=np.int32)
+        cursor = indptr[:-1].copy()
+        first_row = 0
+        self.csr.reverse()
+        while self.csr:  # batches in passage order, so each term's passages stay ascending
+            per_row, cols, data = self.csr.pop()
+            rows = np.repeat(np.arange(first_row, first_row + per_row.size, dtype=np.int32), per_row)
+            order = np.argsort(cols, kind="stable")
+            cols_sorted = cols[order]
+            start = np.searchsorted(cols_sorted, cols_sorted, side="left")
+            dest = cursor[cols_sorted] + (np.arange(cols_sorted.size) - start)
+            tf[dest] = data[order]
+            passages[dest] = rows[order]
+            cursor += np.bincount(cols, minlength=n_terms)
+            first_row += per_row.size
+        return tf, passages, indptr
+
     def sequences(self) -> tuple[np.ndarray, np.ndarray]:
         seq = _drain(self.seq, np.int32)
         token_ptr = np.zeros(self.n + 1, dtype=np.int64)
@@ -196,11 +224,10 @@ class _Builder:
             raise ValueError("cannot index zero passages")
         if not self.stems:
             raise ValueError("empty vocabulary: the passages hold only stop words or punctuation")
-        counts = self.counts().tocsc()
-        counts.sort_indices()
+        tf, passages, indptr = self.term_major()
         tokens, token_ptr = self.sequences()
         return _weighed(
-            self.params, counts.data, counts.indices, counts.indptr, self.table.finish(), dict(self.stems),
+            self.params, tf, passages, indptr, self.table.finish(), dict(self.stems),
             self.words(), tokens, token_ptr, dict(meta or {}),
         )
 
@@ -369,9 +396,11 @@ class Index:
             builder.add_batch(batch)
         if builder.n == 0:
             return self
-        new = builder.counts().tocsc()
-        new.sort_indices()
+        import scipy.sparse as sp
+
+        new_tf, new_rows, new_ptr = builder.term_major()
         n_terms = len(builder.stems)
+        new = sp.csc_matrix((new_tf, new_rows, new_ptr), shape=(builder.n, n_terms))
         old_ptr = np.concatenate([self.indptr, np.full(n_terms - self.n_terms, self.indptr[-1])])
         old_len, new_len = np.diff(old_ptr), np.diff(new.indptr)
         indptr = np.zeros(n_terms + 1, dtype=np.int64)

@@ -110,11 +110,19 @@ class BM25Transformer(TransformerMixin, BaseEstimator):
         idf = self.idf_.astype(np.float32)
         # In place, one temporary at a time: at a million passages each is hundreds of MB.
         if X.format == "csc":  # entries run term by term: rows are the indices
-            denominator = norm[X.indices]
-            denominator += tf
-            tf_sat /= denominator
-            del denominator
-            tf_sat *= np.repeat(idf, np.diff(X.indptr))
+            term_lengths = np.diff(X.indptr)
+            for a in range(0, tf.size, _BLOCK):  # in blocks: temporaries stay small however large X is
+                b = min(a + _BLOCK, tf.size)
+                denominator = norm[X.indices[a:b]]
+                denominator += tf[a:b]
+                tf_sat[a:b] /= denominator
+            terms = np.searchsorted(X.indptr, np.arange(0, tf.size, _BLOCK), side="right") - 1
+            for a, t in zip(range(0, tf.size, _BLOCK), terms):
+                b = min(a + _BLOCK, tf.size)
+                t_end = np.searchsorted(X.indptr, b, side="left")
+                block_terms = np.repeat(np.arange(t, t_end), np.diff(np.clip(X.indptr[t : t_end + 1], a, b)))
+                tf_sat[a:b] *= idf[block_terms]
+            del term_lengths
             return sp.csc_matrix((tf_sat, X.indices, X.indptr), shape=X.shape)
         denominator = np.repeat(norm, np.diff(X.indptr))
         denominator += tf
@@ -125,8 +133,14 @@ class BM25Transformer(TransformerMixin, BaseEstimator):
         return sp.csr_matrix((tf_sat, X.indices, X.indptr), shape=X.shape)
 
 
+_BLOCK = 1 << 22  # entries weighted at a time
+
+
 def _row_sums(X) -> np.ndarray:
     """Passage lengths (row sums) of a CSR or CSC count matrix, in float64."""
-    if X.format == "csc":
-        return np.bincount(X.indices, weights=X.data, minlength=X.shape[0])
+    if X.format == "csc":  # in blocks: bincount would otherwise copy all the counts to float64
+        lengths = np.zeros(X.shape[0], dtype=np.float64)
+        for a in range(0, X.data.size, _BLOCK):
+            lengths += np.bincount(X.indices[a : a + _BLOCK], weights=X.data[a : a + _BLOCK], minlength=X.shape[0])
+        return lengths
     return np.asarray(X.sum(axis=1, dtype=np.float64)).ravel()

@@ -265,3 +265,17 @@ def test_seed_index_is_consistent(corpus_index):
     assert m.shape == (corpus_index.n_passages, corpus_index.n_terms)
     assert corpus_index.n_passages == len({p.passage_id for p in corpus_index.passages})
     assert "insur" in corpus_index.vocabulary
+
+
+def test_csc_weighting_in_small_blocks_equals_the_csr_path(monkeypatch):
+    import importlib
+
+    import scipy.sparse as sp
+
+    weighting = importlib.import_module("qa.weighting")
+    X = sp.random(300, 120, density=0.05, random_state=1, format="csc")
+    X.data = np.ceil(X.data * 5).astype(np.float32)
+    bm25 = weighting.BM25Transformer().fit(X)
+    expected = bm25.transform(X.tocsr()).toarray()
+    monkeypatch.setattr(weighting, "_BLOCK", 7)  # many blocks, cutting through terms
+    np.testing.assert_allclose(bm25.transform(X).toarray(), expected, rtol=1e-6)
