@@ -116,6 +116,11 @@ def update_index(index: Index, add=(), remove=()) -> tuple[Index, tuple[str, ...
         Scores exactly as a fresh build of the resulting documents would.
     warnings : tuple of str
     """
+    if getattr(index, "shards", None) is not None:
+        raise IndexFormatError(
+            f"{index.meta.get('index_dir', 'this index')} is a sharded index, which cannot be updated in place; "
+            "rebuild it with qa index SOURCE --out DIR --shards N"
+        )
     known = set(index.passages.doc_id)
     missing = [d for d in remove if d not in known]
     if missing:

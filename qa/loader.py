@@ -28,7 +28,7 @@ from .formats import EXTRACTORS
 from .types import Document
 
 __all__ = ["TEXT_SUFFIXES", "DOCUMENT_SUFFIXES", "DocumentStream", "LoadResult", "load_documents",
-           "read_text_file", "read_document", "corpus_root"]
+           "read_text_file", "read_document", "read_files", "read_jsonl_range", "corpus_root"]
 
 TEXT_SUFFIXES = (".txt", ".md", ".markdown")  # read as UTF-8 text, offsets into the file's own characters
 DOCUMENT_SUFFIXES = TEXT_SUFFIXES + tuple(EXTRACTORS)  # every file type a folder is searched for
@@ -167,6 +167,25 @@ def _walk(folder: Path) -> list[Path]:
     return sorted(found, key=lambda p: p.parts)  # os.walk lists a folder's files before its subfolders
 
 
+def _jsonl_document(line: str, where: str, rel: str, warnings: list[str]) -> Document | None:
+    """The document on one ``corpus.jsonl`` line (None for a blank or skipped line; a warning names it)."""
+    if not line.strip():
+        return None
+    try:
+        obj = json.loads(line)
+        doc_id, text = str(obj["_id"]), obj.get("text") or ""
+        title = obj.get("title") or ""
+        if not isinstance(text, str) or not isinstance(title, str):
+            raise TypeError("text and title must be strings")
+    except (ValueError, KeyError, TypeError) as exc:
+        warnings.append(f"{where}: skipped, not a {{\"_id\", \"title\", \"text\"}} object ({exc})")
+        return None
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if not text.strip() and not title.strip():
+        return None
+    return Document(doc_id=doc_id, source=rel, title=title.strip(), text=text)
+
+
 def _read_jsonl(path: Path, rel: str, warnings: list[str]):
     try:
         fh = open(path, encoding="utf-8-sig")
@@ -175,23 +194,43 @@ def _read_jsonl(path: Path, rel: str, warnings: list[str]):
     with fh:
         try:
             for lineno, line in enumerate(fh, 1):
-                if not line.strip():
-                    continue
-                try:
-                    obj = json.loads(line)
-                    doc_id, text = str(obj["_id"]), obj.get("text") or ""
-                    title = obj.get("title") or ""
-                    if not isinstance(text, str) or not isinstance(title, str):
-                        raise TypeError("text and title must be strings")
-                except (ValueError, KeyError, TypeError) as exc:
-                    warnings.append(f"{path}:{lineno}: skipped, not a {{\"_id\", \"title\", \"text\"}} object ({exc})")
-                    continue
-                text = text.replace("\r\n", "\n").replace("\r", "\n")
-                if not text.strip() and not title.strip():
-                    continue
-                yield Document(doc_id=doc_id, source=rel, title=title.strip(), text=text)
+                doc = _jsonl_document(line, f"{path}:{lineno}", rel, warnings)
+                if doc is not None:
+                    yield doc
         except UnicodeDecodeError:
             raise SourceError(f"{path}: not UTF-8 text; save it as UTF-8") from None
+
+
+def read_jsonl_range(path, rel: str, start: int, end: int, warnings: list[str]):
+    """The documents of the ``corpus.jsonl`` lines that start in bytes ``[start, end)`` of `path`.
+
+    `start` and `end` must be line starts (or the file's ends), as `qa.shards`
+    cuts them, so ranges that tile a file read each line exactly once. Warnings
+    name a skipped line by its byte offset (line numbers would need the bytes
+    before `start` to be read).
+    """
+    path = Path(path)
+    try:
+        fh = open(path, "rb")
+    except OSError as exc:
+        raise SourceError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    with fh:
+        fh.seek(start)
+        at = start
+        while at < end:
+            raw = fh.readline()
+            if not raw:
+                break
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                raise SourceError(f"{path}: not UTF-8 text; save it as UTF-8") from None
+            if at == 0:
+                line = line.lstrip("\ufeff")  # as utf-8-sig reads the first line
+            doc = _jsonl_document(line, f"{path}@byte {at}", rel, warnings)
+            at += len(raw)
+            if doc is not None:
+                yield doc
 
 
 def _inside(path: Path, root: Path) -> bool:
@@ -200,6 +239,33 @@ def _inside(path: Path, root: Path) -> bool:
         return True
     except ValueError:
         return False
+
+
+def read_files(files, warnings: list[str]):
+    """The documents of `files`, ``(path, rel)`` or ``(path, rel, start, end)`` items, in order.
+
+    A 4-item entry is a byte range of a ``corpus.jsonl`` (`read_jsonl_range`).
+    An unreadable file is skipped with a line in `warnings`, as `DocumentStream` does.
+    """
+    for item in files:
+        f, rel = Path(item[0]), item[1]
+        if f.suffix.lower() == ".jsonl":
+            try:
+                if len(item) == 4:
+                    yield from read_jsonl_range(f, rel, item[2], item[3], warnings)
+                else:
+                    yield from _read_jsonl(f, rel, warnings)
+            except SourceError as exc:  # not UTF-8 or unreadable: skipped like any other file
+                warnings.append(f"skipped {exc}")
+            continue
+        notes: list[str] = []
+        try:
+            doc = read_document(f, rel, notes)
+        except SourceError as exc:
+            warnings.append(f"skipped {exc}")
+            continue
+        warnings.extend(notes)
+        yield doc
 
 
 class DocumentStream:
@@ -245,28 +311,19 @@ class DocumentStream:
             files.extend(_walk(p) if p.is_dir() else [p])
         return files
 
-    def _documents(self):
+    def files(self) -> list[tuple[Path, str]]:
+        """Every file a full iteration reads, in order, with its path relative to `root` (each once)."""
         root = Path(self.root)
-        seen: set[str] = set()
+        out, seen = [], set()
         for f in self._files():
             rel = _real(f).relative_to(root).as_posix()
-            if rel in seen:
-                continue
-            seen.add(rel)
-            if f.suffix.lower() == ".jsonl":
-                try:
-                    yield from _read_jsonl(f, rel, self.warnings)
-                except SourceError as exc:  # not UTF-8 or unreadable: skipped like any other file
-                    self.warnings.append(f"skipped {exc}")
-                continue
-            notes: list[str] = []
-            try:
-                doc = read_document(f, rel, notes)
-            except SourceError as exc:
-                self.warnings.append(f"skipped {exc}")
-                continue
-            self.warnings.extend(notes)
-            yield doc
+            if rel not in seen:
+                seen.add(rel)
+                out.append((f, rel))
+        return out
+
+    def _documents(self):
+        yield from read_files(self.files(), self.warnings)
 
     def __iter__(self):
         self.warnings.clear()

@@ -292,6 +292,8 @@ def ranked(index: Index, query: Query, expand: bool = False, depth: int | None =
     With `depth`, only (at least) the `depth` best passages are scored, by
     `top_passages`; their order is the same as scoring every passage would give.
     """
+    if getattr(index, "shards", None) is not None:  # a sharded index merges its shards' lists (qa.shards)
+        return index.ranked(query, expand, depth)
     weights = dict.fromkeys(query.term_ids, 1.0)
     if depth is not None and not expand:
         ids, scores = top_passages(index, weights, max(depth, RERANK_DEPTH)) if weights else (
@@ -323,6 +325,8 @@ def _top(ids: np.ndarray, scores: np.ndarray, k: int) -> np.ndarray:
 
 def _matched(index: Index, query: Query, passage_ids: np.ndarray) -> list[list[int]]:
     """For each passage, which of the query's terms (by position in the query) it holds."""
+    if getattr(index, "shards", None) is not None:  # global passage numbers: asked of their shards (qa.shards)
+        return index.matched(query, passage_ids)
     out = [[] for _ in range(passage_ids.size)]
     for qi, tid in enumerate(query.term_ids):
         posting, _ = index.postings(tid)

@@ -41,7 +41,10 @@ from .errors import IndexFormatError
 from .index import Index, IndexParams
 from .passages import PassageTable
 
-__all__ = ["FORMAT_VERSION", "SAMPLE_ABOVE", "current_version", "save_index", "load_index", "read_manifest", "is_index_dir"]
+__all__ = [
+    "FORMAT_VERSION", "SAMPLE_ABOVE", "current_version", "save_index", "load_index", "read_manifest", "is_index_dir",
+    "is_sharded", "prepare_version", "publish_version", "file_checksums", "verify_files",
+]
 
 FORMAT = "qa-index"
 FORMAT_VERSION = 3
@@ -109,21 +112,12 @@ def save_index(index: Index, out) -> Path:
         Created if missing. If it holds an index, that index stays live until the
         new one is complete, then is removed.
     """
+    if getattr(index, "shards", None) is not None:  # a sharded index (qa.shards) saves its own way
+        from .shards import save_sharded
+
+        return save_sharded(index, out)
+    tmp, name = prepare_version(out)
     out = Path(out)
-    if out.exists() and not out.is_dir():
-        raise IndexFormatError(f"{out}: exists and is not a folder; choose another --out")
-    # Leftovers of a crashed save (.tmp-*) do not make a folder "not empty".
-    if out.is_dir() and any(not f.name.startswith(".tmp-") for f in out.iterdir()) and not is_index_dir(out):
-        raise IndexFormatError(f"{out}: folder is not empty and is not a qa index; refusing to write into it")
-    out.mkdir(parents=True, exist_ok=True)
-    for stale in out.glob(".tmp-*"):  # left by a crashed save: a version folder or a CURRENT pointer
-        if stale.is_dir() and not stale.is_symlink():
-            shutil.rmtree(stale, ignore_errors=True)
-        else:
-            stale.unlink(missing_ok=True)
-    name = f"v-{time.strftime('%Y%m%dT%H%M%S')}-{time.time_ns() % 10**9:09d}-{os.getpid()}"
-    tmp = out / f".tmp-{name}"
-    tmp.mkdir()
     try:
         np.save(tmp / "idf.npy", np.ascontiguousarray(index.idf, dtype=np.float32))
         np.save(tmp / "indptr.npy", np.ascontiguousarray(index.indptr, dtype=np.int64))
@@ -149,17 +143,57 @@ def save_index(index: Index, out) -> Path:
             "n_passages": index.n_passages,
             "n_terms": index.n_terms,
             "meta": index.meta,
-            "files": {
-                f: {"sha256": _sha256(tmp / f), "sampled_sha256": _sampled_sha256(tmp / f),
-                    "bytes": (tmp / f).stat().st_size}
-                for f in files
-            },
+            "files": file_checksums(tmp, files),
         }
         _write_json(tmp / "manifest.json", manifest)
-        for f in tmp.iterdir():  # np.save does not fsync
-            with open(f, "rb+") as fh:
-                os.fsync(fh.fileno())
-        _fsync_dir(tmp)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return publish_version(out, tmp, name)
+
+
+def file_checksums(folder: Path, names) -> dict:
+    """``{name: {"sha256", "sampled_sha256", "bytes"}}`` of files in `folder`, as manifests record them."""
+    return {
+        f: {"sha256": _sha256(folder / f), "sampled_sha256": _sampled_sha256(folder / f),
+            "bytes": (folder / f).stat().st_size}
+        for f in names
+    }
+
+
+def prepare_version(out) -> tuple[Path, str]:
+    """A new, empty temporary version folder in the index folder `out`, and the name it will be
+    published under (`publish_version`). Checks that `out` may be written and removes what a
+    crashed save left there."""
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise IndexFormatError(f"{out}: exists and is not a folder; choose another --out")
+    # Leftovers of a crashed save (.tmp-*) do not make a folder "not empty".
+    if out.is_dir() and any(not f.name.startswith(".tmp-") for f in out.iterdir()) and not is_index_dir(out):
+        raise IndexFormatError(f"{out}: folder is not empty and is not a qa index; refusing to write into it")
+    out.mkdir(parents=True, exist_ok=True)
+    for stale in out.glob(".tmp-*"):  # left by a crashed save: a version folder or a CURRENT pointer
+        if stale.is_dir() and not stale.is_symlink():
+            shutil.rmtree(stale, ignore_errors=True)
+        else:
+            stale.unlink(missing_ok=True)
+    name = f"v-{time.strftime('%Y%m%dT%H%M%S')}-{time.time_ns() % 10**9:09d}-{os.getpid()}"
+    tmp = out / f".tmp-{name}"
+    tmp.mkdir()
+    return tmp, name
+
+
+def publish_version(out, tmp: Path, name: str) -> Path:
+    """Make the complete folder `tmp` the live version of `out`: fsync every file in it, rename it
+    to `name`, swap ``CURRENT`` atomically, then remove older versions. Returns the version folder."""
+    out = Path(out)
+    try:
+        for f in tmp.rglob("*"):  # np.save does not fsync
+            if f.is_file() and not f.is_symlink():
+                with open(f, "rb+") as fh:
+                    os.fsync(fh.fileno())
+        for d in [*(d for d in tmp.rglob("*") if d.is_dir()), tmp]:
+            _fsync_dir(d)
         final = out / name
         os.rename(tmp, final)
         pointer = out / f".tmp-CURRENT-{os.getpid()}"
@@ -231,6 +265,30 @@ def _load_array(path: Path, mmap: bool) -> np.ndarray:
     return array.view(np.ndarray) if mmap else array
 
 
+def verify_files(path, folder: Path, files: dict, names, verify="sample") -> None:
+    """Check that each named file in `folder` is listed in the manifest's `files`, has its size, and
+    (unless `verify` is False) its checksum: whole, or sampled for files over `SAMPLE_ABOVE` bytes."""
+    for name in names:
+        f = folder / name
+        if name not in files or not f.is_file():
+            raise IndexFormatError(f"{path}: {name} is missing; rebuild with qa index")
+        size = f.stat().st_size
+        if size != files[name]["bytes"]:
+            raise IndexFormatError(f"{path}: {name} has the wrong size (truncated?); rebuild with qa index")
+        if verify:
+            sampled = verify != "full" and size > SAMPLE_ABOVE
+            got = _sampled_sha256(f) if sampled else _sha256(f)
+            if got != files[name]["sampled_sha256" if sampled else "sha256"]:
+                raise IndexFormatError(f"{path}: {name} does not match its checksum (corrupt); rebuild with qa index")
+
+
+def is_sharded(path) -> bool:
+    """True if `path` is an index folder whose live version is a sharded index (a ``shards.json``
+    manifest, `qa.shards`) rather than a single one."""
+    name = current_version(path)
+    return bool(name) and name.startswith("v-") and "/" not in name and (Path(path) / name / "shards.json").is_file()
+
+
 def load_index(path, *, mmap: bool = False, verify="sample") -> Index:
     """Load the index saved in folder `path`.
 
@@ -254,22 +312,15 @@ def load_index(path, *, mmap: bool = False, verify="sample") -> Index:
     if verify not in ("sample", "full", True, False):
         raise ValueError(f"verify must be 'sample', 'full', True or False, not {verify!r}")
     path = Path(path)
+    if is_sharded(path):  # a manifest of shards (qa.shards): every shard is an index like this one
+        from .shards import load_sharded
+
+        return load_sharded(path, verify=verify)  # shards are always memory-mapped: they can be large
     manifest = read_manifest(path)
     version = Path(manifest["_dir"])
-    files = manifest.get("files") or {}
-    names = ("vocab.npy", "words.npy", "words_term.npy") + tuple(f"{a}.npy" for a in _ARRAYS + _PASSAGE_ARRAYS)
-    for name in names:
-        f = version / name
-        if name not in files or not f.is_file():
-            raise IndexFormatError(f"{path}: {name} is missing; rebuild with qa index")
-        size = f.stat().st_size
-        if size != files[name]["bytes"]:
-            raise IndexFormatError(f"{path}: {name} has the wrong size (truncated?); rebuild with qa index")
-        if verify:
-            sampled = verify != "full" and size > SAMPLE_ABOVE
-            got = _sampled_sha256(f) if sampled else _sha256(f)
-            if got != files[name]["sampled_sha256" if sampled else "sha256"]:
-                raise IndexFormatError(f"{path}: {name} does not match its checksum (corrupt); rebuild with qa index")
+    verify_files(path, version, manifest.get("files") or {},
+                 ("vocab.npy", "words.npy", "words_term.npy") + tuple(f"{a}.npy" for a in _ARRAYS + _PASSAGE_ARRAYS),
+                 verify)
     try:
         mode = "r" if mmap else None
         # A memory map viewed as a plain ndarray: the same pages, without np.memmap's per-slice overhead.
