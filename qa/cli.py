@@ -2,6 +2,7 @@
 
 Commands:
   qa index SOURCE... --out DIR       build an index of folders, .txt/.md files or corpus.jsonl
+             [--shards N [--scheduler ADDRESS]]   ... as N shards, built on a Dask cluster
   qa ask "QUESTION" [--json]         answer one question (default corpus: ./corpus)
   qa search --index DIR --queries Q  rank documents for each query in a JSONL file
   qa answer --index DIR --queries Q  answer each query in a JSONL file, one JSON object a line
@@ -12,6 +13,7 @@ Commands:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -48,6 +50,39 @@ def _port(text: str) -> int:
     return value
 
 
+def _scheduler_option(parser) -> None:
+    parser.add_argument(
+        "--scheduler", metavar="ADDRESS", default=os.environ.get("QA_SCHEDULER") or None,
+        help="for a sharded index: score on the workers of this Dask scheduler, each holding shards in memory "
+        "(default: $QA_SCHEDULER; without it, shards are searched in this process, memory-mapped)",
+    )
+
+
+def _open(args):
+    """The index named by ``--index`` (or the default one), connected to ``--scheduler`` if sharded."""
+    from .build import open_index
+
+    index = open_index(args.index, log=_log)
+    if args.scheduler:
+        if getattr(index, "shards", None) is None:
+            raise QAError("--scheduler (or $QA_SCHEDULER) needs a sharded index (qa index ... --shards N)")
+        index.connect(args.scheduler)
+    return index
+
+
+def _close(index) -> None:
+    if getattr(index, "shards", None) is not None:
+        index.close()  # the Dask client of --scheduler, if any
+
+
+@contextlib.contextmanager
+def _closing(index):
+    try:
+        yield index
+    finally:
+        _close(index)
+
+
 def _parser() -> argparse.ArgumentParser:
     p = _Parser(prog="qa", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     from . import __version__
@@ -65,12 +100,19 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--out", required=True, metavar="DIR", help="folder to write the index to (replaced atomically)")
     s.add_argument("--add", action="store_true", help="add SOURCE(s) to the index in DIR (a known id is replaced)")
     s.add_argument("--remove", nargs="+", default=[], metavar="DOC_ID", help="remove documents (ids as qa shows them)")
+    s.add_argument(
+        "--shards", type=_positive, metavar="N",
+        help="build N shards on a Dask cluster (a LocalCluster of this machine unless --scheduler); "
+        "scores equal a single build's",
+    )
+    s.add_argument("--scheduler", metavar="ADDRESS", help="with --shards: the Dask scheduler to build on (tcp://host:8786)")
 
     s = sub.add_parser("ask", help="answer one question", description="Answer one question with cited sentences.")
     s.add_argument("question", help="the question, in quotes")
     s.add_argument("--index", metavar="DIR", help="index folder (default: the cached index of ./corpus)")
     s.add_argument("--top-k", type=_positive, default=5, metavar="K", help="passages to show (default 5)")
     s.add_argument("--json", action="store_true", help="print one JSON object")
+    _scheduler_option(s)
 
     for name, helptext, default_k in (
         ("search", "rank documents for a file of queries", 100),
@@ -81,6 +123,7 @@ def _parser() -> argparse.ArgumentParser:
         s.add_argument("--queries", required=True, metavar="Q.jsonl", help='JSONL, one {"_id", "text"} a line')
         s.add_argument("--top-k", type=_positive, default=default_k, metavar="K", help=f"default {default_k}")
         s.add_argument("--out", metavar="FILE", help="write here (atomically) instead of standard output")
+        _scheduler_option(s)
 
     s = sub.add_parser(
         "ui", help="serve the web page and its JSON API",
@@ -170,6 +213,12 @@ def _cmd_index(args) -> int:
     from .build import build_index, update_index
     from .store import load_index, save_index
 
+    if args.scheduler and not args.shards:
+        raise QAError("--scheduler needs --shards N (the number of shards to build)")
+    if args.shards and (args.add or args.remove):
+        raise QAError("--shards builds a new index; a sharded index cannot be updated with --add/--remove: rebuild it")
+    if args.shards:
+        return _index_sharded(args)
     if args.add or args.remove:
         if args.add and not args.sources:
             raise QAError("--add needs at least one SOURCE to add")
@@ -196,13 +245,31 @@ def _cmd_index(args) -> int:
     return 0
 
 
+def _index_sharded(args) -> int:
+    from .shards import build_sharded, load_sharded
+
+    if not args.sources:
+        raise QAError("name at least one SOURCE to index (a folder, a .txt/.md file or a corpus.jsonl)")
+    build_sharded(args.sources, args.out, args.shards, scheduler=args.scheduler, log=_log)
+    index = load_sharded(args.out, verify=False)
+    for w in index.meta.get("warnings", []):
+        _log(f"qa: warning: {w}")
+    _log(
+        f"qa: indexed {index.meta['n_documents']} document(s), {index.n_passages} passage(s), "
+        f"{index.n_terms} terms into {args.out} ({len(index.shards)} shard(s))"
+    )
+    return 0
+
+
 def _cmd_ask(args) -> int:
-    from .build import open_index
     from .render import answer_to_dict, answer_to_text
     from .summarize import answer
 
-    index = open_index(args.index, log=_log)
-    result = answer(index, args.question, k=args.top_k)
+    index = _open(args)
+    try:
+        result = answer(index, args.question, k=args.top_k)
+    finally:
+        _close(index)
     if args.json:
         print(json.dumps(answer_to_dict(result), ensure_ascii=False))
     else:
@@ -211,39 +278,39 @@ def _cmd_ask(args) -> int:
 
 
 def _cmd_search(args) -> int:
-    from .build import open_index
     from .search import search_documents
 
-    index = open_index(args.index, log=_log)
-    queries = _read_queries(args.queries)
-    with _Output(args.out) as out:
-        for qid, text in queries:
-            try:
-                ranked = search_documents(index, text, k=args.top_k)
-            except QuestionError as exc:
-                _log(f"qa: query {qid}: {exc}")
-                ranked = []
-            out.write(json.dumps({"id": qid, "hits": [{"id": d, "score": round(s, 6)} for d, s in ranked]}) + "\n")
+    index = _open(args)
+    with _closing(index):
+        queries = _read_queries(args.queries)
+        with _Output(args.out) as out:
+            for qid, text in queries:
+                try:
+                    ranked = search_documents(index, text, k=args.top_k)
+                except QuestionError as exc:
+                    _log(f"qa: query {qid}: {exc}")
+                    ranked = []
+                out.write(json.dumps({"id": qid, "hits": [{"id": d, "score": round(s, 6)} for d, s in ranked]}) + "\n")
     return 0
 
 
 def _cmd_answer(args) -> int:
-    from .build import open_index
     from .render import answer_to_dict
     from .summarize import answer
 
-    index = open_index(args.index, log=_log)
-    queries = _read_queries(args.queries)
-    with _Output(args.out) as out:
-        for qid, text in queries:
-            try:
-                obj = answer_to_dict(answer(index, text, k=args.top_k))
-            except QuestionError as exc:
-                obj = {
-                    "question": text, "answer": "", "abstained": True, "reason": str(exc),
-                    "reason_code": "bad_question", "confidence": 0.0, "sentences": [], "passages": [],
-                }
-            out.write(json.dumps({"id": qid, **obj}, ensure_ascii=False) + "\n")
+    index = _open(args)
+    with _closing(index):
+        queries = _read_queries(args.queries)
+        with _Output(args.out) as out:
+            for qid, text in queries:
+                try:
+                    obj = answer_to_dict(answer(index, text, k=args.top_k))
+                except QuestionError as exc:
+                    obj = {
+                        "question": text, "answer": "", "abstained": True, "reason": str(exc),
+                        "reason_code": "bad_question", "confidence": 0.0, "sentences": [], "passages": [],
+                    }
+                out.write(json.dumps({"id": qid, **obj}, ensure_ascii=False) + "\n")
     return 0
 
 
