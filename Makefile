@@ -9,7 +9,7 @@ PORT   ?= 8501
 CHROMIUM := /usr/bin/chromium
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || command -v sudo)
 
-.PHONY: setup chromium run index test stress seed-check eval bench clean
+.PHONY: setup chromium run index test stress seed-check eval bench bench-shards clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +50,11 @@ bench: setup  ## speed and size of qa, bm25s and tantivy (10k/100k/1M passages, 
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
 	mkdir -p bench/results
 	$(BIN)/python bench/bench.py --out bench/results/bench.json
+	$(MAKE) bench-shards
+
+bench-shards: setup  ## sharded build and search p50 for 1, 2, 4 shards on a LocalCluster (200k passages), projected to 10x/100x
+	mkdir -p bench/results
+	$(BIN)/python bench/shards.py --out bench/results/shards.json --text bench/results/shards.txt
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info

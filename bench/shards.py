@@ -70,6 +70,13 @@ def _latency(fn, questions: list[str]) -> dict:
     return common._summary(times)
 
 
+def _loadavg() -> list[float] | None:
+    try:
+        return [float(x) for x in Path("/proc/loadavg").read_text().split()[:3]]
+    except (OSError, ValueError):
+        return None
+
+
 def _dir_mib(path: Path) -> float:
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) / (1 << 20)
 
@@ -212,6 +219,8 @@ def format_text(results: dict) -> str:
                      f"{r['machines_for_memory']:>15}")
     lines += [f"  model: build: {pr['model']['build']}", f"  model: search: {pr['model']['search']}",
               f"  model: memory: {pr['model']['memory']}", f"  command: {results['command']}",
+              f"  load average (1, 5, 15 min) at start {results.get('load_average_at_start')}, "
+              f"at end {results.get('load_average_at_end')} on {results['cores']} cores",
               f"  total time {results['total_s'] / 60:.1f} min"]
     return "\n".join(lines) + "\n"
 
@@ -239,6 +248,7 @@ def main(argv=None) -> int:
         "size": args.size, "n_questions": len(questions), "cores": os.cpu_count(),
         "command": " ".join([".venv/bin/python", "bench/shards.py", *(argv if argv is not None else sys.argv[1:])]),
         "machine": common.machine_info(),
+        "load_average_at_start": _loadavg(),  # other work on the machine inflates every figure
         "single": _single(corpus["corpus"], indexes / "single", questions, log),
         "sharded": [],
     }
@@ -246,6 +256,7 @@ def main(argv=None) -> int:
         results["sharded"].append(_sharded(corpus["corpus"], indexes / f"shards-{n}", n, questions, log))
     results["projection"] = project(results)
     results["total_s"] = time.perf_counter() - started
+    results["load_average_at_end"] = _loadavg()
     text = format_text(results)
     print(text, end="")
     common.write_json(results, Path(args.out))

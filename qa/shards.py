@@ -228,7 +228,7 @@ def _write(stage: str, out: str, remap: np.ndarray, shared: dict) -> int:
 @contextmanager
 def dask_client(scheduler: str | None = None, n_workers: int = 1):
     """A `dask.distributed.Client`: of the scheduler at `scheduler`, or of a ``LocalCluster`` of
-    ``min(n_workers, cpu count)`` single-threaded worker processes (no dashboard), shut down on exit."""
+    ``min(n_workers, cpu count)`` single-threaded worker processes (dashboard on a free port), shut down on exit."""
     try:
         from dask.distributed import Client, LocalCluster
     except ImportError:  # pragma: no cover - dask is a dependency

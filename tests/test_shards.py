@@ -225,6 +225,12 @@ def test_the_page_copies_a_sharded_index_and_lists_its_documents(sharded_dirs, t
     assert sum(r.n_passages for r in rows) == index.n_passages
     with pytest.raises(qa.QAError, match="sharded"):
         qa.build.update_index(index, remove=[rows[0].doc_id])
+    from qa.library import UploadError
+
+    with pytest.raises(UploadError, match="cannot be updated in place"):  # the page says so, and keeps no file
+        lib.add_uploads([("new.txt", b"New\n\nA new document about parking permits and their renewal.\n")])
+    assert not (lib.uploads_dir / "new.txt").exists()
+    assert qa.answer(index, QUESTIONS[0]).text  # and still answers
 
 
 def test_cli_builds_shards_on_its_own_local_cluster_and_stops_it(corpus_dir, single_dir, tmp_path, capsys):
