@@ -207,7 +207,7 @@ def format_text(results: dict) -> str:
             f"{p['write']:>7.1f}{e['index_mib']:>11.1f}{e['search_ms']['p50']:>11.2f}{e['search_ms']['p99']:>7.2f}"
             f"{e['ask_ms']['p50']:>9.2f}{remote:>12}"
         )
-    lines.append(f"  LocalCluster start-up (not in build s): "
+    lines.append("  LocalCluster start-up (not in build s): "
                  + ", ".join(f"{e['shards']} shard(s) {e['cluster_startup_s']:.1f} s" for e in results["sharded"]))
     pr = results["projection"]
     lines += ["", "projection (model below)",

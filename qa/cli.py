@@ -76,9 +76,13 @@ def _close(index) -> None:
 
 
 @contextlib.contextmanager
-def _closing(index):
+def _batch(args):
+    """``(index, queries, output)`` of qa search and qa answer; the index is released after."""
+    index = _open(args)
     try:
-        yield index
+        queries = _read_queries(args.queries)
+        with _Output(args.out) as out:
+            yield index, queries, out
     finally:
         _close(index)
 
@@ -280,17 +284,14 @@ def _cmd_ask(args) -> int:
 def _cmd_search(args) -> int:
     from .search import search_documents
 
-    index = _open(args)
-    with _closing(index):
-        queries = _read_queries(args.queries)
-        with _Output(args.out) as out:
-            for qid, text in queries:
-                try:
-                    ranked = search_documents(index, text, k=args.top_k)
-                except QuestionError as exc:
-                    _log(f"qa: query {qid}: {exc}")
-                    ranked = []
-                out.write(json.dumps({"id": qid, "hits": [{"id": d, "score": round(s, 6)} for d, s in ranked]}) + "\n")
+    with _batch(args) as (index, queries, out):
+        for qid, text in queries:
+            try:
+                ranked = search_documents(index, text, k=args.top_k)
+            except QuestionError as exc:
+                _log(f"qa: query {qid}: {exc}")
+                ranked = []
+            out.write(json.dumps({"id": qid, "hits": [{"id": d, "score": round(s, 6)} for d, s in ranked]}) + "\n")
     return 0
 
 
@@ -298,19 +299,16 @@ def _cmd_answer(args) -> int:
     from .render import answer_to_dict
     from .summarize import answer
 
-    index = _open(args)
-    with _closing(index):
-        queries = _read_queries(args.queries)
-        with _Output(args.out) as out:
-            for qid, text in queries:
-                try:
-                    obj = answer_to_dict(answer(index, text, k=args.top_k))
-                except QuestionError as exc:
-                    obj = {
-                        "question": text, "answer": "", "abstained": True, "reason": str(exc),
-                        "reason_code": "bad_question", "confidence": 0.0, "sentences": [], "passages": [],
-                    }
-                out.write(json.dumps({"id": qid, **obj}, ensure_ascii=False) + "\n")
+    with _batch(args) as (index, queries, out):
+        for qid, text in queries:
+            try:
+                obj = answer_to_dict(answer(index, text, k=args.top_k))
+            except QuestionError as exc:
+                obj = {
+                    "question": text, "answer": "", "abstained": True, "reason": str(exc),
+                    "reason_code": "bad_question", "confidence": 0.0, "sentences": [], "passages": [],
+                }
+            out.write(json.dumps({"id": qid, **obj}, ensure_ascii=False) + "\n")
     return 0
 
 

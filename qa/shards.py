@@ -49,7 +49,6 @@ corpus order, so ties break as in a single build.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import shutil
 import time
@@ -64,7 +63,7 @@ from .chunking import passage_key
 from .errors import EmptyCorpusError, IndexFormatError, QAError, SourceError
 from .index import Index, IndexParams, _gather
 from .store import (
-    _write_json, file_checksums, load_index, prepare_version, publish_version, save_index, current_version,
+    _write_json, file_checksums, load_index, prepare_version, publish_version, read_manifest, save_index,
     verify_files,
 )
 from .types import Query
@@ -425,6 +424,11 @@ class _Concat(Sequence):
         return self.parts[s][i - (int(self.ends[s - 1]) if s else 0)]
 
 
+def _column(name: str):
+    """A string column of every shard's passage table, read as one."""
+    return cached_property(lambda self: _Concat(getattr(p, name) for p in self.parts))
+
+
 class _ShardedPassages(_Concat):
     """The passages of all shards as one table, by global passage number (what `qa.search`,
     `qa.library` and `qa.suggest` read of `Index.passages`)."""
@@ -439,21 +443,10 @@ class _ShardedPassages(_Concat):
         starts = np.concatenate([[0], np.cumsum([p.n_documents for p in self.parts])[:-1]])
         return np.concatenate([np.asarray(p.doc, dtype=np.int64) + s for p, s in zip(self.parts, starts)])
 
-    @cached_property
-    def doc_id(self):
-        return _Concat(p.doc_id for p in self.parts)
-
-    @cached_property
-    def source(self):
-        return _Concat(p.source for p in self.parts)
-
-    @cached_property
-    def title(self):
-        return _Concat(p.title for p in self.parts)
-
-    @cached_property
-    def sections(self):
-        return _Concat(p.sections for p in self.parts)
+    doc_id = _column("doc_id")
+    source = _column("source")
+    title = _column("title")
+    sections = _column("sections")
 
 
 class ShardedIndex:
@@ -641,18 +634,9 @@ def load_sharded(path, *, mmap: bool = True, verify="sample") -> ShardedIndex:
         The manifest is unreadable or of another version, or a shard is missing or corrupt.
     """
     path = Path(path)
-    version = path / (current_version(path) or "")
-    try:
-        manifest = json.loads((version / MANIFEST).read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise IndexFormatError(f"{path}: {MANIFEST} is unreadable ({exc}); rebuild with qa index --shards") from None
-    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
-        raise IndexFormatError(f"{path}: not a qa sharded index manifest; rebuild with qa index --shards")
-    if manifest.get("format_version") != FORMAT_VERSION:
-        raise IndexFormatError(
-            f"{path}: sharded index format version {manifest.get('format_version')!r}, but this qa reads version "
-            f"{FORMAT_VERSION}; rebuild it with qa index --shards"
-        )
+    manifest = read_manifest(path, name=MANIFEST, fmt=FORMAT, fmt_version=FORMAT_VERSION, what="sharded index",
+                             rebuild="qa index --shards")
+    version = Path(manifest.pop("_dir"))
     verify_files(path, version, manifest.get("files") or {}, ["df.npy"], verify)
     try:
         entries = manifest["shards"]

@@ -232,19 +232,24 @@ def current_version(path) -> str | None:
         return None
 
 
-def read_manifest(path) -> dict:
-    """The manifest of the live index in `path`, checked for format and version."""
+def read_manifest(path, *, name: str = "manifest.json", fmt: str = FORMAT, fmt_version: int = FORMAT_VERSION,
+                  what: str = "index", rebuild: str = "qa index") -> dict:
+    """The manifest of the live index in `path`, checked for format and version.
+
+    The keywords name another kind of manifest (`qa.shards`'s): its file name, format, version, and
+    how errors call it and say to rebuild it.
+    """
     version = _version_dir(Path(path))
     try:
-        manifest = json.loads((version / "manifest.json").read_text(encoding="utf-8"))
+        manifest = json.loads((version / name).read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise IndexFormatError(f"{path}: manifest.json is unreadable ({exc}); rebuild with qa index") from None
-    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
-        raise IndexFormatError(f"{path}: not a qa index manifest; rebuild with qa index")
-    if manifest.get("format_version") != FORMAT_VERSION:
+        raise IndexFormatError(f"{path}: {name} is unreadable ({exc}); rebuild with {rebuild}") from None
+    if not isinstance(manifest, dict) or manifest.get("format") != fmt:
+        raise IndexFormatError(f"{path}: not a qa {what} manifest; rebuild with {rebuild}")
+    if manifest.get("format_version") != fmt_version:
         raise IndexFormatError(
-            f"{path}: index format version {manifest.get('format_version')!r}, but this qa reads version "
-            f"{FORMAT_VERSION}; rebuild it with qa index"
+            f"{path}: {what} format version {manifest.get('format_version')!r}, but this qa reads version "
+            f"{fmt_version}; rebuild it with {rebuild}"
         )
     manifest["_dir"] = str(version)
     return manifest
