@@ -152,38 +152,44 @@ def _alpha() -> tuple[float, str]:
 
 def project(results: dict) -> dict:
     """Build and search cost at 10x and 100x the corpus, by the model in the module docstring."""
+    import statistics
+
     size = results["size"]
-    ram_gib = (common._ram_gib() or 16.0)
-    best = max(results["sharded"], key=lambda e: e["shards"])
-    work = best["passes_s"]["count"] + best["passes_s"]["scan"] + best["passes_s"]["write"]
-    per_passage = work * best["workers"] / size  # worker-seconds a passage
-    fixed = best["passes_s"]["publish"]
+    ram_gib = common._ram_gib() or 16.0
+    runs = results["sharded"]
+    # Worker-seconds a passage (scan + count + write, cluster start-up excluded): the median of the runs,
+    # as other work on the machine inflates single runs.
+    per_passage = statistics.median(
+        (e["passes_s"]["scan"] + e["passes_s"]["count"] + e["passes_s"]["write"]) * e["workers"] / size for e in runs)
+    publish = statistics.median(e["passes_s"]["publish"] for e in runs) / size  # seconds a passage
+    best = max(runs, key=lambda e: e["shards"])
     alpha, alpha_note = _alpha()
     mib_per_passage = best["index_mib"] / size
-    out = {"model": {
-        "build": "T = (scan + count + write worker-seconds per passage) x passages / workers "
-                 "+ publish x factor; linear in passages, divided across workers (shards = workers)",
-        "search": f"one shard's p50 ~ passages_per_shard ** alpha, alpha = {alpha:.2f} ({alpha_note}); "
-                  "in-process shards add up, remote shards run in parallel (+ the measured round trip)",
-        "memory": f"index {mib_per_passage * 1e6 / 1024:.2f} GiB per million passages; "
-                  f"a machine of {ram_gib:.0f} GiB RAM serves about {0.6 * ram_gib * 1024 / mib_per_passage / 1e6:.1f}M "
-                  "passages in memory (60% of RAM for shards)",
-        "worker_seconds_per_passage": per_passage,
-    }, "rows": []}
     base = best["search_ms"]["p50"] / best["shards"]  # one shard's share of the measured in-process p50
-    rtt = max(0.0, best.get("remote_search_ms", {}).get("p50", base) - base)  # remote: round trip beyond one shard
+    remote = [e for e in runs if "remote_search_ms" in e]
+    rtt = max(0.0, remote[-1]["remote_search_ms"]["p50"] - remote[-1]["search_ms"]["p50"] / remote[-1]["shards"]) \
+        if remote else 0.0
+    out = {"model": {
+        "build": f"T = {per_passage * 1000:.3f} ms worker-time a passage (median of the runs: scan + count + write) "
+                 "x passages / workers + publish; linear in passages, divided across workers",
+        "search": f"one shard's p50 ~ (passages per shard) ** alpha, alpha = {alpha:.2f} ({alpha_note}); "
+                  f"shards in this process are searched one after another; remote shards in parallel, plus "
+                  f"the measured remote overhead ({rtt:.1f} ms: remote p50 minus one shard's share)",
+        "memory": f"index {mib_per_passage * 1e6 / 1024:.2f} GiB a million passages, linear; "
+                  f"a machine of {ram_gib:.0f} GiB serves about {0.6 * ram_gib * 1024 / mib_per_passage / 1e6:.1f}M "
+                  "passages (60% of its RAM for shards)",
+        "worker_seconds_per_passage": per_passage, "alpha": alpha, "remote_overhead_ms": rtt,
+    }, "rows": []}
+    cores = results["cores"]
     for factor in (10, 100):
         passages = size * factor
-        for workers in (results["cores"], factor * results["cores"]):
-            shards = max(workers, best["shards"])
-            per_shard = passages / shards
-            shard_ms = base * (per_shard / (size / best["shards"])) ** alpha
+        for workers, shards, where in ((cores, best["shards"], "in process"), (factor * cores, factor * cores, "remote")):
+            shard_ms = base * (passages / shards / (size / best["shards"])) ** alpha
             out["rows"].append({
-                "factor": factor, "passages": passages, "workers": workers, "shards": shards,
-                "build_s": per_passage * passages / workers + fixed * factor,
+                "factor": factor, "passages": passages, "workers": workers, "shards": shards, "search": where,
+                "build_s": per_passage * passages / workers + publish * passages,
                 "index_gib": mib_per_passage * passages / 1024,
-                "search_p50_ms_in_process": shard_ms * shards,
-                "search_p50_ms_remote": shard_ms + rtt,
+                "search_p50_ms": shard_ms * shards if where == "in process" else shard_ms + rtt,
                 "machines_for_memory": math.ceil(mib_per_passage * passages / 1024 / (0.6 * ram_gib)),
             })
     return out
@@ -211,12 +217,12 @@ def format_text(results: dict) -> str:
                  + ", ".join(f"{e['shards']} shard(s) {e['cluster_startup_s']:.1f} s" for e in results["sharded"]))
     pr = results["projection"]
     lines += ["", "projection (model below)",
-              f"{'corpus':<14}{'passages':>13}{'workers':>8}{'build s':>10}{'index GiB':>10}"
-              f"{'p50 in-proc ms':>15}{'p50 remote ms':>14}{'machines (RAM)':>15}"]
+              f"{'corpus':<8}{'passages':>13}{'workers':>8}{'shards':>7}{'build s':>9}{'index GiB':>10}"
+              f"{'search':>12}{'p50 ms':>8}{'machines for RAM':>18}"]
     for r in pr["rows"]:
-        lines.append(f"{str(r['factor']) + 'x':<14}{r['passages']:>13,}{r['workers']:>8}{r['build_s']:>10.0f}"
-                     f"{r['index_gib']:>10.1f}{r['search_p50_ms_in_process']:>15.2f}{r['search_p50_ms_remote']:>14.2f}"
-                     f"{r['machines_for_memory']:>15}")
+        lines.append(f"{str(r['factor']) + 'x':<8}{r['passages']:>13,}{r['workers']:>8}{r['shards']:>7}"
+                     f"{r['build_s']:>9.0f}{r['index_gib']:>10.1f}{r['search']:>12}{r['search_p50_ms']:>8.1f}"
+                     f"{r['machines_for_memory']:>18}")
     lines += [f"  model: build: {pr['model']['build']}", f"  model: search: {pr['model']['search']}",
               f"  model: memory: {pr['model']['memory']}", f"  command: {results['command']}",
               f"  load average (1, 5, 15 min) at start {results.get('load_average_at_start')}, "
