@@ -101,25 +101,20 @@ def _sharded(corpus: Path, out: Path, n: int, questions: list[str], log) -> dict
     import qa
     from qa.shards import build_sharded, dask_client, load_sharded
 
-    passes = []
     start = time.perf_counter()
     with dask_client(None, n) as client:
         startup = time.perf_counter() - start
         workers = len(client.scheduler_info()["workers"])
         start = time.perf_counter()
-
-        def log_pass(line):
-            passes.append(float(line.rsplit("(", 1)[1].split(" s)")[0]))
-            log(line)
-
-        build_sharded([corpus], out, n, client=client, log=log_pass)
+        build_sharded([corpus], out, n, client=client, log=log)
         build = time.perf_counter() - start
         log(f"bench: {n} shard(s) on {workers} worker(s): build {build:.1f} s (+{startup:.1f} s cluster start-up)")
         index = qa.load_index(out)
+        passes = index.meta["passes"]
         entry = {
             "shards": n, "workers": workers, "cluster_startup_s": startup, "build_s": build,
-            "passes_s": {"scan": passes[0], "count": passes[1] - passes[0], "write": passes[2] - passes[1],
-                         "publish": build - passes[2]},
+            "passes": passes, "publish_s": build - sum(p["wall_s"] for p in passes.values()),
+            "worker_cpu_s": sum(p.get("worker_cpu_s", 0.0) for p in passes.values()),
             "index_mib": _dir_mib(out), "n_terms": index.n_terms,
             "search_ms": _latency(lambda q: qa.search(index, q, k=10), questions),
             "ask_ms": _latency(lambda q: qa.answer(index, q, k=5), questions),
@@ -157,11 +152,10 @@ def project(results: dict) -> dict:
     size = results["size"]
     ram_gib = common._ram_gib() or 16.0
     runs = results["sharded"]
-    # Worker-seconds a passage (scan + count + write, cluster start-up excluded): the median of the runs,
-    # as other work on the machine inflates single runs.
-    per_passage = statistics.median(
-        (e["passes_s"]["scan"] + e["passes_s"]["count"] + e["passes_s"]["write"]) * e["workers"] / size for e in runs)
-    publish = statistics.median(e["passes_s"]["publish"] for e in runs) / size  # seconds a passage
+    # Worker CPU seconds a passage (scan + count + write): CPU time, unlike wall time, is not inflated by
+    # other work on the machine; the median of the runs. The driver's merge and the publish run once.
+    per_passage = statistics.median(e["worker_cpu_s"] / size for e in runs)
+    driver = statistics.median((e["passes"]["merge"]["wall_s"] + e["publish_s"]) / size for e in runs)
     best = max(runs, key=lambda e: e["shards"])
     alpha, alpha_note = _alpha()
     mib_per_passage = best["index_mib"] / size
@@ -170,8 +164,9 @@ def project(results: dict) -> dict:
     rtt = max(0.0, remote[-1]["remote_search_ms"]["p50"] - remote[-1]["search_ms"]["p50"] / remote[-1]["shards"]) \
         if remote else 0.0
     out = {"model": {
-        "build": f"T = {per_passage * 1000:.3f} ms worker-time a passage (median of the runs: scan + count + write) "
-                 "x passages / workers + publish; linear in passages, divided across workers",
+        "build": f"T = {per_passage * 1000:.3f} ms worker CPU a passage (scan + count + write, median of the "
+                 f"runs) x passages / workers + {driver * 1000:.3f} ms a passage on the driver (merge, publish); "
+                 "linear in passages, the workers' part divided among them",
         "search": f"one shard's p50 ~ (passages per shard) ** alpha, alpha = {alpha:.2f} ({alpha_note}); "
                   f"shards in this process are searched one after another; remote shards in parallel, plus "
                   f"the measured remote overhead ({rtt:.1f} ms: remote p50 minus one shard's share)",
@@ -187,7 +182,7 @@ def project(results: dict) -> dict:
             shard_ms = base * (passages / shards / (size / best["shards"])) ** alpha
             out["rows"].append({
                 "factor": factor, "passages": passages, "workers": workers, "shards": shards, "search": where,
-                "build_s": per_passage * passages / workers + publish * passages,
+                "build_s": per_passage * passages / workers + driver * passages,
                 "index_gib": mib_per_passage * passages / 1024,
                 "search_p50_ms": shard_ms * shards if where == "in process" else shard_ms + rtt,
                 "machines_for_memory": math.ceil(mib_per_passage * passages / 1024 / (0.6 * ram_gib)),
@@ -200,18 +195,18 @@ def format_text(results: dict) -> str:
     lines = [
         f"sharded build and search: synthetic {results['size']:,} passages, {results['n_questions']:,} questions, "
         f"{results['cores']} cores",
-        f"{'index':<22}{'workers':>8}{'build s':>9}{'scan':>7}{'count':>7}{'write':>7}{'index MiB':>11}"
-        f"{'search p50':>11}{'p99':>7}{'ask p50':>9}{'remote p50':>12}",
-        f"{'single (qa index)':<22}{'-':>8}{s['build_s']:>9.1f}{'':>7}{'':>7}{'':>7}{s['index_mib']:>11.1f}"
-        f"{s['search_ms']['p50']:>11.2f}{s['search_ms']['p99']:>7.2f}{s['ask_ms']['p50']:>9.2f}{'-':>12}",
+        f"{'index':<20}{'workers':>8}{'build s':>9}{'scan':>6}{'count':>7}{'merge':>7}{'write':>7}{'CPU s':>7}"
+        f"{'index MiB':>10}{'search p50':>11}{'p99':>7}{'ask p50':>9}{'remote p50':>11}",
+        f"{'single (qa index)':<20}{'-':>8}{s['build_s']:>9.1f}{'':>6}{'':>7}{'':>7}{'':>7}{'':>7}{s['index_mib']:>10.1f}"
+        f"{s['search_ms']['p50']:>11.2f}{s['search_ms']['p99']:>7.2f}{s['ask_ms']['p50']:>9.2f}{'-':>11}",
     ]
     for e in results["sharded"]:
-        p = e["passes_s"]
+        p = {k: v["wall_s"] for k, v in e["passes"].items()}
         remote = f"{e['remote_search_ms']['p50']:.2f}" if "remote_search_ms" in e else "-"
         lines.append(
-            f"{str(e['shards']) + ' shard(s)':<22}{e['workers']:>8}{e['build_s']:>9.1f}{p['scan']:>7.1f}{p['count']:>7.1f}"
-            f"{p['write']:>7.1f}{e['index_mib']:>11.1f}{e['search_ms']['p50']:>11.2f}{e['search_ms']['p99']:>7.2f}"
-            f"{e['ask_ms']['p50']:>9.2f}{remote:>12}"
+            f"{str(e['shards']) + ' shard(s)':<20}{e['workers']:>8}{e['build_s']:>9.1f}{p['scan']:>6.1f}{p['count']:>7.1f}"
+            f"{p['merge']:>7.1f}{p['write']:>7.1f}{e['worker_cpu_s']:>7.1f}{e['index_mib']:>10.1f}"
+            f"{e['search_ms']['p50']:>11.2f}{e['search_ms']['p99']:>7.2f}{e['ask_ms']['p50']:>9.2f}{remote:>11}"
         )
     lines.append("  LocalCluster start-up (not in build s): "
                  + ", ".join(f"{e['shards']} shard(s) {e['cluster_startup_s']:.1f} s" for e in results["sharded"]))

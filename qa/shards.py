@@ -260,10 +260,19 @@ def dask_client(scheduler: str | None = None, n_workers: int = 1):
         cluster.close()
 
 
-def _gather_all(client, fn, *iterables, **kwargs) -> list:
-    """``[fn(*args)]`` for the zipped `iterables`, one Dask task each, results in order."""
-    futures = [client.submit(fn, *args, pure=False, **kwargs) for args in zip(*iterables)]
-    return client.gather(futures)
+def _timed(fn, *args):
+    """``fn(*args)`` and the CPU seconds the worker spent on it (unlike wall time, not inflated
+    by other work on the machine)."""
+    start = time.process_time()
+    return fn(*args), time.process_time() - start
+
+
+def _gather_all(client, fn, *iterables) -> tuple[list, float]:
+    """``[fn(*args)]`` for the zipped `iterables`, one Dask task each, results in order; and the
+    workers' CPU seconds in all."""
+    futures = [client.submit(_timed, fn, *args, pure=False) for args in zip(*iterables)]
+    done = client.gather(futures)
+    return [r for r, _ in done], sum(cpu for _, cpu in done)
 
 
 def build_sharded(sources, out, n_shards: int, *, scheduler: str | None = None, client=None,
@@ -302,35 +311,42 @@ def build_sharded(sources, out, n_shards: int, *, scheduler: str | None = None, 
             return build_sharded(sources, out, n_shards, client=c, params=params, log=log)
     say = log or (lambda _: None)
     started = time.perf_counter()
+    passes: dict[str, dict] = {}
+
+    def done(step: str, cpu: float | None, line: str) -> None:
+        wall = time.perf_counter() - started - sum(p["wall_s"] for p in passes.values())
+        passes[step] = {"wall_s": round(wall, 3), **({"worker_cpu_s": round(cpu, 3)} if cpu is not None else {})}
+        say(f"qa: {line} ({wall:.1f} s{f', workers {cpu:.1f} s CPU' if cpu is not None else ''})")
+
     tmp, name = prepare_version(out)
     try:
-        scans = _gather_all(client, _scan, parts, [params] * len(parts))
+        scans, cpu = _gather_all(client, _scan, parts, [params] * len(parts))
         drops, kept = _global_repeats(client, parts, scans)
         live = [i for i, k in enumerate(kept) if k]  # an empty partition makes no shard
         if not live:
             raise EmptyCorpusError(f"no readable passages in {', '.join(map(str, sources))}")
-        say(f"qa: pass 0 (scan): {sum(len(s['keys']) for s in scans):,} passages, "
-            f"{sum(len(d) for d in drops):,} repeats dropped ({time.perf_counter() - started:.1f} s)")
+        done("scan", cpu, f"pass 0 (scan): {sum(len(s['keys']) for s in scans):,} passages, "
+                          f"{sum(len(d) for d in drops):,} repeats dropped")
         stages = [str(tmp / f"stage-{j:04d}") for j in range(len(live))]
-        counts = _gather_all(client, _count, [parts[i] for i in live], [params] * len(live),
-                             [drops[i] for i in live], stages)
+        counts, cpu = _gather_all(client, _count, [parts[i] for i in live], [params] * len(live),
+                                  [drops[i] for i in live], stages)
+        done("count", cpu, f"pass 1 (count): {sum(c['n_passages'] for c in counts):,} passages")
         shared, remaps = _merge(counts)
-        say(f"qa: pass 1 (count): {shared['n_passages']:,} passages, {len(shared['terms']):,} terms "
-            f"({time.perf_counter() - started:.1f} s)")
+        done("merge", None, f"merged: {len(shared['terms']):,} terms")
         [shared_future] = client.scatter([shared], broadcast=True)  # one copy per worker, not one per task
         shard_dirs = [f"shard-{j:04d}" for j in range(len(live))]
-        _gather_all(client, _write, stages, [str(tmp / d) for d in shard_dirs], remaps,
-                    [shared_future] * len(live))
+        _, cpu = _gather_all(client, _write, stages, [str(tmp / d) for d in shard_dirs], remaps,
+                             [shared_future] * len(live))
         for s in stages:
             shutil.rmtree(s, ignore_errors=True)
-        say(f"qa: pass 2 (write): {len(live)} shard(s) ({time.perf_counter() - started:.1f} s)")
+        done("write", cpu, f"pass 2 (write): {len(live)} shard(s)")
         np.save(tmp / "df.npy", shared["df"])
         warnings = [w for s in scans for w in s["warnings"]]
         meta = {
             "root": root, "sources": [str(s.resolve()) for s in sources],
             "fingerprint": hashlib.sha256("".join(s["fingerprint"] for s in scans).encode()).hexdigest(),
             "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "n_documents": sum(c["n_documents"] for c in counts),
-            "warnings": warnings, "build_seconds": round(time.perf_counter() - started, 3),
+            "warnings": warnings, "passes": passes,
         }
         _write_manifest(tmp, params, shared, shard_dirs, counts, meta)
     except BaseException:
