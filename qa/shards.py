@@ -345,7 +345,7 @@ def build_sharded(sources, out, n_shards: int, *, scheduler: str | None = None, 
         meta = {
             "root": root, "sources": [str(s.resolve()) for s in sources],
             "fingerprint": hashlib.sha256("".join(s["fingerprint"] for s in scans).encode()).hexdigest(),
-            "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "n_documents": sum(c["n_documents"] for c in counts),
+            "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "n_documents": sum(len(s["doc_keys"]) for s in scans),  # documents read, as a single build counts them
             "warnings": warnings, "passes": passes,
         }
         _write_manifest(tmp, params, shared, shard_dirs, counts, meta)

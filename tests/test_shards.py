@@ -116,6 +116,7 @@ def test_rankings_and_scores_equal_the_single_machine_build(single_dir, sharded_
     single, sharded = load_index(single_dir), load_index(sharded_dirs[n])
     assert isinstance(sharded, ShardedIndex) and len(sharded.shards) == n
     assert sharded.n_passages == single.n_passages and sharded.n_terms == single.n_terms
+    assert sharded.meta["n_documents"] == single.meta["n_documents"]
     got, want = _ranked(sharded, expand), _ranked(single, expand)
     assert any(want) and any(len(r) == 10 for r in want)
     _same(got, want)
