@@ -345,7 +345,8 @@ def build_sharded(sources, out, n_shards: int, *, scheduler: str | None = None, 
         meta = {
             "root": root, "sources": [str(s.resolve()) for s in sources],
             "fingerprint": hashlib.sha256("".join(s["fingerprint"] for s in scans).encode()).hexdigest(),
-            "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "n_documents": sum(len(s["doc_keys"]) for s in scans),  # documents read, as a single build counts them
+            "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "n_documents": sum(len(s["doc_keys"]) for s in scans),  # documents read, as a single build counts them
             "warnings": warnings, "passes": passes,
         }
         _write_manifest(tmp, params, shared, shard_dirs, counts, meta)
@@ -585,8 +586,8 @@ class ShardedIndex:
         """Score questions on the Dask workers of `scheduler`, each holding some shards in memory
         (loaded from this index's folder, which the workers must see at the same path).
         Passages, the rerank and the summary stay in this process (memory-mapped)."""
-        self._remote = _RemoteShards(scheduler, [self.meta["index_dir"] + "/" + self.meta["version_dir"] + "/" + s["dir"]
-                                                 for s in self.manifest["shards"]])
+        version = Path(self.meta["index_dir"]) / self.meta["version_dir"]
+        self._remote = _RemoteShards(scheduler, [str(version / s["dir"]) for s in self.manifest["shards"]])
         return self
 
     def close(self) -> None:
@@ -627,10 +628,16 @@ class _RemoteShards:
     def __init__(self, scheduler: str, paths: list[str]):
         self._context = dask_client(scheduler)
         client = self._context.__enter__()
-        workers = sorted(client.scheduler_info()["workers"]) or [None]
-        futures = [client.submit(_ShardActor, p, actor=True, workers=[workers[i % len(workers)]] if workers[0] else None)
-                   for i, p in enumerate(paths)]
-        self.actors = [f.result() for f in futures]
+        workers = sorted(client.scheduler_info()["workers"])
+        # Shards round-robin over the workers; each actor keeps its shard in that worker's memory.
+        try:
+            futures = [client.submit(_ShardActor, p, actor=True,
+                                     workers=[workers[i % len(workers)]] if workers else None)
+                       for i, p in enumerate(paths)]
+            self.actors = [f.result() for f in futures]  # a worker that cannot open its shard raises here
+        except BaseException:
+            self._context.__exit__(None, None, None)
+            raise
 
     def top(self, weights: dict, depth):
         calls = [a.top(weights, depth) for a in self.actors]
@@ -656,7 +663,10 @@ def load_sharded(path, *, mmap: bool = True, verify="sample") -> ShardedIndex:
     verify_files(path, version, manifest.get("files") or {}, ["df.npy"], verify)
     try:
         entries = manifest["shards"]
-        shards = [load_index(version / s["dir"], mmap=mmap, verify=verify) for s in entries]
+        shards: list[Index] = []
+        for s in entries:  # the shards share one vocabulary: parsed once, with shard 0
+            first = shards[0] if shards else None
+            shards.append(load_index(version / s["dir"], mmap=mmap, verify=verify, share_terms=first))
         doc_freq = np.load(version / "df.npy", allow_pickle=False)
     except (KeyError, TypeError) as exc:
         raise IndexFormatError(f"{path}: {MANIFEST} is incomplete ({exc}); rebuild with qa index --shards") from None

@@ -294,7 +294,23 @@ def is_sharded(path) -> bool:
     return bool(name) and name.startswith("v-") and "/" not in name and (Path(path) / name / "shards.json").is_file()
 
 
-def load_index(path, *, mmap: bool = False, verify="sample") -> Index:
+def _same_terms(manifest: dict, other: Index | None) -> tuple[dict, dict] | None:
+    """`other`'s (vocabulary, words) if its manifest records the same vocabulary and word files as
+    `manifest` (whose files are already verified), else None."""
+    if other is None or not other.meta.get("index_dir"):
+        return None
+    try:
+        theirs = read_manifest(other.meta["index_dir"]).get("files") or {}
+    except IndexFormatError:
+        return None
+    ours = manifest.get("files") or {}
+    names = ("vocab.npy", "words.npy", "words_term.npy")
+    if all(n in ours and n in theirs and ours[n]["sha256"] == theirs[n]["sha256"] for n in names):
+        return other.vocabulary, other.words
+    return None
+
+
+def load_index(path, *, mmap: bool = False, verify="sample", share_terms: Index | None = None) -> Index:
     """Load the index saved in folder `path`.
 
     Parameters
@@ -307,6 +323,10 @@ def load_index(path, *, mmap: bool = False, verify="sample") -> Index:
         hashes files up to `SAMPLE_ABOVE` bytes whole and larger ones on a
         fixed sample of blocks; ``"full"`` hashes every byte; False checks only
         sizes.
+    share_terms : Index, optional
+        A loaded index whose vocabulary and surface words to reuse, instead of
+        parsing them again, when both manifests record the same checksums for
+        them (the shards of one sharded index, `qa.shards`, hold the same ones).
 
     Raises
     ------
@@ -332,19 +352,24 @@ def load_index(path, *, mmap: bool = False, verify="sample") -> Index:
         arrays = {a: _load_array(version / f"{a}.npy", mmap) for a in _ARRAYS}
         columns = {a: _load_array(version / f"{a}.npy", mmap) for a in _PASSAGE_ARRAYS}
         passages = PassageTable.from_arrays(columns)
-        terms = _unlines(np.load(version / "vocab.npy", allow_pickle=False))
-        surface = _unlines(np.load(version / "words.npy", allow_pickle=False))
-        words_term = np.load(version / "words_term.npy", allow_pickle=False)
-        if len(surface) != words_term.size:
-            raise ValueError("words and their term numbers differ in length")
-        words = dict(zip(surface, words_term.tolist()))
+        shared = _same_terms(manifest, share_terms)
+        if shared is not None:
+            vocabulary, words = shared
+        else:
+            terms = _unlines(np.load(version / "vocab.npy", allow_pickle=False))
+            vocabulary = dict(zip(terms, range(len(terms))))
+            surface = _unlines(np.load(version / "words.npy", allow_pickle=False))
+            words_term = np.load(version / "words_term.npy", allow_pickle=False)
+            if len(surface) != words_term.size:
+                raise ValueError("words and their term numbers differ in length")
+            words = dict(zip(surface, words_term.tolist()))
         params = IndexParams.from_dict(manifest["params"])
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise IndexFormatError(f"{path}: index files are unreadable ({exc}); rebuild with qa index") from None
     n_terms, n_passages = manifest.get("n_terms"), manifest.get("n_passages")
     n_docs = len(passages.doc_id)
     if (
-        len(terms) != n_terms
+        len(vocabulary) != n_terms
         or len(passages) != n_passages
         or arrays["idf"].shape != (n_terms,)
         or arrays["indptr"].shape != (n_terms + 1,)
@@ -365,7 +390,7 @@ def load_index(path, *, mmap: bool = False, verify="sample") -> Index:
     return Index(
         params=params,
         passages=passages,
-        vocabulary=dict(zip(terms, range(len(terms)))),
+        vocabulary=vocabulary,
         idf=arrays["idf"],
         indptr=arrays["indptr"],
         indices=arrays["indices"],

@@ -184,6 +184,15 @@ def test_layout_each_shard_is_an_ordinary_index(sharded_dirs):
     assert not any(p.name.startswith((".tmp-", "stage-")) for p in path.rglob("*"))
 
 
+def test_shards_share_one_vocabulary_in_memory(sharded_dirs, saved_corpus_index):
+    """Opening N shards parses the vocabulary once; an index with other terms never borrows it."""
+    sharded = load_index(sharded_dirs[3])
+    assert all(s.vocabulary is sharded.vocabulary and s.words is sharded.words for s in sharded.shards)
+    other = load_index(saved_corpus_index, share_terms=sharded.shards[0])
+    assert other.vocabulary is not sharded.vocabulary
+    assert other.vocabulary == load_index(saved_corpus_index).vocabulary != sharded.vocabulary
+
+
 def test_remote_search_on_workers_equals_local(sharded_dirs, client):
     local = load_index(sharded_dirs[3])
     remote = load_sharded(sharded_dirs[3]).connect(client.scheduler.address)
