@@ -251,3 +251,32 @@ def test_cli_builds_shards_on_its_own_local_cluster_and_stops_it(corpus_dir, sin
     assert "(2 shard(s))" in capsys.readouterr().err
     assert {p.pid for p in psutil.Process().children(recursive=True) if p.is_running()} <= before
     _same(_ranked(load_index(out))[:4], _ranked(load_index(single_dir))[:4])
+
+
+def test_the_page_answers_from_a_sharded_index(corpus_dir, sharded_dirs, single_dir, tmp_path, monkeypatch):
+    """`qa ui --index DIR` on a sharded DIR: the page (AppTest) answers as from one index, and lists documents."""
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    from qa.render import escape
+
+    monkeypatch.setenv("QA_INDEX", str(sharded_dirs[3]))
+    monkeypatch.setenv("QA_DATA", str(tmp_path / "data"))
+    monkeypatch.setenv("QA_CACHE_DIR", str(tmp_path / "cache"))
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    try:
+        at = AppTest.from_file(str(REPO / "ui" / "app.py"), default_timeout=60).run()
+        at.text_input(key="question").input(QUESTIONS[0])
+        next(b for b in at.button if b.label == "Ask").click()
+        at.run()
+        assert not at.exception and not at.error
+        expected = qa.answer(load_index(single_dir), QUESTIONS[0], k=5)
+        shown = " ".join(m.value for m in at.markdown)
+        assert not expected.abstained and all(escape(s.text) in shown for s in expected.sentences)
+        at.session_state["tab"] = "Documents"
+        at.run()
+        assert not at.exception
+    finally:
+        st.cache_resource.clear()
+        st.cache_data.clear()
