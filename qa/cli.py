@@ -52,9 +52,9 @@ def _port(text: str) -> int:
 
 def _scheduler_option(parser) -> None:
     parser.add_argument(
-        "--scheduler", metavar="ADDRESS", default=os.environ.get("QA_SCHEDULER") or None,
+        "--scheduler", metavar="ADDRESS",
         help="for a sharded index: score on the workers of this Dask scheduler, each holding shards in memory "
-        "(default: $QA_SCHEDULER; without it, shards are searched in this process, memory-mapped)",
+        "(default: $QA_SCHEDULER; without either, shards are searched in this process, memory-mapped)",
     )
 
 
@@ -63,10 +63,12 @@ def _open(args):
     from .build import open_index
 
     index = open_index(args.index, log=_log)
-    if args.scheduler:
-        if getattr(index, "shards", None) is None:
-            raise QAError("--scheduler (or $QA_SCHEDULER) needs a sharded index (qa index ... --shards N)")
-        index.connect(args.scheduler)
+    sharded = getattr(index, "shards", None) is not None
+    if args.scheduler and not sharded:
+        raise QAError("--scheduler needs a sharded index (qa index ... --shards N)")
+    scheduler = args.scheduler or os.environ.get("QA_SCHEDULER")  # the variable applies to sharded indexes only
+    if sharded and scheduler:
+        index.connect(scheduler)
     return index
 
 

@@ -203,6 +203,22 @@ def test_remote_search_on_workers_equals_local(sharded_dirs, client):
         remote.close()
 
 
+def test_cli_scheduler_flag_and_variable(sharded_dirs, single_dir, client, capsys, monkeypatch):
+    """--scheduler (or $QA_SCHEDULER) scores on the cluster; the flag on a single index is an error, the
+    variable is ignored there (it may be set for a whole session)."""
+    address = client.scheduler.address
+    outputs = []
+    for argv in (["--scheduler", address], []):
+        assert main(["ask", QUESTIONS[0], "--index", str(sharded_dirs[3]), "--json", *argv]) == 0
+        outputs.append(json.loads(capsys.readouterr().out))
+    _same(outputs[0], outputs[1])
+    assert main(["ask", QUESTIONS[0], "--index", str(single_dir), "--scheduler", address]) == 1
+    assert "needs a sharded index" in capsys.readouterr().err
+    monkeypatch.setenv("QA_SCHEDULER", address)
+    assert main(["ask", QUESTIONS[0], "--index", str(single_dir), "--json"]) == 0
+    _same(json.loads(capsys.readouterr().out), outputs[0])
+
+
 def test_a_sharded_index_is_read_only(sharded_dirs, corpus_dir, capsys):
     assert main(["index", str(corpus_dir / "a-badges.txt"), "--out", str(sharded_dirs[3]), "--add"]) == 1
     assert "sharded index, which cannot be updated in place" in capsys.readouterr().err
