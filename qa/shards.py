@@ -30,7 +30,6 @@ Layout (an index folder like `qa.store`'s, whose version holds shards)::
     DIR/CURRENT                  the live version's name
     DIR/v-<time>-<pid>/
         shards.json              the manifest: format, params, global counts, the shards, checksums
-        df.npy                   global document frequency per term (evidence weights, spelling)
         shard-0000/ ...          one qa.store index each: global term numbers, globally weighed
 
 Everything is written in a temporary version folder and published by one
@@ -63,8 +62,7 @@ from .chunking import passage_key
 from .errors import EmptyCorpusError, IndexFormatError, QAError, SourceError
 from .index import Index, IndexParams, _gather
 from .store import (
-    _write_json, file_checksums, load_index, prepare_version, publish_version, read_manifest, save_index,
-    verify_files,
+    _write_json, load_index, prepare_version, publish_version, read_manifest, save_index,
 )
 from .types import Query
 
@@ -340,7 +338,6 @@ def build_sharded(sources, out, n_shards: int, *, scheduler: str | None = None, 
         for s in stages:
             shutil.rmtree(s, ignore_errors=True)
         done("write", cpu, f"pass 2 (write): {len(live)} shard(s)")
-        np.save(tmp / "df.npy", shared["df"])
         warnings = [w for s in scans for w in s["warnings"]]
         meta = {
             "root": root, "sources": [str(s.resolve()) for s in sources],
@@ -413,7 +410,7 @@ def _write_manifest(folder: Path, params: IndexParams, shared: dict, shard_dirs,
         "n_passages": shared["n_passages"], "n_terms": len(shared["terms"]), "avglen": shared["avglen"],
         "shards": [{"dir": d, "n_passages": c["n_passages"], "n_documents": c["n_documents"]}
                    for d, c in zip(shard_dirs, counts)],
-        "meta": meta, "files": file_checksums(folder, ["df.npy"]),
+        "meta": meta,
     }
     _write_json(folder / MANIFEST, manifest)
 
@@ -660,20 +657,21 @@ def load_sharded(path, *, mmap: bool = True, verify="sample") -> ShardedIndex:
     manifest = read_manifest(path, name=MANIFEST, fmt=FORMAT, fmt_version=FORMAT_VERSION, what="sharded index",
                              rebuild="qa index --shards")
     version = Path(manifest.pop("_dir"))
-    verify_files(path, version, manifest.get("files") or {}, ["df.npy"], verify)
     try:
         entries = manifest["shards"]
         shards: list[Index] = []
         for s in entries:  # the shards share one vocabulary: parsed once, with shard 0
             first = shards[0] if shards else None
             shards.append(load_index(version / s["dir"], mmap=mmap, verify=verify, share_terms=first))
-        doc_freq = np.load(version / "df.npy", allow_pickle=False)
     except (KeyError, TypeError) as exc:
         raise IndexFormatError(f"{path}: {MANIFEST} is incomplete ({exc}); rebuild with qa index --shards") from None
-    if (not shards or doc_freq.shape != (manifest.get("n_terms"),)
+    if (not shards
             or any(len(s.vocabulary) != manifest["n_terms"] or s.n_passages != e["n_passages"]
                    for s, e in zip(shards, entries))):
         raise IndexFormatError(f"{path}: the shards disagree with {MANIFEST}; rebuild with qa index --shards")
+    # Every shard's postings span the global vocabulary, so their lengths add up to the corpus's
+    # document frequencies (for evidence weights and spelling correction).
+    doc_freq = np.sum([s.doc_freq for s in shards], axis=0)
     meta = dict(manifest.get("meta") or {})
     meta.update(index_dir=str(path.resolve()), version_dir=version.name, shards=len(shards))
     return ShardedIndex(shards, doc_freq, meta, manifest)

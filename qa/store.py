@@ -41,10 +41,7 @@ from .errors import IndexFormatError
 from .index import Index, IndexParams
 from .passages import PassageTable
 
-__all__ = [
-    "FORMAT_VERSION", "SAMPLE_ABOVE", "current_version", "save_index", "load_index", "read_manifest", "is_index_dir",
-    "is_sharded", "prepare_version", "publish_version", "file_checksums", "verify_files",
-]
+__all__ = ["FORMAT_VERSION", "SAMPLE_ABOVE", "current_version", "save_index", "load_index", "read_manifest", "is_index_dir"]
 
 FORMAT = "qa-index"
 FORMAT_VERSION = 3
@@ -270,23 +267,6 @@ def _load_array(path: Path, mmap: bool) -> np.ndarray:
     return array.view(np.ndarray) if mmap else array
 
 
-def verify_files(path, folder: Path, files: dict, names, verify="sample") -> None:
-    """Check that each named file in `folder` is listed in the manifest's `files`, has its size, and
-    (unless `verify` is False) its checksum: whole, or sampled for files over `SAMPLE_ABOVE` bytes."""
-    for name in names:
-        f = folder / name
-        if name not in files or not f.is_file():
-            raise IndexFormatError(f"{path}: {name} is missing; rebuild with qa index")
-        size = f.stat().st_size
-        if size != files[name]["bytes"]:
-            raise IndexFormatError(f"{path}: {name} has the wrong size (truncated?); rebuild with qa index")
-        if verify:
-            sampled = verify != "full" and size > SAMPLE_ABOVE
-            got = _sampled_sha256(f) if sampled else _sha256(f)
-            if got != files[name]["sampled_sha256" if sampled else "sha256"]:
-                raise IndexFormatError(f"{path}: {name} does not match its checksum (corrupt); rebuild with qa index")
-
-
 def is_sharded(path) -> bool:
     """True if `path` is an index folder whose live version is a sharded index (a ``shards.json``
     manifest, `qa.shards`) rather than a single one."""
@@ -343,9 +323,20 @@ def load_index(path, *, mmap: bool = False, verify="sample", share_terms: Index 
         return load_sharded(path, verify=verify)  # shards are always memory-mapped: they can be large
     manifest = read_manifest(path)
     version = Path(manifest["_dir"])
-    verify_files(path, version, manifest.get("files") or {},
-                 ("vocab.npy", "words.npy", "words_term.npy") + tuple(f"{a}.npy" for a in _ARRAYS + _PASSAGE_ARRAYS),
-                 verify)
+    files = manifest.get("files") or {}
+    names = ("vocab.npy", "words.npy", "words_term.npy") + tuple(f"{a}.npy" for a in _ARRAYS + _PASSAGE_ARRAYS)
+    for name in names:
+        f = version / name
+        if name not in files or not f.is_file():
+            raise IndexFormatError(f"{path}: {name} is missing; rebuild with qa index")
+        size = f.stat().st_size
+        if size != files[name]["bytes"]:
+            raise IndexFormatError(f"{path}: {name} has the wrong size (truncated?); rebuild with qa index")
+        if verify:
+            sampled = verify != "full" and size > SAMPLE_ABOVE
+            got = _sampled_sha256(f) if sampled else _sha256(f)
+            if got != files[name]["sampled_sha256" if sampled else "sha256"]:
+                raise IndexFormatError(f"{path}: {name} does not match its checksum (corrupt); rebuild with qa index")
     try:
         mode = "r" if mmap else None
         # A memory map viewed as a plain ndarray: the same pages, without np.memmap's per-slice overhead.
