@@ -314,13 +314,13 @@ def load_index(path, *, mmap: bool = False, verify="sample", share_terms: Index 
         The folder is not a qa index, is of another format version, or a file is
         missing, truncated or altered.
     """
-    if verify not in ("sample", "full", True, False):
-        raise ValueError(f"verify must be 'sample', 'full', True or False, not {verify!r}")
-    path = Path(path)
     if is_sharded(path):  # a manifest of shards (qa.shards): every shard is an index like this one
         from .shards import load_sharded
 
         return load_sharded(path, verify=verify)  # shards are always memory-mapped: they can be large
+    if verify not in ("sample", "full", True, False):
+        raise ValueError(f"verify must be 'sample', 'full', True or False, not {verify!r}")
+    path = Path(path)
     manifest = read_manifest(path)
     version = Path(manifest["_dir"])
     files = manifest.get("files") or {}
