@@ -25,9 +25,12 @@ def matched_words(hit: Hit, answer: Answer, analyzer: Analyzer) -> list[str]:
     return [w for w, t in zip(words, stems) if t in matched] or list(hit.matched_terms)
 
 
-def hit_location(hit: Hit) -> str:
-    """``source, page n, characters start-end``: where a passage is in its file."""
+def hit_location(hit: Hit, language: str = "en") -> str:
+    """``source, page n, characters start-end``: where a passage is in its file (Chinese words for ``"zh"``)."""
     p = hit.passage
+    if language == "zh":
+        page = f"，第 {p.page} 页" if p.page else ""
+        return f"{p.source}{page}，字符 {p.start}\u2013{p.end}"
     page = f", page {p.page}" if p.page else ""
     return f"{p.source}{page}, characters {p.start}\u2013{p.end}"
 
@@ -39,11 +42,12 @@ def answer_to_dict(answer: Answer) -> dict:
     sentences[{text, passage}], passages[{rank, id, doc_id, source, title,
     section, text, start, end, score}]``. ``sentences[i].passage`` is the
     1-based rank of the cited passage. Extra fields: ``reason_code``,
-    ``query_terms``, ``corrections``, sentence ``start``/``end`` (offsets in the
+    ``query_terms``, ``corrections``, ``language``, sentence ``start``/``end`` (offsets in the
     source), passage ``matched_terms`` and ``coverage``.
     """
     return {
         "question": answer.question,
+        "language": answer.language,
         "answer": answer.text,
         "abstained": answer.abstained,
         "reason": answer.reason,

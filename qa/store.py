@@ -44,7 +44,7 @@ from .passages import PassageTable
 __all__ = ["FORMAT_VERSION", "SAMPLE_ABOVE", "current_version", "save_index", "load_index", "read_manifest", "is_index_dir"]
 
 FORMAT = "qa-index"
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4  # 4: Chinese words (IndexParams.chinese)
 _ARRAYS = ("idf", "indptr", "indices", "weights", "tokens", "token_ptr", "term_max", "tf")
 _PASSAGE_ARRAYS = (
     "passage_doc", "passage_num", "passage_start", "passage_end", "passage_section", "passage_page",
