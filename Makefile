@@ -38,8 +38,9 @@ stress: setup  ## longer property runs and more kill -9 points than make test
 	QA_HYPOTHESIS_EXAMPLES=3000 QA_KILL_AFTER=0.2,0.4,0.6,0.8,1.0,1.2,1.4,1.6,1.8,2.0,2.2,2.4,2.7,3.0,3.5 \
 	  $(BIN)/python -m pytest tests/test_properties.py tests/test_crash.py
 
-seed-check: setup  ## the public seed questions through `qa ask --json`
-	$(BIN)/python ../shared/eval/check_questions.py $(BIN)/python ../shared/eval/seed_questions.jsonl
+seed-check: setup  ## the public seed questions, English and Chinese, through `qa ask --json`
+	$(BIN)/python ../shared/eval/check_questions.py $(BIN)/python ../shared/eval/seed_questions.jsonl \
+	  ../shared/eval/seed_questions_zh.jsonl
 
 eval: setup  ## qa and its peers on Cranfield and SQuAD 2.0: bench/results/eval.json, docs/eval.png
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'

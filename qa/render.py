@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from .text import Analyzer
+from .text import Analyzer, has_han
 from .types import Answer, Hit
 
 __all__ = ["answer_to_dict", "answer_to_text", "escape", "passage_html", "answer_html", "hit_location", "matched_words"]
@@ -22,7 +22,9 @@ def matched_words(hit: Hit, answer: Answer, analyzer: Analyzer) -> list[str]:
     words = list(answer.query_terms)
     stems = analyzer.stem_words(words)
     matched = set(hit.matched_terms)
-    return [w for w, t in zip(words, stems) if t in matched] or list(hit.matched_terms)
+    found = [w for w, t in zip(words, stems) if t in matched] or list(hit.matched_terms)
+    # A Chinese character matched inside a word already listed says nothing more ("医保", not "医", "保").
+    return [w for w in found if not (len(w) == 1 and has_han(w) and any(w in o for o in found if o != w))]
 
 
 def hit_location(hit: Hit, language: str = "en") -> str:

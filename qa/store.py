@@ -41,7 +41,7 @@ from .errors import IndexFormatError
 from .index import Index, IndexParams
 from .passages import PassageTable
 
-__all__ = ["FORMAT_VERSION", "SAMPLE_ABOVE", "current_version", "save_index", "load_index", "read_manifest", "is_index_dir"]
+__all__ = ["FORMAT_VERSION", "SAMPLE_ABOVE", "current_version", "outdated_manifest", "save_index", "load_index", "read_manifest", "is_index_dir"]
 
 FORMAT = "qa-index"
 FORMAT_VERSION = 4  # 4: Chinese words (IndexParams.chinese)
@@ -188,6 +188,22 @@ def _version_dir(path: Path) -> Path:
     if not name.startswith("v-") or "/" in name or not version.is_dir():
         raise IndexFormatError(f"{path}: CURRENT names {name!r}, which is missing; rebuild with qa index")
     return version
+
+
+def outdated_manifest(path) -> dict | None:
+    """The manifest of the live index in `path` if a qa of another format version wrote it, else None.
+
+    For upgrades: the manifest's ``meta`` says what the index was made from, so
+    its owner can rebuild it. Any other problem (no index, an unreadable
+    manifest) gives None, and is reported by `load_index` as usual.
+    """
+    try:
+        manifest = json.loads((_version_dir(Path(path)) / "manifest.json").read_text(encoding="utf-8"))
+    except (IndexFormatError, OSError, ValueError):
+        return None
+    if isinstance(manifest, dict) and manifest.get("format") == FORMAT and manifest.get("format_version") != FORMAT_VERSION:
+        return manifest
+    return None
 
 
 def current_version(path) -> str | None:

@@ -63,7 +63,7 @@ import re
 
 from .index import Index
 from .search import parse_question, search
-from .text import Analyzer, detect_language, has_han, split_sentences
+from .text import Analyzer, count_words, detect_language, has_han, split_sentences
 from .types import Answer, Hit, Query, Sentence
 
 __all__ = ["answer", "question_types", "N_PASSAGES", "MIN_EVIDENCE"]
@@ -195,10 +195,6 @@ def _words(text: str) -> set[str]:
     return set(re.findall(r"\w+", text.lower()))
 
 
-def _n_words(text: str) -> int:
-    return len(_WORDS.words(text)) if has_han(text) else len(text.split())
-
-
 def _jaccard(a: set[str], b: set[str]) -> float:
     return len(a & b) / len(a | b) if a or b else 1.0
 
@@ -224,7 +220,7 @@ def _candidates(index: Index, query: Query, hits: tuple[Hit, ...], types: tuple[
                 score += TYPE_BONUS
             if text.rstrip().endswith(("?", "？")):
                 score *= QUESTION_FACTOR
-            if _n_words(text) < 4:
+            if count_words(text) < 4:
                 score -= SHORT_PENALTY
             score += RANK_BONUS * max(hit.score, 0.0) / top_score
             words = _words(text)

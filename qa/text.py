@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 __all__ = [
-    "Analyzer", "CHINESE_MODES", "STOP_WORDS", "FRAME_WORDS", "detect_language", "has_han", "segment",
+    "Analyzer", "CHINESE_MODES", "STOP_WORDS", "FRAME_WORDS", "count_words", "detect_language", "has_han", "segment",
     "split_sentences", "WORD_RE",
 ]
 
@@ -94,6 +94,19 @@ def has_han(text: str) -> bool:
     return _HAN_CHAR.search(text) is not None
 
 
+def count_words(text: str) -> int:
+    """Words in `text`: split at spaces, or cut by jieba when it holds Chinese.
+
+    Examples
+    --------
+    >>> count_words("Take the card."), count_words("带上身份证。")
+    (3, 2)
+    """
+    if not has_han(text):
+        return len(text.split())
+    return sum(len(segment(w, "words")) if _HAN_CHAR.match(w) else 1 for w in WORD_RE.findall(text))
+
+
 def detect_language(text: str) -> str:
     """``"zh"`` if `text` is mostly Chinese, else ``"en"``: by script, not by words.
 
@@ -110,7 +123,7 @@ def detect_language(text: str) -> str:
     if not han:
         return "en"
     other = sum(1 for w in WORD_RE.findall(text) if not _HAN_CHAR.match(w))
-    return "zh" if han >= other else "en"
+    return "zh" if han > other else "en"
 
 
 @lru_cache(maxsize=1)

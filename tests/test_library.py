@@ -424,3 +424,25 @@ def test_an_html_upload_is_indexed_when_the_loader_reads_html(lib):
     text = lib.source_text(index, hit.passage)  # the extracted text, which the offsets index
     assert text[hit.passage.start : hit.passage.end] == hit.passage.text and "alert" not in text
     assert "noon" in context_html(text, hit.passage, qa.answer(index, "When does the canteen open?"))
+
+
+def test_an_index_from_an_older_qa_is_rebuilt_with_its_uploads(tmp_path, monkeypatch, saved_corpus_index):
+    """After an upgrade changes the index format, the page rebuilds its index and keeps the uploads."""
+    import json
+
+    monkeypatch.setenv("QA_INDEX", str(saved_corpus_index))
+    lib = Library(tmp_path / "data")
+    lib.ensure_index()
+    added, _ = lib.add_uploads([("parking.txt", b"Parking\n\nResidents apply for a parking permit at the town hall.\n")])
+    assert added == ["parking.txt"]
+    manifest_path = lib.index_dir / lib.version() / "manifest.json"
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    manifest["format_version"] = 1  # as an older qa wrote it
+    manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
+    with pytest.raises(qa.IndexFormatError):
+        qa.load_index(lib.index_dir)
+    before = lib.version()
+    assert lib.ensure_index() != before
+    index = qa.load_index(lib.index_dir)
+    assert Library.uploads(index) == {"parking.txt": "parking.txt"}
+    assert "town hall" in qa.answer(index, "Where do residents apply for a parking permit?").text
