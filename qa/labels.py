@@ -1,4 +1,4 @@
-"""The words the page shows around an answer, in the question's language.
+"""The words the page (and ``qa ask``) shows around an answer, in the question's language.
 
 A Chinese question gets Chinese labels (`labels`), and a Chinese account of an
 abstention (`reason_text`) built from the answer's reason code: the English
@@ -24,6 +24,8 @@ LABELS: dict[str, dict[str, str]] = {
                              "indexed); showing the passage itself.",
         "source_context": "{}: up to {} characters either side of the passage (shaded); the answer's "
                           "sentences underlined.",
+        "answer_heading": "Answer (confidence {:.2f}):", "reason": "Reason", "closest_heading": "Closest passages:",
+        "passages_heading": "Passages:",
     },
     "zh": {
         "answer": "答案", "passages": "相关段落", "confidence": "置信度 {:.0%}",
@@ -34,6 +36,8 @@ LABELS: dict[str, dict[str, str]] = {
         "show_source": "在原文中查看", "score": "得分", "matched": "匹配", "none": "无",
         "source_unreadable": "{} 无法作为文本重新读取（不是 .txt/.md 文件，或建立索引后已更改），只显示该段落。",
         "source_context": "{}：段落前后各最多 {} 个字符（段落加底色，答案句子加下划线）。",
+        "answer_heading": "答案（置信度 {:.2f}）：", "reason": "原因", "closest_heading": "最接近的段落：",
+        "passages_heading": "相关段落：",
     },
 }
 

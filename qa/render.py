@@ -87,24 +87,28 @@ def answer_to_text(answer: Answer, width: int = 100, analyzer: Analyzer | None =
 
     analyzer = analyzer or Analyzer()
 
+    from .labels import labels, reason_text  # labels needs the summary's threshold; render is imported first
+
+    t = labels(answer.language)
     lines = []
     if answer.corrections:
-        lines.append("Searched for " + ", ".join(f"{b!r} (you typed {a!r})" for a, b in answer.corrections))
+        lines.append(f"{t['searched_for']} " + ", ".join(f"{b!r} ({t['you_typed']} {a!r})" for a, b in answer.corrections))
     if answer.abstained:
-        lines.append("No answer in these documents.")
-        lines.append(f"Reason: {answer.reason}")
+        lines.append(t["no_answer"])
+        lines.append(f"{t['reason']}: {reason_text(answer)}")
     else:
-        lines.append(f"Answer (confidence {answer.confidence:.2f}):")
+        lines.append(t["answer_heading"].format(answer.confidence))
         body = " ".join(f"{s.text} [{s.rank}]" for s in answer.sentences)
         lines.extend(textwrap.wrap(body, width, initial_indent="  ", subsequent_indent="  "))
     if answer.hits:
         lines.append("")
-        lines.append("Closest passages:" if answer.abstained else "Passages:")
+        lines.append(t["closest_heading"] if answer.abstained else t["passages_heading"])
         for h in answer.hits:
             p = h.passage
             head = " \u203a ".join(x for x in (p.title, p.section) if x)
+            matched = ", ".join(matched_words(h, answer, analyzer))
             lines.append(f"[{h.rank}] {head}")
-            lines.append(f"    {hit_location(h)}; score {h.score:.3f}; matched: {', '.join(matched_words(h, answer, analyzer))}")
+            lines.append(f"    {hit_location(h, answer.language)}; {t['score']} {h.score:.3f}; {t['matched']}: {matched}")
             lines.extend(textwrap.wrap(" ".join(p.text.split()), width, initial_indent="    ", subsequent_indent="    "))
     return "\n".join(lines)
 

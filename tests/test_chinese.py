@@ -170,3 +170,11 @@ def test_a_chinese_abstention_is_explained_in_chinese(saved_corpus_index, monkey
     at = _ask(_page(), "今天天气怎么样？")
     assert not at.exception
     assert any("这些文档中没有答案" in w.value for w in at.warning)
+
+
+def test_the_terminal_answer_is_labelled_in_chinese(mixed_index):
+    from qa.render import answer_to_text
+
+    text = answer_to_text(qa.answer(mixed_index, "垃圾哪天收集？"))
+    assert text.startswith("答案（置信度") and "相关段落：" in text and "得分" in text
+    assert answer_to_text(qa.answer(mixed_index, "When is the rubbish collected?")).startswith(("Answer", "No answer"))
