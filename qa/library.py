@@ -77,6 +77,7 @@ class DocumentRow(NamedTuple):
     source: str
     title: str
     n_passages: int
+    language: str = "en"  # by script, from the title and first passage (`qa.text.detect_language`)
 
 
 def data_dir() -> Path:
@@ -282,8 +283,15 @@ class Library:
         """Every document of `index`, in index order, with its passage count."""
         table = index.passages
         n = table.n_documents
-        counts = np.bincount(np.asarray(table.doc, dtype=np.int64), minlength=n) if n else np.zeros(0, np.int64)
-        return [DocumentRow(table.doc_id[d], table.source[d], table.title[d], int(counts[d])) for d in range(n)]
+        doc = np.asarray(table.doc, dtype=np.int64)
+        counts = np.bincount(doc, minlength=n) if n else np.zeros(0, np.int64)
+        first = np.zeros(n, dtype=np.int64)
+        first[doc[::-1]] = np.arange(doc.size - 1, -1, -1)  # each document's first passage
+        return [
+            DocumentRow(table.doc_id[d], table.source[d], table.title[d], int(counts[d]),
+                        detect_language(f"{table.title[d]}\n{table.text[int(first[d])][:500]}") if counts[d] else "en")
+            for d in range(n)
+        ]
 
     # -- uploads ------------------------------------------------------------------------------
 

@@ -178,3 +178,10 @@ def test_the_terminal_answer_is_labelled_in_chinese(mixed_index):
     text = answer_to_text(qa.answer(mixed_index, "垃圾哪天收集？"))
     assert text.startswith("答案（置信度") and "相关段落：" in text and "得分" in text
     assert answer_to_text(qa.answer(mixed_index, "When is the rubbish collected?")).startswith(("Answer", "No answer"))
+
+
+def test_each_document_has_a_language(mixed_index):
+    from qa.library import Library
+
+    languages = {r.source: r.language for r in Library.documents(mixed_index)}
+    assert languages == {"en.txt": "en", "zh.txt": "zh", "mixed.md": "zh"}

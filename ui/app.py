@@ -307,7 +307,7 @@ def documents_tab(index, lib: Library, version: str | None) -> None:
     st.subheader(f"Documents ({len(rows):,})")
     st.dataframe(
         {"Title": [r[2] for r in rows], "Source": [r[1] for r in rows], "Passages": [r[3] for r in rows],
-         "Uploaded": [r[0] in uploads for r in rows]},
+         "Language": [r[4] for r in rows], "Uploaded": [r[0] in uploads for r in rows]},
         hide_index=True, key="documents",
     )
     uploaded = [r for r in rows if r[0] in uploads]
@@ -315,7 +315,7 @@ def documents_tab(index, lib: Library, version: str | None) -> None:
         st.caption("No uploaded documents yet.")
         return
     st.subheader("Uploaded here")
-    for doc_id, source, title, n in uploaded:
+    for doc_id, source, title, n, _ in uploaded:
         dkey = key_of(doc_id)
         with st.container(border=True, horizontal=True, vertical_alignment="center"):
             st.markdown(f'<span class="qa-head">{escape(title or source)}</span> '
