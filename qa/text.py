@@ -9,8 +9,8 @@ offset rather than by searching the text again.
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass
-from functools import lru_cache
 
 __all__ = ["Analyzer", "STOP_WORDS", "FRAME_WORDS", "split_sentences", "WORD_RE"]
 
@@ -56,11 +56,19 @@ FRAME_WORDS = frozenset(
 )
 
 
-@lru_cache(maxsize=1)
-def _stemmer():
-    import Stemmer  # PyStemmer: the Snowball stemmers in C
+_local = threading.local()
 
-    return Stemmer.Stemmer("english")
+
+def _stemmer():
+    """This thread's English stemmer. A PyStemmer ``Stemmer`` "has internal state, so must
+    not be called concurrently" (its docstring), and the page and the API answer from many
+    threads at once, so each thread gets its own."""
+    stemmer = getattr(_local, "stemmer", None)
+    if stemmer is None:
+        import Stemmer  # PyStemmer: the Snowball stemmers in C
+
+        stemmer = _local.stemmer = Stemmer.Stemmer("english")
+    return stemmer
 
 
 @dataclass(frozen=True, slots=True)
