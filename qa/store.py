@@ -53,6 +53,7 @@ _PASSAGE_ARRAYS = (
 SAMPLE_ABOVE = 8 << 20
 _SAMPLE_BLOCK = 1 << 16
 _SAMPLE_COUNT = 64
+_LOAD_ATTEMPTS = 5  # reads of an index that a concurrent save keeps replacing
 
 
 def _sha256(path: Path) -> str:
@@ -250,10 +251,28 @@ def load_index(path, *, mmap: bool = False, verify="sample") -> Index:
     IndexFormatError
         The folder is not a qa index, is of another format version, or a file is
         missing, truncated or altered.
+
+    Notes
+    -----
+    A save in another thread or process may replace the live version, and remove the
+    old one, while this reads it. Reading then fails on a vanished file; as ``CURRENT``
+    has moved on, the new version is read instead (up to `_LOAD_ATTEMPTS` times).
+    A failure while ``CURRENT`` stays put is the index's own fault and is raised.
     """
     if verify not in ("sample", "full", True, False):
         raise ValueError(f"verify must be 'sample', 'full', True or False, not {verify!r}")
     path = Path(path)
+    for attempt in range(_LOAD_ATTEMPTS):
+        before = current_version(path)
+        try:
+            return _load_version(path, mmap=mmap, verify=verify)
+        except IndexFormatError:
+            if attempt + 1 == _LOAD_ATTEMPTS or current_version(path) == before:
+                raise
+
+
+def _load_version(path: Path, *, mmap: bool, verify) -> Index:
+    """`load_index` of the version ``CURRENT`` names now."""
     manifest = read_manifest(path)
     version = Path(manifest["_dir"])
     files = manifest.get("files") or {}
@@ -262,14 +281,17 @@ def load_index(path, *, mmap: bool = False, verify="sample") -> Index:
         f = version / name
         if name not in files or not f.is_file():
             raise IndexFormatError(f"{path}: {name} is missing; rebuild with qa index")
-        size = f.stat().st_size
-        if size != files[name]["bytes"]:
-            raise IndexFormatError(f"{path}: {name} has the wrong size (truncated?); rebuild with qa index")
-        if verify:
-            sampled = verify != "full" and size > SAMPLE_ABOVE
-            got = _sampled_sha256(f) if sampled else _sha256(f)
-            if got != files[name]["sampled_sha256" if sampled else "sha256"]:
-                raise IndexFormatError(f"{path}: {name} does not match its checksum (corrupt); rebuild with qa index")
+        try:
+            size = f.stat().st_size
+            if size != files[name]["bytes"]:
+                raise IndexFormatError(f"{path}: {name} has the wrong size (truncated?); rebuild with qa index")
+            if verify:
+                sampled = verify != "full" and size > SAMPLE_ABOVE
+                got = _sampled_sha256(f) if sampled else _sha256(f)
+                if got != files[name]["sampled_sha256" if sampled else "sha256"]:
+                    raise IndexFormatError(f"{path}: {name} does not match its checksum (corrupt); rebuild with qa index")
+        except OSError as exc:
+            raise IndexFormatError(f"{path}: {name} is unreadable ({exc.strerror or exc}); rebuild with qa index") from None
     try:
         mode = "r" if mmap else None
         # A memory map viewed as a plain ndarray: the same pages, without np.memmap's per-slice overhead.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -119,6 +120,43 @@ def test_saving_again_replaces_the_version_and_removes_the_old_one(corpus_index,
     assert new != old and not old.exists()
     assert version_dir(saved) == new
     assert sorted(p.name for p in saved.iterdir()) == ["CURRENT", new.name]
+
+
+@pytest.mark.parametrize("mmap", [False, True])
+def test_a_save_that_removes_the_version_being_loaded_gives_the_new_index(corpus_index, saved, monkeypatch, mmap):
+    """The race the concurrency test found: a reader read CURRENT, then a save swapped it and
+    removed the old version before the reader opened its files (the API answered 503)."""
+    import qa.store as store
+
+    other = corpus_index.add([])  # the same passages: a different index object to save
+    other.meta["marker"] = "new"
+    stale = read_manifest(saved)
+    real = store.read_manifest
+    calls = []
+
+    def read_then_replaced(path):
+        calls.append(path)
+        if len(calls) == 1:  # this reader has chosen the old version; a save replaces it now
+            save_index(other, saved)
+            return stale
+        return real(path)
+
+    monkeypatch.setattr(store, "read_manifest", read_then_replaced)
+    index = load_index(saved, mmap=mmap)
+    assert len(calls) == 2 and index.meta["marker"] == "new"
+    assert not Path(stale["_dir"]).exists()
+
+
+def test_a_damaged_index_is_not_retried(saved, monkeypatch):
+    import qa.store as store
+
+    calls = []
+    real = store.read_manifest
+    monkeypatch.setattr(store, "read_manifest", lambda path: calls.append(path) or real(path))
+    (version_dir(saved) / "weights.npy").unlink()
+    with pytest.raises(IndexFormatError, match="weights.npy is missing"):
+        load_index(saved)
+    assert len(calls) == 1  # CURRENT did not move: the index itself is broken
 
 
 def test_save_creates_missing_parent_folders(corpus_index, tmp_path):
