@@ -388,12 +388,35 @@ def _zip(entries: dict[str, bytes]) -> bytes:
     return buf.getvalue()
 
 
+def _lying_docx(real_bytes: int, said: int = 4000) -> bytes:
+    """A DOCX whose word/document.xml says it unpacks to `said` bytes but holds `real_bytes`
+    (deflated about 1,000 to 1): the size checks pass, a whole read() would inflate it all."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", b"<Types/>")
+        with z.open("word/document.xml", "w", force_zip64=False) as member:  # streamed: no big buffer here
+            block = b"<w:document>" + b"a" * (1 << 20)
+            for _ in range(real_bytes >> 20):
+                member.write(block)
+    data = bytearray(buf.getvalue())
+    name = b"word/document.xml"
+    for signature, size_at, name_length_at, name_at in ((b"PK\x03\x04", 22, 26, 30), (b"PK\x01\x02", 24, 28, 46)):
+        at = data.find(signature)
+        while at >= 0:  # the local header and the central directory both state the size
+            n = int.from_bytes(data[at + name_length_at:at + name_length_at + 2], "little")
+            if data[at + name_at:at + name_at + n] == name:
+                data[at + size_at:at + size_at + 4] = said.to_bytes(4, "little")
+            at = data.find(signature, at + 4)
+    return bytes(data)
+
+
 BAD_FILES = {
     "broken.pdf": (lambda: b"%PDF-1.4\nthis is not really a PDF\n", r"not a readable PDF"),
     "locked.pdf": (lambda: encrypt_pdf(make_pdf(PDF_PAGES), user_password="secret"), r"encrypted PDF"),
     "scanned.pdf": (lambda: make_pdf([[], []]), r"no text layer \(scanned\?\)"),
     "bomb.docx": (lambda: _zip({"[Content_Types].xml": b"<x/>", "word/document.xml": b"\0" * (3 * 1024 * 1024)}),
                   r"zip bomb"),
+    "lying.docx": (lambda: _lying_docx(8 << 20), r"corrupt zip: Bad CRC-32 for file 'word/document\.xml'; zip bomb\?"),
     "notzip.docx": (lambda: b"This is plain text saved with a .docx name.", r"not a zip archive"),
     "badxml.docx": (lambda: _zip({"[Content_Types].xml": b"<Types", "word/document.xml": b"<w:document"}),
                     r"not a readable DOCX"),
@@ -418,6 +441,34 @@ def test_a_docx_over_the_unpacked_size_limit_is_refused(tmp_path, monkeypatch):
     make_docx(tmp_path / "b.docx")
     monkeypatch.setattr(formats, "DOCX_MAX_UNPACKED_BYTES", 1000)
     with pytest.raises(qa.SourceError, match=r"b\.docx: unpacks to [\d,]+ bytes, over the 1,000-byte limit"):
+        extract_docx(tmp_path / "b.docx")
+
+
+def test_a_docx_lying_about_its_size_is_refused_without_inflating_it(tmp_path):
+    """64 MB of XML packed into some 64 KB, said to be 4 KB: refused in bounded memory (python-docx
+    reading the member whole used to inflate all of it: 20 GB for a 20 MB upload)."""
+    import tracemalloc
+
+    (tmp_path / "bomb.docx").write_bytes(_lying_docx(64 << 20))
+    assert (tmp_path / "bomb.docx").stat().st_size < 1 << 20
+    tracemalloc.start()
+    try:
+        with pytest.raises(qa.SourceError, match=r"bomb\.docx: not a readable DOCX file \(corrupt zip: Bad CRC-32"):
+            extract_docx(tmp_path / "bomb.docx")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 8 << 20, f"{peak:,} bytes"
+
+
+def test_a_docx_with_a_compression_word_does_not_use_is_refused(tmp_path):
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_BZIP2) as z:
+        z.writestr("[Content_Types].xml", b"<Types/>")
+        z.writestr("word/document.xml", b"<w:document/>")
+    (tmp_path / "b.docx").write_bytes(buf.getvalue())
+    with pytest.raises(qa.SourceError, match=r"b\.docx: not a readable DOCX file \(\[Content_Types\]\.xml is compressed "
+                                             r"with a method Word does not use\)"):
         extract_docx(tmp_path / "b.docx")
 
 
