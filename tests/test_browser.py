@@ -201,3 +201,42 @@ def test_upload_a_document_and_ask_about_it(server, page):
     _tab(page, "Ask")
     _ask(page, question)
     sync_api.expect(page.locator(".qa-answer")).to_contain_text("town hall kiosk")
+
+
+HOSTILE = (
+    "Refund rules\n\n"
+    "Refunds are paid by the refund desk within ten days. "
+    "<script>window.__pwned = 'script'</script> <img src=x onerror=\"window.__pwned = 'img'; alert(1)\"> "
+    "<a href=\"javascript:alert(1)\">desk page</a> [refund form](javascript:window.__pwned='link') "
+    ":red[urgent] :material/home: $\\LaTeX$ $$x^2$$ **bold** at the refund desk.\n"
+)
+
+
+def test_a_hostile_document_is_shown_as_text_and_runs_nothing(server, page):
+    """HTML, links, Markdown and Streamlit directives from a document, in the answer, the passages
+    and "Show in source": no script runs, no dialog opens, no javascript: link or rendered maths,
+    icon or colour exists, and the page shows the characters themselves."""
+    from qa.library import Library
+
+    Library(server["tmp"] / "data").add_uploads([("refunds.txt", HOSTILE.encode())])  # what the page's Add calls
+    dialogs = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.goto(server["base"] + "/?" + urllib.parse.urlencode({"q": "Who pays refunds and within how many days?"}))
+    passage = page.locator(".qa-passage", has_text="refund desk within ten days").first
+    sync_api.expect(passage).to_be_visible()
+    shown = passage.inner_text()
+    for literal in ("<script>window.__pwned = 'script'</script>", "<img src=x onerror=", '<a href="javascript:alert(1)">',
+                    "[refund form](javascript:window.__pwned='link')", ":red[urgent]", ":material/home:",
+                    "$\\LaTeX$", "$$x^2$$", "**bold**"):
+        assert literal in shown, literal
+    toggle = page.get_by_text("Show in source", exact=True).first
+    toggle.click()
+    sync_api.expect(page.locator(".qa-context", has_text=":material/home:").first).to_be_visible()
+    page.wait_for_timeout(500)  # time for an injected script or a failed image load to run
+    assert page.evaluate("window.__pwned") is None and dialogs == []
+    assert page.locator('a[href^="javascript:" i]').count() == 0
+    main = page.locator('[data-testid="stMain"]')
+    assert main.locator(".katex, img[src='x']").count() == 0  # no rendered maths, no image element
+    icons = main.locator("[data-testid='stIconMaterial']")  # the page's own thumbs are icons; "home" is not
+    assert "home" not in [icons.nth(i).inner_text().strip() for i in range(icons.count())]
+    assert main.locator(".qa-passage strong, .qa-context strong, .qa-passage script").count() == 0
