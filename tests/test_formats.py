@@ -437,11 +437,63 @@ def test_a_bad_file_is_a_warning_and_the_rest_is_indexed(mixed_corpus, name):
     assert qa.search(index, "bicycle storage room", k=1)[0].passage.page == 3
 
 
+def test_hostile_uploads_are_refused_by_name_and_leave_the_data_folder_as_it_was(mixed_corpus, tmp_path, monkeypatch):
+    """Through the page's upload path: each hostile file named with its reason, nothing kept."""
+    from qa.library import Library, UploadError
+
+    index, _ = qa.build_index(mixed_corpus)
+    qa.save_index(index, tmp_path / "seed")
+    monkeypatch.setenv("QA_INDEX", str(tmp_path / "seed"))
+    lib = Library(tmp_path / "data")
+    version = lib.ensure_index()
+
+    def files():
+        return {f: (f.stat().st_mtime_ns, f.read_bytes()) for f in (tmp_path / "data").rglob("*") if f.is_file()}
+
+    before = files()
+    hostile = ["bomb.docx", "lying.docx", "notzip.docx", "broken.pdf", "binary.html"]
+    with pytest.raises(UploadError) as info:
+        lib.add_uploads([(name, BAD_FILES[name][0]()) for name in hostile])
+    lines = str(info.value).splitlines()
+    assert len(lines) == len(hostile)
+    for name, line in zip(hostile, lines):
+        assert line.startswith(f"{name}: ") and re.search(BAD_FILES[name][1], line), line
+    assert files() == before and lib.version() == version
+
+
 def test_a_docx_over_the_unpacked_size_limit_is_refused(tmp_path, monkeypatch):
     make_docx(tmp_path / "b.docx")
     monkeypatch.setattr(formats, "DOCX_MAX_UNPACKED_BYTES", 1000)
     with pytest.raises(qa.SourceError, match=r"b\.docx: unpacks to [\d,]+ bytes, over the 1,000-byte limit"):
         extract_docx(tmp_path / "b.docx")
+
+
+def _broken_xref(how: str) -> bytes:
+    good = make_pdf(PDF_PAGES)
+    xref = good.index(b"xref")
+    return {
+        "offsets off by 7": re.sub(rb"(\d{10}) 00000 n", lambda m: b"%010d 00000 n" % (int(m.group(1)) + 7), good),
+        "startxref past the end": re.sub(rb"startxref\n\d+", b"startxref\n999999", good),
+        "xref its own /Prev": good.replace(b"trailer\n<<", b"trailer\n<< /Prev %d" % xref),
+        "xref cut short": good[:xref] + b"xref\n0 3\n0000000000 65535 f \n00000",
+        "no xref or trailer": good[:xref],
+    }[how]
+
+
+@pytest.mark.parametrize("how, readable", [
+    ("offsets off by 7", True), ("startxref past the end", True), ("xref its own /Prev", True),
+    ("xref cut short", False), ("no xref or trailer", False),
+])
+def test_a_pdf_with_a_broken_xref_table_is_read_whole_or_refused(tmp_path, how, readable):
+    """pypdf rebuilds a wrong cross-reference table from the objects themselves; then the text
+    is exactly the intact file's. Without one to rebuild from, the file is refused by name."""
+    (tmp_path / "intact.pdf").write_bytes(make_pdf(PDF_PAGES))
+    (tmp_path / "broken.pdf").write_bytes(_broken_xref(how))
+    if readable:
+        assert extract_pdf(tmp_path / "broken.pdf") == extract_pdf(tmp_path / "intact.pdf")
+    else:
+        with pytest.raises(qa.SourceError, match=r"broken\.pdf: not a readable PDF"):
+            extract_pdf(tmp_path / "broken.pdf")
 
 
 def test_a_docx_lying_about_its_size_is_refused_without_inflating_it(tmp_path):
