@@ -170,7 +170,8 @@ def _check_states(got: list[list], allowed) -> Counter:
     return seen
 
 
-def test_api_clients_asking_while_uploads_reindex_get_old_or_new_answers(states, saved_corpus_index, tmp_path):
+def test_api_clients_asking_while_uploads_reindex_get_old_or_new_answers(states, saved_corpus_index, tmp_path,
+                                                                        record_property):
     allowed = _allowed(states, lambda a: _as_json(answer_to_dict(a)))
     data = tmp_path / "data"
     with qa_ui(tmp_path, saved_corpus_index, data) as server:
@@ -189,7 +190,9 @@ def test_api_clients_asking_while_uploads_reindex_get_old_or_new_answers(states,
             return q, _as_json(obj)
 
         got, _ = _while_uploading(lib, CLIENTS, ask)
-    _check_states(got, allowed)
+    seen = _check_states(got, allowed)
+    record_property("answers", sum(map(len, got)))  # for docs/reliability.md: pytest --junitxml
+    record_property("answers_per_state", dict(sorted(seen.items())))
 
     # every rating stored, with the very answer the client got
     total = sum(map(len, got))
@@ -284,7 +287,7 @@ def page_env(saved_corpus_index, tmp_path, monkeypatch, one_server):
     st.cache_data.clear()
 
 
-def test_page_sessions_asking_and_rating_while_uploads_reindex(states, page_env):
+def test_page_sessions_asking_and_rating_while_uploads_reindex(states, page_env, record_property):
     lib = page_env
     allowed = _allowed(states, _expected_view)
     AppTest.from_file(APP, default_timeout=60).run()  # the first start makes the page's index
@@ -308,5 +311,7 @@ def test_page_sessions_asking_and_rating_while_uploads_reindex(states, page_env)
         return q, view
 
     got, _ = _while_uploading(lib, SESSIONS, ask)
-    _check_states(got, allowed)
+    seen = _check_states(got, allowed)
+    record_property("answers", sum(map(len, got)))
+    record_property("answers_per_state", dict(sorted(seen.items())))
     assert count_feedback(lib.db_path) == sum(rated.values()) > 0

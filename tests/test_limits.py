@@ -2,9 +2,9 @@
 
 Limits tested here: passages per document (`qa.chunking.MAX_PASSAGES_PER_DOCUMENT`), question
 length through the API and the page, files per upload at exactly `MAX_FILES`, the loader's
-file size and a DOCX's unpacked size at exactly their limits. The others are tested where
-their module is: upload size (tests/test_library.py), question length in `qa.search`
-(tests/test_search.py), ``k`` (tests/test_api.py).
+file size and a DOCX's unpacked size at exactly their limits, and the length of what feedback
+stores. The others are tested where their module is: upload size (tests/test_library.py),
+question length in `qa.search` (tests/test_search.py), ``k`` (tests/test_api.py).
 """
 
 from __future__ import annotations
@@ -215,3 +215,24 @@ def test_a_docx_unpacking_to_exactly_the_limit_is_read_and_one_byte_over_refused
     monkeypatch.setattr(formats, "DOCX_MAX_UNPACKED_BYTES", unpacked - 1)  # the same file is now one byte over
     with pytest.raises(qa.SourceError, match=rf"unpacks to {unpacked:,} bytes, over the {unpacked - 1:,}-byte limit"):
         formats.extract_docx(tmp_path / "a.docx")
+
+
+# -- what is stored with feedback ----------------------------------------------------------------------------
+
+
+def test_a_stored_question_and_comment_are_kept_whole_at_the_limit_and_cut_one_past(tmp_path, corpus_index):
+    import sqlite3
+
+    from qa.feedback import MAX_COMMENT_CHARS, add_comment, record_feedback, record_question
+
+    db = tmp_path / "feedback.sqlite"
+    result = qa.answer(corpus_index, "Where do I go to pay social security myself?")
+    for n in (MAX_QUESTION_CHARS, MAX_QUESTION_CHARS + 1):
+        row = record_feedback(db, "q" * n, result, None, 1, comment="c" * n)
+        add_comment(db, row, "d" * n)
+        record_question(db, "q" * n, False)
+    with sqlite3.connect(db) as con:
+        stored = con.execute("SELECT length(question), length(comment) FROM feedback ORDER BY id").fetchall()
+        history = con.execute("SELECT length(question) FROM history ORDER BY id").fetchall()
+    assert MAX_COMMENT_CHARS == MAX_QUESTION_CHARS == 2_000
+    assert stored == [(2_000, 2_000), (2_000, 2_000)] and history == [(2_000,), (2_000,)]
