@@ -32,6 +32,7 @@ import hashlib
 import json
 import os
 import shutil
+import threading
 import time
 from pathlib import Path
 
@@ -227,8 +228,16 @@ def _unlines(array: np.ndarray) -> list[str]:
     return text.split("\n") if text else []
 
 
+# numpy reads a .npy header with ast.literal_eval, and CPython 3.11's ast cannot parse in two
+# threads at once ("SystemError: AST constructor recursion depth mismatch", python/cpython#106905).
+# The page's sessions, the API and an upload load indexes in threads of one server, so loads
+# take turns, one array at a time (a memory-mapped array is only its header and a map).
+_NPY_LOCK = threading.Lock()
+
+
 def _load_array(path: Path, mmap: bool) -> np.ndarray:
-    array = np.load(path, mmap_mode="r" if mmap else None, allow_pickle=False)
+    with _NPY_LOCK:
+        array = np.load(path, mmap_mode="r" if mmap else None, allow_pickle=False)
     return array.view(np.ndarray) if mmap else array
 
 
@@ -298,9 +307,9 @@ def _load_version(path: Path, *, mmap: bool, verify) -> Index:
         arrays = {a: _load_array(version / f"{a}.npy", mmap) for a in _ARRAYS}
         columns = {a: _load_array(version / f"{a}.npy", mmap) for a in _PASSAGE_ARRAYS}
         passages = PassageTable.from_arrays(columns)
-        terms = _unlines(np.load(version / "vocab.npy", allow_pickle=False))
-        surface = _unlines(np.load(version / "words.npy", allow_pickle=False))
-        words_term = np.load(version / "words_term.npy", allow_pickle=False)
+        terms = _unlines(_load_array(version / "vocab.npy", False))
+        surface = _unlines(_load_array(version / "words.npy", False))
+        words_term = _load_array(version / "words_term.npy", False)
         if len(surface) != words_term.size:
             raise ValueError("words and their term numbers differ in length")
         words = dict(zip(surface, words_term.tolist()))

@@ -147,6 +147,47 @@ def test_a_save_that_removes_the_version_being_loaded_gives_the_new_index(corpus
     assert not Path(stale["_dir"]).exists()
 
 
+def test_threads_loading_indexes_read_npy_headers_one_at_a_time(saved_corpus_index, monkeypatch):
+    """numpy parses .npy headers with ast, which CPython 3.11 cannot run in two threads at once
+    (python/cpython#106905: a make stress run failed so, a page session and an upload loading
+    at the same moment). Loads in threads must take turns at np.load."""
+    import threading
+    import time
+
+    import qa.store as store
+
+    inside, most, lock = [0], [0], threading.Lock()
+    real_load = np.load
+
+    def watched_load(*args, **kwargs):
+        with lock:
+            inside[0] += 1
+            most[0] = max(most[0], inside[0])
+        time.sleep(0.001)  # widen the window two unguarded loads would share
+        try:
+            return real_load(*args, **kwargs)
+        finally:
+            with lock:
+                inside[0] -= 1
+
+    monkeypatch.setattr(store.np, "load", watched_load)
+    errors = []
+
+    def load(mmap):
+        try:
+            for _ in range(3):
+                load_index(saved_corpus_index, mmap=mmap)
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=load, args=(i % 2 == 0,)) for i in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == [] and most[0] == 1
+
+
 def test_a_damaged_index_is_not_retried(saved, monkeypatch):
     import qa.store as store
 
