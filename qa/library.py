@@ -425,7 +425,8 @@ class Library:
             messages = [self._clean(w) for w in warnings]
             added, kept, failed = [], dict(uploads), []
             for (name, _), doc_id, (path, backup) in zip(checked, ids, written):
-                named = any(str(path) in w or str(path.resolve()) in w for w in warnings)
+                named = any(str(path) in w or str(path.resolve()) in w or w.startswith(f"skipped {doc_id}: ")
+                            for w in warnings)  # the loader names files, the passage limit documents
                 if doc_id in now and not named:
                     added.append(doc_id)
                     kept[doc_id] = name

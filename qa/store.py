@@ -32,6 +32,7 @@ import hashlib
 import json
 import os
 import shutil
+import threading
 import time
 from pathlib import Path
 
@@ -53,6 +54,7 @@ _PASSAGE_ARRAYS = (
 SAMPLE_ABOVE = 8 << 20
 _SAMPLE_BLOCK = 1 << 16
 _SAMPLE_COUNT = 64
+_LOAD_ATTEMPTS = 5  # reads of an index that a concurrent save keeps replacing
 
 
 def _sha256(path: Path) -> str:
@@ -242,8 +244,16 @@ def _unlines(array: np.ndarray) -> list[str]:
     return text.split("\n") if text else []
 
 
+# numpy reads a .npy header with ast.literal_eval, and CPython 3.11's ast cannot parse in two
+# threads at once ("SystemError: AST constructor recursion depth mismatch", python/cpython#106905).
+# The page's sessions, the API and an upload load indexes in threads of one server, so loads
+# take turns, one array at a time (a memory-mapped array is only its header and a map).
+_NPY_LOCK = threading.Lock()
+
+
 def _load_array(path: Path, mmap: bool) -> np.ndarray:
-    array = np.load(path, mmap_mode="r" if mmap else None, allow_pickle=False)
+    with _NPY_LOCK:
+        array = np.load(path, mmap_mode="r" if mmap else None, allow_pickle=False)
     return array.view(np.ndarray) if mmap else array
 
 
@@ -266,10 +276,28 @@ def load_index(path, *, mmap: bool = False, verify="sample") -> Index:
     IndexFormatError
         The folder is not a qa index, is of another format version, or a file is
         missing, truncated or altered.
+
+    Notes
+    -----
+    A save in another thread or process may replace the live version, and remove the
+    old one, while this reads it. Reading then fails on a vanished file; as ``CURRENT``
+    has moved on, the new version is read instead (up to `_LOAD_ATTEMPTS` times).
+    A failure while ``CURRENT`` stays put is the index's own fault and is raised.
     """
     if verify not in ("sample", "full", True, False):
         raise ValueError(f"verify must be 'sample', 'full', True or False, not {verify!r}")
     path = Path(path)
+    for attempt in range(_LOAD_ATTEMPTS):
+        before = current_version(path)
+        try:
+            return _load_version(path, mmap=mmap, verify=verify)
+        except IndexFormatError:
+            if attempt + 1 == _LOAD_ATTEMPTS or current_version(path) == before:
+                raise
+
+
+def _load_version(path: Path, *, mmap: bool, verify) -> Index:
+    """`load_index` of the version ``CURRENT`` names now."""
     manifest = read_manifest(path)
     version = Path(manifest["_dir"])
     files = manifest.get("files") or {}
@@ -278,23 +306,26 @@ def load_index(path, *, mmap: bool = False, verify="sample") -> Index:
         f = version / name
         if name not in files or not f.is_file():
             raise IndexFormatError(f"{path}: {name} is missing; rebuild with qa index")
-        size = f.stat().st_size
-        if size != files[name]["bytes"]:
-            raise IndexFormatError(f"{path}: {name} has the wrong size (truncated?); rebuild with qa index")
-        if verify:
-            sampled = verify != "full" and size > SAMPLE_ABOVE
-            got = _sampled_sha256(f) if sampled else _sha256(f)
-            if got != files[name]["sampled_sha256" if sampled else "sha256"]:
-                raise IndexFormatError(f"{path}: {name} does not match its checksum (corrupt); rebuild with qa index")
+        try:
+            size = f.stat().st_size
+            if size != files[name]["bytes"]:
+                raise IndexFormatError(f"{path}: {name} has the wrong size (truncated?); rebuild with qa index")
+            if verify:
+                sampled = verify != "full" and size > SAMPLE_ABOVE
+                got = _sampled_sha256(f) if sampled else _sha256(f)
+                if got != files[name]["sampled_sha256" if sampled else "sha256"]:
+                    raise IndexFormatError(f"{path}: {name} does not match its checksum (corrupt); rebuild with qa index")
+        except OSError as exc:
+            raise IndexFormatError(f"{path}: {name} is unreadable ({exc.strerror or exc}); rebuild with qa index") from None
     try:
         mode = "r" if mmap else None
         # A memory map viewed as a plain ndarray: the same pages, without np.memmap's per-slice overhead.
         arrays = {a: _load_array(version / f"{a}.npy", mmap) for a in _ARRAYS}
         columns = {a: _load_array(version / f"{a}.npy", mmap) for a in _PASSAGE_ARRAYS}
         passages = PassageTable.from_arrays(columns)
-        terms = _unlines(np.load(version / "vocab.npy", allow_pickle=False))
-        surface = _unlines(np.load(version / "words.npy", allow_pickle=False))
-        words_term = np.load(version / "words_term.npy", allow_pickle=False)
+        terms = _unlines(_load_array(version / "vocab.npy", False))
+        surface = _unlines(_load_array(version / "words.npy", False))
+        words_term = _load_array(version / "words_term.npy", False)
         if len(surface) != words_term.size:
             raise ValueError("words and their term numbers differ in length")
         words = dict(zip(surface, words_term.tolist()))

@@ -18,8 +18,8 @@ common choice; README "Chinese" has the measurement that picked words.
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass
-from functools import lru_cache
 
 __all__ = [
     "Analyzer", "CHINESE_MODES", "STOP_WORDS", "FRAME_WORDS", "count_words", "detect_language", "has_han", "segment",
@@ -172,11 +172,19 @@ def segment(run: str, mode: str = "search_chars") -> tuple[tuple[str, int, int],
     return tuple(_jieba().tokenize(run, mode="search" if mode == "search" else "default", hmm=True))
 
 
-@lru_cache(maxsize=1)
-def _stemmer():
-    import Stemmer  # PyStemmer: the Snowball stemmers in C
+_local = threading.local()
 
-    return Stemmer.Stemmer("english")
+
+def _stemmer():
+    """This thread's English stemmer. A PyStemmer ``Stemmer`` "has internal state, so must
+    not be called concurrently" (its docstring), and the page and the API answer from many
+    threads at once, so each thread gets its own."""
+    stemmer = getattr(_local, "stemmer", None)
+    if stemmer is None:
+        import Stemmer  # PyStemmer: the Snowball stemmers in C
+
+        stemmer = _local.stemmer = Stemmer.Stemmer("english")
+    return stemmer
 
 
 @dataclass(frozen=True, slots=True)

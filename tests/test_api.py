@@ -157,6 +157,26 @@ def test_index_source_follows_the_located_folder(saved_corpus_index, tiny_corpus
     assert source() is not first and source.current()[1] == current_version(other)
 
 
+
+def test_a_save_while_the_source_loads_is_reported_with_the_version_it_read(index_copy, corpus_index, monkeypatch):
+    """/api/health's version always names the index whose counts it gives, and the next
+    request does not load the same version again."""
+    source = api.IndexSource(lambda: index_copy)
+    real_open = api.open_index
+    loads = []
+
+    def open_after_a_save(*args, **kwargs):
+        if not loads:  # an upload saves between the version check and the load
+            qa.save_index(corpus_index, index_copy)
+        loads.append(args)
+        return real_open(*args, **kwargs)
+
+    monkeypatch.setattr(api, "open_index", open_after_a_save)
+    index, version = source.current()
+    assert version == current_version(index_copy) == index.meta["version_dir"]
+    assert source.current() == (index, version) and len(loads) == 1
+
+
 # Where the API's index lives: the page's, read from the same environment.
 
 def _no_library(monkeypatch):

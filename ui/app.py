@@ -370,6 +370,7 @@ def main() -> None:
         version = lib.ensure_index(log=log.warning)
         index_dir = str(lib.index_dir)
         index = load_index(index_dir, version)
+        version = index.meta.get("version_dir") or version  # newer if an upload saved meanwhile
         examples = example_questions(index_dir, version)
     except QAError as exc:
         st.error(f"Cannot load the index: {text(str(exc))}")
