@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 import threading
 from dataclasses import dataclass
+from functools import lru_cache
 
 __all__ = [
     "Analyzer", "CHINESE_MODES", "STOP_WORDS", "FRAME_WORDS", "count_words", "detect_language", "has_han", "segment",

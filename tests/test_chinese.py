@@ -185,3 +185,16 @@ def test_each_document_has_a_language(mixed_index):
 
     languages = {r.source: r.language for r in Library.documents(mixed_index)}
     assert languages == {"en.txt": "en", "zh.txt": "zh", "mixed.md": "zh"}
+
+
+def test_chinese_questions_answered_from_many_threads_agree_with_one(mixed_index):
+    """The page and the API answer from many threads; jieba's segmenter is shared by them."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from qa.text import segment
+
+    questions = ["在哪里申请停车许可证？", "门禁卡丢了怎么补办？", "垃圾哪天收集？", "Where is the parking permit?"] * 8
+    segment.cache_clear()  # make every thread cut text, not read the cache
+    with ThreadPoolExecutor(8) as pool:
+        together = list(pool.map(lambda q: answer_to_dict(qa.answer(mixed_index, q)), questions))
+    assert together == [answer_to_dict(qa.answer(mixed_index, q)) for q in questions]
