@@ -34,12 +34,14 @@ run: setup  ## index corpus/ (if changed); serve the page and /api/ask, /api/hea
 test: setup chromium  ## the whole test suite, browser test included (it rewrites docs/screenshot.png)
 	$(BIN)/python -m pytest
 
-stress: setup  ## longer property runs and more kill -9 points than make test
+stress: setup  ## longer property runs, more kill -9 points and more concurrent users than make test (docs/reliability.md)
 	QA_HYPOTHESIS_EXAMPLES=3000 QA_KILL_AFTER=0.2,0.4,0.6,0.8,1.0,1.2,1.4,1.6,1.8,2.0,2.2,2.4,2.7,3.0,3.5 \
-	  $(BIN)/python -m pytest tests/test_properties.py tests/test_crash.py
+	QA_CONCURRENCY_CLIENTS=200 QA_CONCURRENCY_SESSIONS=8 QA_CONCURRENCY_ROUNDS=20 \
+	  $(BIN)/python -m pytest tests/test_properties.py tests/test_crash.py tests/test_concurrency.py
 
-seed-check: setup  ## the public seed questions through `qa ask --json`
-	$(BIN)/python ../shared/eval/check_questions.py $(BIN)/python ../shared/eval/seed_questions.jsonl
+seed-check: setup  ## the public seed questions, English and Chinese, through `qa ask --json`
+	$(BIN)/python ../shared/eval/check_questions.py $(BIN)/python ../shared/eval/seed_questions.jsonl \
+	  ../shared/eval/seed_questions_zh.jsonl
 
 eval: setup  ## qa and its peers on Cranfield and SQuAD 2.0: bench/results/eval.json, docs/eval.png
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'

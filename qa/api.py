@@ -92,16 +92,18 @@ class IndexSource:
         self._index: Index | None = None
 
     def current(self) -> tuple[Index, str | None]:
-        """The index and its version token."""
+        """The index and its version token (the version it was read from: a save between
+        looking at the version and reading the index is not mistaken for it)."""
         where = self.locate()
         where = None if where is None else str(where)
         version = index_version(where)
-        key = (where, version)
         with self._lock:
-            if self._index is None or self._key != key:
-                self._index = open_index(where, mmap=self.mmap, log=log.warning)
-                self._key = key
-            return self._index, version
+            if self._index is None or self._key != (where, version):
+                index = open_index(where, mmap=self.mmap, log=log.warning)
+                if where is not None:
+                    version = index.meta.get("version_dir") or version
+                self._index, self._key = index, (where, version)
+            return self._index, self._key[1]
 
     def __call__(self) -> Index:
         return self.current()[0]

@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 from .chunking import iter_passages
-from .errors import IndexFormatError, SourceError
+from .errors import EmptyCorpusError, IndexFormatError, SourceError
 from .index import Index, IndexParams
 from .loader import DOCUMENT_SUFFIXES, DocumentStream
 from .store import current_version, is_index_dir, load_index, save_index
@@ -84,17 +84,25 @@ def build_index(sources, params: IndexParams | None = None) -> tuple[Index, tupl
             _fingerprint_update(digest, d)
             yield d
 
-    index = Index.fit(iter_passages(fingerprinted(stream), params.chunker()), params)
+    too_long: list[str] = []
+    passages = iter_passages(fingerprinted(stream), params.chunker(), too_long)
+    try:
+        index = Index.fit(passages, params)
+    except ValueError:
+        if not too_long or stream.count > len(too_long):
+            raise
+        raise EmptyCorpusError(f"no document could be indexed: {'; '.join(too_long)}") from None
+    warnings = [*stream.warnings, *too_long]
     index.meta.update({
         "root": stream.root,
         "sources": [str(s.resolve()) for s in sources],
         "fingerprint": digest.hexdigest(),
         "stat_signature": stat_signature(sources),
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "n_documents": stream.count,
-        "warnings": list(stream.warnings),
+        "n_documents": stream.count - len(too_long),
+        "warnings": warnings,
     })
-    return index, tuple(stream.warnings)
+    return index, tuple(warnings)
 
 
 def update_index(index: Index, add=(), remove=()) -> tuple[Index, tuple[str, ...]]:
@@ -125,21 +133,30 @@ def update_index(index: Index, add=(), remove=()) -> tuple[Index, tuple[str, ...
     missing = [d for d in remove if d not in known]
     if missing:
         raise SourceError(f"document {missing[0]!r} is not in the index (ids are paths relative to {index.meta.get('root')})")
-    documents, warnings = [], ()
+    documents, warnings = [], []
     if add:
         stream = DocumentStream([Path(s) for s in add], root=index.meta.get("root"))
         documents = list(stream)
-        warnings = tuple(stream.warnings)
+        warnings = list(stream.warnings)
+    chunker = index.params.chunker()
+    kept, passages = [], []
+    for d in documents:
+        n = len(warnings)
+        ps = list(iter_passages([d], chunker, warnings))
+        if len(warnings) == n:  # else skipped, over the passage limit: its old version stays indexed
+            kept.append(d)
+            passages.extend(ps)
+    documents = kept
     replaced = [d.doc_id for d in documents if d.doc_id in known]
     gone = set(remove) | set(replaced)
     if gone:
         index = index.remove(gone)
     if documents:
-        index = index.add(iter_passages(documents, index.params.chunker()))
+        index = index.add(passages)  # repeats of indexed passages (and of each other) are dropped here
     n_docs = index.passages.n_documents
     index.meta.update({"n_documents": n_docs, "updated_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
                        "fingerprint": None, "stat_signature": None})
-    return index, warnings
+    return index, tuple(warnings)
 
 
 def default_corpus() -> Path:

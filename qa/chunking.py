@@ -20,6 +20,10 @@ Rules, in order:
    dropped: a repeated paragraph is indexed and shown once.
 5. A document with no body (a lone heading) keeps its headings as passages, so
    no document disappears.
+6. A document cut into more than `MAX_PASSAGES_PER_DOCUMENT` passages is not
+   indexed at all: it is skipped with a warning that names it (as an unreadable
+   or oversize file is), rather than cut short, which would answer from its
+   first part only and say nothing.
 
 Offsets are computed from positions, never by searching, so
 ``document.text[p.start:p.end] == p.text`` holds by construction.
@@ -31,12 +35,19 @@ import hashlib
 import re
 from dataclasses import dataclass
 
+from .errors import SourceError
 from .text import split_sentences
 from .types import Document, Passage
 
-__all__ = ["Chunker", "chunk_documents", "iter_passages", "passage_key", "HEADING_MAX_CHARS"]
+__all__ = ["Chunker", "chunk_documents", "iter_passages", "passage_key", "HEADING_MAX_CHARS",
+           "MAX_PASSAGES_PER_DOCUMENT"]
 
 HEADING_MAX_CHARS = 120
+# Passages of at most 2,000 characters, short paragraphs merged: 10,000 of them is some 3-5
+# million characters of prose, a book of 1,500 pages or more. A policy, FAQ or manual is far
+# below it; a "document" above it is a log, a data dump or generated text, whose passages would
+# crowd out every other document's in the results and in the page's document list.
+MAX_PASSAGES_PER_DOCUMENT = 10_000
 _ORDINAL = (
     r"first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|finally|lastly"
 )
@@ -183,7 +194,11 @@ def passage_key(text: str) -> bytes:
     return hashlib.blake2b(" ".join(text.lower().split()).encode("utf-8", "surrogatepass"), digest_size=16).digest()
 
 
-def iter_passages(documents, chunker: Chunker | None = None):
+def _named(doc: Document) -> str:
+    return doc.source if doc.source == doc.doc_id else f"{doc.source}, document {doc.doc_id!r}"
+
+
+def iter_passages(documents, chunker: Chunker | None = None, warnings: list[str] | None = None):
     """Chunk documents one at a time, skipping passages that repeat an earlier one verbatim.
 
     Parameters
@@ -191,6 +206,10 @@ def iter_passages(documents, chunker: Chunker | None = None):
     documents : iterable of Document
     chunker : Chunker, optional
         Defaults to ``Chunker()``.
+    warnings : list of str, optional
+        Receives one ``"skipped SOURCE: ..."`` line per document cut into more than
+        `MAX_PASSAGES_PER_DOCUMENT` passages; such a document yields no passage.
+        Without this list, such a document raises `SourceError` instead.
 
     Yields
     ------
@@ -200,7 +219,15 @@ def iter_passages(documents, chunker: Chunker | None = None):
     chunker = chunker or Chunker()
     seen: set[bytes] = set()
     for doc in documents:
-        for p in chunker.chunk(doc):
+        passages = chunker.chunk(doc)
+        if len(passages) > MAX_PASSAGES_PER_DOCUMENT:
+            message = (f"{_named(doc)}: {len(passages):,} passages, over the limit of {MAX_PASSAGES_PER_DOCUMENT:,} "
+                       "per document; split it into smaller files")
+            if warnings is None:
+                raise SourceError(message)
+            warnings.append(f"skipped {message}")
+            continue
+        for p in passages:
             k = passage_key(p.text)
             if k in seen:
                 continue
@@ -221,5 +248,10 @@ def chunk_documents(documents, chunker: Chunker | None = None) -> tuple[Passage,
     -------
     tuple of Passage
         In document order; each ``text`` equals its document's ``text[start:end]``.
+
+    Raises
+    ------
+    SourceError
+        A document is cut into more than `MAX_PASSAGES_PER_DOCUMENT` passages.
     """
     return tuple(iter_passages(documents, chunker))

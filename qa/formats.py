@@ -248,6 +248,35 @@ def _check_docx_archive(path: Path) -> None:
             f"{path}: compressed {unpacked / max(packed, 1):,.0f} to 1, more than the {DOCX_MAX_RATIO} to 1 "
             "a real DOCX reaches (zip bomb?)"
         )
+    _check_docx_members(path, infos)
+
+
+def _check_docx_members(path: Path, infos) -> None:
+    """Unpack every member a block at a time, checking its CRC, before a parser reads it whole.
+
+    The sizes checked above are what the archive *says*. A crafted archive can say 4 KB
+    and hold 1,000 times its own size: zipfile stops at the stated size, but a parser's
+    ``read()`` of the member inflates all of its compressed data first (a 20 MB upload,
+    some 20 GB). Unpacked here in blocks, such a member fails its CRC at its stated size,
+    in bounded memory. Compression methods other than Word's (stored, deflate) are
+    refused: bzip2 and lzma inflate without a bound per block.
+    """
+    for info in infos:
+        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            raise SourceError(f"{path}: not a readable DOCX file ({info.filename} is compressed with a method "
+                              "Word does not use)")
+    try:
+        with zipfile.ZipFile(path) as archive:
+            for info in infos:
+                with archive.open(info) as member:
+                    while member.read(1 << 16):
+                        pass
+    except RuntimeError:  # zipfile: "File ... is encrypted, password required for extraction"
+        raise SourceError(f"{path}: encrypted DOCX; save it without a password") from None
+    except (zipfile.BadZipFile, EOFError, ValueError, NotImplementedError) as exc:
+        raise SourceError(f"{path}: not a readable DOCX file (corrupt zip: {exc}; zip bomb?)") from None
+    except OSError as exc:
+        raise SourceError(f"{path}: cannot read ({exc.strerror or exc})") from None
 
 
 _DOCX_HEADING_RE = re.compile(r"^heading\s*([1-9])$", re.IGNORECASE)
@@ -305,8 +334,9 @@ def extract_docx(path) -> Extracted:
     ------
     SourceError
         Not a zip archive holding ``word/document.xml``, unpacking to more than
-        `DOCX_MAX_UNPACKED_BYTES` or compressed more than `DOCX_MAX_RATIO` to 1
-        (checked before parsing), or not parseable by python-docx.
+        `DOCX_MAX_UNPACKED_BYTES` or compressed more than `DOCX_MAX_RATIO` to 1,
+        a member that is not what the archive says it is (checked before parsing,
+        by unpacking in blocks), or not parseable by python-docx.
     """
     path = Path(path)
     _check_docx_archive(path)

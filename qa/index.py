@@ -23,7 +23,7 @@ import numpy as np
 
 from .chunking import Chunker
 from .passages import PassageTable, PassageTableBuilder, StringTable
-from .text import INDEX_TOKEN_RE, SENTENCE_END_CHARS, Analyzer
+from .text import CHINESE_MODES, INDEX_TOKEN_RE, SENTENCE_END_CHARS, Analyzer, has_han
 from .types import Passage
 
 __all__ = ["Index", "IndexParams"]
@@ -42,6 +42,8 @@ class IndexParams:
         with its text (0 leaves them out).
     stem, stop_words : bool
         Analyzer settings (see `Analyzer`).
+    chinese : {"search_chars", "search", "words", "bigrams"}
+        How runs of Han characters are cut into words (see `qa.text.segment`).
     max_chars, min_chars : int
         Chunker settings (see `Chunker`).
     """
@@ -51,11 +53,16 @@ class IndexParams:
     heading_boost: int = 1
     stem: bool = True
     stop_words: bool = True
+    chinese: str = "search_chars"
     max_chars: int = 2000
     min_chars: int = 100
 
+    def __post_init__(self):
+        if self.chinese not in CHINESE_MODES:
+            raise ValueError(f"chinese must be one of {CHINESE_MODES}, not {self.chinese!r}")
+
     def analyzer(self) -> Analyzer:
-        return Analyzer(stem=self.stem, stop_words=self.stop_words)
+        return Analyzer(stem=self.stem, stop_words=self.stop_words, chinese=self.chinese)
 
     def chunker(self) -> Chunker:
         return Chunker(max_chars=self.max_chars, min_chars=self.min_chars)
@@ -131,6 +138,8 @@ class _Builder:
         heads = []
         for i, p in enumerate(batch):
             found = findall(p.text)
+            if has_han(p.text):
+                found = self.analyzer.split_han(found)
             tokens.extend(found)
             lengths[i] = len(found)
             self.table.add(p)

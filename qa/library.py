@@ -37,8 +37,9 @@ import numpy as np
 from .build import default_corpus, open_index, update_index
 from .errors import EmptyCorpusError, QAError
 from .render import escape
-from .store import current_version, is_index_dir, load_index, save_index
+from .store import current_version, is_index_dir, load_index, outdated_manifest, save_index
 from .loader import DOCUMENT_SUFFIXES
+from .text import detect_language, has_han
 
 __all__ = [
     "ALLOWED_SUFFIXES", "MAX_FILE_BYTES", "MAX_FILE_MB", "MAX_FILES", "CONTEXT_RADIUS", "LibraryError",
@@ -76,6 +77,7 @@ class DocumentRow(NamedTuple):
     source: str
     title: str
     n_passages: int
+    language: str = "en"  # by script, from the title and first passage (`qa.text.detect_language`)
 
 
 def data_dir() -> Path:
@@ -211,17 +213,19 @@ class Library:
         return current_version(self.index_dir)
 
     def ensure_index(self, log=None) -> str:
-        """Make the page's index if it does not exist yet; return its version.
+        """Make the page's index if it does not exist yet, or again if a qa of another index format
+        made it (its uploads are indexed again from ``uploads/``); return its version.
 
         From ``$QA_INDEX`` (loaded and saved here: a copy) if set, else from the
         default corpus (`qa.build.open_index`, which reuses the corpus's cached index).
         Raises `qa.QAError` (an unloadable ``$QA_INDEX``, an empty corpus) unchanged.
         """
         version = self.version()
-        if version is not None:
+        if version is not None and outdated_manifest(self.index_dir) is None:
             return version
         with self._locked():
-            if is_index_dir(self.index_dir):  # another session made it meanwhile
+            old = outdated_manifest(self.index_dir)
+            if is_index_dir(self.index_dir) and old is None:  # another session made it meanwhile
                 return self.version()
             seed = os.environ.get("QA_INDEX") or None
             if seed:
@@ -232,8 +236,28 @@ class Library:
                 origin = {"index": None, "corpus": str(default_corpus().resolve())}
             index.meta["library_seed"] = origin
             index.meta["uploads"] = dict(index.meta.get("uploads") or {})
+            if old is not None:  # made by an older qa: rebuilt, with the uploads still on disk
+                index = self._readd_uploads(index, (old.get("meta") or {}).get("uploads") or {}, log)
             save_index(index, self.index_dir)
             return self.version()
+
+    def _readd_uploads(self, index, uploads: dict, log=None):
+        names = [n for n in uploads.values() if isinstance(n, str) and n == safe_name(n) and (self.uploads_dir / n).is_file()]
+        if not names:
+            return index
+        paths = [self._upload_path(n) for n in names]
+        try:
+            updated, warnings = update_index(index, add=paths)
+        except QAError as exc:
+            if log:
+                log(f"qa: uploads not re-indexed after the upgrade: {exc}")
+            return index
+        for w in warnings:
+            if log:
+                log(f"qa: warning: {w}")
+        now = set(updated.passages.doc_id)
+        updated.meta["uploads"] = {d: n for d, n in zip(self._doc_ids(index, paths), names) if d in now}
+        return updated
 
     def seed_note(self, index) -> str | None:
         """A sentence for the page when ``$QA_INDEX`` names another index than the one this
@@ -259,8 +283,15 @@ class Library:
         """Every document of `index`, in index order, with its passage count."""
         table = index.passages
         n = table.n_documents
-        counts = np.bincount(np.asarray(table.doc, dtype=np.int64), minlength=n) if n else np.zeros(0, np.int64)
-        return [DocumentRow(table.doc_id[d], table.source[d], table.title[d], int(counts[d])) for d in range(n)]
+        doc = np.asarray(table.doc, dtype=np.int64)
+        counts = np.bincount(doc, minlength=n) if n else np.zeros(0, np.int64)
+        first = np.zeros(n, dtype=np.int64)
+        first[doc[::-1]] = np.arange(doc.size - 1, -1, -1)  # each document's first passage
+        return [
+            DocumentRow(table.doc_id[d], table.source[d], table.title[d], int(counts[d]),
+                        detect_language(f"{table.title[d]}\n{table.text[int(first[d])][:500]}") if counts[d] else "en")
+            for d in range(n)
+        ]
 
     # -- uploads ------------------------------------------------------------------------------
 
@@ -394,7 +425,8 @@ class Library:
             messages = [self._clean(w) for w in warnings]
             added, kept, failed = [], dict(uploads), []
             for (name, _), doc_id, (path, backup) in zip(checked, ids, written):
-                named = any(str(path) in w or str(path.resolve()) in w for w in warnings)
+                named = any(str(path) in w or str(path.resolve()) in w or w.startswith(f"skipped {doc_id}: ")
+                            for w in warnings)  # the loader names files, the passage limit documents
                 if doc_id in now and not named:
                     added.append(doc_id)
                     kept[doc_id] = name
@@ -568,12 +600,16 @@ def suggest_rephrasings(index, answer, n: int = 5, examples=None) -> list[str]:
     unknown = [w for w, t in zip(words, stems) if t not in index.vocabulary]
     out: list[str] = []
     for w in unknown:
+        if has_han(w):  # spelling neighbours of a Chinese word are other words, not corrections
+            continue
         for m in close_words(index, w):
             rephrased = _replace_word(answer.question, w, m)
             if rephrased != answer.question:
                 out.append(rephrased)
     known = {t for t in stems if t in index.vocabulary}
     pool = list(examples) if examples is not None else list(suggest_questions(index, n=20))
+    # Suggestions in the question's language, when the documents offer any.
+    pool = [q for q in pool if detect_language(q) == answer.language] or pool
     overlap = [len(known & set(analyzer(q))) for q in pool]
     out += [q for _, _, q in sorted(zip((-o for o in overlap), range(len(pool)), pool))]
     seen = {" ".join(answer.question.lower().split())}

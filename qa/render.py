@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from .text import Analyzer
+from .text import Analyzer, has_han
 from .types import Answer, Hit
 
 __all__ = ["answer_to_dict", "answer_to_text", "escape", "passage_html", "answer_html", "hit_location", "matched_words"]
@@ -22,12 +22,17 @@ def matched_words(hit: Hit, answer: Answer, analyzer: Analyzer) -> list[str]:
     words = list(answer.query_terms)
     stems = analyzer.stem_words(words)
     matched = set(hit.matched_terms)
-    return [w for w, t in zip(words, stems) if t in matched] or list(hit.matched_terms)
+    found = [w for w, t in zip(words, stems) if t in matched] or list(hit.matched_terms)
+    # A Chinese character matched inside a word already listed says nothing more ("医保", not "医", "保").
+    return [w for w in found if not (len(w) == 1 and has_han(w) and any(w in o for o in found if o != w))]
 
 
-def hit_location(hit: Hit) -> str:
-    """``source, page n, characters start-end``: where a passage is in its file."""
+def hit_location(hit: Hit, language: str = "en") -> str:
+    """``source, page n, characters start-end``: where a passage is in its file (Chinese words for ``"zh"``)."""
     p = hit.passage
+    if language == "zh":
+        page = f"，第 {p.page} 页" if p.page else ""
+        return f"{p.source}{page}，字符 {p.start}\u2013{p.end}"
     page = f", page {p.page}" if p.page else ""
     return f"{p.source}{page}, characters {p.start}\u2013{p.end}"
 
@@ -39,11 +44,12 @@ def answer_to_dict(answer: Answer) -> dict:
     sentences[{text, passage}], passages[{rank, id, doc_id, source, title,
     section, text, start, end, score}]``. ``sentences[i].passage`` is the
     1-based rank of the cited passage. Extra fields: ``reason_code``,
-    ``query_terms``, ``corrections``, sentence ``start``/``end`` (offsets in the
+    ``query_terms``, ``corrections``, ``language``, sentence ``start``/``end`` (offsets in the
     source), passage ``matched_terms`` and ``coverage``.
     """
     return {
         "question": answer.question,
+        "language": answer.language,
         "answer": answer.text,
         "abstained": answer.abstained,
         "reason": answer.reason,
@@ -81,24 +87,28 @@ def answer_to_text(answer: Answer, width: int = 100, analyzer: Analyzer | None =
 
     analyzer = analyzer or Analyzer()
 
+    from .labels import labels, reason_text  # labels needs the summary's threshold; render is imported first
+
+    t = labels(answer.language)
     lines = []
     if answer.corrections:
-        lines.append("Searched for " + ", ".join(f"{b!r} (you typed {a!r})" for a, b in answer.corrections))
+        lines.append(f"{t['searched_for']} " + ", ".join(f"{b!r} ({t['you_typed']} {a!r})" for a, b in answer.corrections))
     if answer.abstained:
-        lines.append("No answer in these documents.")
-        lines.append(f"Reason: {answer.reason}")
+        lines.append(t["no_answer"])
+        lines.append(f"{t['reason']}: {reason_text(answer)}")
     else:
-        lines.append(f"Answer (confidence {answer.confidence:.2f}):")
+        lines.append(t["answer_heading"].format(answer.confidence))
         body = " ".join(f"{s.text} [{s.rank}]" for s in answer.sentences)
         lines.extend(textwrap.wrap(body, width, initial_indent="  ", subsequent_indent="  "))
     if answer.hits:
         lines.append("")
-        lines.append("Closest passages:" if answer.abstained else "Passages:")
+        lines.append(t["closest_heading"] if answer.abstained else t["passages_heading"])
         for h in answer.hits:
             p = h.passage
             head = " \u203a ".join(x for x in (p.title, p.section) if x)
+            matched = ", ".join(matched_words(h, answer, analyzer))
             lines.append(f"[{h.rank}] {head}")
-            lines.append(f"    {hit_location(h)}; score {h.score:.3f}; matched: {', '.join(matched_words(h, answer, analyzer))}")
+            lines.append(f"    {hit_location(h, answer.language)}; {t['score']} {h.score:.3f}; {t['matched']}: {matched}")
             lines.extend(textwrap.wrap(" ".join(p.text.split()), width, initial_indent="    ", subsequent_indent="    "))
     return "\n".join(lines)
 

@@ -24,7 +24,7 @@ import numpy as np
 
 from .errors import QuestionError
 from .index import Index
-from .text import FRAME_WORDS
+from .text import FRAME_WORDS, has_han
 from .types import Hit, Query
 
 __all__ = [
@@ -86,7 +86,8 @@ def parse_question(index: Index, question: str) -> Query:
     corrections = []
     fixed = []
     for w, stem in zip(words, analyzer.stem_words(words)):
-        if stem not in index.vocabulary:  # "pays" is known through "pay": no correction
+        # "pays" is known through "pay": no correction; nor for Chinese (one character off is another word).
+        if stem not in index.vocabulary and not has_han(w):
             c = index.speller.correct(w)
             if c is not None:
                 corrections.append((w, c))

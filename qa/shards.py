@@ -457,6 +457,7 @@ class _ShardedPassages(_Concat):
         starts = np.concatenate([[0], np.cumsum([p.n_documents for p in self.parts])[:-1]])
         return np.concatenate([np.asarray(p.doc, dtype=np.int64) + s for p, s in zip(self.parts, starts)])
 
+    text = _column("text")
     doc_id = _column("doc_id")
     source = _column("source")
     title = _column("title")

@@ -32,6 +32,7 @@ import hashlib
 import json
 import os
 import shutil
+import threading
 import time
 from pathlib import Path
 
@@ -41,10 +42,10 @@ from .errors import IndexFormatError
 from .index import Index, IndexParams
 from .passages import PassageTable
 
-__all__ = ["FORMAT_VERSION", "SAMPLE_ABOVE", "current_version", "save_index", "load_index", "read_manifest", "is_index_dir"]
+__all__ = ["FORMAT_VERSION", "SAMPLE_ABOVE", "current_version", "outdated_manifest", "save_index", "load_index", "read_manifest", "is_index_dir"]
 
 FORMAT = "qa-index"
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4  # 4: Chinese words (IndexParams.chinese)
 _ARRAYS = ("idf", "indptr", "indices", "weights", "tokens", "token_ptr", "term_max", "tf")
 _PASSAGE_ARRAYS = (
     "passage_doc", "passage_num", "passage_start", "passage_end", "passage_section", "passage_page",
@@ -53,6 +54,7 @@ _PASSAGE_ARRAYS = (
 SAMPLE_ABOVE = 8 << 20
 _SAMPLE_BLOCK = 1 << 16
 _SAMPLE_COUNT = 64
+_LOAD_ATTEMPTS = 5  # reads of an index that a concurrent save keeps replacing
 
 
 def _sha256(path: Path) -> str:
@@ -221,6 +223,22 @@ def _version_dir(path: Path) -> Path:
     return version
 
 
+def outdated_manifest(path) -> dict | None:
+    """The manifest of the live index in `path` if a qa of another format version wrote it, else None.
+
+    For upgrades: the manifest's ``meta`` says what the index was made from, so
+    its owner can rebuild it. Any other problem (no index, an unreadable
+    manifest) gives None, and is reported by `load_index` as usual.
+    """
+    try:
+        manifest = json.loads((_version_dir(Path(path)) / "manifest.json").read_text(encoding="utf-8"))
+    except (IndexFormatError, OSError, ValueError):
+        return None
+    if isinstance(manifest, dict) and manifest.get("format") == FORMAT and manifest.get("format_version") != FORMAT_VERSION:
+        return manifest
+    return None
+
+
 def current_version(path) -> str | None:
     """The name of the live version folder of the index in `path` (changes with every save), or None."""
     try:
@@ -262,8 +280,16 @@ def _unlines(array: np.ndarray) -> list[str]:
     return text.split("\n") if text else []
 
 
+# numpy reads a .npy header with ast.literal_eval, and CPython 3.11's ast cannot parse in two
+# threads at once ("SystemError: AST constructor recursion depth mismatch", python/cpython#106905).
+# The page's sessions, the API and an upload load indexes in threads of one server, so loads
+# take turns, one array at a time (a memory-mapped array is only its header and a map).
+_NPY_LOCK = threading.Lock()
+
+
 def _load_array(path: Path, mmap: bool) -> np.ndarray:
-    array = np.load(path, mmap_mode="r" if mmap else None, allow_pickle=False)
+    with _NPY_LOCK:
+        array = np.load(path, mmap_mode="r" if mmap else None, allow_pickle=False)
     return array.view(np.ndarray) if mmap else array
 
 
@@ -313,6 +339,13 @@ def load_index(path, *, mmap: bool = False, verify="sample", share_terms: Index 
     IndexFormatError
         The folder is not a qa index, is of another format version, or a file is
         missing, truncated or altered.
+
+    Notes
+    -----
+    A save in another thread or process may replace the live version, and remove the
+    old one, while this reads it. Reading then fails on a vanished file; as ``CURRENT``
+    has moved on, the new version is read instead (up to `_LOAD_ATTEMPTS` times).
+    A failure while ``CURRENT`` stays put is the index's own fault and is raised.
     """
     if is_sharded(path):  # a manifest of shards (qa.shards): every shard is an index like this one
         from .shards import load_sharded
@@ -321,6 +354,17 @@ def load_index(path, *, mmap: bool = False, verify="sample", share_terms: Index 
     if verify not in ("sample", "full", True, False):
         raise ValueError(f"verify must be 'sample', 'full', True or False, not {verify!r}")
     path = Path(path)
+    for attempt in range(_LOAD_ATTEMPTS):
+        before = current_version(path)
+        try:
+            return _load_version(path, mmap=mmap, verify=verify, share_terms=share_terms)
+        except IndexFormatError:
+            if attempt + 1 == _LOAD_ATTEMPTS or current_version(path) == before:
+                raise
+
+
+def _load_version(path: Path, *, mmap: bool, verify, share_terms: Index | None = None) -> Index:
+    """`load_index` of the version ``CURRENT`` names now."""
     manifest = read_manifest(path)
     version = Path(manifest["_dir"])
     files = manifest.get("files") or {}
@@ -329,14 +373,17 @@ def load_index(path, *, mmap: bool = False, verify="sample", share_terms: Index 
         f = version / name
         if name not in files or not f.is_file():
             raise IndexFormatError(f"{path}: {name} is missing; rebuild with qa index")
-        size = f.stat().st_size
-        if size != files[name]["bytes"]:
-            raise IndexFormatError(f"{path}: {name} has the wrong size (truncated?); rebuild with qa index")
-        if verify:
-            sampled = verify != "full" and size > SAMPLE_ABOVE
-            got = _sampled_sha256(f) if sampled else _sha256(f)
-            if got != files[name]["sampled_sha256" if sampled else "sha256"]:
-                raise IndexFormatError(f"{path}: {name} does not match its checksum (corrupt); rebuild with qa index")
+        try:
+            size = f.stat().st_size
+            if size != files[name]["bytes"]:
+                raise IndexFormatError(f"{path}: {name} has the wrong size (truncated?); rebuild with qa index")
+            if verify:
+                sampled = verify != "full" and size > SAMPLE_ABOVE
+                got = _sampled_sha256(f) if sampled else _sha256(f)
+                if got != files[name]["sampled_sha256" if sampled else "sha256"]:
+                    raise IndexFormatError(f"{path}: {name} does not match its checksum (corrupt); rebuild with qa index")
+        except OSError as exc:
+            raise IndexFormatError(f"{path}: {name} is unreadable ({exc.strerror or exc}); rebuild with qa index") from None
     try:
         mode = "r" if mmap else None
         # A memory map viewed as a plain ndarray: the same pages, without np.memmap's per-slice overhead.
@@ -347,10 +394,10 @@ def load_index(path, *, mmap: bool = False, verify="sample", share_terms: Index 
         if shared is not None:
             vocabulary, words = shared
         else:
-            terms = _unlines(np.load(version / "vocab.npy", allow_pickle=False))
+            terms = _unlines(_load_array(version / "vocab.npy", False))
             vocabulary = dict(zip(terms, range(len(terms))))
-            surface = _unlines(np.load(version / "words.npy", allow_pickle=False))
-            words_term = np.load(version / "words_term.npy", allow_pickle=False)
+            surface = _unlines(_load_array(version / "words.npy", False))
+            words_term = _load_array(version / "words_term.npy", False)
             if len(surface) != words_term.size:
                 raise ValueError("words and their term numbers differ in length")
             words = dict(zip(surface, words_term.tolist()))

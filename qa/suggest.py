@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import re
 
+from .text import count_words, detect_language
+
 __all__ = ["suggest_questions", "clean_heading", "MAX_CHARS", "MIN_WORDS"]
 
 MAX_CHARS = 150
@@ -75,7 +77,9 @@ def _title_parts(title: str) -> list[str]:
 
 def _what_about(heading: str) -> str:
     body = heading.rstrip(" .:;,!。：；，！")
-    return f"What about {body}?" if body else ""
+    if not body:
+        return ""
+    return f"{body}怎么办？" if detect_language(body) == "zh" else f"What about {body}?"
 
 
 MAX_HEADINGS = 10_000  # enough to find n examples; a million-passage corpus is not read whole
@@ -123,7 +127,7 @@ def suggest_questions(index, n: int = 4) -> tuple[str, ...]:
         if len(out) >= n:
             break
         key = " ".join(candidate.lower().split())
-        if not candidate or key in keys or len(candidate) > MAX_CHARS or len(candidate.split()) < MIN_WORDS:
+        if not candidate or key in keys or len(candidate) > MAX_CHARS or count_words(candidate) < MIN_WORDS:
             continue
         keys.add(key)
         out.append(candidate)

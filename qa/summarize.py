@@ -63,7 +63,7 @@ import re
 
 from .index import Index
 from .search import parse_question, search
-from .text import split_sentences
+from .text import Analyzer, count_words, detect_language, has_han, split_sentences
 from .types import Answer, Hit, Query, Sentence
 
 __all__ = ["answer", "question_types", "N_PASSAGES", "MIN_EVIDENCE"]
@@ -138,6 +138,43 @@ QUESTION_TYPES: tuple[tuple[str, re.Pattern, re.Pattern], ...] = tuple(
 )
 
 
+# Chinese cues for the same types (no \\b: Chinese has no spaces between words).
+_ZH_NUM = "[0-9一二两三四五六七八九十百半]+"
+CHINESE_TYPES: dict[str, tuple[str, str]] = {
+    "how long": (
+        "多久|多长时间|多少天|几天|几周|几个月|几年|期限|有效期",
+        rf"{_ZH_NUM}\s*(?:天|日|周|星期|个月|年|小时)|期限|有效|当月|当天|当年|以内|之内|暂时|永久|长期|限制|只在|直到",
+    ),
+    "when": (
+        "什么时候|什么时间|何时|哪天|哪一天|哪年|哪一年|几号|几月|日期",
+        r"\d{4}年|[0-9一二三四五六七八九十]+月|\d+日|之前|之后|以前|以后|期间|当月|下个月|本月|每月|当天|时间|日期|失效|有效",
+    ),
+    "how much": ("多少|几成|比例|金额|多大|多高|多远", r"\d|[%％元]|百分之|全部|一半|所有"),
+    "who": (
+        "谁|(?:哪个|哪些|什么)(?:单位|部门|机构|人)",
+        "单位|部门|机构|公司|中心|街道|社区|政府|个人|自己|本人|你|他|她",
+    ),
+    "where": (
+        "哪里|哪儿|在哪|去哪|何处|什么地方|(?:哪个|什么)(?:地方|城市|地址)",
+        "所在地|地方|街道|社区|中心|机构|医院|诊所|药店|银行|窗口|地址|到|前往",
+    ),
+    "what if": ("会怎样|会怎么样|会有什么|什么后果|后果|影响|如果|要是|假如|万一", "如果|导致|造成|否则|将会|就会|会|后果|影响"),
+    "needs": (
+        "(?:带|准备|提交|提供|携带)(?:什么|哪些)|(?:什么|哪些)(?:材料|证件|资料|证明|文件|东西)",
+        "证明|身份证|证件|材料|资料|户口本|卡|复印件|照片|表格|带上|携带",
+    ),
+    "how to": (
+        "怎么|如何|怎样|步骤|流程|方法",
+        r"^\s*(?:\d+[.、)]|[一二三四五六七八九十]+、)|办理|前往|申请|提交|填写|通过|然后|按照|参加|缴纳",
+    ),
+    "why": ("为什么|为何|原因|怎么会", "因为|由于|所以|因此|原因|导致"),
+}
+QUESTION_TYPES = tuple(
+    (name, re.compile(f"{q.pattern}|{CHINESE_TYPES[name][0]}", q.flags), re.compile(f"(?:{s.pattern})|{CHINESE_TYPES[name][1]}", s.flags))
+    for name, q, s in QUESTION_TYPES
+)
+
+
 def question_types(question: str) -> tuple[str, ...]:
     """The question types a question's wording names (see the module's table), first-mentioned first."""
     found = []
@@ -149,7 +186,12 @@ def question_types(question: str) -> tuple[str, ...]:
     return tuple(name for _, _, name in sorted(found)[:2])
 
 
+_WORDS = Analyzer(stem=False, stop_words=False, chinese="words")
+
+
 def _words(text: str) -> set[str]:
+    if has_han(text):  # a Chinese sentence is one \w+ run: cut it into words
+        return {w for w, _, _ in _WORDS.words(text)}
     return set(re.findall(r"\w+", text.lower()))
 
 
@@ -178,7 +220,7 @@ def _candidates(index: Index, query: Query, hits: tuple[Hit, ...], types: tuple[
                 score += TYPE_BONUS
             if text.rstrip().endswith(("?", "？")):
                 score *= QUESTION_FACTOR
-            if len(text.split()) < 4:
+            if count_words(text) < 4:
                 score -= SHORT_PENALTY
             score += RANK_BONUS * max(hit.score, 0.0) / top_score
             words = _words(text)
@@ -252,7 +294,8 @@ def answer(index: Index, question, k: int = 5, expand: bool = False) -> Answer:
     """
     query = parse_question(index, question)
     hits = search(index, query, k=max(k, N_PASSAGES), expand=expand)
-    common = dict(question=query.text, query_terms=query.words, corrections=query.corrections)
+    common = dict(question=query.text, query_terms=query.words, corrections=query.corrections,
+                  language=detect_language(query.text))
     if not hits:
         missing = ", ".join(query.unknown[:8])
         return Answer(

@@ -175,6 +175,9 @@ class Answer:
         correction), for display.
     corrections : tuple of tuple of str
         ``(typed, corrected)`` pairs applied to the question's words.
+    language : str
+        The question's language, ``"en"`` or ``"zh"`` (`qa.text.detect_language`):
+        the page shows its labels in it.
     """
 
     question: str
@@ -186,6 +189,7 @@ class Answer:
     confidence: float
     query_terms: tuple[str, ...] = ()
     corrections: tuple[tuple[str, str], ...] = ()
+    language: str = "en"
 
     @property
     def text(self) -> str:

@@ -154,6 +154,34 @@ def test_document_html_and_markdown_are_shown_as_text(tmp_path, monkeypatch):
     assert "javascript&#58;alert" in shown and "&#42;&#42;bold&#42;&#42;" in shown
 
 
+DIRECTIVES = (
+    "Can I get a :red[refund] at the :material/home: desk $\\LaTeX$?\n\n"
+    "Refunds are paid :red[within ten days] at the :material/home: desk by the refund office, "
+    "see $\\LaTeX$ and $$x^2$$, :blue-background[note], ~~gone~~, [more](javascript:alert(1)) "
+    "and <img src=x onerror=alert(1)>.\n"
+)
+
+
+def test_streamlit_directives_in_a_document_are_shown_as_text(tmp_path, monkeypatch):
+    """Markdown and Streamlit's own syntax (colours, icons, maths, links) in a heading, which becomes
+    an example-question button, and in a passage, which becomes the answer and a passage."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "refunds :red[x].md").write_text("# Refunds :red[now] $x$\n\n" + DIRECTIVES, encoding="utf-8")
+    monkeypatch.setenv("QA_INDEX", str(_index(corpus, tmp_path / "index")))
+    at = _page()
+    example = suggest_questions(qa.load_index(tmp_path / "index"))[0]
+    assert ":red[refund]" in example and at.button(key="example-0").label == escape(example)
+    at = _ask(at, "Who pays refunds at the desk and when?")
+    assert not at.exception and not at.error and _passages_shown(at) >= 1
+    texts = [v for v in _texts(at) if not v.startswith("<style>")]
+    for raw in (":red[", ":material/", ":blue-background[", "$", "~~", "](javascript", "<img"):
+        assert not any(raw in v for v in texts), raw
+    shown = " ".join(texts)
+    assert escape(":red[within ten days]") in shown and escape("$\\LaTeX$") in shown
+    assert escape(":material/home:") in shown and escape("[more](javascript:alert(1))") in shown
+
+
 def test_example_question_button_asks_it(seed_index):
     at = _page()
     examples = suggest_questions(qa.load_index(seed_index))

@@ -12,22 +12,15 @@ page, 1300 px wide), the picture at the top of the README.
 
 from __future__ import annotations
 
-import json
-import os
 import re
-import signal
-import socket
-import subprocess
-import sys
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 import qa
+from serving import get_json, qa_ui
 
 CHROMIUM = Path("/usr/bin/chromium")
 if not CHROMIUM.exists():
@@ -41,40 +34,10 @@ CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
     "--disable-sync", "--no-first-run",
 ]
-START_TIMEOUT = 60  # seconds for `qa ui` to answer /api/health
 TIMEOUT_MS = 60_000  # for any one thing to appear on the page (generous: CI machines are shared)
 
 CONTRACT = {"question", "answer", "abstained", "reason", "confidence", "sentences", "passages"}
 PASSAGE_CONTRACT = {"rank", "id", "doc_id", "source", "title", "section", "text", "start", "end", "score"}
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _get_json(url: str) -> tuple[int, dict]:
-    try:
-        with urllib.request.urlopen(url, timeout=10) as r:
-            return r.status, json.load(r)
-    except urllib.error.HTTPError as exc:
-        return exc.code, json.load(exc)
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    """Stop the server we started (its own process group: nothing else is signalled)."""
-    if proc.poll() is not None:
-        return
-    try:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=10)
-    except (ProcessLookupError, subprocess.TimeoutExpired):
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        proc.wait(timeout=10)
 
 
 @pytest.fixture(scope="module")
@@ -84,35 +47,8 @@ def server(tmp_path_factory):
     index_dir = tmp / "index"
     index, _ = qa.build_index(ROOT / "corpus")
     qa.save_index(index, index_dir)
-    port = _free_port()
-    env = {**os.environ, "QA_CACHE_DIR": str(tmp / "cache"), "QA_DATA": str(tmp / "data")}
-    env.pop("QA_INDEX", None)
-    log = open(tmp / "server.log", "w+", encoding="utf-8")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "qa", "ui", "--port", str(port), "--index", str(index_dir), "--data", str(tmp / "data")],
-        cwd=tmp, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + START_TIMEOUT
-        while True:
-            if proc.poll() is not None:
-                log.seek(0)
-                pytest.fail(f"qa ui exited with {proc.returncode}:\n{log.read()}")
-            try:
-                status, health = _get_json(base + "/api/health")
-                if status == 200:
-                    break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                log.seek(0)
-                pytest.fail(f"qa ui did not answer /api/health within {START_TIMEOUT} s:\n{log.read()}")
-            time.sleep(0.25)
-        yield {"base": base, "health": health, "tmp": tmp, "log": log}
-    finally:
-        _stop(proc)
-        log.close()
+    with qa_ui(tmp, index_dir, tmp / "data") as running:
+        yield {**running, "tmp": tmp}
 
 
 @pytest.fixture(scope="module")
@@ -159,21 +95,21 @@ def _full_page_screenshot(page, path: Path) -> None:
 def test_health_reports_the_index(server):
     health = server["health"]
     assert health["status"] == "ok"
-    assert health["documents"] == 1 and health["passages"] > 1
+    assert health["documents"] == len(list((ROOT / "corpus").glob("*.txt"))) and health["passages"] > 1
     assert health["index_version"]
 
 
 def test_api_answers_with_the_json_contract(server):
-    status, obj = _get_json(server["base"] + "/api/ask?" + urllib.parse.urlencode({"q": SEED_QUESTION, "k": 3}))
+    status, obj = get_json(server["base"] + "/api/ask?" + urllib.parse.urlencode({"q": SEED_QUESTION, "k": 3}))
     assert status == 200
     assert CONTRACT <= set(obj)
     assert obj["question"] == SEED_QUESTION and not obj["abstained"]
     assert obj["sentences"] and all(1 <= s["passage"] <= len(obj["passages"]) for s in obj["sentences"])
     assert all(PASSAGE_CONTRACT <= set(p) for p in obj["passages"])
     assert "household registration" in obj["answer"]
-    status, obj = _get_json(server["base"] + "/api/ask?q=%3F%3F%3F")
+    status, obj = get_json(server["base"] + "/api/ask?q=%3F%3F%3F")
     assert status == 400 and obj["error"]
-    status, obj = _get_json(server["base"] + "/api/ask?q=pay&k=51")
+    status, obj = get_json(server["base"] + "/api/ask?q=pay&k=51")
     assert status == 400 and "k" in obj["error"]
 
 
@@ -235,7 +171,7 @@ def test_upload_a_document_and_ask_about_it(server, page):
         uploader.first.wait_for(state="visible", timeout=20_000)
     except sync_api.TimeoutError:
         pytest.skip("the page has no file upload control yet (st.file_uploader)")
-    before = _get_json(server["base"] + "/api/health")[1]["documents"]
+    before = get_json(server["base"] + "/api/health")[1]["documents"]
     doc = server["tmp"] / "parking-permits.txt"
     doc.write_text(
         "Parking permits\n\nResidents apply for a parking permit at the town hall kiosk on Tuesdays. "
@@ -250,7 +186,7 @@ def test_upload_a_document_and_ask_about_it(server, page):
     sync_api.expect(add.first).to_be_enabled()
     start = time.monotonic()
     clicks = 0
-    while _get_json(server["base"] + "/api/health")[1]["documents"] <= before:
+    while get_json(server["base"] + "/api/health")[1]["documents"] <= before:
         elapsed = time.monotonic() - start
         if elapsed > 90:
             pytest.fail("the uploaded document never reached the index the API answers from")
@@ -260,8 +196,47 @@ def test_upload_a_document_and_ask_about_it(server, page):
         time.sleep(0.2)
 
     question = "Where do residents apply for a parking permit?"
-    status, obj = _get_json(server["base"] + "/api/ask?" + urllib.parse.urlencode({"q": question}))
+    status, obj = get_json(server["base"] + "/api/ask?" + urllib.parse.urlencode({"q": question}))
     assert status == 200 and "town hall kiosk" in obj["answer"]
     _tab(page, "Ask")
     _ask(page, question)
     sync_api.expect(page.locator(".qa-answer")).to_contain_text("town hall kiosk")
+
+
+HOSTILE = (
+    "Refund rules\n\n"
+    "Refunds are paid by the refund desk within ten days. "
+    "<script>window.__pwned = 'script'</script> <img src=x onerror=\"window.__pwned = 'img'; alert(1)\"> "
+    "<a href=\"javascript:alert(1)\">desk page</a> [refund form](javascript:window.__pwned='link') "
+    ":red[urgent] :material/home: $\\LaTeX$ $$x^2$$ **bold** at the refund desk.\n"
+)
+
+
+def test_a_hostile_document_is_shown_as_text_and_runs_nothing(server, page):
+    """HTML, links, Markdown and Streamlit directives from a document, in the answer, the passages
+    and "Show in source": no script runs, no dialog opens, no javascript: link or rendered maths,
+    icon or colour exists, and the page shows the characters themselves."""
+    from qa.library import Library
+
+    Library(server["tmp"] / "data").add_uploads([("refunds.txt", HOSTILE.encode())])  # what the page's Add calls
+    dialogs = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.goto(server["base"] + "/?" + urllib.parse.urlencode({"q": "Who pays refunds and within how many days?"}))
+    passage = page.locator(".qa-passage", has_text="refund desk within ten days").first
+    sync_api.expect(passage).to_be_visible()
+    shown = passage.inner_text()
+    for literal in ("<script>window.__pwned = 'script'</script>", "<img src=x onerror=", '<a href="javascript:alert(1)">',
+                    "[refund form](javascript:window.__pwned='link')", ":red[urgent]", ":material/home:",
+                    "$\\LaTeX$", "$$x^2$$", "**bold**"):
+        assert literal in shown, literal
+    toggle = page.get_by_text("Show in source", exact=True).first
+    toggle.click()
+    sync_api.expect(page.locator(".qa-context", has_text=":material/home:").first).to_be_visible()
+    page.wait_for_timeout(500)  # time for an injected script or a failed image load to run
+    assert page.evaluate("window.__pwned") is None and dialogs == []
+    assert page.locator('a[href^="javascript:" i]').count() == 0
+    main = page.locator('[data-testid="stMain"]')
+    assert main.locator(".katex, img[src='x']").count() == 0  # no rendered maths, no image element
+    icons = main.locator("[data-testid='stIconMaterial']")  # the page's own thumbs are icons; "home" is not
+    assert "home" not in [icons.nth(i).inner_text().strip() for i in range(icons.count())]
+    assert main.locator(".qa-passage strong, .qa-context strong, .qa-passage script").count() == 0

@@ -388,12 +388,35 @@ def _zip(entries: dict[str, bytes]) -> bytes:
     return buf.getvalue()
 
 
+def _lying_docx(real_bytes: int, said: int = 4000) -> bytes:
+    """A DOCX whose word/document.xml says it unpacks to `said` bytes but holds `real_bytes`
+    (deflated about 1,000 to 1): the size checks pass, a whole read() would inflate it all."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", b"<Types/>")
+        with z.open("word/document.xml", "w", force_zip64=False) as member:  # streamed: no big buffer here
+            block = b"<w:document>" + b"a" * (1 << 20)
+            for _ in range(real_bytes >> 20):
+                member.write(block)
+    data = bytearray(buf.getvalue())
+    name = b"word/document.xml"
+    for signature, size_at, name_length_at, name_at in ((b"PK\x03\x04", 22, 26, 30), (b"PK\x01\x02", 24, 28, 46)):
+        at = data.find(signature)
+        while at >= 0:  # the local header and the central directory both state the size
+            n = int.from_bytes(data[at + name_length_at:at + name_length_at + 2], "little")
+            if data[at + name_at:at + name_at + n] == name:
+                data[at + size_at:at + size_at + 4] = said.to_bytes(4, "little")
+            at = data.find(signature, at + 4)
+    return bytes(data)
+
+
 BAD_FILES = {
     "broken.pdf": (lambda: b"%PDF-1.4\nthis is not really a PDF\n", r"not a readable PDF"),
     "locked.pdf": (lambda: encrypt_pdf(make_pdf(PDF_PAGES), user_password="secret"), r"encrypted PDF"),
     "scanned.pdf": (lambda: make_pdf([[], []]), r"no text layer \(scanned\?\)"),
     "bomb.docx": (lambda: _zip({"[Content_Types].xml": b"<x/>", "word/document.xml": b"\0" * (3 * 1024 * 1024)}),
                   r"zip bomb"),
+    "lying.docx": (lambda: _lying_docx(8 << 20), r"corrupt zip: Bad CRC-32 for file 'word/document\.xml'; zip bomb\?"),
     "notzip.docx": (lambda: b"This is plain text saved with a .docx name.", r"not a zip archive"),
     "badxml.docx": (lambda: _zip({"[Content_Types].xml": b"<Types", "word/document.xml": b"<w:document"}),
                     r"not a readable DOCX"),
@@ -414,10 +437,90 @@ def test_a_bad_file_is_a_warning_and_the_rest_is_indexed(mixed_corpus, name):
     assert qa.search(index, "bicycle storage room", k=1)[0].passage.page == 3
 
 
+def test_hostile_uploads_are_refused_by_name_and_leave_the_data_folder_as_it_was(mixed_corpus, tmp_path, monkeypatch):
+    """Through the page's upload path: each hostile file named with its reason, nothing kept."""
+    from qa.library import Library, UploadError
+
+    index, _ = qa.build_index(mixed_corpus)
+    qa.save_index(index, tmp_path / "seed")
+    monkeypatch.setenv("QA_INDEX", str(tmp_path / "seed"))
+    lib = Library(tmp_path / "data")
+    version = lib.ensure_index()
+
+    def files():
+        return {f: (f.stat().st_mtime_ns, f.read_bytes()) for f in (tmp_path / "data").rglob("*") if f.is_file()}
+
+    before = files()
+    hostile = ["bomb.docx", "lying.docx", "notzip.docx", "broken.pdf", "binary.html"]
+    with pytest.raises(UploadError) as info:
+        lib.add_uploads([(name, BAD_FILES[name][0]()) for name in hostile])
+    lines = str(info.value).splitlines()
+    assert len(lines) == len(hostile)
+    for name, line in zip(hostile, lines):
+        assert line.startswith(f"{name}: ") and re.search(BAD_FILES[name][1], line), line
+    assert files() == before and lib.version() == version
+
+
 def test_a_docx_over_the_unpacked_size_limit_is_refused(tmp_path, monkeypatch):
     make_docx(tmp_path / "b.docx")
     monkeypatch.setattr(formats, "DOCX_MAX_UNPACKED_BYTES", 1000)
     with pytest.raises(qa.SourceError, match=r"b\.docx: unpacks to [\d,]+ bytes, over the 1,000-byte limit"):
+        extract_docx(tmp_path / "b.docx")
+
+
+def _broken_xref(how: str) -> bytes:
+    good = make_pdf(PDF_PAGES)
+    xref = good.index(b"xref")
+    return {
+        "offsets off by 7": re.sub(rb"(\d{10}) 00000 n", lambda m: b"%010d 00000 n" % (int(m.group(1)) + 7), good),
+        "startxref past the end": re.sub(rb"startxref\n\d+", b"startxref\n999999", good),
+        "xref its own /Prev": good.replace(b"trailer\n<<", b"trailer\n<< /Prev %d" % xref),
+        "xref cut short": good[:xref] + b"xref\n0 3\n0000000000 65535 f \n00000",
+        "no xref or trailer": good[:xref],
+    }[how]
+
+
+@pytest.mark.parametrize("how, readable", [
+    ("offsets off by 7", True), ("startxref past the end", True), ("xref its own /Prev", True),
+    ("xref cut short", False), ("no xref or trailer", False),
+])
+def test_a_pdf_with_a_broken_xref_table_is_read_whole_or_refused(tmp_path, how, readable):
+    """pypdf rebuilds a wrong cross-reference table from the objects themselves; then the text
+    is exactly the intact file's. Without one to rebuild from, the file is refused by name."""
+    (tmp_path / "intact.pdf").write_bytes(make_pdf(PDF_PAGES))
+    (tmp_path / "broken.pdf").write_bytes(_broken_xref(how))
+    if readable:
+        assert extract_pdf(tmp_path / "broken.pdf") == extract_pdf(tmp_path / "intact.pdf")
+    else:
+        with pytest.raises(qa.SourceError, match=r"broken\.pdf: not a readable PDF"):
+            extract_pdf(tmp_path / "broken.pdf")
+
+
+def test_a_docx_lying_about_its_size_is_refused_without_inflating_it(tmp_path):
+    """64 MB of XML packed into some 64 KB, said to be 4 KB: refused in bounded memory (python-docx
+    reading the member whole used to inflate all of it: 20 GB for a 20 MB upload)."""
+    import tracemalloc
+
+    (tmp_path / "bomb.docx").write_bytes(_lying_docx(64 << 20))
+    assert (tmp_path / "bomb.docx").stat().st_size < 1 << 20
+    tracemalloc.start()
+    try:
+        with pytest.raises(qa.SourceError, match=r"bomb\.docx: not a readable DOCX file \(corrupt zip: Bad CRC-32"):
+            extract_docx(tmp_path / "bomb.docx")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 8 << 20, f"{peak:,} bytes"
+
+
+def test_a_docx_with_a_compression_word_does_not_use_is_refused(tmp_path):
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_BZIP2) as z:
+        z.writestr("[Content_Types].xml", b"<Types/>")
+        z.writestr("word/document.xml", b"<w:document/>")
+    (tmp_path / "b.docx").write_bytes(buf.getvalue())
+    with pytest.raises(qa.SourceError, match=r"b\.docx: not a readable DOCX file \(\[Content_Types\]\.xml is compressed "
+                                             r"with a method Word does not use\)"):
         extract_docx(tmp_path / "b.docx")
 
 

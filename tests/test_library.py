@@ -221,6 +221,47 @@ def test_nothing_is_written_outside_the_uploads_folder(lib, tmp_path):
     assert sorted(os.listdir(lib.uploads_dir)) == ["abs.md", "escape.txt", "win.txt"]
 
 
+HOSTILE_NAMES = [
+    "../../../escape.txt", "/tmp/qa-test-absolute-upload.md", "..\\..\\win.txt", "C:\\Windows\\system32\\drv.txt",
+    "nul\0byte.txt", "x" * 5000 + ".txt", "%2e%2e%2fencoded.txt", "uploads/../../index/CURRENT.txt",
+    "<img src=x onerror=alert(1)>.html", ".bashrc.txt", "feedback.sqlite.md",
+]
+
+
+def test_hostile_upload_names_write_and_read_nothing_outside_the_data_folder(lib, tmp_path):
+    """Every name is reduced to a plain file name in uploads/; nothing appears or changes anywhere
+    else: not in tmp_path's parent (other tests' folders), not at the absolute path named."""
+    absolute = Path("/tmp/qa-test-absolute-upload.md")
+    absolute.unlink(missing_ok=True)
+    outside = tmp_path.parent
+    before = {p: p.stat().st_mtime_ns for p in outside.rglob("*") if tmp_path not in p.parents and p != tmp_path}
+    files = [(name, f"Doc {i}\n\nTopic{i} is handled by desk number {i} on floor {i}.\n".encode())
+             for i, name in enumerate(HOSTILE_NAMES)]
+    added, problems = lib.add_uploads(files)
+    assert problems == [] and len(added) == len(HOSTILE_NAMES)
+    after = {p: p.stat().st_mtime_ns for p in outside.rglob("*") if tmp_path not in p.parents and p != tmp_path}
+    assert after == before and not absolute.exists()
+    saved = sorted(os.listdir(lib.uploads_dir))
+    assert len(saved) == len(HOSTILE_NAMES) and all(len(n) <= 120 and "/" not in n and "\0" not in n for n in saved)
+    assert {"escape.txt", "qa-test-absolute-upload.md", "win.txt", "drv.txt", "nulbyte.txt", "2e2e2fencoded.txt",
+            "CURRENT.txt", "img srcx onerroralert1.html", "bashrc.txt", "feedback.sqlite.md"} <= set(saved)
+    assert sorted(p.name for p in lib.root.iterdir()) == [".lock", "index", "uploads"]
+    index = _index(lib)
+    assert sorted(Library.uploads(index).values()) == saved
+    assert qa.answer(index, "Who handles topic4?").hits[0].passage.doc_id == "nulbyte.txt"
+
+
+def test_an_upload_replacing_a_symlink_in_the_uploads_folder_never_writes_through_it(lib, tmp_path):
+    target = tmp_path / "outside.txt"
+    target.write_text("Outside\n\nThis file is outside the data folder.\n", encoding="utf-8")
+    (lib.uploads_dir / "link.txt").symlink_to(target)
+    lib.add_uploads([("link.txt", CANTEEN)])
+    assert target.read_text(encoding="utf-8") == "Outside\n\nThis file is outside the data folder.\n"
+    link = lib.uploads_dir / "link.txt"
+    assert not link.is_symlink() and link.read_bytes() == CANTEEN
+    assert sorted(os.listdir(lib.uploads_dir)) == ["link.txt"]  # no backup left behind
+
+
 def test_an_unreadable_file_is_reported_and_not_kept(lib):
     added, warnings = lib.add_uploads([("canteen.txt", CANTEEN), ("bad.txt", b"\x00\x01\x02 binary"),
                                        ("latin.md", "café".encode("latin-1"))])
@@ -424,3 +465,25 @@ def test_an_html_upload_is_indexed_when_the_loader_reads_html(lib):
     text = lib.source_text(index, hit.passage)  # the extracted text, which the offsets index
     assert text[hit.passage.start : hit.passage.end] == hit.passage.text and "alert" not in text
     assert "noon" in context_html(text, hit.passage, qa.answer(index, "When does the canteen open?"))
+
+
+def test_an_index_from_an_older_qa_is_rebuilt_with_its_uploads(tmp_path, monkeypatch, saved_corpus_index):
+    """After an upgrade changes the index format, the page rebuilds its index and keeps the uploads."""
+    import json
+
+    monkeypatch.setenv("QA_INDEX", str(saved_corpus_index))
+    lib = Library(tmp_path / "data")
+    lib.ensure_index()
+    added, _ = lib.add_uploads([("parking.txt", b"Parking\n\nResidents apply for a parking permit at the town hall.\n")])
+    assert added == ["parking.txt"]
+    manifest_path = lib.index_dir / lib.version() / "manifest.json"
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    manifest["format_version"] = 1  # as an older qa wrote it
+    manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
+    with pytest.raises(qa.IndexFormatError):
+        qa.load_index(lib.index_dir)
+    before = lib.version()
+    assert lib.ensure_index() != before
+    index = qa.load_index(lib.index_dir)
+    assert Library.uploads(index) == {"parking.txt": "parking.txt"}
+    assert "town hall" in qa.answer(index, "Where do residents apply for a parking permit?").text

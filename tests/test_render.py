@@ -38,7 +38,7 @@ ABSTAINED = Answer(
 )
 
 CONTRACT = {"question", "answer", "abstained", "reason", "confidence", "sentences", "passages"}
-EXTRAS = {"reason_code", "query_terms", "corrections"}
+EXTRAS = {"reason_code", "query_terms", "corrections", "language"}
 SENTENCE_CONTRACT = {"text", "passage"}
 SENTENCE_EXTRAS = {"start", "end"}
 PASSAGE_CONTRACT = {"rank", "id", "doc_id", "source", "title", "section", "text", "start", "end", "score"}

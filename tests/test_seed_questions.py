@@ -11,31 +11,34 @@ questions the article does not cover.
 """
 
 import json
-import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from qa.checks import check_answer, read_question_set
 from qa.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "eval"
 
 
-def _norm(s: str) -> str:
-    return re.sub(r"\s+", " ", s).strip().lower()
-
-
-def _cases(path: Path):
-    if not path.is_file():
-        return []
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-
-
-PUBLIC = _cases(SHARED / "seed_questions.jsonl")
-OURS = _cases(ROOT / "tests" / "data" / "seed_paraphrases.jsonl")
+PUBLIC = read_question_set(SHARED / "seed_questions.jsonl")
+OURS = read_question_set(ROOT / "tests" / "data" / "seed_paraphrases.jsonl")
+PUBLIC_ZH = read_question_set(SHARED / "seed_questions_zh.jsonl")
+# Chinese phrasings of our own. Three are known misses, kept so the figure in the
+# README stays honest: each needs a word the article does not use.
+KNOWN_MISSES_ZH = {
+    "zp-09": "交/准备/证件 are not in the article (it says 缴纳, 带上, 身份证): evidence 37% < 38%",
+    "zp-19": "没有单位 ('no employer') is not the article's 没有工作 ('no job'): lexical mismatch",
+    "zp-21": "去哪个部门 asks where and who; the sentence naming the place loses to one naming the payer",
+}
+OURS_ZH = [
+    pytest.param(c, id=c["id"], marks=[pytest.mark.xfail(reason=KNOWN_MISSES_ZH[c["id"]], strict=True)]
+                 if c["id"] in KNOWN_MISSES_ZH else [])
+    for c in read_question_set(ROOT / "tests" / "data" / "seed_paraphrases_zh.jsonl")
+]
 
 
 @pytest.fixture(scope="module")
@@ -55,36 +58,7 @@ def ask(tmp_path_factory):
 
 
 def check(case, out):
-    """The checks of ../shared/eval/check_questions.py, as assertion messages."""
-    errors = []
-    if not case["answerable"]:
-        if out["abstained"] is not True:
-            errors.append("should abstain but answered: " + out["answer"][:80])
-        return errors
-    if out["abstained"]:
-        errors.append(f"abstained on an answerable question: {out['reason']}")
-    top3 = " || ".join(_norm(p["text"]) for p in out["passages"][:3])
-    if not any(_norm(ph) in top3 for ph in case["passage_has"]):
-        errors.append("top-3 passages lack " + repr(case["passage_has"][0]))
-    if not any(_norm(ph) in _norm(out["answer"]) for ph in case["answer_has"]):
-        errors.append(f"answer lacks any of {case['answer_has']!r}: {out['answer'][:120]}")
-    if not out["sentences"]:
-        errors.append("no answer sentences")
-    seen = set()
-    for s in out["sentences"]:
-        t = _norm(s["text"])
-        if t in seen:
-            errors.append("answer repeats a sentence")
-        seen.add(t)
-        if not 1 <= s["passage"] <= len(out["passages"]):
-            errors.append(f"sentence cites passage {s['passage']}, not shown")
-        elif t not in _norm(out["passages"][s["passage"] - 1]["text"]):
-            errors.append("sentence not verbatim in its cited passage")
-    for p in out["passages"]:
-        text = (ROOT / "corpus" / p["source"]).read_text(encoding="utf-8")
-        if text[p["start"] : p["end"]] != p["text"]:
-            errors.append(f"offsets {p['start']}:{p['end']} do not slice the passage")
-    return errors
+    return check_answer(case, out, ROOT / "corpus")
 
 
 @pytest.mark.skipif(not PUBLIC, reason="../shared/eval/seed_questions.jsonl is not beside the project")
@@ -98,17 +72,44 @@ def test_paraphrased_question(case, ask, capsys):
     assert check(case, ask(case["question"], capsys)) == []
 
 
+@pytest.mark.skipif(not PUBLIC_ZH, reason="../shared/eval/seed_questions_zh.jsonl is not beside the project")
+@pytest.mark.parametrize("case", PUBLIC_ZH, ids=[c["id"] for c in PUBLIC_ZH])
+def test_public_chinese_seed_question(case, ask, capsys):
+    assert check(case, ask(case["question"], capsys)) == []
+
+
+@pytest.mark.parametrize("case", OURS_ZH)
+def test_chinese_paraphrased_question(case, ask, capsys):
+    assert check(case, ask(case["question"], capsys)) == []
+
+
+@pytest.mark.parametrize("case", PUBLIC_ZH[:3], ids=[c["id"] for c in PUBLIC_ZH[:3]])
+def test_a_chinese_question_is_answered_in_chinese(case, ask, capsys):
+    out = ask(case["question"], capsys)
+    assert out["language"] == "zh"
+    assert all(p["source"] == "zh_lizhi_shebao_yibao.txt" for p in out["passages"][:3])
+
+
+@pytest.mark.parametrize("case", PUBLIC[:9], ids=[c["id"] for c in PUBLIC[:9]])
+def test_an_english_question_is_answered_from_the_english_article(case, ask, capsys):
+    out = ask(case["question"], capsys)
+    assert out["language"] == "en"
+    assert all(p["source"] != "zh_lizhi_shebao_yibao.txt" for p in out["passages"][:3])
+
+
 @pytest.mark.parametrize("case", PUBLIC[:9], ids=[c["id"] for c in PUBLIC[:9]])
 def test_lower_case_question_gives_the_same_answer(case, ask, capsys):
     assert ask(case["question"].lower(), capsys)["answer"] == ask(case["question"], capsys)["answer"]
 
 
-@pytest.mark.skipif(not PUBLIC, reason="../shared/eval is not beside the project")
-def test_the_shared_check_script_passes(tmp_path):
-    """The external check itself, run the way reviewers run it."""
+@pytest.mark.parametrize("name", ["seed_questions.jsonl", "seed_questions_zh.jsonl"])
+def test_the_shared_check_script_passes(name, tmp_path):
+    """The external check itself, run the way reviewers run it, on the English and the Chinese set."""
+    if not (SHARED / name).is_file():
+        pytest.skip(f"../shared/eval/{name} is not beside the project")
     env = {"QA_CACHE_DIR": str(tmp_path), "PATH": "/usr/bin:/bin"}
     proc = subprocess.run(
-        [sys.executable, str(SHARED / "check_questions.py"), sys.executable, str(SHARED / "seed_questions.jsonl")],
+        [sys.executable, str(SHARED / "check_questions.py"), sys.executable, str(SHARED / name)],
         cwd=ROOT, capture_output=True, text=True, timeout=600, env=env,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -119,6 +120,84 @@ def test_saving_again_replaces_the_version_and_removes_the_old_one(corpus_index,
     assert new != old and not old.exists()
     assert version_dir(saved) == new
     assert sorted(p.name for p in saved.iterdir()) == ["CURRENT", new.name]
+
+
+@pytest.mark.parametrize("mmap", [False, True])
+def test_a_save_that_removes_the_version_being_loaded_gives_the_new_index(corpus_index, saved, monkeypatch, mmap):
+    """The race the concurrency test found: a reader read CURRENT, then a save swapped it and
+    removed the old version before the reader opened its files (the API answered 503)."""
+    import qa.store as store
+
+    other = corpus_index.add([])  # the same passages: a different index object to save
+    other.meta["marker"] = "new"
+    stale = read_manifest(saved)
+    real = store.read_manifest
+    calls = []
+
+    def read_then_replaced(path):
+        calls.append(path)
+        if len(calls) == 1:  # this reader has chosen the old version; a save replaces it now
+            save_index(other, saved)
+            return stale
+        return real(path)
+
+    monkeypatch.setattr(store, "read_manifest", read_then_replaced)
+    index = load_index(saved, mmap=mmap)
+    assert len(calls) == 2 and index.meta["marker"] == "new"
+    assert not Path(stale["_dir"]).exists()
+
+
+def test_threads_loading_indexes_read_npy_headers_one_at_a_time(saved_corpus_index, monkeypatch):
+    """numpy parses .npy headers with ast, which CPython 3.11 cannot run in two threads at once
+    (python/cpython#106905: a make stress run failed so, a page session and an upload loading
+    at the same moment). Loads in threads must take turns at np.load."""
+    import threading
+    import time
+
+    import qa.store as store
+
+    inside, most, lock = [0], [0], threading.Lock()
+    real_load = np.load
+
+    def watched_load(*args, **kwargs):
+        with lock:
+            inside[0] += 1
+            most[0] = max(most[0], inside[0])
+        time.sleep(0.001)  # widen the window two unguarded loads would share
+        try:
+            return real_load(*args, **kwargs)
+        finally:
+            with lock:
+                inside[0] -= 1
+
+    monkeypatch.setattr(store.np, "load", watched_load)
+    errors = []
+
+    def load(mmap):
+        try:
+            for _ in range(3):
+                load_index(saved_corpus_index, mmap=mmap)
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=load, args=(i % 2 == 0,)) for i in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == [] and most[0] == 1
+
+
+def test_a_damaged_index_is_not_retried(saved, monkeypatch):
+    import qa.store as store
+
+    calls = []
+    real = store.read_manifest
+    monkeypatch.setattr(store, "read_manifest", lambda path: calls.append(path) or real(path))
+    (version_dir(saved) / "weights.npy").unlink()
+    with pytest.raises(IndexFormatError, match="weights.npy is missing"):
+        load_index(saved)
+    assert len(calls) == 1  # CURRENT did not move: the index itself is broken
 
 
 def test_save_creates_missing_parent_folders(corpus_index, tmp_path):

@@ -20,6 +20,7 @@ from qa import QAError, QuestionError, answer, describe, open_index
 from qa.feedback import add_comment, count_feedback, export_csv, recent_questions, record_feedback, record_question
 from qa.library import (ALLOWED_SUFFIXES, CONTEXT_RADIUS, MAX_FILE_MB, MAX_FILES, Library, UploadError,
                         context_html, suggest_rephrasings)
+from qa.labels import labels, reason_text
 from qa.render import answer_html, escape, hit_location, matched_words, passage_html
 from qa.suggest import suggest_questions
 
@@ -198,73 +199,75 @@ def show_answer(result, index, lib: Library, version: str | None, pool: tuple[st
     """The cited summary and its passages, or the abstention, suggestions and the closest passages."""
     analyzer = index.analyzer
     qkey = key_of(version, result.question)
+    t = labels(result.language)
     if result.corrections:
-        fixed = ", ".join(f"<b>{escape(b)}</b> (you typed {escape(a)})" for a, b in result.corrections)
-        st.markdown(f'<div class="qa-meta">Searched for {fixed}</div>', unsafe_allow_html=True)
+        fixed = ", ".join(f"<b>{escape(b)}</b> ({t['you_typed']} {escape(a)})" for a, b in result.corrections)
+        st.markdown(f'<div class="qa-meta">{t["searched_for"]} {fixed}</div>', unsafe_allow_html=True)
     if result.abstained:
-        terms = escape(", ".join(result.query_terms)) or "nothing"
-        st.warning(f"**No answer in these documents.** {escape(result.reason or '')}\n\nSearched for: {terms}")
+        terms = escape(", ".join(result.query_terms)) or t["nothing"]
+        st.warning(f"**{t['no_answer']}** {escape(reason_text(result))}\n\n{t['searched_for']}: {terms}")
         suggestions = suggest_rephrasings(index, result, examples=pool)
         if suggestions:
-            st.caption("Try asking:")
+            st.caption(t["try_asking"])
             with st.container(horizontal=True):
                 for i, question in enumerate(suggestions):
                     st.button(escape(question), key=f"suggestion-{i}", on_click=ask_example, args=(question,))
         show_feedback(qkey, lib, result, version)
         if result.hits:
-            with st.expander(f"Closest passages ({len(result.hits)}, weak matches)", expanded=False):
+            with st.expander(t["closest"].format(len(result.hits)), expanded=False):
                 show_passages(result, index, lib, qkey, analyzer)
         return
-    st.subheader("Answer")
+    st.subheader(t["answer"])
     st.markdown(f'<div class="qa-answer">{answer_html(result)}</div>', unsafe_allow_html=True)
-    st.caption(f"Confidence {result.confidence:.0%}")
+    st.caption(t["confidence"].format(result.confidence))
     show_feedback(qkey, lib, result, version)
-    st.subheader("Passages")
+    st.subheader(t["passages"])
     show_passages(result, index, lib, qkey, analyzer)
 
 
 def show_feedback(qkey: str, lib: Library, result, version: str | None) -> None:
     """Thumbs up/down for this answer; after a rating, thanks and an optional comment."""
     key = f"feedback-{qkey}"
+    t = labels(result.language)
     st.feedback("thumbs", key=key, on_change=rate, args=(key, str(lib.db_path), result.question, result, version))
     if f"{key}-row" not in st.session_state:
         return
     if st.session_state.get(f"{key}-commented"):
-        st.caption("Thanks, recorded (with your comment).")
+        st.caption(t["thanks_comment"])
         return
-    st.caption("Thanks, recorded.")
+    st.caption(t["thanks"])
     with st.form(f"{key}-form", border=False):
-        st.text_input("Comment (optional)", key=f"{key}-comment", placeholder="What was wrong or missing?")
-        st.form_submit_button("Send comment", on_click=comment, args=(key, str(lib.db_path)))
+        st.text_input(t["comment"], key=f"{key}-comment", placeholder=t["comment_hint"])
+        st.form_submit_button(t["send"], on_click=comment, args=(key, str(lib.db_path)))
 
 
 def show_passages(result, index, lib: Library, qkey: str, analyzer) -> None:
     """Each hit: anchor, rank, title and section, location, score, matched terms, highlighted text,
     and a switch that shows the source around it."""
+    t = labels(result.language)
     for hit in result.hits:
         p = hit.passage
-        matched = escape(", ".join(matched_words(hit, result, analyzer))) or "none"
+        matched = escape(", ".join(matched_words(hit, result, analyzer))) or t["none"]
         with st.container(border=True):
             st.markdown(
                 f'<div id="passage-{hit.rank}" class="qa-head">[{hit.rank}] {escape(p.section or p.title)}</div>'
-                f'<div class="qa-meta">{escape(p.title)}<br>{escape(hit_location(hit))} &#183; score {hit.score:.3f}'
-                f" &#183; matched: {matched}</div>"
+                f'<div class="qa-meta">{escape(p.title)}<br>{escape(hit_location(hit, result.language))} &#183; '
+                f'{t["score"]} {hit.score:.3f} &#183; {t["matched"]}: {matched}</div>'
                 f'<div class="qa-passage">{passage_html(hit, result, analyzer)}</div>',
                 unsafe_allow_html=True,
             )
-            if st.toggle("Show in source", key=f"source-{qkey}-{hit.rank}"):
+            if st.toggle(t["show_source"], key=f"source-{qkey}-{hit.rank}"):
                 show_source(result, hit, index, lib)
 
 
 def show_source(result, hit, index, lib: Library) -> None:
     p = hit.passage
+    t = labels(result.language)
     doc_text = lib.source_text(index, p)
     if doc_text is None:
-        st.caption(f"{escape(p.source)} cannot be re-read as text (not a .txt/.md file, or changed since it "
-                   "was indexed); showing the passage itself.")
+        st.caption(t["source_unreadable"].format(escape(p.source)))
     else:
-        st.caption(f"{escape(p.source)}: up to {CONTEXT_RADIUS} characters either side of the passage "
-                   "(shaded); the answer's sentences underlined.")
+        st.caption(t["source_context"].format(escape(p.source), CONTEXT_RADIUS))
     st.markdown(f'<div class="qa-context">{context_html(doc_text, p, result)}</div>', unsafe_allow_html=True)
 
 
@@ -304,7 +307,7 @@ def documents_tab(index, lib: Library, version: str | None) -> None:
     st.subheader(f"Documents ({len(rows):,})")
     st.dataframe(
         {"Title": [r[2] for r in rows], "Source": [r[1] for r in rows], "Passages": [r[3] for r in rows],
-         "Uploaded": [r[0] in uploads for r in rows]},
+         "Language": [r[4] for r in rows], "Uploaded": [r[0] in uploads for r in rows]},
         hide_index=True, key="documents",
     )
     uploaded = [r for r in rows if r[0] in uploads]
@@ -312,7 +315,7 @@ def documents_tab(index, lib: Library, version: str | None) -> None:
         st.caption("No uploaded documents yet.")
         return
     st.subheader("Uploaded here")
-    for doc_id, source, title, n in uploaded:
+    for doc_id, source, title, n, _ in uploaded:
         dkey = key_of(doc_id)
         with st.container(border=True, horizontal=True, vertical_alignment="center"):
             st.markdown(f'<span class="qa-head">{escape(title or source)}</span> '
@@ -367,6 +370,7 @@ def main() -> None:
         version = lib.ensure_index(log=log.warning)
         index_dir = str(lib.index_dir)
         index = load_index(index_dir, version)
+        version = index.meta.get("version_dir") or version  # newer if an upload saved meanwhile
         examples = example_questions(index_dir, version)
     except QAError as exc:
         st.error(f"Cannot load the index: {text(str(exc))}")
