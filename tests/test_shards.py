@@ -34,6 +34,7 @@ QUESTIONS = [
     "What is the tarn velo mesk?",
     "When did orbu pell kast the rimo?",
     "rimo tarn",
+    "离职后社保和医保怎么办？",  # the Chinese document of corpus/
     "quantum chromodynamics",  # no match
 ]
 
