@@ -51,6 +51,7 @@ ALLOWED_SUFFIXES = (".txt", ".md", ".pdf", ".docx", ".html", ".htm")
 MAX_FILE_MB = 20
 MAX_FILE_BYTES = MAX_FILE_MB * 1024 * 1024
 MAX_FILES = 20  # per upload
+_CURRENT_FORMAT: set[tuple[str, str]] = set()  # (index folder, version) known to be of this qa's format
 CONTEXT_RADIUS = 600  # characters of source shown either side of a passage
 _REREADABLE = DOCUMENT_SUFFIXES  # every format the loader reads: its offsets index the (extracted) text
 _NAME_CHARS = re.compile(r"[^A-Za-z0-9._ -]")
@@ -221,10 +222,10 @@ class Library:
         Raises `qa.QAError` (an unloadable ``$QA_INDEX``, an empty corpus) unchanged.
         """
         version = self.version()
-        if version is not None and outdated_manifest(self.index_dir) is None:
+        if version is not None and self._outdated(version) is None:
             return version
         with self._locked():
-            old = outdated_manifest(self.index_dir)
+            old = self._outdated(self.version())
             if is_index_dir(self.index_dir) and old is None:  # another session made it meanwhile
                 return self.version()
             seed = os.environ.get("QA_INDEX") or None
@@ -240,6 +241,18 @@ class Library:
                 index = self._readd_uploads(index, (old.get("meta") or {}).get("uploads") or {}, log)
             save_index(index, self.index_dir)
             return self.version()
+
+    def _outdated(self, version: str | None) -> dict | None:
+        """The manifest of the live index if an older qa wrote it (`qa.store.outdated_manifest`).
+        The page calls this on every rerun, so a version once found current is not read again:
+        a version folder is never rewritten, and any save makes a new one."""
+        key = (str(self.index_dir), version)
+        if version is None or key in _CURRENT_FORMAT:
+            return None
+        old = outdated_manifest(self.index_dir)
+        if old is None:
+            _CURRENT_FORMAT.add(key)
+        return old
 
     def _readd_uploads(self, index, uploads: dict, log=None):
         names = [n for n in uploads.values() if isinstance(n, str) and n == safe_name(n) and (self.uploads_dir / n).is_file()]

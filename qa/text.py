@@ -92,7 +92,8 @@ CHINESE_MODES = ("search_chars", "search", "words", "bigrams")
 
 def has_han(text: str) -> bool:
     """True if `text` holds a Han (Chinese) character."""
-    return _HAN_CHAR.search(text) is not None
+    # isascii() is O(1) (CPython stores it with the string): English text skips the scan.
+    return not text.isascii() and _HAN_CHAR.search(text) is not None
 
 
 def count_words(text: str) -> int:
@@ -211,6 +212,8 @@ class Analyzer:
 
     def words(self, text: str) -> list[tuple[str, int, int]]:
         """Lowercased words with their character spans, stop words included."""
+        if not has_han(text):
+            return [(m.group().lower().replace("’", "'"), m.start(), m.end()) for m in WORD_RE.finditer(text)]
         out = []
         for m in WORD_RE.finditer(text):
             w = m.group()
