@@ -20,11 +20,21 @@ KILL_AFTER = [float(x) for x in os.environ.get("QA_KILL_AFTER", "0.4,0.8,1.2,1.6
 
 
 def write_corpus(path, n, word):
+    """`n` filler passages; the first one names `word` as the animal of the cold Arctic waters.
+
+    Both corpora answer QUESTION, each with its own word, so the question never
+    depends on which index survived (an earlier version asked about a word only
+    the old corpus held, and abstained whenever the new build finished first).
+    """
     with open(path, "w", encoding="utf-8") as fh:
         for i in range(n):
-            text = f"Passage {i} about {word}. " + " ".join(f"w{(i * 7 + j) % 997}" for j in range(60)) + "."
+            lead = f"The {word} is the animal that lives in cold Arctic waters. " if i == 0 else f"Passage {i}. "
+            text = lead + " ".join(f"w{(i * 7 + j) % 997}" for j in range(60)) + "."
             fh.write(json.dumps({"_id": f"{word}-{i}", "title": f"{word} {i}", "text": text}) + "\n")
     return path
+
+
+QUESTION = "Which animal lives in cold Arctic waters?"
 
 
 def qa_index(source, out):
@@ -51,8 +61,8 @@ def test_a_killed_indexer_leaves_the_previous_index_answering(corpora, tmp_path)
             proc.send_signal(signal.SIGKILL)
         proc.wait()
         index = load_index(out)  # never half an index: complete and checksummed
-        result = answer(index, "Which passage is about walrus or narwhal?")
-        assert not result.abstained
+        result = answer(index, QUESTION)
+        assert not result.abstained, result.reason
         word = "narwhal" if index.n_passages == 12000 else "walrus"
         assert index.n_passages in (50, 12000) and word in result.hits[0].passage.text
         survived += not finished
