@@ -63,7 +63,8 @@ import re
 
 from .index import Index
 from .search import parse_question, search
-from .text import Analyzer, count_words, detect_language, has_han, split_sentences
+from .reading import sentences
+from .text import Analyzer, count_words, detect_language, has_han
 from .types import Answer, Hit, Query, Sentence
 
 __all__ = ["answer", "question_types", "N_PASSAGES", "MIN_EVIDENCE"]
@@ -209,7 +210,7 @@ def _candidates(index: Index, query: Query, hits: tuple[Hit, ...], types: tuple[
     out = []
     for hit in hits[:N_PASSAGES]:
         p = hit.passage
-        for n, (s, e) in enumerate(split_sentences(p.text)):
+        for n, (s, e, source_start, source_end) in enumerate(sentences(p)):
             text = p.text[s:e]
             term_ids = {index.vocabulary.get(t) for t, _, _ in analyzer.terms_with_spans(text)}
             held = [tid for tid in query.term_ids if tid in term_ids]
@@ -231,8 +232,8 @@ def _candidates(index: Index, query: Query, hits: tuple[Hit, ...], types: tuple[
                     "rank": hit.rank,
                     "index": n,
                     "cue": cue,
-                    "start": p.start + s,
-                    "end": p.start + e,
+                    "start": source_start,
+                    "end": source_end,
                     "score": score,
                     "coverage": coverage,
                     "held": frozenset(held),
