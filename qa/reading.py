@@ -36,7 +36,8 @@ Per format (`read` dispatches on `Document.format`)
 ---------------------------------------------------
 ``markdown`` (``.md``, ``.markdown``)
     Blocks from markdown-it-py's token line maps (CommonMark plus tables):
-    ATX and setext headings are headings; paragraphs are text, the first
+    ATX and setext headings are headings, and so is a one-line paragraph
+    that asks a question (an FAQ's question above its answer); paragraphs are text, the first
     paragraph of a list item an item; fenced and indented code is code; HTML
     blocks keep their text as meta; table rows are table rows. Inline: links
     become their text, images and badges are dropped, inline HTML tags and
@@ -379,9 +380,12 @@ def _read_markdown(src: str) -> Reading:
 
     def paragraph(t, first_of_item):
         l0, l1 = t.map
-        before = w.length
+        before, parts = w.length, len(w.parts)
         linked = inline_lines(l0, l1, _LIST_MARKER if first_of_item else _QUOTE_PREFIX)
-        w.end_block(_running_kind(w, before, linked, "item" if first_of_item else "text"))
+        kind = _running_kind(w, before, linked, "item" if first_of_item else "text")
+        if kind == "text" and l1 - l0 == 1 and "".join(w.parts[parts:]).rstrip().endswith(("?", "？")):
+            kind = "heading"  # a question on a line of its own, its answer below: how FAQs are written
+        w.end_block(kind, 6 if kind == "heading" else 0)
 
     def code(t):
         l0, l1 = t.map
@@ -688,7 +692,7 @@ _SECTION_RE = re.compile(
     re.IGNORECASE,
 )
 _MD_HEADING_RE = re.compile(r"^\s{0,3}(#{1,6})\s+\S")
-_CLAUSE_RE = re.compile(r"^\s*(\d{1,3}(?:\.\d{1,3})*\.?)\s+((?:[A-Z][\w'’-]*)(?:\s+(?:[A-Za-z][\w'’-]*)){0,5})\.\s+(?=\S)")
+_CLAUSE_RE = re.compile(r"\s*(\d{1,3}(?:\.\d{1,3})*\.?)\s+((?:[A-Z][\w'’-]*)(?:\s+(?:[A-Za-z][\w'’-]*)){0,5})\.\s+(?=\S)")
 _PLAIN_ITEM = re.compile(r"^\s*(?:[-*•·‣◦]|\(?(?:\d{1,3}|[a-z]|[ivx]{1,4})\))\s+\S")
 
 
@@ -715,7 +719,8 @@ def _plain_blocks(src: str, title_line: bool):
         runs: list[list[tuple[int, int]]] = [[g[0]]]
         for k in range(1, len(g)):
             prev, nxt = texts[k - 1], texts[k]
-            starts_item = bool(_PLAIN_ITEM.match(src[g[k][0]:g[k][1]])) or bool(_MD_HEADING_RE.match(nxt))
+            starts_item = bool(_PLAIN_ITEM.match(src[g[k][0]:g[k][1]])) or bool(_MD_HEADING_RE.match(nxt)) \
+                or " | " in nxt or " | " in prev  # a table row (as the extractors write them) is a line
             wrap = not starts_item and (nxt[:1].islower() or (len(prev) >= WRAP_RATIO * longest and longest >= 40
                                                                and not prev.endswith(":")))
             if _MD_HEADING_RE.match(prev):
@@ -743,7 +748,7 @@ def _plain_blocks(src: str, title_line: bool):
                         ri + 1 < len(runs) or (len(runs) == 1 and next_len > len(first))):
                     following = sum(e - s for s, e in runs[ri + 1]) if ri + 1 < len(runs) else next_len
                     heading = 3 if following > len(first) else 0
-            if heading:
+            if heading and " | " not in first:
                 out.append(("heading", run, heading))
                 continue
             m = _CLAUSE_RE.match(src, run[0][0], run[0][1])
@@ -763,9 +768,9 @@ def _read_plain(src: str, title_line: bool) -> Reading:
             if k:
                 w.space(s - 1)
             if kind == "heading":
-                m = _MD_HEADING_RE.match(src, s, e)
+                m = _MD_HEADING_RE.match(src[s:e])
                 if m:
-                    s = m.end(1)
+                    s += m.end(1)
             w.copy(s, e)
         w.end_block(kind, level)
     return w.finish()

@@ -229,6 +229,7 @@ def _candidates(index: Index, query: Query, hits: tuple[Hit, ...], types: tuple[
             out.append(
                 {
                     "text": text,
+                    "doc": p.doc_id,
                     "rank": hit.rank,
                     "index": n,
                     "cue": cue,
@@ -255,7 +256,10 @@ def _select(cands: list[dict]) -> list[dict]:
     if nxt is not None and nxt["cue"] and _jaccard(nxt["words"], first["words"]) < DUPLICATE_JACCARD:
         chosen.append(nxt)
     floor = KEEP_RATIO * first["score"]
-    pool = [c for c in cands[1:] if c["held"] and c["score"] >= floor and c not in chosen]
+    # One topic: another document's sentence joins only when it holds the question's evidence on its own.
+    alone = max(MIN_EVIDENCE, first["coverage"])
+    pool = [c for c in cands[1:] if c["held"] and c["score"] >= floor and c not in chosen
+            and (c["doc"] == first["doc"] or c["coverage"] >= alone)]
     while pool and len(chosen) < MAX_SENTENCES:
         best, best_val = None, None
         for c in pool:
@@ -270,6 +274,49 @@ def _select(cands: list[dict]) -> list[dict]:
         chosen.append(best)
         pool.remove(best)
     return chosen
+
+
+# A word of the question that names something: capitalised past the first word, an acronym,
+# or a token with digits or an inner "/" or "." ("HTTP/3", "3.1", "requests.get").
+_TOKEN_RE = re.compile(r"\w(?:[\w'’+-]*\w|)(?:[./]\w(?:[\w+-]*\w)?)*")
+_SPECIAL_RE = re.compile(r"\d|\w[./]\w")
+_VERSION_Q_RE = re.compile(r"\b(?:which|what)\s+(?:[\w.-]+\s+){0,3}?versions?\b|\bwhich\s+release\b", re.I)
+_VERSION_RE = re.compile(r"\d+(?:\.\d+)+|\b(?:v|version\s+|release\s+)\d+\b|\b\d+\+", re.I)
+
+
+def distinctive_words(index: Index, question: str) -> tuple[str, ...]:
+    """The question's names and special terms: words written with a capital past the first word,
+    acronyms, and tokens holding a digit or an inner ``/`` or ``.``; stop words left out. An answer
+    about something else would be about the nearest topic, not the one asked about."""
+    if detect_language(question) != "en":
+        return ()
+    analyzer = index.analyzer
+    out = []
+    for n, m in enumerate(_TOKEN_RE.finditer(question)):
+        tok = m.group()
+        special = bool(_SPECIAL_RE.search(tok))
+        capital = tok[:1].isupper() and (n > 0 or (len(tok) > 1 and tok.isupper()))
+        if not (special or capital) or tok == "I":
+            continue
+        if not special and all(analyzer.is_stop(w) for w, _, _ in analyzer.words(tok)):
+            continue
+        if tok not in out:
+            out.append(tok)
+    return tuple(out)
+
+
+def _mentions(index: Index, word: str, hits) -> bool:
+    """Whether one of `hits` mentions `word`: its terms among a hit's matched terms (names), or the
+    word itself, whole, in a hit's text, section, title or file name (special terms)."""
+    pattern = re.compile(rf"(?<![\w]){re.escape(word.lower())}(?![\w])")
+    for h in hits:
+        p = h.passage
+        if pattern.search(p.text.lower()) or pattern.search(f"{p.section}\n{p.title}\n{p.source}".lower()):
+            return True
+    if _SPECIAL_RE.search(word):
+        return False
+    terms = [t for t, _, _ in index.analyzer.terms_with_spans(word)]
+    return bool(terms) and any(all(t in h.matched_terms for t in terms) for h in hits)
 
 
 def answer(index: Index, question, k: int = 5, expand: bool = False) -> Answer:
@@ -304,7 +351,17 @@ def answer(index: Index, question, k: int = 5, expand: bool = False) -> Answer:
             reason=f"No word of the question appears in these documents (searched for: {missing}).",
             **common,
         )
+    unmentioned = [w for w in distinctive_words(index, query.text) if not _mentions(index, w, hits[:max(k, N_PASSAGES)])]
+    if unmentioned:
+        names = ", ".join(unmentioned[:6])
+        return Answer(
+            sentences=(), hits=hits[:k], abstained=True, confidence=0.0, reason_code="not_mentioned",
+            reason=f"No passage mentions {names}: the closest passages are about something else.",
+            **common,
+        )
     candidates = _candidates(index, query, hits, question_types(query.text))
+    if _VERSION_Q_RE.search(query.text):  # a version is asked for: only a sentence that gives one answers
+        candidates = [c for c in candidates if _VERSION_RE.search(c["text"])]
     passage_evidence = max(h.coverage for h in hits[:N_PASSAGES])
     sentence_evidence = min(1.0, max((c["coverage"] + TYPE_BONUS * c["cue"] for c in candidates), default=0.0))
     evidence = min(1.0, (passage_evidence + sentence_evidence) / 2)
