@@ -176,6 +176,10 @@ QUESTION_TYPES = tuple(
 )
 
 
+_HOW_MUCH_CUE = next(s for name, _, s in QUESTION_TYPES if name == "how much")
+_COUNTED_RE = re.compile(r"\bhow many\s+([a-z]{3,})\b(?:\s+([a-z]{3,})\b)?", re.I)  # the counted thing, one of two words
+
+
 def question_types(question: str) -> tuple[str, ...]:
     """The question types a question's wording names (see the module's table), first-mentioned first."""
     found = []
@@ -206,6 +210,13 @@ def _candidates(index: Index, query: Query, hits: tuple[Hit, ...], types: tuple[
     analyzer = index.analyzer
     weight = dict(zip(query.term_ids, query.idf))
     cue_patterns = [s for name, _, s in QUESTION_TYPES if name in types]
+    counted = _COUNTED_RE.search(query.text)
+    if counted and "how much" in types:
+        # "How many days ...?" asks for a number of days: a number before the counted word, not any number.
+        thing = "|".join(re.escape(w[:max(3, len(w) - 2)]) for w in counted.groups() if w)
+        cue_patterns = [c for c in cue_patterns if c is not _HOW_MUCH_CUE] + [
+            re.compile(rf"(?:\d[\d,.]*|\b(?:{_NUMWORDS}|several|few|many|dozens|hundreds|thousands|millions))\+?"
+                       rf"\W+(?:[\w-]+\W+){{0,3}}?(?:{thing})", re.I)]
     top_score = hits[0].score if hits and hits[0].score > 0 else 1.0
     q_words = _words(query.text) or {""}
     q_lower = query.text.lower()
@@ -389,7 +400,8 @@ def answer(index: Index, question, k: int = 5, expand: bool = False) -> Answer:
     if _VERSION_Q_RE.search(query.text):  # a version is asked for: only a sentence that gives one answers
         candidates = [c for c in candidates if _VERSION_RE.search(c["text"])]
     passage_evidence = max(h.coverage for h in hits[:N_PASSAGES])
-    sentence_evidence = min(1.0, max((c["coverage"] + TYPE_BONUS * c["cue"] for c in candidates), default=0.0))
+    sentence_evidence = min(1.0, max((c["coverage"] + TYPE_BONUS * c["cue"]
+                                      for c in candidates), default=0.0))
     evidence = min(1.0, (passage_evidence + sentence_evidence) / 2)
     chosen = _select(candidates) if evidence >= MIN_EVIDENCE else []
     if not chosen:
