@@ -530,5 +530,5 @@ def format_question_set(name: str, entry: dict, *, verbose: bool = False) -> str
     if verbose and missed:
         block += "\n\n" + f"{name}: misses\n" + "\n".join(f["line"] for f in entry["failures"])
     elif missed:
-        block += f"\n({missed} problem line(s) per question: printed with --verbose, kept in the --json output)"
+        block += f"\n({missed} per-question problem(s): --verbose prints them, the --json output keeps them)"
     return block
