@@ -55,7 +55,7 @@ from .summarize import answer
 __all__ = [
     "ANSWER_K", "FIGURES", "MARKUP", "TARGETS", "Question", "QuestionSet", "answer_questions",
     "evaluate_question_set", "format_question_set", "is_fragment", "is_question_set", "load_question_set",
-    "measure", "meets", "target_text",
+    "measure", "meets", "source_reader", "target_text",
 ]
 
 ANSWER_K = 5  # passages per answer: `qa answer`'s default
@@ -239,7 +239,7 @@ def is_fragment(source_text: str, start: int, end: int, text: str) -> bool:
     return bool(m and (m.group(1).isalnum() or m.group(1) in ",;(") and text[:1].islower())
 
 
-def _source_reader(docs: Path) -> Callable[[str], str | None]:
+def source_reader(docs: Path) -> Callable[[str], str | None]:
     """``source -> text`` of .md/.rst/.txt files under `docs` (None for other kinds or unreadable files), cached.
 
     A source is looked up under `docs` by its path as qa reports it, then by its
@@ -470,7 +470,7 @@ def evaluate_question_set(qset: QuestionSet, *, log: Log | None = None) -> dict:
     """
     log = log or (lambda message: None)
     run = answer_questions(qset, log=log)
-    scored = measure(qset.questions, run["answers"], _source_reader(qset.docs))
+    scored = measure(qset.questions, run["answers"], source_reader(qset.docs))
     figures = scored["figures"]
     entry = {
         "path": str(qset.path),
