@@ -237,6 +237,9 @@ def load_dataset(directory):
     """Read a dataset folder: a question set (`qa.questionset.load_question_set`) when it holds
     ``questions.jsonl`` and ``docs/``, else a BEIR dataset (`load_beir`).
 
+    A folder with ``questions.jsonl`` but neither ``docs/`` nor ``corpus.jsonl``
+    is read as a question set, so the error names the missing ``docs/``.
+
     Returns
     -------
     Dataset or qa.questionset.QuestionSet
@@ -246,8 +249,11 @@ def load_dataset(directory):
     QAError
         As `load_beir` or `qa.questionset.load_question_set`.
     """
-    if questionset.is_question_set(directory):
-        return questionset.load_question_set(directory)
+    path = Path(directory)
+    if questionset.is_question_set(path) or (
+        (path / "questions.jsonl").is_file() and not (path / "corpus.jsonl").is_file()
+    ):
+        return questionset.load_question_set(path)
     return load_beir(directory)
 
 

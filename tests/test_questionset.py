@@ -144,6 +144,8 @@ def test_load_question_set_needs_docs(tmp_path):
     assert not qs.is_question_set(tmp_path)
     with pytest.raises(QAError, match="docs: missing"):
         qs.load_question_set(tmp_path)
+    with pytest.raises(QAError, match="docs: missing"):  # not "corpus.jsonl: missing"
+        ev.load_dataset(tmp_path)
 
 
 # ----------------------------------------------------------------------------- the figures
