@@ -149,13 +149,13 @@ def _parser() -> argparse.ArgumentParser:
     )
 
     s = sub.add_parser(
-        "eval", help="evaluate on BEIR datasets",
+        "eval", help="evaluate on BEIR datasets and question-set folders",
         description="Rank every judged query of each BEIR dataset (corpus.jsonl, queries.jsonl, qrels/test.tsv) "
         "with each system and print nDCG@10, MAP@100, Recall@1/5/20/100, MRR@10, index seconds and queries/second; "
         "for datasets with answerable/answers, how often qa's summary holds the answer; and how often qa abstains "
         "on questions asked of another dataset or of the default corpus. Peers need: pip install .[bench]. "
         "A question-set folder (docs/ and questions.jsonl) is indexed and each of its questions answered by qa; "
-        "the answers are scored as its check.py does (answered, source_top3, first_has, whole_has, abstained_near, "
+        "the answers are scored as realdocs/check.py scores them (answered, source_top3, first_has, whole_has, abstained_near, "
         "abstained_off, markup_sentences, fragment_sentences) and shown beside their targets.",
     )
     s.add_argument(
