@@ -8,6 +8,7 @@ Commands:
   qa answer --index DIR --queries Q  answer each query in a JSONL file, one JSON object a line
   qa ui [--index DIR] [--port P]     serve the web page and its JSON API (/api/ask, /api/health)
   qa eval DATASET... [--systems S]   retrieval, answer and abstention figures on BEIR datasets
+                                     (and on question-set folders: docs/ + questions.jsonl)
 """
 
 from __future__ import annotations
@@ -148,13 +149,19 @@ def _parser() -> argparse.ArgumentParser:
     )
 
     s = sub.add_parser(
-        "eval", help="evaluate on BEIR datasets",
+        "eval", help="evaluate on BEIR datasets and question-set folders",
         description="Rank every judged query of each BEIR dataset (corpus.jsonl, queries.jsonl, qrels/test.tsv) "
         "with each system and print nDCG@10, MAP@100, Recall@1/5/20/100, MRR@10, index seconds and queries/second; "
         "for datasets with answerable/answers, how often qa's summary holds the answer; and how often qa abstains "
-        "on questions asked of another dataset or of the default corpus. Peers need: pip install .[bench]",
+        "on questions asked of another dataset or of the default corpus. Peers need: pip install .[bench]. "
+        "A question-set folder (docs/ and questions.jsonl) is indexed and each of its questions answered by qa; "
+        "the answers are scored as realdocs/check.py scores them (answered, source_top3, first_has, whole_has, abstained_near, "
+        "abstained_off, markup_sentences, fragment_sentences) and shown beside their targets.",
     )
-    s.add_argument("datasets", nargs="+", metavar="DATASET_DIR", help="a BEIR dataset folder")
+    s.add_argument(
+        "datasets", nargs="+", metavar="DATASET_DIR",
+        help="a BEIR dataset folder, or a question-set folder (docs/ and questions.jsonl)",
+    )
     s.add_argument(
         "--systems", default="qa,qa+prf,bm25s,tantivy,sklearn-default", metavar="S,S",
         help="comma-separated, from qa, qa+prf, bm25s, tantivy, sklearn-default (default: all)",
@@ -162,6 +169,10 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--json", metavar="OUT.json", help="write all figures and machine info here (atomically)")
     s.add_argument("--plot", metavar="FILE.png", help="draw a bar chart of the metrics here (needs matplotlib)")
     s.add_argument("--ood-corpus", metavar="DIR", help="corpus for out-of-domain abstention (default: qa ask's corpus)")
+    s.add_argument(
+        "--verbose", action="store_true",
+        help="also print each question set's misses, one line a question and problem (--json always keeps them)",
+    )
     return p
 
 
@@ -386,13 +397,15 @@ def _cmd_eval(args) -> int:
     for out in (args.json, args.plot):
         if out and Path(out).is_dir():
             raise QAError(f"{out}: is a folder; --json and --plot take a file name")
-    datasets = [ev.load_beir(d) for d in args.datasets]
+    datasets = [ev.load_dataset(d) for d in args.datasets]
     command = ["qa", "eval", *args.datasets, "--systems", ",".join(systems)]
     for flag, value in (("--json", args.json), ("--plot", args.plot), ("--ood-corpus", args.ood_corpus)):
         if value:
             command += [flag, value]
+    if args.verbose:
+        command.append("--verbose")
     results = ev.evaluate(datasets, systems, ood_corpus=args.ood_corpus, command=shlex.join(command), log=_log)
-    print(ev.format_table(results), end="")
+    print(ev.format_table(results, verbose=args.verbose), end="")
     if args.json:
         ev.write_json(results, args.json)
         _log(f"qa: wrote {args.json}")

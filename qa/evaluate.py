@@ -26,6 +26,12 @@ Datasets whose queries say whether they are answerable (SQuAD 2.0) also get
 answer figures for ``qa`` (`answer_quality`), and every dataset's queries are
 asked of the other datasets' ``qa`` indexes and of the default corpus to
 measure out-of-domain abstention (`abstention`).
+
+A question-set folder (``docs/`` and ``questions.jsonl``, `qa.questionset`)
+may be given among the datasets: `load_dataset` tells the two layouts apart,
+and `evaluate` hands question sets to `qa.questionset.evaluate_question_set`
+(qa's answers to every question, scored as the reference checker does, beside
+`qa.questionset.TARGETS`).
 """
 
 from __future__ import annotations
@@ -47,6 +53,7 @@ from typing import Callable, Mapping
 
 import numpy as np
 
+from . import questionset
 from .build import build_index, default_corpus
 from .errors import QAError, QuestionError
 from .metrics import average_precision_at, ndcg_at, recall_at, reciprocal_rank_at
@@ -55,8 +62,8 @@ from .summarize import answer
 
 __all__ = [
     "ANSWER_K", "METRICS", "SYSTEMS", "TOP_K", "Dataset", "EvalQuery", "abstention", "answer_quality", "evaluate",
-    "format_table", "load_beir", "machine_info", "parse_systems", "plot", "rank_metrics", "read_corpus",
-    "require_matplotlib", "run_bm25s", "run_qa",
+    "format_table", "load_beir", "load_dataset", "machine_info", "parse_systems", "plot", "rank_metrics",
+    "read_corpus", "require_matplotlib", "run_bm25s", "run_qa",
     "run_sklearn_default", "run_tantivy", "system_unavailable", "write_json",
 ]
 
@@ -224,6 +231,30 @@ def load_beir(directory) -> Dataset:
     if not any(g > 0 for judged in qrels.values() for g in judged.values()):
         raise QAError(f"{path / 'qrels' / 'test.tsv'}: no query of queries.jsonl has a relevant document (score > 0)")
     return Dataset(name=path.resolve().name, path=path, corpus=corpus, queries=queries, qrels=qrels)
+
+
+def load_dataset(directory):
+    """Read a dataset folder: a question set (`qa.questionset.load_question_set`) when it holds
+    ``questions.jsonl`` and ``docs/``, else a BEIR dataset (`load_beir`).
+
+    A folder with ``questions.jsonl`` but neither ``docs/`` nor ``corpus.jsonl``
+    is read as a question set, so the error names the missing ``docs/``.
+
+    Returns
+    -------
+    Dataset or qa.questionset.QuestionSet
+
+    Raises
+    ------
+    QAError
+        As `load_beir` or `qa.questionset.load_question_set`.
+    """
+    path = Path(directory)
+    if questionset.is_question_set(path) or (
+        (path / "questions.jsonl").is_file() and not (path / "corpus.jsonl").is_file()
+    ):
+        return questionset.load_question_set(path)
+    return load_beir(directory)
 
 
 def read_corpus(path) -> list[tuple[str, str, str]]:
@@ -643,8 +674,10 @@ def evaluate(datasets, systems=SYSTEMS, *, ood_corpus=None, command=None, log: L
 
     Parameters
     ----------
-    datasets : sequence of Dataset
-        Their names must differ.
+    datasets : sequence of Dataset or qa.questionset.QuestionSet
+        Their names must differ. Question sets are answered by ``qa`` alone
+        and need the ``qa`` system; they take no part in the ranking metrics
+        or in out-of-domain abstention.
     systems : str or sequence of str, default=SYSTEMS
         Names from `SYSTEMS`. A peer whose package is missing is skipped with a note.
     ood_corpus : path-like, optional
@@ -665,6 +698,8 @@ def evaluate(datasets, systems=SYSTEMS, *, ood_corpus=None, command=None, log: L
         ``queries_per_second``) and ``answers`` (system -> `answer_quality`)),
         and ``ood`` (list of ``{"queries", "corpus", "system", "abstained",
         "asked"}``). Answer and abstention figures need the ``qa`` system.
+        With question sets, also ``question_sets`` (name ->
+        `qa.questionset.evaluate_question_set`).
 
     Raises
     ------
@@ -673,10 +708,12 @@ def evaluate(datasets, systems=SYSTEMS, *, ood_corpus=None, command=None, log: L
         an unreadable corpus.
     """
     systems = parse_systems(systems)
-    datasets = list(datasets)
-    if not datasets:
+    given = list(datasets)
+    if not given:
         raise QAError("no dataset given")
-    names = [d.name for d in datasets]
+    datasets = [d for d in given if not isinstance(d, questionset.QuestionSet)]
+    qsets = [d for d in given if isinstance(d, questionset.QuestionSet)]
+    names = [d.name for d in given]
     for name in names:
         if names.count(name) > 1:
             raise QAError(f"two datasets are named {name!r}; give each dataset folder once, with distinct names")
@@ -739,8 +776,17 @@ def evaluate(datasets, systems=SYSTEMS, *, ood_corpus=None, command=None, log: L
             if prf_answers:
                 entry["answers"]["qa+prf"] = answer_quality(index, d.queries, expand=True)
             log(f"qa eval: {d.name}: answer figures done")
-    if "qa" in runnable:
+    if "qa" in runnable and datasets:
         results["ood"] = _out_of_domain(datasets, cache, ood_corpus, log)
+    if qsets:
+        results["question_sets"] = {}
+        if "qa" in runnable:
+            for q in qsets:
+                results["question_sets"][q.name] = questionset.evaluate_question_set(q, log=log)
+        else:
+            why = "question sets skipped: they measure the qa system, which is not among the systems"
+            notes.append(why)
+            log(f"qa: note: {why}")
     return results
 
 
@@ -778,13 +824,15 @@ def text_table(header: list[str], rows: list[list[str]]) -> str:
     return "\n".join([line(header), *(line(r) for r in rows)])
 
 
-def format_table(results: dict) -> str:
-    """The results as plain-text tables: one per dataset, then answers and abstention.
+def format_table(results: dict, *, verbose: bool = False) -> str:
+    """The results as plain-text tables: one per dataset, then answers, abstention and question sets.
 
     Parameters
     ----------
     results : dict
         As returned by `evaluate`.
+    verbose : bool, default=False
+        List each question set's misses, one line a question and problem.
 
     Returns
     -------
@@ -815,6 +863,8 @@ def format_table(results: dict) -> str:
         rows = [[o["queries"], o["corpus"], f"{o['asked']:,}", _fmt(o["abstained"])] for o in results["ood"]]
         header = ["questions of", "asked of", "asked", "ood_abstained"]
         blocks.append("out-of-domain abstention (qa)\n" + text_table(header, rows))
+    for name, entry in results.get("question_sets", {}).items():
+        blocks.append(questionset.format_question_set(name, entry, verbose=verbose))
     for note in results.get("notes", ()):
         blocks.append(f"note: {note}")
     return "\n\n".join(blocks) + "\n"
