@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
+
 from .text import count_words, detect_language
 
 __all__ = ["suggest_questions", "clean_heading", "MAX_CHARS", "MIN_WORDS"]
@@ -83,12 +85,18 @@ def _what_about(heading: str) -> str:
 
 
 MAX_HEADINGS = 10_000  # enough to find n examples; a million-passage corpus is not read whole
+MAX_PASSAGES = 200_000  # passages whose section numbers are read, at most
 
 
 def _headings(passages) -> tuple[list[str], list[str]]:
     """Distinct sections and titles in corpus order, read from the columns when the table has them."""
     if hasattr(passages, "sections") and hasattr(passages, "title"):  # a qa.passages.PassageTable
-        return (passages.sections[: MAX_HEADINGS], passages.title[: MAX_HEADINGS])
+        # The sections the passages use, not the whole `sections` table: removing a document
+        # (`PassageTable.select`) keeps every string of that table, its headings included.
+        used = np.asarray(passages.section[:MAX_PASSAGES])
+        _, first = np.unique(used, return_index=True)
+        ids = used[np.sort(first)][:MAX_HEADINGS]
+        return [passages.sections[int(i)] for i in ids], passages.title[:MAX_HEADINGS]
     sections = list(dict.fromkeys(p.section for p in passages))
     titles = list(dict.fromkeys(p.title for p in passages))
     return sections, titles

@@ -113,3 +113,27 @@ def test_seed_corpus_suggestions_come_from_its_headings_and_are_answered(tmp_pat
         assert not qa.answer(index, q).abstained
     qa.save_index(index, tmp_path / "index")
     assert suggest_questions(qa.load_index(tmp_path / "index")) == first  # deterministic, from saved data alone
+
+
+def test_a_removed_documents_headings_are_no_longer_suggested(tmp_path, monkeypatch):
+    """Add two documents through the page's Library, remove one: nothing of it is suggested."""
+    from qa.library import Library
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "pay.txt").write_text("Pay\n\nSalaries are paid on the last day of the month.\n", encoding="utf-8")
+    index, _ = qa.build_index(corpus)
+    qa.save_index(index, tmp_path / "seed")
+    monkeypatch.setenv("QA_INDEX", str(tmp_path / "seed"))
+    lib = Library(tmp_path / "data")
+    lib.ensure_index()
+    lib.add_uploads([
+        ("canteen.txt", b"Canteen opening hours\n\nThe canteen opens at noon and closes at three.\n"),
+        ("parking.md", b"# Parking permits\n\nStaff park in the north garage; visitors park on level two.\n"),
+    ])
+    before = suggest_questions(qa.load_index(lib.index_dir), n=10)
+    assert any("canteen" in q.lower() for q in before) and any("parking" in q.lower() for q in before)
+    lib.remove("canteen.txt")
+    after = suggest_questions(qa.load_index(lib.index_dir), n=10)
+    assert after and not any("canteen" in q.lower() for q in after)
+    assert any("parking" in q.lower() for q in after)
