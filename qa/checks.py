@@ -15,6 +15,9 @@ import json
 import re
 from pathlib import Path
 
+from .loader import read_document
+from .reading import read
+
 __all__ = ["check_answer", "read_question_set"]
 
 
@@ -36,7 +39,8 @@ def check_answer(case: dict, out: dict, corpus_root) -> list[str]:
     Checks: abstained exactly when the case is not answerable; one of
     ``passage_has`` in the top-3 passages; one of ``answer_has`` in the answer;
     every answer sentence verbatim in the passage it cites, none repeated; every
-    passage's offsets slicing exactly its text out of its file under `corpus_root`.
+    passage's and sentence's offsets reading exactly as its text
+    (`qa.reading.Reading.of`) in its file under `corpus_root`.
     """
     errors = []
     if not case["answerable"]:
@@ -62,8 +66,14 @@ def check_answer(case: dict, out: dict, corpus_root) -> list[str]:
             errors.append(f"sentence cites passage {s['passage']}, not shown")
         elif t not in _norm(out["passages"][s["passage"] - 1]["text"]):
             errors.append("sentence not verbatim in its cited passage")
+    readings = {}
     for p in out["passages"]:
-        text = (Path(corpus_root) / p["source"]).read_text(encoding="utf-8")
-        if text[p["start"] : p["end"]] != p["text"]:
-            errors.append(f"offsets {p['start']}:{p['end']} do not slice the passage")
+        if p["source"] not in readings:
+            readings[p["source"]] = read(read_document(Path(corpus_root) / p["source"], p["source"]))
+        if readings[p["source"]].of(p["start"], p["end"]) != p["text"]:
+            errors.append(f"offsets {p['start']}:{p['end']} do not read as the passage")
+    for s in out["sentences"]:
+        cited = out["passages"][s["passage"] - 1] if 1 <= s["passage"] <= len(out["passages"]) else None
+        if cited is not None and readings[cited["source"]].of(s["start"], s["end"]) != s["text"]:
+            errors.append(f"sentence offsets {s['start']}:{s['end']} do not read as the sentence")
     return errors

@@ -2,15 +2,14 @@
 
 Rules, in order:
 
-1. A document is cut into *blocks*: runs of non-blank lines.
-2. A block is a *heading* when it is one line and either a Markdown heading
-   (``# ...``), an enumerated section opener ("First, ...", "Second: ...",
-   "Chapter 2", "III. ...", "一、..."), or a short line (at most
-   `HEADING_MAX_CHARS` characters) that does not end like a sentence body
-   (no final ``.``, ``,`` or ``;``) and is followed by a body block. A
-   question on its own line ("Can I still use my card?") followed by its answer
-   is a heading: that is how FAQs are written. The first line of a text file is
-   its title, and counts as a heading too.
+1. A document is read into *blocks* of reading text (`qa.reading`: each
+   format's rules for headings, paragraphs, list items, code and tables, hard
+   wraps joined and markup removed).
+2. A *heading* block is not a passage: it is the section of the blocks below
+   it (a plain-text heading is a ``#`` line, an enumerated section opener, a
+   numbered clause's title, or a short line that does not end like a sentence
+   and is followed by a longer block; a question on its own line followed by
+   its answer is how FAQs are written; a text file's first line is its title).
 3. Every other block is *body*. Each passage is body text under one section
    heading (the nearest heading above it). A body block shorter than
    `min_chars` is merged with the next body block of the same section; one
@@ -25,8 +24,9 @@ Rules, in order:
    or oversize file is), rather than cut short, which would answer from its
    first part only and say nothing.
 
-Offsets are computed from positions, never by searching, so
-``document.text[p.start:p.end] == p.text`` holds by construction.
+Offsets are computed from positions, never by searching: ``p.start``/``p.end``
+are source offsets, and ``read(document).of(p.start, p.end) == p.text`` holds by
+construction (for clean prose, ``document.text[p.start:p.end] == p.text``).
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ import re
 from dataclasses import dataclass
 
 from .errors import SourceError
+from .reading import Block, Reading, read
 from .text import split_sentences
 from .types import Document, Passage
 
@@ -48,40 +49,6 @@ HEADING_MAX_CHARS = 120
 # below it; a "document" above it is a log, a data dump or generated text, whose passages would
 # crowd out every other document's in the results and in the page's document list.
 MAX_PASSAGES_PER_DOCUMENT = 10_000
-_ORDINAL = (
-    r"first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|finally|lastly"
-)
-_SECTION_RE = re.compile(
-    rf"^(?:(?:{_ORDINAL})\s*[,:.、，]"
-    r"|(?:chapter|section|part|article|step|appendix)\s+[\w.]+"
-    r"|[IVXLC]+[.)]\s"
-    r"|[一二三四五六七八九十百]+[、.．]"
-    r"|第[一二三四五六七八九十百\d]+[章节条部分])",
-    re.IGNORECASE,
-)
-_MD_HEADING_RE = re.compile(r"^\s{0,3}#{1,6}\s+\S")
-
-
-@dataclass(frozen=True, slots=True)
-class _Block:
-    start: int
-    end: int
-    text: str
-    heading: bool
-
-
-def _blocks(text: str) -> list[tuple[int, int]]:
-    spans = []
-    for m in re.finditer(r"[^\n]*\S[^\n]*(?:\n[^\n]*\S[^\n]*)*", text):
-        seg = m.group()
-        lead = len(seg) - len(seg.lstrip())
-        trail = len(seg) - len(seg.rstrip())
-        spans.append((m.start() + lead, m.end() - trail))
-    return spans
-
-
-def _clean_heading(text: str) -> str:
-    return re.sub(r"\s+", " ", text.lstrip("\ufeff").strip().lstrip("#").strip())
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,27 +75,6 @@ class Chunker:
     def params(self) -> dict:
         return {"max_chars": self.max_chars, "min_chars": self.min_chars}
 
-    def _classify(self, doc: Document) -> list[_Block]:
-        spans = _blocks(doc.text)
-        title_line = doc.source == doc.doc_id  # a file, whose first line is its title
-        blocks = []
-        for i, (s, e) in enumerate(spans):
-            seg = doc.text[s:e]
-            one_line = "\n" not in seg
-            heading = False
-            if one_line:
-                clean = seg.lstrip("\ufeff").strip()
-                if _MD_HEADING_RE.match(clean) or (i == 0 and title_line and len(spans) > 1):
-                    heading = True
-                elif len(clean) <= 2 * HEADING_MAX_CHARS and _SECTION_RE.match(clean) and not clean[-1:] in ",;":
-                    heading = len(clean) <= HEADING_MAX_CHARS or clean[-1:] in "?:？："
-                elif len(clean) <= HEADING_MAX_CHARS and clean[-1:] not in ".,;。，；" and i + 1 < len(spans):
-                    heading = spans[i + 1][1] - spans[i + 1][0] > len(clean)  # followed by a longer body
-            blocks.append(_Block(s, e, seg, heading))
-        if not any(not b.heading for b in blocks):
-            blocks = [_Block(b.start, b.end, b.text, False) for b in blocks]
-        return blocks
-
     def _split_long(self, text: str, start: int, end: int) -> list[tuple[int, int]]:
         if end - start <= self.max_chars:
             return [(start, end)]
@@ -154,11 +100,15 @@ class Chunker:
 
     def chunk(self, doc: Document) -> list[Passage]:
         """Passages of one document, in document order (duplicates not yet removed)."""
+        reading = read(doc)
+        text = reading.text
+        if reading.blocks and all(b.kind == "heading" for b in reading.blocks):  # rule 5: keep the headings
+            reading = Reading(text, reading.offsets, tuple(Block("text", b.start, b.end) for b in reading.blocks))
         section = ""
-        groups: list[tuple[str, int, int]] = []  # (section, start, end)
-        for b in self._classify(doc):
-            if b.heading:
-                section = _clean_heading(b.text)
+        groups: list[tuple[str, int, int]] = []  # (section, start, end) in the reading text
+        for b in reading.blocks:
+            if b.kind == "heading":
+                section = " ".join(text[b.start:b.end].split())
                 continue
             prev = groups[-1] if groups else None
             if (
@@ -172,7 +122,8 @@ class Chunker:
                 groups.append((section, b.start, b.end))
         passages = []
         for section, s, e in groups:
-            for ps, pe in self._split_long(doc.text, s, e):
+            for ps, pe in self._split_long(text, s, e):
+                start, end = reading.span(ps, pe)
                 passages.append(
                     Passage(
                         passage_id=f"{doc.doc_id}#{len(passages)}",
@@ -180,10 +131,11 @@ class Chunker:
                         source=doc.source,
                         title=doc.title,
                         section=section,
-                        start=ps,
-                        end=pe,
-                        text=doc.text[ps:pe],
-                        page=doc.page_at(ps),
+                        start=start,
+                        end=end,
+                        text=text[ps:pe],
+                        page=doc.page_at(start),
+                        layout=reading.layout(ps, pe),
                     )
                 )
         return passages

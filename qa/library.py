@@ -39,6 +39,7 @@ from .errors import EmptyCorpusError, QAError
 from .render import escape
 from .store import current_version, is_index_dir, load_index, outdated_manifest, save_index
 from .loader import DOCUMENT_SUFFIXES
+from .reading import read
 from .text import detect_language, has_han
 
 __all__ = [
@@ -511,10 +512,11 @@ class Library:
         if path.suffix.lower() not in _REREADABLE or not path.is_file():
             return None
         try:
-            text = read_document(path, passage.doc_id).text
+            document = read_document(path, passage.doc_id)
         except QAError:
             return None
-        return text if text[passage.start:passage.end] == passage.text else None
+        # The file still reads as it did when indexed: the passage's span reads as its text.
+        return document.text if read(document).of(passage.start, passage.end) == passage.text else None
 
 
 def _spans_html(text: str, base: int, passage_span: tuple[int, int], sentences: list[tuple[int, int]]) -> str:
@@ -553,7 +555,7 @@ def context_html(doc_text: str | None, passage, answer, radius: int = CONTEXT_RA
         Characters shown either side of the passage; the window is widened to the
         nearest space (at most 40 characters) so it does not start or end mid-word.
     """
-    if doc_text is None or doc_text[passage.start:passage.end] != passage.text:
+    if doc_text is None or passage.end > len(doc_text):
         text, base, cut_left, cut_right = passage.text, passage.start, False, False
     else:
         a = max(0, passage.start - radius)

@@ -25,15 +25,16 @@ from pathlib import Path
 
 from .errors import EmptyCorpusError, SourceError
 from .formats import EXTRACTORS
+from .reading import read, sniff_format
 from .types import Document
 
 __all__ = ["TEXT_SUFFIXES", "DOCUMENT_SUFFIXES", "DocumentStream", "LoadResult", "load_documents",
            "read_text_file", "read_document", "read_files", "read_jsonl_range", "corpus_root"]
 
-TEXT_SUFFIXES = (".txt", ".md", ".markdown")  # read as UTF-8 text, offsets into the file's own characters
+TEXT_SUFFIXES = (".txt", ".md", ".markdown", ".rst")  # read as UTF-8 text, offsets into the file's own characters
 DOCUMENT_SUFFIXES = TEXT_SUFFIXES + tuple(EXTRACTORS)  # every file type a folder is searched for
 MAX_FILE_BYTES = 50 * 1024 * 1024  # a bigger "text" file is almost surely not prose
-_KINDS = ".txt, .md, .pdf, .docx, .html or corpus.jsonl"
+_KINDS = ".txt, .md, .rst, .pdf, .docx, .html or corpus.jsonl"
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,7 +110,9 @@ def read_document(path: str | os.PathLike, doc_id: str, notes: list[str] | None 
         text = read_text_file(path)
         if not text.strip().lstrip("\ufeff").strip():
             raise SourceError(f"{path}: empty file")
-        return Document(doc_id=doc_id, source=doc_id, title=_title_of(text, suffix), text=text)
+        fmt = text_format(path, text)
+        return Document(doc_id=doc_id, source=doc_id, title=_title_of(text, suffix, fmt, path.name), text=text,
+                        format=fmt)
     extract = EXTRACTORS.get(suffix)
     if extract is None:
         raise SourceError(f"{path}: unsupported file type {suffix or '(none)'!r}; use {_KINDS}")
@@ -125,7 +128,7 @@ def read_document(path: str | os.PathLike, doc_id: str, notes: list[str] | None 
     if notes is not None:
         notes.extend(got.notes)
     return Document(doc_id=doc_id, source=doc_id, title=got.title or _title_of(got.text, ".md"), text=got.text,
-                    pages=got.pages)
+                    pages=got.pages, format="extracted")
 
 
 def _real(path: Path) -> Path:
@@ -142,7 +145,31 @@ def corpus_root(sources: list[Path]) -> Path:
     return Path(os.path.commonpath([str(p) for p in parents]))
 
 
-def _title_of(text: str, suffix: str) -> str:
+def text_format(path: Path, text: str) -> str:
+    """How a text file is read (`qa.reading`): by its suffix (``.md``, ``.markdown``, ``.rst``, and
+    ``NAME.rst.txt``/``NAME.md.txt``), else by its content (`qa.reading.sniff_format`)."""
+    suffixes = [s.lower() for s in Path(path).suffixes[-2:]]
+    for suffix in reversed(suffixes):
+        if suffix in (".md", ".markdown"):
+            return "markdown"
+        if suffix == ".rst":
+            return "rst"
+    return sniff_format(text)
+
+
+def _title_of(text: str, suffix: str, fmt: str = "plain", name: str = "") -> str:
+    if fmt in ("markdown", "rst"):
+        # The first heading as a reader sees it: a top-level one, or one before any paragraph;
+        # a README whose first heading is "Sponsors" below its introduction is named by its file.
+        reading = read(Document(doc_id="", source="", title="", text=text, format=fmt))
+        blocks = [b for b in reading.blocks if b.kind != "meta"]
+        first = next((b for b in blocks if b.kind == "heading" and b.level == 1), None)
+        if first is None and blocks and blocks[0].kind == "heading":
+            first = blocks[0]
+        if first is not None:
+            return " ".join(reading.text[first.start:first.end].split())[:200]
+        if name:
+            return name.split(".")[0] or name
     lines = [ln.strip().lstrip("\ufeff").strip() for ln in text.split("\n")]
     if suffix in (".md", ".markdown"):
         for ln in lines:

@@ -16,7 +16,10 @@ import numpy as np
 
 from .types import Passage
 
-__all__ = ["StringTable", "PassageTable"]
+__all__ = ["StringTable", "PassageTable", "LAYOUT_DTYPE"]
+
+LAYOUT_DTYPE = np.dtype("<i8")
+_STRING_COLUMNS = ("text", "doc_id", "source", "title", "sections", "layout")
 
 
 @dataclass(frozen=True, eq=False)
@@ -70,6 +73,13 @@ class StringTable(Sequence):
             i += len(self)
         return bytes(self.data[self.ptr[i] : self.ptr[i + 1]]).decode("utf-8", "surrogatepass")
 
+    def triples(self, i: int) -> tuple[tuple[int, int, int], ...]:
+        """Entry `i` read as raw int64 triples (a passage's layout), not as a string."""
+        raw = bytes(self.data[self.ptr[i] : self.ptr[i + 1]])
+        if not raw:
+            return ()
+        return tuple(map(tuple, np.frombuffer(raw, dtype=LAYOUT_DTYPE).reshape(-1, 3).tolist()))
+
 
 @dataclass(frozen=True, eq=False)
 class PassageTable(Sequence):
@@ -90,6 +100,9 @@ class PassageTable(Sequence):
     page : ndarray of int32
         1-based page of the passage's start in a paged source, 0 if none.
     doc_id, source, title, sections : StringTable
+    layout : StringTable
+        Each passage's `Passage.layout` as raw bytes (int64 triples; `LAYOUT_DTYPE`),
+        empty for the passages whose text is their source span (clean prose).
     """
 
     text: StringTable
@@ -103,6 +116,7 @@ class PassageTable(Sequence):
     source: StringTable
     title: StringTable
     sections: StringTable
+    layout: StringTable
 
     def __len__(self) -> int:
         return self.doc.size
@@ -127,6 +141,7 @@ class PassageTable(Sequence):
             end=int(self.end[i]),
             text=self.text[i],
             page=int(self.page[i]),
+            layout=self.layout.triples(i),
         )
 
     @property
@@ -137,7 +152,7 @@ class PassageTable(Sequence):
         """Every column as a named array, for saving."""
         out = {"passage_doc": self.doc, "passage_num": self.num, "passage_start": self.start,
                "passage_end": self.end, "passage_section": self.section, "passage_page": self.page}
-        for name in ("text", "doc_id", "source", "title", "sections"):
+        for name in _STRING_COLUMNS:
             table = getattr(self, name)
             out[f"{name}_data"] = table.data
             out[f"{name}_ptr"] = table.ptr
@@ -145,7 +160,7 @@ class PassageTable(Sequence):
 
     @classmethod
     def from_arrays(cls, a: dict[str, np.ndarray]) -> "PassageTable":
-        strings = {n: StringTable(a[f"{n}_data"], a[f"{n}_ptr"]) for n in ("text", "doc_id", "source", "title", "sections")}
+        strings = {n: StringTable(a[f"{n}_data"], a[f"{n}_ptr"]) for n in _STRING_COLUMNS}
         return cls(doc=a["passage_doc"], num=a["passage_num"], start=a["passage_start"], end=a["passage_end"],
                    section=a["passage_section"], page=a["passage_page"], **strings)
 
@@ -158,7 +173,7 @@ class PassageTable(Sequence):
             text=self.text.take(rows), doc=new_doc[self.doc[rows]], num=np.asarray(self.num)[rows],
             start=np.asarray(self.start)[rows], end=np.asarray(self.end)[rows],
             section=np.asarray(self.section)[rows], page=np.asarray(self.page)[rows], doc_id=self.doc_id.take(docs), source=self.source.take(docs),
-            title=self.title.take(docs), sections=self.sections,
+            title=self.title.take(docs), sections=self.sections, layout=self.layout.take(rows),
         )
 
     def concat(self, other: "PassageTable") -> "PassageTable":
@@ -179,6 +194,7 @@ class PassageTable(Sequence):
             page=np.concatenate([self.page, other.page]).astype(np.int32),
             doc_id=self.doc_id.concat(other.doc_id), source=self.source.concat(other.source),
             title=self.title.concat(other.title), sections=StringTable.from_strings(sections),
+            layout=self.layout.concat(other.layout),
         )
 
     @classmethod
@@ -201,6 +217,7 @@ class PassageTableBuilder:
         self._chunks: list[bytes] = []
         self._lengths: list[np.ndarray] = []
         self._pending: list[bytes] = []
+        self._layouts: list[bytes] = []
 
     def add(self, p: Passage) -> None:
         d = self._docs.get(p.doc_id)
@@ -216,6 +233,7 @@ class PassageTableBuilder:
         self._section.append(s)
         self._page.append(p.page)
         self._pending.append(p.text.encode("utf-8", "surrogatepass"))
+        self._layouts.append(np.asarray(p.layout, dtype=LAYOUT_DTYPE).tobytes() if p.layout else b"")
         if len(self._pending) >= 8192:
             self._flush()
 
@@ -243,4 +261,7 @@ class PassageTableBuilder:
             source=StringTable.from_strings([r[1] for r in rows]),
             title=StringTable.from_strings([r[2] for r in rows]),
             sections=StringTable.from_strings(list(self._sections)),
+            layout=StringTable.from_chunks([b"".join(self._layouts)],
+                                           [np.fromiter(map(len, self._layouts), dtype=np.int64,
+                                                        count=len(self._layouts))]),
         )

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 from .text import Analyzer, has_han
+from .reading import to_reading
 from .types import Answer, Hit
 
 __all__ = ["answer_to_dict", "answer_to_text", "escape", "passage_html", "answer_html", "hit_location", "matched_words"]
@@ -160,9 +161,10 @@ def passage_html(hit: Hit, answer: Answer, analyzer: Analyzer) -> str:
     the answer in ``<span class="qa-cited">``; all document text escaped."""
     p = hit.passage
     matched = set(hit.matched_terms)
-    words = [(p.start + s, p.start + e) for t, s, e in analyzer.terms_with_spans(p.text) if t in matched]
-    spans = [(s.start, s.end) for s in answer.sentences if s.rank == hit.rank]
-    return _marked(p.text, p.start, words, spans)
+    words = [(s, e) for t, s, e in analyzer.terms_with_spans(p.text) if t in matched]
+    # Cited sentences carry source offsets; the passage shows reading text: map them back.
+    spans = [(to_reading(p, s.start), to_reading(p, s.end - 1) + 1) for s in answer.sentences if s.rank == hit.rank]
+    return _marked(p.text, 0, words, spans)
 
 
 def answer_html(answer: Answer) -> str:

@@ -45,11 +45,12 @@ from .passages import PassageTable
 __all__ = ["FORMAT_VERSION", "SAMPLE_ABOVE", "current_version", "outdated_manifest", "save_index", "load_index", "read_manifest", "is_index_dir"]
 
 FORMAT = "qa-index"
-FORMAT_VERSION = 4  # 4: Chinese words (IndexParams.chinese)
+FORMAT_VERSION = 5  # 4: Chinese words (IndexParams.chinese); 5: reading text and passage layouts
 _ARRAYS = ("idf", "indptr", "indices", "weights", "tokens", "token_ptr", "term_max", "tf")
 _PASSAGE_ARRAYS = (
     "passage_doc", "passage_num", "passage_start", "passage_end", "passage_section", "passage_page",
-    *(f"{n}_{part}" for n in ("text", "doc_id", "source", "title", "sections") for part in ("data", "ptr")),
+    *(f"{n}_{part}" for n in ("text", "doc_id", "source", "title", "sections", "layout")
+      for part in ("data", "ptr")),
 )
 SAMPLE_ABOVE = 8 << 20
 _SAMPLE_BLOCK = 1 << 16
@@ -420,6 +421,9 @@ def _load_version(path: Path, *, mmap: bool, verify, share_terms: Index | None =
         or any(columns[c].shape != (n_passages,) for c in _PASSAGE_ARRAYS[:6])
         or int(passages.text.ptr[-1]) != passages.text.data.shape[0]
         or len(passages.source) != n_docs or len(passages.title) != n_docs
+        or passages.layout.ptr.shape != (n_passages + 1,)
+        or int(passages.layout.ptr[-1]) != passages.layout.data.shape[0]
+        or bool(np.any(np.diff(passages.layout.ptr) % 24))
     ):
         raise IndexFormatError(f"{path}: index arrays disagree with the manifest; rebuild with qa index")
     meta = dict(manifest.get("meta") or {})

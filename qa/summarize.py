@@ -63,7 +63,8 @@ import re
 
 from .index import Index
 from .search import parse_question, search
-from .text import Analyzer, count_words, detect_language, has_han, split_sentences
+from .reading import sentences
+from .text import Analyzer, count_words, detect_language, has_han
 from .types import Answer, Hit, Query, Sentence
 
 __all__ = ["answer", "question_types", "N_PASSAGES", "MIN_EVIDENCE"]
@@ -186,6 +187,8 @@ def question_types(question: str) -> tuple[str, ...]:
     return tuple(name for _, _, name in sorted(found)[:2])
 
 
+_DEFINITION_Q_RE = re.compile(r"^\s*what\s+(?:is|are)\s+(?:an?\s+|the\s+)?(?P<x>\w[\w .+/-]{0,40}?)\s*\?*\s*$", re.I)
+
 _WORDS = Analyzer(stem=False, stop_words=False, chinese="words")
 
 
@@ -207,9 +210,12 @@ def _candidates(index: Index, query: Query, hits: tuple[Hit, ...], types: tuple[
     q_words = _words(query.text) or {""}
     q_lower = query.text.lower()
     out = []
+    defined = _DEFINITION_Q_RE.match(query.text)
+    defines = re.compile(rf"^\W*(?:the\s+)?{re.escape(defined.group('x'))}\s*(?:\([^)]*\)\s*|,[^,]{{0,60}},\s*)?"
+                         r"(?:is|are|means|stands for)\b", re.I) if defined else None
     for hit in hits[:N_PASSAGES]:
         p = hit.passage
-        for n, (s, e) in enumerate(split_sentences(p.text)):
+        for n, (s, e, source_start, source_end) in enumerate(sentences(p)):
             text = p.text[s:e]
             term_ids = {index.vocabulary.get(t) for t, _, _ in analyzer.terms_with_spans(text)}
             held = [tid for tid in query.term_ids if tid in term_ids]
@@ -218,6 +224,8 @@ def _candidates(index: Index, query: Query, hits: tuple[Hit, ...], types: tuple[
             cue = any(m.group().lower() not in q_lower for c in cue_patterns for m in c.finditer(text))
             if cue:
                 score += TYPE_BONUS
+            if defines is not None and defines.search(text):
+                score += TYPE_BONUS  # "What is X?" is answered by "X is ..."
             if text.rstrip().endswith(("?", "？")):
                 score *= QUESTION_FACTOR
             if count_words(text) < 4:
@@ -228,11 +236,12 @@ def _candidates(index: Index, query: Query, hits: tuple[Hit, ...], types: tuple[
             out.append(
                 {
                     "text": text,
+                    "doc": p.source,  # a file: the lines of one corpus.jsonl are one collection, not topics
                     "rank": hit.rank,
                     "index": n,
                     "cue": cue,
-                    "start": p.start + s,
-                    "end": p.start + e,
+                    "start": source_start,
+                    "end": source_end,
                     "score": score,
                     "coverage": coverage,
                     "held": frozenset(held),
@@ -245,16 +254,21 @@ def _candidates(index: Index, query: Query, hits: tuple[Hit, ...], types: tuple[
 
 
 def _select(cands: list[dict]) -> list[dict]:
-    if not cands or not cands[0]["held"]:
+    # One topic: the direct answer comes from the best passage's document.
+    top_doc = min(cands, key=lambda c: c["rank"])["doc"] if cands else None
+    first = next((c for c in cands if c["doc"] == top_doc and c["held"]), None)
+    if first is None:
         return []
-    first = cands[0]
     chosen = [first]
     # The direct answer's next sentence continues it when it shows what the question asks for.
     nxt = next((c for c in cands if c["rank"] == first["rank"] and c["index"] == first["index"] + 1), None)
     if nxt is not None and nxt["cue"] and _jaccard(nxt["words"], first["words"]) < DUPLICATE_JACCARD:
         chosen.append(nxt)
     floor = KEEP_RATIO * first["score"]
-    pool = [c for c in cands[1:] if c["held"] and c["score"] >= floor and c not in chosen]
+    # One topic: another document's sentence joins only when it holds the question's evidence on its own.
+    alone = max(MIN_EVIDENCE, first["coverage"])
+    pool = [c for c in cands if c["held"] and c["score"] >= floor and c not in chosen
+            and (c["doc"] == first["doc"] or c["coverage"] >= alone)]
     while pool and len(chosen) < MAX_SENTENCES:
         best, best_val = None, None
         for c in pool:
@@ -269,6 +283,63 @@ def _select(cands: list[dict]) -> list[dict]:
         chosen.append(best)
         pool.remove(best)
     return chosen
+
+
+# A word of the question that names something: capitalised past the first word, an acronym,
+# or a token with an inner "/" or "." ("HTTP/3", "3.1", "requests.get").
+_TOKEN_RE = re.compile(r"\w(?:[\w+-]*\w|)(?:[./]\w(?:[\w+-]*\w)?)*")
+_SPECIAL_RE = re.compile(r"\w[./]\w(?<=\d.)|\d[./]\w|\w[./]\d")  # a digit beside an inner "/" or "."
+_VERSION_Q_RE = re.compile(
+    r"\b(?:which|what)\s+(?:[\w.-]+\s+){0,4}?(?:versions?|releases?)\s+(?:of|for|in|is|are|was|were|does|do|did|"
+    r"will|can|should|must|has|have)\b|\b(?:which|what)\s+(?:[\w.-]+\s+){0,4}?(?:versions?|releases?)\s*\?", re.I)
+_VERSION_RE = re.compile(r"\d+(?:\.\d+)+|\b(?:v|version\s+|release\s+)\d+\b|\b\d+\+", re.I)
+
+
+def distinctive_words(index: Index, question: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The question's names and special terms, as ``(names, required)``.
+
+    `names` are words written with a capital past the first word, acronyms, and tokens with an
+    inner ``/`` or ``.`` ("HTTP/3", "3.1"); stop words left out. The answer is read from passages
+    that mention them all, when some do. `required` are those of them that no answer may do
+    without: the special tokens, and acronyms the corpus does not contain at all (nor a spelling
+    of them): a question about "HTTP/3" or the "GPL" answered from a passage about HTTP/1.1 or
+    another licence would be about the nearest topic, not the one asked about.
+    """
+    if detect_language(question) != "en":
+        return (), ()
+    analyzer = index.analyzer
+    names, required = [], []
+    for n, m in enumerate(_TOKEN_RE.finditer(question)):
+        tok = m.group()
+        special = bool(_SPECIAL_RE.search(tok))
+        acronym = len(tok) >= 3 and tok.isalpha() and tok.isupper()
+        capital = tok[:1].isupper() and (n > 0 or acronym)
+        if not (special or capital) or tok == "I" or tok in names:
+            continue
+        words = [w for w, _, _ in analyzer.words(tok)]
+        if not special and all(analyzer.is_stop(w) for w in words):
+            continue
+        names.append(tok)
+        unknown = acronym and all(t not in index.vocabulary for t in analyzer.stem_words(words)) \
+            and index.speller.correct(tok.lower()) is None
+        if special or unknown:
+            required.append(tok)
+    return tuple(names), tuple(required)
+
+
+def _mentions(index: Index, word: str, hits) -> bool:
+    """Whether one of `hits` mentions `word`: its terms among a hit's matched terms (names), or the
+    word itself, whole, in a hit's text, section, title or file name (special terms)."""
+    pattern = re.compile(rf"(?<![\w]){re.escape(word.lower())}(?![\w])")
+    if not _SPECIAL_RE.search(word):
+        terms = [t for t, _, _ in index.analyzer.terms_with_spans(word)]
+        if terms and any(all(t in h.matched_terms for t in terms) for h in hits):
+            return True
+    for h in hits:
+        p = h.passage
+        if pattern.search(p.text.lower()) or pattern.search(f"{p.section}\n{p.title}\n{p.source}".lower()):
+            return True
+    return False
 
 
 def answer(index: Index, question, k: int = 5, expand: bool = False) -> Answer:
@@ -303,7 +374,20 @@ def answer(index: Index, question, k: int = 5, expand: bool = False) -> Answer:
             reason=f"No word of the question appears in these documents (searched for: {missing}).",
             **common,
         )
-    candidates = _candidates(index, query, hits, question_types(query.text))
+    distinct, required = distinctive_words(index, query.text)
+    unmentioned = [w for w in required if not _mentions(index, w, hits[:max(k, N_PASSAGES)])]
+    if unmentioned:
+        names = ", ".join(unmentioned[:6])
+        return Answer(
+            sentences=(), hits=hits[:k], abstained=True, confidence=0.0, reason_code="not_mentioned",
+            reason=f"No passage mentions {names}: the closest passages are about something else.",
+            **common,
+        )
+    # One topic: the answer is read from the passages that mention every name the question gives.
+    on_topic = tuple(h for h in hits if all(_mentions(index, w, [h]) for w in distinct)) or hits
+    candidates = _candidates(index, query, on_topic, question_types(query.text))
+    if _VERSION_Q_RE.search(query.text):  # a version is asked for: only a sentence that gives one answers
+        candidates = [c for c in candidates if _VERSION_RE.search(c["text"])]
     passage_evidence = max(h.coverage for h in hits[:N_PASSAGES])
     sentence_evidence = min(1.0, max((c["coverage"] + TYPE_BONUS * c["cue"] for c in candidates), default=0.0))
     evidence = min(1.0, (passage_evidence + sentence_evidence) / 2)

@@ -36,6 +36,9 @@ class Document:
     pages : tuple of int
         For paged formats (PDF), the offset in `text` where each page starts
         (page 1 first); empty when the source has no pages.
+    format : str
+        How `qa.reading` reads `text`: ``"markdown"``, ``"rst"``, ``"plain"``
+        (text files, ``corpus.jsonl``) or ``"extracted"`` (PDF, DOCX, HTML).
     """
 
     doc_id: str
@@ -43,6 +46,7 @@ class Document:
     title: str
     text: str
     pages: tuple[int, ...] = ()
+    format: str = "plain"
 
     def page_at(self, offset: int) -> int:
         """The 1-based page holding character `offset`, or 0 when the document has no pages."""
@@ -55,7 +59,16 @@ class Document:
 class Passage:
     """A bounded span of a document that is indexed and returned as a unit.
 
-    ``text == document.text[start:end]`` always holds.
+    ``start``/``end`` are offsets into ``document.text`` (the source); ``text``
+    is the reading text of that span, ``qa.reading.read(document).of(start, end)``:
+    the words a reader sees, markup removed and hard-wrapped lines joined. For
+    clean prose it is ``document.text[start:end]`` itself.
+
+    ``layout`` maps ``text`` back to the source: breakpoints ``(offset in text,
+    source offset, not_running)``; from one breakpoint to the next, characters of
+    ``text`` stand for consecutive source characters, and ``not_running`` is 1 for
+    code, tables, headings and other text that is never an answer sentence. Empty
+    when ``text`` is running text copied verbatim from ``[start, end)``.
     """
 
     passage_id: str
@@ -67,6 +80,7 @@ class Passage:
     end: int
     text: str
     page: int = 0  # 1-based page of `start` in a paged source (PDF); 0 when there are no pages
+    layout: tuple[tuple[int, int, int], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,10 +152,11 @@ class Hit:
 
 @dataclass(frozen=True, slots=True)
 class Sentence:
-    """A sentence quoted verbatim from a hit.
+    """A sentence quoted verbatim from a hit's reading text.
 
-    ``hit.passage.text[start - hit.passage.start:end - hit.passage.start] == text``;
-    ``start``/``end`` are offsets into the source document.
+    ``text`` is a substring of ``hit.passage.text``; ``start``/``end`` are
+    offsets into the source document, and the reading text of that source span
+    is ``text`` (`qa.reading.Reading.of`).
     """
 
     text: str

@@ -21,6 +21,7 @@ from qa.build import stat_signature
 from qa.chunking import chunk_documents
 from qa.formats import extract_docx, extract_html, extract_pdf
 from qa.loader import DOCUMENT_SUFFIXES, TEXT_SUFFIXES, load_documents
+from qa.reading import read
 from qa.render import hit_location
 from qa.types import Document
 
@@ -155,8 +156,9 @@ def mixed_corpus(tmp_path):
 
 def passages_of(doc: Document):
     passages = chunk_documents([doc])
+    reading = read(doc)
     for p in passages:
-        assert p.text == doc.text[p.start:p.end]
+        assert p.text == reading.of(p.start, p.end)
     return passages
 
 
@@ -164,7 +166,7 @@ def passages_of(doc: Document):
 
 
 def test_document_suffixes_extend_text_suffixes():
-    assert TEXT_SUFFIXES == (".txt", ".md", ".markdown")
+    assert TEXT_SUFFIXES == (".txt", ".md", ".markdown", ".rst")
     assert set(DOCUMENT_SUFFIXES) == set(TEXT_SUFFIXES) | {".pdf", ".docx", ".html", ".htm"}
 
 

@@ -230,7 +230,7 @@ def test_duplicate_document_ids_are_refused(tmp_path):
 
 
 def test_empty_folder(tmp_path):
-    with pytest.raises(EmptyCorpusError, match=r"no readable documents \(\.txt, \.md, \.pdf, \.docx, \.html or corpus\.jsonl\) in"):
+    with pytest.raises(EmptyCorpusError, match=r"no readable documents \(\.txt, \.md, \.rst, \.pdf, \.docx, \.html or corpus\.jsonl\) in"):
         load_documents(tmp_path)
 
 

@@ -1,8 +1,8 @@
 """Properties that must hold for any input (issue 7): generated documents and questions.
 
 Documents mix unicode, CJK, emoji, CRLF, NUL bytes, blank lines, very long lines and
-one-character files. For every one: passage offsets slice the passage text out of the
-document, passages do not overlap and stay in order, every answer sentence is verbatim
+one-character files. For every one: passage offsets read as the passage text in the
+document (`qa.reading`), passages do not overlap and stay in order, every answer sentence is verbatim
 in its cited passage, and search never raises for any string question (only
 `QuestionError`, for an unusable one).
 """
@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from qa import Index, IndexParams, QuestionError, answer, search
 from qa.chunking import Chunker, chunk_documents
+from qa.reading import read
 from qa.text import split_sentences
 from qa.types import Document
 
@@ -38,12 +39,13 @@ def _doc(text: str, name: str = "doc.txt") -> Document:
 
 @SETTINGS
 @given(texts, st.integers(min_value=20, max_value=400))
-def test_offsets_slice_every_passage_and_passages_never_overlap(text, max_chars):
+def test_offsets_read_as_every_passage_and_passages_never_overlap(text, max_chars):
     doc = _doc(text)
     passages = Chunker(max_chars=max_chars, min_chars=min(50, max_chars)).chunk(doc)
+    reading = read(doc)
     last_end = 0
     for p in passages:
-        assert doc.text[p.start : p.end] == p.text
+        assert reading.of(p.start, p.end) == p.text
         assert p.text.strip()
         assert p.start >= last_end  # in order, no overlap
         last_end = p.end

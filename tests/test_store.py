@@ -91,7 +91,7 @@ def test_layout_is_current_plus_one_version_folder(saved_corpus_index):
     assert is_index_dir(saved_corpus_index)
     files = sorted(p.name for p in version_dir(saved_corpus_index).iterdir())
     columns = ["passage_doc", "passage_num", "passage_start", "passage_end", "passage_section", "passage_page"] + [
-        f"{n}_{part}" for n in ("text", "doc_id", "source", "title", "sections") for part in ("data", "ptr")]
+        f"{n}_{part}" for n in ("text", "doc_id", "source", "title", "sections", "layout") for part in ("data", "ptr")]
     assert files == sorted(
         ["manifest.json", "vocab.npy", "words.npy", "words_term.npy", "idf.npy", "indptr.npy", "indices.npy",
          "weights.npy", "tokens.npy", "token_ptr.npy", "term_max.npy", "tf.npy"] + [f"{c}.npy" for c in columns]
@@ -108,7 +108,7 @@ def test_manifest_describes_the_index(corpus_index, saved_corpus_index):
 
 def test_no_pickle_every_npy_loads_without_allow_pickle(saved_corpus_index):
     npys = list(version_dir(saved_corpus_index).glob("*.npy"))
-    assert len(npys) == 27
+    assert len(npys) == 29
     for f in npys:
         arr = np.load(f, allow_pickle=False)
         assert arr.dtype != object
