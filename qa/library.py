@@ -599,14 +599,23 @@ def _replace_word(question: str, word: str, new: str) -> str:
     return re.sub(rf"(?<!\w){re.escape(word)}(?!\w)", new, question, flags=re.IGNORECASE)
 
 
+def _answered(ask, index, question: str) -> bool:
+    try:
+        return not ask(index, question).abstained
+    except QAError:  # QuestionError: nothing left to search for
+        return False
+
+
 def suggest_rephrasings(index, answer, n: int = 5, examples=None) -> list[str]:
     """Up to `n` questions to try when `answer` abstained.
 
     First the question with each word the corpus lacks replaced by a corpus word
-    spelt like it (`close_words`); then the corpus's example questions
-    (`qa.suggest.suggest_questions`, or `examples` if given), those sharing
-    more index terms with the question first. The question itself is never suggested.
+    spelt like it (`close_words`), kept only if `qa.answer` answers it; then the
+    corpus's example questions (`qa.suggest.suggest_questions`, which asks each
+    of the index, or `examples` if given), those sharing more index terms with
+    the question first. The question itself is never suggested.
     """
+    from .summarize import answer as ask
     from .suggest import suggest_questions
 
     analyzer = index.analyzer
@@ -619,7 +628,7 @@ def suggest_rephrasings(index, answer, n: int = 5, examples=None) -> list[str]:
             continue
         for m in close_words(index, w):
             rephrased = _replace_word(answer.question, w, m)
-            if rephrased != answer.question:
+            if rephrased != answer.question and _answered(ask, index, rephrased):
                 out.append(rephrased)
     known = {t for t in stems if t in index.vocabulary}
     pool = list(examples) if examples is not None else list(suggest_questions(index, n=20))

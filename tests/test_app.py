@@ -379,6 +379,33 @@ def test_the_corpus_view_removes_an_uploaded_document_after_confirmation(seed_in
     assert at.warning and "No answer" in at.warning[0].value
 
 
+def test_after_a_removal_on_the_page_no_example_or_suggestion_comes_from_the_removed_document(tmp_path, monkeypatch):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "pay.txt").write_text("Pay\n\nSalaries are paid on the last day of the month.\n", encoding="utf-8")
+    monkeypatch.setenv("QA_INDEX", str(_index(corpus, tmp_path / "index")))
+    at = _upload(_page(), [
+        ("canteen.txt", b"When does the canteen open?\n\nThe canteen opens at noon and closes at three.\n", "text/plain"),
+        ("parking.md", b"# Where do visitors park?\n\nVisitors park on level two of the north garage.\n", "text/markdown"),
+    ])
+
+    def offered(at, kind):
+        return [b.label.lower() for b in at.button if b.key and b.key.startswith(f"{kind}-")]
+
+    at = _tab(at, "Ask")
+    assert any("canteen" in q for q in offered(at, "example")) and any("park" in q for q in offered(at, "example"))
+    at = _tab(at, "Documents")
+    next(b for b in at.button if b.label == "Remove").click()  # canteen.txt, the first upload listed
+    at.run()
+    next(b for b in at.button if b.label == "Yes, remove it").click()
+    at.run()
+    assert any("Removed When does the canteen open?" in s.value for s in at.success)
+    at = _ask(at, "What is the capital of France?")
+    assert offered(at, "example") and offered(at, "suggestion")
+    assert not any("canteen" in q for q in offered(at, "example") + offered(at, "suggestion"))
+    assert any("park" in q for q in offered(at, "example"))
+
+
 # -- reading a citation, feedback, history, suggestions -----------------------------------------------
 
 

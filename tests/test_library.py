@@ -438,6 +438,17 @@ def test_suggestions_replace_unknown_words_with_close_corpus_words(lib):
     assert 1 <= len(suggestions) <= 5 and result.question not in suggestions
 
 
+def test_a_rephrasing_is_suggested_only_if_qa_answers_it(lib, monkeypatch):
+    lib.add_uploads([("canteen.txt", CANTEEN)])
+    index = _index(lib)
+    for question in ("Is the CANTIN vegetarian?", "When does the CANTIN open?", "What is the capital of France?"):
+        for suggestion in suggest_rephrasings(index, qa.answer(index, question)):
+            assert not qa.answer(index, suggestion).abstained, suggestion
+    real = qa.summarize.answer
+    monkeypatch.setattr(qa.summarize, "answer", lambda index, q, **kw: real(index, q.replace("canteen", "tram"), **kw))
+    assert "Is the canteen vegetarian?" not in suggest_rephrasings(index, real(index, "Is the CANTIN vegetarian?"))
+
+
 def test_suggestions_fall_back_on_example_questions_related_first(corpus_index):
     result = qa.answer(corpus_index, "What is the capital of France?")
     assert result.abstained

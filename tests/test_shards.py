@@ -260,6 +260,15 @@ def test_the_page_copies_a_sharded_index_and_lists_its_documents(sharded_dirs, t
     assert qa.answer(index, QUESTIONS[0]).text  # and still answers
 
 
+def test_example_questions_equal_the_single_machine_build(single_dir, sharded_dirs):
+    from qa.suggest import candidate_questions, suggest_questions
+
+    single, sharded = load_index(single_dir), load_index(sharded_dirs[3])
+    assert candidate_questions(sharded) == candidate_questions(single)
+    examples = suggest_questions(sharded, n=6)
+    assert examples == suggest_questions(single, n=6) and examples
+
+
 def test_cli_builds_shards_on_its_own_local_cluster_and_stops_it(corpus_dir, single_dir, tmp_path, capsys):
     psutil = pytest.importorskip("psutil")
     before = {p.pid for p in psutil.Process().children(recursive=True)}

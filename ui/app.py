@@ -52,12 +52,13 @@ def load_index(index_dir: str | None, version: str | None):
 
 @st.cache_data(show_spinner=False, max_entries=4)
 def example_questions(index_dir: str | None, version: str | None) -> tuple[str, ...]:
+    """Questions this version of the index answers (`suggest_questions` asks each one), once per version."""
     return suggest_questions(load_index(index_dir, version))
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
 def question_pool(index_dir: str | None, version: str | None) -> tuple[str, ...]:
-    """More example questions, to suggest when there is no answer."""
+    """More example questions, asked alike, to suggest when there is no answer."""
     return suggest_questions(load_index(index_dir, version), n=20)
 
 
