@@ -76,6 +76,7 @@ QUESTION_FACTOR = 0.5
 SHORT_PENALTY = 0.1
 RANK_BONUS = 0.05
 ECHO_BONUS = 0.1
+PHRASE_BONUS = float(__import__("os").environ.get("QA_PB", "0.1"))
 KEEP_RATIO = 0.4
 MMR_LAMBDA = 0.3
 DUPLICATE_JACCARD = 0.7
@@ -193,13 +194,24 @@ def question_types(question: str) -> tuple[str, ...]:
 
 _DEFINITION_Q_RE = re.compile(r"^\s*what\s+(?:is|are)\s+(?:an?\s+|the\s+)?(?P<x>\w[\w .+/-]{0,40}?)\s*\?*\s*$", re.I)
 
+_NOT_RE = re.compile(r"n[’']t\b")
 _WORDS = Analyzer(stem=False, stop_words=False, chinese="words")
 
 
-def _words(text: str) -> set[str]:
+def _sequence(text: str) -> list[str]:
+    """The words of `text` in order, lowercased, "n't" read as "not" ("shouldn't" echoes "should not")."""
     if has_han(text):  # a Chinese sentence is one \w+ run: cut it into words
-        return {w for w, _, _ in _WORDS.words(text)}
-    return set(re.findall(r"\w+", text.lower()))
+        return [w for w, _, _ in _WORDS.words(text)]
+    return re.findall(r"\w+", _NOT_RE.sub(" not", text.lower()))
+
+
+def _words(text: str) -> set[str]:
+    return set(_sequence(text))
+
+
+def _pairs(words: list[str]) -> set[tuple[str, str]]:
+    """Adjacent word pairs, those of two stop words left out ("of the")."""
+    return {(a, b) for a, b in zip(words, words[1:]) if not (_WORDS.is_stop(a) and _WORDS.is_stop(b))}
 
 
 def _jaccard(a: set[str], b: set[str]) -> float:
@@ -219,6 +231,7 @@ def _candidates(index: Index, query: Query, hits: tuple[Hit, ...], types: tuple[
                        rf"\W+(?:[\w-]+\W+){{0,3}}?(?:{thing})", re.I)]
     top_score = hits[0].score if hits and hits[0].score > 0 else 1.0
     q_words = _words(query.text) or {""}
+    q_pairs = _pairs(_sequence(query.text))
     q_lower = query.text.lower()
     out = []
     defined = _DEFINITION_Q_RE.match(query.text)
@@ -244,6 +257,8 @@ def _candidates(index: Index, query: Query, hits: tuple[Hit, ...], types: tuple[
             score += RANK_BONUS * max(hit.score, 0.0) / top_score
             words = _words(text)
             score += ECHO_BONUS * len(words & q_words) / len(q_words)
+            if q_pairs and PHRASE_BONUS:
+                score += PHRASE_BONUS * len(_pairs(_sequence(text)) & q_pairs) / len(q_pairs)
             out.append(
                 {
                     "text": text,
@@ -309,8 +324,8 @@ _VERSION_RE = re.compile(r"\d+(?:\.\d+)+|\b(?:v|version\s+|release\s+)\d+\b|\b\d
 def distinctive_words(index: Index, question: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The question's names and special terms, as ``(names, required)``.
 
-    `names` are words written with a capital past the first word, acronyms, and tokens with an
-    inner ``/`` or ``.`` ("HTTP/3", "3.1"); stop words left out. The answer is read from passages
+    `names` are words written with a capital past the first word, acronyms, words of letters and
+    digits ("urllib3") and tokens with an inner ``/`` or ``.`` ("HTTP/3", "3.1"); stop words left out. The answer is read from passages
     that mention them all, when some do. `required` are those of them that no answer may do
     without: the special tokens, and acronyms the corpus does not contain at all (nor a spelling
     of them): a question about "HTTP/3" or the "GPL" answered from a passage about HTTP/1.1 or
@@ -325,7 +340,8 @@ def distinctive_words(index: Index, question: str) -> tuple[tuple[str, ...], tup
         special = bool(_SPECIAL_RE.search(tok))
         acronym = len(tok) >= 3 and tok.isalpha() and tok.isupper()
         capital = tok[:1].isupper() and (n > 0 or acronym)
-        if not (special or capital) or tok == "I" or tok in names:
+        coined = any(ch.isdigit() for ch in tok) and any(ch.isalpha() for ch in tok)  # "urllib3", "h2"
+        if not (special or capital or coined) or tok == "I" or tok in names:
             continue
         words = [w for w, _, _ in analyzer.words(tok)]
         if not special and all(analyzer.is_stop(w) for w in words):
