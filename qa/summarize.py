@@ -76,7 +76,7 @@ QUESTION_FACTOR = 0.5
 SHORT_PENALTY = 0.1
 RANK_BONUS = 0.05
 ECHO_BONUS = 0.1
-PHRASE_BONUS = float(__import__("os").environ.get("QA_PB", "0.1"))
+PHRASE_BONUS = 0.1
 KEEP_RATIO = 0.4
 MMR_LAMBDA = 0.3
 DUPLICATE_JACCARD = 0.7
@@ -181,6 +181,11 @@ _HOW_MUCH_CUE = next(s for name, _, s in QUESTION_TYPES if name == "how much")
 _COUNTED_RE = re.compile(r"\bhow many\s+([a-z]{3,})\b(?:\s+([a-z]{3,})\b)?", re.I)  # the counted thing, one of two words
 
 
+_WHICH_NOUN_RE = re.compile(
+    r"^\W*(?:\w+\s+){0,3}?(?:which|what)\s+(?!(?:is|are|was|were|do|does|did|can|could|should|would|will|happens?|"
+    r"if|about|kind|type|sort)\b)[\w-]+(?:\s+[\w-]+)?", re.I)
+
+
 def question_types(question: str) -> tuple[str, ...]:
     """The question types a question's wording names (see the module's table), first-mentioned first."""
     found = []
@@ -189,12 +194,29 @@ def question_types(question: str) -> tuple[str, ...]:
         if m:
             found.append((m.start(), order, name))
     # The interrogative that comes first is the question's own ("Who ... when I ..." asks who).
+    focus = _WHICH_NOUN_RE.match(question)
+    if focus:  # "Which environment variable tells libffi where ...": "where" is in a clause, not the question
+        found = [f for f in found if f[0] <= focus.end()]
     return tuple(name for _, _, name in sorted(found)[:2])
 
 
 _DEFINITION_Q_RE = re.compile(r"^\s*what\s+(?:is|are)\s+(?:an?\s+|the\s+)?(?P<x>\w[\w .+/-]{0,40}?)\s*\?*\s*$", re.I)
 
 _NOT_RE = re.compile(r"n[’']t\b")
+# Past forms of common irregular verbs, read as the verb for echoes ("Who wrote" / "written by").
+_IRREGULAR = {form: base for base, forms in {
+    "be": "was were been", "begin": "began begun", "break": "broke broken", "bring": "brought", "build": "built",
+    "buy": "bought", "choose": "chose chosen", "come": "came", "do": "did done", "draw": "drew drawn",
+    "drive": "drove driven", "eat": "ate eaten", "fall": "fell fallen", "find": "found", "fly": "flew flown",
+    "forget": "forgot forgotten", "get": "got gotten", "give": "gave given", "go": "went gone", "grow": "grew grown",
+    "have": "had", "hold": "held", "keep": "kept", "know": "knew known", "lead": "led", "leave": "left",
+    "lose": "lost", "make": "made", "mean": "meant", "meet": "met", "pay": "paid", "run": "ran", "say": "said",
+    "see": "saw seen", "sell": "sold", "send": "sent", "speak": "spoke spoken", "spend": "spent",
+    "take": "took taken", "teach": "taught", "tell": "told", "think": "thought", "win": "won",
+    "write": "wrote written", "rise": "rose risen", "fight": "fought", "seek": "sought", "stand": "stood",
+    "understand": "understood", "become": "became", "feel": "felt", "hear": "heard", "sit": "sat",
+}.items() for form in forms.split()}
+_PRONOUN_RE = re.compile(r"^\W*(?:it|its|it's|it’s|this|these|they|their|he|his|she|her|that)\b", re.I)
 _WORDS = Analyzer(stem=False, stop_words=False, chinese="words")
 
 
@@ -202,7 +224,7 @@ def _sequence(text: str) -> list[str]:
     """The words of `text` in order, lowercased, "n't" read as "not" ("shouldn't" echoes "should not")."""
     if has_han(text):  # a Chinese sentence is one \w+ run: cut it into words
         return [w for w, _, _ in _WORDS.words(text)]
-    return re.findall(r"\w+", _NOT_RE.sub(" not", text.lower()))
+    return [_IRREGULAR.get(w, w) for w in re.findall(r"\w+", _NOT_RE.sub(" not", text.lower()))]
 
 
 def _words(text: str) -> set[str]:
@@ -239,9 +261,14 @@ def _candidates(index: Index, query: Query, hits: tuple[Hit, ...], types: tuple[
                          r"(?:is|are|means|stands for)\b", re.I) if defined else None
     for hit in hits[:N_PASSAGES]:
         p = hit.passage
+        prev_terms: set = set()
         for n, (s, e, source_start, source_end) in enumerate(sentences(p)):
             text = p.text[s:e]
-            term_ids = {index.vocabulary.get(t) for t, _, _ in analyzer.terms_with_spans(text)}
+            own_terms = {index.vocabulary.get(t) for t, _, _ in analyzer.terms_with_spans(text)}
+            term_ids = own_terms
+            if _PRONOUN_RE.match(text):  # "It's the ..." is about what the sentence before named
+                term_ids = own_terms | prev_terms
+            prev_terms = own_terms
             held = [tid for tid in query.term_ids if tid in term_ids]
             coverage = sum(weight[t] for t in held) / query.total_idf if query.total_idf else 0.0
             score = coverage
@@ -250,15 +277,17 @@ def _candidates(index: Index, query: Query, hits: tuple[Hit, ...], types: tuple[
                 score += TYPE_BONUS
             if defines is not None and defines.search(text):
                 score += TYPE_BONUS  # "What is X?" is answered by "X is ..."
-            if text.rstrip().endswith(("?", "？")):
+            asks = text.rstrip().endswith(("?", "？"))
+            if asks:
                 score *= QUESTION_FACTOR
             if count_words(text) < 4:
                 score -= SHORT_PENALTY
             score += RANK_BONUS * max(hit.score, 0.0) / top_score
             words = _words(text)
-            score += ECHO_BONUS * len(words & q_words) / len(q_words)
-            if q_pairs and PHRASE_BONUS:
-                score += PHRASE_BONUS * len(_pairs(_sequence(text)) & q_pairs) / len(q_pairs)
+            if not asks:  # a question echoing the question is no answer to it
+                score += ECHO_BONUS * len(words & q_words) / len(q_words)
+                if q_pairs:
+                    score += PHRASE_BONUS * len(_pairs(_sequence(text)) & q_pairs) / len(q_pairs)
             out.append(
                 {
                     "text": text,
