@@ -1,23 +1,36 @@
 """Text out of PDF, DOCX and HTML files, laid out so the chunker sees their structure.
 
 Each extractor reads one file and returns an `Extracted`: the text that every
-offset of its passages will point into, the document's title, and for PDFs the
-offset where each page starts. Structure is written the way `qa.chunking` reads
-it:
+offset of its passages will point into, the document's title, for PDFs the
+offset where each page starts, and the *blocks* of the text. Structure is
+written the way `qa.chunking` reads it:
 
 - a heading is a line of its own in Markdown form, ``# Heading`` for level 1,
   ``## Sub`` for level 2 (at most six ``#``), so it becomes the section of the
   paragraphs below it;
-- paragraphs are separated by one blank line;
+- a paragraph of running text is one line, and paragraphs are separated by one
+  blank line (a line break inside a paragraph, HTML's ``<br>``, starts a new
+  line of the same paragraph: one newline);
 - consecutive list items, and the rows of a table (cells joined by `` | ``),
   are consecutive lines of one block, so a short item is never taken for a
-  heading.
+  heading;
+- preformatted text (``<pre>``) keeps its lines.
+
+``Extracted.blocks`` names every block of the text in order as ``(kind, start,
+end)``: half-open offsets into the text, non-overlapping, ascending, each span
+stripped, with at least one newline between two blocks. ``kind`` is
+``"heading"`` (the heading's words only, not its ``#`` marker), ``"text"`` (a
+paragraph, one line), ``"item"`` (a list item, or a paragraph inside one, one
+line), ``"code"`` (preformatted, its lines kept) or ``"table"`` (one row, one
+line). Every character of the text but whitespace and the ``#`` markers lies in
+exactly one block.
 
 A file that cannot be read raises `SourceError` naming the file and the
 reason (encrypted, corrupt, no text layer, not decodable, a zip bomb); the
 loader turns it into a warning and goes on with the other files. The parsers
 (pypdf, python-docx, BeautifulSoup) are imported only when a file of their kind
-is read, so qa starts as fast as before.
+is read, so qa starts as fast as before. (PDFs have no blocks yet: ``blocks`` is
+empty for them.)
 """
 
 from __future__ import annotations
@@ -32,12 +45,13 @@ from pathlib import Path
 
 from .errors import SourceError
 
-__all__ = ["Extracted", "EXTRACTORS", "extract_pdf", "extract_docx", "extract_html",
+__all__ = ["Extracted", "EXTRACTORS", "BLOCK_KINDS", "extract_pdf", "extract_docx", "extract_html",
            "DOCX_MAX_UNPACKED_BYTES", "DOCX_MAX_RATIO"]
 
 DOCX_MAX_UNPACKED_BYTES = 50 * 1024 * 1024  # the sum of the members' sizes a DOCX may unpack to
 DOCX_MAX_RATIO = 100  # unpacked : packed; Word's XML packs about 5-20 to 1
 _RATIO_FLOOR_BYTES = 1024 * 1024  # tiny archives may have any ratio: they cannot hurt
+BLOCK_KINDS = ("heading", "text", "item", "code", "table")
 
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")  # keeps \t, \n; \x0c and \r are handled first
 _BLANK_LINES_RE = re.compile(r"\n{3,}")
@@ -59,16 +73,20 @@ class Extracted:
     notes : tuple of str
         Problems that lost part of the file but not all of it (an unreadable
         PDF page), for the loader's warnings.
+    blocks : tuple of (str, int, int)
+        Every block of `text` in order, as ``(kind, start, end)`` with `kind`
+        one of `BLOCK_KINDS`; the module docstring gives the rules.
     """
 
     text: str
     title: str = ""
     pages: tuple[int, ...] = ()
     notes: tuple[str, ...] = ()
+    blocks: tuple[tuple[str, int, int], ...] = ()
 
 
 def _one_line(text: str) -> str:
-    return " ".join(text.split())
+    return " ".join(_CONTROL_RE.sub("", text).split())
 
 
 def _clean_lines(text: str) -> str:
@@ -81,27 +99,58 @@ def _clean_lines(text: str) -> str:
 
 
 def _one_block(text: str) -> str:
-    """`text` as one chunker block: its lines kept, blank lines between them dropped."""
-    return "\n".join(line for line in _clean_lines(text).split("\n") if line.strip())
+    """`text` as one block: its lines kept, blank lines between them dropped, the ends stripped."""
+    return "\n".join(line for line in _clean_lines(text).split("\n") if line.strip()).strip()
 
 
-def _heading(level: int, text: str) -> str:
-    return "#" * min(max(level, 1), 6) + " " + text
+_PILCROW_RE = re.compile(r"\s*¶$")  # the permalink anchor HTML generators put after a heading
 
 
-def _layout(blocks: list[tuple[str, str]]) -> str:
-    """Join ``(kind, text)`` blocks: list items and table rows that follow one another
-    share a block (one newline), everything else is separated by a blank line."""
-    out: list[str] = []
-    prev = None
-    for kind, text in blocks:
+class _Layout:
+    """Writes blocks into one text, recording each block's span and where each page starts.
+
+    A block follows the one before it after a blank line, or after one newline
+    when it is *tight*: a list item after an item, a table row after a row of
+    the same table, a line after a ``<br>``. A page always starts after a blank
+    line, so a block never crosses a page start.
+    """
+
+    def __init__(self):
+        self.parts: list[str] = []
+        self.length = 0
+        self.blocks: list[tuple[str, int, int]] = []
+        self.pages: list[int] = []
+        self._prev = ""  # the kind of the last block written, "" at a page start
+
+    def page(self) -> None:
+        """Start a new page: the next block starts it (an empty page shares its start with the next page)."""
+        self.pages.append(self.length + 2 if self.length else 0)
+        self._prev = ""
+
+    def add(self, kind: str, text: str, *, level: int = 0, tight: bool | None = None) -> None:
+        """Write one block; `tight` None means tight when an item follows an item or a row a row."""
+        text = _one_block(text) if kind == "code" else _one_line(text)
+        if kind == "heading":
+            text = _PILCROW_RE.sub("", text)
         if not text:
-            continue
-        if out:
-            out.append("\n" if kind == prev and kind in ("item", "row") else "\n\n")
-        out.append(text)
-        prev = kind
-    return "".join(out)
+            return
+        if self.length:
+            if tight is None:
+                tight = kind == self._prev and kind in ("item", "table")
+            self._write("\n" if tight and self._prev else "\n\n")
+        if kind == "heading":
+            self._write("#" * min(max(level, 1), 6) + " ")
+        start = self.length
+        self._write(text)
+        self.blocks.append((kind, start, self.length))
+        self._prev = kind
+
+    def _write(self, s: str) -> None:
+        self.parts.append(s)
+        self.length += len(s)
+
+    def text(self) -> str:
+        return "".join(self.parts)
 
 
 def _first_line(text: str) -> str:
@@ -118,15 +167,17 @@ def _reason(exc: BaseException) -> str:
 
 
 @contextmanager
-def _quiet(logger_name: str):
-    """Silence a parser's logged warnings about malformed input; qa reports per-file problems itself."""
-    log = logging.getLogger(logger_name)
-    old = log.level
-    log.setLevel(logging.ERROR)
+def _quiet(*logger_names: str):
+    """Silence parsers' logged warnings about malformed input; qa reports per-file problems itself."""
+    logs = [logging.getLogger(name) for name in logger_names]
+    old = [log.level for log in logs]
+    for log in logs:
+        log.setLevel(logging.ERROR)
     try:
         yield
     finally:
-        log.setLevel(old)
+        for log, level in zip(logs, old):
+            log.setLevel(level)
 
 
 # --- PDF -----------------------------------------------------------------------------------------------
@@ -325,10 +376,12 @@ def extract_docx(path) -> Extracted:
 
     Paragraphs styled "Title" or "Heading 1" to "Heading 9" become ``#`` lines
     (``#`` for Title and Heading 1, ``##`` for Heading 2, ..., at most six);
-    list paragraphs are consecutive lines; a table is one block of rows, each
-    row its cells' text joined by `` | ``. The title is the document's
-    ``core_properties.title``, else its first heading, else its first line.
-    Headers, footers, footnotes, comments and text boxes are not read.
+    list paragraphs (a "List ..." style or numbering) are items on consecutive
+    lines; every other paragraph is one line of text, its line breaks joined
+    with a space; a table row is one line, its cells' text joined by `` | ``. The
+    title is the document's ``core_properties.title``, else its first heading,
+    else its first line. Headers, footers, footnotes, comments and text boxes are
+    not read.
 
     Raises
     ------
@@ -340,32 +393,29 @@ def extract_docx(path) -> Extracted:
     """
     path = Path(path)
     _check_docx_archive(path)
+    out = _Layout()
     try:
         import docx
         from docx.text.paragraph import Paragraph
 
         document = docx.Document(str(path))
-        blocks: list[tuple[str, str]] = []
         first_heading = ""
         for item in document.iter_inner_content():
             if isinstance(item, Paragraph):
                 level = _docx_heading_level(item)
                 if level:
-                    text = _one_line(item.text)
-                    if text:
-                        blocks.append(("heading", _heading(level, text)))
-                        first_heading = first_heading or text
+                    out.add("heading", item.text, level=level)
+                    first_heading = first_heading or _one_line(item.text)
                 else:
-                    text = _one_block(item.text)
-                    blocks.append(("item" if _docx_is_list_item(item) else "para", text))
+                    out.add("item" if _docx_is_list_item(item) else "text", item.text)
             else:
-                blocks.append(("table", "\n".join(_docx_table_rows(item))))
+                for i, row in enumerate(_docx_table_rows(item)):
+                    out.add("table", row, tight=i > 0)  # a table's first row starts a block, even after a table
         title = _one_line(document.core_properties.title or "")
     except Exception as exc:  # bad XML, missing parts, wrong content type: all "corrupt"
         raise SourceError(f"{path}: not a readable DOCX file ({_reason(exc)})") from None
-    text = _layout(blocks)
-    return Extracted(text=text, title=(title or first_heading or _first_line(text))[:200])
-
+    text = out.text()
+    return Extracted(text=text, title=(title or first_heading or _first_line(text))[:200], blocks=tuple(out.blocks))
 
 # --- HTML ----------------------------------------------------------------------------------------------
 
@@ -381,8 +431,11 @@ _HTML_BLOCKS = frozenset({
     "address", "article", "blockquote", "body", "caption", "center", "dd", "details", "dialog", "div",
     "dl", "dt", "fieldset", "figcaption", "figure", "footer", "form", "header", "hgroup", "hr", "html",
     "li", "main", "menu", "ol", "p", "section", "summary", "table", "tbody", "td", "tfoot", "th",
-    "thead", "tr", "ul", "legend", "search",
+    "thead", "tr", "ul", "legend", "search", "dir",
 })
+_HTML_CODE = frozenset({"pre", "listing", "xmp", "plaintext"})
+# Where a browser breaks the line: text on either side of these is never run together.
+_HTML_BREAKS = _HTML_BLOCKS | _HTML_CODE | frozenset(_HTML_HEADINGS) | {"br"}
 _BR = "\ue000"  # stands for <br> while whitespace is collapsed
 _META_CHARSET_RE = re.compile(rb"""<meta[^>]*?charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.IGNORECASE)
 _XML_ENCODING_RE = re.compile(rb"""^\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._:-]+)""")
@@ -433,7 +486,7 @@ def _is_text(node) -> bool:
 
 
 def _flat_text(tag) -> str:
-    """A tag's text on one line, dropped elements left out; block boundaries and <br> become spaces."""
+    """A tag's text on one line, dropped elements left out; line breaks (block boundaries, <br>) become spaces."""
     from bs4.element import Tag
 
     parts = []
@@ -443,7 +496,7 @@ def _flat_text(tag) -> str:
         if isinstance(node, Tag):
             if node.name in _HTML_DROP:
                 continue
-            if node.name in _HTML_BLOCKS or node.name == "br":
+            if node.name in _HTML_BREAKS:
                 parts.append(" ")
             stack.extend(reversed(node.contents))
         elif _is_text(node):
@@ -455,30 +508,40 @@ def _is_content(tag) -> bool:
     return tag.name in ("article", "main") or tag.get("role") == "main"
 
 
-def _html_blocks(root) -> list[tuple[str, str]]:
-    """Walk the tree (iteratively: deep nesting cannot overflow the stack) into ``(kind, text)`` blocks."""
+def _html_blocks(root, out: _Layout) -> str:
+    """Walk the tree (iteratively: deep nesting cannot overflow the stack), writing its blocks to `out`.
+
+    Returns the text of the first ``<h1>``, for the title.
+    """
     from bs4.element import Tag
 
-    blocks: list[tuple[str, str]] = []
-    buffer: list[str] = []
-    kinds: list[str] = []  # the open block elements' kinds, innermost last
+    buffer: list[str] = []  # the text of the open paragraph, as the source spaces it
+    kinds: list[str] = []  # the open block elements' kinds ("text" or "item"), innermost last
     in_content = 0  # how many <article>/<main> elements are open
+    dl_depth = 0  # how many <dl> are open: a <dt> is a heading one level below the last <h>, per <dl>
+    level = 0  # the level of the last <h1>-<h6>
+    new_table = False  # the next row starts a table: a block of its own, even right after another table
+    first_h1 = ""
 
     def flush():
         if buffer:
-            lines = (_one_line(line) for line in " ".join("".join(buffer).split()).split(_BR))
-            text = "\n".join(line for line in lines if line)
+            lines = "".join(buffer).split(_BR)
             buffer.clear()
-            if text:
-                blocks.append((kinds[-1] if kinds else "para", text))
+            written = False
+            for line in lines:
+                line = _one_line(line)
+                if line:
+                    out.add(kinds[-1] if kinds else "text", line, tight=True if written else None)
+                    written = True
 
     stack: list[tuple[object, bool]] = [(root, False)]
     while stack:
         node, leaving = stack.pop()
-        if leaving:
+        if leaving:  # only block elements are left
             flush()
             kinds.pop()
             in_content -= _is_content(node)
+            dl_depth -= node.name == "dl"
             continue
         if not isinstance(node, Tag):
             if _is_text(node):
@@ -489,27 +552,35 @@ def _html_blocks(root) -> list[tuple[str, str]]:
             continue
         if name in _HTML_HEADINGS:
             flush()
+            level = _HTML_HEADINGS[name]
             text = _flat_text(node)
-            if text:
-                blocks.append(("heading", _heading(_HTML_HEADINGS[name], text)))
-        elif name == "pre":
+            out.add("heading", text, level=level)
+            if level == 1 and not first_h1:
+                first_h1 = _PILCROW_RE.sub("", text)
+        elif name == "dt":  # a term, and the <dd> after it describes it: its heading
             flush()
-            blocks.append(("para", _one_block(node.get_text())))
+            out.add("heading", _flat_text(node), level=level + max(dl_depth, 1))
+        elif name in _HTML_CODE:
+            flush()
+            out.add("code", node.get_text())
         elif name == "tr":
             flush()
             cells = [_flat_text(c) for c in node.find_all(["td", "th"], recursive=False)]
-            blocks.append(("row", " | ".join(c for c in cells if c)))
+            out.add("table", " | ".join(c for c in cells if c), tight=False if new_table else None)
+            new_table = False
         elif name == "br":
             buffer.append(_BR)
         else:
             if name in _HTML_BLOCKS:
                 flush()
-                kinds.append("item" if name == "li" or (kinds and kinds[-1] == "item") else "para")
+                kinds.append("item" if name == "li" or (kinds and kinds[-1] == "item") else "text")
                 in_content += _is_content(node)
+                dl_depth += name == "dl"
+                new_table = new_table or name == "table"
                 stack.append((node, True))
             stack.extend((child, False) for child in reversed(node.contents))
     flush()
-    return blocks
+    return first_h1
 
 
 def extract_html(path) -> Extracted:
@@ -518,9 +589,21 @@ def extract_html(path) -> Extracted:
     Script, style, template, navigation, asides, forms' buttons and the page's
     own header and footer are dropped (the header of an ``<article>`` or
     ``<main>`` is kept: it often holds the heading). When the page has a
-    ``<main>`` element only that is read. ``<h1>``-``<h6>`` become ``#`` lines;
-    ``<p>``, ``<li>``, ``<pre>``, ``<blockquote>`` and other blocks are
-    paragraphs; a table row is one line of `` | ``-joined cells. The title is
+    ``<main>`` element only that is read. The blocks:
+
+    - ``<h1>``-``<h6>`` are headings (``#`` lines), and so is a ``<dt>``, one
+      level below the last ``<h>`` per enclosing ``<dl>``: the term its ``<dd>``
+      describes (libffi's manual lists its functions so);
+    - an ``<li>`` is an item, and so is every paragraph inside one;
+    - ``<pre>`` is code, its lines kept;
+    - a table row is one line, its cells joined by `` | ``;
+    - the text of any other block element (``<p>``, ``<div>``, ``<dd>``,
+      ``<blockquote>``, ...) is a paragraph: one line, ``<br>`` starting a new
+      line of it.
+
+    A block element ends a block and an inline one never does; text on either
+    side of an inline element is joined with the spacing the source has. A
+    trailing permalink "¶" is dropped from headings. The title is
     ``<title>``, else the first ``<h1>``, else the first line. The file is
     decoded by its byte-order mark, else its declared charset, else as UTF-8.
 
@@ -535,6 +618,7 @@ def extract_html(path) -> Extracted:
     except OSError as exc:
         raise SourceError(f"{path}: cannot read ({exc.strerror or exc})") from None
     markup = _decode_html(path, raw)
+    out = _Layout()
     try:
         from bs4 import BeautifulSoup
 
@@ -543,13 +627,11 @@ def extract_html(path) -> Extracted:
         root = soup.find("main") or soup.find(attrs={"role": "main"})
         if root is None or not _flat_text(root):  # no <main>, or an empty one filled by script
             root = soup.body or soup
-        blocks = _html_blocks(root)
-        if not title:  # the first <h1> of the text read
-            title = next((text[2:] for kind, text in blocks if kind == "heading" and text.startswith("# ")), "")
+        first_h1 = _html_blocks(root, out)
     except Exception as exc:  # the parsers are lenient; this is a last resort
         raise SourceError(f"{path}: not a readable HTML file ({_reason(exc)})") from None
-    text = _layout(blocks)
-    return Extracted(text=text, title=(title or _first_line(text))[:200])
+    text = out.text()
+    return Extracted(text=text, title=(title or first_h1 or _first_line(text))[:200], blocks=tuple(out.blocks))
 
 
 EXTRACTORS = {

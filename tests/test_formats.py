@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from pathlib import Path
 
 import docx
 import pypdf
@@ -539,3 +540,168 @@ def test_a_folder_of_only_bad_documents_is_an_empty_corpus(tmp_path):
     (tmp_path / "scan.pdf").write_bytes(make_pdf([[]]))
     with pytest.raises(qa.EmptyCorpusError, match=r"no readable documents .*scan\.pdf: no text layer"):
         load_documents(tmp_path)
+
+
+# --- blocks: the extractors' structure of their text ------------------------------------------------------
+
+REALDOCS = Path(__file__).resolve().parent.parent.parent / "shared" / "realdocs"
+REAL_FILES = ["libffi-The-Basics.html", "libffi-Introduction.html",
+              "libffi-Memory-Usage.html", "libffi-Thread-Safety.html", "users-and-groups.html"]
+needs_realdocs = pytest.mark.skipif(not (REALDOCS / "docs").is_dir(), reason="../shared/realdocs is not beside the project")
+
+
+def assert_blocks_hold(got) -> list[tuple[str, str]]:
+    """The rules of `Extracted.blocks` (qa.formats' docstring); returns the blocks as ``(kind, text)``."""
+    text, blocks = got.text, got.blocks
+    assert blocks, "no blocks"
+    covered = bytearray(len(text))
+    prev_end = 0
+    for i, (kind, start, end) in enumerate(blocks):
+        assert kind in formats.BLOCK_KINDS
+        assert prev_end <= start < end <= len(text)
+        assert i == 0 or "\n" in text[prev_end:start], f"blocks {i - 1} and {i} share a line"
+        span = text[start:end]
+        assert span == span.strip(), f"block {i} is not stripped: {span!r}"
+        if kind != "code":
+            assert "\n" not in span, f"{kind} block {i} is more than one line: {span!r}"
+        line_start = text.rfind("\n", 0, start) + 1
+        lead = text[line_start:start]
+        if kind == "heading":
+            assert re.fullmatch(r"#{1,6} ", lead), f"heading {span!r} has no # marker"
+            covered[line_start:start - 1] = b"#" * (start - 1 - line_start)
+        else:
+            assert lead == "", f"{kind} block {i} does not start its line"
+        assert not any(start < page < end for page in got.pages), f"block {i} crosses a page start"
+        covered[start:end] = b"b" * (end - start)
+        prev_end = end
+    stray = [(i, ch) for i, ch in enumerate(text) if not covered[i] and not ch.isspace()]
+    assert not stray, f"characters outside every block: {stray[:5]}"
+    assert all(text[i] == "#" for i, c in enumerate(covered) if c == ord("#"))
+    return [(kind, text[start:end]) for kind, start, end in blocks]
+
+
+def kinds_of(got) -> dict[str, str]:
+    return {text: kind for kind, text in assert_blocks_hold(got)}
+
+
+@pytest.mark.parametrize("name", ["benefits.docx", "parking.html"])
+def test_blocks_hold_for_every_format(mixed_corpus, name):
+    extract = formats.EXTRACTORS[Path(name).suffix]
+    assert_blocks_hold(extract(mixed_corpus / name))
+
+
+@needs_realdocs
+@pytest.mark.parametrize("name", REAL_FILES)
+def test_blocks_hold_for_real_files(name):
+    path = REALDOCS / "docs" / name
+    assert_blocks_hold(formats.EXTRACTORS[path.suffix](path))
+
+
+@needs_realdocs
+def test_answers_in_real_html_files_are_whole_sentences_of_one_block():
+    """Each answer phrase of the public realdocs questions on an HTML file lies inside one
+    text or item block: the sentence was read whole, not cut at a tag."""
+    import json
+
+    checked = 0
+    for line in (REALDOCS / "questions.jsonl").read_text(encoding="utf-8").splitlines():
+        q = json.loads(line)
+        if not q.get("answerable") or not q["source"].endswith(".html"):
+            continue
+        path = REALDOCS / "docs" / q["source"]
+        blocks = assert_blocks_hold(formats.EXTRACTORS[path.suffix](path))
+        for phrase in q["answer_has"]:
+            holders = [kind for kind, text in blocks if " ".join(phrase.split()) in text]
+            assert holders and set(holders) <= {"text", "item"}, (q["id"], phrase, holders)
+            checked += 1
+    assert checked >= 8
+
+
+# --- HTML blocks -----------------------------------------------------------------------------------------
+
+
+def html_blocks(tmp_path, markup):
+    path = tmp_path / "b.html"
+    path.write_text(markup, encoding="utf-8")
+    got = extract_html(path)
+    return got, assert_blocks_hold(got)
+
+
+@pytest.mark.parametrize("markup, blocks, text", [
+    ("<p>a.</p><p>B</p>", [("text", "a."), ("text", "B")], "a.\n\nB"),
+    ("<p><b>x</b> y</p>", [("text", "x y")], "x y"),
+    ("<p><b>x</b>y and <em>z</em>\n<i>w</i></p>", [("text", "xy and z w")], "xy and z w"),
+    ("<p>x<br>y</p>", [("text", "x"), ("text", "y")], "x\ny"),  # a <br> ends a line of the paragraph
+    ("<div>He ran quickly.<div>Ninja</div>tail</div>", [("text", "He ran quickly."), ("text", "Ninja"), ("text", "tail")],
+     "He ran quickly.\n\nNinja\n\ntail"),
+    ("<table><tr><td>ran quickly.<h4>Ninja</h4></td><td>two<br>lines</td></tr></table>",
+     [("table", "ran quickly. Ninja | two lines")], "ran quickly. Ninja | two lines"),
+])
+def test_html_block_elements_end_blocks_and_inline_ones_keep_the_source_spacing(tmp_path, html_parser, markup, blocks, text):
+    got, found = html_blocks(tmp_path, markup)
+    assert found == blocks and got.text == text
+
+
+def test_html_definition_lists_read_as_term_headings_and_their_descriptions(tmp_path, html_parser):
+    got, blocks = html_blocks(tmp_path, """<h2>Users</h2><p>Each user in turn.</p>
+        <dl><dt>root</dt><dd><p>Root is the superuser.</p><p>It owns <tt>/etc</tt>.</p></dd>
+        <dt id="f"><span>Function:</span> <strong>void</strong> <em>ffi_call (ffi_cif *<var>cif</var>)</em>
+        <a class="copiable-anchor" href="#f"> &para;</a></dt><dd>This calls the function.
+        <dl><dt>rvalue</dt><dd>holds the result.</dd></dl></dd></dl>""")
+    assert blocks == [("heading", "Users"), ("text", "Each user in turn."), ("heading", "root"),
+                      ("text", "Root is the superuser."), ("text", "It owns /etc."),
+                      ("heading", "Function: void ffi_call (ffi_cif *cif)"), ("text", "This calls the function."),
+                      ("heading", "rvalue"), ("text", "holds the result.")]
+    assert [ln for ln in got.text.split("\n") if ln.startswith("#")] == [
+        "## Users", "### root", "### Function: void ffi_call (ffi_cif *cif)", "#### rvalue"]
+
+
+def test_html_pre_is_code_table_rows_are_table_and_list_items_are_items(tmp_path, html_parser):
+    got, blocks = html_blocks(tmp_path, """<p>Example:</p><pre>
+int main(void)
+{
+
+    return 0;
+}</pre><table><tr><th>User</th><th>Id</th></tr><tr><td>root</td><td>0</td></tr></table>
+        <table><tr><td>bin</td><td>2</td></tr></table>
+        <ul><li>One</li><li><p>Two, first paragraph.</p><p>Two, second.</p><ul><li>Nested</li></ul></li></ul>""")
+    assert blocks == [("text", "Example:"), ("code", "int main(void)\n{\n    return 0;\n}"),
+                      ("table", "User | Id"), ("table", "root | 0"), ("table", "bin | 2"),
+                      ("item", "One"), ("item", "Two, first paragraph."), ("item", "Two, second."), ("item", "Nested")]
+    assert "User | Id\nroot | 0\n\nbin | 2\n\nOne\nTwo, first paragraph.\nTwo, second.\nNested" in got.text
+
+
+def test_html_heading_permalinks_are_dropped(tmp_path, html_parser):
+    _, blocks = html_blocks(tmp_path, '<h1>Install<a class="headerlink" href="#install">¶</a></h1><p>Run pip.</p>')
+    assert blocks == [("heading", "Install"), ("text", "Run pip.")]
+
+
+# --- DOCX blocks -----------------------------------------------------------------------------------------
+
+
+def test_docx_blocks_are_headings_paragraphs_items_and_table_rows(tmp_path):
+    path = tmp_path / "b.docx"
+    make_docx(path)
+    assert assert_blocks_hold(extract_docx(path)) == [
+        ("heading", "Employee benefits"),
+        ("text", "This guide explains the benefits every employee receives from the first day of work onwards."),
+        ("heading", "Health insurance"),
+        ("text", "The company pays the full premium of the health insurance for you, your partner and children."),
+        ("item", "Dentist"), ("item", "Optician"),
+        ("heading", "Dental cover"),
+        ("text", "Dental cover pays for two checkups a year and half the cost of fillings and crowns."),
+        ("table", "Plan | Monthly cost"), ("table", "Family plan | Forty euros"),
+        ("text", "Prices in the table are per month and include all taxes and fees that apply."),
+    ]
+
+
+def test_docx_line_breaks_inside_a_paragraph_are_joined(tmp_path):
+    d = docx.Document()
+    p = d.add_paragraph("The canteen opens at noon")
+    p.add_run().add_break()
+    p.add_run("and closes at two.")
+    d.add_paragraph("Coffee is free.")
+    d.save(str(tmp_path / "b.docx"))
+    got = extract_docx(tmp_path / "b.docx")
+    assert got.text == "The canteen opens at noon and closes at two.\n\nCoffee is free."
+    assert assert_blocks_hold(got) == [("text", "The canteen opens at noon and closes at two."), ("text", "Coffee is free.")]
