@@ -592,6 +592,13 @@ def test_blocks_hold_for_every_format(mixed_corpus, name):
     assert_blocks_hold(extract(mixed_corpus / name))
 
 
+def test_documents_of_extracted_formats_carry_their_blocks(mixed_corpus):
+    docs = {d.doc_id: d for d in load_documents(mixed_corpus).documents}
+    for name in ("handbook.pdf", "benefits.docx", "parking.html"):
+        assert docs[name].blocks == formats.EXTRACTORS[Path(name).suffix](mixed_corpus / name).blocks
+    assert docs["canteen.md"].blocks == () and docs["wifi.txt"].blocks == ()
+
+
 @needs_realdocs
 @pytest.mark.parametrize("name", REAL_FILES)
 def test_blocks_hold_for_real_files(name):
