@@ -1,8 +1,10 @@
-"""qa.formats and the loader's dispatch: PDF, DOCX and HTML become text with headings, pages and exact offsets.
+"""qa.formats and the loader's dispatch: PDF, DOCX and HTML become text with headings, pages, blocks and exact offsets.
 
 Every fixture is generated here, in tmp_path: a PDF by a tiny hand-written PDF
-writer (one Helvetica text stream a page), DOCX files with python-docx, HTML as
-strings, and broken files as raw bytes.
+writer (one Helvetica text stream a page) or, where the layout matters (fonts,
+sizes, positions), drawn with reportlab; DOCX files with python-docx, HTML as
+strings, and broken files as raw bytes. The real files of ../shared/realdocs are
+read too, when they are beside the project.
 """
 
 from __future__ import annotations
