@@ -1,43 +1,59 @@
 """Text out of PDF, DOCX and HTML files, laid out so the chunker sees their structure.
 
 Each extractor reads one file and returns an `Extracted`: the text that every
-offset of its passages will point into, the document's title, and for PDFs the
-offset where each page starts. Structure is written the way `qa.chunking` reads
-it:
+offset of its passages will point into, the document's title, for PDFs the
+offset where each page starts, and the *blocks* of the text. Structure is
+written the way `qa.chunking` reads it:
 
 - a heading is a line of its own in Markdown form, ``# Heading`` for level 1,
   ``## Sub`` for level 2 (at most six ``#``), so it becomes the section of the
   paragraphs below it;
-- paragraphs are separated by one blank line;
+- a paragraph of running text is one line, and paragraphs are separated by one
+  blank line (a line break inside a paragraph, HTML's ``<br>``, starts a new
+  line of the same paragraph: one newline);
 - consecutive list items, and the rows of a table (cells joined by `` | ``),
   are consecutive lines of one block, so a short item is never taken for a
-  heading.
+  heading;
+- preformatted text (``<pre>``, a PDF's monospaced listings) keeps its lines.
+
+``Extracted.blocks`` names every block of the text in order as ``(kind, start,
+end)``: half-open offsets into the text, non-overlapping, ascending, each span
+stripped, with at least one newline between two blocks. ``kind`` is
+``"heading"`` (the heading's words only, not its ``#`` marker), ``"text"`` (a
+paragraph, one line), ``"item"`` (a list item, or a paragraph inside one, one
+line), ``"code"`` (preformatted, its lines kept) or ``"table"`` (one row, one
+line). Every character of the text but whitespace and the ``#`` markers lies in
+exactly one block.
 
 A file that cannot be read raises `SourceError` naming the file and the
 reason (encrypted, corrupt, no text layer, not decodable, a zip bomb); the
 loader turns it into a warning and goes on with the other files. The parsers
-(pypdf, python-docx, BeautifulSoup) are imported only when a file of their kind
-is read, so qa starts as fast as before.
+(pypdf and pdfplumber, python-docx, BeautifulSoup) are imported only when a
+file of their kind is read, so qa starts as fast as before.
 """
 
 from __future__ import annotations
 
 import codecs
+import io
 import logging
+import math
 import re
 import zipfile
+from collections import Counter
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import SourceError
 
-__all__ = ["Extracted", "EXTRACTORS", "extract_pdf", "extract_docx", "extract_html",
+__all__ = ["Extracted", "EXTRACTORS", "BLOCK_KINDS", "extract_pdf", "extract_docx", "extract_html",
            "DOCX_MAX_UNPACKED_BYTES", "DOCX_MAX_RATIO"]
 
 DOCX_MAX_UNPACKED_BYTES = 50 * 1024 * 1024  # the sum of the members' sizes a DOCX may unpack to
 DOCX_MAX_RATIO = 100  # unpacked : packed; Word's XML packs about 5-20 to 1
 _RATIO_FLOOR_BYTES = 1024 * 1024  # tiny archives may have any ratio: they cannot hurt
+BLOCK_KINDS = ("heading", "text", "item", "code", "table")
 
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")  # keeps \t, \n; \x0c and \r are handled first
 _BLANK_LINES_RE = re.compile(r"\n{3,}")
@@ -59,16 +75,20 @@ class Extracted:
     notes : tuple of str
         Problems that lost part of the file but not all of it (an unreadable
         PDF page), for the loader's warnings.
+    blocks : tuple of (str, int, int)
+        Every block of `text` in order, as ``(kind, start, end)`` with `kind`
+        one of `BLOCK_KINDS`; the module docstring gives the rules.
     """
 
     text: str
     title: str = ""
     pages: tuple[int, ...] = ()
     notes: tuple[str, ...] = ()
+    blocks: tuple[tuple[str, int, int], ...] = ()
 
 
 def _one_line(text: str) -> str:
-    return " ".join(text.split())
+    return " ".join(_CONTROL_RE.sub("", text).split())
 
 
 def _clean_lines(text: str) -> str:
@@ -81,27 +101,58 @@ def _clean_lines(text: str) -> str:
 
 
 def _one_block(text: str) -> str:
-    """`text` as one chunker block: its lines kept, blank lines between them dropped."""
-    return "\n".join(line for line in _clean_lines(text).split("\n") if line.strip())
+    """`text` as one block: its lines kept, blank lines between them dropped, the ends stripped."""
+    return "\n".join(line for line in _clean_lines(text).split("\n") if line.strip()).strip()
 
 
-def _heading(level: int, text: str) -> str:
-    return "#" * min(max(level, 1), 6) + " " + text
+_PILCROW_RE = re.compile(r"\s*¶$")  # the permalink anchor HTML generators put after a heading
 
 
-def _layout(blocks: list[tuple[str, str]]) -> str:
-    """Join ``(kind, text)`` blocks: list items and table rows that follow one another
-    share a block (one newline), everything else is separated by a blank line."""
-    out: list[str] = []
-    prev = None
-    for kind, text in blocks:
+class _Layout:
+    """Writes blocks into one text, recording each block's span and where each page starts.
+
+    A block follows the one before it after a blank line, or after one newline
+    when it is *tight*: a list item after an item, a table row after a row of
+    the same table, a line after a ``<br>``. A page always starts after a blank
+    line, so a block never crosses a page start.
+    """
+
+    def __init__(self):
+        self.parts: list[str] = []
+        self.length = 0
+        self.blocks: list[tuple[str, int, int]] = []
+        self.pages: list[int] = []
+        self._prev = ""  # the kind of the last block written, "" at a page start
+
+    def page(self) -> None:
+        """Start a new page: the next block starts it (an empty page shares its start with the next page)."""
+        self.pages.append(self.length + 2 if self.length else 0)
+        self._prev = ""
+
+    def add(self, kind: str, text: str, *, level: int = 0, tight: bool | None = None) -> None:
+        """Write one block; `tight` None means tight when an item follows an item or a row a row."""
+        text = _one_block(text) if kind == "code" else _one_line(text)
+        if kind == "heading":
+            text = _PILCROW_RE.sub("", text)
         if not text:
-            continue
-        if out:
-            out.append("\n" if kind == prev and kind in ("item", "row") else "\n\n")
-        out.append(text)
-        prev = kind
-    return "".join(out)
+            return
+        if self.length:
+            if tight is None:
+                tight = kind == self._prev and kind in ("item", "table")
+            self._write("\n" if tight and self._prev else "\n\n")
+        if kind == "heading":
+            self._write("#" * min(max(level, 1), 6) + " ")
+        start = self.length
+        self._write(text)
+        self.blocks.append((kind, start, self.length))
+        self._prev = kind
+
+    def _write(self, s: str) -> None:
+        self.parts.append(s)
+        self.length += len(s)
+
+    def text(self) -> str:
+        return "".join(self.parts)
 
 
 def _first_line(text: str) -> str:
@@ -118,20 +169,61 @@ def _reason(exc: BaseException) -> str:
 
 
 @contextmanager
-def _quiet(logger_name: str):
-    """Silence a parser's logged warnings about malformed input; qa reports per-file problems itself."""
-    log = logging.getLogger(logger_name)
-    old = log.level
-    log.setLevel(logging.ERROR)
+def _quiet(*logger_names: str):
+    """Silence parsers' logged warnings about malformed input; qa reports per-file problems itself."""
+    logs = [logging.getLogger(name) for name in logger_names]
+    old = [log.level for log in logs]
+    for log in logs:
+        log.setLevel(logging.ERROR)
     try:
         yield
     finally:
-        log.setLevel(old)
+        for log, level in zip(logs, old):
+            log.setLevel(level)
 
 
 # --- PDF -----------------------------------------------------------------------------------------------
 
 _FILE_NAME_TITLE_RE = re.compile(r"\.(?:docx?|pdf|txt|rtf|odt|indd|pptx?|xlsx?|tex|dvi|ps)$|^untitled$", re.IGNORECASE)
+# A gap between two letters wider than this share of the font size is a space: a PDF often draws
+# no space characters at all (TeX never does), and pdfplumber's fixed 3pt default joined "Thisisversion".
+_X_TOLERANCE_RATIO = 0.15
+_MONO_FONT_RE = re.compile(r"mono|courier|consol|menlo|cmtt|typewriter|nimbusmon|fixed", re.IGNORECASE)
+_BOLD_FONT_RE = re.compile(r"bold|black|heavy|demi|medi|cmbx", re.IGNORECASE)  # NimbusRomNo9L-Medi is TeX's bold Times
+# A glyph with no text behind it (pdfminer writes "(cid:127)") opening a line, before a space, is a bullet
+# drawn from a symbol font, or one a PDF writer encoded its own way (reportlab's Helvetica "•").
+_CID_BULLET_RE = re.compile(r"^\(cid:\d+\)\s+")
+_PDF_ITEM_RE = re.compile(r"^(?:[•●○◦▪▫■□‣⁃∙·*–—-]|\(?(?:\d{1,3}|[a-zA-Z]|[ivxlc]{1,5})\)|\d{1,3}\.)\s")
+_NUMBERED_TITLE_RE = re.compile(r"^\d{1,2}(?:\.\d{1,2})+\.?\s+\S")  # "2.3 Recommended checking order"
+_SENTENCE_END_RE = re.compile(r"[.!?:;。！？：；][\"'”’)\]]*$")
+_CJK = "\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef"
+_CJK_END_RE = re.compile(f"[{_CJK}]$")
+_CJK_START_RE = re.compile(f"^[{_CJK}]")
+_HYPHENATED_RE = re.compile(r"([^\W\d_]+)-$")
+_WORD_START_RE = re.compile(r"[^\W\d_]+")
+_FURNITURE_BAND = 0.12  # running headers and footers sit in the top and bottom 12% of the page
+_HEADING_RATIO = 1.15  # a line this much bigger than the body text is a heading
+
+
+@dataclass(slots=True)
+class _Line:
+    """One line of a PDF page as pdfplumber groups its characters, with what the layout rules need."""
+
+    text: str
+    x0: float
+    x1: float
+    top: float
+    bottom: float
+    size: float  # the most common font size of its characters (of the proportional ones, if any)
+    bold: bool
+    mono: bool
+
+
+@dataclass(slots=True)
+class _PdfBlock:
+    kind: str
+    lines: list = field(default_factory=list)
+    level: int = 0
 
 
 def _pdf_title(reader) -> str:
@@ -142,30 +234,290 @@ def _pdf_title(reader) -> str:
     return "" if _FILE_NAME_TITLE_RE.search(title) else title[:200]
 
 
-_SOFT_BREAK_RE = re.compile(r"(?<=[^\s.!?:;。！？；])\n(?=[a-z(\[\"'“‘,])")
+def _pdf_line(raw: dict) -> _Line | None:
+    text = _CID_BULLET_RE.sub("• ", _one_line(raw["text"]))
+    chars = [c for c in raw["chars"] if not c["text"].isspace()]
+    if not text or not chars:
+        return None
+    fonts = [c.get("fontname") or "" for c in chars]
+    n_mono = sum(1 for f in fonts if _MONO_FONT_RE.search(f))
+    # A listing line is monospaced but for an odd glyph from a symbol font; a sentence that
+    # names a path or two in a monospaced font is running text.
+    mono = n_mono >= 0.9 * len(chars) and len(chars) - n_mono <= max(1, len(chars) / 30)
+    sized = chars if mono else [c for c, f in zip(chars, fonts) if not _MONO_FONT_RE.search(f)] or chars
+    size = Counter(round(float(c["size"]), 1) for c in sized).most_common(1)[0][0]
+    bold = sum(1 for f in fonts if _BOLD_FONT_RE.search(f)) >= 0.9 * len(chars)
+    return _Line(text, float(raw["x0"]), float(raw["x1"]), float(raw["top"]), float(raw["bottom"]), size, bold, mono)
 
 
-def _unwrap(text: str) -> str:
-    r"""Join lines a PDF broke for layout, not meaning: a line that does not end a
-    sentence, followed by one that starts in lower case, is the same sentence.
-    Paragraph breaks (blank lines), list items and headings keep their lines.
+def _pdf_page_lines(page) -> list[_Line]:
+    """The page's lines, top to bottom."""
+    raw = page.extract_text_lines(return_chars=True, x_tolerance_ratio=_X_TOLERANCE_RATIO)
+    return [line for line in map(_pdf_line, raw) if line is not None]
 
-    >>> _unwrap("leave may be carried over to the\nnext year.\nSick leave")
-    'leave may be carried over to the next year.\nSick leave'
-    """
-    return _SOFT_BREAK_RE.sub(" ", text)
+
+def _read_pdf_lines(source, path: Path, n_pages: int, notes: list[str]) -> tuple[list[list[_Line]], list[float]]:
+    """Each page's lines and height, read by pdfplumber; a page that fails is empty and noted."""
+    import pdfplumber
+
+    pages: list[list[_Line]] = []
+    heights: list[float] = []
+    with pdfplumber.open(source) as pdf:
+        if len(pdf.pages) != n_pages:  # pdfminer lost pages pypdf found (a broken xref table)
+            raise ValueError(f"pdfminer found {len(pdf.pages)} of {n_pages} pages")
+        for number, page in enumerate(pdf.pages, 1):
+            lines, height = [], 0.0
+            try:
+                height = float(page.height)
+                lines = _pdf_page_lines(page)
+            except Exception as exc:  # one bad page should not lose the others
+                notes.append(f"{path}: page {number} skipped, its text could not be read ({_reason(exc)})")
+            finally:
+                page.close()  # pdfplumber caches each page's objects; a long PDF would keep them all
+            pages.append(lines)
+            heights.append(height)
+    return pages, heights
+
+
+def _repaired_copy(reader) -> bytes:
+    """The PDF as pypdf read it (decrypted, its cross-reference table rebuilt), written anew for pdfminer."""
+    from pypdf import PdfWriter
+
+    buf = io.BytesIO()
+    PdfWriter(clone_from=reader).write(buf)
+    return buf.getvalue()
+
+
+def _furniture_key(line: _Line, height: float):
+    if line.top < height * _FURNITURE_BAND:
+        band = "top"
+    elif line.bottom > height * (1 - _FURNITURE_BAND):
+        band = "bottom"
+    else:
+        return None
+    return band, re.sub(r"\d+", "#", line.text.lower()), round(line.size)
+
+
+def _drop_furniture(pages: list[list[_Line]], heights: list[float]) -> list[list[_Line]]:
+    """Drop running headers, footers and page numbers: a line in the top or bottom band of the page
+    whose text (its numbers aside) and size recur there on at least half the pages, and on two."""
+    with_text = sum(1 for lines in pages if lines)
+    if with_text < 2:
+        return pages
+    counts = Counter(key for lines, h in zip(pages, heights)
+                     for key in {_furniture_key(line, h) for line in lines} if key is not None)
+    need = max(2, math.ceil(with_text / 2))
+    return [[line for line in lines if counts.get(_furniture_key(line, h), 0) < need]
+            for lines, h in zip(pages, heights)]
+
+
+def _compounds(pages: list[list[_Line]]) -> set[str]:
+    """Hyphenated word pairs printed whole inside a line ("sub-class"), lowercased: at a line end
+    their hyphen is the word's own, not the typesetter's."""
+    found = set()
+    for lines in pages:
+        for line in lines:
+            for token in line.text.split():
+                parts = token.split("-")
+                for a, b in zip(parts, parts[1:]):
+                    a = re.search(r"[^\W\d_]+$", a)
+                    b = _WORD_START_RE.match(b)
+                    if a and b:
+                        found.add(f"{a.group()}-{b.group()}".lower())
+    return found
+
+
+def _join_lines(lines: list[_Line], compounds: set[str]) -> str:
+    """A paragraph's lines as one line. A line ending in a lowercase letter and ``-`` before a
+    line starting in lowercase is a word the typesetter split: "specifi-" + "cation" is
+    "specification", unless the document prints that pair with its hyphen inside a line too
+    ("sub-class"). Any other hyphen at a line end is kept and the next line joined without a
+    space ("MIME-" + "Type"). Lines of Chinese or Japanese text are joined without a space."""
+    out = lines[0].text
+    for line in lines[1:]:
+        nxt = line.text
+        hyphen = _HYPHENATED_RE.search(out[-80:])
+        start = _WORD_START_RE.match(nxt)
+        if hyphen and start:
+            pair = f"{hyphen.group(1)}-{start.group()}".lower()
+            if hyphen.group(1)[-1].islower() and nxt[0].islower() and pair not in compounds:
+                out = out[:-1] + nxt
+            else:
+                out += nxt
+        elif _CJK_END_RE.search(out) and _CJK_START_RE.match(nxt):
+            out += nxt
+        else:
+            out += " " + nxt
+    return out
+
+
+def _code_text(lines: list[_Line]) -> str:
+    """A listing's lines, each indented by its distance from the leftmost line in character widths."""
+    left = min(line.x0 for line in lines)
+    widths = [(line.x1 - line.x0) / len(line.text) for line in lines if len(line.text) > 1]
+    width = sorted(widths)[len(widths) // 2] if widths else 0.0
+    out = []
+    for line in lines:
+        indent = round((line.x0 - left) / width) if width > 0 else 0
+        out.append(" " * min(indent, 40) + line.text)
+    return "\n".join(out)
+
+
+class _PdfRules:
+    """The reading rules, with the measurements of one document they depend on."""
+
+    def __init__(self, pages: list[list[_Line]]):
+        lines = [line for page in pages for line in page]
+        sizes = Counter()
+        for line in lines:
+            if not line.mono:
+                sizes[line.size] += len(line.text)
+        self.body = sizes.most_common(1)[0][0] if sizes else (lines[0].size if lines else 10.0)
+        ratios = []
+        for page in pages:
+            for a, b in zip(page, page[1:]):
+                if not a.mono and not b.mono and abs(a.size - b.size) < 0.5 and a.size > 0:
+                    ratio = (b.top - a.bottom) / a.size
+                    if 0 <= ratio < 1:
+                        ratios.append(ratio)
+        # The gap between two lines of a paragraph, as a share of the font size: the most common
+        # gap is that, not the one between paragraphs (a document of one-line paragraphs aside,
+        # hence the cap).
+        self.line_gap = min(sorted(ratios)[len(ratios) // 2], 0.5) if ratios else 0.3
+        self.compounds = _compounds(pages)
+
+    def _right(self, page: list[_Line]) -> float:
+        """The right edge of the page's text: where most full lines end."""
+        ends = sorted(line.x1 for line in page if not line.mono)
+        return ends[round(0.9 * (len(ends) - 1))] if ends else 0.0
+
+    def _left(self, page: list[_Line]) -> float:
+        return min((line.x0 for line in page if not line.mono), default=0.0)
+
+    def _short(self, line: _Line, left: float, right: float) -> bool:
+        return line.x1 < right - max(2 * line.size, 0.1 * (right - left))
+
+    def _role(self, line: _Line, left: float, right: float) -> str:
+        if line.mono:
+            return "code"
+        if line.size >= self.body * _HEADING_RATIO:
+            return "heading"
+        if _PDF_ITEM_RE.match(line.text):
+            return "item"
+        titled = len(line.text) <= 80 and not re.search(r"[.,;:!?]$", line.text) and self._short(line, left, right)
+        if titled and (line.bold or _NUMBERED_TITLE_RE.match(line.text)):
+            return "heading"
+        return "text"
+
+    def _breaks(self, block: _PdfBlock, line: _Line, role: str, left: float, right: float) -> bool:
+        """Whether `line` starts a new block after `block`."""
+        prev = block.lines[-1]
+        size = max(line.size, prev.size)
+        gap = line.top - prev.bottom
+        if gap > (self.line_gap + 0.4) * size or gap < -0.5 * size:  # a paragraph gap, or back up: a new column
+            return True
+        if role == "heading":  # a heading's lines share size and weight
+            return not (block.kind == "heading" and abs(line.size - prev.size) < 0.5 and line.bold == prev.bold)
+        if role == "code":
+            return block.kind != "code"
+        if role == "item" or block.kind not in ("text", "item"):
+            return True
+        if abs(line.size - block.lines[0].size) > max(0.5, 0.08 * line.size):
+            return True
+        ends = bool(_SENTENCE_END_RE.search(prev.text))
+        if ends and self._short(prev, left, right):  # a short line that ends a sentence ends its paragraph
+            return True
+        if block.kind == "item":  # back at the bullet's margin after a sentence: the list is over
+            return ends and line.x0 <= block.lines[0].x0 + 0.25 * line.size
+        return ends and line.x0 > prev.x0 + line.size  # an indented line after a sentence: a new paragraph
+
+    def page_blocks(self, page: list[_Line]) -> list[_PdfBlock]:
+        left, right = self._left(page), self._right(page)
+        blocks: list[_PdfBlock] = []
+        for line in page:
+            role = self._role(line, left, right)
+            if not blocks or self._breaks(blocks[-1], line, role, left, right):
+                blocks.append(_PdfBlock(role))
+            blocks[-1].lines.append(line)
+        return blocks
+
+    def settle(self, pages: list[list[_PdfBlock]]) -> None:
+        """Kinds that need the whole document: heading levels by size, too-long "headings" made
+        text, and paragraphs indented under a list item (its second paragraph) made items."""
+        for blocks in pages:
+            for b in blocks:
+                if b.kind == "heading" and sum(len(line.text) + 1 for line in b.lines) > 200:
+                    b.kind = "text"  # a large-print paragraph
+        big = sorted({round(b.lines[0].size * 2) / 2 for blocks in pages for b in blocks
+                      if b.kind == "heading" and b.lines[0].size >= self.body * _HEADING_RATIO}, reverse=True)
+        anchor = None  # the x0 of the last list item's bullet, while its indented paragraphs go on
+        for blocks in pages:
+            for b in blocks:
+                if b.kind == "heading":
+                    size = round(b.lines[0].size * 2) / 2
+                    b.level = min(big.index(size) + 1 if size in big else len(big) + 1, 6)
+                indented = anchor is not None and all(line.x0 > anchor + 0.25 * line.size for line in b.lines)
+                if b.kind == "item":
+                    anchor = b.lines[0].x0
+                elif b.kind == "text" and indented:
+                    b.kind = "item"
+                elif not (b.kind == "code" and indented):
+                    anchor = None
+
+    def text_of(self, block: _PdfBlock) -> str:
+        if block.kind == "code":
+            return _code_text(block.lines)
+        return _join_lines(block.lines, self.compounds)
+
+
+def _open_pdf(path: Path):
+    """pypdf's reader of `path`, decrypted when its user password is empty; its title; its page count."""
+    from pypdf import PdfReader
+    from pypdf.errors import DependencyError
+
+    reader = PdfReader(path)
+    if reader.is_encrypted:
+        try:
+            opened = reader.decrypt("")  # many PDFs are "encrypted" with an empty user password
+        except DependencyError:
+            raise SourceError(
+                f"{path}: encrypted with AES; reading it needs the cryptography package "
+                "(pip install 'pypdf[crypto]')"
+            ) from None
+        if not opened:
+            raise SourceError(f"{path}: encrypted PDF (it needs a password to open)")
+    return reader, _pdf_title(reader), len(reader.pages)
 
 
 def extract_pdf(path) -> Extracted:
-    """Read a PDF's text layer, page by page.
+    """Read a PDF's text layer as a person reads the page: paragraphs, headings, lists, listings.
 
-    Each page's text (pypdf's ``extract_text``) keeps its line breaks, except
-    those that only wrap a sentence (`_unwrap`); trailing spaces are cut and
-    runs of blank lines shortened to one. Pages are joined
-    with a blank line, and ``pages[i]`` is the offset where page ``i + 1``
-    starts, so ``Document.page_at`` names the page of any passage. An empty
-    page shares its start with the next page. The title is the PDF's metadata
-    title unless that is missing or a file name ("Microsoft Word - x.docx").
+    pypdf opens the file (and decrypts one whose user password is empty, and
+    rebuilds a broken cross-reference table); pdfplumber gives each page's lines
+    with their position, font and size, from which the blocks are read:
+
+    - Running headers, footers and page numbers are dropped: a line in the top
+      or bottom 12% of the page whose text, numbers aside, and size recur there
+      on at least half the pages.
+    - A line in a monospaced font is a listing (``code``): its lines are kept,
+      indented as printed.
+    - A heading is a line 15% bigger than the body text, or a bold or numbered
+      ("2.3 Checking order") short line that does not end like a sentence; its
+      ``#`` level comes from its size (the biggest is ``#``), bold and numbered
+      ones one level below the smallest bigger one.
+    - A list item starts with a bullet ("•", "–", "*") or a number or letter
+      ("1.", "a)", "(iv)"); a paragraph indented under an item belongs to it.
+    - Any other line continues the paragraph above it, unless a gap larger than
+      the spacing of a paragraph's lines lies between them, the font size
+      changes, or the line above ends a sentence and is short (or this line is
+      indented: a first-line indent). A paragraph's lines are joined with a space,
+      a word hyphenated at a line end made whole (`_join_lines`).
+
+    Blocks never cross a page: ``pages[i]`` is the offset where page ``i + 1``
+    starts (an empty page shares its start with the next page), so
+    ``Document.page_at`` names the page of any passage. A page that cannot be
+    read is skipped with a note. The title is the PDF's metadata title unless
+    that is missing or a file name ("Microsoft Word - x.docx").
 
     Raises
     ------
@@ -173,53 +525,38 @@ def extract_pdf(path) -> Extracted:
         Encrypted with a password, not a readable PDF, or no page has text
         (a scanned document without a text layer).
     """
-    from pypdf import PdfReader
-    from pypdf.errors import DependencyError
-
     path = Path(path)
     notes: list[str] = []
-    with _quiet("pypdf"):
+    with _quiet("pypdf", "pdfminer", "pdfplumber"):
         try:
-            reader = PdfReader(path)
-            if reader.is_encrypted:
-                try:
-                    opened = reader.decrypt("")  # many PDFs are "encrypted" with an empty user password
-                except DependencyError:
-                    raise SourceError(
-                        f"{path}: encrypted with AES; reading it needs the cryptography package "
-                        "(pip install 'pypdf[crypto]')"
-                    ) from None
-                if not opened:
-                    raise SourceError(f"{path}: encrypted PDF (it needs a password to open)")
-            title = _pdf_title(reader)
-            page_texts = []
-            for number, page in enumerate(reader.pages, 1):
-                try:
-                    page_texts.append(_unwrap(_clean_lines(page.extract_text() or "")))
-                except Exception as exc:  # one bad page should not lose the others
-                    notes.append(f"{path}: page {number} skipped, its text could not be read ({_reason(exc)})")
-                    page_texts.append("")
+            reader, title, n_pages = _open_pdf(path)
+            if not n_pages:
+                raise SourceError(f"{path}: PDF has no pages")
+            try:
+                pages, heights = _read_pdf_lines(path, path, n_pages, notes)
+            except Exception:  # pdfminer is stricter than pypdf about a damaged file: read pypdf's copy
+                notes.clear()
+                pages, heights = _read_pdf_lines(io.BytesIO(_repaired_copy(reader)), path, n_pages, notes)
         except SourceError:
             raise
-        except Exception as exc:  # pypdf raises many kinds of error on malformed files
+        except Exception as exc:  # the parsers raise many kinds of error on malformed files
             raise SourceError(f"{path}: not a readable PDF ({_reason(exc)})") from None
-    if not page_texts:
-        raise SourceError(f"{path}: PDF has no pages")
-    if not any(page_texts):
+    if len(notes) == len(pages):  # no page could be read: the file, not a page, is broken
+        raise SourceError(f"{path}: not a readable PDF (no page could be read; {notes[0].rpartition(' (')[2]}")
+    if not any(pages):
         raise SourceError(f"{path}: no text layer (scanned?); only PDFs with selectable text can be read")
-    parts: list[str] = []
-    pages: list[int] = []
-    length = 0
-    for text in page_texts:
-        sep = 2 if parts else 0
-        pages.append(length + sep)
-        if text:
-            if sep:
-                parts.append("\n\n")
-            parts.append(text)
-            length += sep + len(text)
-    text = "".join(parts)
-    return Extracted(text=text, title=title or _first_line(text), pages=tuple(pages), notes=tuple(notes))
+    pages = _drop_furniture(pages, heights)
+    rules = _PdfRules(pages)
+    page_blocks = [rules.page_blocks(lines) for lines in pages]
+    rules.settle(page_blocks)
+    out = _Layout()
+    for blocks in page_blocks:
+        out.page()
+        for block in blocks:
+            out.add(block.kind, rules.text_of(block), level=block.level)
+    text = out.text()
+    return Extracted(text=text, title=title or _first_line(text), pages=tuple(out.pages), notes=tuple(notes),
+                     blocks=tuple(out.blocks))
 
 
 # --- DOCX ----------------------------------------------------------------------------------------------
@@ -325,10 +662,12 @@ def extract_docx(path) -> Extracted:
 
     Paragraphs styled "Title" or "Heading 1" to "Heading 9" become ``#`` lines
     (``#`` for Title and Heading 1, ``##`` for Heading 2, ..., at most six);
-    list paragraphs are consecutive lines; a table is one block of rows, each
-    row its cells' text joined by `` | ``. The title is the document's
-    ``core_properties.title``, else its first heading, else its first line.
-    Headers, footers, footnotes, comments and text boxes are not read.
+    list paragraphs (a "List ..." style or numbering) are items on consecutive
+    lines; every other paragraph is one line of text, its line breaks joined
+    with a space; a table row is one line, its cells' text joined by `` | ``. The
+    title is the document's ``core_properties.title``, else its first heading,
+    else its first line. Headers, footers, footnotes, comments and text boxes are
+    not read.
 
     Raises
     ------
@@ -340,32 +679,29 @@ def extract_docx(path) -> Extracted:
     """
     path = Path(path)
     _check_docx_archive(path)
+    out = _Layout()
     try:
         import docx
         from docx.text.paragraph import Paragraph
 
         document = docx.Document(str(path))
-        blocks: list[tuple[str, str]] = []
         first_heading = ""
         for item in document.iter_inner_content():
             if isinstance(item, Paragraph):
                 level = _docx_heading_level(item)
                 if level:
-                    text = _one_line(item.text)
-                    if text:
-                        blocks.append(("heading", _heading(level, text)))
-                        first_heading = first_heading or text
+                    out.add("heading", item.text, level=level)
+                    first_heading = first_heading or _one_line(item.text)
                 else:
-                    text = _one_block(item.text)
-                    blocks.append(("item" if _docx_is_list_item(item) else "para", text))
+                    out.add("item" if _docx_is_list_item(item) else "text", item.text)
             else:
-                blocks.append(("table", "\n".join(_docx_table_rows(item))))
+                for i, row in enumerate(_docx_table_rows(item)):
+                    out.add("table", row, tight=i > 0)  # a table's first row starts a block, even after a table
         title = _one_line(document.core_properties.title or "")
     except Exception as exc:  # bad XML, missing parts, wrong content type: all "corrupt"
         raise SourceError(f"{path}: not a readable DOCX file ({_reason(exc)})") from None
-    text = _layout(blocks)
-    return Extracted(text=text, title=(title or first_heading or _first_line(text))[:200])
-
+    text = out.text()
+    return Extracted(text=text, title=(title or first_heading or _first_line(text))[:200], blocks=tuple(out.blocks))
 
 # --- HTML ----------------------------------------------------------------------------------------------
 
@@ -381,8 +717,11 @@ _HTML_BLOCKS = frozenset({
     "address", "article", "blockquote", "body", "caption", "center", "dd", "details", "dialog", "div",
     "dl", "dt", "fieldset", "figcaption", "figure", "footer", "form", "header", "hgroup", "hr", "html",
     "li", "main", "menu", "ol", "p", "section", "summary", "table", "tbody", "td", "tfoot", "th",
-    "thead", "tr", "ul", "legend", "search",
+    "thead", "tr", "ul", "legend", "search", "dir",
 })
+_HTML_CODE = frozenset({"pre", "listing", "xmp", "plaintext"})
+# Where a browser breaks the line: text on either side of these is never run together.
+_HTML_BREAKS = _HTML_BLOCKS | _HTML_CODE | frozenset(_HTML_HEADINGS) | {"br"}
 _BR = "\ue000"  # stands for <br> while whitespace is collapsed
 _META_CHARSET_RE = re.compile(rb"""<meta[^>]*?charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.IGNORECASE)
 _XML_ENCODING_RE = re.compile(rb"""^\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._:-]+)""")
@@ -433,7 +772,7 @@ def _is_text(node) -> bool:
 
 
 def _flat_text(tag) -> str:
-    """A tag's text on one line, dropped elements left out; block boundaries and <br> become spaces."""
+    """A tag's text on one line, dropped elements left out; line breaks (block boundaries, <br>) become spaces."""
     from bs4.element import Tag
 
     parts = []
@@ -443,7 +782,7 @@ def _flat_text(tag) -> str:
         if isinstance(node, Tag):
             if node.name in _HTML_DROP:
                 continue
-            if node.name in _HTML_BLOCKS or node.name == "br":
+            if node.name in _HTML_BREAKS:
                 parts.append(" ")
             stack.extend(reversed(node.contents))
         elif _is_text(node):
@@ -455,30 +794,40 @@ def _is_content(tag) -> bool:
     return tag.name in ("article", "main") or tag.get("role") == "main"
 
 
-def _html_blocks(root) -> list[tuple[str, str]]:
-    """Walk the tree (iteratively: deep nesting cannot overflow the stack) into ``(kind, text)`` blocks."""
+def _html_blocks(root, out: _Layout) -> str:
+    """Walk the tree (iteratively: deep nesting cannot overflow the stack), writing its blocks to `out`.
+
+    Returns the text of the first ``<h1>``, for the title.
+    """
     from bs4.element import Tag
 
-    blocks: list[tuple[str, str]] = []
-    buffer: list[str] = []
-    kinds: list[str] = []  # the open block elements' kinds, innermost last
+    buffer: list[str] = []  # the text of the open paragraph, as the source spaces it
+    kinds: list[str] = []  # the open block elements' kinds ("text" or "item"), innermost last
     in_content = 0  # how many <article>/<main> elements are open
+    dl_depth = 0  # how many <dl> are open: a <dt> is a heading one level below the last <h>, per <dl>
+    level = 0  # the level of the last <h1>-<h6>
+    new_table = False  # the next row starts a table: a block of its own, even right after another table
+    first_h1 = ""
 
     def flush():
         if buffer:
-            lines = (_one_line(line) for line in " ".join("".join(buffer).split()).split(_BR))
-            text = "\n".join(line for line in lines if line)
+            lines = "".join(buffer).split(_BR)
             buffer.clear()
-            if text:
-                blocks.append((kinds[-1] if kinds else "para", text))
+            written = False
+            for line in lines:
+                line = _one_line(line)
+                if line:
+                    out.add(kinds[-1] if kinds else "text", line, tight=True if written else None)
+                    written = True
 
     stack: list[tuple[object, bool]] = [(root, False)]
     while stack:
         node, leaving = stack.pop()
-        if leaving:
+        if leaving:  # only block elements are left
             flush()
             kinds.pop()
             in_content -= _is_content(node)
+            dl_depth -= node.name == "dl"
             continue
         if not isinstance(node, Tag):
             if _is_text(node):
@@ -489,27 +838,35 @@ def _html_blocks(root) -> list[tuple[str, str]]:
             continue
         if name in _HTML_HEADINGS:
             flush()
+            level = _HTML_HEADINGS[name]
             text = _flat_text(node)
-            if text:
-                blocks.append(("heading", _heading(_HTML_HEADINGS[name], text)))
-        elif name == "pre":
+            out.add("heading", text, level=level)
+            if level == 1 and not first_h1:
+                first_h1 = _PILCROW_RE.sub("", text)
+        elif name == "dt":  # a term, and the <dd> after it describes it: its heading
             flush()
-            blocks.append(("para", _one_block(node.get_text())))
+            out.add("heading", _flat_text(node), level=level + max(dl_depth, 1))
+        elif name in _HTML_CODE:
+            flush()
+            out.add("code", node.get_text())
         elif name == "tr":
             flush()
             cells = [_flat_text(c) for c in node.find_all(["td", "th"], recursive=False)]
-            blocks.append(("row", " | ".join(c for c in cells if c)))
+            out.add("table", " | ".join(c for c in cells if c), tight=False if new_table else None)
+            new_table = False
         elif name == "br":
             buffer.append(_BR)
         else:
             if name in _HTML_BLOCKS:
                 flush()
-                kinds.append("item" if name == "li" or (kinds and kinds[-1] == "item") else "para")
+                kinds.append("item" if name == "li" or (kinds and kinds[-1] == "item") else "text")
                 in_content += _is_content(node)
+                dl_depth += name == "dl"
+                new_table = new_table or name == "table"
                 stack.append((node, True))
             stack.extend((child, False) for child in reversed(node.contents))
     flush()
-    return blocks
+    return first_h1
 
 
 def extract_html(path) -> Extracted:
@@ -518,9 +875,21 @@ def extract_html(path) -> Extracted:
     Script, style, template, navigation, asides, forms' buttons and the page's
     own header and footer are dropped (the header of an ``<article>`` or
     ``<main>`` is kept: it often holds the heading). When the page has a
-    ``<main>`` element only that is read. ``<h1>``-``<h6>`` become ``#`` lines;
-    ``<p>``, ``<li>``, ``<pre>``, ``<blockquote>`` and other blocks are
-    paragraphs; a table row is one line of `` | ``-joined cells. The title is
+    ``<main>`` element only that is read. The blocks:
+
+    - ``<h1>``-``<h6>`` are headings (``#`` lines), and so is a ``<dt>``, one
+      level below the last ``<h>`` per enclosing ``<dl>``: the term its ``<dd>``
+      describes (libffi's manual lists its functions so);
+    - an ``<li>`` is an item, and so is every paragraph inside one;
+    - ``<pre>`` is code, its lines kept;
+    - a table row is one line, its cells joined by `` | ``;
+    - the text of any other block element (``<p>``, ``<div>``, ``<dd>``,
+      ``<blockquote>``, ...) is a paragraph: one line, ``<br>`` starting a new
+      line of it.
+
+    A block element ends a block and an inline one never does; text on either
+    side of an inline element is joined with the spacing the source has. A
+    trailing permalink "¶" is dropped from headings. The title is
     ``<title>``, else the first ``<h1>``, else the first line. The file is
     decoded by its byte-order mark, else its declared charset, else as UTF-8.
 
@@ -535,6 +904,7 @@ def extract_html(path) -> Extracted:
     except OSError as exc:
         raise SourceError(f"{path}: cannot read ({exc.strerror or exc})") from None
     markup = _decode_html(path, raw)
+    out = _Layout()
     try:
         from bs4 import BeautifulSoup
 
@@ -543,13 +913,11 @@ def extract_html(path) -> Extracted:
         root = soup.find("main") or soup.find(attrs={"role": "main"})
         if root is None or not _flat_text(root):  # no <main>, or an empty one filled by script
             root = soup.body or soup
-        blocks = _html_blocks(root)
-        if not title:  # the first <h1> of the text read
-            title = next((text[2:] for kind, text in blocks if kind == "heading" and text.startswith("# ")), "")
+        first_h1 = _html_blocks(root, out)
     except Exception as exc:  # the parsers are lenient; this is a last resort
         raise SourceError(f"{path}: not a readable HTML file ({_reason(exc)})") from None
-    text = _layout(blocks)
-    return Extracted(text=text, title=(title or _first_line(text))[:200])
+    text = out.text()
+    return Extracted(text=text, title=(title or first_h1 or _first_line(text))[:200], blocks=tuple(out.blocks))
 
 
 EXTRACTORS = {

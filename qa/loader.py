@@ -128,7 +128,7 @@ def read_document(path: str | os.PathLike, doc_id: str, notes: list[str] | None 
     if notes is not None:
         notes.extend(got.notes)
     return Document(doc_id=doc_id, source=doc_id, title=got.title or _title_of(got.text, ".md"), text=got.text,
-                    pages=got.pages, format="extracted")
+                    pages=got.pages, format="extracted", blocks=got.blocks)
 
 
 def _real(path: Path) -> Path:

@@ -39,6 +39,9 @@ class Document:
     format : str
         How `qa.reading` reads `text`: ``"markdown"``, ``"rst"``, ``"plain"``
         (text files, ``corpus.jsonl``) or ``"extracted"`` (PDF, DOCX, HTML).
+    blocks : tuple of (str, int, int)
+        For extracted formats, the extractor's block structure of `text`:
+        ``(kind, start, end)``; empty for text files, whose structure the reader parses.
     """
 
     doc_id: str
@@ -47,6 +50,7 @@ class Document:
     text: str
     pages: tuple[int, ...] = ()
     format: str = "plain"
+    blocks: tuple[tuple[str, int, int], ...] = ()
 
     def page_at(self, offset: int) -> int:
         """The 1-based page holding character `offset`, or 0 when the document has no pages."""

@@ -1,8 +1,10 @@
-"""qa.formats and the loader's dispatch: PDF, DOCX and HTML become text with headings, pages and exact offsets.
+"""qa.formats and the loader's dispatch: PDF, DOCX and HTML become text with headings, pages, blocks and exact offsets.
 
 Every fixture is generated here, in tmp_path: a PDF by a tiny hand-written PDF
-writer (one Helvetica text stream a page), DOCX files with python-docx, HTML as
-strings, and broken files as raw bytes.
+writer (one Helvetica text stream a page) or, where the layout matters (fonts,
+sizes, positions), drawn with reportlab; DOCX files with python-docx, HTML as
+strings, and broken files as raw bytes. The real files of ../shared/realdocs are
+read too, when they are beside the project.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from pathlib import Path
 
 import docx
 import pypdf
@@ -215,21 +218,23 @@ def test_pdf_text_is_the_pages_joined_by_a_blank_line(tmp_path):
     path = tmp_path / "h.pdf"
     path.write_bytes(make_pdf(PDF_PAGES, title="Staff handbook 2024"))
     got = extract_pdf(path)
-    from qa.formats import _unwrap
-
-    page_texts = [_unwrap("\n".join(line for line in lines if line)) for lines in PDF_PAGES]
+    # a paragraph's lines joined by a space; the blank line after "Staff handbook" ends its block
+    page_texts = ["Staff handbook\n\n" + " ".join(PDF_PAGES[0][2:])] + [" ".join(lines) for lines in PDF_PAGES[1:]]
     assert got.text == "\n\n".join(page_texts)
     assert got.pages == (0, len(page_texts[0]) + 2, len(page_texts[0]) + len(page_texts[1]) + 4)
     for start, page_text in zip(got.pages, page_texts):
         assert got.text[start:start + len(page_text)] == page_text
+    assert [got.text[s:e] for _, s, e in got.blocks] == ["Staff handbook", *page_texts[0].split("\n\n")[1:], *page_texts[1:]]
+    assert {kind for kind, _, _ in got.blocks} == {"text"}
     assert got.title == "Staff handbook 2024"
 
 
 def test_pdf_lines_wrapped_mid_sentence_are_joined(tmp_path):
     path = tmp_path / "w.pdf"
     path.write_bytes(make_pdf([["Leave may be carried over to the", "next year, up to five days.", "Sick leave"]]))
-    text = extract_pdf(path).text
-    assert "carried over to the next year, up to five days.\nSick leave" in text
+    got = extract_pdf(path)
+    assert [got.text[s:e] for _, s, e in got.blocks] == [
+        "Leave may be carried over to the next year, up to five days.", "Sick leave"]  # a short line ends a sentence
 
 
 @pytest.mark.parametrize("title", [None, "", "Microsoft Word - handbook.docx"])
@@ -539,3 +544,403 @@ def test_a_folder_of_only_bad_documents_is_an_empty_corpus(tmp_path):
     (tmp_path / "scan.pdf").write_bytes(make_pdf([[]]))
     with pytest.raises(qa.EmptyCorpusError, match=r"no readable documents .*scan\.pdf: no text layer"):
         load_documents(tmp_path)
+
+
+# --- blocks: the extractors' structure of their text ------------------------------------------------------
+
+REALDOCS = Path(__file__).resolve().parent.parent.parent / "shared" / "realdocs"
+REAL_FILES = ["shared-mime-info-spec.pdf", "libffi-The-Basics.html", "libffi-Introduction.html",
+              "libffi-Memory-Usage.html", "libffi-Thread-Safety.html", "users-and-groups.html"]
+needs_realdocs = pytest.mark.skipif(not (REALDOCS / "docs").is_dir(), reason="../shared/realdocs is not beside the project")
+
+
+def assert_blocks_hold(got) -> list[tuple[str, str]]:
+    """The rules of `Extracted.blocks` (qa.formats' docstring); returns the blocks as ``(kind, text)``."""
+    text, blocks = got.text, got.blocks
+    assert blocks, "no blocks"
+    covered = bytearray(len(text))
+    prev_end = 0
+    for i, (kind, start, end) in enumerate(blocks):
+        assert kind in formats.BLOCK_KINDS
+        assert prev_end <= start < end <= len(text)
+        assert i == 0 or "\n" in text[prev_end:start], f"blocks {i - 1} and {i} share a line"
+        span = text[start:end]
+        assert span == span.strip(), f"block {i} is not stripped: {span!r}"
+        if kind != "code":
+            assert "\n" not in span, f"{kind} block {i} is more than one line: {span!r}"
+        line_start = text.rfind("\n", 0, start) + 1
+        lead = text[line_start:start]
+        if kind == "heading":
+            assert re.fullmatch(r"#{1,6} ", lead), f"heading {span!r} has no # marker"
+            covered[line_start:start - 1] = b"#" * (start - 1 - line_start)
+        else:
+            assert lead == "", f"{kind} block {i} does not start its line"
+        assert not any(start < page < end for page in got.pages), f"block {i} crosses a page start"
+        covered[start:end] = b"b" * (end - start)
+        prev_end = end
+    stray = [(i, ch) for i, ch in enumerate(text) if not covered[i] and not ch.isspace()]
+    assert not stray, f"characters outside every block: {stray[:5]}"
+    assert all(text[i] == "#" for i, c in enumerate(covered) if c == ord("#"))
+    return [(kind, text[start:end]) for kind, start, end in blocks]
+
+
+def kinds_of(got) -> dict[str, str]:
+    return {text: kind for kind, text in assert_blocks_hold(got)}
+
+
+@pytest.mark.parametrize("name", ["handbook.pdf", "benefits.docx", "parking.html"])
+def test_blocks_hold_for_every_format(mixed_corpus, name):
+    extract = formats.EXTRACTORS[Path(name).suffix]
+    assert_blocks_hold(extract(mixed_corpus / name))
+
+
+def test_documents_of_extracted_formats_carry_their_blocks(mixed_corpus):
+    docs = {d.doc_id: d for d in load_documents(mixed_corpus).documents}
+    for name in ("handbook.pdf", "benefits.docx", "parking.html"):
+        assert docs[name].blocks == formats.EXTRACTORS[Path(name).suffix](mixed_corpus / name).blocks
+    assert docs["canteen.md"].blocks == () and docs["wifi.txt"].blocks == ()
+
+
+@needs_realdocs
+@pytest.mark.parametrize("name", REAL_FILES)
+def test_blocks_hold_for_real_files(name):
+    path = REALDOCS / "docs" / name
+    assert_blocks_hold(formats.EXTRACTORS[path.suffix](path))
+
+
+@needs_realdocs
+def test_answers_in_real_pdf_and_html_files_are_whole_sentences_of_one_block():
+    """Each answer phrase of the public realdocs questions on a PDF or HTML file lies inside one
+    text or item block: the sentence was read whole, not cut at a line, a column or a tag."""
+    import json
+
+    checked = 0
+    for line in (REALDOCS / "questions.jsonl").read_text(encoding="utf-8").splitlines():
+        q = json.loads(line)
+        if not q.get("answerable") or not q["source"].endswith((".pdf", ".html")):
+            continue
+        path = REALDOCS / "docs" / q["source"]
+        blocks = assert_blocks_hold(formats.EXTRACTORS[path.suffix](path))
+        for phrase in q["answer_has"]:
+            holders = [kind for kind, text in blocks if " ".join(phrase.split()) in text]
+            assert holders and set(holders) <= {"text", "item"}, (q["id"], phrase, holders)
+            checked += 1
+    assert checked >= 10
+
+
+@needs_realdocs
+def test_the_real_pdf_reads_like_a_person_reads_it():
+    import time
+
+    start = time.perf_counter()
+    got = extract_pdf(REALDOCS / "docs" / "shared-mime-info-spec.pdf")
+    assert time.perf_counter() - start < 5  # some 0.7 s for its 17 pages
+    kinds = kinds_of(got)
+    assert kinds["Shared MIME-info Database"] == "heading"
+    assert kinds["2.12. Recommended checking order"] == "heading"
+    assert kinds["This is version 0.21 of the Shared MIME-info Database specification, last updated 2 October 2018."] == "text"
+    (prefs,) = [t for t in kinds if t.startswith("The MIME database does NOT store user preferences")]
+    assert prefs.endswith("may be viewed with a particular application.") and kinds[prefs] == "text"
+    (magic,) = [t for t in kinds if t.startswith("• magic elements contain a list of match elements")]
+    assert magic.endswith("The default priority value is 50, and the maximum is 100.") and kinds[magic] == "item"
+    assert not re.search(r"(?m)^Shared MIME-info Database$", got.text[got.pages[1]:])  # the running header of pages 2-17
+    assert not re.search(r"(?m)^\d+$", got.text)  # the page numbers
+    (listing,) = [t for t in kinds if t.startswith("<?xml version=\"1.0\"?>")]
+    assert kinds[listing] == "code" and "\n  <mime-type type=\"text/x-diff\">\n" in listing
+    assert "shared-mime-info.html" in got.text  # a hyphen at a line end inside a compound the file prints whole
+    headings = [ln for ln in got.text.split("\n") if ln.startswith("#")]
+    assert headings[:2] == ["# Shared MIME-info Database", "## X Desktop Group (http://www.freedesktop.org)"]
+    assert "## 1. Introduction" in headings and "### 1.1. Version" in headings
+
+
+# --- PDF layout, on PDFs drawn with reportlab -----------------------------------------------------------
+
+
+class DrawnPage:
+    """Lines placed on a page, top to bottom: each at the given font, size and left edge."""
+
+    def __init__(self):
+        self.lines: list[tuple[float, float, str, float, str]] = []
+        self.y = 72.0  # from the page's top
+
+    def line(self, text, font="Helvetica", size=10, x=72, before=0.0, at=None):
+        y = at if at is not None else self.y + before
+        self.lines.append((x, y, font, size, text))
+        self.y = y + size * 1.25
+        return self
+
+    def para(self, *lines, before=10.0, **kw):
+        for i, text in enumerate(lines):
+            self.line(text, before=before if i == 0 else 0.0, **kw)
+        return self
+
+
+def draw_pdf(pages: list[DrawnPage], width=400, height=600) -> bytes:
+    from reportlab.pdfgen import canvas
+
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, pagesize=(width, height), invariant=1)
+    for page in pages:
+        for x, y, font, size, text in page.lines:
+            c.setFont(font, size)
+            c.drawString(x, height - y - size, text)
+        c.showPage()
+    c.save()
+    return buf.getvalue()
+
+
+def read_drawn(tmp_path, pages, **kw):
+    path = tmp_path / "drawn.pdf"
+    path.write_bytes(draw_pdf(pages, **kw))
+    got = extract_pdf(path)
+    return got, assert_blocks_hold(got)
+
+
+BODY = [  # a paragraph of full lines, one of them ending a sentence, then its short last line
+    "The office opens at eight in the morning and closes at six in",
+    "the evening on weekdays. Visitors sign in at the front desk and",
+    "wear their badge in the building, where the staff will guide",
+    "them to the meeting rooms on the second and the third floor.",
+    "Parking is free for visitors.",
+]
+
+
+def test_pdf_paragraph_lines_are_one_line_until_a_gap_or_a_short_line_ending_a_sentence(tmp_path):
+    page = DrawnPage().para(*BODY).para("The canteen on the ground floor serves lunch from noon until",
+                                        "two o'clock.").para("A second paragraph after a gap is a block",
+                                                             "of its own, though no sentence ends in it")
+    page.line("Directly below, a line that starts a new sentence after one ended.", before=0)
+    _, blocks = read_drawn(tmp_path, [page])
+    assert blocks == [
+        ("text", " ".join(BODY)),
+        ("text", "The canteen on the ground floor serves lunch from noon until two o'clock."),
+        ("text", "A second paragraph after a gap is a block of its own, though no sentence ends in it "
+                 "Directly below, a line that starts a new sentence after one ended."),
+    ]
+
+
+def test_pdf_hyphenation_at_a_line_end_is_undone_but_a_compounds_hyphen_is_kept(tmp_path):
+    page = DrawnPage().para(
+        "Every sub-class of a type is listed in the database, and the specifi-",
+        "cation says how an application reads the list of each sub-",
+        "class; the MIME-",
+        "Type field and the well-",
+        "known names are kept as printed.",
+    )
+    _, blocks = read_drawn(tmp_path, [page])
+    assert blocks == [("text", "Every sub-class of a type is listed in the database, and the specification says how "
+                               "an application reads the list of each sub-class; the MIME-Type field and the "
+                               "wellknown names are kept as printed.")]
+    # "well-known" at a line end reads "wellknown": the rule is simple (lowercase "-" + lowercase joins)
+    # and keeps a hyphen only when the document prints the pair whole elsewhere, as "sub-class" here
+
+
+def test_pdf_headings_by_size_weight_and_number_with_levels_by_size(tmp_path):
+    page = (DrawnPage()
+            .line("Visitor guide", font="Helvetica-Bold", size=20)
+            .line("1. Arriving", font="Helvetica-Bold", size=14, before=12)
+            .para(*BODY)
+            .line("2.3 Parking and bicycles", before=10)
+            .para(*BODY[:2], "the ground floor.")
+            .line("Opening hours", font="Helvetica-Bold", before=10)
+            .para(*BODY[1:]))
+    got, blocks = read_drawn(tmp_path, [page])
+    assert [(k, t) for k, t in blocks if k == "heading"] == [
+        ("heading", "Visitor guide"), ("heading", "1. Arriving"), ("heading", "2.3 Parking and bicycles"),
+        ("heading", "Opening hours")]
+    assert [ln for ln in got.text.split("\n") if ln.startswith("#")] == [
+        "# Visitor guide", "## 1. Arriving", "### 2.3 Parking and bicycles", "### Opening hours"]
+    assert [k for k, _ in blocks].count("text") == 3
+
+
+def test_pdf_list_items_and_their_wrapped_lines_and_paragraphs(tmp_path):
+    page = (DrawnPage().para("Bring these to your first day:")
+            .line("• Your passport or identity card, and the signed contract", before=4)
+            .line("that the office sent you by post.", x=82)
+            .line("• A photo for the badge.", before=4)
+            .para("The photo may also be sent by mail before the first day.", x=82)
+            .line("1. Sign in at the front desk.", before=4)
+            .line("2) Collect the badge.", before=4)
+            .para("After the list, running text goes on at the margin."))
+    _, blocks = read_drawn(tmp_path, [page])
+    assert blocks == [
+        ("text", "Bring these to your first day:"),
+        ("item", "• Your passport or identity card, and the signed contract that the office sent you by post."),
+        ("item", "• A photo for the badge."),
+        ("item", "The photo may also be sent by mail before the first day."),  # a paragraph inside the item
+        ("item", "1. Sign in at the front desk."),
+        ("item", "2) Collect the badge."),
+        ("text", "After the list, running text goes on at the margin."),
+    ]
+
+
+def test_pdf_monospaced_listing_is_code_with_its_lines_and_indentation(tmp_path):
+    page = (DrawnPage().para("Here is an example file, named diff.xml:")
+            .line("<mime-type type=\"text/x-diff\">", font="Courier", size=9, before=6)
+            .line("<glob pattern=\"*.diff\"/>", font="Courier", size=9, x=72 + 2 * 5.4)
+            .line("</mime-type>", font="Courier", size=9)
+            .para("It is installed with the other files.", before=6))
+    _, blocks = read_drawn(tmp_path, [page])
+    assert blocks == [
+        ("text", "Here is an example file, named diff.xml:"),
+        ("code", "<mime-type type=\"text/x-diff\">\n  <glob pattern=\"*.diff\"/>\n</mime-type>"),
+        ("text", "It is installed with the other files."),
+    ]
+
+
+def test_pdf_a_change_of_font_size_ends_a_paragraph(tmp_path):
+    page = DrawnPage().para(*BODY[:3])
+    page.line("1 Small print under the paragraph, set in a smaller size.", size=7)
+    _, blocks = read_drawn(tmp_path, [page])
+    assert [k for k, _ in blocks] == ["text", "text"] and blocks[1][1].startswith("1 Small print")
+
+
+def test_pdf_running_headers_footers_and_page_numbers_are_dropped(tmp_path):
+    pages = []
+    for n in range(1, 5):
+        page = DrawnPage().line("ACME visitor guide", font="Helvetica-Oblique", size=8, x=250, at=20)
+        if n != 2:  # a running line need not be on every page, only on most
+            page.line(str(n), size=8, x=360, at=40)
+        page.line(f"Page {n} says what visitors do on day {n} of their stay with us.", at=100)
+        page.line(f"Page {n} of 4", size=8, x=180, at=570)
+        pages.append(page)
+    got, blocks = read_drawn(tmp_path, pages)
+    assert blocks == [("text", f"Page {n} says what visitors do on day {n} of their stay with us.") for n in range(1, 5)]
+    assert len(got.pages) == 4 and all(got.text[p:].startswith(f"Page {n} says") for n, p in enumerate(got.pages, 1))
+
+
+def test_pdf_a_line_repeated_on_two_of_five_pages_is_kept(tmp_path):
+    pages = [DrawnPage().line("Annex" if n in (1, 3) else f"Chapter {n}", at=20).para(f"Body of page {n}.", before=40)
+             for n in range(5)]
+    got, _ = read_drawn(tmp_path, pages)
+    assert got.text.count("Annex") == 2
+
+
+def test_pdf_a_paragraph_over_a_page_break_is_two_blocks_one_a_page(tmp_path):
+    first = DrawnPage().para(*BODY[:3], before=400)
+    second = DrawnPage().para(*BODY[3:])
+    got, blocks = read_drawn(tmp_path, [first, second])
+    assert [t for _, t in blocks] == [" ".join(BODY[:3]), " ".join(BODY[3:])]
+    assert got.pages == (0, got.blocks[1][1])
+
+
+def test_a_pdf_page_that_cannot_be_read_is_skipped_with_a_note(tmp_path, monkeypatch):
+    path = tmp_path / "h.pdf"
+    path.write_bytes(make_pdf(PDF_PAGES))
+    real = formats._pdf_page_lines
+    calls = []
+
+    def flaky(page):
+        calls.append(page.page_number)
+        if page.page_number == 2:
+            raise ValueError("bad content stream")
+        return real(page)
+
+    monkeypatch.setattr(formats, "_pdf_page_lines", flaky)
+    got = extract_pdf(path)
+    assert got.notes == (f"{path}: page 2 skipped, its text could not be read (ValueError: bad content stream)",)
+    assert "Expenses" not in got.text and "bicycle" in got.text and got.pages[1] == got.pages[2]
+    assert_blocks_hold(got)
+
+
+def test_a_pdf_whose_every_page_fails_is_refused_as_unreadable(tmp_path, monkeypatch):
+    path = tmp_path / "h.pdf"
+    path.write_bytes(make_pdf(PDF_PAGES))
+
+    def broken(page):
+        raise ValueError("bad content stream")
+
+    monkeypatch.setattr(formats, "_pdf_page_lines", broken)
+    with pytest.raises(qa.SourceError, match=r"h\.pdf: not a readable PDF \(no page could be read; "
+                                             r"ValueError: bad content stream\)$"):
+        extract_pdf(path)
+
+
+# --- HTML blocks -----------------------------------------------------------------------------------------
+
+
+def html_blocks(tmp_path, markup):
+    path = tmp_path / "b.html"
+    path.write_text(markup, encoding="utf-8")
+    got = extract_html(path)
+    return got, assert_blocks_hold(got)
+
+
+@pytest.mark.parametrize("markup, blocks, text", [
+    ("<p>a.</p><p>B</p>", [("text", "a."), ("text", "B")], "a.\n\nB"),
+    ("<p><b>x</b> y</p>", [("text", "x y")], "x y"),
+    ("<p><b>x</b>y and <em>z</em>\n<i>w</i></p>", [("text", "xy and z w")], "xy and z w"),
+    ("<p>x<br>y</p>", [("text", "x"), ("text", "y")], "x\ny"),  # a <br> ends a line of the paragraph
+    ("<div>He ran quickly.<div>Ninja</div>tail</div>", [("text", "He ran quickly."), ("text", "Ninja"), ("text", "tail")],
+     "He ran quickly.\n\nNinja\n\ntail"),
+    ("<table><tr><td>ran quickly.<h4>Ninja</h4></td><td>two<br>lines</td></tr></table>",
+     [("table", "ran quickly. Ninja | two lines")], "ran quickly. Ninja | two lines"),
+])
+def test_html_block_elements_end_blocks_and_inline_ones_keep_the_source_spacing(tmp_path, html_parser, markup, blocks, text):
+    got, found = html_blocks(tmp_path, markup)
+    assert found == blocks and got.text == text
+
+
+def test_html_definition_lists_read_as_term_headings_and_their_descriptions(tmp_path, html_parser):
+    got, blocks = html_blocks(tmp_path, """<h2>Users</h2><p>Each user in turn.</p>
+        <dl><dt>root</dt><dd><p>Root is the superuser.</p><p>It owns <tt>/etc</tt>.</p></dd>
+        <dt id="f"><span>Function:</span> <strong>void</strong> <em>ffi_call (ffi_cif *<var>cif</var>)</em>
+        <a class="copiable-anchor" href="#f"> &para;</a></dt><dd>This calls the function.
+        <dl><dt>rvalue</dt><dd>holds the result.</dd></dl></dd></dl>""")
+    assert blocks == [("heading", "Users"), ("text", "Each user in turn."), ("heading", "root"),
+                      ("text", "Root is the superuser."), ("text", "It owns /etc."),
+                      ("heading", "Function: void ffi_call (ffi_cif *cif)"), ("text", "This calls the function."),
+                      ("heading", "rvalue"), ("text", "holds the result.")]
+    assert [ln for ln in got.text.split("\n") if ln.startswith("#")] == [
+        "## Users", "### root", "### Function: void ffi_call (ffi_cif *cif)", "#### rvalue"]
+
+
+def test_html_pre_is_code_table_rows_are_table_and_list_items_are_items(tmp_path, html_parser):
+    got, blocks = html_blocks(tmp_path, """<p>Example:</p><pre>
+int main(void)
+{
+
+    return 0;
+}</pre><table><tr><th>User</th><th>Id</th></tr><tr><td>root</td><td>0</td></tr></table>
+        <table><tr><td>bin</td><td>2</td></tr></table>
+        <ul><li>One</li><li><p>Two, first paragraph.</p><p>Two, second.</p><ul><li>Nested</li></ul></li></ul>""")
+    assert blocks == [("text", "Example:"), ("code", "int main(void)\n{\n    return 0;\n}"),
+                      ("table", "User | Id"), ("table", "root | 0"), ("table", "bin | 2"),
+                      ("item", "One"), ("item", "Two, first paragraph."), ("item", "Two, second."), ("item", "Nested")]
+    assert "User | Id\nroot | 0\n\nbin | 2\n\nOne\nTwo, first paragraph.\nTwo, second.\nNested" in got.text
+
+
+def test_html_heading_permalinks_are_dropped(tmp_path, html_parser):
+    _, blocks = html_blocks(tmp_path, '<h1>Install<a class="headerlink" href="#install">¶</a></h1><p>Run pip.</p>')
+    assert blocks == [("heading", "Install"), ("text", "Run pip.")]
+
+
+# --- DOCX blocks -----------------------------------------------------------------------------------------
+
+
+def test_docx_blocks_are_headings_paragraphs_items_and_table_rows(tmp_path):
+    path = tmp_path / "b.docx"
+    make_docx(path)
+    assert assert_blocks_hold(extract_docx(path)) == [
+        ("heading", "Employee benefits"),
+        ("text", "This guide explains the benefits every employee receives from the first day of work onwards."),
+        ("heading", "Health insurance"),
+        ("text", "The company pays the full premium of the health insurance for you, your partner and children."),
+        ("item", "Dentist"), ("item", "Optician"),
+        ("heading", "Dental cover"),
+        ("text", "Dental cover pays for two checkups a year and half the cost of fillings and crowns."),
+        ("table", "Plan | Monthly cost"), ("table", "Family plan | Forty euros"),
+        ("text", "Prices in the table are per month and include all taxes and fees that apply."),
+    ]
+
+
+def test_docx_line_breaks_inside_a_paragraph_are_joined(tmp_path):
+    d = docx.Document()
+    p = d.add_paragraph("The canteen opens at noon")
+    p.add_run().add_break()
+    p.add_run("and closes at two.")
+    d.add_paragraph("Coffee is free.")
+    d.save(str(tmp_path / "b.docx"))
+    got = extract_docx(tmp_path / "b.docx")
+    assert got.text == "The canteen opens at noon and closes at two.\n\nCoffee is free."
+    assert assert_blocks_hold(got) == [("text", "The canteen opens at noon and closes at two."), ("text", "Coffee is free.")]
