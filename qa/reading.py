@@ -776,6 +776,9 @@ def _read_plain(src: str, title_line: bool) -> Reading:
     return w.finish()
 
 
+_BULLET_RE = re.compile(r"[•·◦‣▪▫■□●○◆◇–—*-]\s+")
+
+
 def _read_extracted(src: str, blocks) -> Reading:
     w = _Writer(src)
     for kind, s, e in blocks:
@@ -786,6 +789,9 @@ def _read_extracted(src: str, blocks) -> Reading:
                 at += len(line) + 1
             _code_lines(w, src, spans)
         else:
+            if kind == "item":  # a list marker is layout, not words: "• magic elements ..." reads "magic elements ..."
+                m = _BULLET_RE.match(src, s, e)
+                s = m.end() if m and m.end() < e else s
             w.copy(s, e)
         w.end_block(kind if kind in ("heading", "text", "item", "code", "table", "meta") else "text",
                     1 if kind == "heading" else 0)

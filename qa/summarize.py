@@ -136,6 +136,9 @@ QUESTION_TYPES: tuple[tuple[str, re.Pattern, re.Pattern], ...] = tuple(
         ("why",
          r"\bwhy\b|\bwhat (?:is|was) the reason\b|\bfor what reason\b",
          r"\b(?:because|since|due to|so that|reason|therefore|in order to|as a result)\b", False),
+        ("stands for",
+         r"\bstands? for\b|\bshort for\b|\babbreviat\w*|\bacronym\b|\bwhat does\b.{1,60}\bmean\b",
+         r"\bstands? for\b|\bshort for\b|\babbreviat\w*|\bacronym\b|\bmeans\b|\b[A-Z][a-z]*(?:[-\s]+[A-Z][a-z]*){2,}", True),
     ]
 )
 
@@ -170,6 +173,7 @@ CHINESE_TYPES: dict[str, tuple[str, str]] = {
         r"^\s*(?:\d+[.、)]|[一二三四五六七八九十]+、)|办理|前往|申请|提交|填写|通过|然后|按照|参加|缴纳",
     ),
     "why": ("为什么|为何|原因|怎么会", "因为|由于|所以|因此|原因|导致"),
+    "stands for": ("代表什么|是什么意思|的缩写|全称", "代表|意思是|缩写|全称|简称"),
 }
 QUESTION_TYPES = tuple(
     (name, re.compile(f"{q.pattern}|{CHINESE_TYPES[name][0]}", q.flags), re.compile(f"(?:{s.pattern})|{CHINESE_TYPES[name][1]}", s.flags))
@@ -257,7 +261,10 @@ def _candidates(index: Index, query: Query, hits: tuple[Hit, ...], types: tuple[
     q_lower = query.text.lower()
     out = []
     defined = _DEFINITION_Q_RE.match(query.text)
-    defines = re.compile(rf"^\W*(?:the\s+)?{re.escape(defined.group('x'))}\s*(?:\([^)]*\)\s*|,[^,]{{0,60}},\s*)?"
+    subject = defined.group("x") if defined else ""
+    head = subject.split()[0] if len(subject.split()) > 1 and not _WORDS.is_stop(subject.split()[0]) else None
+    subject = re.escape(subject) + (f"|{re.escape(head)}" if head else "")  # "the nargs argument of f": "nargs is"
+    defines = re.compile(rf"^\W*(?:the\s+)?(?:{subject})\s*(?:\([^)]*\)\s*|,[^,]{{0,60}},\s*)?"
                          r"(?:is|are|means|stands for)\b", re.I) if defined else None
     for hit in hits[:N_PASSAGES]:
         p = hit.passage
