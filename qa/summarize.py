@@ -190,6 +190,23 @@ _WHICH_NOUN_RE = re.compile(
     r"if|about|kind|type|sort)\b)[\w-]+(?:\s+[\w-]+)?", re.I)
 
 
+_AUXILIARIES = frozenset("do does did is are was were be can could will would should shall may might must has have had".split())
+
+
+def _focus(question: str):
+    """For a "which/what <noun> ..." question, a pattern finding its noun phrase ("environment variable")."""
+    m = _WHICH_NOUN_RE.match(question)
+    if not m:
+        return None
+    words = re.findall(r"[\w-]+", question[m.start():m.end()])
+    words = words[words.index(next(w for w in words if w.lower() in ("which", "what"))) + 1:]
+    while words and (_WORDS.is_stop(words[-1].lower()) or words[-1].lower() in _AUXILIARIES):
+        words.pop()
+    if not words or any(_WORDS.is_stop(w.lower()) for w in words):
+        return None
+    return re.compile(r"\b" + r"\W+".join(re.escape(w[:max(3, len(w) - 2)]) + r"\w*" for w in words) + r"\b", re.I)
+
+
 def question_types(question: str) -> tuple[str, ...]:
     """The question types a question's wording names (see the module's table), first-mentioned first."""
     found = []
@@ -260,6 +277,7 @@ def _candidates(index: Index, query: Query, hits: tuple[Hit, ...], types: tuple[
     q_pairs = _pairs(_sequence(query.text))
     q_lower = query.text.lower()
     out = []
+    focus = _focus(query.text)
     defined = _DEFINITION_Q_RE.match(query.text)
     subject = defined.group("x") if defined else ""
     head = subject.split()[0] if len(subject.split()) > 1 and not _WORDS.is_stop(subject.split()[0]) else None
@@ -284,6 +302,8 @@ def _candidates(index: Index, query: Query, hits: tuple[Hit, ...], types: tuple[
                 score += TYPE_BONUS
             if defines is not None and defines.search(text):
                 score += TYPE_BONUS  # "What is X?" is answered by "X is ..."
+            elif focus is not None and focus.search(text):
+                score += TYPE_BONUS  # "Which environment variable ...?" is answered by naming one
             asks = text.rstrip().endswith(("?", "？"))
             if asks:
                 score *= QUESTION_FACTOR
