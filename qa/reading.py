@@ -356,6 +356,11 @@ def _read_markdown(src: str) -> Reading:
         return starts[i], _line_end(src, starts[i])
 
     def inline_lines(l0, l1, first_prefix):
+        s, _ = line_span(l0)
+        m = first_prefix.match(src, s, line_span(l0)[1])
+        if not any(_QUOTE_PREFIX.match(src, *line_span(i)) for i in range(l0 + 1, l1)):
+            # One run: a link or emphasis may span a hard wrap; continuation indentation is whitespace.
+            return _md_inline(w, m.end() if m else s, line_span(l1 - 1)[1])
         linked = 0
         for i in range(l0, l1):
             s, e = line_span(i)
@@ -540,12 +545,10 @@ def _read_rst(src: str) -> Reading:
         _code_lines(w, src, [(starts[j], starts[j] + len(lines[j])) for j in range(i0, i1)])
         w.end_block("code")
 
-    def running(i0, i1, kind, first_skip=0):
-        for j in range(i0, i1):
-            s = starts[j] + (first_skip if j == i0 else 0)
-            if j > i0:
-                w.space(starts[j] - 1)
-            _rst_inline(w, s, starts[j] + len(lines[j]))
+    def running(i0, i1, kind, first_skip=0, cut=None):
+        # One run: a reference or a literal may span a hard wrap; line breaks and indentation are spaces.
+        end = starts[i1 - 1] + (len(lines[i1 - 1]) if cut is None else cut)
+        _rst_inline(w, starts[i0] + first_skip, end)
         w.end_block(kind)
 
     literal_next = False
@@ -612,6 +615,7 @@ def _read_rst(src: str) -> Reading:
             else:
                 for j in range(i, end):
                     if not blank(j):
+                        w.space(starts[j])
                         w.copy(starts[j] + _indent(lines[j]), starts[j] + len(lines[j]))
                 w.end_block("meta")
             i = max(end, i + 1)
@@ -666,14 +670,7 @@ def _read_rst(src: str) -> Reading:
         last = lines[j - 1].rstrip()
         if last.endswith("::"):
             literal_next = True
-            cut = len(last) - (3 if last.endswith(" ::") else 1)
-            for k in range(i, j):
-                s = starts[k] + (skip if k == i else 0)
-                e = starts[k] + (cut if k == j - 1 else len(lines[k]))
-                if k > i:
-                    w.space(starts[k] - 1)
-                _rst_inline(w, s, e)
-            w.end_block(kind)
+            running(i, j, kind, first_skip=skip, cut=len(last) - (3 if last.endswith(" ::") else 1))
         else:
             running(i, j, kind, first_skip=skip)
         i = j
@@ -693,6 +690,8 @@ _SECTION_RE = re.compile(
 )
 _MD_HEADING_RE = re.compile(r"^\s{0,3}(#{1,6})\s+\S")
 _CLAUSE_RE = re.compile(r"\s*(\d{1,3}(?:\.\d{1,3})*\.?)\s+((?:[A-Z][\w'’-]*)(?:\s+(?:[A-Za-z][\w'’-]*)){0,5})\.\s+(?=\S)")
+_NUMBERED_TITLE_RE = re.compile(r"^\d{1,3}(?:\.\d{1,3})*\.?\s+[A-Z][\w'’-]*(?:\s+[\w'’-]+){0,6}\.?$")
+_URL_LINE_RE = re.compile(r"^(?:https?|ftp)://\S+$|^www\.\S+$")
 _PLAIN_ITEM = re.compile(r"^\s*(?:[-*•·‣◦]|\(?(?:\d{1,3}|[a-z]|[ivx]{1,4})\))\s+\S")
 
 
@@ -736,10 +735,15 @@ def _plain_blocks(src: str, title_line: bool):
             first = src[run[0][0]:run[0][1]].strip()
             one_line = len(run) == 1
             heading = 0
-            if one_line:
+            if one_line and _URL_LINE_RE.match(first):
+                pass  # a bare address is not a title
+            elif one_line:
                 m = _MD_HEADING_RE.match(first)
                 if m:
                     heading = len(m.group(1))
+                elif _NUMBERED_TITLE_RE.match(first) or (
+                        len(first) <= HEADING_MAX_CHARS and first.isupper() and len(first.split()) >= 2):
+                    heading = 3  # "1. Definitions." on its own line; "TERMS AND CONDITIONS FOR USE"
                 elif gi == 0 and ri == 0 and title_line and (len(groups) > 1 or len(runs) > 1):
                     heading = 1
                 elif len(first) <= 2 * HEADING_MAX_CHARS and _SECTION_RE.match(first) and first[-1:] not in ",;":
