@@ -342,7 +342,7 @@ def _markdown():
 def _running_kind(w: _Writer, start_len: int, linked: int, kind: str) -> str:
     """A paragraph or item that is mostly link text is a list of links: meta, not an answer."""
     written = w.length - start_len
-    return "meta" if written and linked >= 0.6 * written else kind
+    return "meta" if written and linked >= 0.8 * written else kind
 
 
 def _read_markdown(src: str) -> Reading:
@@ -497,8 +497,8 @@ def _rst_inline(w: _Writer, s: int, e: int) -> None:
             w.copy(m.start("reftext"), m.end("reftext"))
         elif m.group("esc"):
             w.put(m.group("escaped"), m.start("escaped"))
-        elif m.group("foot") and m.group()[0].isspace():
-            pass
+        elif (m.group("sub") or m.group("foot")) and src[m.end():m.end() + 1] in tuple(".,;:!?)"):
+            w.pending_space = -1  # "Name |badge|." reads "Name."
         at = m.end()
     w.copy(at, e)
 
