@@ -2,13 +2,17 @@
 
 Rules (each is tested in ``tests/test_summarize.py``):
 
-1. **Candidates.** Every sentence of the top `N_PASSAGES` hits, split by
-   `qa.text.split_sentences`, with its offsets into the source.
+1. **Candidates.** Every running-text sentence (`qa.reading.sentences`: never
+   code, a table row, a heading or a list of links) of the top `N_PASSAGES`
+   hits that mention every name of the question (rule 9), with its offsets into
+   the source.
 2. **Evidence.** A sentence's base score is the share of the question's
    evidence weight it holds: the sum of ``evidence_weights`` (IDF against a
    padded corpus, `qa.search.evidence_weights`) of the question terms it
    contains, over the question's total, unknown words included. The index's
-   own analyzer makes the terms, so "reimbursed" matches "reimbursement".
+   own analyzer makes the terms, so "reimbursed" matches "reimbursement". A
+   sentence opening with a pronoun ("It's the ...") also holds the terms of the
+   sentence before it: it is about what that one named.
 3. **Question type.** Words in the question pick a type, and a sentence showing
    the kind of content that type asks for gets `TYPE_BONUS`:
 
@@ -18,43 +22,71 @@ Rules (each is tested in ``tests/test_summarize.py``):
    who          who, whom, whose, which office/unit/...     an office or body, a person, a Name
    when         when, what year/date/time, which year       a year, month, day, date or era word
    how long     how long, how many days/months/...          a duration, a limit, "until", "only"
-   how much     how much/many, what amount/percentage       a number, amount or share
+   how much     how much/many, what amount/percentage       a number, amount or share; for "how
+                                                            many X", a number before X
    where        where, what place/city/country              a place word, "in/at/to" + a Name
    what if      what happens, what if, if I ...             a consequence: if, will, lead to
    needs        what documents/materials do I need, bring   things to bring: certificate, card, ID
    how to       how do/can/should I, how to, what steps     steps: a numbered item, take, go, apply
    why          why, what is the reason                     because, since, due to, so that
+   stands for   stand for, short for, what does X mean      "stands for", "means", Capitalised
+                                                            Words In A Row
    ===========  ==========================================  =====================================
 
+   A "which/what <noun>" question takes its type from its own words only
+   ("Which environment variable tells libffi where ..." does not ask where), and
+   a sentence naming that noun phrase gets `TYPE_BONUS`; "What is X?" gives it
+   to a sentence that says "X is ..." (or "X, ..., is").
 4. **Not answers.** A sentence that is itself a question (ends in "?") keeps
-   only `QUESTION_FACTOR` of its score; one of fewer than 4 words loses `SHORT_PENALTY`.
+   only `QUESTION_FACTOR` of its score and no echo; one of fewer than 4 words
+   loses `SHORT_PENALTY`.
 5. **Echo and rank.** A sentence gains ``ECHO_BONUS`` times the share of the
    question's own words (function words too: "don't have a job" echoes "have
-   no job") that it repeats, and ``RANK_BONUS * hit.score / best_hit.score``,
-   so sentences from higher-ranked passages win near-ties; exact ties go to the
-   higher-ranked passage, then the earlier sentence.
-6. **Selection.** The best sentence comes first: it is the direct answer. Up
-   to two more follow, in score order, chosen by maximal marginal relevance:
-   each must share a question term, score at least `KEEP_RATIO` of the best,
-   and is ranked by ``score - MMR_LAMBDA * similarity`` to those chosen (word
-   Jaccard); one with similarity >= `DUPLICATE_JACCARD` to a chosen sentence is
-   a near-duplicate and dropped. Before them, the sentence right after the
-   direct answer in its passage comes second when it shows the content the
-   question type asks for, even without a question word: answers often
-   continue ("You can use an agency. ... all the expenses are borne by you").
+   no job"; "n't" reads as "not", and irregular past forms as their verb, so
+   "Who wrote" echoes "was written by"), ``PHRASE_BONUS`` times the share of
+   the question's adjacent word pairs it repeats, and
+   ``RANK_BONUS * hit.score / best_hit.score``, so sentences from
+   higher-ranked passages win near-ties; exact ties go to the higher-ranked
+   passage, then the earlier sentence.
+6. **Selection.** One topic: the best sentence of the best passage's source
+   file comes first: it is the direct answer. Up to two more follow, in score
+   order, chosen by maximal marginal relevance: each must share a question
+   term, score at least `KEEP_RATIO` of the best, and is ranked by
+   ``score - MMR_LAMBDA * similarity`` to those chosen (word Jaccard); one with
+   similarity >= `DUPLICATE_JACCARD` to a chosen sentence is a near-duplicate
+   and dropped; a sentence of another file joins only when it holds the
+   question's evidence on its own (coverage at least `MIN_EVIDENCE` and the
+   first's). Before them, the sentence right after the direct answer in its
+   passage comes second when it shows the content the question type asks
+   for, even without a question word: answers often continue ("You can use an
+   agency. ... all the expenses are borne by you").
 7. **Abstention.** qa answers nothing, and says why, when no content word of
-   the question is in the corpus (``no_match``), or when the *evidence* is
-   below `MIN_EVIDENCE` (``weak_evidence``). Evidence is the mean of two
-   shares of the question's evidence weight: the most the best of the top
-   passages holds, and the most one sentence holds (plus `TYPE_BONUS` when it
-   shows what the question type asks for, capped at 1). A question from another
-   domain may share a word or two with a passage, but rarely most of its words,
-   and almost never in one sentence. `MIN_EVIDENCE` was set by measurement
-   (``qa eval``, README "Abstention"): at 0.38, 98% of SQuAD's answerable
-   questions and all seed questions and paraphrases are answered, while 95% of
-   the Cranfield queries asked of the SQuAD corpus and 99% of the SQuAD
-   questions asked of the seed corpus are refused.
+   the question is in the corpus (``no_match``), when a special term or an
+   unknown acronym of the question is in none of the top passages
+   (``not_mentioned``, rule 9), or when the *evidence* is below `MIN_EVIDENCE`
+   (``weak_evidence``). Evidence is the mean of two shares of the question's
+   evidence weight: the most the best of the top passages holds, and the most
+   one sentence holds (plus `TYPE_BONUS` when it shows what the question type
+   asks for, capped at 1). A question from another domain may share a word or
+   two with a passage, but rarely most of its words, and almost never in one
+   sentence. A question asking for a version ("Which Unicode version ...?") is
+   answered only by a sentence that gives one (a number with a dot, "v2",
+   "3.10+"). `MIN_EVIDENCE` was set by measurement (``qa eval``, README
+   "Abstention"): at 0.38, 98% of SQuAD's answerable questions and all seed
+   questions and paraphrases are answered, while 95% of the Cranfield queries
+   asked of the SQuAD corpus and 99% of the SQuAD questions asked of the seed
+   corpus are refused.
 8. **Confidence** is the evidence, in [0, 1].
+9. **Names** (`distinctive_words`): words written with a capital past the
+   first word, acronyms, words of letters and digits ("urllib3") and special
+   terms (a digit beside an inner "/" or ".": "HTTP/3", "3.1"). The answer is
+   read from the passages that mention them all (their terms among the
+   passage's matched terms, or the word itself in its text, section, title or
+   file name), when some do. A special term, or an acronym of 3+ letters that
+   the corpus does not hold at all, that none of the top passages mentions
+   means the documents are about something else: "Does HTTPX support
+   HTTP/3?" is not answered about HTTP/2. Measured on SQuAD (README): 5 of its
+   1,529 unanswerable questions and none of its answerable ones abstain so.
 """
 
 from __future__ import annotations
