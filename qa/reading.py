@@ -492,13 +492,20 @@ def _rst_inline(w: _Writer, s: int, e: int) -> None:
         if m.group("literal"):
             w.copy(m.start("litbody"), m.end("litbody"))
         elif m.group("role"):
+            role = m.group()[1:m.group().index(":", 1)]
+            if role.lower() in ("rfc", "pep"):  # :rfc:`6455` reads "RFC 6455"
+                for i, ch in enumerate(role):
+                    w.put(ch.upper(), m.start() + 1 + i)
+                w.space(m.start() + 1 + len(role))
             w.copy(m.start("roletext"), m.end("roletext"))
         elif m.group("ref"):
             w.copy(m.start("reftext"), m.end("reftext"))
         elif m.group("esc"):
             w.put(m.group("escaped"), m.start("escaped"))
-        elif (m.group("sub") or m.group("foot")) and src[m.end():m.end() + 1] in tuple(".,;:!?)"):
-            w.pending_space = -1  # "Name |badge|." reads "Name."
+        elif m.group("sub"):  # "please |donate| to the authors": the substitution's name is a word here
+            w.copy(m.start() + 1, m.start() + m.group().rstrip("_").rindex("|"))
+        elif m.group("foot") and src[m.end():m.end() + 1] in tuple(".,;:!?)"):
+            w.pending_space = -1  # "Name [1]_." reads "Name."
         at = m.end()
     w.copy(at, e)
 
@@ -515,6 +522,9 @@ _RST_TEXT_DIRECTIVES = frozenset({
     "seealso", "topic", "sidebar", "rubric", "epigraph", "highlights", "pull-quote", "compound", "container",
     "versionadded", "versionchanged", "deprecated",
 })
+_RST_TABLE_DIRECTIVES = frozenset({"list-table", "csv-table", "table"})
+_RST_CELL_RE = re.compile(r"\s*(?:[*-]\s+)*")
+_RST_SUBS_RE = re.compile(r"\|[^|\s][^|]*?\|_{0,2}")
 _RST_CODE_DIRECTIVES = frozenset({"code", "code-block", "sourcecode", "literalinclude", "highlight", "math", "parsed-literal"})
 
 
@@ -548,6 +558,8 @@ def _read_rst(src: str) -> Reading:
     def running(i0, i1, kind, first_skip=0, cut=None):
         # One run: a reference or a literal may span a hard wrap; line breaks and indentation are spaces.
         end = starts[i1 - 1] + (len(lines[i1 - 1]) if cut is None else cut)
+        if not _RST_SUBS_RE.sub("", src[starts[i0] + first_skip:end]).strip():
+            kind = "meta"  # a row of badges: |pypi| |build| |docs|
         _rst_inline(w, starts[i0] + first_skip, end)
         w.end_block(kind)
 
@@ -595,6 +607,12 @@ def _read_rst(src: str) -> Reading:
                 while body < end and (blank(body) or _RST_FIELD.match(lines[body])):
                     body += 1
                 code_lines(body, end)
+            elif name in _RST_TABLE_DIRECTIVES:
+                for j in range(i + 1, end):  # each cell a row of the table: searchable, never an answer
+                    cell = _RST_CELL_RE.match(lines[j])
+                    if cell and not blank(j) and not _RST_FIELD.match(lines[j]):
+                        _rst_inline(w, starts[j] + cell.end(), starts[j] + len(lines[j].rstrip()))
+                        w.end_block("table")
             elif name in _RST_TEXT_DIRECTIVES:
                 body = i + 1
                 while body < end and (_RST_FIELD.match(lines[body])):
@@ -695,23 +713,61 @@ _URL_LINE_RE = re.compile(r"^(?:https?|ftp)://\S+$|^www\.\S+$")
 _PLAIN_ITEM = re.compile(r"^\s*(?:[-*•·‣◦]|\(?(?:\d{1,3}|[a-z]|[ivx]{1,4})\))\s+\S")
 
 
+_RULE_RE = re.compile(r"[ \t]*([-=~*_#^+])\1{2,}[ \t]*$")
+_BOX_RE = re.compile(r"([ \t]*\*[ \t]?)(.*?)([ \t]+\*[ \t]*)$")  # "*  text boxed in asterisks  *"
+_BLANK, _RULE = 0, 1
+
+
+def _plain_lines(src: str):
+    """Each line's content span ``(start, end)``; ``(-1, _BLANK)`` for a blank line and ``(-1, _RULE)``
+    for a rule ("=====", "-----", "*****"), which underlines a title or separates blocks. A line boxed
+    in asterisks ("*  text  *") is its inner text: the box is drawing, not words."""
+    for s in _line_starts(src):
+        e = _line_end(src, s)
+        line = src[s:e]
+        if not line.strip():
+            yield -1, _BLANK
+            continue
+        if _RULE_RE.match(line):
+            yield -1, _RULE
+            continue
+        m = _BOX_RE.match(line)
+        if m and line.lstrip().startswith("*"):
+            inner = m.group(2)
+            if not inner.strip():
+                yield -1, _BLANK
+                continue
+            if _RULE_RE.match(inner):
+                yield -1, _RULE
+                continue
+            lead = len(inner) - len(inner.lstrip())
+            yield s + m.start(2) + lead, s + m.start(2) + len(inner.rstrip())
+            continue
+        yield s, e
+
+
 def _plain_blocks(src: str, title_line: bool):
     """Blocks of plain text as ``(kind, [(line_start, line_end), ...], level)``; lines of a running block
     are joined with spaces."""
     out = []
-    starts = _line_starts(src)
-    lines = [(s, _line_end(src, s)) for s in starts]
     groups: list[list[tuple[int, int]]] = []
+    underlined: set[int] = set()  # groups that are one line with a rule under it: headings
     cur: list[tuple[int, int]] = []
-    for s, e in lines:
-        if src[s:e].strip():
+    for s, e in _plain_lines(src):
+        if s >= 0:
             cur.append((s, e))
-        elif cur:
+            continue
+        if cur:
+            if e == _RULE and len(cur) == 1:
+                underlined.add(len(groups))
             groups.append(cur)
             cur = []
     if cur:
         groups.append(cur)
     for gi, g in enumerate(groups):
+        if gi in underlined:
+            out.append(("heading", g, 2))
+            continue
         texts = [src[s:e].strip() for s, e in g]
         longest = max(len(t) for t in texts)
         # Split the group into runs: a line break is a wrap when the next line continues the sentence.
@@ -748,7 +804,7 @@ def _plain_blocks(src: str, title_line: bool):
                     heading = 1
                 elif len(first) <= 2 * HEADING_MAX_CHARS and _SECTION_RE.match(first) and first[-1:] not in ",;":
                     heading = 2 if (len(first) <= HEADING_MAX_CHARS or first[-1:] in "?:？：") else 0
-                elif len(first) <= HEADING_MAX_CHARS and first[-1:] not in ".,;。，；" and (
+                elif len(first) <= HEADING_MAX_CHARS and first[-1:] not in ".,;:。，；：" and (
                         ri + 1 < len(runs) or (len(runs) == 1 and next_len > len(first))):
                     following = sum(e - s for s, e in runs[ri + 1]) if ri + 1 < len(runs) else next_len
                     heading = 3 if following > len(first) else 0

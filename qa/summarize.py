@@ -503,7 +503,8 @@ def answer(index: Index, question, k: int = 5, expand: bool = False) -> Answer:
     candidates = _candidates(index, query, on_topic, question_types(query.text))
     if _VERSION_Q_RE.search(query.text):  # a version is asked for: only a sentence that gives one answers
         candidates = [c for c in candidates if _VERSION_RE.search(c["text"])]
-    passage_evidence = max(h.coverage for h in hits[:N_PASSAGES])
+    # Evidence is read in running text: a passage of code, tables or link lists holds none.
+    passage_evidence = max((h.coverage for h in hits[:N_PASSAGES] if sentences(h.passage)), default=0.0)
     sentence_evidence = min(1.0, max((c["coverage"] + TYPE_BONUS * c["cue"]
                                       for c in candidates), default=0.0))
     evidence = min(1.0, (passage_evidence + sentence_evidence) / 2)
@@ -522,11 +523,11 @@ def answer(index: Index, question, k: int = 5, expand: bool = False) -> Answer:
         )
     # Keep every cited passage among those shown, even when k is small.
     shown = hits[: max(k, max(c["rank"] for c in chosen))]
-    sentences = tuple(
+    quoted = tuple(
         Sentence(text=c["text"], rank=c["rank"], start=c["start"], end=c["end"], score=round(c["score"], 4))
         for c in chosen
     )
     return Answer(
-        sentences=sentences, hits=shown, abstained=False, reason=None, reason_code=None,
+        sentences=quoted, hits=shown, abstained=False, reason=None, reason_code=None,
         confidence=round(evidence, 4), **common,
     )

@@ -263,7 +263,7 @@ class Analyzer:
 # sentence or follows a colon (a list item: "1. Take the ..."), a single capital
 # ("J. Smith") or a common abbreviation. A number that ends a sentence ("born in
 # 1990. Then ...") does end it.
-_ABBREV = frozenset("mr mrs ms dr prof st no vs etc e.g i.e fig eq approx inc ltd co jr sr".split())
+_ABBREV = frozenset("mr mrs ms dr prof st no vs etc e.g i.e eg ie cf viz fig eq approx inc ltd co jr sr".split())
 _END_RE = re.compile(r"[.!?]+[\"'”’)\]]*(?=\s)|[。！？；]+[”’」』)]*|\n+")
 
 
@@ -286,7 +286,7 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
         end = m.end()
         if m.group()[0] == ".":
             before = text[start : m.start()].rsplit(None, 2)
-            last = before[-1].lower() if before else ""
+            last = before[-1].lower().lstrip("([{\"'“‘") if before else ""  # "(eg." is "eg."
             item = last.isdigit() and (len(before) == 1 or before[-2].endswith(":"))
             if not last or item or (len(last) == 1 and last.isalpha()) or last.rstrip(".") in _ABBREV:
                 continue

@@ -124,7 +124,7 @@ def test_rst_blocks():
     got = blocks(RST, "rst")
     assert got[0] == ("heading", "Title")
     assert got[1][0] == "meta" and "image::" in got[1][1]
-    assert ("text", "The pytest framework, see the docs and fixtures or Name.") in got
+    assert ("text", "The pytest framework, see the docs and fixtures or Name badge.") in got  # a substitution in a sentence is a word
     assert ("heading", "Section") in got
     assert ("item", "First item that wraps.") in got and ("item", "Second item.") in got
     assert ("item", ":Author: Someone") in got
