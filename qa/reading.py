@@ -79,7 +79,7 @@ RUNNING = frozenset({"text", "item"})  # block kinds an answer sentence may come
 WRAP_RATIO = 0.6
 HEADING_MAX_CHARS = 120
 
-_RUN_RE = re.compile(r"\s+|\S+")
+_WHITESPACE = np.array([c for c in range(0x3001) if chr(c).isspace()], dtype=np.uint32)  # str.isspace's
 _ODD_WS_RE = re.compile(r"[^\S ]|  ")  # whitespace other than single spaces
 
 
@@ -215,13 +215,26 @@ class _Writer:
             if lead + len(body) < len(seg):
                 self.space(s + lead + len(body))
             return
-        for m in _RUN_RE.finditer(self.src, s, e):
-            if m.group()[0].isspace():
-                if self.pending_space < 0:
-                    self.pending_space = m.start()
-            else:
-                self._begin_char(m.start())
-                self._raw(m.group(), np.arange(m.start(), m.end(), dtype=np.int64))
+        # Whitespace runs, vectorised: each run becomes one space at its first character; runs at
+        # either end become the writer's pending space (a block's edges have none).
+        codes = np.frombuffer(seg.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        space = np.isin(codes, _WHITESPACE)
+        words = np.flatnonzero(~space)
+        if not words.size:
+            self.space(s)
+            return
+        first, last = int(words[0]), int(words[-1])
+        if first:
+            self.space(s)
+        inner = space[first:last + 1]
+        run_start = inner & ~np.concatenate(([False], inner[:-1]))
+        keep = np.flatnonzero(~inner | run_start) + first
+        kept = codes[keep].copy()
+        kept[space[keep]] = 32
+        self._begin_char(s + first)
+        self._raw(kept.tobytes().decode("utf-32-le", "surrogatepass"), keep.astype(np.int64) + s)
+        if last + 1 < len(seg):
+            self.space(s + last + 1)
 
     def put(self, char: str, at: int) -> None:
         """One reading character standing for the source character at `at` (an entity, an escape)."""
