@@ -498,3 +498,27 @@ def test_an_index_from_an_older_qa_is_rebuilt_with_its_uploads(tmp_path, monkeyp
     index = qa.load_index(lib.index_dir)
     assert Library.uploads(index) == {"parking.txt": "parking.txt"}
     assert "town hall" in qa.answer(index, "Where do residents apply for a parking permit?").text
+
+
+def test_a_markdown_passage_shows_reading_text_and_its_source_span_shows_the_markup(tmp_path):
+    """The page shows what a reader sees, and "Show in source" the exact characters it came from."""
+    from qa.render import passage_html
+
+    text = ("# Refunds\n\nRefunds are paid by the **refund office** within\nten days, see [the desk](https://x.example)."
+            " Bring the\nreceipt.\n")
+    (tmp_path / "r.md").write_text(text, encoding="utf-8")
+    index, _ = qa.build_index(tmp_path / "r.md")
+    result = qa.answer(index, "Who pays refunds and within how many days?")
+    assert not result.abstained
+    hit, sentence = result.hits[0], result.sentences[0]
+    assert hit.passage.text == "Refunds are paid by the refund office within ten days, see the desk. Bring the receipt."
+    assert sentence.text == "Refunds are paid by the refund office within ten days, see the desk."
+    assert text[sentence.start:sentence.end] == ("Refunds are paid by the **refund office** within\nten days, "
+                                                 "see [the desk](https://x.example).")
+    shown = passage_html(hit, result, index.analyzer)  # reading text, the cited sentence marked in it
+    assert f'<span class="qa-cited">{escape(sentence.text[:7])}' in shown.replace("<mark>", "").replace("</mark>", "")
+    assert "**" not in shown and "](" not in shown
+    source = context_html(text, hit.passage, result, radius=10_000)  # the file itself, its span marked
+    plain = source.replace("</span>", "")
+    assert escape("**refund office**") in plain and escape("[the desk](https://x.example)") in plain
+    assert '<span class="qa-cited">' + escape(text[sentence.start:sentence.start + 20]) in plain
