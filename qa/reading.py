@@ -840,6 +840,9 @@ def _read_plain(src: str, title_line: bool) -> Reading:
         for k, (s, e) in enumerate(run):
             if k:
                 w.space(s - 1)
+            elif kind == "item":  # a bullet is layout, not words; an enumerator ("(a)", "2.") is kept
+                m = _BULLET_RE.match(src, s + len(src[s:e]) - len(src[s:e].lstrip()), e)
+                s = m.end() if m and m.end() < e else s
             if kind == "heading":
                 m = _MD_HEADING_RE.match(src[s:e])
                 if m:
