@@ -71,7 +71,8 @@ Rules (each is tested in ``tests/test_summarize.py``):
    two with a passage, but rarely most of its words, and almost never in one
    sentence. A question asking for a version ("Which Unicode version ...?") is
    answered only by a sentence that gives one (a number with a dot, "v2",
-   "3.10+"). `MIN_EVIDENCE` was set by measurement (``qa eval``, README
+   "3.10+"), and one asking for a number ("how many", "what percentage",
+   "numeric") only by a sentence holding a number (digits or words). `MIN_EVIDENCE` was set by measurement (``qa eval``, README
    "Abstention"): at 0.38, 98% of SQuAD's answerable questions and all seed
    questions and paraphrases are answered, while 95% of the Cranfield queries
    asked of the SQuAD corpus and 99% of the SQuAD questions asked of the seed
@@ -409,6 +410,10 @@ _VERSION_Q_RE = re.compile(
 _VERSION_RE = re.compile(r"\d+(?:\.\d+)+|\b(?:v|version\s+|release\s+)\d+\b|\b\d+\+", re.I)
 
 
+_NUMBER_Q_RE = re.compile(r"\bhow (?:many|much)\b|\bwhat (?:percentage|proportion|amount|number|price|cost|fee|rate)\b|\bnumeric\b", re.I)
+_NUMBER_RE = re.compile(rf"\d|\b(?:{_NUMWORDS}|a dozen|several|few|many|no|none|all|both|single|once|twice)\b", re.I)
+
+
 def distinctive_words(index: Index, question: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The question's names and special terms, as ``(names, required)``.
 
@@ -503,6 +508,8 @@ def answer(index: Index, question, k: int = 5, expand: bool = False) -> Answer:
     candidates = _candidates(index, query, on_topic, question_types(query.text))
     if _VERSION_Q_RE.search(query.text):  # a version is asked for: only a sentence that gives one answers
         candidates = [c for c in candidates if _VERSION_RE.search(c["text"])]
+    if _NUMBER_Q_RE.search(query.text):  # so is a number ("how many", "what percentage", "numeric")
+        candidates = [c for c in candidates if _NUMBER_RE.search(c["text"])]
     # Evidence is read in running text: a passage of code, tables or link lists holds none.
     passage_evidence = max((h.coverage for h in hits[:N_PASSAGES] if sentences(h.passage)), default=0.0)
     sentence_evidence = min(1.0, max((c["coverage"] + TYPE_BONUS * c["cue"]
