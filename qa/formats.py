@@ -720,6 +720,23 @@ _HTML_BLOCKS = frozenset({
     "thead", "tr", "ul", "legend", "search", "dir",
 })
 _HTML_CODE = frozenset({"pre", "listing", "xmp", "plaintext"})
+# Navigation named by its class, id or role, as documentation generators write it: Texinfo's
+# <div class="header"> / <div class="nav-panel"> ("Next: ..., Up: ... [Contents][Index]"), DocBook's
+# <table class="nav"> (navheader, navfooter), breadcrumbs, ARIA's role="navigation".
+_NAV_WORD_RE = re.compile(r"^(?:nav(?:bar|igation|header|footer|panel|links?|menu)?|breadcrumbs?|pager)$")
+_BANNER_WORD_RE = re.compile(r"^(?:header|footer)$")  # like <header>/<footer>: dropped outside <main>/<article>
+# A table of contents: Texinfo's <div class="contents"> / "shortcontents" / <ul class="mini-toc">,
+# DocBook's <div class="toc">, Sphinx's "toctree-wrapper".
+_TOC_WORD_RE = re.compile(r"^(?:toc|toctree|contents|shortcontents)$")
+_NAV_ROLES = frozenset({"navigation", "doc-toc"})
+_FURNITURE_MAX_WORDS = 20  # more words than this outside its links, and a "nav" element holds the page's text
+_LINK_LIST = frozenset({"ul", "ol", "dl", "menu", "dir"})
+_TABLE_PARTS = frozenset({"tr", "td", "th", "thead", "tbody", "tfoot", "caption"})  # pandoc's <tr class="header">
+_QUESTION_RE = re.compile(r"[?？][\"'”’)\]]*$")
+_QUESTION_MAX_WORDS = 60  # a FAQ's question may take two or three sentences; more is a paragraph
+# What makes a table cell more than a value: its text in blocks of its own.
+_CELL_BLOCKS = frozenset({"pre", "ul", "ol", "dl", "table", "blockquote"}) | frozenset(f"h{i}" for i in range(1, 7))
+_LAYOUT_CELL_WORDS = 25  # a cell with this many words is prose, not a value
 # Where a browser breaks the line: text on either side of these is never run together.
 _HTML_BREAKS = _HTML_BLOCKS | _HTML_CODE | frozenset(_HTML_HEADINGS) | {"br"}
 _BR = "\ue000"  # stands for <br> while whitespace is collapsed
@@ -794,6 +811,93 @@ def _is_content(tag) -> bool:
     return tag.name in ("article", "main") or tag.get("role") == "main"
 
 
+def _words(text: str) -> int:
+    """How many words of `text` hold a letter ("1.2." and "|" are not words)."""
+    return sum(1 for w in text.split() if any(c.isalpha() for c in w))
+
+
+def _link_words(tag) -> int:
+    return sum(_words(_flat_text(a)) for a in tag.find_all("a"))
+
+
+def _attr_words(tag) -> set[str]:
+    """The words of an element's class names and id, lowercased: "nav-panel" gives nav and panel."""
+    names = tag.get("class") or []
+    if isinstance(names, str):
+        names = names.split()
+    names = [*names, tag.get("id") or ""]
+    return {w for name in names for w in re.split(r"[^a-z0-9]+", str(name).lower()) if w}
+
+
+def _is_furniture(tag, in_content: bool) -> bool:
+    """Navigation or a table of contents, by the element's role, class or id: never an answer.
+
+    The names only propose; the content decides. An element whose class names navigation
+    (nav, navheader, nav-panel, breadcrumb; header and footer outside ``<main>``/``<article>``)
+    is dropped when it holds no heading and at most `_FURNITURE_MAX_WORDS` words outside its
+    links (Sphinx's "wy-nav-content" wraps the whole page); one named a table of contents
+    (toc, contents, shortcontents) when its words are mostly links, its own "Table of
+    Contents" title aside.
+    """
+    if (tag.get("role") or "").strip().lower() in _NAV_ROLES:
+        return True
+    words = _attr_words(tag)
+    if not words:
+        return False
+    banner = not in_content and tag.name not in _TABLE_PARTS and any(_BANNER_WORD_RE.match(w) for w in words)
+    nav = banner or any(_NAV_WORD_RE.match(w) for w in words)
+    toc = any(_TOC_WORD_RE.match(w) for w in words)
+    if not (nav or toc) or tag.name in ("html", "body", "main", "article") or tag.find(["main", "article"]):
+        return False
+    linked = _link_words(tag)
+    loose = _words(_flat_text(tag)) - linked
+    if toc and linked and loose <= max(_FURNITURE_MAX_WORDS, linked // 4):
+        return True
+    return nav and loose <= _FURNITURE_MAX_WORDS and tag.find(list(_HTML_HEADINGS)) is None
+
+
+def _is_link_list(tag) -> bool:
+    """A list whose every entry is links into a page ("#anchor"): a table of contents, such as a
+    FAQ's list of its questions above their answers (DocBook's qandaset)."""
+    entries = [c for c in tag.find_all(["li", "dt", "dd"], recursive=False)]
+    if len(entries) < 2:
+        return False
+    for entry in entries:
+        anchors = [a for a in entry.find_all("a") if "#" in (a.get("href") or "")]
+        linked = sum(_words(_flat_text(a)) for a in anchors)
+        if not linked or _words(_flat_text(entry)) > linked + 2:  # "1.2." or "Appendix" beside the link is fine
+            return False
+    return True
+
+
+def _is_layout_table(table) -> bool:
+    """A table used to lay out a page rather than hold data: a cell holds prose (25 words or
+    more), or two cells hold blocks of their own (a heading, a list, a listing, paragraphs).
+    A cell whose text is wrapped in one ``<p>`` (docutils writes every cell so) is a value."""
+    blocky = 0
+    for cell in table.find_all(["td", "th"]):
+        if _words(_flat_text(cell)) >= _LAYOUT_CELL_WORDS:
+            return True
+        if cell.find(list(_CELL_BLOCKS)) is not None or len(cell.find_all(["p", "div"])) >= 2:
+            blocky += 1
+            if blocky >= 2:
+                return True
+    return False
+
+
+def _cells(row) -> list:
+    return row.find_all(["td", "th"], recursive=False)
+
+
+def _inline_cell(cell) -> bool:
+    """A cell whose text is one run, not blocks (one ``<p>`` around it at most)."""
+    return cell.find(list(_CELL_BLOCKS | _HTML_CODE)) is None and len(cell.find_all(["p", "div"])) <= 1
+
+
+def _is_question(text: str) -> bool:
+    return bool(_QUESTION_RE.search(text)) and _words(text) <= _QUESTION_MAX_WORDS
+
+
 def _html_blocks(root, out: _Layout) -> str:
     """Walk the tree (iteratively: deep nesting cannot overflow the stack), writing its blocks to `out`.
 
@@ -807,6 +911,7 @@ def _html_blocks(root, out: _Layout) -> str:
     dl_depth = 0  # how many <dl> are open: a <dt> is a heading one level below the last <h>, per <dl>
     level = 0  # the level of the last <h1>-<h6>
     new_table = False  # the next row starts a table: a block of its own, even right after another table
+    layouts: list[bool] = []  # for each open <table>, whether it lays out the page (`_is_layout_table`)
     first_h1 = ""
 
     def flush():
@@ -820,21 +925,35 @@ def _html_blocks(root, out: _Layout) -> str:
                     out.add(kinds[-1] if kinds else "text", line, tight=True if written else None)
                     written = True
 
-    stack: list[tuple[object, bool]] = [(root, False)]
+    def row(node):
+        nonlocal new_table
+        out.add("table", " | ".join(c for c in map(_flat_text, _cells(node)) if c), tight=False if new_table else None)
+        new_table = False
+
+    # (node, how): how is False on the way in, True when leaving a block element, "question" for a
+    # layout table's cell that asks the question the cells after it answer.
+    stack: list[tuple[object, object]] = [(root, False)]
     while stack:
         node, leaving = stack.pop()
+        if leaving == "question":
+            flush()
+            out.add("heading", _flat_text(node), level=level + 1)
+            continue
         if leaving:  # only block elements are left
             flush()
             kinds.pop()
             in_content -= _is_content(node)
             dl_depth -= node.name == "dl"
+            if node.name == "table":
+                layouts.pop()
             continue
         if not isinstance(node, Tag):
             if _is_text(node):
                 buffer.append(str(node))
             continue
         name = node.name
-        if name in _HTML_DROP or (name in _HTML_DROP_OUTSIDE_CONTENT and not in_content):
+        if (name in _HTML_DROP or (name in _HTML_DROP_OUTSIDE_CONTENT and not in_content)
+                or _is_furniture(node, in_content > 0) or (name in _LINK_LIST and _is_link_list(node))):
             continue
         if name in _HTML_HEADINGS:
             flush()
@@ -849,11 +968,25 @@ def _html_blocks(root, out: _Layout) -> str:
         elif name in _HTML_CODE:
             flush()
             out.add("code", node.get_text())
-        elif name == "tr":
+        elif name == "tr" and not (layouts and layouts[-1]):
             flush()
-            cells = [_flat_text(c) for c in node.find_all(["td", "th"], recursive=False)]
-            out.add("table", " | ".join(c for c in cells if c), tight=False if new_table else None)
-            new_table = False
+            row(node)
+        elif name == "tr":  # a row of a layout table
+            flush()
+            cells = _cells(node)
+            line = " ".join(c for c in map(_flat_text, cells) if c)
+            if all(map(_inline_cell, cells)) and _is_question(line):
+                out.add("heading", line, level=level + 1)  # "1.1. | How do you say it?": the section of the rows below
+                continue
+            kinds.append("text")
+            stack.append((node, True))
+            for cell in reversed(cells):  # its cells' blocks, read as the page's own
+                if not _inline_cell(cell):
+                    stack.append((cell, False))
+                elif _is_question(_flat_text(cell)):
+                    stack.append((cell, "question"))
+                elif _words(_flat_text(cell)):  # a cell of a number alone ("2.1.") labels the next: no text
+                    stack.append((cell, False))
         elif name == "br":
             buffer.append(_BR)
         else:
@@ -863,6 +996,8 @@ def _html_blocks(root, out: _Layout) -> str:
                 in_content += _is_content(node)
                 dl_depth += name == "dl"
                 new_table = new_table or name == "table"
+                if name == "table":
+                    layouts.append(_is_layout_table(node))
                 stack.append((node, True))
             stack.extend((child, False) for child in reversed(node.contents))
     flush()
@@ -874,15 +1009,23 @@ def extract_html(path) -> Extracted:
 
     Script, style, template, navigation, asides, forms' buttons and the page's
     own header and footer are dropped (the header of an ``<article>`` or
-    ``<main>`` is kept: it often holds the heading). When the page has a
-    ``<main>`` element only that is read. The blocks:
+    ``<main>`` is kept: it often holds the heading), and so are navigation and
+    tables of contents named by their role, class or id (Texinfo's "Next: ...,
+    Up: ... [Contents][Index]" header and its contents, DocBook's navigation
+    tables and ``<div class="toc">``; `_is_furniture`) and lists whose every
+    entry is a link to an anchor (a FAQ's questions above their answers). When
+    the page has a ``<main>`` element only that is read. The blocks:
 
     - ``<h1>``-``<h6>`` are headings (``#`` lines), and so is a ``<dt>``, one
       level below the last ``<h>`` per enclosing ``<dl>``: the term its ``<dd>``
       describes (libffi's manual lists its functions so);
     - an ``<li>`` is an item, and so is every paragraph inside one;
     - ``<pre>`` is code, its lines kept;
-    - a table row is one line, its cells joined by `` | ``;
+    - a table row is one line, its cells joined by `` | ``; but a table that
+      lays out the page (`_is_layout_table`: a cell of prose, or cells holding
+      blocks of their own, as DocBook writes a FAQ) is read as the page's own
+      blocks, and in it a row or cell that only asks a question ("1.1. | How
+      do you pronounce it?") is a heading: the section of its answer;
     - the text of any other block element (``<p>``, ``<div>``, ``<dd>``,
       ``<blockquote>``, ...) is a paragraph: one line, ``<br>`` starting a new
       line of it.
