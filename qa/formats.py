@@ -193,15 +193,23 @@ _BOLD_FONT_RE = re.compile(r"bold|black|heavy|demi|medi|cmbx", re.IGNORECASE)  #
 # A glyph with no text behind it (pdfminer writes "(cid:127)") opening a line, before a space, is a bullet
 # drawn from a symbol font, or one a PDF writer encoded its own way (reportlab's Helvetica "•").
 _CID_BULLET_RE = re.compile(r"^\(cid:\d+\)\s+")
+_CID_RE = re.compile(r"\(cid:\d+\)")  # any other such glyph is no word: "Copyright (cid:13)c" (TeX's circle of ©)
 _PDF_ITEM_RE = re.compile(r"^(?:[•●○◦▪▫■□‣⁃∙·*–—-]|\(?(?:\d{1,3}|[a-zA-Z]|[ivxlc]{1,5})\)|\d{1,3}\.)\s")
 _NUMBERED_TITLE_RE = re.compile(r"^\d{1,2}(?:\.\d{1,2})+\.?\s+\S")  # "2.3 Recommended checking order"
 _SENTENCE_END_RE = re.compile(r"[.!?:;。！？：；][\"'”’)\]]*$")
 _CJK = "\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef"
 _CJK_END_RE = re.compile(f"[{_CJK}]$")
 _CJK_START_RE = re.compile(f"^[{_CJK}]")
-_HYPHENATED_RE = re.compile(r"([^\W\d_]+)-$")
+_HYPHENATED_RE = re.compile(r"(\w*[^\W\d_]\w*)-$")  # a word, or a name with a letter in it ("asn1-")
+_UNDERSCORED_RE = re.compile(r"[^\W_]_$")  # "ASN1_MAX_" + "NAME_SIZE": TeX breaks a name after "_"
 _WORD_START_RE = re.compile(r"[^\W\d_]+")
 _FURNITURE_BAND = 0.12  # running headers and footers sit in the top and bottom 12% of the page
+_ROMAN_RE = re.compile(r"(?=[ivxlc])(?:c|xc|l?x{0,3}|xl)(?:ix|iv|v?i{0,3})", re.IGNORECASE)  # i to c
+_PAGE_NUMBER_RES = (  # a page number alone ("- 3 -"), at the start of a header ("12 GNU Libtasn1") or at its end
+    re.compile(r"^[-–—]?\s*(\w+)\s*[-–—]?$"), re.compile(r"^(\w+)\s+\S"), re.compile(r"\S\s+(\w+)$"))
+_ROW_SLACK = 2.0  # points: lines this close in height are on one row of the page
+# A table of contents' entry: its title, a dot leader, its page ("2.1 ASN.1 syntax. . . . . 2").
+_DOT_LEADER_RE = re.compile(r"(?:[.·…]\s?){4,}\s*(?:\d{1,4}|[ivxlc]{1,7})$", re.IGNORECASE)
 _HEADING_RATIO = 1.15  # a line this much bigger than the body text is a heading
 
 
@@ -235,7 +243,7 @@ def _pdf_title(reader) -> str:
 
 
 def _pdf_line(raw: dict) -> _Line | None:
-    text = _CID_BULLET_RE.sub("• ", _one_line(raw["text"]))
+    text = _one_line(_CID_RE.sub("", _CID_BULLET_RE.sub("• ", _one_line(raw["text"]))))
     chars = [c for c in raw["chars"] if not c["text"].isspace()]
     if not text or not chars:
         return None
@@ -298,17 +306,74 @@ def _furniture_key(line: _Line, height: float):
     return band, re.sub(r"\d+", "#", line.text.lower()), round(line.size)
 
 
+def _page_number(text: str) -> tuple[int, bool] | None:
+    """The page number a header or footer line holds, alone or at its start or end (arabic, or
+    roman up to c), and whether it is alone."""
+    for i, pattern in enumerate(_PAGE_NUMBER_RES):
+        m = pattern.search(text)
+        if m:
+            word = m.group(1)
+            if word.isdigit() and len(word) <= 4:
+                return int(word), i == 0
+            if _ROMAN_RE.fullmatch(word) and (word.islower() or word.isupper()):
+                value, last = 0, 0
+                for c in reversed(word.lower()):
+                    v = {"i": 1, "v": 5, "x": 10, "l": 50, "c": 100}[c]
+                    value, last = (value - v, last) if v < last else (value + v, max(last, v))
+                return value, i == 0
+    return None
+
+
+def _page_number_lines(pages: list[list[_Line]], heights: list[float], need: int) -> set[tuple[int, int]]:
+    """``(page, line)`` of each page number in a header or footer, found by where it is, not by its
+    words: a line in the top or bottom band whose number counts the pages (page index minus number
+    the same) on `need` pages at the same height, however its words change by chapter ("Chapter
+    2: ASN.1 structure handling 3"); and on the rows where such lines are, a number alone ("i",
+    the front matter's; "1" on a chapter's first page)."""
+    found: dict[tuple, set[int]] = {}
+    candidates = []
+    for p, (lines, h) in enumerate(zip(pages, heights)):
+        for i, line in enumerate(lines):
+            key = _furniture_key(line, h)
+            number = _page_number(line.text) if key else None
+            if number is not None:
+                band = key[0]
+                y = line.top if band == "top" else line.bottom
+                candidates.append((p, i, band, y, p - number[0], number[1]))
+                found.setdefault((band, round(y), p - number[0]), set()).add(p)
+    rows, drop = set(), set()
+    for p, i, band, y, offset, _ in candidates:
+        pages_of = set().union(*(found.get((band, round(y) + d, offset), set()) for d in (-1, 0, 1)))
+        if len(pages_of) >= need:
+            drop.add((p, i))
+            rows.add((band, y))
+    for p, i, band, y, _, alone in candidates:
+        if alone and any(b == band and abs(y - ry) <= _ROW_SLACK for b, ry in rows):
+            drop.add((p, i))
+    return drop
+
+
 def _drop_furniture(pages: list[list[_Line]], heights: list[float]) -> list[list[_Line]]:
-    """Drop running headers, footers and page numbers: a line in the top or bottom band of the page
-    whose text (its numbers aside) and size recur there on at least half the pages, and on two."""
+    """Drop running headers, footers and page numbers, by their place on the page: a line in the
+    top or bottom band of the page whose text (its numbers aside) and size recur there on at least
+    half the pages, and on two; and page numbers (`_page_number_lines`), which TeX puts in headers
+    whose words change by chapter and alone on a chapter's first page."""
     with_text = sum(1 for lines in pages if lines)
     if with_text < 2:
         return pages
     counts = Counter(key for lines, h in zip(pages, heights)
                      for key in {_furniture_key(line, h) for line in lines} if key is not None)
     need = max(2, math.ceil(with_text / 2))
-    return [[line for line in lines if counts.get(_furniture_key(line, h), 0) < need]
-            for lines, h in zip(pages, heights)]
+    numbers = _page_number_lines(pages, heights, max(2, math.ceil(with_text / 4)))
+    return [[line for i, line in enumerate(lines)
+             if counts.get(_furniture_key(line, h), 0) < need and (p, i) not in numbers]
+            for p, (lines, h) in enumerate(zip(pages, heights))]
+
+
+def _drop_contents(pages: list[list[_Line]]) -> list[list[_Line]]:
+    """Drop a table of contents' (or an index's) entries: lines that end in a dot leader and a page
+    number. They are no heading (the heading is further on) and no text."""
+    return [[line for line in lines if line.mono or not _DOT_LEADER_RE.search(line.text)] for lines in pages]
 
 
 def _compounds(pages: list[list[_Line]]) -> set[str]:
@@ -332,13 +397,17 @@ def _join_lines(lines: list[_Line], compounds: set[str]) -> str:
     line starting in lowercase is a word the typesetter split: "specifi-" + "cation" is
     "specification", unless the document prints that pair with its hyphen inside a line too
     ("sub-class"). Any other hyphen at a line end is kept and the next line joined without a
-    space ("MIME-" + "Type"). Lines of Chinese or Japanese text are joined without a space."""
+    space ("MIME-" + "Type", "asn1-" + "parser"), and so is a line that ends a name in "_"
+    ("ASN1_MAX_" + "NAME_SIZE"; not "__init__"). Lines of Chinese or Japanese text are joined
+    without a space."""
     out = lines[0].text
     for line in lines[1:]:
         nxt = line.text
         hyphen = _HYPHENATED_RE.search(out[-80:])
         start = _WORD_START_RE.match(nxt)
-        if hyphen and start:
+        if _UNDERSCORED_RE.search(out) and re.match(r"\w", nxt):
+            out += nxt
+        elif hyphen and start:
             pair = f"{hyphen.group(1)}-{start.group()}".lower()
             if hyphen.group(1)[-1].islower() and nxt[0].islower() and pair not in compounds:
                 out = out[:-1] + nxt
@@ -498,7 +567,13 @@ def extract_pdf(path) -> Extracted:
 
     - Running headers, footers and page numbers are dropped: a line in the top
       or bottom 12% of the page whose text, numbers aside, and size recur there
-      on at least half the pages.
+      on at least half the pages; and a line there that holds a number counting
+      the pages (alone, or at its start or end: "Chapter 2: Parsing 3") at the
+      same height on a quarter of the pages, with a number alone ("i", a
+      chapter's first page) at that height.
+    - A table of contents' or an index's entries (a dot leader and a page
+      number: "2.1 Syntax . . . . 2") are dropped; pdfminer's "(cid:13)" for a
+      glyph it could not map is dropped from the text.
     - A line in a monospaced font is a listing (``code``): its lines are kept,
       indented as printed.
     - A heading is a line 15% bigger than the body text, or a bold or numbered
@@ -511,7 +586,8 @@ def extract_pdf(path) -> Extracted:
       the spacing of a paragraph's lines lies between them, the font size
       changes, or the line above ends a sentence and is short (or this line is
       indented: a first-line indent). A paragraph's lines are joined with a space,
-      a word hyphenated at a line end made whole (`_join_lines`).
+      a word hyphenated at a line end made whole, a name broken after "_" joined
+      without a space (`_join_lines`).
 
     Blocks never cross a page: ``pages[i]`` is the offset where page ``i + 1``
     starts (an empty page shares its start with the next page), so
@@ -545,7 +621,7 @@ def extract_pdf(path) -> Extracted:
         raise SourceError(f"{path}: not a readable PDF (no page could be read; {notes[0].rpartition(' (')[2]}")
     if not any(pages):
         raise SourceError(f"{path}: no text layer (scanned?); only PDFs with selectable text can be read")
-    pages = _drop_furniture(pages, heights)
+    pages = _drop_contents(_drop_furniture(pages, heights))
     rules = _PdfRules(pages)
     page_blocks = [rules.page_blocks(lines) for lines in pages]
     rules.settle(page_blocks)

@@ -1064,3 +1064,69 @@ def test_real_texinfo_and_docbook_html_read_without_navigation_or_contents():
     assert kinds[nordic] == "text"
     assert not [t for k, t in blocks if k == "table"]  # no row of the layout or the navigation is read as a table
     assert "Valgrind Technical Documentation" not in got.text and "Home" not in kinds
+
+
+# --- PDF: page numbers in headers that change by chapter, contents, unmapped glyphs, names split at a line end
+
+def test_pdf_page_numbers_are_dropped_by_place_even_when_the_header_changes_by_chapter(tmp_path):
+    """TeX's manuals: the front matter numbered i, ii; a chapter's first page its number alone,
+    the next pages "Chapter 2: Parking 4" at the same place. A line elsewhere that starts with a
+    number (a chapter's title) or a line that ends in one is kept."""
+    headers = ["i", "1", "Chapter 1: Arrival 2", "3", "Chapter 2: Parking 4", "Chapter 2: Parking 5"]
+    pages = []
+    for n, header in enumerate(headers):
+        page = DrawnPage().line(header, size=9, x=330 if len(header) < 3 else 72, at=20)
+        if n == 3:
+            page.line("3 Parking rules", font="Helvetica-Bold", size=14, at=45)
+        page.line(f"Page {n} tells visitors where to go on day {n} of their stay here.", at=100)
+        if n in (2, 4):  # a line at the foot of the page that ends in a number, but not the page's
+            page.line("Cars park on level 7" if n == 2 else "Bicycles park on level 1", at=540)
+        pages.append(page)
+    got, blocks = read_drawn(tmp_path, pages)
+    texts = [t for _, t in blocks]
+    assert not set(headers) & set(texts)
+    assert "3 Parking rules" in texts and "Cars park on level 7" in texts and "Bicycles park on level 1" in texts
+
+
+def test_pdf_table_of_contents_lines_with_dot_leaders_are_dropped(tmp_path):
+    page = (DrawnPage().line("Contents", font="Helvetica-Bold", size=16)
+            .line("1 Arriving . . . . . . . . . . . . . . . . . . 1", size=12, before=8)
+            .line("1.1 Badges. . . . . . . . . . . . . . . . . . . . 2", x=84)
+            .line("Appendix A Rules.......................... iv", size=12)
+            .para("The hall holds forty people... and five more standing."))
+    _, blocks = read_drawn(tmp_path, [page])
+    assert blocks == [("heading", "Contents"), ("text", "The hall holds forty people... and five more standing.")]
+
+
+def test_pdf_unmapped_glyphs_are_dropped_from_the_text():
+    chars = [{"text": c, "fontname": "CMR10", "size": 10.0} for c in "Copyright c 2001"]
+    raw = {"text": "Copyright (cid:13)c 2001 (cid:7)", "chars": chars, "x0": 0, "x1": 100, "top": 0, "bottom": 10}
+    assert formats._pdf_line(raw).text == "Copyright c 2001"
+    raw = {**raw, "text": "(cid:127) A bullet drawn from a symbol font"}
+    assert formats._pdf_line(raw).text == "• A bullet drawn from a symbol font"
+
+
+def test_pdf_a_name_broken_after_an_underscore_or_a_hyphen_is_joined_whole(tmp_path):
+    page = DrawnPage().para(
+        "The longest name allowed is given by the constant ASN1_MAX_",
+        "NAME_SIZE in the header, and the tool asn1-",
+        "parser checks it; Python calls __init__",
+        "when it builds a new object of the class.",
+    )
+    _, blocks = read_drawn(tmp_path, [page])
+    assert blocks == [("text", "The longest name allowed is given by the constant ASN1_MAX_NAME_SIZE in the header, "
+                               "and the tool asn1-parser checks it; Python calls __init__ when it builds a new object "
+                               "of the class.")]
+
+
+@needs_realdocs2
+def test_real_texinfo_pdf_reads_without_page_furniture_contents_or_glyph_codes():
+    got = extract_pdf(REALDOCS2 / "libtasn1.pdf")
+    kinds = kinds_of(got)
+    lines = got.text.split("\n")
+    assert not [ln for ln in lines if re.fullmatch(r"(?:Chapter|Appendix) \w+: .* \d+|[ivx]+|\d+", ln)]
+    assert not [ln for ln in lines if ". . . ." in ln] and "(cid:" not in got.text
+    assert kinds["1 Introduction"] == "heading" and kinds["2.1 ASN.1 syntax"] == "heading"
+    assert "ASN1_MAX_NAME_SIZE" in got.text and "ASN1_MAX_ NAME" not in got.text
+    (copyright,) = [t for t in kinds if t.startswith("Copyright c 2001")]
+    assert kinds[copyright] == "text"
