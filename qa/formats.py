@@ -21,9 +21,10 @@ end)``: half-open offsets into the text, non-overlapping, ascending, each span
 stripped, with at least one newline between two blocks. ``kind`` is
 ``"heading"`` (the heading's words only, not its ``#`` marker), ``"text"`` (a
 paragraph, one line), ``"item"`` (a list item, or a paragraph inside one, one
-line), ``"code"`` (preformatted, its lines kept) or ``"table"`` (one row, one
-line). Every character of the text but whitespace and the ``#`` markers lies in
-exactly one block.
+line), ``"code"`` (preformatted, its lines kept), ``"table"`` (one row, one
+line) or ``"meta"`` (a paragraph or item of an HTML page that is all but link
+text, a menu: one line, searchable but never an answer). Every character of
+the text but whitespace and the ``#`` markers lies in exactly one block.
 
 A file that cannot be read raises `SourceError` naming the file and the
 reason (encrypted, corrupt, no text layer, not decodable, a zip bomb); the
@@ -53,7 +54,7 @@ __all__ = ["Extracted", "EXTRACTORS", "BLOCK_KINDS", "extract_pdf", "extract_doc
 DOCX_MAX_UNPACKED_BYTES = 50 * 1024 * 1024  # the sum of the members' sizes a DOCX may unpack to
 DOCX_MAX_RATIO = 100  # unpacked : packed; Word's XML packs about 5-20 to 1
 _RATIO_FLOOR_BYTES = 1024 * 1024  # tiny archives may have any ratio: they cannot hurt
-BLOCK_KINDS = ("heading", "text", "item", "code", "table")
+BLOCK_KINDS = ("heading", "text", "item", "code", "table", "meta")
 
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")  # keeps \t, \n; \x0c and \r are handled first
 _BLANK_LINES_RE = re.compile(r"\n{3,}")
@@ -138,7 +139,7 @@ class _Layout:
             return
         if self.length:
             if tight is None:
-                tight = kind == self._prev and kind in ("item", "table")
+                tight = kind == self._prev and kind in ("item", "table", "meta")
             self._write("\n" if tight and self._prev else "\n\n")
         if kind == "heading":
             self._write("#" * min(max(level, 1), 6) + " ")
@@ -807,12 +808,14 @@ _TOC_WORD_RE = re.compile(r"^(?:toc|toctree|contents|shortcontents)$")
 _NAV_ROLES = frozenset({"navigation", "doc-toc"})
 _FURNITURE_MAX_WORDS = 20  # more words than this outside its links, and a "nav" element holds the page's text
 _LINK_LIST = frozenset({"ul", "ol", "dl", "menu", "dir"})
+_INTERNAL_ANCHOR_RE = re.compile(r"^(?![a-z][a-z0-9+.-]*:|//)[^#]*#.", re.IGNORECASE)  # relative, to an anchor
 _TABLE_PARTS = frozenset({"tr", "td", "th", "thead", "tbody", "tfoot", "caption"})  # pandoc's <tr class="header">
 _QUESTION_RE = re.compile(r"[?？][\"'”’)\]]*$")
 _QUESTION_MAX_WORDS = 60  # a FAQ's question may take two or three sentences; more is a paragraph
 # What makes a table cell more than a value: its text in blocks of its own.
 _CELL_BLOCKS = frozenset({"pre", "ul", "ol", "dl", "table", "blockquote"}) | frozenset(f"h{i}" for i in range(1, 7))
 _LAYOUT_CELL_WORDS = 25  # a cell with this many words is prose, not a value
+_LINKED_META = 0.8  # a paragraph or item this much link text is a list of links (qa.reading's rule for Markdown)
 # Where a browser breaks the line: text on either side of these is never run together.
 _HTML_BREAKS = _HTML_BLOCKS | _HTML_CODE | frozenset(_HTML_HEADINGS) | {"br"}
 _BR = "\ue000"  # stands for <br> while whitespace is collapsed
@@ -887,6 +890,10 @@ def _is_content(tag) -> bool:
     return tag.name in ("article", "main") or tag.get("role") == "main"
 
 
+def _chars(text: str) -> int:
+    return len("".join(text.split()))
+
+
 def _words(text: str) -> int:
     """How many words of `text` hold a letter ("1.2." and "|" are not words)."""
     return sum(1 for w in text.split() if any(c.isalpha() for c in w))
@@ -917,6 +924,8 @@ def _is_furniture(tag, in_content: bool) -> bool:
     """
     if (tag.get("role") or "").strip().lower() in _NAV_ROLES:
         return True
+    if tag.name not in _HTML_BLOCKS:  # an inline element's class styles it: Underscore's <b class="header">
+        return False
     words = _attr_words(tag)
     if not words:
         return False
@@ -933,15 +942,17 @@ def _is_furniture(tag, in_content: bool) -> bool:
 
 
 def _is_link_list(tag) -> bool:
-    """A list whose every entry is links into a page ("#anchor"): a table of contents, such as a
-    FAQ's list of its questions above their answers (DocBook's qandaset)."""
-    entries = [c for c in tag.find_all(["li", "dt", "dd"], recursive=False)]
+    """A list whose every entry is nothing but links to places in this manual ("#anchor",
+    "faq.html#anchor"; a number such as "1.2." beside them aside): a table of contents, such as a
+    FAQ's list of its questions above their answers (DocBook's qandaset). A parameter list whose
+    types link to their pages ("source <AsyncIterable>") names its entries outside the links."""
+    entries = tag.find_all(["li", "dt", "dd"], recursive=False)
     if len(entries) < 2:
         return False
     for entry in entries:
-        anchors = [a for a in entry.find_all("a") if "#" in (a.get("href") or "")]
+        anchors = [a for a in entry.find_all("a") if _INTERNAL_ANCHOR_RE.match(a.get("href") or "")]
         linked = sum(_words(_flat_text(a)) for a in anchors)
-        if not linked or _words(_flat_text(entry)) > linked + 2:  # "1.2." or "Appendix" beside the link is fine
+        if not linked or _words(_flat_text(entry)) > linked:
             return False
     return True
 
@@ -949,7 +960,13 @@ def _is_link_list(tag) -> bool:
 def _is_layout_table(table) -> bool:
     """A table used to lay out a page rather than hold data: a cell holds prose (25 words or
     more), or two cells hold blocks of their own (a heading, a list, a listing, paragraphs).
-    A cell whose text is wrapped in one ``<p>`` (docutils writes every cell so) is a value."""
+    A cell whose text is wrapped in one ``<p>`` (docutils writes every cell so) is a value, and
+    a table whose first row names its columns (two ``<th>`` or more) holds data."""
+    first = table.find("tr")
+    if first is not None:
+        cells = _cells(first)
+        if len(cells) >= 2 and all(c.name == "th" for c in cells):
+            return False
     blocky = 0
     for cell in table.find_all(["td", "th"]):
         if _words(_flat_text(cell)) >= _LAYOUT_CELL_WORDS:
@@ -981,7 +998,9 @@ def _html_blocks(root, out: _Layout) -> str:
     """
     from bs4.element import Tag
 
-    buffer: list[str] = []  # the text of the open paragraph, as the source spaces it
+    buffer: list[tuple[str, bool]] = []  # the text of the open paragraph, as the source spaces it; in a link?
+    links = 0  # how many <a href> are open
+    last_item = [-1]  # where the last item written ends
     kinds: list[str] = []  # the open block elements' kinds ("text" or "item"), innermost last
     in_content = 0  # how many <article>/<main> elements are open
     dl_depth = 0  # how many <dl> are open: a <dt> is a heading one level below the last <h>, per <dl>
@@ -992,25 +1011,45 @@ def _html_blocks(root, out: _Layout) -> str:
 
     def flush():
         if buffer:
-            lines = "".join(buffer).split(_BR)
+            lines: list[tuple[list[str], list[str]]] = [([], [])]  # each line's text, and its links' text
+            for text, linked in buffer:
+                if text == _BR:
+                    lines.append(([], []))
+                else:
+                    lines[-1][0].append(text)
+                    if linked:
+                        lines[-1][1].append(text)
             buffer.clear()
-            written = False
-            for line in lines:
-                line = _one_line(line)
+            source = kinds[-1] if kinds else "text"
+            # An item right after an item is the next line of the list's block, meta or not.
+            written = source == "item" and last_item[0] == out.length
+            for parts, linked in lines:
+                line = _one_line("".join(parts))
                 if line:
-                    out.add(kinds[-1] if kinds else "text", line, tight=True if written else None)
+                    kind = source
+                    # A paragraph or item that is all but links is a menu or a list of links: meta
+                    # (searchable, never an answer), as qa.reading reads one in Markdown.
+                    if _chars("".join(linked)) >= _LINKED_META * _chars(line):
+                        kind = "meta"
+                    out.add(kind, line, tight=True if written else None)
                     written = True
+            if source == "item":
+                last_item[0] = out.length
 
     def row(node):
         nonlocal new_table
         out.add("table", " | ".join(c for c in map(_flat_text, _cells(node)) if c), tight=False if new_table else None)
         new_table = False
 
-    # (node, how): how is False on the way in, True when leaving a block element, "question" for a
-    # layout table's cell that asks the question the cells after it answer.
+    # (node, how): how is False on the way in, True when leaving a block element, "link" when
+    # leaving an <a href>, "question" for a layout table's cell that asks the question the cells
+    # after it answer.
     stack: list[tuple[object, object]] = [(root, False)]
     while stack:
         node, leaving = stack.pop()
+        if leaving == "link":
+            links -= 1
+            continue
         if leaving == "question":
             flush()
             out.add("heading", _flat_text(node), level=level + 1)
@@ -1025,7 +1064,7 @@ def _html_blocks(root, out: _Layout) -> str:
             continue
         if not isinstance(node, Tag):
             if _is_text(node):
-                buffer.append(str(node))
+                buffer.append((str(node), links > 0))
             continue
         name = node.name
         if (name in _HTML_DROP or (name in _HTML_DROP_OUTSIDE_CONTENT and not in_content)
@@ -1064,8 +1103,11 @@ def _html_blocks(root, out: _Layout) -> str:
                 elif _words(_flat_text(cell)):  # a cell of a number alone ("2.1.") labels the next: no text
                     stack.append((cell, False))
         elif name == "br":
-            buffer.append(_BR)
+            buffer.append((_BR, False))
         else:
+            if name == "a" and node.get("href"):
+                links += 1
+                stack.append((node, "link"))
             if name in _HTML_BLOCKS:
                 flush()
                 kinds.append("item" if name == "li" or (kinds and kinds[-1] == "item") else "text")

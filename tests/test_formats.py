@@ -1004,9 +1004,20 @@ def test_html_a_list_of_links_to_anchors_is_a_table_of_contents(tmp_path, html_p
         <ul><li><a href="https://example.org/download">Download</a></li><li><a href="/docs">Documentation</a></li></ul>
         <dl><dt><a href="#root">root</a></dt><dd>The superuser, who owns every file.</dd>
           <dt><a href="#bin">bin</a></dt><dd>Legacy.</dd></dl></body>""")
-    assert blocks == [("heading", "FAQ"), ("item", "Download"), ("item", "Documentation"),
+    assert blocks == [("heading", "FAQ"), ("meta", "Download"), ("meta", "Documentation"),  # links to pages: a menu
                       ("heading", "root"), ("text", "The superuser, who owns every file."),
                       ("heading", "bin"), ("text", "Legacy.")]
+
+
+def test_html_paragraphs_and_items_that_are_all_but_links_are_meta(tmp_path, html_parser):
+    """A menu is searchable but never an answer, as qa.reading reads a list of links in Markdown."""
+    got, blocks = html_blocks(tmp_path, """<p>Main menu</p><ul><li><a href="/">Home</a></li>
+        <li><a href="faq.html">FAQ</a></li><li>Returns: <a href="promise.html">&lt;Promise&gt;</a></li></ul>
+        <p><a href="https://example.org">Download it</a> <br>Read <a href="guide.html">the guide</a> before you
+        install it, and ask on the list.</p>""")
+    assert blocks == [("text", "Main menu"), ("meta", "Home"), ("meta", "FAQ"), ("item", "Returns: <Promise>"),
+                      ("meta", "Download it"), ("text", "Read the guide before you install it, and ask on the list.")]
+    assert "Home\nFAQ\nReturns: <Promise>" in got.text  # a list's entries stay one block, links or not
 
 
 def test_html_a_layout_table_reads_as_the_pages_blocks_and_its_questions_as_headings(tmp_path, html_parser):
