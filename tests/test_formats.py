@@ -974,9 +974,10 @@ def test_html_a_class_naming_navigation_does_not_drop_the_page_text(tmp_path, ht
         <div class="page-header"><h1>Wasps</h1></div><p>Wasps sting.</p>
         <table><thead><tr class="header"><th>Insect</th><th>Legs</th></tr></thead>
           <tr class="odd"><td>Bee</td><td>6</td></tr></table>
+        <p id="zip"><b class="header">zip</b><code>_.zip(*arrays)</code> merges the arrays.</p>
         </body>""")
     assert blocks == [("text", prose), ("text", prose), ("heading", "Wasps"), ("text", "Wasps sting."),
-                      ("table", "Insect | Legs"), ("table", "Bee | 6")]
+                      ("table", "Insect | Legs"), ("table", "Bee | 6"), ("text", "zip_.zip(*arrays) merges the arrays.")]
 
 
 def test_html_tables_of_contents_are_dropped(tmp_path, html_parser):
@@ -1001,10 +1002,13 @@ def test_html_a_list_of_links_to_anchors_is_a_table_of_contents(tmp_path, html_p
           <dd>1.1. <a href="faq.html#say">How do you pronounce "Ants"?</a></dd>
           <dd>1.2. <a href="faq.html#name">Where does the name come from?</a></dd></dl>
         <ul><li><a href="#say">How do you pronounce it?</a></li><li><a href="#name">Why the name?</a></li></ul>
+        <ul><li><code>source</code> <a href="https://tc39.es/#sec-asynciterable">&lt;AsyncIterable&gt;</a></li>
+          <li><code>signal</code> <a href="globals.html#abortsignal">&lt;AbortSignal&gt;</a></li></ul>
         <ul><li><a href="https://example.org/download">Download</a></li><li><a href="/docs">Documentation</a></li></ul>
         <dl><dt><a href="#root">root</a></dt><dd>The superuser, who owns every file.</dd>
           <dt><a href="#bin">bin</a></dt><dd>Legacy.</dd></dl></body>""")
-    assert blocks == [("heading", "FAQ"), ("meta", "Download"), ("meta", "Documentation"),  # links to pages: a menu
+    assert blocks == [("heading", "FAQ"), ("item", "source <AsyncIterable>"), ("item", "signal <AbortSignal>"),
+                      ("meta", "Download"), ("meta", "Documentation"),  # links to pages: a menu
                       ("heading", "root"), ("text", "The superuser, who owns every file."),
                       ("heading", "bin"), ("text", "Legacy.")]
 
@@ -1049,12 +1053,15 @@ def test_html_a_question_cell_beside_its_answer_cell_is_a_heading(tmp_path, html
 
 def test_html_data_tables_stay_table_rows(tmp_path, html_parser):
     """Short cells are values, even when each is wrapped in a <p> (docutils writes cells so), and one
-    odd cell with a block inside does not make a table a layout."""
-    _, blocks = html_blocks(tmp_path, """<table><tr><th><p>Option</p></th><th><p>Meaning</p></th></tr>
-        <tr><td><p>-v</p></td><td><p>Print every file's name as it is read.</p></td></tr>
-        <tr><td><p>-q</p></td><td><p>Is it quiet?</p></td></tr></table>""")
-    assert blocks == [("table", "Option | Meaning"), ("table", "-v | Print every file's name as it is read."),
-                      ("table", "-q | Is it quiet?")]
+    odd cell with a block inside does not make a table a layout; nor does a long cell in a table
+    whose first row names its columns (Node.js's Version | Changes)."""
+    change = ("The callback now waits for the close event before it is invoked, and streams that "
+              "are expected to emit close are detected so that legacy streams keep working as before.")
+    _, blocks = html_blocks(tmp_path, f"""<table><tr><td><p>-v</p></td><td><p>Print every file's name.</p></td></tr>
+        <tr><td><p>-q</p></td><td><p>Is it quiet?</p></td></tr></table>
+        <table><tr><th>Version</th><th>Changes</th></tr><tr><td>v14.0.0</td><td><p>{change}</p></td></tr></table>""")
+    assert blocks == [("table", "-v | Print every file's name."), ("table", "-q | Is it quiet?"),
+                      ("table", "Version | Changes"), ("table", f"v14.0.0 | {change}")]
 
 
 @needs_realdocs2
