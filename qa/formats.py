@@ -21,9 +21,10 @@ end)``: half-open offsets into the text, non-overlapping, ascending, each span
 stripped, with at least one newline between two blocks. ``kind`` is
 ``"heading"`` (the heading's words only, not its ``#`` marker), ``"text"`` (a
 paragraph, one line), ``"item"`` (a list item, or a paragraph inside one, one
-line), ``"code"`` (preformatted, its lines kept) or ``"table"`` (one row, one
-line). Every character of the text but whitespace and the ``#`` markers lies in
-exactly one block.
+line), ``"code"`` (preformatted, its lines kept), ``"table"`` (one row, one
+line) or ``"meta"`` (a paragraph or item of an HTML page that is all but link
+text, a menu: one line, searchable but never an answer). Every character of
+the text but whitespace and the ``#`` markers lies in exactly one block.
 
 A file that cannot be read raises `SourceError` naming the file and the
 reason (encrypted, corrupt, no text layer, not decodable, a zip bomb); the
@@ -53,7 +54,7 @@ __all__ = ["Extracted", "EXTRACTORS", "BLOCK_KINDS", "extract_pdf", "extract_doc
 DOCX_MAX_UNPACKED_BYTES = 50 * 1024 * 1024  # the sum of the members' sizes a DOCX may unpack to
 DOCX_MAX_RATIO = 100  # unpacked : packed; Word's XML packs about 5-20 to 1
 _RATIO_FLOOR_BYTES = 1024 * 1024  # tiny archives may have any ratio: they cannot hurt
-BLOCK_KINDS = ("heading", "text", "item", "code", "table")
+BLOCK_KINDS = ("heading", "text", "item", "code", "table", "meta")
 
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")  # keeps \t, \n; \x0c and \r are handled first
 _BLANK_LINES_RE = re.compile(r"\n{3,}")
@@ -138,7 +139,7 @@ class _Layout:
             return
         if self.length:
             if tight is None:
-                tight = kind == self._prev and kind in ("item", "table")
+                tight = kind == self._prev and kind in ("item", "table", "meta")
             self._write("\n" if tight and self._prev else "\n\n")
         if kind == "heading":
             self._write("#" * min(max(level, 1), 6) + " ")
@@ -193,15 +194,23 @@ _BOLD_FONT_RE = re.compile(r"bold|black|heavy|demi|medi|cmbx", re.IGNORECASE)  #
 # A glyph with no text behind it (pdfminer writes "(cid:127)") opening a line, before a space, is a bullet
 # drawn from a symbol font, or one a PDF writer encoded its own way (reportlab's Helvetica "•").
 _CID_BULLET_RE = re.compile(r"^\(cid:\d+\)\s+")
+_CID_RE = re.compile(r"\(cid:\d+\)")  # any other such glyph is no word: "Copyright (cid:13)c" (TeX's circle of ©)
 _PDF_ITEM_RE = re.compile(r"^(?:[•●○◦▪▫■□‣⁃∙·*–—-]|\(?(?:\d{1,3}|[a-zA-Z]|[ivxlc]{1,5})\)|\d{1,3}\.)\s")
 _NUMBERED_TITLE_RE = re.compile(r"^\d{1,2}(?:\.\d{1,2})+\.?\s+\S")  # "2.3 Recommended checking order"
 _SENTENCE_END_RE = re.compile(r"[.!?:;。！？：；][\"'”’)\]]*$")
 _CJK = "\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef"
 _CJK_END_RE = re.compile(f"[{_CJK}]$")
 _CJK_START_RE = re.compile(f"^[{_CJK}]")
-_HYPHENATED_RE = re.compile(r"([^\W\d_]+)-$")
+_HYPHENATED_RE = re.compile(r"(\w*[^\W\d_]\w*)-$")  # a word, or a name with a letter in it ("asn1-")
+_UNDERSCORED_RE = re.compile(r"[^\W_]_$")  # "ASN1_MAX_" + "NAME_SIZE": TeX breaks a name after "_"
 _WORD_START_RE = re.compile(r"[^\W\d_]+")
 _FURNITURE_BAND = 0.12  # running headers and footers sit in the top and bottom 12% of the page
+_ROMAN_RE = re.compile(r"(?=[ivxlc])(?:c|xc|l?x{0,3}|xl)(?:ix|iv|v?i{0,3})", re.IGNORECASE)  # i to c
+_PAGE_NUMBER_RES = (  # a page number alone ("- 3 -"), at the start of a header ("12 GNU Libtasn1") or at its end
+    re.compile(r"^[-–—]?\s*(\w+)\s*[-–—]?$"), re.compile(r"^(\w+)\s+\S"), re.compile(r"\S\s+(\w+)$"))
+_ROW_SLACK = 2.0  # points: lines this close in height are on one row of the page
+# A table of contents' entry: its title, a dot leader, its page ("2.1 ASN.1 syntax. . . . . 2").
+_DOT_LEADER_RE = re.compile(r"(?:[.·…]\s?){4,}\s*(?:\d{1,4}|[ivxlc]{1,7})$", re.IGNORECASE)
 _HEADING_RATIO = 1.15  # a line this much bigger than the body text is a heading
 
 
@@ -235,7 +244,7 @@ def _pdf_title(reader) -> str:
 
 
 def _pdf_line(raw: dict) -> _Line | None:
-    text = _CID_BULLET_RE.sub("• ", _one_line(raw["text"]))
+    text = _one_line(_CID_RE.sub("", _CID_BULLET_RE.sub("• ", _one_line(raw["text"]))))
     chars = [c for c in raw["chars"] if not c["text"].isspace()]
     if not text or not chars:
         return None
@@ -298,17 +307,74 @@ def _furniture_key(line: _Line, height: float):
     return band, re.sub(r"\d+", "#", line.text.lower()), round(line.size)
 
 
+def _page_number(text: str) -> tuple[int, bool] | None:
+    """The page number a header or footer line holds, alone or at its start or end (arabic, or
+    roman up to c), and whether it is alone."""
+    for i, pattern in enumerate(_PAGE_NUMBER_RES):
+        m = pattern.search(text)
+        if m:
+            word = m.group(1)
+            if word.isdigit() and len(word) <= 4:
+                return int(word), i == 0
+            if _ROMAN_RE.fullmatch(word) and (word.islower() or word.isupper()):
+                value, last = 0, 0
+                for c in reversed(word.lower()):
+                    v = {"i": 1, "v": 5, "x": 10, "l": 50, "c": 100}[c]
+                    value, last = (value - v, last) if v < last else (value + v, max(last, v))
+                return value, i == 0
+    return None
+
+
+def _page_number_lines(pages: list[list[_Line]], heights: list[float], need: int) -> set[tuple[int, int]]:
+    """``(page, line)`` of each page number in a header or footer, found by where it is, not by its
+    words: a line in the top or bottom band whose number counts the pages (page index minus number
+    the same) on `need` pages at the same height, however its words change by chapter ("Chapter
+    2: ASN.1 structure handling 3"); and on the rows where such lines are, a number alone ("i",
+    the front matter's; "1" on a chapter's first page)."""
+    found: dict[tuple, set[int]] = {}
+    candidates = []
+    for p, (lines, h) in enumerate(zip(pages, heights)):
+        for i, line in enumerate(lines):
+            key = _furniture_key(line, h)
+            number = _page_number(line.text) if key else None
+            if number is not None:
+                band = key[0]
+                y = line.top if band == "top" else line.bottom
+                candidates.append((p, i, band, y, p - number[0], number[1]))
+                found.setdefault((band, round(y), p - number[0]), set()).add(p)
+    rows, drop = set(), set()
+    for p, i, band, y, offset, _ in candidates:
+        pages_of = set().union(*(found.get((band, round(y) + d, offset), set()) for d in (-1, 0, 1)))
+        if len(pages_of) >= need:
+            drop.add((p, i))
+            rows.add((band, y))
+    for p, i, band, y, _, alone in candidates:
+        if alone and any(b == band and abs(y - ry) <= _ROW_SLACK for b, ry in rows):
+            drop.add((p, i))
+    return drop
+
+
 def _drop_furniture(pages: list[list[_Line]], heights: list[float]) -> list[list[_Line]]:
-    """Drop running headers, footers and page numbers: a line in the top or bottom band of the page
-    whose text (its numbers aside) and size recur there on at least half the pages, and on two."""
+    """Drop running headers, footers and page numbers, by their place on the page: a line in the
+    top or bottom band of the page whose text (its numbers aside) and size recur there on at least
+    half the pages, and on two; and page numbers (`_page_number_lines`), which TeX puts in headers
+    whose words change by chapter and alone on a chapter's first page."""
     with_text = sum(1 for lines in pages if lines)
     if with_text < 2:
         return pages
     counts = Counter(key for lines, h in zip(pages, heights)
                      for key in {_furniture_key(line, h) for line in lines} if key is not None)
     need = max(2, math.ceil(with_text / 2))
-    return [[line for line in lines if counts.get(_furniture_key(line, h), 0) < need]
-            for lines, h in zip(pages, heights)]
+    numbers = _page_number_lines(pages, heights, max(2, math.ceil(with_text / 4)))
+    return [[line for i, line in enumerate(lines)
+             if counts.get(_furniture_key(line, h), 0) < need and (p, i) not in numbers]
+            for p, (lines, h) in enumerate(zip(pages, heights))]
+
+
+def _drop_contents(pages: list[list[_Line]]) -> list[list[_Line]]:
+    """Drop a table of contents' (or an index's) entries: lines that end in a dot leader and a page
+    number. They are no heading (the heading is further on) and no text."""
+    return [[line for line in lines if line.mono or not _DOT_LEADER_RE.search(line.text)] for lines in pages]
 
 
 def _compounds(pages: list[list[_Line]]) -> set[str]:
@@ -332,13 +398,17 @@ def _join_lines(lines: list[_Line], compounds: set[str]) -> str:
     line starting in lowercase is a word the typesetter split: "specifi-" + "cation" is
     "specification", unless the document prints that pair with its hyphen inside a line too
     ("sub-class"). Any other hyphen at a line end is kept and the next line joined without a
-    space ("MIME-" + "Type"). Lines of Chinese or Japanese text are joined without a space."""
+    space ("MIME-" + "Type", "asn1-" + "parser"), and so is a line that ends a name in "_"
+    ("ASN1_MAX_" + "NAME_SIZE"; not "__init__"). Lines of Chinese or Japanese text are joined
+    without a space."""
     out = lines[0].text
     for line in lines[1:]:
         nxt = line.text
         hyphen = _HYPHENATED_RE.search(out[-80:])
         start = _WORD_START_RE.match(nxt)
-        if hyphen and start:
+        if _UNDERSCORED_RE.search(out) and re.match(r"\w", nxt):
+            out += nxt
+        elif hyphen and start:
             pair = f"{hyphen.group(1)}-{start.group()}".lower()
             if hyphen.group(1)[-1].islower() and nxt[0].islower() and pair not in compounds:
                 out = out[:-1] + nxt
@@ -498,7 +568,13 @@ def extract_pdf(path) -> Extracted:
 
     - Running headers, footers and page numbers are dropped: a line in the top
       or bottom 12% of the page whose text, numbers aside, and size recur there
-      on at least half the pages.
+      on at least half the pages; and a line there that holds a number counting
+      the pages (alone, or at its start or end: "Chapter 2: Parsing 3") at the
+      same height on a quarter of the pages, with a number alone ("i", a
+      chapter's first page) at that height.
+    - A table of contents' or an index's entries (a dot leader and a page
+      number: "2.1 Syntax . . . . 2") are dropped; pdfminer's "(cid:13)" for a
+      glyph it could not map is dropped from the text.
     - A line in a monospaced font is a listing (``code``): its lines are kept,
       indented as printed.
     - A heading is a line 15% bigger than the body text, or a bold or numbered
@@ -511,7 +587,8 @@ def extract_pdf(path) -> Extracted:
       the spacing of a paragraph's lines lies between them, the font size
       changes, or the line above ends a sentence and is short (or this line is
       indented: a first-line indent). A paragraph's lines are joined with a space,
-      a word hyphenated at a line end made whole (`_join_lines`).
+      a word hyphenated at a line end made whole, a name broken after "_" joined
+      without a space (`_join_lines`).
 
     Blocks never cross a page: ``pages[i]`` is the offset where page ``i + 1``
     starts (an empty page shares its start with the next page), so
@@ -545,7 +622,7 @@ def extract_pdf(path) -> Extracted:
         raise SourceError(f"{path}: not a readable PDF (no page could be read; {notes[0].rpartition(' (')[2]}")
     if not any(pages):
         raise SourceError(f"{path}: no text layer (scanned?); only PDFs with selectable text can be read")
-    pages = _drop_furniture(pages, heights)
+    pages = _drop_contents(_drop_furniture(pages, heights))
     rules = _PdfRules(pages)
     page_blocks = [rules.page_blocks(lines) for lines in pages]
     rules.settle(page_blocks)
@@ -720,6 +797,25 @@ _HTML_BLOCKS = frozenset({
     "thead", "tr", "ul", "legend", "search", "dir",
 })
 _HTML_CODE = frozenset({"pre", "listing", "xmp", "plaintext"})
+# Navigation named by its class, id or role, as documentation generators write it: Texinfo's
+# <div class="header"> / <div class="nav-panel"> ("Next: ..., Up: ... [Contents][Index]"), DocBook's
+# <table class="nav"> (navheader, navfooter), breadcrumbs, ARIA's role="navigation".
+_NAV_WORD_RE = re.compile(r"^(?:nav(?:bar|igation|header|footer|panel|links?|menu)?|breadcrumbs?|pager)$")
+_BANNER_WORD_RE = re.compile(r"^(?:header|footer)$")  # like <header>/<footer>: dropped outside <main>/<article>
+# A table of contents: Texinfo's <div class="contents"> / "shortcontents" / <ul class="mini-toc">,
+# DocBook's <div class="toc">, Sphinx's "toctree-wrapper".
+_TOC_WORD_RE = re.compile(r"^(?:toc|toctree|contents|shortcontents)$")
+_NAV_ROLES = frozenset({"navigation", "doc-toc"})
+_FURNITURE_MAX_WORDS = 20  # more words than this outside its links, and a "nav" element holds the page's text
+_LINK_LIST = frozenset({"ul", "ol", "dl", "menu", "dir"})
+_INTERNAL_ANCHOR_RE = re.compile(r"^(?![a-z][a-z0-9+.-]*:|//)[^#]*#.", re.IGNORECASE)  # relative, to an anchor
+_TABLE_PARTS = frozenset({"tr", "td", "th", "thead", "tbody", "tfoot", "caption"})  # pandoc's <tr class="header">
+_QUESTION_RE = re.compile(r"[?？][\"'”’)\]]*$")
+_QUESTION_MAX_WORDS = 60  # a FAQ's question may take two or three sentences; more is a paragraph
+# What makes a table cell more than a value: its text in blocks of its own.
+_CELL_BLOCKS = frozenset({"pre", "ul", "ol", "dl", "table", "blockquote"}) | frozenset(f"h{i}" for i in range(1, 7))
+_LAYOUT_CELL_WORDS = 25  # a cell with this many words is prose, not a value
+_LINKED_META = 0.8  # a paragraph or item this much link text is a list of links (qa.reading's rule for Markdown)
 # Where a browser breaks the line: text on either side of these is never run together.
 _HTML_BREAKS = _HTML_BLOCKS | _HTML_CODE | frozenset(_HTML_HEADINGS) | {"br"}
 _BR = "\ue000"  # stands for <br> while whitespace is collapsed
@@ -794,6 +890,107 @@ def _is_content(tag) -> bool:
     return tag.name in ("article", "main") or tag.get("role") == "main"
 
 
+def _chars(text: str) -> int:
+    return len("".join(text.split()))
+
+
+def _words(text: str) -> int:
+    """How many words of `text` hold a letter ("1.2." and "|" are not words)."""
+    return sum(1 for w in text.split() if any(c.isalpha() for c in w))
+
+
+def _link_words(tag) -> int:
+    return sum(_words(_flat_text(a)) for a in tag.find_all("a"))
+
+
+def _attr_words(tag) -> set[str]:
+    """The words of an element's class names and id, lowercased: "nav-panel" gives nav and panel."""
+    names = tag.get("class") or []
+    if isinstance(names, str):
+        names = names.split()
+    names = [*names, tag.get("id") or ""]
+    return {w for name in names for w in re.split(r"[^a-z0-9]+", str(name).lower()) if w}
+
+
+def _is_furniture(tag, in_content: bool) -> bool:
+    """Navigation or a table of contents, by the element's role, class or id: never an answer.
+
+    The names only propose; the content decides. An element whose class names navigation
+    (nav, navheader, nav-panel, breadcrumb; header and footer outside ``<main>``/``<article>``)
+    is dropped when it holds no heading and at most `_FURNITURE_MAX_WORDS` words outside its
+    links (Sphinx's "wy-nav-content" wraps the whole page); one named a table of contents
+    (toc, contents, shortcontents) when its words are mostly links, its own "Table of
+    Contents" title aside.
+    """
+    if (tag.get("role") or "").strip().lower() in _NAV_ROLES:
+        return True
+    if tag.name not in _HTML_BLOCKS:  # an inline element's class styles it: Underscore's <b class="header">
+        return False
+    words = _attr_words(tag)
+    if not words:
+        return False
+    banner = not in_content and tag.name not in _TABLE_PARTS and any(_BANNER_WORD_RE.match(w) for w in words)
+    nav = banner or any(_NAV_WORD_RE.match(w) for w in words)
+    toc = any(_TOC_WORD_RE.match(w) for w in words)
+    if not (nav or toc) or tag.name in ("html", "body", "main", "article") or tag.find(["main", "article"]):
+        return False
+    linked = _link_words(tag)
+    loose = _words(_flat_text(tag)) - linked
+    if toc and linked and loose <= max(_FURNITURE_MAX_WORDS, linked // 4):
+        return True
+    return nav and loose <= _FURNITURE_MAX_WORDS and tag.find(list(_HTML_HEADINGS)) is None
+
+
+def _is_link_list(tag) -> bool:
+    """A list whose every entry is nothing but links to places in this manual ("#anchor",
+    "faq.html#anchor"; a number such as "1.2." beside them aside): a table of contents, such as a
+    FAQ's list of its questions above their answers (DocBook's qandaset). A parameter list whose
+    types link to their pages ("source <AsyncIterable>") names its entries outside the links."""
+    entries = tag.find_all(["li", "dt", "dd"], recursive=False)
+    if len(entries) < 2:
+        return False
+    for entry in entries:
+        anchors = [a for a in entry.find_all("a") if _INTERNAL_ANCHOR_RE.match(a.get("href") or "")]
+        linked = sum(_words(_flat_text(a)) for a in anchors)
+        if not linked or _words(_flat_text(entry)) > linked:
+            return False
+    return True
+
+
+def _is_layout_table(table) -> bool:
+    """A table used to lay out a page rather than hold data: a cell holds prose (25 words or
+    more), or two cells hold blocks of their own (a heading, a list, a listing, paragraphs).
+    A cell whose text is wrapped in one ``<p>`` (docutils writes every cell so) is a value, and
+    a table whose first row names its columns (two ``<th>`` or more) holds data."""
+    first = table.find("tr")
+    if first is not None:
+        cells = _cells(first)
+        if len(cells) >= 2 and all(c.name == "th" for c in cells):
+            return False
+    blocky = 0
+    for cell in table.find_all(["td", "th"]):
+        if _words(_flat_text(cell)) >= _LAYOUT_CELL_WORDS:
+            return True
+        if cell.find(list(_CELL_BLOCKS)) is not None or len(cell.find_all(["p", "div"])) >= 2:
+            blocky += 1
+            if blocky >= 2:
+                return True
+    return False
+
+
+def _cells(row) -> list:
+    return row.find_all(["td", "th"], recursive=False)
+
+
+def _inline_cell(cell) -> bool:
+    """A cell whose text is one run, not blocks (one ``<p>`` around it at most)."""
+    return cell.find(list(_CELL_BLOCKS | _HTML_CODE)) is None and len(cell.find_all(["p", "div"])) <= 1
+
+
+def _is_question(text: str) -> bool:
+    return bool(_QUESTION_RE.search(text)) and _words(text) <= _QUESTION_MAX_WORDS
+
+
 def _html_blocks(root, out: _Layout) -> str:
     """Walk the tree (iteratively: deep nesting cannot overflow the stack), writing its blocks to `out`.
 
@@ -801,40 +998,77 @@ def _html_blocks(root, out: _Layout) -> str:
     """
     from bs4.element import Tag
 
-    buffer: list[str] = []  # the text of the open paragraph, as the source spaces it
+    buffer: list[tuple[str, bool]] = []  # the text of the open paragraph, as the source spaces it; in a link?
+    links = 0  # how many <a href> are open
+    last_item = [-1]  # where the last item written ends
     kinds: list[str] = []  # the open block elements' kinds ("text" or "item"), innermost last
     in_content = 0  # how many <article>/<main> elements are open
     dl_depth = 0  # how many <dl> are open: a <dt> is a heading one level below the last <h>, per <dl>
     level = 0  # the level of the last <h1>-<h6>
     new_table = False  # the next row starts a table: a block of its own, even right after another table
+    layouts: list[bool] = []  # for each open <table>, whether it lays out the page (`_is_layout_table`)
     first_h1 = ""
 
     def flush():
         if buffer:
-            lines = "".join(buffer).split(_BR)
+            lines: list[tuple[list[str], list[str]]] = [([], [])]  # each line's text, and its links' text
+            for text, linked in buffer:
+                if text == _BR:
+                    lines.append(([], []))
+                else:
+                    lines[-1][0].append(text)
+                    if linked:
+                        lines[-1][1].append(text)
             buffer.clear()
-            written = False
-            for line in lines:
-                line = _one_line(line)
+            source = kinds[-1] if kinds else "text"
+            # An item right after an item is the next line of the list's block, meta or not.
+            written = source == "item" and last_item[0] == out.length
+            for parts, linked in lines:
+                line = _one_line("".join(parts))
                 if line:
-                    out.add(kinds[-1] if kinds else "text", line, tight=True if written else None)
+                    kind = source
+                    # A paragraph or item that is all but links is a menu or a list of links: meta
+                    # (searchable, never an answer), as qa.reading reads one in Markdown.
+                    if _chars("".join(linked)) >= _LINKED_META * _chars(line):
+                        kind = "meta"
+                    out.add(kind, line, tight=True if written else None)
                     written = True
+            if source == "item":
+                last_item[0] = out.length
 
-    stack: list[tuple[object, bool]] = [(root, False)]
+    def row(node):
+        nonlocal new_table
+        out.add("table", " | ".join(c for c in map(_flat_text, _cells(node)) if c), tight=False if new_table else None)
+        new_table = False
+
+    # (node, how): how is False on the way in, True when leaving a block element, "link" when
+    # leaving an <a href>, "question" for a layout table's cell that asks the question the cells
+    # after it answer.
+    stack: list[tuple[object, object]] = [(root, False)]
     while stack:
         node, leaving = stack.pop()
+        if leaving == "link":
+            links -= 1
+            continue
+        if leaving == "question":
+            flush()
+            out.add("heading", _flat_text(node), level=level + 1)
+            continue
         if leaving:  # only block elements are left
             flush()
             kinds.pop()
             in_content -= _is_content(node)
             dl_depth -= node.name == "dl"
+            if node.name == "table":
+                layouts.pop()
             continue
         if not isinstance(node, Tag):
             if _is_text(node):
-                buffer.append(str(node))
+                buffer.append((str(node), links > 0))
             continue
         name = node.name
-        if name in _HTML_DROP or (name in _HTML_DROP_OUTSIDE_CONTENT and not in_content):
+        if (name in _HTML_DROP or (name in _HTML_DROP_OUTSIDE_CONTENT and not in_content)
+                or _is_furniture(node, in_content > 0) or (name in _LINK_LIST and _is_link_list(node))):
             continue
         if name in _HTML_HEADINGS:
             flush()
@@ -849,20 +1083,39 @@ def _html_blocks(root, out: _Layout) -> str:
         elif name in _HTML_CODE:
             flush()
             out.add("code", node.get_text())
-        elif name == "tr":
+        elif name == "tr" and not (layouts and layouts[-1]):
             flush()
-            cells = [_flat_text(c) for c in node.find_all(["td", "th"], recursive=False)]
-            out.add("table", " | ".join(c for c in cells if c), tight=False if new_table else None)
-            new_table = False
+            row(node)
+        elif name == "tr":  # a row of a layout table
+            flush()
+            cells = _cells(node)
+            line = " ".join(c for c in map(_flat_text, cells) if c)
+            if all(map(_inline_cell, cells)) and _is_question(line):
+                out.add("heading", line, level=level + 1)  # "1.1. | How do you say it?": the section of the rows below
+                continue
+            kinds.append("text")
+            stack.append((node, True))
+            for cell in reversed(cells):  # its cells' blocks, read as the page's own
+                if not _inline_cell(cell):
+                    stack.append((cell, False))
+                elif _is_question(_flat_text(cell)):
+                    stack.append((cell, "question"))
+                elif _words(_flat_text(cell)):  # a cell of a number alone ("2.1.") labels the next: no text
+                    stack.append((cell, False))
         elif name == "br":
-            buffer.append(_BR)
+            buffer.append((_BR, False))
         else:
+            if name == "a" and node.get("href"):
+                links += 1
+                stack.append((node, "link"))
             if name in _HTML_BLOCKS:
                 flush()
                 kinds.append("item" if name == "li" or (kinds and kinds[-1] == "item") else "text")
                 in_content += _is_content(node)
                 dl_depth += name == "dl"
                 new_table = new_table or name == "table"
+                if name == "table":
+                    layouts.append(_is_layout_table(node))
                 stack.append((node, True))
             stack.extend((child, False) for child in reversed(node.contents))
     flush()
@@ -874,15 +1127,23 @@ def extract_html(path) -> Extracted:
 
     Script, style, template, navigation, asides, forms' buttons and the page's
     own header and footer are dropped (the header of an ``<article>`` or
-    ``<main>`` is kept: it often holds the heading). When the page has a
-    ``<main>`` element only that is read. The blocks:
+    ``<main>`` is kept: it often holds the heading), and so are navigation and
+    tables of contents named by their role, class or id (Texinfo's "Next: ...,
+    Up: ... [Contents][Index]" header and its contents, DocBook's navigation
+    tables and ``<div class="toc">``; `_is_furniture`) and lists whose every
+    entry is a link to an anchor (a FAQ's questions above their answers). When
+    the page has a ``<main>`` element only that is read. The blocks:
 
     - ``<h1>``-``<h6>`` are headings (``#`` lines), and so is a ``<dt>``, one
       level below the last ``<h>`` per enclosing ``<dl>``: the term its ``<dd>``
       describes (libffi's manual lists its functions so);
     - an ``<li>`` is an item, and so is every paragraph inside one;
     - ``<pre>`` is code, its lines kept;
-    - a table row is one line, its cells joined by `` | ``;
+    - a table row is one line, its cells joined by `` | ``; but a table that
+      lays out the page (`_is_layout_table`: a cell of prose, or cells holding
+      blocks of their own, as DocBook writes a FAQ) is read as the page's own
+      blocks, and in it a row or cell that only asks a question ("1.1. | How
+      do you pronounce it?") is a heading: the section of its answer;
     - the text of any other block element (``<p>``, ``<div>``, ``<dd>``,
       ``<blockquote>``, ...) is a paragraph: one line, ``<br>`` starting a new
       line of it.

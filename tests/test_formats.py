@@ -944,3 +944,207 @@ def test_docx_line_breaks_inside_a_paragraph_are_joined(tmp_path):
     got = extract_docx(tmp_path / "b.docx")
     assert got.text == "The canteen opens at noon and closes at two.\n\nCoffee is free."
     assert assert_blocks_hold(got) == [("text", "The canteen opens at noon and closes at two."), ("text", "Coffee is free.")]
+
+
+# --- HTML navigation, tables of contents and layout tables (Texinfo, DocBook) -------------------------------
+
+REALDOCS2 = Path("/work/realdocs2/docs")
+needs_realdocs2 = pytest.mark.skipif(not REALDOCS2.is_dir(), reason="/work/realdocs2 is not on this machine")
+
+
+def test_html_navigation_named_by_class_id_or_role_is_dropped(tmp_path, html_parser):
+    _, blocks = html_blocks(tmp_path, """<body>
+        <div class="header"><p>Next: <a href="#b" rel="next">Bees</a>, Up: <a href="#Top">Top</a>
+          &nbsp; [<a href="#SEC_Contents">Contents</a>][<a href="#Index">Index</a>]</p></div>
+        <h2>Ants</h2><p>Ants live in colonies.</p>
+        <div class="nav-panel"><p>Previous: <a href="#a">Ants</a>, Up: <a href="#Top">Top</a></p></div>
+        <div id="breadcrumbs"><a href="/">Home</a> &raquo; <a href="/insects">Insects</a></div>
+        <div role="navigation"><p>Go to <a href="/x">the next page</a> or back.</p></div>
+        <div class="navfooter"><table class="nav"><tr><td><a href="a.html">&lt;&lt; Ants</a></td>
+          <td><a href="up.html">Up</a></td><td><a href="c.html">Cicadas &gt;&gt;</a></td></tr>
+          <tr><td><a href="index.html">Home</a></td></tr></table></div>
+        </body>""")
+    assert blocks == [("heading", "Ants"), ("text", "Ants live in colonies.")]
+
+
+def test_html_a_class_naming_navigation_does_not_drop_the_page_text(tmp_path, html_parser):
+    prose = "Bees make honey from the nectar of flowers, and a hive of bees may hold fifty thousand of them in summer."
+    _, blocks = html_blocks(tmp_path, f"""<body>
+        <div class="wy-nav-content"><p>{prose}</p><p>{prose}</p></div>
+        <div class="page-header"><h1>Wasps</h1></div><p>Wasps sting.</p>
+        <table><thead><tr class="header"><th>Insect</th><th>Legs</th></tr></thead>
+          <tr class="odd"><td>Bee</td><td>6</td></tr></table>
+        <p id="zip"><b class="header">zip</b><code>_.zip(*arrays)</code> merges the arrays.</p>
+        </body>""")
+    assert blocks == [("text", prose), ("text", prose), ("heading", "Wasps"), ("text", "Wasps sting."),
+                      ("table", "Insect | Legs"), ("table", "Bee | 6"), ("text", "zip_.zip(*arrays) merges the arrays.")]
+
+
+def test_html_tables_of_contents_are_dropped(tmp_path, html_parser):
+    _, blocks = html_blocks(tmp_path, """<body><h1>Manual</h1>
+        <div class="Contents_element" id="SEC_Contents"><h2 class="contents-heading">Table of Contents</h2>
+          <div class="contents"><ul class="toc-numbered-mark">
+            <li><a href="#Ants">1 Ants</a><ul><li><a href="#Queens">1.1 Queens</a></li></ul></li>
+            <li><a href="#Bees">2 Bees</a></li></ul></div></div>
+        <div class="shortcontents"><ul><li><a href="#Ants">1 Ants</a></li></ul></div>
+        <div class="toc"><p><b>Table of Contents</b></p><dl><dt>1. <a href="#Ants">Ants</a></dt></dl></div>
+        <h2 id="Ants">1 Ants</h2><p>Ants live in colonies.</p>
+        <ul class="mini-toc"><li><a href="#Queens">Queens</a></li><li><a href="#Workers">Workers</a></li></ul>
+        <h3 id="Queens">1.1 Queens</h3><p>A queen lays the eggs.</p></body>""")
+    assert blocks == [("heading", "Manual"), ("heading", "1 Ants"), ("text", "Ants live in colonies."),
+                      ("heading", "1.1 Queens"), ("text", "A queen lays the eggs.")]
+
+
+def test_html_a_list_of_links_to_anchors_is_a_table_of_contents(tmp_path, html_parser):
+    """DocBook's qandaset lists its questions, each a link to its answer below, above the answers."""
+    _, blocks = html_blocks(tmp_path, """<body><h1>FAQ</h1>
+        <dl><dt>1. <a href="faq.html#bg">Background</a></dt>
+          <dd>1.1. <a href="faq.html#say">How do you pronounce "Ants"?</a></dd>
+          <dd>1.2. <a href="faq.html#name">Where does the name come from?</a></dd></dl>
+        <ul><li><a href="#say">How do you pronounce it?</a></li><li><a href="#name">Why the name?</a></li></ul>
+        <ul><li><code>source</code> <a href="https://tc39.es/#sec-asynciterable">&lt;AsyncIterable&gt;</a></li>
+          <li><code>signal</code> <a href="globals.html#abortsignal">&lt;AbortSignal&gt;</a></li></ul>
+        <ul><li><a href="https://example.org/download">Download</a></li><li><a href="/docs">Documentation</a></li></ul>
+        <dl><dt><a href="#root">root</a></dt><dd>The superuser, who owns every file.</dd>
+          <dt><a href="#bin">bin</a></dt><dd>Legacy.</dd></dl></body>""")
+    assert blocks == [("heading", "FAQ"), ("item", "source <AsyncIterable>"), ("item", "signal <AbortSignal>"),
+                      ("meta", "Download"), ("meta", "Documentation"),  # links to pages: a menu
+                      ("heading", "root"), ("text", "The superuser, who owns every file."),
+                      ("heading", "bin"), ("text", "Legacy.")]
+
+
+def test_html_paragraphs_and_items_that_are_all_but_links_are_meta(tmp_path, html_parser):
+    """A menu is searchable but never an answer, as qa.reading reads a list of links in Markdown."""
+    got, blocks = html_blocks(tmp_path, """<p>Main menu</p><ul><li><a href="/">Home</a></li>
+        <li><a href="faq.html">FAQ</a></li><li>Returns: <a href="promise.html">&lt;Promise&gt;</a></li></ul>
+        <p><a href="https://example.org">Download it</a> <br>Read <a href="guide.html">the guide</a> before you
+        install it, and ask on the list.</p>""")
+    assert blocks == [("text", "Main menu"), ("meta", "Home"), ("meta", "FAQ"), ("item", "Returns: <Promise>"),
+                      ("meta", "Download it"), ("text", "Read the guide before you install it, and ask on the list.")]
+    assert "Home\nFAQ\nReturns: <Promise>" in got.text  # a list's entries stay one block, links or not
+
+
+def test_html_a_layout_table_reads_as_the_pages_blocks_and_its_questions_as_headings(tmp_path, html_parser):
+    """DocBook's FAQ lays its questions and answers out in a table: a row holds a section heading,
+    a question (its number in a cell of its own) or an answer's paragraphs, lists and listings."""
+    answer = ("From Nordic mythology. Originally the project was named Heimdall, after the watchman of the "
+              "Nordic gods, but that name was already taken by a security package.")
+    _, blocks = html_blocks(tmp_path, f"""<body><h1>FAQ</h1>
+        <table summary="Q and A Div">
+        <tr class="qandadiv"><td colspan="2"><a name="bg"></a><h3 class="title">1. Background</h3></td></tr>
+        <tr class="toc"><td colspan="2">1.1. <a href="faq.html#name">Where does the name come from?</a><br></td></tr>
+        <tr class="question"><td><a name="name"></a><b>1.1.</b></td><td><b>Where does the name come from?</b></td></tr>
+        <tr class="answer"><td><a name="a-name"></a></td><td><p>{answer}</p><p>Valgrind is the gate of Valhalla.</p></td></tr>
+        <tr class="question"><td><b>1.2.</b></td><td><b>The build fails with this:</b><pre class="screen">ld: cannot find -lc</pre></td></tr>
+        <tr class="answer"><td></td><td><p>Install the static C library.</p><ul><li>On Fedora: glibc-static.</li></ul></td></tr>
+        </table></body>""")
+    assert blocks == [("heading", "FAQ"), ("heading", "1. Background"),
+                      ("heading", "1.1. Where does the name come from?"),
+                      ("text", answer), ("text", "Valgrind is the gate of Valhalla."),
+                      ("text", "The build fails with this:"), ("code", "ld: cannot find -lc"),
+                      ("text", "Install the static C library."), ("item", "On Fedora: glibc-static.")]
+
+
+def test_html_a_question_cell_beside_its_answer_cell_is_a_heading(tmp_path, html_parser):
+    answer = " ".join(["Bees dance to tell the hive where the flowers are, and how far away they grow."] * 2)
+    _, blocks = html_blocks(tmp_path, f"""<table><tr><td>Why do bees dance?</td><td>{answer}</td></tr></table>""")
+    assert blocks == [("heading", "Why do bees dance?"), ("text", answer)]
+
+
+def test_html_data_tables_stay_table_rows(tmp_path, html_parser):
+    """Short cells are values, even when each is wrapped in a <p> (docutils writes cells so), and one
+    odd cell with a block inside does not make a table a layout; nor does a long cell in a table
+    whose first row names its columns (Node.js's Version | Changes)."""
+    change = ("The callback now waits for the close event before it is invoked, and streams that "
+              "are expected to emit close are detected so that legacy streams keep working as before.")
+    _, blocks = html_blocks(tmp_path, f"""<table><tr><td><p>-v</p></td><td><p>Print every file's name.</p></td></tr>
+        <tr><td><p>-q</p></td><td><p>Is it quiet?</p></td></tr></table>
+        <table><tr><th>Version</th><th>Changes</th></tr><tr><td>v14.0.0</td><td><p>{change}</p></td></tr></table>""")
+    assert blocks == [("table", "-v | Print every file's name."), ("table", "-q | Is it quiet?"),
+                      ("table", "Version | Changes"), ("table", f"v14.0.0 | {change}")]
+
+
+@needs_realdocs2
+def test_real_texinfo_and_docbook_html_read_without_navigation_or_contents():
+    got = extract_html(REALDOCS2 / "time.html")
+    kinds = kinds_of(got)
+    assert not re.search(r"(?m)^(?:Next|Previous|Up): ", got.text) and "[Contents][Index]" not in got.text
+    assert "Table of Contents" not in kinds and kinds["1.2.1 Time Resources"] == "heading"
+    lines = got.text.split("\n")  # the section's heading only: neither the contents' line nor the chapter's menu
+    assert [ln for ln in lines if ln.endswith("Setting the Output Format")] == ["### 1.1 Setting the Output Format"]
+
+    got = extract_html(REALDOCS2 / "valgrind-faq.html")
+    blocks = assert_blocks_hold(got)
+    kinds = dict((t, k) for k, t in blocks)
+    assert kinds['1.1. How do you pronounce "Valgrind"?'] == "heading" and kinds["1. Background"] == "heading"
+    assert got.text.count('How do you pronounce "Valgrind"?') == 1  # not in the list of questions at the top
+    (nordic,) = [t for k, t in blocks if "From Nordic mythology" in t]
+    assert kinds[nordic] == "text"
+    assert not [t for k, t in blocks if k == "table"]  # no row of the layout or the navigation is read as a table
+    assert "Valgrind Technical Documentation" not in got.text and "Home" not in kinds
+
+
+# --- PDF: page numbers in headers that change by chapter, contents, unmapped glyphs, names split at a line end
+
+def test_pdf_page_numbers_are_dropped_by_place_even_when_the_header_changes_by_chapter(tmp_path):
+    """TeX's manuals: the front matter numbered i, ii; a chapter's first page its number alone,
+    the next pages "Chapter 2: Parking 4" at the same place. A line elsewhere that starts with a
+    number (a chapter's title) or a line that ends in one is kept."""
+    headers = ["i", "1", "Chapter 1: Arrival 2", "3", "Chapter 2: Parking 4", "Chapter 2: Parking 5"]
+    pages = []
+    for n, header in enumerate(headers):
+        page = DrawnPage().line(header, size=9, x=330 if len(header) < 3 else 72, at=20)
+        if n == 3:
+            page.line("3 Parking rules", font="Helvetica-Bold", size=14, at=45)
+        page.line(f"Page {n} tells visitors where to go on day {n} of their stay here.", at=100)
+        if n in (2, 4):  # a line at the foot of the page that ends in a number, but not the page's
+            page.line("Cars park on level 7" if n == 2 else "Bicycles park on level 1", at=540)
+        pages.append(page)
+    got, blocks = read_drawn(tmp_path, pages)
+    texts = [t for _, t in blocks]
+    assert not set(headers) & set(texts)
+    assert "3 Parking rules" in texts and "Cars park on level 7" in texts and "Bicycles park on level 1" in texts
+
+
+def test_pdf_table_of_contents_lines_with_dot_leaders_are_dropped(tmp_path):
+    page = (DrawnPage().line("Contents", font="Helvetica-Bold", size=16)
+            .line("1 Arriving . . . . . . . . . . . . . . . . . . 1", size=12, before=8)
+            .line("1.1 Badges. . . . . . . . . . . . . . . . . . . . 2", x=84)
+            .line("Appendix A Rules.......................... iv", size=12)
+            .para("The hall holds forty people... and five more standing."))
+    _, blocks = read_drawn(tmp_path, [page])
+    assert blocks == [("heading", "Contents"), ("text", "The hall holds forty people... and five more standing.")]
+
+
+def test_pdf_unmapped_glyphs_are_dropped_from_the_text():
+    chars = [{"text": c, "fontname": "CMR10", "size": 10.0} for c in "Copyright c 2001"]
+    raw = {"text": "Copyright (cid:13)c 2001 (cid:7)", "chars": chars, "x0": 0, "x1": 100, "top": 0, "bottom": 10}
+    assert formats._pdf_line(raw).text == "Copyright c 2001"
+    raw = {**raw, "text": "(cid:127) A bullet drawn from a symbol font"}
+    assert formats._pdf_line(raw).text == "• A bullet drawn from a symbol font"
+
+
+def test_pdf_a_name_broken_after_an_underscore_or_a_hyphen_is_joined_whole(tmp_path):
+    page = DrawnPage().para(
+        "The longest name allowed is given by the constant ASN1_MAX_",
+        "NAME_SIZE in the header, and the tool asn1-",
+        "parser checks it; Python calls __init__",
+        "when it builds a new object of the class.",
+    )
+    _, blocks = read_drawn(tmp_path, [page])
+    assert blocks == [("text", "The longest name allowed is given by the constant ASN1_MAX_NAME_SIZE in the header, "
+                               "and the tool asn1-parser checks it; Python calls __init__ when it builds a new object "
+                               "of the class.")]
+
+
+@needs_realdocs2
+def test_real_texinfo_pdf_reads_without_page_furniture_contents_or_glyph_codes():
+    got = extract_pdf(REALDOCS2 / "libtasn1.pdf")
+    kinds = kinds_of(got)
+    lines = got.text.split("\n")
+    assert not [ln for ln in lines if re.fullmatch(r"(?:Chapter|Appendix) \w+: .* \d+|[ivx]+|\d+", ln)]
+    assert not [ln for ln in lines if ". . . ." in ln] and "(cid:" not in got.text
+    assert kinds["1 Introduction"] == "heading" and kinds["2.1 ASN.1 syntax"] == "heading"
+    assert "ASN1_MAX_NAME_SIZE" in got.text and "ASN1_MAX_ NAME" not in got.text
+    (copyright,) = [t for t in kinds if t.startswith("Copyright c 2001")]
+    assert kinds[copyright] == "text"
