@@ -58,6 +58,7 @@ def test_one_row_of_features_per_candidate(museum):
     cands, _, x = rows(museum, "When did the city museum open?")
     assert x.shape == (len(cands), len(sw.FEATURES))
     assert np.allclose(x[:, sw.FEATURES.index("coverage")], [c["coverage"] for c in cands])
+    assert np.allclose(x[:, sw.FEATURES.index("rules")], [c["score"] for c in cands])
 
 
 def test_word_pairs_and_proximity(museum):
@@ -103,5 +104,5 @@ def test_install_rescores_and_uninstall_restores(museum):
         sw.uninstall()
     assert summarize._candidates is rules and summarize._select is select
     assert before.sentences[0].text.startswith("The city museum opened")
-    assert patched.sentences[0].text == "Entry to the museum is free on Sundays."
+    assert patched.sentences[0].text == "It holds ten thousand paintings."  # "It" holds the museum's terms
     assert answer(museum, "When did the city museum open?") == before
