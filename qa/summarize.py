@@ -79,7 +79,8 @@ Rules (each is tested in ``tests/test_summarize.py``):
    corpus are refused.
 8. **Confidence** is the evidence, in [0, 1].
 9. **Names** (`distinctive_words`): words written with a capital past the
-   first word, acronyms, words of letters and digits ("urllib3") and special
+   first word, acronyms, words of letters and digits ("urllib3"), identifiers
+   ("www-data", "ffi_cif") and special
    terms (a digit beside an inner "/" or ".": "HTTP/3", "3.1"). The answer is
    read from the passages that mention them all (their terms among the
    passage's matched terms, or the word itself in its text, section, title or
@@ -418,7 +419,8 @@ def distinctive_words(index: Index, question: str) -> tuple[tuple[str, ...], tup
     """The question's names and special terms, as ``(names, required)``.
 
     `names` are words written with a capital past the first word, acronyms, words of letters and
-    digits ("urllib3") and tokens with an inner ``/`` or ``.`` ("HTTP/3", "3.1"); stop words left out. The answer is read from passages
+    digits ("urllib3"), identifiers ("www-data", "ffi_cif") and tokens with an inner ``/`` or ``.``
+    ("HTTP/3", "3.1"); stop words left out. The answer is read from passages
     that mention them all, when some do. `required` are those of them that no answer may do
     without: the special tokens, and acronyms the corpus does not contain at all (nor a spelling
     of them): a question about "HTTP/3" or the "GPL" answered from a passage about HTTP/1.1 or
@@ -433,7 +435,9 @@ def distinctive_words(index: Index, question: str) -> tuple[tuple[str, ...], tup
         special = bool(_SPECIAL_RE.search(tok))
         acronym = len(tok) >= 3 and tok.isalpha() and tok.isupper()
         capital = tok[:1].isupper() and (n > 0 or acronym)
-        coined = any(ch.isdigit() for ch in tok) and any(ch.isalpha() for ch in tok)  # "urllib3", "h2"
+        # Coined words: "urllib3", "h2"; identifiers: "www-data", "ffi_cif".
+        coined = (any(ch.isdigit() for ch in tok) and any(ch.isalpha() for ch in tok)) or "_" in tok.strip("_") \
+            or "-" in tok
         if not (special or capital or coined) or tok == "I" or tok in names:
             continue
         words = [w for w, _, _ in analyzer.words(tok)]
