@@ -139,12 +139,25 @@ class Reading:
         offs = self.offsets[start:end]
         if not offs.size:
             return ()
+        if self._plain_prose:  # one run of prose copied verbatim (most corpus.jsonl lines): nothing to store
+            return ()
         kinds = self._not_running[start:end]
         breaks = np.flatnonzero((np.diff(offs) != 1) | (np.diff(kinds) != 0)) + 1
         starts = np.concatenate(([0], breaks))
         if starts.size == 1 and not kinds[0]:
             return ()
         return tuple((int(s), int(offs[s]), int(kinds[s])) for s in starts)
+
+    @property
+    def _plain_prose(self) -> bool:
+        """True when the reading text is running text copied verbatim from one source run."""
+        cached = self.__dict__.get("_pp")
+        if cached is None:
+            n = len(self.text)
+            cached = bool(n) and all(b.kind in RUNNING for b in self.blocks) \
+                and int(self.offsets[-1]) - int(self.offsets[0]) == n - 1
+            object.__setattr__(self, "_pp", cached)
+        return cached
 
     @property
     def _not_running(self) -> np.ndarray:
