@@ -12,13 +12,13 @@ import importlib
 import sys
 from pathlib import Path
 
-from qa.build import build_index
+from qa.index.build import build_index
 from qa.errors import QuestionError
 from qa.evaluate import load_beir
 from qa.index import IndexParams
-from qa.metrics import ndcg_at, recall_at
+from qa.evaluate.metrics import ndcg_at, recall_at
 
-search_module = importlib.import_module("qa.search")
+search_module = importlib.import_module("qa.answering.search")
 
 ROWS = [
     ("qa default (BM25 k1=1.2 b=0.75, stems, stop words, headings, rerank)", {}, {}, False),

@@ -44,7 +44,7 @@ from pathlib import Path
 
 import numpy as np
 
-import qa.summarize as S
+import qa.answering.summarize as S
 from qa.evaluate import _ask, _normalise, _qa_index, answer_quality, load_beir
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -99,7 +99,7 @@ def _single(corpus: Path, out: Path, questions: list[str], log) -> dict:
 
 def _sharded(corpus: Path, out: Path, n: int, questions: list[str], log) -> dict:
     import qa
-    from qa.shards import build_sharded, dask_client, load_sharded
+    from qa.index.shards import build_sharded, dask_client, load_sharded
 
     start = time.perf_counter()
     with dask_client(None, n) as client:

@@ -8,15 +8,15 @@
 Stages (each a module): `loader` -> `chunking` -> `index` (+ `store`) -> `search` -> `summarize` -> `render`.
 """
 
-from .build import build_index, describe, open_index
-from .chunking import Chunker, chunk_documents
+from .index.build import build_index, describe, open_index
+from .ingest.chunking import Chunker, chunk_documents
 from .errors import EmptyCorpusError, IndexFormatError, QAError, QuestionError, SourceError
-from .index import Index, IndexParams
-from .loader import load_documents
-from .search import parse_question, search, search_documents
-from .store import load_index, save_index
-from .suggest import suggest_questions
-from .summarize import answer
+from .index.index import Index, IndexParams
+from .ingest.loader import load_documents
+from .answering.search import parse_question, search, search_documents
+from .index.store import load_index, save_index
+from .answering.suggest import suggest_questions
+from .answering.summarize import answer
 from .types import Answer, Document, Hit, Passage, Query, Sentence
 
 __version__ = "0.1.0"

@@ -61,7 +61,7 @@ def _scheduler_option(parser) -> None:
 
 def _open(args):
     """The index named by ``--index`` (or the default one), connected to ``--scheduler`` if sharded."""
-    from .build import open_index
+    from .index.build import open_index
 
     index = open_index(args.index, log=_log)
     sharded = getattr(index, "shards", None) is not None
@@ -227,8 +227,8 @@ class _Output:
 
 
 def _cmd_index(args) -> int:
-    from .build import build_index, update_index
-    from .store import load_index, save_index
+    from .index.build import build_index, update_index
+    from .index.store import load_index, save_index
 
     if args.scheduler and not args.shards:
         raise QAError("--scheduler needs --shards N (the number of shards to build)")
@@ -263,7 +263,7 @@ def _cmd_index(args) -> int:
 
 
 def _index_sharded(args) -> int:
-    from .shards import build_sharded, load_sharded
+    from .index.shards import build_sharded, load_sharded
 
     if not args.sources:
         raise QAError("name at least one SOURCE to index (a folder, a .txt/.md file or a corpus.jsonl)")
@@ -279,8 +279,8 @@ def _index_sharded(args) -> int:
 
 
 def _cmd_ask(args) -> int:
-    from .render import answer_to_dict, answer_to_text
-    from .summarize import answer
+    from .serve.render import answer_to_dict, answer_to_text
+    from .answering.summarize import answer
 
     index = _open(args)
     try:
@@ -295,7 +295,7 @@ def _cmd_ask(args) -> int:
 
 
 def _cmd_search(args) -> int:
-    from .search import search_documents
+    from .answering.search import search_documents
 
     with _batch(args) as (index, queries, out):
         for qid, text in queries:
@@ -309,8 +309,8 @@ def _cmd_search(args) -> int:
 
 
 def _cmd_answer(args) -> int:
-    from .render import answer_to_dict
-    from .summarize import answer
+    from .serve.render import answer_to_dict
+    from .answering.summarize import answer
 
     with _batch(args) as (index, queries, out):
         for qid, text in queries:
@@ -341,7 +341,7 @@ def _check_port_free(host: str, port: int) -> None:
 def _ui_environment(args) -> dict[str, str]:
     """The page's environment: ``QA_INDEX`` (the index it starts from) and ``QA_DATA`` (its own folder).
     Checks both first, so a bad index or data folder is one clear error here, not a broken page."""
-    from .build import open_index
+    from .index.build import open_index
 
     env = {}
     index = args.index or os.environ.get("QA_INDEX")
@@ -372,7 +372,7 @@ def _cmd_ui(args) -> int:
     env = _ui_environment(args)
     _check_port_free(host, args.port)
     os.environ.update(env)
-    from .api import page_index_dir
+    from .serve.api import page_index_dir
 
     page_index_dir()  # the page's own index (with qa.library: made in its data folder now, not on first view)
     cmd = [

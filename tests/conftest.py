@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 import qa
-from qa.chunking import chunk_documents
+from qa.ingest.chunking import chunk_documents
 
 REPO = Path(__file__).resolve().parent.parent
 CORPUS_DIR = REPO / "corpus"

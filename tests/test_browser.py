@@ -222,7 +222,7 @@ def test_a_hostile_document_is_shown_as_text_and_runs_nothing(server, page):
     """HTML, links, Markdown and Streamlit directives from a document, in the answer, the passages
     and "Show in source": no script runs, no dialog opens, no javascript: link or rendered maths,
     icon or colour exists, and the page shows the characters themselves."""
-    from qa.library import Library
+    from qa.serve.library import Library
 
     Library(server["tmp"] / "data").add_uploads([("refunds.txt", HOSTILE.encode())])  # what the page's Add calls
     dialogs = []

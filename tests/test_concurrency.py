@@ -35,9 +35,9 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 import qa
-from qa.feedback import count_feedback, record_feedback, record_question
-from qa.library import Library
-from qa.render import answer_html, answer_to_dict, escape, hit_location
+from qa.serve.feedback import count_feedback, record_feedback, record_question
+from qa.serve.library import Library
+from qa.serve.render import answer_html, answer_to_dict, escape, hit_location
 from serving import get_json, qa_ui
 
 CLIENTS = int(os.environ.get("QA_CONCURRENCY_CLIENTS", "50"))

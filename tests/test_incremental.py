@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from qa import build_index, load_index, save_index, search
-from qa.build import update_index
+from qa.index.build import update_index
 from qa.errors import SourceError
 
 DOCS = {

@@ -14,8 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from qa import Index, IndexParams, QuestionError, answer, search
-from qa.chunking import Chunker, chunk_documents
-from qa.reading import read
+from qa.ingest.chunking import Chunker, chunk_documents
+from qa.ingest.reading import read
 from qa.text import split_sentences
 from qa.types import Document
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 import qa.evaluate as ev
-import qa.questionset as qs
+import qa.evaluate.questionset as qs
 from qa.cli import main
 from qa.errors import QAError
 

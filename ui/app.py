@@ -17,12 +17,12 @@ import logging
 import streamlit as st
 
 from qa import QAError, QuestionError, answer, describe, open_index
-from qa.feedback import add_comment, count_feedback, export_csv, recent_questions, record_feedback, record_question
-from qa.library import (ALLOWED_SUFFIXES, CONTEXT_RADIUS, MAX_FILE_MB, MAX_FILES, Library, UploadError,
+from qa.serve.feedback import add_comment, count_feedback, export_csv, recent_questions, record_feedback, record_question
+from qa.serve.library import (ALLOWED_SUFFIXES, CONTEXT_RADIUS, MAX_FILE_MB, MAX_FILES, Library, UploadError,
                         context_html, suggest_rephrasings)
-from qa.labels import labels, reason_text
-from qa.render import answer_html, escape, hit_location, matched_words, passage_html
-from qa.suggest import suggest_questions
+from qa.serve.labels import labels, reason_text
+from qa.serve.render import answer_html, escape, hit_location, matched_words, passage_html
+from qa.answering.suggest import suggest_questions
 
 log = logging.getLogger("qa.ui")
 

@@ -10,6 +10,6 @@ from pathlib import Path
 
 import streamlit as st
 
-from qa.api import IndexSource, make_routes, page_index_dir
+from qa.serve.api import IndexSource, make_routes, page_index_dir
 
 app = st.App(Path(__file__).resolve().with_name("app.py"), routes=make_routes(IndexSource(page_index_dir)))

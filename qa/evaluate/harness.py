@@ -54,11 +54,11 @@ from typing import Callable, Mapping
 import numpy as np
 
 from . import questionset
-from .build import build_index, default_corpus
-from .errors import QAError, QuestionError
+from ..index.build import build_index, default_corpus
+from ..errors import QAError, QuestionError
 from .metrics import average_precision_at, ndcg_at, recall_at, reciprocal_rank_at
-from .search import search_documents
-from .summarize import answer
+from ..answering.search import search_documents
+from ..answering.summarize import answer
 
 __all__ = [
     "ANSWER_K", "METRICS", "SYSTEMS", "TOP_K", "Dataset", "EvalQuery", "abstention", "answer_quality", "evaluate",
@@ -656,7 +656,7 @@ def _version(package: str) -> str | None:
 
 def machine_info() -> dict:
     """Platform, Python, CPU count, and the versions of qa and the packages it is compared with."""
-    from . import __version__
+    from .. import __version__
 
     return {
         "platform": platform.platform(),

@@ -21,10 +21,10 @@ from functools import cached_property
 
 import numpy as np
 
-from .chunking import Chunker
+from ..ingest.chunking import Chunker
 from .passages import PassageTable, PassageTableBuilder, StringTable
-from .text import CHINESE_MODES, INDEX_TOKEN_RE, SENTENCE_END_CHARS, Analyzer, has_han
-from .types import Passage
+from ..text import CHINESE_MODES, INDEX_TOKEN_RE, SENTENCE_END_CHARS, Analyzer, has_han
+from ..types import Passage
 
 __all__ = ["Index", "IndexParams"]
 
@@ -387,7 +387,7 @@ class Index:
         exactly like `Index.fit` over all the passages. Passages that repeat one
         already indexed (case and spacing aside) are skipped, as in a fresh build.
         """
-        from .chunking import passage_key
+        from ..ingest.chunking import passage_key
 
         builder = _Builder.continuing(self)
         seen = {passage_key(self.passages.text[i]) for i in range(self.n_passages)}
