@@ -64,18 +64,15 @@ def _open(args):
     from .index.build import open_index
 
     index = open_index(args.index, log=_log)
-    sharded = getattr(index, "shards", None) is not None
-    if args.scheduler and not sharded:
-        raise QAError("--scheduler needs a sharded index (qa index ... --shards N)")
-    scheduler = args.scheduler or os.environ.get("QA_SCHEDULER")  # the variable applies to sharded indexes only
-    if sharded and scheduler:
-        index.connect(scheduler)
+    if args.scheduler:  # one index refuses it
+        index.connect(args.scheduler)
+    elif os.environ.get("QA_SCHEDULER"):  # the variable applies to sharded indexes only
+        index.connect(os.environ["QA_SCHEDULER"], optional=True)
     return index
 
 
 def _close(index) -> None:
-    if getattr(index, "shards", None) is not None:
-        index.close()  # the Dask client of --scheduler, if any
+    index.close()  # the Dask client of --scheduler, if any
 
 
 @contextlib.contextmanager
@@ -228,7 +225,7 @@ class _Output:
 
 def _cmd_index(args) -> int:
     from .index.build import build_index, update_index
-    from .index.store import load_index, save_index
+    from .index.folders import load_index, save_index
 
     if args.scheduler and not args.shards:
         raise QAError("--scheduler needs --shards N (the number of shards to build)")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-import qa.evaluate as ev
+import qa.evaluate.harness as ev
 from qa.cli import main
 from qa.errors import QAError
 

@@ -33,7 +33,7 @@ def bm25_only(monkeypatch):
     """Turn the rerank bonus off, so search ranks by the plain BM25 sum (the mechanics under test)."""
     import importlib
 
-    module = importlib.import_module("qa.answering.search")
+    module = importlib.import_module("qa.index.ranking")
     monkeypatch.setattr(module, "SENTENCE_WEIGHT", 0.0)
     monkeypatch.setattr(module, "PHRASE_WEIGHT", 0.0)
 

@@ -19,7 +19,7 @@ from qa.errors import EmptyCorpusError  # noqa: E402
 from qa.ingest.loader import DocumentStream, read_files  # noqa: E402
 from qa.answering.search import search, search_documents  # noqa: E402
 from qa.index.shards import ShardedIndex, build_sharded, dask_client, load_sharded, plan_partitions  # noqa: E402
-from qa.index.store import is_sharded, load_index  # noqa: E402
+from qa.index.folders import is_sharded, load_index  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 REPEATED = ("Refunds for lost badges are paid by the security office within fourteen days of the claim, "

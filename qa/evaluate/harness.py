@@ -54,6 +54,7 @@ from typing import Callable, Mapping
 import numpy as np
 
 from . import questionset
+from .tables import text_table
 from ..index.build import build_index, default_corpus
 from ..errors import QAError, QuestionError
 from .metrics import average_precision_at, ndcg_at, recall_at, reciprocal_rank_at
@@ -812,16 +813,6 @@ def _out_of_domain(datasets, cache: dict, ood_corpus, log: Log) -> list[dict]:
 
 def _fmt(value, digits: int = 3) -> str:
     return "-" if value is None else f"{value:.{digits}f}"
-
-
-def text_table(header: list[str], rows: list[list[str]]) -> str:
-    """A plain-text table: first column left-aligned, the rest right-aligned."""
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-
-    def line(row):
-        return "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths)))
-
-    return "\n".join([line(header), *(line(r) for r in rows)])
 
 
 def format_table(results: dict, *, verbose: bool = False) -> str:

@@ -48,8 +48,9 @@ from typing import Callable, Mapping
 
 from ..index.build import build_index
 from ..errors import QAError, QuestionError
+from .tables import text_table
 from ..serve.render import answer_to_dict
-from ..index.store import load_index, save_index
+from ..index.folders import load_index, save_index
 from ..answering.summarize import answer
 
 __all__ = [
@@ -512,7 +513,6 @@ def format_question_set(name: str, entry: dict, *, verbose: bool = False) -> str
     -------
     str
     """
-    from .harness import text_table  # evaluate imports this module
 
     counts = entry["counts"]
     title = (

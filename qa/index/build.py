@@ -16,24 +16,19 @@ from pathlib import Path
 from ..ingest.chunking import iter_passages
 from ..errors import EmptyCorpusError, IndexFormatError, SourceError
 from .index import Index, IndexParams
-from ..ingest.loader import DOCUMENT_SUFFIXES, DocumentStream
-from .store import current_version, is_index_dir, load_index, save_index
+from ..ingest.loader import DOCUMENT_SUFFIXES, DocumentStream, fingerprint_update
+from .folders import load_index, save_index
+from .protocol import SearchIndex
+from .versions import current_version, is_index_dir
 
 __all__ = ["build_index", "update_index", "index_version", "default_corpus", "default_cache_dir", "open_index", "stat_signature", "fingerprint", "describe"]
-
-
-def _fingerprint_update(h, d) -> None:
-    for part in (d.doc_id, d.title, d.text):
-        b = part.encode("utf-8", "surrogatepass")
-        h.update(len(b).to_bytes(8, "little"))
-        h.update(b)
 
 
 def fingerprint(documents) -> str:
     """sha256 over the documents' ids, titles and texts, in order."""
     h = hashlib.sha256()
     for d in documents:
-        _fingerprint_update(h, d)
+        fingerprint_update(h, d)
     return h.hexdigest()
 
 
@@ -81,7 +76,7 @@ def build_index(sources, params: IndexParams | None = None) -> tuple[Index, tupl
 
     def fingerprinted(documents):
         for d in documents:
-            _fingerprint_update(digest, d)
+            fingerprint_update(digest, d)
             yield d
 
     too_long: list[str] = []
@@ -124,11 +119,7 @@ def update_index(index: Index, add=(), remove=()) -> tuple[Index, tuple[str, ...
         Scores exactly as a fresh build of the resulting documents would.
     warnings : tuple of str
     """
-    if getattr(index, "shards", None) is not None:
-        raise IndexFormatError(
-            f"{index.meta.get('index_dir', 'this index')} is a sharded index, which cannot be updated in place; "
-            "rebuild it with qa index SOURCE --out DIR --shards N"
-        )
+    index.check_updatable()  # a sharded index cannot be
     known = set(index.passages.doc_id)
     missing = [d for d in remove if d not in known]
     if missing:

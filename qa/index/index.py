@@ -21,10 +21,12 @@ from functools import cached_property
 
 import numpy as np
 
+from ..errors import QAError
 from ..ingest.chunking import Chunker
-from .passages import PassageTable, PassageTableBuilder, StringTable
 from ..text import CHINESE_MODES, INDEX_TOKEN_RE, SENTENCE_END_CHARS, Analyzer, has_han
-from ..types import Passage
+from ..types import Passage, Query
+from . import ranking
+from .passages import PassageTable, PassageTableBuilder, StringTable
 
 __all__ = ["Index", "IndexParams"]
 
@@ -497,6 +499,29 @@ class Index:
         """Passage numbers (ascending) and weights of one term."""
         s, e = int(self.indptr[term_id]), int(self.indptr[term_id + 1])
         return self.indices[s:e], self.weights[s:e]
+
+    # -- the rest of `qa.index.protocol.SearchIndex` (what search and the summary ask of any index) --
+
+    def ranked(self, query: Query, expand: bool = False, depth: int | None = None
+               ) -> tuple[np.ndarray, np.ndarray]:
+        """Matching passages and their final scores (`qa.index.ranking.ranked`)."""
+        return ranking.ranked(self, query, expand, depth)
+
+    def matched(self, query: Query, passage_ids: np.ndarray) -> list[list[int]]:
+        """For each passage, which of the query's terms it holds (`qa.index.ranking.matched`)."""
+        return ranking.matched(self, query, passage_ids)
+
+    def connect(self, scheduler: str, *, optional: bool = False) -> "Index":
+        """One index is searched in this process: a scheduler is refused unless `optional`."""
+        if not optional:
+            raise QAError("--scheduler needs a sharded index (qa index ... --shards N)")
+        return self
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+    def check_updatable(self) -> None:
+        """One index can always be updated (`add`, `remove`)."""
 
     def matrix(self):
         """The passage-by-term weight matrix (a scipy CSC view of the postings)."""

@@ -33,14 +33,14 @@ Layout (an index folder like `qa.store`'s, whose version holds shards)::
         shard-0000/ ...          one qa.store index each: global term numbers, globally weighed
 
 Everything is written in a temporary version folder and published by one
-atomic swap of ``CURRENT`` (`qa.store.publish_version`), so a crash leaves the
+atomic swap of ``CURRENT`` (`qa.index.versions.publish_version`), so a crash leaves the
 previous index live.
 
 Search (`ShardedIndex`): a question is parsed once against the global
 vocabulary; each shard returns its best passages by BM25 (`top_passages`,
 in-process and memory-mapped, or on the Dask workers that hold the shards
 after `ShardedIndex.connect`); the lists are merged, and the rerank bonus
-(`qa.search.rerank_bonus`) and the summary see the merged candidates, exactly
+(`qa.index.ranking.rerank_bonus`) and the summary see the merged candidates, exactly
 as for one index. Passage numbers are global (shard offset + local number), in
 corpus order, so ties break as in a single build.
 """
@@ -58,13 +58,15 @@ from typing import Sequence
 
 import numpy as np
 
-from ..ingest.chunking import passage_key
 from ..errors import EmptyCorpusError, IndexFormatError, QAError, SourceError
-from .index import Index, IndexParams, _gather
-from .store import (
-    _write_json, load_index, prepare_version, publish_version, read_manifest, save_index,
-)
+from ..files import write_json
+from ..ingest.chunking import passage_key
+from ..ingest.loader import fingerprint_update, read_files
 from ..types import Query
+from . import ranking
+from .index import Index, IndexParams, _gather
+from .store import load_index, save_index
+from .versions import prepare_version, publish_version, read_manifest
 
 __all__ = ["MANIFEST", "ShardedIndex", "build_sharded", "dask_client", "load_sharded", "plan_partitions",
            "save_sharded"]
@@ -129,8 +131,6 @@ def plan_partitions(sources, n: int) -> tuple[str, list[list[tuple]]]:
 
 def _passages(pieces, params: IndexParams, warnings: list[str], drop=None):
     """The passages of a partition in corpus order, all of them, or without the positions in `drop`."""
-    from ..ingest.loader import read_files
-
     chunker = params.chunker()
     dropped = set(np.asarray(drop).tolist()) if drop is not None and len(drop) else ()
     i = 0
@@ -143,15 +143,13 @@ def _passages(pieces, params: IndexParams, warnings: list[str], drop=None):
 
 def _scan(pieces, params: IndexParams) -> dict:
     """Pass 0: every passage's repeat key and every document id's digest, in order."""
-    from .build import _fingerprint_update
-    from ..ingest.loader import read_files
 
     warnings: list[str] = []
     chunker = params.chunker()
     keys, doc_keys = [], []
     digest = hashlib.sha256()
     for doc in read_files(pieces, warnings):
-        _fingerprint_update(digest, doc)
+        fingerprint_update(digest, doc)
         doc_keys.append(hashlib.blake2b(doc.doc_id.encode("utf-8", "surrogatepass"), digest_size=16).digest())
         keys.extend(passage_key(p.text) for p in chunker.chunk(doc))
     return {
@@ -162,8 +160,6 @@ def _scan(pieces, params: IndexParams) -> dict:
 
 def _doc_id_at(pieces, position: int) -> str:
     """The id of the document at `position` of a partition (to name a repeated id)."""
-    from ..ingest.loader import read_files
-
     for i, doc in enumerate(read_files(pieces, [])):
         if i == position:
             return doc.doc_id
@@ -412,7 +408,7 @@ def _write_manifest(folder: Path, params: IndexParams, shared: dict, shard_dirs,
                    for d, c in zip(shard_dirs, counts)],
         "meta": meta,
     }
-    _write_json(folder / MANIFEST, manifest)
+    write_json(folder / MANIFEST, manifest)
 
 
 # -- reading and searching -----------------------------------------------------------------------
@@ -444,7 +440,7 @@ def _column(name: str):
 
 
 class _ShardedPassages(_Concat):
-    """The passages of all shards as one table, by global passage number (what `qa.search`,
+    """The passages of all shards as one table, by global passage number (what `qa.answering.search`,
     `qa.library` and `qa.suggest` read of `Index.passages`)."""
 
     @property
@@ -468,9 +464,9 @@ class ShardedIndex:
     """Shards that answer as one index. Load with `load_sharded` (or `qa.load_index`, which
     recognises a sharded folder); build with `build_sharded`.
 
-    It offers what `qa.search`, `qa.summarize` and the page read of an `Index`
+    It offers what `qa.answering` and the page read of an index (`qa.index.protocol.SearchIndex`)
     (vocabulary, global document frequencies, passages by global number, the
-    analyzer and speller), and ranks through `ranked`, which `qa.search.ranked`
+    analyzer and speller), and ranks through `ranked`, which `qa.answering.search.ranked`
     hands a sharded index to. It cannot be updated in place (`qa.build.update_index`).
 
     Attributes
@@ -532,35 +528,31 @@ class ShardedIndex:
         return ids, np.concatenate([p[1] for p in parts])
 
     def ranked(self, query: Query, expand: bool = False, depth: int | None = None):
-        """As `qa.search.ranked`: matching passages (global numbers) and final scores. The rerank
+        """As `qa.index.ranking.ranked`: matching passages (global numbers) and final scores. The rerank
         runs once, on the best candidates of all shards merged."""
-        from ..answering.search import RERANK_DEPTH, _top, rerank_bonus
-
         weights = dict.fromkeys(query.term_ids, 1.0)
         if not weights:
             return np.empty(0, np.int64), np.empty(0)
-        ids, scores = self._scores(weights, max(depth, RERANK_DEPTH) if depth is not None and not expand else None)
+        ids, scores = self._scores(weights, max(depth, ranking.RERANK_DEPTH) if depth is not None and not expand else None)
         if expand and ids.size:
             weights = self._expansion(query, ids, scores)
             if len(weights) > len(query.term_ids):
                 ids, scores = self._scores(weights, None)
         if ids.size:
-            top = _top(ids, scores, min(ids.size, RERANK_DEPTH))
+            top = ranking.top_positions(ids, scores, min(ids.size, ranking.RERANK_DEPTH))
             bonus = np.zeros(top.size)
             for s, pos, local in self._split(ids[top]):
-                bonus[pos] = rerank_bonus(self.shards[s], query, local)
+                bonus[pos] = ranking.rerank_bonus(self.shards[s], query, local)
             scores = scores.copy()
             scores[top] += scores[top[0]] * bonus
         return ids, scores
 
     def _expansion(self, query: Query, ids: np.ndarray, scores: np.ndarray) -> dict[int, float]:
-        """`qa.search.expansion_weights` over the merged candidates: the feedback passages' token
+        """`qa.index.ranking.expansion_weights` over the merged candidates: the feedback passages' token
         sequences are gathered from their shards into one small table first."""
         from types import SimpleNamespace
 
-        from ..answering.search import FEEDBACK_PASSAGES, _top, expansion_weights
-
-        top = np.sort(ids[_top(ids, scores, min(ids.size, FEEDBACK_PASSAGES))])  # global order kept for ties
+        top = np.sort(ids[ranking.top_positions(ids, scores, min(ids.size, ranking.FEEDBACK_PASSAGES))])  # global order kept for ties
         seqs = [None] * top.size
         for s, pos, local in self._split(top):
             shard = self.shards[s]
@@ -568,25 +560,30 @@ class ShardedIndex:
                 seqs[p] = np.asarray(shard.tokens[shard.token_ptr[i] : shard.token_ptr[i + 1]])
         ptr = np.concatenate([[0], np.cumsum([q.size for q in seqs])]).astype(np.int64)
         view = SimpleNamespace(tokens=np.concatenate(seqs), token_ptr=ptr, n_terms=self.n_terms)
-        return expansion_weights(view, query, np.arange(top.size), scores[np.searchsorted(ids, top)])
+        return ranking.expansion_weights(view, query, np.arange(top.size), scores[np.searchsorted(ids, top)])
 
     def matched(self, query: Query, passage_ids: np.ndarray) -> list[list[int]]:
-        """As `qa.search._matched`, for global passage numbers."""
-        from ..answering.search import _matched
-
+        """As `qa.index.ranking.matched`, for global passage numbers."""
         out: list[list[int]] = [[] for _ in range(len(passage_ids))]
         for s, pos, local in self._split(np.asarray(passage_ids, dtype=np.int64)):
-            for p, m in zip(pos.tolist(), _matched(self.shards[s], query, local)):
+            for p, m in zip(pos.tolist(), ranking.matched(self.shards[s], query, local)):
                 out[p] = m
         return out
 
-    def connect(self, scheduler: str) -> "ShardedIndex":
+    def connect(self, scheduler: str, *, optional: bool = False) -> "ShardedIndex":
         """Score questions on the Dask workers of `scheduler`, each holding some shards in memory
         (loaded from this index's folder, which the workers must see at the same path).
         Passages, the rerank and the summary stay in this process (memory-mapped)."""
         version = Path(self.meta["index_dir"]) / self.meta["version_dir"]
         self._remote = _RemoteShards(scheduler, [str(version / s["dir"]) for s in self.manifest["shards"]])
         return self
+
+    def check_updatable(self) -> None:
+        """A sharded index is rebuilt, never updated in place."""
+        raise IndexFormatError(
+            f"{self.meta.get('index_dir', 'this index')} is a sharded index, which cannot be updated in place; "
+            "rebuild it with qa index SOURCE --out DIR --shards N"
+        )
 
     def close(self) -> None:
         """Release the remote shards, if connected."""
@@ -597,8 +594,6 @@ class ShardedIndex:
 
 def _shard_top(shard: Index, weights: dict, depth: int | None) -> tuple[np.ndarray, np.ndarray]:
     """A shard's best `depth` passages by BM25 (`top_passages`), or all matching ones: local numbers."""
-    from ..answering.search import score_passages, top_passages
-
     df = shard.doc_freq  # computed once per shard
     weights = {t: w for t, w in weights.items() if df[t]}  # a shard holds only some terms: skip the others
     if not weights:
@@ -606,8 +601,8 @@ def _shard_top(shard: Index, weights: dict, depth: int | None) -> tuple[np.ndarr
     if depth is None:
         query = Query(text="", words=(), terms=(), term_ids=tuple(weights), idf=(), unknown=(), corrections=(),
                       total_idf=0.0)
-        return score_passages(shard, query, weights)
-    return top_passages(shard, weights, depth)
+        return ranking.score_passages(shard, query, weights)
+    return ranking.top_passages(shard, weights, depth)
 
 
 class _ShardActor:
@@ -647,7 +642,7 @@ class _RemoteShards:
 
 
 def load_sharded(path, *, mmap: bool = True, verify="sample") -> ShardedIndex:
-    """Load the sharded index in folder `path` (each shard with `qa.store.load_index`).
+    """Load the sharded index in folder `path` (each shard with `qa.index.store.load_index`).
 
     Raises
     ------
@@ -680,7 +675,7 @@ def load_sharded(path, *, mmap: bool = True, verify="sample") -> ShardedIndex:
 
 def save_sharded(index: ShardedIndex, out) -> Path:
     """Copy a sharded index to the folder `out` (hard links where the filesystem allows: shard files
-    are never changed once written), with its current `meta`; atomically, as `qa.store.save_index`."""
+    are never changed once written), with its current `meta`; atomically, as `qa.index.store.save_index`."""
     source = Path(index.meta["index_dir"]) / index.meta["version_dir"]
     tmp, name = prepare_version(out)
     try:
@@ -698,7 +693,7 @@ def save_sharded(index: ShardedIndex, out) -> Path:
                 shutil.copy2(f, target)
         manifest = {k: v for k, v in index.manifest.items()}
         manifest["meta"] = {k: v for k, v in index.meta.items() if k not in ("index_dir", "version_dir", "shards")}
-        _write_json(tmp / MANIFEST, manifest)
+        write_json(tmp / MANIFEST, manifest)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

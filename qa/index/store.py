@@ -1,4 +1,8 @@
-"""Save and load an `Index` as plain ``.npy`` arrays and JSON. Nothing is pickled.
+"""Save and load one `Index` as plain ``.npy`` arrays and JSON. Nothing is pickled.
+
+The store knows single indexes only; a folder of either kind is opened with
+`qa.index.folders.load_index`. Version folders (``CURRENT``, publishing,
+checksums) are `qa.index.versions`'.
 
 Layout of an index folder ``DIR``::
 
@@ -28,19 +32,21 @@ memory-mapped and only the pages a question touches are read.
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
 import shutil
 import threading
-import time
 from pathlib import Path
 
 import numpy as np
 
 from ..errors import IndexFormatError
+from ..files import write_json
 from .index import Index, IndexParams
 from .passages import PassageTable
+from . import versions
+from .versions import (  # noqa: F401  (re-exported: qa.store's names before qa.index.versions)
+    current_version, file_checksums, is_index_dir, prepare_version, publish_version, sampled_sha256, sha256,
+)
 
 __all__ = ["FORMAT_VERSION", "SAMPLE_ABOVE", "current_version", "outdated_manifest", "save_index", "load_index", "read_manifest", "is_index_dir"]
 
@@ -53,53 +59,7 @@ _PASSAGE_ARRAYS = (
       for part in ("data", "ptr")),
 )
 SAMPLE_ABOVE = 8 << 20
-_SAMPLE_BLOCK = 1 << 16
-_SAMPLE_COUNT = 64
 _LOAD_ATTEMPTS = 5  # reads of an index that a concurrent save keeps replacing
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
-def _sampled_sha256(path: Path) -> str:
-    """sha256 of `_SAMPLE_COUNT` blocks spread evenly over the file, first and last included."""
-    size = path.stat().st_size
-    h = hashlib.sha256(str(size).encode())
-    with open(path, "rb") as fh:
-        for i in range(_SAMPLE_COUNT):
-            fh.seek(max(0, (size - _SAMPLE_BLOCK) * i // (_SAMPLE_COUNT - 1)))
-            h.update(fh.read(_SAMPLE_BLOCK))
-    return h.hexdigest()
-
-
-def _fsync_dir(path: Path) -> None:
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
-def _write_json(path: Path, obj) -> None:
-    with open(path, "w", encoding="utf-8") as fh:
-        json.dump(obj, fh, ensure_ascii=False, separators=(",", ":"))
-        fh.flush()
-        os.fsync(fh.fileno())
-
-
-def is_index_dir(path) -> bool:
-    """True if `path` looks like a qa index folder (it has a ``CURRENT`` pointer)."""
-    return (Path(path) / "CURRENT").is_file()
 
 
 def save_index(index: Index, out) -> Path:
@@ -112,10 +72,6 @@ def save_index(index: Index, out) -> Path:
         Created if missing. If it holds an index, that index stays live until the
         new one is complete, then is removed.
     """
-    if getattr(index, "shards", None) is not None:  # a sharded index (qa.shards) saves its own way
-        from .shards import save_sharded
-
-        return save_sharded(index, out)
     tmp, name = prepare_version(out)
     out = Path(out)
     try:
@@ -145,83 +101,11 @@ def save_index(index: Index, out) -> Path:
             "meta": index.meta,
             "files": file_checksums(tmp, files),
         }
-        _write_json(tmp / "manifest.json", manifest)
+        write_json(tmp / "manifest.json", manifest)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return publish_version(out, tmp, name)
-
-
-def file_checksums(folder: Path, names) -> dict:
-    """``{name: {"sha256", "sampled_sha256", "bytes"}}`` of files in `folder`, as manifests record them."""
-    return {
-        f: {"sha256": _sha256(folder / f), "sampled_sha256": _sampled_sha256(folder / f),
-            "bytes": (folder / f).stat().st_size}
-        for f in names
-    }
-
-
-def prepare_version(out) -> tuple[Path, str]:
-    """A new, empty temporary version folder in the index folder `out`, and the name it will be
-    published under (`publish_version`). Checks that `out` may be written and removes what a
-    crashed save left there."""
-    out = Path(out)
-    if out.exists() and not out.is_dir():
-        raise IndexFormatError(f"{out}: exists and is not a folder; choose another --out")
-    # Leftovers of a crashed save (.tmp-*) do not make a folder "not empty".
-    if out.is_dir() and any(not f.name.startswith(".tmp-") for f in out.iterdir()) and not is_index_dir(out):
-        raise IndexFormatError(f"{out}: folder is not empty and is not a qa index; refusing to write into it")
-    out.mkdir(parents=True, exist_ok=True)
-    for stale in out.glob(".tmp-*"):  # left by a crashed save: a version folder or a CURRENT pointer
-        if stale.is_dir() and not stale.is_symlink():
-            shutil.rmtree(stale, ignore_errors=True)
-        else:
-            stale.unlink(missing_ok=True)
-    name = f"v-{time.strftime('%Y%m%dT%H%M%S')}-{time.time_ns() % 10**9:09d}-{os.getpid()}"
-    tmp = out / f".tmp-{name}"
-    tmp.mkdir()
-    return tmp, name
-
-
-def publish_version(out, tmp: Path, name: str) -> Path:
-    """Make the complete folder `tmp` the live version of `out`: fsync every file in it, rename it
-    to `name`, swap ``CURRENT`` atomically, then remove older versions. Returns the version folder."""
-    out = Path(out)
-    try:
-        for f in tmp.rglob("*"):  # np.save does not fsync
-            if f.is_file() and not f.is_symlink():
-                with open(f, "rb+") as fh:
-                    os.fsync(fh.fileno())
-        for d in [*(d for d in tmp.rglob("*") if d.is_dir()), tmp]:
-            _fsync_dir(d)
-        final = out / name
-        os.rename(tmp, final)
-        pointer = out / f".tmp-CURRENT-{os.getpid()}"
-        with open(pointer, "w", encoding="utf-8") as fh:
-            fh.write(name + "\n")
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(pointer, out / "CURRENT")
-        _fsync_dir(out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    for old in out.glob("v-*"):  # readers that mapped an old version keep their open files
-        if old.name != name:
-            shutil.rmtree(old, ignore_errors=True)
-    return final
-
-
-def _version_dir(path: Path) -> Path:
-    if not path.exists():
-        raise IndexFormatError(f"{path}: no index here; build one with: qa index SOURCE --out {path}")
-    if not is_index_dir(path):
-        raise IndexFormatError(f"{path}: not a qa index (no CURRENT file); build one with: qa index SOURCE --out {path}")
-    name = (path / "CURRENT").read_text(encoding="utf-8", errors="replace").strip()
-    version = path / name
-    if not name.startswith("v-") or "/" in name or not version.is_dir():
-        raise IndexFormatError(f"{path}: CURRENT names {name!r}, which is missing; rebuild with qa index")
-    return version
 
 
 def outdated_manifest(path) -> dict | None:
@@ -232,7 +116,7 @@ def outdated_manifest(path) -> dict | None:
     manifest) gives None, and is reported by `load_index` as usual.
     """
     try:
-        manifest = json.loads((_version_dir(Path(path)) / "manifest.json").read_text(encoding="utf-8"))
+        manifest = json.loads((versions.version_dir(Path(path)) / "manifest.json").read_text(encoding="utf-8"))
     except (IndexFormatError, OSError, ValueError):
         return None
     if isinstance(manifest, dict) and manifest.get("format") == FORMAT and manifest.get("format_version") != FORMAT_VERSION:
@@ -240,35 +124,11 @@ def outdated_manifest(path) -> dict | None:
     return None
 
 
-def current_version(path) -> str | None:
-    """The name of the live version folder of the index in `path` (changes with every save), or None."""
-    try:
-        return (Path(path) / "CURRENT").read_text(encoding="utf-8").strip() or None
-    except OSError:
-        return None
-
-
-def read_manifest(path, *, name: str = "manifest.json", fmt: str = FORMAT, fmt_version: int = FORMAT_VERSION,
-                  what: str = "index", rebuild: str = "qa index") -> dict:
-    """The manifest of the live index in `path`, checked for format and version.
-
-    The keywords name another kind of manifest (`qa.shards`'s): its file name, format, version, and
-    how errors call it and say to rebuild it.
-    """
-    version = _version_dir(Path(path))
-    try:
-        manifest = json.loads((version / name).read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise IndexFormatError(f"{path}: {name} is unreadable ({exc}); rebuild with {rebuild}") from None
-    if not isinstance(manifest, dict) or manifest.get("format") != fmt:
-        raise IndexFormatError(f"{path}: not a qa {what} manifest; rebuild with {rebuild}")
-    if manifest.get("format_version") != fmt_version:
-        raise IndexFormatError(
-            f"{path}: {what} format version {manifest.get('format_version')!r}, but this qa reads version "
-            f"{fmt_version}; rebuild it with {rebuild}"
-        )
-    manifest["_dir"] = str(version)
-    return manifest
+def read_manifest(path) -> dict:
+    """The manifest of the live (single) index in `path`, checked for format and version
+    (`qa.index.versions.read_manifest` with this store's format)."""
+    return versions.read_manifest(path, name="manifest.json", fmt=FORMAT, fmt_version=FORMAT_VERSION, what="index",
+                                  rebuild="qa index")
 
 
 def _lines(strings) -> np.ndarray:
@@ -292,13 +152,6 @@ def _load_array(path: Path, mmap: bool) -> np.ndarray:
     with _NPY_LOCK:
         array = np.load(path, mmap_mode="r" if mmap else None, allow_pickle=False)
     return array.view(np.ndarray) if mmap else array
-
-
-def is_sharded(path) -> bool:
-    """True if `path` is an index folder whose live version is a sharded index (a ``shards.json``
-    manifest, `qa.shards`) rather than a single one."""
-    name = current_version(path)
-    return bool(name) and name.startswith("v-") and "/" not in name and (Path(path) / name / "shards.json").is_file()
 
 
 def _same_terms(manifest: dict, other: Index | None) -> tuple[dict, dict] | None:
@@ -333,7 +186,7 @@ def load_index(path, *, mmap: bool = False, verify="sample", share_terms: Index 
     share_terms : Index, optional
         A loaded index whose vocabulary and surface words to reuse, instead of
         parsing them again, when both manifests record the same checksums for
-        them (the shards of one sharded index, `qa.shards`, hold the same ones).
+        them (the shards of one sharded index, `qa.index.shards`, hold the same ones).
 
     Raises
     ------
@@ -348,10 +201,6 @@ def load_index(path, *, mmap: bool = False, verify="sample", share_terms: Index 
     has moved on, the new version is read instead (up to `_LOAD_ATTEMPTS` times).
     A failure while ``CURRENT`` stays put is the index's own fault and is raised.
     """
-    if is_sharded(path):  # a manifest of shards (qa.shards): every shard is an index like this one
-        from .shards import load_sharded
-
-        return load_sharded(path, verify=verify)  # shards are always memory-mapped: they can be large
     if verify not in ("sample", "full", True, False):
         raise ValueError(f"verify must be 'sample', 'full', True or False, not {verify!r}")
     path = Path(path)
@@ -380,7 +229,7 @@ def _load_version(path: Path, *, mmap: bool, verify, share_terms: Index | None =
                 raise IndexFormatError(f"{path}: {name} has the wrong size (truncated?); rebuild with qa index")
             if verify:
                 sampled = verify != "full" and size > SAMPLE_ABOVE
-                got = _sampled_sha256(f) if sampled else _sha256(f)
+                got = sampled_sha256(f) if sampled else sha256(f)
                 if got != files[name]["sampled_sha256" if sampled else "sha256"]:
                     raise IndexFormatError(f"{path}: {name} does not match its checksum (corrupt); rebuild with qa index")
         except OSError as exc:

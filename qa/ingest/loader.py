@@ -28,7 +28,7 @@ from .formats import EXTRACTORS
 from .reading import read, sniff_format
 from ..types import Document
 
-__all__ = ["TEXT_SUFFIXES", "DOCUMENT_SUFFIXES", "DocumentStream", "LoadResult", "load_documents",
+__all__ = ["TEXT_SUFFIXES", "DOCUMENT_SUFFIXES", "DocumentStream", "LoadResult", "fingerprint_update", "load_documents",
            "read_text_file", "read_document", "read_files", "read_jsonl_range", "corpus_root"]
 
 TEXT_SUFFIXES = (".txt", ".md", ".markdown", ".rst")  # read as UTF-8 text, offsets into the file's own characters
@@ -44,6 +44,15 @@ class LoadResult:
     root: str
     documents: tuple[Document, ...]
     warnings: tuple[str, ...]
+
+
+def fingerprint_update(h, d) -> None:
+    """Feed a document's id, title and text to the hash `h` (each length-prefixed): the corpus
+    fingerprint (`qa.index.build.fingerprint`, the sharded build's scan)."""
+    for part in (d.doc_id, d.title, d.text):
+        b = part.encode("utf-8", "surrogatepass")
+        h.update(len(b).to_bytes(8, "little"))
+        h.update(b)
 
 
 def read_text_file(path: str | os.PathLike) -> str:

@@ -37,7 +37,9 @@ import numpy as np
 from ..index.build import default_corpus, open_index, update_index
 from ..errors import EmptyCorpusError, QAError
 from .render import escape
-from ..index.store import current_version, is_index_dir, load_index, outdated_manifest, save_index
+from ..index.folders import load_index, save_index
+from ..index.store import outdated_manifest
+from ..index.versions import current_version, is_index_dir
 from ..ingest.loader import DOCUMENT_SUFFIXES
 from ..ingest.reading import read
 from ..text import detect_language, has_han
