@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
+from pages import APP, _ask, _page, _tab, _texts  # noqa: F401
 
 import qa
 from qa.serve.library import MAX_FILE_BYTES, Library
@@ -20,8 +21,8 @@ from qa.serve.render import escape, hit_location
 from qa.answering.suggest import suggest_questions
 
 ROOT = Path(__file__).resolve().parent.parent
-APP = str(ROOT / "ui" / "app.py")
 SEED_QUESTION = "Where do I go to pay social security myself?"
+pytestmark = pytest.mark.usefixtures("page_env")  # tmp data folder and cache, Streamlit caches cleared
 
 NASTY = (
     "Refund rules <script>alert(1)</script> **bold**\n\n"
@@ -38,50 +39,11 @@ def _index(corpus: Path, out: Path) -> Path:
     return out
 
 
-@pytest.fixture(autouse=True)
-def _isolated(monkeypatch, tmp_path):
-    monkeypatch.setenv("QA_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.setenv("QA_DATA", str(tmp_path / "data"))
-    monkeypatch.delenv("QA_INDEX", raising=False)
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    yield
-    st.cache_resource.clear()
-    st.cache_data.clear()
-
-
 @pytest.fixture
 def seed_index(saved_corpus_index, monkeypatch) -> Path:
     """The corpus's index, built once per session: the page copies it and never writes it."""
     monkeypatch.setenv("QA_INDEX", str(saved_corpus_index))
     return saved_corpus_index
-
-
-def _page() -> AppTest:
-    return AppTest.from_file(APP, default_timeout=30).run()
-
-
-def _tab(at: AppTest, name: str) -> AppTest:
-    """Open a tab, as a click on it does (only the open tab's content runs)."""
-    at.session_state["tab"] = name
-    return at.run()
-
-
-def _ask(at: AppTest, question: str) -> AppTest:
-    if not at.text_input:  # the Documents tab is open
-        _tab(at, "Ask")
-    at.text_input(key="question").input(question)
-    next(b for b in at.button if b.label == "Ask").click()
-    return at.run()
-
-
-def _texts(at: AppTest) -> list[str]:
-    """Every string the page shows that Markdown renders: bodies and labels, main area and sidebar."""
-    out = []
-    for kind in ("markdown", "caption", "title", "header", "subheader", "warning", "error", "info", "success"):
-        out += [e.value for e in getattr(at, kind)]
-    out += [b.label for b in at.button] + [e.label for e in at.expander] + [m.label for m in at.metric]
-    return out
 
 
 def _passages_shown(at: AppTest) -> int:

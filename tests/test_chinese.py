@@ -1,13 +1,15 @@
 """Chinese documents and questions: segmentation, sentences, language, a mixed corpus, the page's labels."""
 
 import pytest
-from test_app import _ask, _isolated, _page, _texts  # noqa: F401  (the page helpers and isolation fixture)
+from pages import _ask, _page, _texts
 
 import qa
 from qa.serve.labels import LABELS, labels, reason_text
 from qa.serve.render import answer_to_dict, hit_location
 from qa.answering.summarize import question_types
 from qa.text import Analyzer, detect_language, has_han, segment, split_sentences
+
+pytestmark = pytest.mark.usefixtures("page_env")  # the page tests below need it; harmless for the rest
 
 
 def _words(text, **kw):

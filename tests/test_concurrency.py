@@ -40,6 +40,8 @@ from qa.serve.library import Library
 from qa.serve.render import answer_html, answer_to_dict, escape, hit_location
 from serving import get_json, qa_ui
 
+pytestmark = pytest.mark.slow  # many concurrent users and sessions: left out of make test-fast
+
 CLIENTS = int(os.environ.get("QA_CONCURRENCY_CLIENTS", "50"))
 SESSIONS = int(os.environ.get("QA_CONCURRENCY_SESSIONS", "4"))
 ROUNDS = int(os.environ.get("QA_CONCURRENCY_ROUNDS", "4"))  # uploads while the clients ask

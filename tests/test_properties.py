@@ -19,6 +19,8 @@ from qa.ingest.reading import read
 from qa.text import split_sentences
 from qa.types import Document
 
+pytestmark = pytest.mark.slow  # long property runs: left out of make test-fast
+
 EXAMPLES = int(os.environ.get("QA_HYPOTHESIS_EXAMPLES", "150"))
 SETTINGS = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

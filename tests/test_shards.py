@@ -21,6 +21,8 @@ from qa.answering.search import search, search_documents  # noqa: E402
 from qa.index.shards import ShardedIndex, build_sharded, dask_client, load_sharded, plan_partitions  # noqa: E402
 from qa.index.folders import is_sharded, load_index  # noqa: E402
 
+pytestmark = pytest.mark.slow  # Dask LocalClusters: left out of make test-fast
+
 REPO = Path(__file__).resolve().parent.parent
 REPEATED = ("Refunds for lost badges are paid by the security office within fourteen days of the claim, "
             "provided the badge was reported lost to the front desk on the day it went missing.")
