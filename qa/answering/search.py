@@ -5,14 +5,16 @@
    passages the postings touch.
 2. **Expansion** (only with ``expand=True``): pseudo-relevance feedback adds
    terms from the best passages (`expansion_weights`). It lifts Cranfield's
-   nDCG@10 but costs SQuAD some Recall@1, so it is off by default (README,
+   nDCG@10 but costs SQuAD some Recall@1, so it is off by default (docs/design.md,
    "Retrieval choices").
 3. **Rerank.** The best `RERANK_DEPTH` passages gain a bonus for holding the
    question in one sentence and in its own phrases (`rerank_bonus`), scaled by
    the best BM25 score. Every other passage keeps its BM25 score.
 
-The top k are chosen with ``np.argpartition`` and only they are sorted (ties
-broken by passage order, so results are deterministic).
+The index scores (`qa.index.protocol.SearchIndex.ranked`: `qa.index.ranking` for
+one index, per shard for a sharded one); the top k are found with ``np.partition``
+and only they are sorted (ties broken by passage order, so results are
+deterministic).
 
 A passage whose text is contained in a higher-ranked passage (a repeated
 paragraph) is skipped, so the same words are not shown twice.
