@@ -40,6 +40,9 @@ test-fast: setup  ## the suite without the slow suites (browser, crash, concurre
 screenshot: setup chromium  ## remake docs/screenshot.png (the browser test, writing its screenshot there)
 	QA_SCREENSHOT=$(CURDIR)/docs/screenshot.png $(BIN)/python -m pytest tests/test_browser.py -k screenshot
 
+docs: setup  ## docs/benchmarks.md from bench/results/ (every figure from a results file)
+	$(BIN)/python bench/docs.py --out docs/benchmarks.md
+
 stress: setup  ## longer property runs, more kill -9 points and more concurrent users than make test (docs/reliability.md)
 	QA_HYPOTHESIS_EXAMPLES=3000 QA_KILL_AFTER=0.2,0.4,0.6,0.8,1.0,1.2,1.4,1.6,1.8,2.0,2.2,2.4,2.7,3.0,3.5 \
 	QA_CONCURRENCY_CLIENTS=200 QA_CONCURRENCY_SESSIONS=8 QA_CONCURRENCY_ROUNDS=20 \

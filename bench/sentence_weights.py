@@ -23,7 +23,7 @@ split; ``--swap`` fits on the other half. The figures are measured on the held-o
 the rules on the same half, then on the real-documents set with its ``check.py`` (a test set:
 never fitted on), its ``qa`` processes patched through a ``sitecustomize`` module.
 
-Result (README, "Fitted sentence weights"): no variant clearly beats the rules on both sets, so
+Result (docs/design.md, "Fitted sentence weights"): no variant clearly beats the rules on both sets, so
 the rules stay.
 
 Not a test: it prints the weights and tables of figures.

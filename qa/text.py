@@ -12,7 +12,7 @@ load than the Python one), in its search mode, which gives a long word and the
 shorter words inside it ("医疗保险" -> "医疗", "保险", "医疗保险"), so a question
 that says either finds the other. Chinese and English words live in one
 vocabulary, so a mixed corpus is one index. Character bigrams are the other
-common choice; README "Chinese" has the measurement that picked words.
+common choice; docs/design.md "Chinese" has the measurement that picked words.
 """
 
 from __future__ import annotations

@@ -72,7 +72,7 @@ Rules (each is tested in ``tests/test_summarize.py``):
    sentence. A question asking for a version ("Which Unicode version ...?") is
    answered only by a sentence that gives one (a number with a dot, "v2",
    "3.10+"), and one asking for a number ("how many", "what percentage",
-   "numeric") only by a sentence holding a number (digits or words). `MIN_EVIDENCE` was set by measurement (``qa eval``, README
+   "numeric") only by a sentence holding a number (digits or words). `MIN_EVIDENCE` was set by measurement (``qa eval``, docs/design.md
    "Abstention"): at 0.38, 98% of SQuAD's answerable questions and all seed
    questions and paraphrases are answered, while 95% of the Cranfield queries
    asked of the SQuAD corpus and 99% of the SQuAD questions asked of the seed
@@ -87,7 +87,7 @@ Rules (each is tested in ``tests/test_summarize.py``):
    file name), when some do. A special term, or an acronym of 3+ letters that
    the corpus does not hold at all, that none of the top passages mentions
    means the documents are about something else: "Does HTTPX support
-   HTTP/3?" is not answered about HTTP/2. Measured on SQuAD (README): 5 of its
+   HTTP/3?" is not answered about HTTP/2. Measured on SQuAD (docs/design.md): 5 of its
    1,529 unanswerable questions and none of its answerable ones abstain so.
 """
 

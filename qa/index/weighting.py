@@ -13,7 +13,7 @@ score is a plain sparse product, explainable term by term.
 
 Why not scikit-learn's default ``TfidfVectorizer`` (raw TF, smooth IDF, L2
 norm)? On Cranfield it scores 0.334 nDCG@10; this weighting with the same
-analyzer scores higher (see README, "Retrieval choices", and ``qa eval``).
+analyzer scores higher (see docs/design.md, "Retrieval choices", and ``qa eval``).
 """
 
 from __future__ import annotations
