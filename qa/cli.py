@@ -361,10 +361,10 @@ def _ui_environment(args) -> dict[str, str]:
 
 
 def _cmd_ui(args) -> int:
-    ui = Path(__file__).resolve().parent.parent / "ui"
-    server = ui / "server.py"  # st.App: the page (ui/app.py) plus qa.api's routes
-    if not (server.is_file() and (ui / "app.py").is_file()):
-        raise QAError(f"the page scripts in {ui} are missing; run qa ui from a source checkout (pip install -e .)")
+    serve = Path(__file__).resolve().parent / "serve"
+    server = serve / "server.py"  # st.App: the page (qa/serve/page.py) plus qa.serve.api's routes
+    if not (server.is_file() and (serve / "page.py").is_file()):
+        raise QAError(f"the page scripts in {serve} are missing; reinstall qa (pip install -e .)")
     host = "127.0.0.1"
     env = _ui_environment(args)
     _check_port_free(host, args.port)

@@ -229,7 +229,7 @@ def test_the_api_answers_from_the_pages_library_index(monkeypatch, saved_corpus_
 def test_server_script_is_an_asgi_app_streamlit_run_serves():
     from streamlit.web.server.app_discovery import discover_asgi_app
 
-    found = discover_asgi_app(ROOT / "ui" / "server.py")
+    found = discover_asgi_app(ROOT / "qa" / "serve" / "server.py")  # what qa ui runs
     assert found.is_asgi_app and found.app_name == "app"
 
 
@@ -286,7 +286,7 @@ def test_ui_sets_the_pages_environment_and_starts_the_combined_server(
     with pytest.raises(SystemExit):
         main(["ui", "--index", str(saved_corpus_index), "--port", str(port), "--data", str(tmp_path / "data")])
     argv = started["argv"]
-    assert argv[1:4] == ["-m", "streamlit", "run"] and argv[4].endswith("ui/server.py")
+    assert argv[1:4] == ["-m", "streamlit", "run"] and argv[4].endswith("qa/serve/server.py")
     assert argv[argv.index("--server.port") + 1] == str(port)
     assert argv[argv.index("--server.address") + 1] == "127.0.0.1"
     assert started["index"] == str(saved_corpus_index.resolve())

@@ -1,6 +1,6 @@
 """Ratings of answers and the history of questions asked, in one SQLite file. No Streamlit here.
 
-The page (``ui/app.py``) runs every browser session in its own thread, so each
+The page (``qa/serve/page.py``) runs every browser session in its own thread, so each
 function opens its own connection (``sqlite3`` connections must not cross
 threads), does one transaction and closes it. The database is in WAL mode:
 readers never block the writer, and concurrent writers wait for each other

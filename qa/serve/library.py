@@ -1,6 +1,6 @@
 """The page's own document library: its data folder, index, uploads, and display helpers.
 
-No Streamlit here: ``ui/app.py`` lays out what these functions return.
+No Streamlit here: ``qa/serve/page.py`` lays out what these functions return.
 
 The data folder (`data_dir`: ``$QA_DATA``, else ``$XDG_DATA_HOME/qa``, i.e.
 ``~/.local/share/qa``) holds::
