@@ -57,7 +57,8 @@ import threading
 import time
 from pathlib import Path
 
-from qa.evaluate import text_table  # formatting only: measurements run in child processes
+from qa.evaluate.tables import text_table  # formatting only: measurements run in child processes
+from qa.files import atomic_write
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -743,20 +744,9 @@ def machine_info() -> dict:
 
 
 def write_json(results: dict, path: Path) -> None:
-    """Write atomically: a temporary file in the same folder, renamed over the target."""
+    """Write atomically (`qa.files.atomic_write`)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "w", encoding="utf-8") as fh:
-            json.dump(results, fh, indent=2, default=str)
-            fh.write("\n")
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
-# ----------------------------------------------------------------------------- main
+    atomic_write(path, json.dumps(results, indent=2, default=str) + "\n")
 
 
 def _unavailable(system: str) -> str | None:

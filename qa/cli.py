@@ -18,10 +18,10 @@ import contextlib
 import json
 import os
 import sys
-import tempfile
 from pathlib import Path
 
 from .errors import QAError, QuestionError
+from .files import atomic_file
 
 __all__ = ["main"]
 
@@ -196,7 +196,8 @@ def _read_queries(path: str) -> list[tuple[str, str]]:
 
 
 class _Output:
-    """Standard output, or a file written to a temporary name and renamed when complete."""
+    """Standard output, or a file written to a temporary name and renamed when complete
+    (`qa.files.atomic_file`)."""
 
     def __init__(self, path: str | None):
         self.path = path
@@ -208,19 +209,13 @@ class _Output:
         if target.is_dir():
             raise QAError(f"{target}: is a folder; --out takes a file name")
         target.parent.mkdir(parents=True, exist_ok=True)
-        fd, self.tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-        self.fh = os.fdopen(fd, "w", encoding="utf-8")
-        return self.fh
+        self._file = atomic_file(target)
+        return self._file.__enter__()
 
     def __exit__(self, exc_type, exc, tb):
         if self.path is None:
             return False
-        self.fh.close()
-        if exc_type is None:
-            os.replace(self.tmp, self.path)
-        else:
-            os.unlink(self.tmp)
-        return False
+        return self._file.__exit__(exc_type, exc, tb)
 
 
 def _cmd_index(args) -> int:

@@ -2,8 +2,8 @@
 
 Every writer of a result file (the index store, the command line's ``--json`` and
 ``--out`` files, the page's uploads, `qa eval`, ``bench/``) goes through
-`atomic_write`: the bytes go to a temporary file beside the target, are flushed
-and fsynced, and replace the target in one ``os.replace``.
+`atomic_file` (or `atomic_write`): the bytes go to a temporary file beside the
+target, are flushed and fsynced, and replace the target in one ``os.replace``.
 """
 
 from __future__ import annotations
@@ -11,9 +11,13 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
-__all__ = ["atomic_write", "fsync_dir", "write_json"]
+__all__ = ["atomic_file", "atomic_write", "fsync_dir", "write_json"]
+
+_UMASK = os.umask(0o022)  # read once, at import (setting it later would race other threads)
+os.umask(_UMASK)
 
 
 def fsync_dir(path) -> None:
@@ -30,15 +34,22 @@ def fsync_dir(path) -> None:
         os.close(fd)
 
 
-def atomic_write(path, data: bytes | str, *, encoding: str = "utf-8") -> Path:
-    """Write `data` to `path` atomically: a temporary file in the same folder, fsynced, then
-    ``os.replace``. The folder must exist. Returns `path`."""
+@contextmanager
+def atomic_file(path, *, binary: bool = False, encoding: str = "utf-8", prefix: str | None = None,
+                suffix: str = ".tmp"):
+    """Open a temporary file beside `path` for writing; when the block ends without an error it is
+    flushed, fsynced and renamed over `path` (``os.replace``), else removed. The folder must exist.
+
+    The file gets the permissions `open` would give (``0o666`` less the umask), not ``mkstemp``'s
+    ``0o600``. `prefix` and `suffix` name the temporary file (default ``.<name>.XXXX.tmp``), for
+    callers that clean up what a crash left.
+    """
     path = Path(path)
-    payload = data.encode(encoding) if isinstance(data, str) else data
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}." if prefix is None else prefix, suffix=suffix)
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(payload)
+        os.fchmod(fd, 0o666 & ~_UMASK)
+        with os.fdopen(fd, "wb" if binary else "w", **({} if binary else {"encoding": encoding})) as fh:
+            yield fh
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
@@ -48,6 +59,13 @@ def atomic_write(path, data: bytes | str, *, encoding: str = "utf-8") -> Path:
         except OSError:
             pass
         raise
+
+
+def atomic_write(path, data: bytes | str, *, encoding: str = "utf-8") -> Path:
+    """Write `data` to `path` atomically (`atomic_file`). Returns `path`."""
+    path = Path(path)
+    with atomic_file(path, binary=isinstance(data, bytes), encoding=encoding) as fh:
+        fh.write(data)
     return path
 
 

@@ -57,6 +57,7 @@ from . import questionset
 from .tables import text_table
 from ..index.build import build_index, default_corpus
 from ..errors import QAError, QuestionError
+from ..files import atomic_file, atomic_write
 from .metrics import average_precision_at, ndcg_at, recall_at, reciprocal_rank_at
 from ..answering.search import search_documents
 from ..answering.summarize import answer
@@ -861,33 +862,11 @@ def format_table(results: dict, *, verbose: bool = False) -> str:
     return "\n\n".join(blocks) + "\n"
 
 
-def _atomic_target(path) -> tuple[Path, str]:
-    target = Path(path)
-    if target.is_dir():
-        raise QAError(f"{target}: is a folder; give a file name")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(fd)
-    return target, tmp
-
-
-def _replace(tmp: str, target: Path) -> None:
-    os.chmod(tmp, 0o644)
-    os.replace(tmp, target)
-
-
 def write_json(results: dict, path) -> None:
-    """Write the results as JSON, atomically (a temporary file renamed over the target)."""
-    target, tmp = _atomic_target(path)
-    try:
-        with open(tmp, "w", encoding="utf-8") as fh:
-            json.dump(results, fh, indent=2, ensure_ascii=False)
-            fh.write("\n")
-        _replace(tmp, target)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    """Write the results as JSON, atomically (`qa.files.atomic_write`)."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write(target, json.dumps(results, indent=2, ensure_ascii=False) + "\n")
 
 
 def require_matplotlib() -> None:
@@ -944,13 +923,10 @@ def plot(results: dict, path) -> None:
     handles, labels = axes[0, 0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="upper center", ncol=len(labels), frameon=False)
     fig.tight_layout(rect=(0, 0, 1, 1 - 0.45 / fig.get_figheight()))
-    target, tmp = _atomic_target(path)
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
     try:
-        fig.savefig(tmp, format="png", dpi=110)
-        _replace(tmp, target)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+        with atomic_file(target, binary=True) as fh:
+            fig.savefig(fh, format="png", dpi=110)
     finally:
         plt.close(fig)

@@ -36,6 +36,7 @@ import numpy as np
 
 from ..index.build import default_corpus, open_index, update_index
 from ..errors import EmptyCorpusError, QAError
+from ..files import atomic_file
 from .render import escape
 from ..index.folders import load_index, save_index
 from ..index.store import outdated_manifest
@@ -165,11 +166,6 @@ def check_uploads(files) -> list[tuple[str, bytes]]:
     if problems:
         raise UploadError("\n".join(problems))
     return out
-
-
-def _fsync(fh) -> None:
-    fh.flush()
-    os.fsync(fh.fileno())
 
 
 class Library:
@@ -330,22 +326,19 @@ class Library:
         return [(uploads / p.name).relative_to(base).as_posix() for p in paths]
 
     def _write(self, path: Path, data: bytes) -> Path | None:
-        """Write `data` to `path` atomically; returns a backup of the file it replaced, if any."""
-        tmp = self.uploads_dir / f".tmp-{uuid.uuid4().hex}{path.suffix}"
-        with open(tmp, "xb") as fh:
-            fh.write(data)
-            _fsync(fh)
+        """Write `data` to `path` atomically (`qa.files.atomic_file`, as ``.tmp-*``, which a later
+        start removes if a crash left it); returns a backup of the file it replaced, if any."""
         backup = None
         try:
-            if path.exists():
-                backup = self.uploads_dir / f".bak-{uuid.uuid4().hex}{path.suffix}"
-                try:
-                    os.link(path, backup)
-                except OSError:
-                    shutil.copy2(path, backup)
-            os.replace(tmp, path)
+            with atomic_file(path, binary=True, prefix=".tmp-", suffix=path.suffix) as fh:
+                fh.write(data)
+                if path.exists():
+                    backup = self.uploads_dir / f".bak-{uuid.uuid4().hex}{path.suffix}"
+                    try:
+                        os.link(path, backup)
+                    except OSError:
+                        shutil.copy2(path, backup)
         except BaseException:
-            tmp.unlink(missing_ok=True)
             if backup is not None:
                 backup.unlink(missing_ok=True)
             raise
