@@ -24,7 +24,7 @@ from functools import lru_cache
 
 __all__ = [
     "Analyzer", "CHINESE_MODES", "STOP_WORDS", "FRAME_WORDS", "count_words", "detect_language", "has_han", "segment",
-    "split_sentences", "WORD_RE",
+    "split_sentences", "squash_spaces", "text_key", "WORD_RE",
 ]
 
 # Han ideographs (CJK unified, extension A, compatibility, and the supplementary planes).
@@ -301,3 +301,21 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
         if e - trail > s + lead:
             out.append((s + lead, e - trail))
     return out
+
+
+def squash_spaces(text: str) -> str:
+    r"""Every run of whitespace as one space, none at the ends.
+
+    >>> squash_spaces("  a\n\tb  c ")
+    'a b c'
+    """
+    return " ".join(text.split())
+
+
+def text_key(text: str) -> str:
+    r"""The text with case and spacing aside: what makes two passages, hits or questions "the same".
+
+    >>> text_key("Where  do I\nPAY?") == text_key("where do i pay?")
+    True
+    """
+    return squash_spaces(text.lower())

@@ -24,14 +24,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import QuestionError
+from ..errors import QuestionError, positive_int
 from ..index.protocol import SearchIndex
 from ..index.ranking import (  # noqa: F401  (re-exported: qa.search's names before qa.index.ranking)
     FEEDBACK_KEEP, FEEDBACK_MIN_DF, FEEDBACK_PASSAGES, FEEDBACK_TERMS, PHRASE_WEIGHT, RERANK_DEPTH, SENTENCE_WEIGHT,
-    expansion_weights, rerank_bonus, score_passages, top_passages,
+    bm25_idf, expansion_weights, rerank_bonus, score_passages, top_passages,
 )
 from ..index.ranking import top_positions as _top
-from ..text import FRAME_WORDS, has_han
+from ..text import FRAME_WORDS, has_han, text_key
 from ..types import Hit, Query
 
 Index = SearchIndex  # the annotations below: any index, single or sharded
@@ -59,7 +59,7 @@ def evidence_weights(index: Index, term_ids, unknown: int = 0) -> np.ndarray:
     """
     n = index.n_passages + BACKGROUND_PASSAGES
     df = np.zeros(1) if unknown else index.doc_freq[np.asarray(term_ids, dtype=np.int64)].astype(np.float64)
-    return np.log1p((n - df + 0.5) / (df + 0.5))
+    return bm25_idf(df, n)
 
 
 def parse_question(index: Index, question: str) -> Query:
@@ -128,10 +128,6 @@ def ranked(index: SearchIndex, query: Query, expand: bool = False, depth: int | 
     return index.ranked(query, expand, depth)
 
 
-def _key(text: str) -> str:
-    return " ".join(text.lower().split())
-
-
 def search(index: Index, question, k: int = 5, expand: bool = False) -> tuple[Hit, ...]:
     """The k best passages for a question.
 
@@ -149,8 +145,7 @@ def search(index: Index, question, k: int = 5, expand: bool = False) -> tuple[Hi
     tuple of Hit
         Best first. Empty when no question term is in the index.
     """
-    if not isinstance(k, int) or isinstance(k, bool) or k < 1:
-        raise ValueError(f"k must be a positive integer, got {k!r}")
+    positive_int(k, "k")
     query = question if isinstance(question, Query) else parse_question(index, question)
     ids, scores = ranked(index, query, expand, depth=k + 8)
     if ids.size == 0:
@@ -168,7 +163,7 @@ def search(index: Index, question, k: int = 5, expand: bool = False) -> tuple[Hi
         chosen = ids[best]
         for pos, pid, m in zip(best, chosen, index.matched(query, chosen)):
             passage = index.passages[int(pid)]
-            key = f" {_key(passage.text)} "
+            key = f" {text_key(passage.text)} "
             if any(key in kk for kk in kept_keys):  # the same words, whole, in a better hit
                 continue
             kept_keys.append(key)
@@ -189,8 +184,7 @@ def search(index: Index, question, k: int = 5, expand: bool = False) -> tuple[Hi
 
 def search_documents(index: Index, question, k: int = 100, expand: bool = False) -> list[tuple[str, float]]:
     """Rank documents by their best passage's score: ``[(doc_id, score)]``, best first, each once."""
-    if not isinstance(k, int) or isinstance(k, bool) or k < 1:
-        raise ValueError(f"k must be a positive integer, got {k!r}")
+    positive_int(k, "k")
     query = question if isinstance(question, Query) else parse_question(index, question)
     ids, scores = ranked(index, query, expand)
     if ids.size == 0:

@@ -56,7 +56,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ..errors import QuestionError
-from ..text import count_words, detect_language
+from ..text import count_words, detect_language, squash_spaces, text_key
 
 __all__ = [
     "suggest_questions", "candidate_questions", "answered_from", "clean_heading", "document_name",
@@ -124,7 +124,7 @@ def clean_heading(text: str) -> str:
     >>> clean_heading("2.1 The Basics")
     'The Basics'
     """
-    text = " ".join(text.lstrip("\ufeff#").split())
+    text = squash_spaces(text.lstrip("\ufeff#"))
     for _ in range(2):  # "Step 1. First, ..." carries two prefixes
         stripped = _PREFIX_RE.sub("", text, count=1)
         if stripped == text or not stripped:
@@ -175,7 +175,7 @@ def document_name(title: str, source: str = "") -> str:
     >>> document_name("Introduction (libffi: the portable foreign function interface library)", "libffi-intro.html")
     ''
     """
-    name = _NAME_SPLIT_RE.split(" ".join(title.split()), maxsplit=1)[0].rstrip(" .:;,")
+    name = _NAME_SPLIT_RE.split(squash_spaces(title), maxsplit=1)[0].rstrip(" .:;,")
     if _is_name(name):  # as written: "urllib3" stays lower-case
         return name
     stem = PurePosixPath(source.replace("\\", "/")).name
@@ -250,8 +250,7 @@ def _documents(passages) -> list[_Document]:
     return list(by_id.values())
 
 
-def _key(question: str) -> str:
-    return " ".join(question.lower().split())
+_key = text_key  # questions the same but for case and spacing
 
 
 def _candidates(document: _Document) -> list[tuple[int, str]]:

@@ -178,20 +178,6 @@ class _Builder:
         self.csr.append((per_row, (code & 0xFFFFFFFF).astype(np.int32), counts.astype(np.float32)))
         self.n += len(batch)
 
-    def counts(self):
-        """The (passages x terms) count matrix of what was added, as CSR float32."""
-        import scipy.sparse as sp
-
-        indptr = np.zeros(self.n + 1, dtype=np.int64)
-        if self.csr:
-            np.cumsum(np.concatenate([r for r, _, _ in self.csr]), out=indptr[1:])
-        rows, cols, data = zip(*self.csr) if self.csr else ((), (), ())
-        self.csr = []
-        del rows
-        cols = _drain(list(cols), np.int32)
-        data = _drain(list(data), np.float32)
-        return sp.csr_matrix((data, cols, indptr), shape=(self.n, len(self.stems)))
-
     def term_major(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The counts as term-major postings ``(tf, passages, indptr)``, passages ascending within
         each term, built batch by batch into preallocated arrays (a counting sort): unlike a CSR

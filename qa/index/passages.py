@@ -197,14 +197,6 @@ class PassageTable(Sequence):
             layout=self.layout.concat(other.layout),
         )
 
-    @classmethod
-    def from_passages(cls, passages) -> "PassageTable":
-        """Build from `Passage` objects (small corpora and tests)."""
-        builder = PassageTableBuilder()
-        for p in passages:
-            builder.add(p)
-        return builder.finish()
-
 
 class PassageTableBuilder:
     """Collect passages one at a time into columns."""

@@ -18,7 +18,7 @@ from ..types import Query
 
 __all__ = [
     "FEEDBACK_KEEP", "FEEDBACK_MIN_DF", "FEEDBACK_PASSAGES", "FEEDBACK_TERMS", "PHRASE_WEIGHT", "RERANK_DEPTH",
-    "SENTENCE_WEIGHT", "expansion_weights", "matched", "ranked", "rerank_bonus", "score_passages", "top_positions",
+    "SENTENCE_WEIGHT", "bm25_idf", "expansion_weights", "matched", "ranked", "rerank_bonus", "score_passages", "top_positions",
     "top_passages",
 ]
 
@@ -29,6 +29,21 @@ FEEDBACK_PASSAGES = 10
 FEEDBACK_TERMS = 20
 FEEDBACK_MIN_DF = 3
 FEEDBACK_KEEP = 0.7
+
+
+def bm25_idf(df: np.ndarray, n_docs: int) -> np.ndarray:
+    """Robertson-Sparck Jones IDF, floored at 0 by Lucene's ``log(1 + x)``:
+    ``log(1 + (n_docs - df + 0.5) / (df + 0.5))``.
+
+    The one IDF formula: `qa.index.weighting.BM25Transformer` weighs postings with it and
+    `qa.answering.search.evidence_weights` pads the corpus with it. Here, not in
+    `qa.index.weighting`, so that searching does not import scikit-learn.
+
+    >>> bm25_idf([0, 1], 1).round(3).tolist()
+    [1.386, 0.288]
+    """
+    df = np.asarray(df, dtype=np.float64)
+    return np.log1p((n_docs - df + 0.5) / (df + 0.5))
 
 
 def score_passages(index: Index, query: Query, weights=None) -> tuple[np.ndarray, np.ndarray]:

@@ -58,7 +58,7 @@ from typing import Sequence
 
 import numpy as np
 
-from ..errors import EmptyCorpusError, IndexFormatError, QAError, SourceError
+from ..errors import EmptyCorpusError, IndexFormatError, QAError, SourceError, positive_int
 from ..files import write_json
 from ..ingest.chunking import passage_key
 from ..ingest.loader import fingerprint_update, read_files
@@ -105,8 +105,7 @@ def plan_partitions(sources, n: int) -> tuple[str, list[list[tuple]]]:
     """
     from ..ingest.loader import DocumentStream
 
-    if not isinstance(n, int) or isinstance(n, bool) or n < 1:
-        raise ValueError(f"the number of shards must be a positive integer, got {n!r}")
+    positive_int(n, "the number of shards")
     stream = DocumentStream(sources)  # checks the sources, as a single build does
     files = [(f, rel, f.stat().st_size) for f, rel in stream.files()]
     total = max(sum(size for _, _, size in files), 1)
@@ -377,7 +376,6 @@ def _global_repeats(client, parts, scans) -> tuple[list[np.ndarray], list[int]]:
 def _merge(counts: list[dict]) -> tuple[dict, list[np.ndarray]]:
     """One vocabulary (terms numbered in order of first appearance, partition by partition), its
     document frequencies, IDF and mean passage length; and each partition's term renumbering."""
-    from .weighting import bm25_idf
 
     vocabulary: dict[str, int] = {}
     remaps = []
@@ -393,7 +391,7 @@ def _merge(counts: list[dict]) -> tuple[dict, list[np.ndarray]]:
             words.setdefault(w, t)
     n = sum(c["n_passages"] for c in counts)
     shared = {
-        "terms": list(vocabulary), "df": df, "idf": bm25_idf(df, n), "n_passages": n,
+        "terms": list(vocabulary), "df": df, "idf": ranking.bm25_idf(df, n), "n_passages": n,
         "avglen": sum(c["length"] for c in counts) / n,
         "words": list(words), "words_term": np.fromiter(words.values(), np.int32, len(words)),
     }

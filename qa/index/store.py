@@ -235,7 +235,6 @@ def _load_version(path: Path, *, mmap: bool, verify, share_terms: Index | None =
         except OSError as exc:
             raise IndexFormatError(f"{path}: {name} is unreadable ({exc.strerror or exc}); rebuild with qa index") from None
     try:
-        mode = "r" if mmap else None
         # A memory map viewed as a plain ndarray: the same pages, without np.memmap's per-slice overhead.
         arrays = {a: _load_array(version / f"{a}.npy", mmap) for a in _ARRAYS}
         columns = {a: _load_array(version / f"{a}.npy", mmap) for a in _PASSAGE_ARRAYS}

@@ -23,13 +23,9 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
+from .ranking import bm25_idf  # the formula is written once, where searching needs no scikit-learn
+
 __all__ = ["BM25Transformer", "bm25_idf"]
-
-
-def bm25_idf(df: np.ndarray, n_docs: int) -> np.ndarray:
-    """Robertson-Sparck Jones IDF, floored at 0 by Lucene's ``log(1 + x)``."""
-    df = np.asarray(df, dtype=np.float64)
-    return np.log1p((n_docs - df + 0.5) / (df + 0.5))
 
 
 class BM25Transformer(TransformerMixin, BaseEstimator):
@@ -110,7 +106,6 @@ class BM25Transformer(TransformerMixin, BaseEstimator):
         idf = self.idf_.astype(np.float32)
         # In place, one temporary at a time: at a million passages each is hundreds of MB.
         if X.format == "csc":  # entries run term by term: rows are the indices
-            term_lengths = np.diff(X.indptr)
             for a in range(0, tf.size, _BLOCK):  # in blocks: temporaries stay small however large X is
                 b = min(a + _BLOCK, tf.size)
                 denominator = norm[X.indices[a:b]]
@@ -122,7 +117,6 @@ class BM25Transformer(TransformerMixin, BaseEstimator):
                 t_end = np.searchsorted(X.indptr, b, side="left")
                 block_terms = np.repeat(np.arange(t, t_end), np.diff(np.clip(X.indptr[t : t_end + 1], a, b)))
                 tf_sat[a:b] *= idf[block_terms]
-            del term_lengths
             return sp.csc_matrix((tf_sat, X.indices, X.indptr), shape=X.shape)
         denominator = np.repeat(norm, np.diff(X.indptr))
         denominator += tf

@@ -37,7 +37,7 @@ from dataclasses import dataclass
 
 from ..errors import SourceError
 from .reading import Block, Reading, read
-from ..text import split_sentences
+from ..text import split_sentences, squash_spaces, text_key
 from ..types import Document, Passage
 
 __all__ = ["Chunker", "chunk_documents", "iter_passages", "passage_key", "HEADING_MAX_CHARS",
@@ -108,7 +108,7 @@ class Chunker:
         groups: list[tuple[str, int, int]] = []  # (section, start, end) in the reading text
         for b in reading.blocks:
             if b.kind == "heading":
-                section = " ".join(text[b.start:b.end].split())
+                section = squash_spaces(text[b.start:b.end])
                 continue
             prev = groups[-1] if groups else None
             if (
@@ -143,7 +143,7 @@ class Chunker:
 
 def passage_key(text: str) -> bytes:
     """A 16-byte digest of the text, case and spacing aside: cheap to keep for a million passages."""
-    return hashlib.blake2b(" ".join(text.lower().split()).encode("utf-8", "surrogatepass"), digest_size=16).digest()
+    return hashlib.blake2b(text_key(text).encode("utf-8", "surrogatepass"), digest_size=16).digest()
 
 
 def _named(doc: Document) -> str:

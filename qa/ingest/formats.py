@@ -47,6 +47,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import SourceError
+from ..text import squash_spaces
 
 __all__ = ["Extracted", "EXTRACTORS", "BLOCK_KINDS", "extract_pdf", "extract_docx", "extract_html",
            "DOCX_MAX_UNPACKED_BYTES", "DOCX_MAX_RATIO"]
@@ -89,7 +90,7 @@ class Extracted:
 
 
 def _one_line(text: str) -> str:
-    return " ".join(_CONTROL_RE.sub("", text).split())
+    return squash_spaces(_CONTROL_RE.sub("", text))
 
 
 def _clean_lines(text: str) -> str:

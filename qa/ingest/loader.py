@@ -26,6 +26,7 @@ from pathlib import Path
 from ..errors import EmptyCorpusError, SourceError
 from .formats import EXTRACTORS
 from .reading import read, sniff_format
+from ..text import squash_spaces
 from ..types import Document
 
 __all__ = ["TEXT_SUFFIXES", "DOCUMENT_SUFFIXES", "DocumentStream", "LoadResult", "fingerprint_update", "load_documents",
@@ -176,7 +177,7 @@ def _title_of(text: str, suffix: str, fmt: str = "plain", name: str = "") -> str
         if first is None and blocks and blocks[0].kind == "heading":
             first = blocks[0]
         if first is not None:
-            return " ".join(reading.text[first.start:first.end].split())[:200]
+            return squash_spaces(reading.text[first.start:first.end])[:200]
         if name:
             return name.split(".")[0] or name
     lines = [ln.strip().lstrip("\ufeff").strip() for ln in text.split("\n")]

@@ -43,7 +43,7 @@ from ..index.store import outdated_manifest
 from ..index.versions import current_version, is_index_dir
 from ..ingest.loader import DOCUMENT_SUFFIXES
 from ..ingest.reading import read
-from ..text import detect_language, has_han
+from ..text import detect_language, has_han, text_key
 
 __all__ = [
     "ALLOWED_SUFFIXES", "MAX_FILE_BYTES", "MAX_FILE_MB", "MAX_FILES", "CONTEXT_RADIUS", "LibraryError",
@@ -631,10 +631,10 @@ def suggest_rephrasings(index, answer, n: int = 5, examples=None) -> list[str]:
     pool = [q for q in pool if detect_language(q) == answer.language] or pool
     overlap = [len(known & set(analyzer(q))) for q in pool]
     out += [q for _, _, q in sorted(zip((-o for o in overlap), range(len(pool)), pool))]
-    seen = {" ".join(answer.question.lower().split())}
+    seen = {text_key(answer.question)}
     result = []
     for q in out:
-        key = " ".join(q.lower().split())
+        key = text_key(q)
         if key not in seen:
             seen.add(key)
             result.append(q)

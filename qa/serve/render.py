@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from ..text import Analyzer, has_han
+from ..text import Analyzer, has_han, squash_spaces
 from ..ingest.reading import to_reading
 from ..types import Answer, Hit
 
@@ -110,7 +110,7 @@ def answer_to_text(answer: Answer, width: int = 100, analyzer: Analyzer | None =
             matched = ", ".join(matched_words(h, answer, analyzer))
             lines.append(f"[{h.rank}] {head}")
             lines.append(f"    {hit_location(h, answer.language)}; {t['score']} {h.score:.3f}; {t['matched']}: {matched}")
-            lines.extend(textwrap.wrap(" ".join(p.text.split()), width, initial_indent="    ", subsequent_indent="    "))
+            lines.extend(textwrap.wrap(squash_spaces(p.text), width, initial_indent="    ", subsequent_indent="    "))
     return "\n".join(lines)
 
 
