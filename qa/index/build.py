@@ -88,15 +88,15 @@ def build_index(sources, params: IndexParams | None = None) -> tuple[Index, tupl
             raise
         raise EmptyCorpusError(f"no document could be indexed: {'; '.join(too_long)}") from None
     warnings = [*stream.warnings, *too_long]
-    index.meta.update({
-        "root": stream.root,
-        "sources": [str(s.resolve()) for s in sources],
-        "fingerprint": digest.hexdigest(),
-        "stat_signature": stat_signature(sources),
-        "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "n_documents": stream.count - len(too_long),
-        "warnings": warnings,
-    })
+    index = index.with_meta(
+        root=stream.root,
+        sources=[str(s.resolve()) for s in sources],
+        fingerprint=digest.hexdigest(),
+        stat_signature=stat_signature(sources),
+        built_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        n_documents=stream.count - len(too_long),
+        warnings=warnings,
+    )
     return index, tuple(warnings)
 
 
@@ -145,8 +145,8 @@ def update_index(index: Index, add=(), remove=()) -> tuple[Index, tuple[str, ...
     if documents:
         index = index.add(passages)  # repeats of indexed passages (and of each other) are dropped here
     n_docs = index.passages.n_documents
-    index.meta.update({"n_documents": n_docs, "updated_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-                       "fingerprint": None, "stat_signature": None})
+    index = index.with_meta(n_documents=n_docs, updated_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"), fingerprint=None,
+                            stat_signature=None)
     return index, tuple(warnings)
 
 

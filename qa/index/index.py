@@ -16,6 +16,7 @@ section's heading often names what the body only implies.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -309,7 +310,8 @@ class Index:
         ``tokens[token_ptr[i]:token_ptr[i+1]]``. Used to rerank the best
         candidates by sentence and phrase matches and for query expansion.
     meta : dict
-        Corpus facts recorded at build time (root, fingerprint, time).
+        Corpus facts recorded at build time (root, fingerprint, time). Read it, never change it in
+        place: `with_meta`, `add` and `remove` return new indexes (another caller may hold this one).
     tf : ndarray of float32
         The term counts behind `weights` (same layout), kept so documents can be
         added or removed without re-reading the others (`add`, `remove`).
@@ -391,8 +393,8 @@ class Index:
                 batch = []
         if batch:
             builder.add_batch(batch)
-        if builder.n == 0:
-            return self
+        if builder.n == 0:  # nothing new: the same index, as a new object
+            return self.with_meta(**(meta or {}))
         import scipy.sparse as sp
 
         new_tf, new_rows, new_ptr = builder.term_major()
@@ -428,7 +430,7 @@ class Index:
                            dtype=np.int64)
         keep = ~np.isin(self.passages.doc, numbers)
         if keep.all():
-            return self
+            return self.with_meta(**(meta or {}))
         if not keep.any():
             raise ValueError("removing these documents would leave the index empty")
         new_row = np.cumsum(keep) - 1
@@ -452,6 +454,11 @@ class Index:
             {w: int(new_term[i]) for w, i in self.words.items() if live[i]}, tokens, token_ptr,
             {**self.meta, **(meta or {})},
         )
+
+    def with_meta(self, **changes) -> "Index":
+        """A new index with the same arrays and ``{**meta, **changes}`` as its meta: indexes are
+        values, so a caller holding this one never sees its meta change."""
+        return dataclasses.replace(self, meta={**self.meta, **changes})
 
     def _counts(self) -> np.ndarray:
         if self.tf is None:

@@ -79,5 +79,8 @@ class SearchIndex(Protocol):
     def close(self) -> None:
         """Release what `connect` took."""
 
+    def with_meta(self, **changes) -> "SearchIndex":
+        """A new index of the same kind and data with ``{**meta, **changes}`` as its meta."""
+
     def check_updatable(self) -> None:
         """Raise `IndexFormatError` if documents cannot be added or removed (`qa.index.build.update_index`)."""

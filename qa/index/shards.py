@@ -576,6 +576,10 @@ class ShardedIndex:
         self._remote = _RemoteShards(scheduler, [str(version / s["dir"]) for s in self.manifest["shards"]])
         return self
 
+    def with_meta(self, **changes) -> "ShardedIndex":
+        """A new sharded index over the same shards with ``{**meta, **changes}`` as its meta."""
+        return ShardedIndex(self.shards, self.doc_freq, {**self.meta, **changes}, self.manifest)
+
     def check_updatable(self) -> None:
         """A sharded index is rebuilt, never updated in place."""
         raise IndexFormatError(

@@ -234,8 +234,7 @@ class Library:
             else:
                 index = open_index(None, log=log)
                 origin = {"index": None, "corpus": str(default_corpus().resolve())}
-            index.meta["library_seed"] = origin
-            index.meta["uploads"] = dict(index.meta.get("uploads") or {})
+            index = index.with_meta(library_seed=origin, uploads=dict(index.meta.get("uploads") or {}))
             if old is not None:  # made by an older qa: rebuilt, with the uploads still on disk
                 index = self._readd_uploads(index, (old.get("meta") or {}).get("uploads") or {}, log)
             save_index(index, self.index_dir)
@@ -268,8 +267,7 @@ class Library:
             if log:
                 log(f"qa: warning: {w}")
         now = set(updated.passages.doc_id)
-        updated.meta["uploads"] = {d: n for d, n in zip(self._doc_ids(index, paths), names) if d in now}
-        return updated
+        return updated.with_meta(uploads={d: n for d, n in zip(self._doc_ids(index, paths), names) if d in now})
 
     def seed_note(self, index) -> str | None:
         """A sentence for the page when ``$QA_INDEX`` names another index than the one this
@@ -446,7 +444,7 @@ class Library:
             try:
                 if not added:
                     raise UploadError("\n".join(messages) or "no file could be added")
-                updated.meta["uploads"] = kept
+                updated = updated.with_meta(uploads=kept)
                 report(0.85, "Saving the index")
                 save_index(updated, self.index_dir)
             except BaseException:
@@ -473,7 +471,7 @@ class Library:
             except ValueError:
                 raise LibraryError(f"{doc_id!r} is the last document; the index cannot be empty") from None
             name = uploads.pop(doc_id, None)
-            updated.meta["uploads"] = uploads
+            updated = updated.with_meta(uploads=uploads)
             save_index(updated, self.index_dir)
             if name:
                 try:
