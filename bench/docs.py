@@ -4,7 +4,7 @@ so no number is typed twice.
     .venv/bin/python bench/docs.py [--results bench/results] [--out docs/benchmarks.md]
 
 JSON results are printed with the formatter of the command that wrote them (`qa eval`:
-`qa.evaluate.harness.format_table`; ``bench/bench.py``: its ``format_*`` functions); text results
+`qa.evaluate.report.format_table`; ``bench/bench.py``: its ``format_*`` functions); text results
 (``*.txt``) are included as written.
 """
 
@@ -20,7 +20,7 @@ sys.path.insert(0, str(HERE))
 
 import bench  # noqa: E402  (bench/bench.py: its table formatters)
 
-from qa.evaluate.harness import format_table  # noqa: E402
+from qa.evaluate.report import format_table  # noqa: E402
 from qa.files import atomic_write  # noqa: E402
 
 # (file, heading, how it was made, what it shows), in the order the page shows them.

@@ -11,7 +11,6 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 from pages import APP, _ask, _page, _tab, _texts  # noqa: F401
 

@@ -120,7 +120,7 @@ def allowed(source: str, target: str) -> bool:
 
 def test_every_module_is_read():
     assert {"qa", "qa.cli", "qa.ingest.reading", "qa.index.store", "qa.answering.search", "qa.serve.api",
-            "qa.evaluate.harness"} <= set(GRAPH)
+            "qa.evaluate.runs", "qa.evaluate.peers"} <= set(GRAPH)
     assert "qa.index.versions" in GRAPH["qa.index.store"] and "qa.ingest.reading" in GRAPH["qa.ingest.chunking"]
 
 
@@ -181,5 +181,5 @@ def test_a_cycle_and_a_wrong_way_import_are_caught():
     assert not allowed("qa.index.store", "qa.serve.render")
     assert not allowed("qa.ingest.loader", "qa.index.index")
     assert not allowed("qa.answering.search", "qa.evaluate.metrics")
-    assert allowed("qa.evaluate.harness", "qa.serve.render") and allowed("qa.serve.api", "qa.index.build")
+    assert allowed("qa.evaluate.report", "qa.serve.render") and allowed("qa.serve.api", "qa.index.build")
     assert not allowed("qa", "qa.serve.api") and allowed("qa.cli", "qa.evaluate")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-import qa.evaluate.harness as ev
+import qa.evaluate as ev
 import qa.evaluate.questionset as qs
 from qa.cli import main
 from qa.errors import QAError

@@ -18,7 +18,6 @@ from ..errors import EmptyCorpusError, IndexFormatError, SourceError
 from .index import Index, IndexParams
 from ..ingest.loader import DOCUMENT_SUFFIXES, DocumentStream, fingerprint_update
 from .folders import load_index, save_index
-from .protocol import SearchIndex
 from .versions import current_version, is_index_dir
 
 __all__ = ["build_index", "update_index", "index_version", "default_corpus", "default_cache_dir", "open_index", "stat_signature", "fingerprint", "describe"]

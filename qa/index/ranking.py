@@ -12,9 +12,14 @@ negated scores, widened to every tie at the cut, and only they are sorted.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from ..types import Query
+
+if TYPE_CHECKING:  # annotations only: the index module imports this one
+    from .index import Index
 
 __all__ = [
     "FEEDBACK_KEEP", "FEEDBACK_MIN_DF", "FEEDBACK_PASSAGES", "FEEDBACK_TERMS", "PHRASE_WEIGHT", "RERANK_DEPTH",

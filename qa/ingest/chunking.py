@@ -32,7 +32,6 @@ construction (for clean prose, ``document.text[p.start:p.end] == p.text``).
 from __future__ import annotations
 
 import hashlib
-import re
 from dataclasses import dataclass
 
 from ..errors import SourceError
