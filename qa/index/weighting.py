@@ -90,6 +90,15 @@ class BM25Transformer(TransformerMixin, BaseEstimator):
         self.n_docs_ = n_docs
         return self
 
+    @classmethod
+    def from_statistics(cls, *, idf, avglen: float, n_docs: int, k1: float = 1.2, b: float = 0.75):
+        """A transformer fitted on statistics gathered elsewhere (a sharded build's global IDF,
+        mean length and passage count), as `fit` on the whole corpus would have learnt them."""
+        bm25 = cls(k1=k1, b=b)
+        bm25._validate()
+        bm25.idf_, bm25.avglen_, bm25.n_docs_ = idf, avglen, n_docs
+        return bm25
+
     def transform(self, X):
         """Weight a count matrix; rows are passages. Returns float32 in the same layout (CSR, or CSC
         if given CSC), sharing the input's index arrays."""
