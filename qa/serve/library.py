@@ -22,7 +22,6 @@ its ``meta["uploads"]`` (document id -> file name in ``uploads/``).
 from __future__ import annotations
 
 import difflib
-import hashlib
 import os
 import re
 import shutil
@@ -37,7 +36,10 @@ import numpy as np
 from ..index.build import default_corpus, open_index, update_index
 from ..errors import EmptyCorpusError, QAError
 from ..files import atomic_file
-from .render import escape
+from .context import CONTEXT_RADIUS, context_html  # noqa: F401  (re-exported: the page imports them from here)
+from .uploads import (  # noqa: F401  (re-exported, as above)
+    ALLOWED_SUFFIXES, MAX_FILE_BYTES, MAX_FILE_MB, MAX_FILES, LibraryError, UploadError, check_uploads, safe_name,
+)
 from ..index.folders import load_index, save_index
 from ..index.store import outdated_manifest
 from ..index.versions import current_version, is_index_dir
@@ -51,28 +53,13 @@ __all__ = [
     "suggest_rephrasings", "close_words",
 ]
 
-ALLOWED_SUFFIXES = (".txt", ".md", ".pdf", ".docx", ".html", ".htm")
-MAX_FILE_MB = 20
-MAX_FILE_BYTES = MAX_FILE_MB * 1024 * 1024
-MAX_FILES = 20  # per upload
 _CURRENT_FORMAT: set[tuple[str, str]] = set()  # (index folder, version) known to be of this qa's format
-CONTEXT_RADIUS = 600  # characters of source shown either side of a passage
 _REREADABLE = DOCUMENT_SUFFIXES  # every format the loader reads: its offsets index the (extracted) text
-_NAME_CHARS = re.compile(r"[^A-Za-z0-9._ -]")
-_MAX_NAME = 120
 _SCAN_WORDS = 200_000  # words looked at per unknown question word, at most
 _SAMPLE_WORDS = 20_000  # candidates compared with difflib, at most
 
 _thread_locks: dict[str, threading.Lock] = {}
 _thread_locks_guard = threading.Lock()
-
-
-class LibraryError(QAError):
-    """The page's data folder or index cannot be changed as asked."""
-
-
-class UploadError(LibraryError):
-    """Uploaded files were refused (type, size, count, unreadable) or could not be indexed."""
 
 
 class DocumentRow(NamedTuple):
@@ -91,81 +78,6 @@ def data_dir() -> Path:
     if env:
         return Path(env).expanduser()
     return Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / "qa"
-
-
-def safe_name(name: str) -> str:
-    """The name an upload is saved under: its base name with only ``[A-Za-z0-9._ -]`` kept,
-    no leading dots or spaces, at most 120 characters; never a path.
-
-    A name with nothing left of its stem (``"社保.txt"``) becomes ``upload-<hash>.txt``.
-
-    Examples
-    --------
-    >>> safe_name("../../etc/passwd.txt")
-    'passwd.txt'
-    >>> safe_name("C:\\\\Users\\\\me\\\\.hidden notes.md")
-    'hidden notes.md'
-    """
-    base = re.split(r"[\\/]", str(name).replace("\0", ""))[-1]
-    stem, dot, suffix = base.rpartition(".")
-    if not dot or not stem.strip(". "):  # no suffix, or a name such as ".txt"
-        stem, suffix = base, ""
-    suffix = _NAME_CHARS.sub("", suffix).lower()
-    stem = _NAME_CHARS.sub("", stem).lstrip(". ").rstrip(" ")
-    if not stem:
-        stem = "upload-" + hashlib.sha256(base.encode("utf-8", "surrogatepass")).hexdigest()[:8]
-    stem = stem[: _MAX_NAME - len(suffix) - 1]
-    return f"{stem}.{suffix}" if suffix else stem
-
-
-def _shown(name: str) -> str:
-    """A user's file name as quoted in a message: its base name, cut to 200 characters."""
-    base = re.split(r"[\\/]", str(name))[-1] or str(name)
-    return base if len(base) <= 200 else base[:199] + "\u2026"
-
-
-def check_uploads(files) -> list[tuple[str, bytes]]:
-    """Validate files before anything is written; returns ``(safe name, bytes)`` pairs.
-
-    Raises
-    ------
-    UploadError
-        No file, more than `MAX_FILES`, a type not in `ALLOWED_SUFFIXES`, a file
-        over `MAX_FILE_MB` MB or empty, or two files that would be saved under one
-        name. The message names every refused file, one per line; nothing is accepted.
-    """
-    files = list(files or ())
-    if not files:
-        raise UploadError("no file chosen: choose one or more files first")
-    if len(files) > MAX_FILES:
-        raise UploadError(f"{len(files)} files chosen; at most {MAX_FILES} can be added at once")
-    problems, out, seen = [], [], {}
-    allowed = ", ".join(ALLOWED_SUFFIXES)
-    for name, data in files:
-        shown = _shown(name)
-        safe = safe_name(name)
-        suffix = Path(safe).suffix.lower() if "." in safe else ""
-        if suffix not in ALLOWED_SUFFIXES:
-            problems.append(f"{shown}: a {suffix or 'file without a type'} file cannot be added (allowed: {allowed})")
-            continue
-        if not isinstance(data, (bytes, bytearray, memoryview)):
-            problems.append(f"{shown}: no file content")
-            continue
-        size = len(data)
-        if size > MAX_FILE_BYTES:
-            problems.append(f"{shown}: {size / 1024 / 1024:.1f} MB is over the {MAX_FILE_MB} MB limit per file")
-            continue
-        if size == 0:
-            problems.append(f"{shown}: the file is empty")
-            continue
-        if safe.lower() in seen:
-            problems.append(f"{shown}: would be saved as {safe}, like {seen[safe.lower()]}; rename one of them")
-            continue
-        seen[safe.lower()] = shown
-        out.append((safe, bytes(data)))
-    if problems:
-        raise UploadError("\n".join(problems))
-    return out
 
 
 class Library:
@@ -342,6 +254,12 @@ class Library:
             raise
         return backup
 
+    @classmethod
+    def _undo_all(cls, written: list[tuple[Path, Path | None]]) -> None:
+        """Put back what `_write` replaced, last written first."""
+        for path, backup in reversed(written):
+            cls._undo(path, backup)
+
     @staticmethod
     def _undo(path: Path, backup: Path | None) -> None:
         if backup is not None:
@@ -421,12 +339,10 @@ class Library:
                 updated, warnings = update_index(index, add=paths)
             except QAError as exc:
                 message = self._why_unreadable(paths) if isinstance(exc, EmptyCorpusError) else str(exc)
-                for path, backup in reversed(written):
-                    self._undo(path, backup)
+                self._undo_all(written)
                 raise UploadError(self._clean(message)) from None
             except BaseException:
-                for path, backup in reversed(written):
-                    self._undo(path, backup)
+                self._undo_all(written)
                 raise
             now = set(updated.passages.doc_id)
             messages = [self._clean(w) for w in warnings]
@@ -448,8 +364,7 @@ class Library:
                 report(0.85, "Saving the index")
                 save_index(updated, self.index_dir)
             except BaseException:
-                for path, backup in reversed(written):
-                    self._undo(path, backup)
+                self._undo_all(written)
                 raise
             for path, backup in written:  # the index is saved: keep the new files, or the old for failures
                 if path in failed:
@@ -510,62 +425,6 @@ class Library:
             return None
         # The file still reads as it did when indexed: the passage's span reads as its text.
         return document.text if read(document).of(passage.start, passage.end) == passage.text else None
-
-
-def _spans_html(text: str, base: int, passage_span: tuple[int, int], sentences: list[tuple[int, int]]) -> str:
-    """`text` (starting at offset `base`) as HTML: the passage in ``qa-context-passage``,
-    the answer sentences in ``qa-cited``; every piece escaped."""
-    end = base + len(text)
-    bounds = {base, end}
-    for s, e in [passage_span, *sentences]:
-        bounds.update(x for x in (s, e) if base <= x <= end)
-    points = sorted(bounds)
-    out = []
-    for a, b in zip(points, points[1:]):
-        if a == b:
-            continue
-        piece = escape(text[a - base:b - base])
-        if any(s <= a and b <= e for s, e in sentences):
-            piece = f'<span class="qa-cited">{piece}</span>'
-        if passage_span[0] <= a and b <= passage_span[1]:
-            piece = f'<span class="qa-context-passage">{piece}</span>'
-        out.append(piece)
-    return "".join(out)
-
-
-def context_html(doc_text: str | None, passage, answer, radius: int = CONTEXT_RADIUS) -> str:
-    """The source around a passage as escaped HTML, the passage and the answer's sentences
-    highlighted (by offsets, never by searching).
-
-    Parameters
-    ----------
-    doc_text : str or None
-        The document's text (`Library.source_text`); None shows the passage alone.
-    passage : qa.Passage
-    answer : qa.Answer
-        Its sentences that quote this document and fall in the window are marked.
-    radius : int
-        Characters shown either side of the passage; the window is widened to the
-        nearest space (at most 40 characters) so it does not start or end mid-word.
-    """
-    if doc_text is None or passage.end > len(doc_text):
-        text, base, cut_left, cut_right = passage.text, passage.start, False, False
-    else:
-        a = max(0, passage.start - radius)
-        b = min(len(doc_text), passage.end + radius)
-        if a > 0:
-            space = doc_text.rfind(" ", max(0, a - 40), a)
-            a = space + 1 if space >= 0 else a
-        if b < len(doc_text):
-            space = doc_text.find(" ", b, min(len(doc_text), b + 40))
-            b = space if space >= 0 else b
-        text, base, cut_left, cut_right = doc_text[a:b], a, a > 0, b < len(doc_text)
-    sentences = []
-    for s in getattr(answer, "sentences", ()) or ():
-        if 1 <= s.rank <= len(answer.hits) and answer.hits[s.rank - 1].passage.doc_id == passage.doc_id:
-            sentences.append((s.start, s.end))
-    html = _spans_html(text, base, (passage.start, passage.end), sentences)
-    return ("\u2026 " if cut_left else "") + html + (" \u2026" if cut_right else "")
 
 
 # -- when there is no answer -----------------------------------------------------------------------

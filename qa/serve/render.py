@@ -134,26 +134,38 @@ def escape(text: str) -> str:
     return _ESCAPE_RE.sub(lambda m: _ESCAPES[m.group()], text).replace("\n", "<br>")
 
 
-def _marked(text: str, base: int, words: list[tuple[int, int]], spans: list[tuple[int, int]]) -> str:
-    """HTML of ``text`` (which starts at offset ``base`` in its source) with the
-    word spans in <mark> and the sentence spans in <span class="qa-cited">."""
-    bounds = {0, len(text)}
-    for s, e in words + spans:
-        bounds.update((max(0, s - base), min(len(text), e - base)))
-    points = sorted(b for b in bounds if 0 <= b <= len(text))
+def layered_html(text: str, base: int, layers) -> str:
+    """HTML of ``text`` (which starts at offset ``base`` in its source), every piece escaped, the
+    pieces inside each layer's spans wrapped in its tags.
+
+    `layers` is a sequence of ``(spans, open_tag, close_tag)``, spans as source offsets ``(start,
+    end)``; the first layer is innermost. Spans are cut at the window's ends.
+
+    >>> layered_html("a<b c", 10, [([(12, 13)], "<mark>", "</mark>"), ([(10, 15)], "<i>", "</i>")])
+    '<i>a&#60;</i><i><mark>b</mark></i><i> c</i>'
+    """
+    end = base + len(text)
+    bounds = {base, end}
+    for spans, _, _ in layers:
+        for s, e in spans:
+            bounds.update(x for x in (s, e) if base <= x <= end)
+    points = sorted(bounds)
     out = []
     for a, b in zip(points, points[1:]):
         if a == b:
             continue
-        piece = escape(text[a:b])
-        cited = any(s - base <= a and b <= e - base for s, e in spans)
-        word = any(s - base <= a and b <= e - base for s, e in words)
-        if word:
-            piece = f"<mark>{piece}</mark>"
-        if cited:
-            piece = f'<span class="qa-cited">{piece}</span>'
+        piece = escape(text[a - base:b - base])
+        for spans, open_tag, close_tag in layers:
+            if any(s <= a and b <= e for s, e in spans):
+                piece = f"{open_tag}{piece}{close_tag}"
         out.append(piece)
     return "".join(out)
+
+
+def _marked(text: str, base: int, words: list[tuple[int, int]], spans: list[tuple[int, int]]) -> str:
+    """HTML of ``text`` (which starts at offset ``base`` in its source) with the
+    word spans in <mark> and the sentence spans in <span class="qa-cited">."""
+    return layered_html(text, base, [(words, "<mark>", "</mark>"), (spans, '<span class="qa-cited">', "</span>")])
 
 
 def passage_html(hit: Hit, answer: Answer, analyzer: Analyzer) -> str:
