@@ -183,3 +183,20 @@ def test_a_cycle_and_a_wrong_way_import_are_caught():
     assert not allowed("qa.answering.search", "qa.evaluate.metrics")
     assert allowed("qa.evaluate.report", "qa.serve.render") and allowed("qa.serve.api", "qa.index.build")
     assert not allowed("qa", "qa.serve.api") and allowed("qa.cli", "qa.evaluate")
+
+
+def test_no_module_asks_which_kind_of_index_it_holds():
+    """One kind of index to the rest of the code (`qa.index.protocol.SearchIndex`): only the folder
+    module, which opens and saves either kind, tells a sharded index from a single one."""
+    asking = []
+    for name, path in MODULES.items():
+        if name == "qa.index.folders":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("getattr", "hasattr"):
+                if any(isinstance(a, ast.Constant) and a.value == "shards" for a in node.args[1:2]):
+                    asking.append(f"{name}:{node.lineno}")
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "isinstance":
+                if "ShardedIndex" in ast.unparse(node) or "Index" == ast.unparse(node.args[1]).split(".")[-1]:
+                    asking.append(f"{name}:{node.lineno}")
+    assert not asking, f"modules asking which kind of index they hold: {asking}"
