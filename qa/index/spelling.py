@@ -1,4 +1,4 @@
-"""Correct a misspelt question word to a word the corpus contains.
+"""Correct a misspelt question word to a word the corpus contains; list words spelt like it.
 
 Only words that are neither in the corpus nor common English (a Zipf frequency
 below `COMMON_ZIPF` in the ``wordfreq`` lists, so "sort" is never "corrected"
@@ -9,9 +9,15 @@ letters is filed under itself and each of its one-letter deletions, and a
 question word is looked up by the same keys. Among candidates the one whose
 term occurs in most passages wins, then the alphabetically first, so the
 choice is deterministic. The table is built on first use, once per index.
+
+`Speller.similar` is the looser search the page uses to suggest rephrasings
+when qa abstains: corpus words that ``difflib`` finds close (a ratio of at least
+0.75), over a bounded sample of the words.
 """
 
 from __future__ import annotations
+
+import difflib
 
 import numpy as np
 
@@ -19,6 +25,8 @@ __all__ = ["Speller", "MIN_LEN"]
 
 MIN_LEN = 4  # shorter words have too many one-edit neighbours to guess safely
 COMMON_ZIPF = 3.0  # about once per million words
+SCAN_WORDS = 200_000  # words looked at per word, at most (`Speller.similar`)
+SAMPLE_WORDS = 20_000  # candidates compared with difflib, at most
 
 
 def is_common_word(word: str) -> bool:
@@ -87,3 +95,19 @@ class Speller:
         if not candidates:
             return None
         return min(candidates, key=lambda c: (-int(self._df[self._words[c]]), c))
+
+    def similar(self, word: str, n: int = 2, cutoff: float = 0.75, is_stop=lambda w: False) -> list[str]:
+        """Corpus words spelt like `word` (`difflib.get_close_matches`), over a bounded sample of
+        the words: same first letter, similar length, not a stop word (`is_stop`), at most
+        `SAMPLE_WORDS` of them among the first `SCAN_WORDS`."""
+        word = word.lower()
+        if not word:
+            return []
+        candidates = []
+        for i, w in enumerate(self._words):
+            if i >= SCAN_WORDS or len(candidates) >= SAMPLE_WORDS:
+                break
+            if w[:1] == word[:1] and abs(len(w) - len(word)) <= 3 and w != word and not is_stop(w) \
+                    and any(c.isalpha() for c in w):
+                candidates.append(w)
+        return difflib.get_close_matches(word, candidates, n=n, cutoff=cutoff)

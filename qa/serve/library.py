@@ -21,7 +21,6 @@ its ``meta["uploads"]`` (document id -> file name in ``uploads/``).
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
 import shutil
@@ -55,8 +54,6 @@ __all__ = [
 
 _CURRENT_FORMAT: set[tuple[str, str]] = set()  # (index folder, version) known to be of this qa's format
 _REREADABLE = DOCUMENT_SUFFIXES  # every format the loader reads: its offsets index the (extracted) text
-_SCAN_WORDS = 200_000  # words looked at per unknown question word, at most
-_SAMPLE_WORDS = 20_000  # candidates compared with difflib, at most
 
 _thread_locks: dict[str, threading.Lock] = {}
 _thread_locks_guard = threading.Lock()
@@ -431,20 +428,8 @@ class Library:
 
 
 def close_words(index, word: str, n: int = 2, cutoff: float = 0.75) -> list[str]:
-    """Corpus words spelt like `word` (`difflib.get_close_matches`), over a bounded sample of
-    the index's words: same first letter, similar length, at most `_SAMPLE_WORDS` of them."""
-    word = word.lower()
-    if not word:
-        return []
-    analyzer = index.analyzer
-    candidates = []
-    for i, w in enumerate(index.words):
-        if i >= _SCAN_WORDS or len(candidates) >= _SAMPLE_WORDS:
-            break
-        if w[:1] == word[:1] and abs(len(w) - len(word)) <= 3 and w != word and not analyzer.is_stop(w) \
-                and any(c.isalpha() for c in w):
-            candidates.append(w)
-    return difflib.get_close_matches(word, candidates, n=n, cutoff=cutoff)
+    """Corpus words spelt like `word`: the index's speller (`qa.index.spelling.Speller.similar`)."""
+    return index.speller.similar(word, n=n, cutoff=cutoff, is_stop=index.analyzer.is_stop)
 
 
 def _replace_word(question: str, word: str, new: str) -> str:
