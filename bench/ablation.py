@@ -3,7 +3,7 @@
 usage: .venv/bin/python bench/ablation.py [DATA_DIR]   (default ../shared/data)
 
 Each row changes one setting of qa's default (the first row) and re-runs both
-datasets through `qa.evaluate`'s loaders and `qa.metrics`. Not a test: it prints a table.
+datasets through `qa.evaluate`'s loaders and `qa.evaluate.metrics`. Not a test: it prints a table.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 For each `qa.text.segment` mode, indexes corpus/ (the English and the Chinese
 seed article) and runs the Chinese question sets through the acceptance check
-(`qa.checks.check_answer`): ../shared/eval/seed_questions_zh.jsonl and
+(`qa.evaluate.checks.check_answer`): ../shared/eval/seed_questions_zh.jsonl and
 tests/data/seed_paraphrases_zh.jsonl. Prints, per mode, the questions passing,
 top-3 passage hits, abstentions right, index terms, and segmentation speed on
 the Chinese article repeated to 1 MB.

@@ -9,7 +9,7 @@ On the synthetic corpus of ``--size`` passages (`synthetic.py`, the corpus
 single build
     ``qa.build_index`` + ``qa.save_index`` in this process: the reference.
 sharded build, for each shard count S
-    `qa.shards.build_sharded` on a ``LocalCluster`` of ``min(S, cores)``
+    `qa.index.shards.build_sharded` on a ``LocalCluster`` of ``min(S, cores)``
     single-threaded worker processes (cluster start-up timed apart: a real
     cluster is already running). Wall time, and each pass.
 search

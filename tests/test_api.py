@@ -1,4 +1,4 @@
-"""The JSON API (`qa.api`): its routes through Starlette's TestClient, no server or browser;
+"""The JSON API (`qa.serve.api`): its routes through Starlette's TestClient, no server or browser;
 the index it answers from; and `qa ui`'s own errors (bad data folder, port in use)."""
 
 from __future__ import annotations

@@ -1,11 +1,11 @@
 """Concurrency (issue 7): many users asking while an upload re-indexes; every rating kept.
 
-The page's upload path (`qa.library.Library.add_uploads`, what the Documents tab calls)
+The page's upload path (`qa.serve.library.Library.add_uploads`, what the Documents tab calls)
 re-indexes the page's data folder again and again from one thread, alternating two versions
 of an uploaded file, while
 
 * `CLIENTS` threads ask the real server's ``/api/ask`` (`qa ui` in its own process), and
-  store a rating of each answer as the page does (`qa.feedback.record_feedback`);
+  store a rating of each answer as the page does (`qa.serve.feedback.record_feedback`);
 * `SESSIONS` AppTest sessions of the page ask and rate, at once, in one process.
 
 The answers of every index state the uploads pass through are computed beforehand, by the

@@ -1,10 +1,10 @@
 """Every stated limit (docs/reliability.md, "Limits"), at the limit and one past it.
 
-Limits tested here: passages per document (`qa.chunking.MAX_PASSAGES_PER_DOCUMENT`), question
+Limits tested here: passages per document (`qa.ingest.chunking.MAX_PASSAGES_PER_DOCUMENT`), question
 length through the API and the page, files per upload at exactly `MAX_FILES`, the loader's
 file size and a DOCX's unpacked size at exactly their limits, and the length of what feedback
 stores. The others are tested where their module is: upload size (tests/test_library.py),
-question length in `qa.search` (tests/test_search.py), ``k`` (tests/test_api.py).
+question length in `qa.answering.search` (tests/test_search.py), ``k`` (tests/test_api.py).
 """
 
 from __future__ import annotations

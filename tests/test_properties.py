@@ -2,7 +2,7 @@
 
 Documents mix unicode, CJK, emoji, CRLF, NUL bytes, blank lines, very long lines and
 one-character files. For every one: passage offsets read as the passage text in the
-document (`qa.reading`), passages do not overlap and stay in order, every answer sentence is verbatim
+document (`qa.ingest.reading`), passages do not overlap and stay in order, every answer sentence is verbatim
 in its cited passage, and search never raises for any string question (only
 `QuestionError`, for an unusable one).
 """

@@ -1,7 +1,7 @@
 """Question -> ranked `Hit`s, touching only the postings of the question's terms.
 
 1. **BM25.** The score of passage ``d`` is ``sum(w(t, d) for t in question
-   terms)``, the BM25-weighted TF-IDF of `qa.weighting`, accumulated over the
+   terms)``, the BM25-weighted TF-IDF of `qa.index.weighting`, accumulated over the
    passages the postings touch.
 2. **Expansion** (only with ``expand=True``): pseudo-relevance feedback adds
    terms from the best passages (`expansion_weights`). It lifts Cranfield's

@@ -214,7 +214,7 @@ class _Document(NamedTuple):
 
 
 def _table_documents(table, limit: int) -> list[_Document]:
-    """The documents of the first `limit` passages of a `qa.passages.PassageTable`, read by column.
+    """The documents of the first `limit` passages of a `qa.index.passages.PassageTable`, read by column.
 
     Headings are the sections the passages use, not the whole `sections` table: removing a
     document (`PassageTable.select`) keeps every string of that table, its headings included.
@@ -278,7 +278,7 @@ def candidate_questions(index) -> dict[str, tuple[str, ...]]:
     Parameters
     ----------
     index : qa.Index
-        Anything with a ``passages`` sequence of `qa.Passage` (or a `qa.passages.PassageTable`).
+        Anything with a ``passages`` sequence of `qa.Passage` (or a `qa.index.passages.PassageTable`).
 
     Returns
     -------

@@ -2,13 +2,13 @@
 
 Rules (each is tested in ``tests/test_summarize.py``):
 
-1. **Candidates.** Every running-text sentence (`qa.reading.sentences`: never
+1. **Candidates.** Every running-text sentence (`qa.ingest.reading.sentences`: never
    code, a table row, a heading or a list of links) of the top `N_PASSAGES`
    hits that mention every name of the question (rule 9), with its offsets into
    the source.
 2. **Evidence.** A sentence's base score is the share of the question's
    evidence weight it holds: the sum of ``evidence_weights`` (IDF against a
-   padded corpus, `qa.search.evidence_weights`) of the question terms it
+   padded corpus, `qa.answering.search.evidence_weights`) of the question terms it
    contains, over the question's total, unknown words included. The index's
    own analyzer makes the terms, so "reimbursed" matches "reimbursement". A
    sentence opening with a pronoun ("It's the ...") also holds the terms of the
@@ -476,7 +476,7 @@ def answer(index: Index, question, k: int = 5, expand: bool = False) -> Answer:
     k : int, default=5
         How many passages to return with the answer.
     expand : bool, default=False
-        Search with pseudo-relevance feedback (see `qa.search.search`).
+        Search with pseudo-relevance feedback (see `qa.answering.search.search`).
 
     Returns
     -------

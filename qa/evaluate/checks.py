@@ -40,7 +40,7 @@ def check_answer(case: dict, out: dict, corpus_root) -> list[str]:
     ``passage_has`` in the top-3 passages; one of ``answer_has`` in the answer;
     every answer sentence verbatim in the passage it cites, none repeated; every
     passage's and sentence's offsets reading exactly as its text
-    (`qa.reading.Reading.of`) in its file under `corpus_root`.
+    (`qa.ingest.reading.Reading.of`) in its file under `corpus_root`.
     """
     errors = []
     if not case["answerable"]:

@@ -174,7 +174,7 @@ def load_beir(directory) -> Dataset:
 
 
 def load_dataset(directory):
-    """Read a dataset folder: a question set (`qa.questionset.load_question_set`) when it holds
+    """Read a dataset folder: a question set (`qa.evaluate.questionset.load_question_set`) when it holds
     ``questions.jsonl`` and ``docs/``, else a BEIR dataset (`load_beir`).
 
     A folder with ``questions.jsonl`` but neither ``docs/`` nor ``corpus.jsonl``
@@ -187,7 +187,7 @@ def load_dataset(directory):
     Raises
     ------
     QAError
-        As `load_beir` or `qa.questionset.load_question_set`.
+        As `load_beir` or `qa.evaluate.questionset.load_question_set`.
     """
     path = Path(directory)
     if questionset.is_question_set(path) or (

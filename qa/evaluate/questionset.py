@@ -271,7 +271,7 @@ def measure(questions, answers: Mapping[str, Mapping], read_source: Callable[[st
     ----------
     questions : sequence of Question
     answers : mapping of str to dict
-        Question id -> the ``qa answer`` object (`qa.render.answer_to_dict`):
+        Question id -> the ``qa answer`` object (`qa.serve.render.answer_to_dict`):
         ``answer``, ``abstained``, ``reason_code``, ``sentences[{text, passage,
         start, end}]``, ``passages[{source}]``. A question without an answer is
         reported and left out of every figure.

@@ -361,7 +361,7 @@ def evaluate(datasets, systems=SYSTEMS, *, ood_corpus=None, command=None, log: L
         Names from `SYSTEMS`. A peer whose package is missing is skipped with a note.
     ood_corpus : path-like, optional
         The corpus every dataset's questions are also asked of, to measure
-        out-of-domain abstention. Default: `qa.build.default_corpus`.
+        out-of-domain abstention. Default: `qa.index.build.default_corpus`.
     command : str, optional
         The command line, recorded in the results.
     log : callable, optional
@@ -378,7 +378,7 @@ def evaluate(datasets, systems=SYSTEMS, *, ood_corpus=None, command=None, log: L
         and ``ood`` (list of ``{"queries", "corpus", "system", "abstained",
         "asked"}``). Answer and abstention figures need the ``qa`` system.
         With question sets, also ``question_sets`` (name ->
-        `qa.questionset.evaluate_question_set`).
+        `qa.evaluate.questionset.evaluate_question_set`).
 
     Raises
     ------

@@ -289,13 +289,13 @@ def _gather(data: np.ndarray, ptr: np.ndarray, rows: np.ndarray) -> tuple[np.nda
 
 @dataclass(eq=False)
 class Index:
-    """A fitted index. Build with `Index.fit`, or load with `qa.store.load_index`.
+    """A fitted index. Build with `Index.fit`, or load with `qa.index.store.load_index`.
 
     Attributes
     ----------
     params : IndexParams
     passages : PassageTable
-        A sequence of `Passage`, stored by column (`qa.passages`).
+        A sequence of `Passage`, stored by column (`qa.index.passages`).
     vocabulary : dict of str to int
         Term -> column number.
     idf : ndarray of float32, shape (n_terms,)

@@ -47,11 +47,11 @@ def plan_partitions(sources, n: int) -> tuple[str, list[list[tuple]]]:
     Returns
     -------
     root : str
-        The corpus root document paths are relative to (as `qa.loader.DocumentStream`).
+        The corpus root document paths are relative to (as `qa.ingest.loader.DocumentStream`).
     partitions : list of list of tuple
         ``(path, rel)`` for a whole file, ``(path, rel, start, end)`` for the
         bytes of a ``corpus.jsonl`` (cut at line starts) -- what
-        `qa.loader.read_files` reads. In corpus order: read one after another,
+        `qa.ingest.loader.read_files` reads. In corpus order: read one after another,
         they give the documents of a single build in its order. Some may be
         empty when there are fewer files than partitions.
     """
@@ -191,7 +191,7 @@ def build_sharded(sources, out, n_shards: int, *, scheduler: str | None = None, 
     Parameters
     ----------
     sources : path-like or sequence of path-like
-        As for `qa.build.build_index`.
+        As for `qa.index.build.build_index`.
     out : path-like
         The index folder; it must be on a filesystem every worker sees. An
         index already there stays live until the new one is complete.

@@ -63,7 +63,7 @@ def _column(name: str):
 
 class _ShardedPassages(_Concat):
     """The passages of all shards as one table, by global passage number (what `qa.answering.search`,
-    `qa.library` and `qa.suggest` read of `Index.passages`)."""
+    `qa.serve.library` and `qa.answering.suggest` read of `Index.passages`)."""
 
     @property
     def n_documents(self) -> int:
@@ -89,7 +89,7 @@ class ShardedIndex:
     It offers what `qa.answering` and the page read of an index (`qa.index.protocol.SearchIndex`)
     (vocabulary, global document frequencies, passages by global number, the
     analyzer and speller), and ranks through `ranked`, which `qa.answering.search.ranked`
-    hands a sharded index to. It cannot be updated in place (`qa.build.update_index`).
+    hands a sharded index to. It cannot be updated in place (`qa.index.build.update_index`).
 
     Attributes
     ----------

@@ -10,9 +10,9 @@ Scores equal a single-machine build's (``tests/test_shards.py``) because every
 statistic a score uses is global:
 
 0. **Scan**: each partition's passages are chunked and their repeat keys
-   (`qa.chunking.passage_key`) returned. A passage that repeats an earlier one
+   (`qa.ingest.chunking.passage_key`) returned. A passage that repeats an earlier one
    *anywhere in the corpus* (corpus order: partitions in order) is dropped, as
-   `qa.chunking.iter_passages` drops it in a single build; so a paragraph
+   `qa.ingest.chunking.iter_passages` drops it in a single build; so a paragraph
    repeated across shards is indexed once, in the first shard that holds it.
 1. **Count**: each partition is tokenised into a staging index (local term
    numbers) and returns its document frequencies, passage count and summed
@@ -20,12 +20,12 @@ statistic a score uses is global:
    mean passage length.
 2. **Write**: each staging index is renumbered to the global vocabulary and
    weighed with the global IDF and mean length (`BM25Transformer` with those
-   statistics), and saved as an ordinary index (`qa.store`), one folder each.
+   statistics), and saved as an ordinary index (`qa.index.store`), one folder each.
 
 Tokenising, the slow part, happens once (pass 1); pass 2 is numpy. Pass 0
 re-reads and chunks the files, which is cheap next to tokenising.
 
-Layout (an index folder like `qa.store`'s, whose version holds shards)::
+Layout (an index folder like `qa.index.store`'s, whose version holds shards)::
 
     DIR/CURRENT                  the live version's name
     DIR/v-<time>-<pid>/

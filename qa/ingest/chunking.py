@@ -2,7 +2,7 @@
 
 Rules, in order:
 
-1. A document is read into *blocks* of reading text (`qa.reading`: each
+1. A document is read into *blocks* of reading text (`qa.ingest.reading`: each
    format's rules for headings, paragraphs, list items, code and tables, hard
    wraps joined and markup removed).
 2. A *heading* block is not a passage: it is the section of the blocks below

@@ -3,7 +3,7 @@
 Each extractor reads one file and returns an `Extracted`: the text that every
 offset of its passages will point into, the document's title, for PDFs the
 offset where each page starts, and the *blocks* of the text. Structure is
-written the way `qa.chunking` reads it:
+written the way `qa.ingest.chunking` reads it:
 
 - a heading is a line of its own in Markdown form, ``# Heading`` for level 1,
   ``## Sub`` for level 2 (at most six ``#``), so it becomes the section of the

@@ -8,7 +8,7 @@ dispatched by its suffix.
 Text files (`TEXT_SUFFIXES`) are decoded as UTF-8 (a byte-order mark is
 accepted) with universal newlines, exactly as ``open(path, encoding="utf-8")``
 reads them, so a passage's offsets slice the same string a reader of the file
-gets. PDF, DOCX and HTML files go through `qa.formats`: their ``Document.text``
+gets. PDF, DOCX and HTML files go through `qa.ingest.formats`: their ``Document.text``
 is the extracted text (headings as ``#`` lines), offsets point into it, and a
 PDF's ``Document.pages`` says where each page starts. A file that cannot be read
 (not text, not UTF-8, encrypted, corrupt, a scan without text, too big) is
@@ -156,8 +156,8 @@ def corpus_root(sources: list[Path]) -> Path:
 
 
 def text_format(path: Path, text: str) -> str:
-    """How a text file is read (`qa.reading`): by its suffix (``.md``, ``.markdown``, ``.rst``, and
-    ``NAME.rst.txt``/``NAME.md.txt``), else by its content (`qa.reading.sniff_format`)."""
+    """How a text file is read (`qa.ingest.reading`): by its suffix (``.md``, ``.markdown``, ``.rst``, and
+    ``NAME.rst.txt``/``NAME.md.txt``), else by its content (`qa.ingest.reading.sniff_format`)."""
     suffixes = [s.lower() for s in Path(path).suffixes[-2:]]
     for suffix in reversed(suffixes):
         if suffix in (".md", ".markdown"):
@@ -241,7 +241,7 @@ def _read_jsonl(path: Path, rel: str, warnings: list[str]):
 def read_jsonl_range(path, rel: str, start: int, end: int, warnings: list[str]):
     """The documents of the ``corpus.jsonl`` lines that start in bytes ``[start, end)`` of `path`.
 
-    `start` and `end` must be line starts (or the file's ends), as `qa.shards`
+    `start` and `end` must be line starts (or the file's ends), as `qa.index.shards`
     cuts them, so ranges that tile a file read each line exactly once. Warnings
     name a skipped line by its byte offset (line numbers would need the bytes
     before `start` to be read).

@@ -4,7 +4,7 @@ The handlers are plain Starlette endpoints (sync functions, so Starlette runs
 them in its thread pool and a slow question never blocks the page's
 websocket). `make_routes` binds them to a function that returns the index to
 answer from; `IndexSource` is that function for a running server: it loads the
-index once and loads it again only when `qa.build.index_version` of its folder
+index once and loads it again only when `qa.index.build.index_version` of its folder
 changes, so the API follows a re-indexed corpus as the page does.
 
 >>> from starlette.applications import Starlette
@@ -15,7 +15,7 @@ changes, so the API follows a re-indexed corpus as the page does.
 Responses
 ---------
 ``GET /api/ask?q=QUESTION&k=5``
-    200 and the ``qa ask --json`` object (`qa.render.answer_to_dict`).
+    200 and the ``qa ask --json`` object (`qa.serve.render.answer_to_dict`).
     400 and ``{"error": "..."}`` for a bad question (empty, too long, no
     searchable word) or a ``k`` that is not a whole number from 1 to `MAX_K`.
 ``GET /api/health``

@@ -11,7 +11,7 @@ Tables::
     feedback(id, created_at, question, answer, passages_json, index_version, rating, comment)
     history(id, created_at, question, abstained)
 
-``answer`` is the ``qa ask --json`` object (`qa.render.answer_to_dict`) without its
+``answer`` is the ``qa ask --json`` object (`qa.serve.render.answer_to_dict`) without its
 passages, which are in ``passages_json``; ``rating`` is 1 (thumbs up) or 0 (thumbs
 down); ``created_at`` is UTC, ISO 8601.
 """
@@ -122,9 +122,9 @@ def record_feedback(db, question: str, answer_obj, index_version: str | None, ra
         The SQLite file (created with its tables if missing).
     question : str
     answer_obj : qa.Answer or dict
-        The answer rated, or its `qa.render.answer_to_dict` object.
+        The answer rated, or its `qa.serve.render.answer_to_dict` object.
     index_version : str or None
-        The version of the index that answered (`qa.store.current_version`).
+        The version of the index that answered (`qa.index.store.current_version`).
     rating : int
         1 for thumbs up, 0 for thumbs down.
     comment : str, optional

@@ -11,9 +11,9 @@ The data folder (`data_dir`: ``$QA_DATA``, else ``$XDG_DATA_HOME/qa``, i.e.
     .lock             taken while the index is changed
 
 On first start `Library.ensure_index` makes ``index/`` from the default corpus
-(`qa.build.default_corpus`) or, if ``$QA_INDEX`` is set, by loading that index
+(`qa.index.build.default_corpus`) or, if ``$QA_INDEX`` is set, by loading that index
 and saving a copy, so uploads never change the index it was started from.
-Uploads and removals then change ``index/`` incrementally (`qa.build.update_index`),
+Uploads and removals then change ``index/`` incrementally (`qa.index.build.update_index`),
 never by a rebuild; each save is atomic, so a page answering meanwhile sees the
 old index or the new one. The index records which documents were uploaded in
 its ``meta["uploads"]`` (document id -> file name in ``uploads/``).
@@ -126,7 +126,7 @@ class Library:
         made it (its uploads are indexed again from ``uploads/``); return its version.
 
         From ``$QA_INDEX`` (loaded and saved here: a copy) if set, else from the
-        default corpus (`qa.build.open_index`, which reuses the corpus's cached index).
+        default corpus (`qa.index.build.open_index`, which reuses the corpus's cached index).
         Raises `qa.QAError` (an unloadable ``$QA_INDEX``, an empty corpus) unchanged.
         """
         version = self.version()
@@ -150,7 +150,7 @@ class Library:
             return self.version()
 
     def _outdated(self, version: str | None) -> dict | None:
-        """The manifest of the live index if an older qa wrote it (`qa.store.outdated_manifest`).
+        """The manifest of the live index if an older qa wrote it (`qa.index.store.outdated_manifest`).
         The page calls this on every rerun, so a version once found current is not read again:
         a version folder is never rewritten, and any save makes a new one."""
         key = (str(self.index_dir), version)
@@ -448,7 +448,7 @@ def suggest_rephrasings(index, answer, n: int = 5, examples=None) -> list[str]:
 
     First the question with each word the corpus lacks replaced by a corpus word
     spelt like it (`close_words`), kept only if `qa.answer` answers it; then the
-    corpus's example questions (`qa.suggest.suggest_questions`, which asks each
+    corpus's example questions (`qa.answering.suggest.suggest_questions`, which asks each
     of the index, or `examples` if given), those sharing more index terms with
     the question first. The question itself is never suggested.
     """
