@@ -63,7 +63,7 @@ def tiny_corpus(tmp_path) -> Path:
 
 
 @pytest.fixture
-def page_env(monkeypatch, tmp_path):
+def isolated_page(monkeypatch, tmp_path):
     """Isolate a page test: a tmp cache (``$QA_CACHE_DIR``) and data folder (``$QA_DATA``), no
     ``$QA_INDEX``, and Streamlit's in-process caches cleared before and after."""
     import streamlit as st

@@ -1,5 +1,5 @@
 """Helpers that drive the Streamlit page headless (AppTest), shared by test_app.py and test_chinese.py.
-The isolation they need (tmp data folder and cache) is the `page_env` fixture in conftest.py."""
+The isolation they need (tmp data folder and cache) is the `isolated_page` fixture in conftest.py."""
 
 from __future__ import annotations
 

@@ -21,7 +21,7 @@ from qa.answering.suggest import suggest_questions
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED_QUESTION = "Where do I go to pay social security myself?"
-pytestmark = pytest.mark.usefixtures("page_env")  # tmp data folder and cache, Streamlit caches cleared
+pytestmark = pytest.mark.usefixtures("isolated_page")  # tmp data folder and cache, Streamlit caches cleared
 
 NASTY = (
     "Refund rules <script>alert(1)</script> **bold**\n\n"

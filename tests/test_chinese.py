@@ -9,7 +9,7 @@ from qa.serve.render import answer_to_dict, hit_location
 from qa.answering.summarize import question_types
 from qa.text import Analyzer, detect_language, has_han, segment, split_sentences
 
-pytestmark = pytest.mark.usefixtures("page_env")  # the page tests below need it; harmless for the rest
+pytestmark = pytest.mark.usefixtures("isolated_page")  # the page tests below need it; harmless for the rest
 
 
 def _words(text, **kw):
