@@ -200,3 +200,14 @@ def test_no_module_asks_which_kind_of_index_it_holds():
                 if "ShardedIndex" in ast.unparse(node) or "Index" == ast.unparse(node.args[1]).split(".")[-1]:
                     asking.append(f"{name}:{node.lineno}")
     assert not asking, f"modules asking which kind of index they hold: {asking}"
+
+
+def test_no_module_imports_another_modules_private_names():
+    """What a module shares is its public names (shards once imported search's `_top` and `_matched`,
+    build's `_fingerprint_update`, the store's `_write_json`)."""
+    private = []
+    for name, path in MODULES.items():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module != "__future__":
+                private += [f"{name}: {a.name}" for a in node.names if a.name.startswith("_") and a.name != "__version__"]
+    assert not private

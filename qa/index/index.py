@@ -278,7 +278,7 @@ def _weighed(params, tf, indices, indptr, passages, vocabulary, words, tokens, t
     )
 
 
-def _gather(data: np.ndarray, ptr: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def gather_ragged(data: np.ndarray, ptr: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The slices ``data[ptr[r]:ptr[r+1]]`` of the given rows, concatenated, and their new offsets."""
     lengths = (ptr[1:] - ptr[:-1])[rows]
     new_ptr = np.zeros(rows.size + 1, dtype=np.int64)
@@ -446,7 +446,7 @@ class Index:
             if live[i]:
                 terms[new_term[i]] = t
         rows = np.flatnonzero(keep)
-        tokens, token_ptr = _gather(np.asarray(self.tokens), np.asarray(self.token_ptr), rows)
+        tokens, token_ptr = gather_ragged(np.asarray(self.tokens), np.asarray(self.token_ptr), rows)
         tokens = np.where(tokens >= 0, new_term[np.maximum(tokens, 0)], -1).astype(np.int32)
         return _weighed(
             self.params, self._counts()[entry_keep], new_row[self.indices[entry_keep]].astype(np.int32), indptr,

@@ -20,7 +20,7 @@ from ..ingest.chunking import passage_key
 from ..ingest.loader import fingerprint_update, read_files
 from . import ranking
 from .cluster import dask_client
-from .index import Index, IndexParams, _gather
+from .index import Index, IndexParams, gather_ragged
 from .sharded import FORMAT, FORMAT_VERSION, MANIFEST
 from .store import load_index, save_index
 from .versions import prepare_version, publish_version
@@ -141,8 +141,8 @@ def _write(stage: str, out: str, remap: np.ndarray, shared: dict) -> int:
     local = load_index(stage, mmap=True, verify=False)
     n_terms = len(shared["terms"])
     order = np.argsort(remap)  # local terms in global order; remap is one-to-one
-    tf, ptr = _gather(np.asarray(local.tf), np.asarray(local.indptr), order)
-    rows, _ = _gather(np.asarray(local.indices), np.asarray(local.indptr), order)
+    tf, ptr = gather_ragged(np.asarray(local.tf), np.asarray(local.indptr), order)
+    rows, _ = gather_ragged(np.asarray(local.indices), np.asarray(local.indptr), order)
     df = np.zeros(n_terms, dtype=np.int64)
     df[remap] = np.diff(local.indptr)
     indptr = np.zeros(n_terms + 1, dtype=np.int64)
