@@ -9,7 +9,7 @@ PORT   ?= 8501
 CHROMIUM := /usr/bin/chromium
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || command -v sudo)
 
-.PHONY: setup chromium run index test stress seed-check eval bench bench-shards clean
+.PHONY: setup chromium run index test test-fast screenshot docs stress seed-check eval bench bench-shards clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,8 +31,17 @@ index: setup  ## index corpus/ into the default cache (qa ask and the page use i
 run: setup  ## index corpus/ (if changed); serve the page and /api/ask, /api/health on http://127.0.0.1:$(PORT)
 	$(BIN)/qa ui --port $(PORT)
 
-test: setup chromium  ## the whole test suite, browser test included (it rewrites docs/screenshot.png)
+test: setup chromium  ## the whole test suite, browser test included (it writes no tracked file)
 	$(BIN)/python -m pytest
+
+test-fast: setup  ## the suite without the slow suites (browser, crash, concurrency, shards, long properties)
+	$(BIN)/python -m pytest -m "not slow"
+
+screenshot: setup chromium  ## remake docs/screenshot.png (the browser test, writing its screenshot there)
+	QA_SCREENSHOT=$(CURDIR)/docs/screenshot.png $(BIN)/python -m pytest tests/test_browser.py -k screenshot
+
+docs: setup  ## docs/benchmarks.md from bench/results/ (every figure from a results file)
+	$(BIN)/python bench/docs.py --out docs/benchmarks.md
 
 stress: setup  ## longer property runs, more kill -9 points and more concurrent users than make test (docs/reliability.md)
 	QA_HYPOTHESIS_EXAMPLES=3000 QA_KILL_AFTER=0.2,0.4,0.6,0.8,1.0,1.2,1.4,1.6,1.8,2.0,2.2,2.4,2.7,3.0,3.5 \

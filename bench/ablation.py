@@ -3,7 +3,7 @@
 usage: .venv/bin/python bench/ablation.py [DATA_DIR]   (default ../shared/data)
 
 Each row changes one setting of qa's default (the first row) and re-runs both
-datasets through `qa.evaluate`'s loaders and `qa.metrics`. Not a test: it prints a table.
+datasets through `qa.evaluate`'s loaders and `qa.evaluate.metrics`. Not a test: it prints a table.
 """
 
 from __future__ import annotations
@@ -12,13 +12,14 @@ import importlib
 import sys
 from pathlib import Path
 
-from qa.build import build_index
+from qa.index.build import build_index
 from qa.errors import QuestionError
 from qa.evaluate import load_beir
 from qa.index import IndexParams
-from qa.metrics import ndcg_at, recall_at
+from qa.evaluate.metrics import ndcg_at, recall_at
 
-search_module = importlib.import_module("qa.search")
+search_module = importlib.import_module("qa.answering.search")
+ranking_module = importlib.import_module("qa.index.ranking")  # the rerank's weights, set per row
 
 ROWS = [
     ("qa default (BM25 k1=1.2 b=0.75, stems, stop words, headings, rerank)", {}, {}, False),
@@ -53,15 +54,15 @@ def main(data: Path) -> None:
     cran, squad = load_beir(data / "cranfield"), load_beir(data / "squad2")
     print(f"{'setting':74} {'Cranfield nDCG@10':>17} {'SQuAD R@1':>9}")
     for label, params, constants, expand in ROWS:
-        saved = {k: getattr(search_module, k) for k in constants}
+        saved = {k: getattr(ranking_module, k) for k in constants}
         for k, v in constants.items():
-            setattr(search_module, k, v)
+            setattr(ranking_module, k, v)
         try:
             c, _ = run(cran, IndexParams(**params), expand)
             _, s = run(squad, IndexParams(**params), expand)
         finally:
             for k, v in saved.items():
-                setattr(search_module, k, v)
+                setattr(ranking_module, k, v)
         print(f"{label:74} {c:17.3f} {s:9.3f}", flush=True)
 
 

@@ -57,7 +57,9 @@ import threading
 import time
 from pathlib import Path
 
-from qa.evaluate import text_table  # formatting only: measurements run in child processes
+from qa.evaluate import peers  # bm25s and tantivy configured as qa eval configures them
+from qa.evaluate.tables import text_table  # formatting only: measurements run in child processes
+from qa.files import atomic_write
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -218,10 +220,9 @@ def _iter_corpus(path):
 
 def _build_bm25s(corpus: str, out: str) -> None:
     import bm25s
-    import Stemmer
 
     texts = [f"{title} {text}" for _, title, text in _iter_corpus(corpus)]
-    tokens = bm25s.tokenize(texts, stopwords="en", stemmer=Stemmer.Stemmer("english"), show_progress=False)
+    tokens = peers.bm25s_tokenize(texts)  # qa eval's configuration (qa.evaluate.peers)
     del texts
     retriever = bm25s.BM25()
     retriever.index(tokens, show_progress=False)
@@ -229,19 +230,7 @@ def _build_bm25s(corpus: str, out: str) -> None:
 
 
 def _build_tantivy(corpus: str, out: str) -> None:
-    import tantivy
-
-    builder = tantivy.SchemaBuilder()
-    builder.add_text_field("id", stored=True, tokenizer_name="raw")
-    builder.add_text_field("title", stored=False, tokenizer_name="en_stem")
-    builder.add_text_field("body", stored=False, tokenizer_name="en_stem")
-    Path(out).mkdir(parents=True, exist_ok=True)
-    index = tantivy.Index(builder.build(), path=out)
-    writer = index.writer()
-    for doc_id, title, text in _iter_corpus(corpus):
-        writer.add_document(tantivy.Document(id=doc_id, title=title, body=text))
-    writer.commit()
-    writer.wait_merging_threads()
+    peers.tantivy_index(_iter_corpus(corpus), out)  # qa eval's schema (qa.evaluate.peers)
 
 
 def _searchers(system: str, index_dir: str) -> dict:
@@ -273,7 +262,7 @@ def _searchers(system: str, index_dir: str) -> dict:
         stemmer = Stemmer.Stemmer("english")
 
         def search(q):
-            tokens = bm25s.tokenize([q], stopwords="en", stemmer=stemmer, show_progress=False, return_ids=False)
+            tokens = peers.bm25s_tokenize([q], stemmer=stemmer, return_ids=False)
             if not tokens[0]:
                 return False
             retriever.retrieve(tokens, k=K_SEARCH, show_progress=False, n_threads=0)
@@ -281,21 +270,14 @@ def _searchers(system: str, index_dir: str) -> dict:
 
         return {"search": search}
     if system == "tantivy":
-        import re
-
         import tantivy
 
         index = tantivy.Index.open(index_dir)
         searcher = index.searcher()
-        not_word = re.compile(r"[^\w]+")
 
         def search(q):
-            cleaned = not_word.sub(" ", q).strip().lower()
-            if not cleaned:
-                return False
-            try:
-                query = index.parse_query(cleaned, ["title", "body"])
-            except ValueError:
+            query = peers.tantivy_query(index, q)
+            if query is None:
                 return False
             searcher.search(query, K_SEARCH).hits
             return True
@@ -723,14 +705,7 @@ def _ram_gib() -> float | None:
 
 
 def machine_info() -> dict:
-    from importlib import metadata
-
-    def version(p):
-        try:
-            return metadata.version(p)
-        except metadata.PackageNotFoundError:
-            return None
-
+    version = peers.package_version
     return {
         "platform": platform.platform(),
         "machine": platform.machine(),
@@ -743,31 +718,14 @@ def machine_info() -> dict:
 
 
 def write_json(results: dict, path: Path) -> None:
-    """Write atomically: a temporary file in the same folder, renamed over the target."""
+    """Write atomically (`qa.files.atomic_write`)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "w", encoding="utf-8") as fh:
-            json.dump(results, fh, indent=2, default=str)
-            fh.write("\n")
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
-# ----------------------------------------------------------------------------- main
+    atomic_write(path, json.dumps(results, indent=2, default=str) + "\n")
 
 
 def _unavailable(system: str) -> str | None:
-    import importlib.util
-
-    needs = {"bm25s": ("bm25s", "Stemmer"), "tantivy": ("tantivy",), "qa": ("qa",)}[system]
-    for module in needs:
-        if importlib.util.find_spec(module) is None:
-            package = {"Stemmer": "PyStemmer"}.get(module, module)
-            return f"{system} skipped: {package} is not installed (pip install -e '.[bench]')"
-    return None
+    package = peers.missing_package(system)  # the same check as qa eval's
+    return f"{system} skipped: {package} is not installed (pip install -e '.[bench]')" if package else None
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -2,7 +2,7 @@
 
 For each `qa.text.segment` mode, indexes corpus/ (the English and the Chinese
 seed article) and runs the Chinese question sets through the acceptance check
-(`qa.checks.check_answer`): ../shared/eval/seed_questions_zh.jsonl and
+(`qa.evaluate.checks.check_answer`): ../shared/eval/seed_questions_zh.jsonl and
 tests/data/seed_paraphrases_zh.jsonl. Prints, per mode, the questions passing,
 top-3 passage hits, abstentions right, index terms, and segmentation speed on
 the Chinese article repeated to 1 MB.
@@ -28,11 +28,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from qa.build import build_index  # noqa: E402
-from qa.checks import check_answer, read_question_set  # noqa: E402
+from qa.index.build import build_index  # noqa: E402
+from qa.evaluate.checks import check_answer, read_question_set  # noqa: E402
 from qa.index import IndexParams  # noqa: E402
-from qa.render import answer_to_dict  # noqa: E402
-from qa.summarize import answer  # noqa: E402
+from qa.serve.render import answer_to_dict  # noqa: E402
+from qa.answering.summarize import answer  # noqa: E402
 from qa.text import CHINESE_MODES, Analyzer, segment  # noqa: E402
 
 SETS = [ROOT.parent / "shared" / "eval" / "seed_questions_zh.jsonl", ROOT / "tests" / "data" / "seed_paraphrases_zh.jsonl"]

@@ -1,11 +1,11 @@
-"""Sentence choice by fitted weights against the hand-set rules of `qa.summarize`: an experiment.
+"""Sentence choice by fitted weights against the hand-set rules of `qa.answering.summarize`: an experiment.
 
 usage: .venv/bin/python bench/sentence_weights.py [DATA_DIR] [--realdocs DIR] [--swap] [--choose]
        (defaults ../shared/data and ../shared/realdocs; about 2 minutes on one core, --choose 3)
 
-Every running-text sentence of the top passages (the candidates `qa.summarize._candidates`
+Every running-text sentence of the top passages (the candidates `qa.answering.summarize._candidates`
 builds) gets the features of `FEATURES` (`sentence_features`), and a linear rule
-``w . features`` scores it in place of the rules' score; everything else of `qa.summarize.answer`
+``w . features`` scores it in place of the rules' score; everything else of `qa.answering.summarize.answer`
 (abstention, one topic, the follow-up sentences of `_select`) is unchanged. Two ways to set ``w``,
 both on one half of the SQuAD 2.0 questions only:
 
@@ -23,7 +23,7 @@ split; ``--swap`` fits on the other half. The figures are measured on the held-o
 the rules on the same half, then on the real-documents set with its ``check.py`` (a test set:
 never fitted on), its ``qa`` processes patched through a ``sitecustomize`` module.
 
-Result (README, "Fitted sentence weights"): no variant clearly beats the rules on both sets, so
+Result (docs/design.md, "Fitted sentence weights"): no variant clearly beats the rules on both sets, so
 the rules stay.
 
 Not a test: it prints the weights and tables of figures.
@@ -44,7 +44,7 @@ from pathlib import Path
 
 import numpy as np
 
-import qa.summarize as S
+import qa.answering.summarize as S
 from qa.evaluate import _ask, _normalise, _qa_index, answer_quality, load_beir
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -74,7 +74,7 @@ _PRONOUN_RE = re.compile(r"^\W*(?:it|its|this|these|that|those|they|them|their|h
 
 
 def sentence_features(index, query, hits, cands) -> np.ndarray:
-    """The `FEATURES` of each candidate of `qa.summarize._candidates`, one row per candidate."""
+    """The `FEATURES` of each candidate of `qa.answering.summarize._candidates`, one row per candidate."""
     analyzer = index.analyzer
     weight = dict(zip(query.term_ids, query.idf))
     wanted = set(weight)
@@ -163,7 +163,7 @@ def as_vector(weights: dict) -> np.ndarray:
 
 def install(weights=None, bias: float = 0.0, passages: int = N_CANDIDATE_PASSAGES, link: str = "linear",
             sink=None):
-    """Make `qa.summarize.answer` read its candidates from `passages` hits and, given `weights`,
+    """Make `qa.answering.summarize.answer` read its candidates from `passages` hits and, given `weights`,
     score each ``weights . features + bias`` (``link="linear"``) or the logistic of that
     (``"logistic"``: a probability, as fitted by `fit_logistic`). Each candidate keeps its
     feature row (``"features"``); `sink` (a list) receives the candidate lists `_select` is given."""
@@ -260,7 +260,7 @@ def collect(index, queries, passages: int):
 
 
 def replay(items, weights=None, bias=0.0, link="linear"):
-    """``(answer_first, answer_any)`` of `qa.summarize._select` over collected candidates, rescored
+    """``(answer_first, answer_any)`` of `qa.answering.summarize._select` over collected candidates, rescored
     by `weights` (None: the rules' own scores): what `answer_quality` measures, without the search."""
     first = anywhere = 0
     w = None if weights is None else np.asarray(weights, dtype=float)

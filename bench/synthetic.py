@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from functools import lru_cache
 from pathlib import Path
@@ -182,20 +181,16 @@ def generate(n_passages: int, words_per_passage: int = 80, vocab_size: int = VOC
 
 
 def _atomic_write_lines(path, lines_in_blocks) -> int:
-    """Write blocks of text to `path` via a temporary file renamed into place; the bytes written."""
+    """Write blocks of text to `path` atomically (`qa.files.atomic_file`); the characters written."""
+    from qa.files import atomic_file
+
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     size = 0
-    try:
-        with open(tmp, "w", encoding="utf-8") as fh:
-            for block in lines_in_blocks:
-                fh.write(block)
-                size += len(block)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    with atomic_file(path) as fh:
+        for block in lines_in_blocks:
+            fh.write(block)
+            size += len(block)
     return size
 
 

@@ -5,18 +5,20 @@
 >>> result = qa.answer(index, "Where do I pay social security myself?")  # doctest: +SKIP
 >>> print(result.text, [s.rank for s in result.sentences])           # doctest: +SKIP
 
-Stages (each a module): `loader` -> `chunking` -> `index` (+ `store`) -> `search` -> `summarize` -> `render`.
+Stages (each a subpackage): `ingest` (loader, reading, chunking) -> `index` (index, store, shards) ->
+`answering` (search, summarize) -> `serve` (api, library, render); `evaluate` measures them all.
 """
 
-from .build import build_index, describe, open_index
-from .chunking import Chunker, chunk_documents
+from .index.build import build_index, describe, open_index
+from .ingest.chunking import Chunker, chunk_documents
 from .errors import EmptyCorpusError, IndexFormatError, QAError, QuestionError, SourceError
-from .index import Index, IndexParams
-from .loader import load_documents
-from .search import parse_question, search, search_documents
-from .store import load_index, save_index
-from .suggest import suggest_questions
-from .summarize import answer
+from .index.index import Index, IndexParams
+from .ingest.loader import load_documents
+from . import search as _search_module  # noqa: F401  the old module path, imported first: qa.search is the function
+from .answering.search import parse_question, search, search_documents
+from .index.folders import load_index, save_index
+from .answering.suggest import suggest_questions
+from .answering.summarize import answer
 from .types import Answer, Document, Hit, Passage, Query, Sentence
 
 __version__ = "0.1.0"

@@ -18,10 +18,10 @@ import contextlib
 import json
 import os
 import sys
-import tempfile
 from pathlib import Path
 
 from .errors import QAError, QuestionError
+from .files import atomic_file
 
 __all__ = ["main"]
 
@@ -61,21 +61,18 @@ def _scheduler_option(parser) -> None:
 
 def _open(args):
     """The index named by ``--index`` (or the default one), connected to ``--scheduler`` if sharded."""
-    from .build import open_index
+    from .index.build import open_index
 
     index = open_index(args.index, log=_log)
-    sharded = getattr(index, "shards", None) is not None
-    if args.scheduler and not sharded:
-        raise QAError("--scheduler needs a sharded index (qa index ... --shards N)")
-    scheduler = args.scheduler or os.environ.get("QA_SCHEDULER")  # the variable applies to sharded indexes only
-    if sharded and scheduler:
-        index.connect(scheduler)
+    if args.scheduler:  # one index refuses it
+        index.connect(args.scheduler)
+    elif os.environ.get("QA_SCHEDULER"):  # the variable applies to sharded indexes only
+        index.connect(os.environ["QA_SCHEDULER"], optional=True)
     return index
 
 
 def _close(index) -> None:
-    if getattr(index, "shards", None) is not None:
-        index.close()  # the Dask client of --scheduler, if any
+    index.close()  # the Dask client of --scheduler, if any
 
 
 @contextlib.contextmanager
@@ -199,7 +196,8 @@ def _read_queries(path: str) -> list[tuple[str, str]]:
 
 
 class _Output:
-    """Standard output, or a file written to a temporary name and renamed when complete."""
+    """Standard output, or a file written to a temporary name and renamed when complete
+    (`qa.files.atomic_file`)."""
 
     def __init__(self, path: str | None):
         self.path = path
@@ -211,24 +209,18 @@ class _Output:
         if target.is_dir():
             raise QAError(f"{target}: is a folder; --out takes a file name")
         target.parent.mkdir(parents=True, exist_ok=True)
-        fd, self.tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-        self.fh = os.fdopen(fd, "w", encoding="utf-8")
-        return self.fh
+        self._file = atomic_file(target)
+        return self._file.__enter__()
 
     def __exit__(self, exc_type, exc, tb):
         if self.path is None:
             return False
-        self.fh.close()
-        if exc_type is None:
-            os.replace(self.tmp, self.path)
-        else:
-            os.unlink(self.tmp)
-        return False
+        return self._file.__exit__(exc_type, exc, tb)
 
 
 def _cmd_index(args) -> int:
-    from .build import build_index, update_index
-    from .store import load_index, save_index
+    from .index.build import build_index, update_index
+    from .index.folders import load_index, save_index
 
     if args.scheduler and not args.shards:
         raise QAError("--scheduler needs --shards N (the number of shards to build)")
@@ -263,7 +255,7 @@ def _cmd_index(args) -> int:
 
 
 def _index_sharded(args) -> int:
-    from .shards import build_sharded, load_sharded
+    from .index.shards import build_sharded, load_sharded
 
     if not args.sources:
         raise QAError("name at least one SOURCE to index (a folder, a .txt/.md file or a corpus.jsonl)")
@@ -279,8 +271,8 @@ def _index_sharded(args) -> int:
 
 
 def _cmd_ask(args) -> int:
-    from .render import answer_to_dict, answer_to_text
-    from .summarize import answer
+    from .serve.render import answer_to_dict, answer_to_text
+    from .answering.summarize import answer
 
     index = _open(args)
     try:
@@ -295,7 +287,7 @@ def _cmd_ask(args) -> int:
 
 
 def _cmd_search(args) -> int:
-    from .search import search_documents
+    from .answering.search import search_documents
 
     with _batch(args) as (index, queries, out):
         for qid, text in queries:
@@ -309,8 +301,8 @@ def _cmd_search(args) -> int:
 
 
 def _cmd_answer(args) -> int:
-    from .render import answer_to_dict
-    from .summarize import answer
+    from .serve.render import answer_to_dict
+    from .answering.summarize import answer
 
     with _batch(args) as (index, queries, out):
         for qid, text in queries:
@@ -341,7 +333,7 @@ def _check_port_free(host: str, port: int) -> None:
 def _ui_environment(args) -> dict[str, str]:
     """The page's environment: ``QA_INDEX`` (the index it starts from) and ``QA_DATA`` (its own folder).
     Checks both first, so a bad index or data folder is one clear error here, not a broken page."""
-    from .build import open_index
+    from .index.build import open_index
 
     env = {}
     index = args.index or os.environ.get("QA_INDEX")
@@ -364,15 +356,15 @@ def _ui_environment(args) -> dict[str, str]:
 
 
 def _cmd_ui(args) -> int:
-    ui = Path(__file__).resolve().parent.parent / "ui"
-    server = ui / "server.py"  # st.App: the page (ui/app.py) plus qa.api's routes
-    if not (server.is_file() and (ui / "app.py").is_file()):
-        raise QAError(f"the page scripts in {ui} are missing; run qa ui from a source checkout (pip install -e .)")
+    serve = Path(__file__).resolve().parent / "serve"
+    server = serve / "server.py"  # st.App: the page (qa/serve/page.py) plus qa.serve.api's routes
+    if not (server.is_file() and (serve / "page.py").is_file()):
+        raise QAError(f"the page scripts in {serve} are missing; reinstall qa (pip install -e .)")
     host = "127.0.0.1"
     env = _ui_environment(args)
     _check_port_free(host, args.port)
     os.environ.update(env)
-    from .api import page_index_dir
+    from .serve.api import page_index_dir
 
     page_index_dir()  # the page's own index (with qa.library: made in its data folder now, not on first view)
     cmd = [

@@ -12,7 +12,7 @@ load than the Python one), in its search mode, which gives a long word and the
 shorter words inside it ("医疗保险" -> "医疗", "保险", "医疗保险"), so a question
 that says either finds the other. Chinese and English words live in one
 vocabulary, so a mixed corpus is one index. Character bigrams are the other
-common choice; README "Chinese" has the measurement that picked words.
+common choice; docs/design.md "Chinese" has the measurement that picked words.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from functools import lru_cache
 
 __all__ = [
     "Analyzer", "CHINESE_MODES", "STOP_WORDS", "FRAME_WORDS", "count_words", "detect_language", "has_han", "segment",
-    "split_sentences", "WORD_RE",
+    "split_sentences", "squash_spaces", "text_key", "WORD_RE",
 ]
 
 # Han ideographs (CJK unified, extension A, compatibility, and the supplementary planes).
@@ -301,3 +301,21 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
         if e - trail > s + lead:
             out.append((s + lead, e - trail))
     return out
+
+
+def squash_spaces(text: str) -> str:
+    r"""Every run of whitespace as one space, none at the ends.
+
+    >>> squash_spaces("  a\n\tb  c ")
+    'a b c'
+    """
+    return " ".join(text.split())
+
+
+def text_key(text: str) -> str:
+    r"""The text with case and spacing aside: what makes two passages, hits or questions "the same".
+
+    >>> text_key("Where  do I\nPAY?") == text_key("where do i pay?")
+    True
+    """
+    return squash_spaces(text.lower())

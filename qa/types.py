@@ -37,7 +37,7 @@ class Document:
         For paged formats (PDF), the offset in `text` where each page starts
         (page 1 first); empty when the source has no pages.
     format : str
-        How `qa.reading` reads `text`: ``"markdown"``, ``"rst"``, ``"plain"``
+        How `qa.ingest.reading` reads `text`: ``"markdown"``, ``"rst"``, ``"plain"``
         (text files, ``corpus.jsonl``) or ``"extracted"`` (PDF, DOCX, HTML).
     blocks : tuple of (str, int, int)
         For extracted formats, the extractor's block structure of `text`:
@@ -64,7 +64,7 @@ class Passage:
     """A bounded span of a document that is indexed and returned as a unit.
 
     ``start``/``end`` are offsets into ``document.text`` (the source); ``text``
-    is the reading text of that span, ``qa.reading.read(document).of(start, end)``:
+    is the reading text of that span, ``qa.ingest.reading.read(document).of(start, end)``:
     the words a reader sees, markup removed and hard-wrapped lines joined. For
     clean prose it is ``document.text[start:end]`` itself.
 
@@ -103,7 +103,7 @@ class Query:
         Their column numbers in the index.
     idf : tuple of float
         Their evidence weights (IDF against a padded corpus; see
-        `qa.search.evidence_weights`), used for coverage, not for ranking.
+        `qa.answering.search.evidence_weights`), used for coverage, not for ranking.
     unknown : tuple of str
         Content words the corpus does not contain (and that could not be
         corrected), frame words ("need", "tell") excepted.
@@ -160,7 +160,7 @@ class Sentence:
 
     ``text`` is a substring of ``hit.passage.text``; ``start``/``end`` are
     offsets into the source document, and the reading text of that source span
-    is ``text`` (`qa.reading.Reading.of`).
+    is ``text`` (`qa.ingest.reading.Reading.of`).
     """
 
     text: str

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 import qa
-from qa.chunking import chunk_documents
+from qa.ingest.chunking import chunk_documents
 
 REPO = Path(__file__).resolve().parent.parent
 CORPUS_DIR = REPO / "corpus"
@@ -60,3 +60,19 @@ def tiny_corpus(tmp_path) -> Path:
     (root / ".git").mkdir()
     (root / ".git" / "x.txt").write_text("Git\n\nnever loaded either\n", encoding="utf-8")
     return root
+
+
+@pytest.fixture
+def isolated_page(monkeypatch, tmp_path):
+    """Isolate a page test: a tmp cache (``$QA_CACHE_DIR``) and data folder (``$QA_DATA``), no
+    ``$QA_INDEX``, and Streamlit's in-process caches cleared before and after."""
+    import streamlit as st
+
+    monkeypatch.setenv("QA_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("QA_DATA", str(tmp_path / "data"))
+    monkeypatch.delenv("QA_INDEX", raising=False)
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    yield
+    st.cache_resource.clear()
+    st.cache_data.clear()

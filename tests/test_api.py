@@ -1,4 +1,4 @@
-"""The JSON API (`qa.api`): its routes through Starlette's TestClient, no server or browser;
+"""The JSON API (`qa.serve.api`): its routes through Starlette's TestClient, no server or browser;
 the index it answers from; and `qa ui`'s own errors (bad data folder, port in use)."""
 
 from __future__ import annotations
@@ -18,9 +18,9 @@ from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 import qa
-import qa.api as api
+import qa.serve.api as api
 from qa.cli import main
-from qa.store import current_version
+from qa.index.store import current_version
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED_QUESTION = "Where do I go to pay social security myself?"
@@ -122,7 +122,7 @@ def test_index_is_loaded_once_and_reloaded_after_reindexing(client, index_copy, 
 
     doc = tmp_path / "parking.txt"
     doc.write_text("Parking\n\nResidents apply for a parking permit at the town hall kiosk.\n", encoding="utf-8")
-    updated, _ = qa.build.update_index(qa.load_index(index_copy), add=[doc])
+    updated, _ = qa.index.build.update_index(qa.load_index(index_copy), add=[doc])
     qa.save_index(updated, index_copy)
 
     health = client.get("/api/health").json()
@@ -181,7 +181,7 @@ def test_a_save_while_the_source_loads_is_reported_with_the_version_it_read(inde
 
 def _no_library(monkeypatch):
     real = importlib.util.find_spec
-    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "qa.library" else real(name, *a))
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "qa.serve.library" else real(name, *a))
 
 
 def test_without_a_library_the_page_index_is_qa_index_or_the_default_corpus(monkeypatch):
@@ -194,8 +194,8 @@ def test_without_a_library_the_page_index_is_qa_index_or_the_default_corpus(monk
 
 def test_with_a_library_the_page_index_is_the_librarys(monkeypatch, saved_corpus_index, tmp_path):
     calls = []
-    module = types.ModuleType("qa.library")
-    module.__spec__ = importlib.machinery.ModuleSpec("qa.library", None)
+    module = types.ModuleType("qa.serve.library")
+    module.__spec__ = importlib.machinery.ModuleSpec("qa.serve.library", None)
 
     class Library:
         def __init__(self, root=None):
@@ -205,13 +205,13 @@ def test_with_a_library_the_page_index_is_the_librarys(monkeypatch, saved_corpus
             calls.append(self.index_dir)
 
     module.Library = Library
-    monkeypatch.setitem(sys.modules, "qa.library", module)
+    monkeypatch.setitem(sys.modules, "qa.serve.library", module)
     monkeypatch.setenv("QA_DATA", str(tmp_path / "data"))
     assert api.page_index_dir() == str(tmp_path / "data" / "index") and calls == [tmp_path / "data" / "index"]
 
 
 def test_the_api_answers_from_the_pages_library_index(monkeypatch, saved_corpus_index, tmp_path):
-    library = pytest.importorskip("qa.library", reason="qa.library is not there yet")
+    library = pytest.importorskip("qa.serve.library", reason="qa.library is not there yet")
     monkeypatch.setenv("QA_DATA", str(tmp_path / "data"))
     monkeypatch.setenv("QA_INDEX", str(saved_corpus_index))
     client = _client(api.IndexSource())
@@ -229,7 +229,7 @@ def test_the_api_answers_from_the_pages_library_index(monkeypatch, saved_corpus_
 def test_server_script_is_an_asgi_app_streamlit_run_serves():
     from streamlit.web.server.app_discovery import discover_asgi_app
 
-    found = discover_asgi_app(ROOT / "ui" / "server.py")
+    found = discover_asgi_app(ROOT / "qa" / "serve" / "server.py")  # what qa ui runs
     assert found.is_asgi_app and found.app_name == "app"
 
 
@@ -286,7 +286,7 @@ def test_ui_sets_the_pages_environment_and_starts_the_combined_server(
     with pytest.raises(SystemExit):
         main(["ui", "--index", str(saved_corpus_index), "--port", str(port), "--data", str(tmp_path / "data")])
     argv = started["argv"]
-    assert argv[1:4] == ["-m", "streamlit", "run"] and argv[4].endswith("ui/server.py")
+    assert argv[1:4] == ["-m", "streamlit", "run"] and argv[4].endswith("qa/serve/server.py")
     assert argv[argv.index("--server.port") + 1] == str(port)
     assert argv[argv.index("--server.address") + 1] == "127.0.0.1"
     assert started["index"] == str(saved_corpus_index.resolve())

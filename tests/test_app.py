@@ -11,17 +11,17 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
+from pages import APP, _ask, _page, _tab, _texts  # noqa: F401
 
 import qa
-from qa.library import MAX_FILE_BYTES, Library
-from qa.render import escape, hit_location
-from qa.suggest import suggest_questions
+from qa.serve.library import MAX_FILE_BYTES, Library
+from qa.serve.render import escape, hit_location
+from qa.answering.suggest import suggest_questions
 
 ROOT = Path(__file__).resolve().parent.parent
-APP = str(ROOT / "ui" / "app.py")
 SEED_QUESTION = "Where do I go to pay social security myself?"
+pytestmark = pytest.mark.usefixtures("isolated_page")  # tmp data folder and cache, Streamlit caches cleared
 
 NASTY = (
     "Refund rules <script>alert(1)</script> **bold**\n\n"
@@ -38,50 +38,11 @@ def _index(corpus: Path, out: Path) -> Path:
     return out
 
 
-@pytest.fixture(autouse=True)
-def _isolated(monkeypatch, tmp_path):
-    monkeypatch.setenv("QA_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.setenv("QA_DATA", str(tmp_path / "data"))
-    monkeypatch.delenv("QA_INDEX", raising=False)
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    yield
-    st.cache_resource.clear()
-    st.cache_data.clear()
-
-
 @pytest.fixture
 def seed_index(saved_corpus_index, monkeypatch) -> Path:
     """The corpus's index, built once per session: the page copies it and never writes it."""
     monkeypatch.setenv("QA_INDEX", str(saved_corpus_index))
     return saved_corpus_index
-
-
-def _page() -> AppTest:
-    return AppTest.from_file(APP, default_timeout=30).run()
-
-
-def _tab(at: AppTest, name: str) -> AppTest:
-    """Open a tab, as a click on it does (only the open tab's content runs)."""
-    at.session_state["tab"] = name
-    return at.run()
-
-
-def _ask(at: AppTest, question: str) -> AppTest:
-    if not at.text_input:  # the Documents tab is open
-        _tab(at, "Ask")
-    at.text_input(key="question").input(question)
-    next(b for b in at.button if b.label == "Ask").click()
-    return at.run()
-
-
-def _texts(at: AppTest) -> list[str]:
-    """Every string the page shows that Markdown renders: bodies and labels, main area and sidebar."""
-    out = []
-    for kind in ("markdown", "caption", "title", "header", "subheader", "warning", "error", "info", "success"):
-        out += [e.value for e in getattr(at, kind)]
-    out += [b.label for b in at.button] + [e.label for e in at.expander] + [m.label for m in at.metric]
-    return out
 
 
 def _passages_shown(at: AppTest) -> int:
@@ -259,7 +220,7 @@ def test_a_new_index_version_is_picked_up_without_a_restart(tmp_path, monkeypatc
     # Another session (or process) changes the page's own index meanwhile.
     (corpus / "canteen.txt").write_text("Canteen\n\nThe canteen opens at noon.\n", encoding="utf-8")
     data_index = tmp_path / "data" / "index"
-    updated, _ = qa.build.update_index(qa.load_index(data_index), add=[corpus / "canteen.txt"])
+    updated, _ = qa.index.build.update_index(qa.load_index(data_index), add=[corpus / "canteen.txt"])
     qa.save_index(updated, data_index)
     at = _ask(at, "When does the canteen open?")  # the same session: no restart
     assert not at.exception and not at.warning
@@ -294,7 +255,7 @@ def test_first_start_copies_qa_index_into_the_data_folder(seed_index, tmp_path):
     at = _page()
     assert not at.exception and not at.error
     data = tmp_path / "data"
-    assert qa.store.is_index_dir(data / "index") and (data / "uploads").is_dir()
+    assert qa.index.store.is_index_dir(data / "index") and (data / "uploads").is_dir()
     assert qa.describe(qa.load_index(data / "index"))["passages"] == qa.describe(qa.load_index(seed_index))["passages"]
     assert [t.label for t in at.tabs] == ["Ask", "Documents"]
     assert not at.file_uploader and not at.dataframe  # the closed tab does not run
@@ -324,7 +285,7 @@ def test_an_uploaded_file_can_be_asked_about_at_once(seed_index, tmp_path):
 
 def test_upload_errors_are_shown_and_nothing_is_written(seed_index, tmp_path):
     at = _page()
-    version = qa.store.current_version(tmp_path / "data" / "index")
+    version = qa.index.store.current_version(tmp_path / "data" / "index")
     before = _files(tmp_path)
     at = _upload(at, [("../../big.txt", b"a" * (MAX_FILE_BYTES + 1), "text/plain")])
     assert not at.exception
@@ -339,7 +300,7 @@ def test_upload_errors_are_shown_and_nothing_is_written(seed_index, tmp_path):
     at.run()
     assert len(at.error) == 1 and "no file chosen" in at.error[0].value
     assert _files(tmp_path) == before  # nothing written anywhere, the uploads folder included
-    assert qa.store.current_version(tmp_path / "data" / "index") == version
+    assert qa.index.store.current_version(tmp_path / "data" / "index") == version
     assert not at.success
 
 
@@ -440,7 +401,7 @@ def test_a_thumbs_click_records_a_row_and_thanks(seed_index, tmp_path):
     assert len(rows) == 1
     question, rating, version, answer_json, passages = rows[0]
     assert (question, rating) == (SEED_QUESTION, 1)
-    assert version == qa.store.current_version(tmp_path / "data" / "index")
+    assert version == qa.index.store.current_version(tmp_path / "data" / "index")
     expected = qa.answer(qa.load_index(seed_index), SEED_QUESTION, k=5)
     assert expected.sentences[0].text in answer_json and expected.hits[0].passage.text[:50] in passages
     at.text_input(key=f"{at.feedback[0].key}-comment").input("Good, but name the office's hours")
@@ -499,7 +460,7 @@ def test_no_answer_shows_what_was_searched_and_suggestions(seed_index):
     assert "Searched for: capital, france" in at.warning[0].value
     suggestions = [b for b in at.button if b.key.startswith("suggestion-")]
     assert 1 <= len(suggestions) <= 5
-    expected = qa.library.suggest_rephrasings(qa.load_index(seed_index),
+    expected = qa.serve.library.suggest_rephrasings(qa.load_index(seed_index),
                                               qa.answer(qa.load_index(seed_index), "What is the capital of France?"))
     assert [b.label for b in suggestions] == [escape(q) for q in expected]
     suggestions[0].click()

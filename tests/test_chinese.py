@@ -1,13 +1,15 @@
 """Chinese documents and questions: segmentation, sentences, language, a mixed corpus, the page's labels."""
 
 import pytest
-from test_app import _ask, _isolated, _page, _texts  # noqa: F401  (the page helpers and isolation fixture)
+from pages import _ask, _page, _texts
 
 import qa
-from qa.labels import LABELS, labels, reason_text
-from qa.render import answer_to_dict, hit_location
-from qa.summarize import question_types
+from qa.serve.labels import LABELS, labels, reason_text
+from qa.serve.render import answer_to_dict, hit_location
+from qa.answering.summarize import question_types
 from qa.text import Analyzer, detect_language, has_han, segment, split_sentences
+
+pytestmark = pytest.mark.usefixtures("isolated_page")  # the page tests below need it; harmless for the rest
 
 
 def _words(text, **kw):
@@ -173,7 +175,7 @@ def test_a_chinese_abstention_is_explained_in_chinese(saved_corpus_index, monkey
 
 
 def test_the_terminal_answer_is_labelled_in_chinese(mixed_index):
-    from qa.render import answer_to_text
+    from qa.serve.render import answer_to_text
 
     text = answer_to_text(qa.answer(mixed_index, "垃圾哪天收集？"))
     assert text.startswith("答案（置信度") and "相关段落：" in text and "得分" in text
@@ -181,7 +183,7 @@ def test_the_terminal_answer_is_labelled_in_chinese(mixed_index):
 
 
 def test_each_document_has_a_language(mixed_index):
-    from qa.library import Library
+    from qa.serve.library import Library
 
     languages = {r.source: r.language for r in Library.documents(mixed_index)}
     assert languages == {"en.txt": "en", "zh.txt": "zh", "mixed.md": "zh"}

@@ -6,9 +6,9 @@ import re
 
 import pytest
 
-from qa.chunking import HEADING_MAX_CHARS, Chunker, chunk_documents
-from qa.loader import load_documents
-from qa.reading import read
+from qa.ingest.chunking import HEADING_MAX_CHARS, Chunker, chunk_documents
+from qa.ingest.loader import load_documents
+from qa.ingest.reading import read
 from qa.types import Document
 
 MARKDOWN = """# Travel policy

@@ -1,11 +1,11 @@
 """Concurrency (issue 7): many users asking while an upload re-indexes; every rating kept.
 
-The page's upload path (`qa.library.Library.add_uploads`, what the Documents tab calls)
+The page's upload path (`qa.serve.library.Library.add_uploads`, what the Documents tab calls)
 re-indexes the page's data folder again and again from one thread, alternating two versions
 of an uploaded file, while
 
 * `CLIENTS` threads ask the real server's ``/api/ask`` (`qa ui` in its own process), and
-  store a rating of each answer as the page does (`qa.feedback.record_feedback`);
+  store a rating of each answer as the page does (`qa.serve.feedback.record_feedback`);
 * `SESSIONS` AppTest sessions of the page ask and rate, at once, in one process.
 
 The answers of every index state the uploads pass through are computed beforehand, by the
@@ -35,10 +35,12 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 import qa
-from qa.feedback import count_feedback, record_feedback, record_question
-from qa.library import Library
-from qa.render import answer_html, answer_to_dict, escape, hit_location
+from qa.serve.feedback import count_feedback, record_feedback, record_question
+from qa.serve.library import Library
+from qa.serve.render import answer_html, answer_to_dict, escape, hit_location
 from serving import get_json, qa_ui
+
+pytestmark = pytest.mark.slow  # many concurrent users and sessions: left out of make test-fast
 
 CLIENTS = int(os.environ.get("QA_CONCURRENCY_CLIENTS", "50"))
 SESSIONS = int(os.environ.get("QA_CONCURRENCY_SESSIONS", "4"))

@@ -16,6 +16,8 @@ import pytest
 
 from qa import answer, load_index
 
+pytestmark = pytest.mark.slow  # kill -9 at many points of a build: left out of make test-fast
+
 KILL_AFTER = [float(x) for x in os.environ.get("QA_KILL_AFTER", "0.4,0.8,1.2,1.6,2.0,2.5,3.0").split(",")]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import shutil
 import sys
@@ -10,6 +11,7 @@ from pathlib import Path
 import pytest
 
 import qa.evaluate as ev
+import qa.evaluate.runs as ev_runs  # where the runs look up search_documents and answer (patched below)
 from qa.cli import main
 from qa.errors import QAError
 
@@ -185,8 +187,8 @@ def test_tantivy_survives_query_syntax(tmp_path):
 
 
 def test_a_missing_peer_is_skipped_with_a_note(tiny, monkeypatch):
-    real = ev.importlib.util.find_spec
-    monkeypatch.setattr(ev.importlib.util, "find_spec", lambda name, *a: None if name == "bm25s" else real(name, *a))
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "bm25s" else real(name, *a))
     notes = []
     results = ev.evaluate([tiny], "bm25s,sklearn-default", ood_corpus=SEED_CORPUS, log=notes.append)
     assert list(results["datasets"]["beir_tiny"]["retrieval"]) == ["sklearn-default"]
@@ -199,7 +201,7 @@ def test_qa_prf_follows_the_expand_keyword(tiny, monkeypatch):
     def plain(index, question, k=100):
         return []
 
-    monkeypatch.setattr(ev, "search_documents", plain)
+    monkeypatch.setattr(ev_runs, "search_documents", plain)
     assert "does not take expand=" in ev.system_unavailable("qa+prf")
     results = ev.evaluate([tiny], "qa+prf", ood_corpus=SEED_CORPUS)
     assert results["datasets"]["beir_tiny"]["retrieval"] == {} and "qa+prf skipped" in results["notes"][0]
@@ -213,7 +215,7 @@ def test_qa_prf_answer_figures_when_answer_takes_expand(tiny, monkeypatch):
         calls.append(expand)
         return real(index, question, k=k)
 
-    monkeypatch.setattr(ev, "answer", answer)
+    monkeypatch.setattr(ev_runs, "answer", answer)
     results = ev.evaluate([tiny], "qa,qa+prf", ood_corpus=SEED_CORPUS)
     assert set(results["datasets"]["beir_tiny"]["answers"]) == {"qa", "qa+prf"}
     assert True in calls and False in calls
@@ -247,7 +249,7 @@ def test_answer_quality_matching_rules(tiny, monkeypatch):
         return Answer(question=question, sentences=sentences, hits=(), abstained=False, reason=None,
                       reason_code=None, confidence=1.0, query_terms=(), corrections=())
 
-    monkeypatch.setattr(ev, "answer", fake)
+    monkeypatch.setattr(ev_runs, "answer", fake)
     got = ev.answer_quality(None, tiny.queries)
     # q1 first sentence; q2 abstained (a miss); q3 second sentence only; q5 wrong ("Nothing here.")
     assert got["answer_first"] == 0.25 and got["answer_any"] == 0.5 and got["answered"] == 0.75

@@ -9,9 +9,9 @@ import threading
 import pytest
 
 import qa
-from qa.feedback import (FeedbackError, add_comment, count_feedback, export_csv, record_feedback, record_question,
+from qa.serve.feedback import (FeedbackError, add_comment, count_feedback, export_csv, record_feedback, record_question,
                          recent_questions)
-from qa.render import answer_to_dict
+from qa.serve.render import answer_to_dict
 
 QUESTION = "Where do I go to pay social security myself?"
 

@@ -19,13 +19,13 @@ import pypdf
 import pytest
 
 import qa
-from qa import formats
-from qa.build import stat_signature
-from qa.chunking import chunk_documents
-from qa.formats import extract_docx, extract_html, extract_pdf
-from qa.loader import DOCUMENT_SUFFIXES, TEXT_SUFFIXES, load_documents
-from qa.reading import read
-from qa.render import hit_location
+from qa.ingest import formats
+from qa.index.build import stat_signature
+from qa.ingest.chunking import chunk_documents
+from qa.ingest.formats import extract_docx, extract_html, extract_pdf
+from qa.ingest.loader import DOCUMENT_SUFFIXES, TEXT_SUFFIXES, load_documents
+from qa.ingest.reading import read
+from qa.serve.render import hit_location
 from qa.types import Document
 
 # --- fixtures --------------------------------------------------------------------------------------------
@@ -446,7 +446,7 @@ def test_a_bad_file_is_a_warning_and_the_rest_is_indexed(mixed_corpus, name):
 
 def test_hostile_uploads_are_refused_by_name_and_leave_the_data_folder_as_it_was(mixed_corpus, tmp_path, monkeypatch):
     """Through the page's upload path: each hostile file named with its reason, nothing kept."""
-    from qa.library import Library, UploadError
+    from qa.serve.library import Library, UploadError
 
     index, _ = qa.build_index(mixed_corpus)
     qa.save_index(index, tmp_path / "seed")
@@ -534,7 +534,7 @@ def test_a_docx_with_a_compression_word_does_not_use_is_refused(tmp_path):
 def test_a_document_over_the_file_size_limit_is_skipped(mixed_corpus, monkeypatch):
     import qa.loader
 
-    monkeypatch.setattr(qa.loader, "MAX_FILE_BYTES", 1500)  # the PDF and DOCX are bigger, the rest smaller
+    monkeypatch.setattr(qa.ingest.loader, "MAX_FILE_BYTES", 1500)  # the PDF and DOCX are bigger, the rest smaller
     result = load_documents(mixed_corpus)
     assert sorted(d.doc_id for d in result.documents) == ["canteen.md", "parking.html", "wifi.txt"]
     assert len(result.warnings) == 2 and all("over the 1,500-byte limit" in w for w in result.warnings)

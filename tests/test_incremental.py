@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from qa import build_index, load_index, save_index, search
-from qa.build import update_index
+from qa.index.build import update_index
 from qa.errors import SourceError
 
 DOCS = {
@@ -106,3 +106,15 @@ def test_memory_mapped_and_in_memory_indexes_answer_the_same(tmp_path):
     assert isinstance(mapped.weights.base, np.memmap)
     same_scores(mapped, loaded)
     same_scores(mapped, index)
+
+
+def test_an_update_returns_a_new_index_and_leaves_the_callers_alone(tmp_path):
+    """Indexes are values: what a caller holds never changes under it (issue 14)."""
+    root = write(tmp_path / "c", ["a.txt", "b.txt"])
+    index, _ = build_index(root)
+    before = (dict(index.meta), index.n_passages, scores(index))
+    for updated in (update_index(index, add=[write(root, ["d.txt"]) / "d.txt"])[0],
+                    update_index(index, remove=["b.txt"])[0], index.add([]), index.remove(["nothing.txt"]),
+                    index.with_meta(marker=1)):
+        assert updated is not index and updated.meta is not index.meta
+    assert (index.meta, index.n_passages, scores(index)) == before

@@ -11,7 +11,7 @@ from sklearn.feature_extraction.text import CountVectorizer
 
 from qa.index import Index, IndexParams
 from qa.types import Passage
-from qa.weighting import BM25Transformer, bm25_idf
+from qa.index.weighting import BM25Transformer, bm25_idf
 
 # Rows are passages, columns terms. Term 3 occurs everywhere, term 4 nowhere.
 COUNTS = np.array(
@@ -272,7 +272,7 @@ def test_csc_weighting_in_small_blocks_equals_the_csr_path(monkeypatch):
 
     import scipy.sparse as sp
 
-    weighting = importlib.import_module("qa.weighting")
+    weighting = importlib.import_module("qa.index.weighting")
     X = sp.random(300, 120, density=0.05, random_state=1, format="csc")
     X.data = np.ceil(X.data * 5).astype(np.float32)
     bm25 = weighting.BM25Transformer().fit(X)

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 import qa
-from qa.library import (ALLOWED_SUFFIXES, MAX_FILE_BYTES, MAX_FILES, Library, LibraryError, UploadError,
+from qa.serve.library import (ALLOWED_SUFFIXES, MAX_FILE_BYTES, MAX_FILES, Library, LibraryError, UploadError,
                         check_uploads, close_words, context_html, data_dir, safe_name, suggest_rephrasings)
-from qa.render import escape
+from qa.serve.render import escape
 
 CANTEEN = b"Canteen\n\nThe canteen opens at noon and closes at three in the afternoon.\n"
 PARKING = b"# Parking\n\nStaff park in the north garage. Visitors park on level two.\n"
@@ -66,7 +66,7 @@ def test_an_unwritable_data_folder_is_a_library_error(tmp_path):
 
 
 def test_the_index_is_a_copy_of_qa_index_made_once(lib, seed):
-    seed_version = qa.store.current_version(seed)
+    seed_version = qa.index.store.current_version(seed)
     version = lib.version()
     assert version and lib.ensure_index() == version  # made once, then reused
     index = _index(lib)
@@ -74,7 +74,7 @@ def test_the_index_is_a_copy_of_qa_index_made_once(lib, seed):
     assert index.meta["library_seed"] == {"index": str(seed.resolve()), "corpus": None}
     assert index.meta["uploads"] == {}
     lib.add_uploads([("canteen.txt", CANTEEN)])
-    assert qa.store.current_version(seed) == seed_version  # the seed index is never written
+    assert qa.index.store.current_version(seed) == seed_version  # the seed index is never written
     assert sorted(qa.load_index(seed).passages.doc_id) == ["leave.md", "pay.txt"]
     assert lib.seed_note(_index(lib)) is None
 
@@ -444,8 +444,8 @@ def test_a_rephrasing_is_suggested_only_if_qa_answers_it(lib, monkeypatch):
     for question in ("Is the CANTIN vegetarian?", "When does the CANTIN open?", "What is the capital of France?"):
         for suggestion in suggest_rephrasings(index, qa.answer(index, question)):
             assert not qa.answer(index, suggestion).abstained, suggestion
-    real = qa.summarize.answer
-    monkeypatch.setattr(qa.summarize, "answer", lambda index, q, **kw: real(index, q.replace("canteen", "tram"), **kw))
+    real = qa.answering.summarize.answer
+    monkeypatch.setattr(qa.answering.summarize, "answer", lambda index, q, **kw: real(index, q.replace("canteen", "tram"), **kw))
     assert "Is the canteen vegetarian?" not in suggest_rephrasings(index, real(index, "Is the CANTIN vegetarian?"))
 
 
@@ -463,7 +463,7 @@ def test_suggestions_fall_back_on_example_questions_related_first(corpus_index):
 
 
 def test_an_html_upload_is_indexed_when_the_loader_reads_html(lib):
-    loader = pytest.importorskip("qa.loader")
+    loader = pytest.importorskip("qa.ingest.loader")
     if ".html" not in getattr(loader, "DOCUMENT_SUFFIXES", ()):
         pytest.skip("this qa.loader does not read HTML")
     html = b"<html><head><title>Canteen</title></head><body><h1>Canteen</h1>" \
@@ -502,7 +502,7 @@ def test_an_index_from_an_older_qa_is_rebuilt_with_its_uploads(tmp_path, monkeyp
 
 def test_a_markdown_passage_shows_reading_text_and_its_source_span_shows_the_markup(tmp_path):
     """The page shows what a reader sees, and "Show in source" the exact characters it came from."""
-    from qa.render import passage_html
+    from qa.serve.render import passage_html
 
     text = ("# Refunds\n\nRefunds are paid by the **refund office** within\nten days, see [the desk](https://x.example)."
             " Bring the\nreceipt.\n")

@@ -1,10 +1,10 @@
 """Every stated limit (docs/reliability.md, "Limits"), at the limit and one past it.
 
-Limits tested here: passages per document (`qa.chunking.MAX_PASSAGES_PER_DOCUMENT`), question
+Limits tested here: passages per document (`qa.ingest.chunking.MAX_PASSAGES_PER_DOCUMENT`), question
 length through the API and the page, files per upload at exactly `MAX_FILES`, the loader's
 file size and a DOCX's unpacked size at exactly their limits, and the length of what feedback
 stores. The others are tested where their module is: upload size (tests/test_library.py),
-question length in `qa.search` (tests/test_search.py), ``k`` (tests/test_api.py).
+question length in `qa.answering.search` (tests/test_search.py), ``k`` (tests/test_api.py).
 """
 
 from __future__ import annotations
@@ -18,14 +18,14 @@ from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 import qa
-import qa.api as api
-import qa.chunking as chunking
-import qa.formats as formats
-import qa.loader as loader
-from qa.chunking import MAX_PASSAGES_PER_DOCUMENT, chunk_documents, iter_passages
+import qa.serve.api as api
+import qa.ingest.chunking as chunking
+import qa.ingest.formats as formats
+import qa.ingest.loader as loader
+from qa.ingest.chunking import MAX_PASSAGES_PER_DOCUMENT, chunk_documents, iter_passages
 from qa.cli import main
-from qa.library import MAX_FILES, Library, UploadError, check_uploads
-from qa.search import MAX_QUESTION_CHARS
+from qa.serve.library import MAX_FILES, Library, UploadError, check_uploads
+from qa.answering.search import MAX_QUESTION_CHARS
 from qa.types import Document
 
 LIMIT_MESSAGE = "passages, over the limit of {:,} per document; split it into smaller files"
@@ -110,11 +110,11 @@ def test_an_update_over_the_limit_keeps_the_old_version(tmp_path, limit_3):
         return [ix.passages.text[i] for i in range(ix.n_passages) if ix.passages.doc_id[ix.passages.doc[i]] == "rules.txt"]
 
     doc.write_text(_paragraphs(4, "parking"), encoding="utf-8")
-    updated, warnings = qa.build.update_index(index, add=[doc])
+    updated, warnings = qa.index.build.update_index(index, add=[doc])
     assert warnings == ("skipped rules.txt: 4 " + LIMIT_MESSAGE.format(3),)
     assert texts(updated) == texts(index) and len(texts(index)) == 2 and "canteen" in texts(index)[0]
     doc.write_text(_paragraphs(3, "parking"), encoding="utf-8")  # at the limit: it replaces the old version
-    updated, warnings = qa.build.update_index(index, add=[doc])
+    updated, warnings = qa.index.build.update_index(index, add=[doc])
     assert warnings == () and len(texts(updated)) == 3 and all("parking" in t for t in texts(updated))
 
 
@@ -223,7 +223,7 @@ def test_a_docx_unpacking_to_exactly_the_limit_is_read_and_one_byte_over_refused
 def test_a_stored_question_and_comment_are_kept_whole_at_the_limit_and_cut_one_past(tmp_path, corpus_index):
     import sqlite3
 
-    from qa.feedback import MAX_COMMENT_CHARS, add_comment, record_feedback, record_question
+    from qa.serve.feedback import MAX_COMMENT_CHARS, add_comment, record_feedback, record_question
 
     db = tmp_path / "feedback.sqlite"
     result = qa.answer(corpus_index, "Where do I go to pay social security myself?")

@@ -8,7 +8,7 @@ import os
 import pytest
 
 from qa.errors import EmptyCorpusError, SourceError
-from qa.loader import load_documents, read_text_file
+from qa.ingest.loader import load_documents, read_text_file
 
 PROSE = "Refunds\n\nA refund is paid within ten days of the request.\n"
 

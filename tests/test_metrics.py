@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from qa.metrics import average_precision_at, ndcg_at, recall_at, reciprocal_rank_at
+from qa.evaluate.metrics import average_precision_at, ndcg_at, recall_at, reciprocal_rank_at
 
 # Judgments used throughout: a (gain 3), b (gain 1) and c (gain 2) are relevant; z is judged irrelevant.
 QRELS = {"a": 3, "b": 1, "c": 2, "z": 0}

@@ -2,7 +2,7 @@
 
 Documents mix unicode, CJK, emoji, CRLF, NUL bytes, blank lines, very long lines and
 one-character files. For every one: passage offsets read as the passage text in the
-document (`qa.reading`), passages do not overlap and stay in order, every answer sentence is verbatim
+document (`qa.ingest.reading`), passages do not overlap and stay in order, every answer sentence is verbatim
 in its cited passage, and search never raises for any string question (only
 `QuestionError`, for an unusable one).
 """
@@ -14,10 +14,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from qa import Index, IndexParams, QuestionError, answer, search
-from qa.chunking import Chunker, chunk_documents
-from qa.reading import read
+from qa.ingest.chunking import Chunker, chunk_documents
+from qa.ingest.reading import read
 from qa.text import split_sentences
 from qa.types import Document
+
+pytestmark = pytest.mark.slow  # long property runs: left out of make test-fast
 
 EXAMPLES = int(os.environ.get("QA_HYPOTHESIS_EXAMPLES", "150"))
 SETTINGS = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])

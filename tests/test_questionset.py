@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 import qa.evaluate as ev
-import qa.questionset as qs
+import qa.evaluate.questionset as qs
 from qa.cli import main
 from qa.errors import QAError
 
@@ -422,7 +422,7 @@ def test_realdocs_figures_equal_check_py_s(realdocs, tmp_path):
     assert [f["line"] for f in entry["failures"] if f["figure"] != "whole_has"] == checker
 
 
-# Short of target today, and reported so in the README (figures of `qa eval ../shared/realdocs`).
+# Short of target today, and reported so in docs/design.md (figures of `qa eval ../shared/realdocs`).
 MISSED = ("first_has", "whole_has")
 
 
@@ -432,7 +432,7 @@ def test_realdocs_meets_every_target_but_the_reported_ones(realdocs):
     assert {k: figures[k] for k in qs.TARGETS if not qs.meets(k, figures[k]) and k not in MISSED} == {}
 
 
-@pytest.mark.xfail(strict=True, reason=f"{' and '.join(MISSED)} are short of their targets (README)")
+@pytest.mark.xfail(strict=True, reason=f"{' and '.join(MISSED)} are short of their targets (docs/design.md)")
 def test_realdocs_meets_every_target(realdocs):
     _, res = realdocs
     figures = res["question_sets"]["realdocs"]["figures"]

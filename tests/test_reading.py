@@ -9,8 +9,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from qa.chunking import Chunker
-from qa.reading import read, sentences, sniff_format, to_reading
+from qa.ingest.chunking import Chunker
+from qa.ingest.reading import read, sentences, sniff_format, to_reading
 from qa.types import Document
 
 EXAMPLES = int(os.environ.get("QA_HYPOTHESIS_EXAMPLES", "150"))

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from qa.render import answer_html, answer_to_dict, answer_to_text, escape, hit_location, passage_html
+from qa.serve.render import answer_html, answer_to_dict, answer_to_text, escape, hit_location, passage_html
 from qa.text import Analyzer
 from qa.types import Answer, Hit, Passage, Sentence
 
@@ -204,7 +204,7 @@ def test_answer_to_dict_of_an_abstention():
 
 
 def test_answer_to_dict_of_a_real_answer(corpus_index):
-    from qa.summarize import answer
+    from qa.answering.summarize import answer
 
     d = answer_to_dict(answer(corpus_index, "Where do I pay social security myself?"))
     assert set(d) >= CONTRACT

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from qa.checks import check_answer, read_question_set
+from qa.evaluate.checks import check_answer, read_question_set
 from qa.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import qa.summarize as summarize
+import qa.answering.summarize as summarize
 from qa import answer, build_index
-from qa.search import parse_question, search
+from qa.answering.search import parse_question, search
 
 _PATH = Path(__file__).resolve().parent.parent / "bench" / "sentence_weights.py"
 _spec = importlib.util.spec_from_file_location("bench_sentence_weights", _PATH)

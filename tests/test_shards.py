@@ -16,10 +16,12 @@ pytest.importorskip("dask.distributed")
 import qa  # noqa: E402
 from qa.cli import main  # noqa: E402
 from qa.errors import EmptyCorpusError  # noqa: E402
-from qa.loader import DocumentStream, read_files  # noqa: E402
-from qa.search import search, search_documents  # noqa: E402
-from qa.shards import ShardedIndex, build_sharded, dask_client, load_sharded, plan_partitions  # noqa: E402
-from qa.store import is_sharded, load_index  # noqa: E402
+from qa.ingest.loader import DocumentStream, read_files  # noqa: E402
+from qa.answering.search import search, search_documents  # noqa: E402
+from qa.index.shards import ShardedIndex, build_sharded, dask_client, load_sharded, plan_partitions  # noqa: E402
+from qa.index.folders import is_sharded, load_index  # noqa: E402
+
+pytestmark = pytest.mark.slow  # Dask LocalClusters: left out of make test-fast
 
 REPO = Path(__file__).resolve().parent.parent
 REPEATED = ("Refunds for lost badges are paid by the security office within fourteen days of the claim, "
@@ -240,7 +242,7 @@ def test_a_failed_build_leaves_the_previous_index_live(sharded_dirs, client, tmp
 
 
 def test_the_page_copies_a_sharded_index_and_lists_its_documents(sharded_dirs, tmp_path, monkeypatch):
-    from qa.library import Library
+    from qa.serve.library import Library
 
     monkeypatch.setenv("QA_INDEX", str(sharded_dirs[3]))
     lib = Library(tmp_path / "data")
@@ -251,8 +253,8 @@ def test_the_page_copies_a_sharded_index_and_lists_its_documents(sharded_dirs, t
     assert len(rows) == index.passages.n_documents and rows[0].n_passages >= 1
     assert sum(r.n_passages for r in rows) == index.n_passages
     with pytest.raises(qa.QAError, match="sharded"):
-        qa.build.update_index(index, remove=[rows[0].doc_id])
-    from qa.library import UploadError
+        qa.index.build.update_index(index, remove=[rows[0].doc_id])
+    from qa.serve.library import UploadError
 
     with pytest.raises(UploadError, match="cannot be updated in place"):  # the page says so, and keeps no file
         lib.add_uploads([("new.txt", b"New\n\nA new document about parking permits and their renewal.\n")])
@@ -261,7 +263,7 @@ def test_the_page_copies_a_sharded_index_and_lists_its_documents(sharded_dirs, t
 
 
 def test_example_questions_equal_the_single_machine_build(single_dir, sharded_dirs):
-    from qa.suggest import candidate_questions, suggest_questions
+    from qa.answering.suggest import candidate_questions, suggest_questions
 
     single, sharded = load_index(single_dir), load_index(sharded_dirs[3])
     assert candidate_questions(sharded) == candidate_questions(single)
@@ -284,7 +286,7 @@ def test_the_page_answers_from_a_sharded_index(corpus_dir, sharded_dirs, single_
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
-    from qa.render import escape
+    from qa.serve.render import escape
 
     monkeypatch.setenv("QA_INDEX", str(sharded_dirs[3]))
     monkeypatch.setenv("QA_DATA", str(tmp_path / "data"))

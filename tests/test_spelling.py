@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from qa.spelling import MIN_LEN, Speller, _one_edit, is_common_word
+from qa.index.spelling import MIN_LEN, Speller, _one_edit, is_common_word
 
 # Surface word -> term number; DF gives passages per term.
 WORDS = {"insurance": 0, "reimbursement": 1, "hospitalization": 2, "pharmacies": 3, "clinics": 4, "clinic": 5,

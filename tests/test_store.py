@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from qa.errors import IndexFormatError
-from qa.search import search
-from qa.store import FORMAT_VERSION, is_index_dir, load_index, read_manifest, save_index
+from qa.answering.search import search
+from qa.index.store import FORMAT_VERSION, is_index_dir, load_index, read_manifest, save_index
 
 QUESTIONS = [
     "Where do I pay social security myself?",
@@ -126,7 +126,7 @@ def test_saving_again_replaces_the_version_and_removes_the_old_one(corpus_index,
 def test_a_save_that_removes_the_version_being_loaded_gives_the_new_index(corpus_index, saved, monkeypatch, mmap):
     """The race the concurrency test found: a reader read CURRENT, then a save swapped it and
     removed the old version before the reader opened its files (the API answered 503)."""
-    import qa.store as store
+    import qa.index.store as store
 
     other = corpus_index.add([])  # the same passages: a different index object to save
     other.meta["marker"] = "new"
@@ -154,7 +154,7 @@ def test_threads_loading_indexes_read_npy_headers_one_at_a_time(saved_corpus_ind
     import threading
     import time
 
-    import qa.store as store
+    import qa.index.store as store
 
     inside, most, lock = [0], [0], threading.Lock()
     real_load = np.load
@@ -189,7 +189,7 @@ def test_threads_loading_indexes_read_npy_headers_one_at_a_time(saved_corpus_ind
 
 
 def test_a_damaged_index_is_not_retried(saved, monkeypatch):
-    import qa.store as store
+    import qa.index.store as store
 
     calls = []
     real = store.read_manifest

@@ -12,7 +12,7 @@ import pytest
 
 import qa
 import qa.summarize
-from qa.suggest import (ASKS_PER_EXAMPLE, MAX_CHARS, answered_from, candidate_questions, clean_heading,
+from qa.answering.suggest import (ASKS_PER_EXAMPLE, MAX_CHARS, answered_from, candidate_questions, clean_heading,
                         document_name, suggest_questions)
 from qa.types import Passage
 
@@ -223,13 +223,13 @@ def test_a_candidate_is_offered_if_and_only_if_its_answer_cites_its_document(tmp
 
 def test_questions_that_qa_does_not_answer_are_not_offered(tmp_path, monkeypatch):
     index = _build(tmp_path, READMES)
-    real = qa.summarize.answer
+    real = qa.answering.summarize.answer
 
     def abstain_on_install(index, question, **kw):
         result = real(index, question, **kw)
         return dataclasses.replace(result, abstained=True, sentences=()) if "install" in question else result
 
-    monkeypatch.setattr(qa.summarize, "answer", abstain_on_install)
+    monkeypatch.setattr(qa.answering.summarize, "answer", abstain_on_install)
     examples = suggest_questions(index, n=50)
     assert examples and not any("install" in q for q in examples)
 
@@ -247,14 +247,14 @@ def test_examples_are_spread_across_documents(tmp_path):
 
 def test_at_most_three_questions_are_asked_per_example_and_asking_stops_when_n_are_found(tmp_path, monkeypatch):
     index = _build(tmp_path, READMES)
-    real = qa.summarize.answer
+    real = qa.answering.summarize.answer
     asked = []
-    monkeypatch.setattr(qa.summarize, "answer", lambda index, q, **kw: asked.append(q) or real(index, q, **kw))
+    monkeypatch.setattr(qa.answering.summarize, "answer", lambda index, q, **kw: asked.append(q) or real(index, q, **kw))
     examples = suggest_questions(index, n=2)
     assert len(examples) == 2 and len(asked) <= 2 * ASKS_PER_EXAMPLE and asked[-1] == examples[-1]
 
     asked.clear()
-    monkeypatch.setattr(qa.summarize, "answer", lambda index, q, **kw: asked.append(q) or
+    monkeypatch.setattr(qa.answering.summarize, "answer", lambda index, q, **kw: asked.append(q) or
                         real(index, "What is the capital of France?", **kw))  # nothing is ever answered
     assert suggest_questions(index, n=2) == ()
     assert len(asked) == 2 * ASKS_PER_EXAMPLE
@@ -284,7 +284,7 @@ def test_seed_corpus_suggestions_come_from_its_headings_and_are_answered(tmp_pat
 
 def test_a_removed_documents_headings_are_no_longer_suggested(tmp_path, monkeypatch):
     """Add two documents through the page's Library, remove one: nothing of it is suggested."""
-    from qa.library import Library
+    from qa.serve.library import Library
 
     corpus = tmp_path / "corpus"
     corpus.mkdir()

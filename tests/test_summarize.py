@@ -3,7 +3,7 @@
 import pytest
 
 from qa import Index, QuestionError, answer, build_index
-from qa.summarize import MIN_EVIDENCE, question_types
+from qa.answering.summarize import MIN_EVIDENCE, question_types
 
 
 def make_index(tmp_path, files: dict[str, str]) -> Index:

@@ -16,15 +16,18 @@ section's heading often names what the body only implies.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
 
-from .chunking import Chunker
+from ..errors import QAError
+from ..ingest.chunking import Chunker
+from ..text import CHINESE_MODES, INDEX_TOKEN_RE, SENTENCE_END_CHARS, Analyzer, has_han
+from ..types import Passage, Query
+from . import ranking
 from .passages import PassageTable, PassageTableBuilder, StringTable
-from .text import CHINESE_MODES, INDEX_TOKEN_RE, SENTENCE_END_CHARS, Analyzer, has_han
-from .types import Passage
 
 __all__ = ["Index", "IndexParams"]
 
@@ -176,20 +179,6 @@ class _Builder:
         self.csr.append((per_row, (code & 0xFFFFFFFF).astype(np.int32), counts.astype(np.float32)))
         self.n += len(batch)
 
-    def counts(self):
-        """The (passages x terms) count matrix of what was added, as CSR float32."""
-        import scipy.sparse as sp
-
-        indptr = np.zeros(self.n + 1, dtype=np.int64)
-        if self.csr:
-            np.cumsum(np.concatenate([r for r, _, _ in self.csr]), out=indptr[1:])
-        rows, cols, data = zip(*self.csr) if self.csr else ((), (), ())
-        self.csr = []
-        del rows
-        cols = _drain(list(cols), np.int32)
-        data = _drain(list(data), np.float32)
-        return sp.csr_matrix((data, cols, indptr), shape=(self.n, len(self.stems)))
-
     def term_major(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The counts as term-major postings ``(tf, passages, indptr)``, passages ascending within
         each term, built batch by batch into preallocated arrays (a counting sort): unlike a CSR
@@ -289,7 +278,7 @@ def _weighed(params, tf, indices, indptr, passages, vocabulary, words, tokens, t
     )
 
 
-def _gather(data: np.ndarray, ptr: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def gather_ragged(data: np.ndarray, ptr: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The slices ``data[ptr[r]:ptr[r+1]]`` of the given rows, concatenated, and their new offsets."""
     lengths = (ptr[1:] - ptr[:-1])[rows]
     new_ptr = np.zeros(rows.size + 1, dtype=np.int64)
@@ -300,13 +289,13 @@ def _gather(data: np.ndarray, ptr: np.ndarray, rows: np.ndarray) -> tuple[np.nda
 
 @dataclass(eq=False)
 class Index:
-    """A fitted index. Build with `Index.fit`, or load with `qa.store.load_index`.
+    """A fitted index. Build with `Index.fit`, or load with `qa.index.store.load_index`.
 
     Attributes
     ----------
     params : IndexParams
     passages : PassageTable
-        A sequence of `Passage`, stored by column (`qa.passages`).
+        A sequence of `Passage`, stored by column (`qa.index.passages`).
     vocabulary : dict of str to int
         Term -> column number.
     idf : ndarray of float32, shape (n_terms,)
@@ -321,7 +310,8 @@ class Index:
         ``tokens[token_ptr[i]:token_ptr[i+1]]``. Used to rerank the best
         candidates by sentence and phrase matches and for query expansion.
     meta : dict
-        Corpus facts recorded at build time (root, fingerprint, time).
+        Corpus facts recorded at build time (root, fingerprint, time). Read it, never change it in
+        place: `with_meta`, `add` and `remove` return new indexes (another caller may hold this one).
     tf : ndarray of float32
         The term counts behind `weights` (same layout), kept so documents can be
         added or removed without re-reading the others (`add`, `remove`).
@@ -387,7 +377,7 @@ class Index:
         exactly like `Index.fit` over all the passages. Passages that repeat one
         already indexed (case and spacing aside) are skipped, as in a fresh build.
         """
-        from .chunking import passage_key
+        from ..ingest.chunking import passage_key
 
         builder = _Builder.continuing(self)
         seen = {passage_key(self.passages.text[i]) for i in range(self.n_passages)}
@@ -403,8 +393,8 @@ class Index:
                 batch = []
         if batch:
             builder.add_batch(batch)
-        if builder.n == 0:
-            return self
+        if builder.n == 0:  # nothing new: the same index, as a new object
+            return self.with_meta(**(meta or {}))
         import scipy.sparse as sp
 
         new_tf, new_rows, new_ptr = builder.term_major()
@@ -440,7 +430,7 @@ class Index:
                            dtype=np.int64)
         keep = ~np.isin(self.passages.doc, numbers)
         if keep.all():
-            return self
+            return self.with_meta(**(meta or {}))
         if not keep.any():
             raise ValueError("removing these documents would leave the index empty")
         new_row = np.cumsum(keep) - 1
@@ -456,7 +446,7 @@ class Index:
             if live[i]:
                 terms[new_term[i]] = t
         rows = np.flatnonzero(keep)
-        tokens, token_ptr = _gather(np.asarray(self.tokens), np.asarray(self.token_ptr), rows)
+        tokens, token_ptr = gather_ragged(np.asarray(self.tokens), np.asarray(self.token_ptr), rows)
         tokens = np.where(tokens >= 0, new_term[np.maximum(tokens, 0)], -1).astype(np.int32)
         return _weighed(
             self.params, self._counts()[entry_keep], new_row[self.indices[entry_keep]].astype(np.int32), indptr,
@@ -464,6 +454,11 @@ class Index:
             {w: int(new_term[i]) for w, i in self.words.items() if live[i]}, tokens, token_ptr,
             {**self.meta, **(meta or {})},
         )
+
+    def with_meta(self, **changes) -> "Index":
+        """A new index with the same arrays and ``{**meta, **changes}`` as its meta: indexes are
+        values, so a caller holding this one never sees its meta change."""
+        return dataclasses.replace(self, meta={**self.meta, **changes})
 
     def _counts(self) -> np.ndarray:
         if self.tf is None:
@@ -497,6 +492,29 @@ class Index:
         """Passage numbers (ascending) and weights of one term."""
         s, e = int(self.indptr[term_id]), int(self.indptr[term_id + 1])
         return self.indices[s:e], self.weights[s:e]
+
+    # -- the rest of `qa.index.protocol.SearchIndex` (what search and the summary ask of any index) --
+
+    def ranked(self, query: Query, expand: bool = False, depth: int | None = None
+               ) -> tuple[np.ndarray, np.ndarray]:
+        """Matching passages and their final scores (`qa.index.ranking.ranked`)."""
+        return ranking.ranked(self, query, expand, depth)
+
+    def matched(self, query: Query, passage_ids: np.ndarray) -> list[list[int]]:
+        """For each passage, which of the query's terms it holds (`qa.index.ranking.matched`)."""
+        return ranking.matched(self, query, passage_ids)
+
+    def connect(self, scheduler: str, *, optional: bool = False) -> "Index":
+        """One index is searched in this process: a scheduler is refused unless `optional`."""
+        if not optional:
+            raise QAError("--scheduler needs a sharded index (qa index ... --shards N)")
+        return self
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+    def check_updatable(self) -> None:
+        """One index can always be updated (`add`, `remove`)."""
 
     def matrix(self):
         """The passage-by-term weight matrix (a scipy CSC view of the postings)."""

@@ -1,0 +1,357 @@
+"""Example questions for a corpus: made from its own headings and titles, kept only if qa answers them.
+
+Candidates, for each document of the index (its headings are read through the
+section numbers of its current passages, so a removed document gives none):
+
+1. **Questions first.** Every section heading of the document that is a
+   question (ends in ``?``), in corpus order; then the question part of its
+   title (a title such as ``Site - Topic - Can I ...?`` is cut at its
+   ``" - "``, ``" | "`` or dash separators, and a part ending in ``?`` is kept).
+2. **Clean-up.** An enumerating prefix is removed ("First, ", "2. ", "III. ",
+   "Step 3: ", "Q: ", "一、", and a section number before a capital: "2.1 The
+   Basics"), spacing is collapsed and the first letter is capitalised:
+   "First, how to deal with it?" becomes "How to deal with it?".
+3. **Questions about the document's name.** The name is the first part of its
+   title (cut at ``" - "``, ``": "``, ``" ("`` and the like), or else its file
+   name without the type (``urllib3.md`` -> ``urllib3``); it must be a few
+   words (at most `MAX_NAME_WORDS`) without markup, and not a generic section
+   word such as "Introduction" or "README". Then "What is <name>?", and each
+   heading of a common kind turned into a question about the name:
+   "Installation" -> "How do I install <name>?", "Features" -> "What are the
+   features of <name>?", "Usage" or "Examples" -> "How do I use <name>?",
+   "Requirements" -> "What does <name> require?", "Contributing" -> "How do I
+   contribute to <name>?", "License" -> "What is the license of <name>?"
+   (`HEADING_QUESTIONS`).
+4. **Fallback.** The other headings and title parts, in corpus order, as
+   "What about <heading>?" (their final ``.``/``:``/``;`` dropped); a heading
+   holding markup or a link (``<``, `````, ``*``, ``|``, ``[``, ``{``, ``::``,
+   ``://``) or no letter is not used, nor one that is the document's name.
+5. Candidates of fewer than `MIN_WORDS` words or more than `MAX_CHARS`
+   characters are skipped, and a question is kept once (case and spacing aside).
+
+Which are offered:
+
+6. **Asked first.** Each candidate is asked of the index with `qa.answer` (the
+   call the page makes) and offered only if qa answers it (does not abstain)
+   and the answer's first sentence cites a passage of the document the
+   candidate was made from. At most `ASKS_PER_EXAMPLE` x `n` questions are
+   asked; asking stops when `n` are found, so fewer may be returned.
+7. **Spread across documents.** The next candidate asked is the first one left
+   of a document with the fewest examples so far; among those, a better rule
+   first (1 before 3 before 4), then the document earlier in the index. So
+   every document gets one example before any gets a second, and question
+   headings are tried before made-up questions.
+
+The result depends only on the index (its passages and how qa answers), so it
+is deterministic, and the examples for a smaller `n` begin those for a larger.
+"""
+
+from __future__ import annotations
+
+import heapq
+import re
+from pathlib import PurePosixPath
+from typing import NamedTuple
+
+import numpy as np
+
+from ..errors import QuestionError
+from ..text import count_words, detect_language, squash_spaces, text_key
+
+__all__ = [
+    "suggest_questions", "candidate_questions", "answered_from", "clean_heading", "document_name",
+    "ASKS_PER_EXAMPLE", "HEADING_QUESTIONS", "MAX_CHARS", "MAX_NAME_WORDS", "MIN_WORDS",
+]
+
+MAX_CHARS = 150
+MIN_WORDS = 3
+MAX_NAME_WORDS = 6
+ASKS_PER_EXAMPLE = 3  # questions asked per example wanted, at most
+
+_ORDINAL = r"first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|finally|lastly|next|then"
+_PREFIX_RE = re.compile(
+    rf"^(?:(?:{_ORDINAL})\s*[,:.、，]\s*"  # First, / Second: / Finally.
+    r"|(?:step|part|section|chapter|article|question|q)\s*\d+\s*[:.)\-–]\s*"  # Step 3: / Q1. / Question 2:
+    r"|(?:question|q)\s*[:.]\s*"  # Q: / Question:
+    r"|\(?\d+(?:\.\d+)*[.)、](?!\d)\s*"  # 1. / 2) / (3) / 1.2.
+    r"|\d{1,2}(?:\.\d{1,2})*\s+(?-i:(?=[A-Z]))"  # 2.1 The Basics / 1 What is it? (not "3.5 million")
+    r"|\(?[a-z][.)]\s+"  # a) / (b)
+    r"|[IVXLC]+[.)]\s+"  # III.
+    r"|[一二三四五六七八九十百]+[、.．]\s*"  # 一、
+    r"|第[一二三四五六七八九十百\d]+[章节条部分]\s*"  # 第二章
+    r"|[-*•]\s+)",  # bullets
+    re.IGNORECASE,
+)
+_TITLE_SPLIT_RE = re.compile(r"\s+[-|–—:»›]\s+")
+_NAME_SPLIT_RE = re.compile(r"\s+[-|–—:»›(\[]\s*|:\s+|\s*[(\[]")
+_QUESTION_END = ("?", "？")
+_MARKUP_RE = re.compile(r"[<>`*|\[\]{}]|::|://|^\.\.")
+_FILE_NAME_RE = re.compile(r"[A-Za-z][A-Za-z0-9_]*[A-Za-z0-9]")  # a one-word file name: urllib3, iniconfig
+_FILE_SUFFIXES = (".txt", ".md", ".markdown", ".rst", ".html", ".htm", ".pdf", ".docx")
+# Section words that name a part of a document, not what it is about.
+GENERIC_NAMES = frozenset(
+    "introduction overview readme index contents home about summary basics untitled document".split()
+)
+
+# A heading of a common kind (the whole heading, at most one word before the keyword)
+# -> a question about the document's name.
+HEADING_QUESTIONS: tuple[tuple[str, str], ...] = (
+    (r"install(?:ation|ing)?|how to install|setup|set up", "How do I install {name}?"),
+    (r"features?", "What are the features of {name}?"),
+    (r"usage|using|how to use|quick ?start|getting started|examples?|tutorial", "How do I use {name}?"),
+    (r"requirements|dependencies|prerequisites", "What does {name} require?"),
+    (r"contributing|how to contribute|contribute", "How do I contribute to {name}?"),
+    (r"licen[cs]e|licensing", "What is the license of {name}?"),
+)
+_HEADING_RES = tuple(
+    (re.compile(rf"^(?:[\w-]+\s+)?(?:{pattern})(?:\s+[\w&/–-]+){{0,3}}$", re.IGNORECASE), template)
+    for pattern, template in HEADING_QUESTIONS
+)
+
+# Candidate rules, best first (rule 7 tries a document's candidates in this order).
+QUESTION, ABOUT_NAME, WHAT_ABOUT = 1, 3, 4
+
+
+def clean_heading(text: str) -> str:
+    """A heading without its enumerating prefix, spacing collapsed, first letter capitalised.
+
+    Examples
+    --------
+    >>> clean_heading("First, how do I apply?")
+    'How do I apply?'
+    >>> clean_heading("  2.  where is   the office? ")
+    'Where is the office?'
+    >>> clean_heading("2.1 The Basics")
+    'The Basics'
+    """
+    text = squash_spaces(text.lstrip("\ufeff#"))
+    for _ in range(2):  # "Step 1. First, ..." carries two prefixes
+        stripped = _PREFIX_RE.sub("", text, count=1)
+        if stripped == text or not stripped:
+            break
+        text = stripped
+    return text[:1].upper() + text[1:]
+
+
+def _is_question(text: str) -> bool:
+    return text.endswith(_QUESTION_END)
+
+
+def _usable(heading: str) -> bool:
+    """A heading that can be put in a question: some letter, no markup or link."""
+    return any(c.isalpha() for c in heading) and not _MARKUP_RE.search(heading)
+
+
+def _title_parts(title: str) -> list[str]:
+    """The parts of a title, question parts first: ``"Site - Topic - Can I?"`` -> ["Can I?", "Topic", "Site"]."""
+    parts = [p.strip() for p in _TITLE_SPLIT_RE.split(title) if p.strip()]
+    return [p for p in reversed(parts) if _is_question(p)] + [p for p in reversed(parts) if not _is_question(p)]
+
+
+def _what_about(heading: str) -> str:
+    body = heading.rstrip(" .:;,!。：；，！")
+    if not body or not _usable(body):
+        return ""
+    return f"{body}怎么办？" if detect_language(body) == "zh" else f"What about {body}?"
+
+
+def _is_name(text: str) -> bool:
+    return (
+        1 <= count_words(text) <= MAX_NAME_WORDS and _usable(text) and len(text) >= 2
+        and not text.endswith((".", "?", "!", "。", "？", "！")) and text.lower().removeprefix("the ") not in GENERIC_NAMES
+    )
+
+
+def document_name(title: str, source: str = "") -> str:
+    """What a document is about, for "What is <name>?": the first part of its title, else its
+    one-word file name; empty if neither is a short name without markup (rule 3).
+
+    Examples
+    --------
+    >>> document_name("dateutil - powerful extensions to datetime")
+    'dateutil'
+    >>> document_name('<h1 align="center">', "docs/urllib3.md")
+    'urllib3'
+    >>> document_name("Introduction (libffi: the portable foreign function interface library)", "libffi-intro.html")
+    ''
+    """
+    name = _NAME_SPLIT_RE.split(squash_spaces(title), maxsplit=1)[0].rstrip(" .:;,")
+    if _is_name(name):  # as written: "urllib3" stays lower-case
+        return name
+    stem = PurePosixPath(source.replace("\\", "/")).name
+    while stem.lower().endswith(_FILE_SUFFIXES):
+        stem = stem[: stem.rfind(".")]
+    if _FILE_NAME_RE.fullmatch(stem) and _is_name(stem):
+        return stem
+    return ""
+
+
+def _about_name(name: str, headings: list[str]) -> list[str]:
+    """Rule 3: "What is <name>?" and the section headings of a common kind as questions about the name."""
+    if not name:
+        return []
+    out = [f"{name}是什么？" if detect_language(name) == "zh" else f"What is {name}?"]
+    for heading in headings:
+        body = heading.rstrip(" .:;,!")
+        if detect_language(body) != "en" or _key(body) == _key(name):  # "Memory Usage" is not about usage
+            continue
+        for pattern, template in _HEADING_RES:
+            if pattern.match(body):
+                out.append(template.format(name=name))
+                break
+    return out
+
+
+MAX_HEADINGS = 10_000  # (document, heading) pairs read, at most: a million-passage corpus is not read whole
+MAX_PASSAGES = 200_000  # passages whose document and section numbers are read, at most
+
+
+class _Document(NamedTuple):
+    doc_id: str
+    source: str
+    title: str
+    headings: list[str]  # its distinct section headings, in corpus order
+
+
+def _table_documents(table, limit: int) -> list[_Document]:
+    """The documents of the first `limit` passages of a `qa.index.passages.PassageTable`, read by column.
+
+    Headings are the sections the passages use, not the whole `sections` table: removing a
+    document (`PassageTable.select`) keeps every string of that table, its headings included.
+    """
+    doc = np.asarray(table.doc[:limit], dtype=np.int64)
+    section = np.asarray(table.section[:limit], dtype=np.int64)
+    _, first = np.unique(doc * (len(table.sections) + 1) + section, return_index=True)
+    first = np.sort(first)[:MAX_HEADINGS]
+    docs: dict[int, list[str]] = {}
+    for d, s in zip(doc[first].tolist(), section[first].tolist()):
+        docs.setdefault(d, []).append(table.sections[s])
+    return [_Document(table.doc_id[d], table.source[d], table.title[d], hs) for d, hs in docs.items()]
+
+
+def _documents(passages) -> list[_Document]:
+    """The documents of the passages, in index order, each with its distinct headings."""
+    tables = getattr(passages, "parts", None) or [passages]  # a sharded index's passages: one table a shard
+    if all(hasattr(t, "section") and hasattr(t, "sections") for t in tables):
+        out, left = [], MAX_PASSAGES
+        for table in tables:
+            if left <= 0:
+                break
+            out += _table_documents(table, left)
+            left -= len(table)
+        return out
+    by_id: dict[str, _Document] = {}
+    for p in passages[:MAX_PASSAGES]:  # a sequence of qa.Passage
+        d = by_id.get(p.doc_id)
+        if d is None:
+            d = by_id[p.doc_id] = _Document(p.doc_id, p.source, p.title, [])
+        if p.section not in d.headings:
+            d.headings.append(p.section)
+    return list(by_id.values())
+
+
+_key = text_key  # questions the same but for case and spacing
+
+
+def _candidates(document: _Document) -> list[tuple[int, str]]:
+    """(rule, question) pairs of one document, in the order they are tried (rules 1 to 5)."""
+    headings = [clean_heading(h) for h in document.headings if h]
+    parts = [clean_heading(p) for p in _title_parts(document.title)] if document.title else []
+    questions = [h for h in headings if _is_question(h)] + [p for p in parts if _is_question(p)]
+    others = [h for h in headings if not _is_question(h)] + [p for p in parts if not _is_question(p)]
+    name = document_name(document.title, document.source)
+    sections = [h for h in headings if not _is_question(h)]
+    ranked = [(QUESTION, q) for q in questions] + [(ABOUT_NAME, q) for q in _about_name(name, sections)]
+    ranked += [(WHAT_ABOUT, _what_about(h)) for h in others if not name or _key(h) != _key(name)]
+    out, keys = [], set()
+    for rule, q in ranked:
+        key = _key(q)
+        if q and key not in keys and len(q) <= MAX_CHARS and count_words(q) >= MIN_WORDS:
+            keys.add(key)
+            out.append((rule, q))
+    return out
+
+
+def candidate_questions(index) -> dict[str, tuple[str, ...]]:
+    """Each document's candidate example questions (rules 1 to 5), before any is asked.
+
+    Parameters
+    ----------
+    index : qa.Index
+        Anything with a ``passages`` sequence of `qa.Passage` (or a `qa.index.passages.PassageTable`).
+
+    Returns
+    -------
+    dict of str to tuple of str
+        Document id -> its candidates in the order they would be asked, for the
+        documents that have any, in index order.
+    """
+    out = {}
+    for document in _documents(index.passages):
+        questions = tuple(q for _, q in _candidates(document))
+        if questions:
+            out[document.doc_id] = questions
+    return out
+
+
+def answered_from(result, doc_id: str) -> bool:
+    """Whether `result` (a `qa.Answer`) answers, its first sentence citing a passage of `doc_id`."""
+    if result is None or result.abstained or not result.sentences:
+        return False
+    rank = result.sentences[0].rank
+    return 1 <= rank <= len(result.hits) and result.hits[rank - 1].passage.doc_id == doc_id
+
+
+def suggest_questions(index, n: int = 4) -> tuple[str, ...]:
+    """Up to `n` example questions that qa answers from the documents they were drawn from.
+
+    Parameters
+    ----------
+    index : qa.Index
+        The index the questions will be asked of.
+    n : int, default=4
+        How many to return at most.
+
+    Returns
+    -------
+    tuple of str
+        Questions made from the documents' headings and titles (rules 1 to 5
+        of this module), each asked of `index` with `qa.answer` and kept only
+        if answered from its own document (rule 6), spread across documents
+        (rule 7), in the order found. Fewer than `n` (or none) when too few of
+        the `ASKS_PER_EXAMPLE` x `n` asked are answered.
+    """
+    if not isinstance(n, int) or n < 0:
+        raise ValueError(f"n must be a non-negative integer, got {n!r}")
+    from .summarize import answer
+
+    documents = _documents(index.passages) if n else []
+    queues = [_candidates(d) for d in documents]
+    # One heap entry per document with candidates left: (examples so far, rule of its next
+    # candidate, document order, position in its queue). Only the popped document's key changes.
+    heap = [(0, q[0][0], i, 0) for i, q in enumerate(queues) if q]
+    heapq.heapify(heap)
+    answers: dict[str, object] = {}  # one ask per distinct question, whichever document it came from
+    found: list[str] = []
+    taken: set[str] = set()
+    budget = ASKS_PER_EXAMPLE * n
+    while heap and len(found) < n:
+        count, _, i, at = heapq.heappop(heap)
+        question = queues[i][at][1]
+        key = _key(question)
+        if key not in taken:
+            if key not in answers:
+                if budget == 0:
+                    break
+                budget -= 1
+                try:
+                    answers[key] = answer(index, question)
+                except QuestionError:  # no searchable word
+                    answers[key] = None
+            if answered_from(answers[key], documents[i].doc_id):
+                found.append(question)
+                taken.add(key)
+                count += 1
+        if at + 1 < len(queues[i]):
+            heapq.heappush(heap, (count, queues[i][at + 1][0], i, at + 1))
+    return tuple(found)

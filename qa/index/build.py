@@ -1,0 +1,230 @@
+"""From sources to a saved index, and the cached index of the default corpus.
+
+A corpus's *fingerprint* is the sha256 of its documents' ids and texts, so two
+indexes of the same text agree whatever the file times. Its cheaper *stat
+signature* (paths, sizes and modification times) is what `open_index` checks
+on every start to decide whether the cached default index is stale.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from pathlib import Path
+
+from ..ingest.chunking import iter_passages
+from ..errors import EmptyCorpusError, IndexFormatError, SourceError
+from .index import Index, IndexParams
+from ..ingest.loader import DOCUMENT_SUFFIXES, DocumentStream, fingerprint_update
+from .folders import load_index, save_index
+from .versions import current_version, is_index_dir
+
+__all__ = ["build_index", "update_index", "index_version", "default_corpus", "default_cache_dir", "open_index", "stat_signature", "fingerprint", "describe"]
+
+
+def fingerprint(documents) -> str:
+    """sha256 over the documents' ids, titles and texts, in order."""
+    h = hashlib.sha256()
+    for d in documents:
+        fingerprint_update(h, d)
+    return h.hexdigest()
+
+
+def stat_signature(sources) -> str:
+    """A hash of the paths, sizes and mtimes of every file a build would read."""
+    h = hashlib.sha256()
+    for s in sorted(Path(p).resolve() for p in sources):
+        files = [s] if s.is_file() else sorted(
+            Path(d, f)
+            for d, dirs, fs in os.walk(s)
+            for f in fs
+            if not f.startswith(".") and (Path(f).suffix.lower() in DOCUMENT_SUFFIXES or f == "corpus.jsonl")
+            and not any(part.startswith(".") for part in Path(d).relative_to(s).parts)
+        )
+        for f in files:
+            try:
+                st = f.stat()
+            except OSError:
+                continue
+            h.update(f"{f}\0{st.st_size}\0{st.st_mtime_ns}\n".encode("utf-8", "surrogatepass"))
+    return h.hexdigest()
+
+
+def build_index(sources, params: IndexParams | None = None) -> tuple[Index, tuple[str, ...]]:
+    """Load, chunk and index sources, streaming: no stage holds the whole corpus as text.
+
+    Parameters
+    ----------
+    sources : path-like or sequence of path-like
+        Folders, ``.txt``/``.md`` files or ``corpus.jsonl`` files.
+    params : IndexParams, optional
+
+    Returns
+    -------
+    index : Index
+    warnings : tuple of str
+        One per file skipped (binary, not UTF-8, empty).
+    """
+    if isinstance(sources, (str, os.PathLike)):
+        sources = [sources]
+    sources = [Path(s) for s in sources]
+    params = params or IndexParams()
+    stream = DocumentStream(sources)
+    digest = hashlib.sha256()
+
+    def fingerprinted(documents):
+        for d in documents:
+            fingerprint_update(digest, d)
+            yield d
+
+    too_long: list[str] = []
+    passages = iter_passages(fingerprinted(stream), params.chunker(), too_long)
+    try:
+        index = Index.fit(passages, params)
+    except ValueError:
+        if not too_long or stream.count > len(too_long):
+            raise
+        raise EmptyCorpusError(f"no document could be indexed: {'; '.join(too_long)}") from None
+    warnings = [*stream.warnings, *too_long]
+    index = index.with_meta(
+        root=stream.root,
+        sources=[str(s.resolve()) for s in sources],
+        fingerprint=digest.hexdigest(),
+        stat_signature=stat_signature(sources),
+        built_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        n_documents=stream.count - len(too_long),
+        warnings=warnings,
+    )
+    return index, tuple(warnings)
+
+
+def update_index(index: Index, add=(), remove=()) -> tuple[Index, tuple[str, ...]]:
+    """Add and remove documents without re-reading the rest of the corpus.
+
+    Parameters
+    ----------
+    index : Index
+    add : sequence of path-like
+        Sources to add. A document whose id is already indexed is replaced (its
+        old passages removed first), so re-adding a changed file updates it.
+        Ids are relative to the index's corpus root when the sources are inside it.
+    remove : sequence of str
+        Document ids to remove. An id not in the index is an error.
+
+    Returns
+    -------
+    index : Index
+        Scores exactly as a fresh build of the resulting documents would.
+    warnings : tuple of str
+    """
+    index.check_updatable()  # a sharded index cannot be
+    known = set(index.passages.doc_id)
+    missing = [d for d in remove if d not in known]
+    if missing:
+        raise SourceError(f"document {missing[0]!r} is not in the index (ids are paths relative to {index.meta.get('root')})")
+    documents, warnings = [], []
+    if add:
+        stream = DocumentStream([Path(s) for s in add], root=index.meta.get("root"))
+        documents = list(stream)
+        warnings = list(stream.warnings)
+    chunker = index.params.chunker()
+    kept, passages = [], []
+    for d in documents:
+        n = len(warnings)
+        ps = list(iter_passages([d], chunker, warnings))
+        if len(warnings) == n:  # else skipped, over the passage limit: its old version stays indexed
+            kept.append(d)
+            passages.extend(ps)
+    documents = kept
+    replaced = [d.doc_id for d in documents if d.doc_id in known]
+    gone = set(remove) | set(replaced)
+    if gone:
+        index = index.remove(gone)
+    if documents:
+        index = index.add(passages)  # repeats of indexed passages (and of each other) are dropped here
+    n_docs = index.passages.n_documents
+    index = index.with_meta(n_documents=n_docs, updated_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"), fingerprint=None,
+                            stat_signature=None)
+    return index, tuple(warnings)
+
+
+def default_corpus() -> Path:
+    """The corpus `qa ask` uses without ``--index``.
+
+    ``$QA_CORPUS`` if set, else ``./corpus`` if it exists, else the ``corpus/``
+    folder shipped beside the ``qa`` package in a source checkout.
+    """
+    env = os.environ.get("QA_CORPUS")
+    if env:
+        return Path(env)
+    here = Path("corpus")
+    if here.is_dir():
+        return here
+    return Path(__file__).resolve().parent.parent / "corpus"
+
+
+def default_cache_dir(corpus: Path) -> Path:
+    """Where the default corpus's index is cached: ``$QA_CACHE_DIR`` or ``~/.cache/qa``, per corpus path."""
+    base = Path(os.environ.get("QA_CACHE_DIR") or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "qa")
+    key = hashlib.sha256(str(corpus.resolve()).encode("utf-8", "surrogatepass")).hexdigest()[:16]
+    return base / f"index-{key}"
+
+
+def open_index(index_dir=None, *, mmap: bool = False, log=None) -> Index:
+    """The index to answer from.
+
+    With `index_dir`, load it (errors if missing or corrupt). Without, use the
+    default corpus, rebuilding its cached index when the corpus files changed,
+    the cache is missing or unreadable, or it was made by another format version.
+    """
+    if index_dir is not None:
+        return load_index(index_dir, mmap=mmap)
+    corpus = default_corpus()
+    cache = default_cache_dir(corpus)
+    signature = stat_signature([corpus]) if corpus.exists() else None
+    if is_index_dir(cache):
+        try:
+            index = load_index(cache, mmap=mmap)
+            if index.meta.get("stat_signature") == signature:
+                return index
+            if log:
+                log(f"qa: {corpus} changed since it was indexed; re-indexing")
+        except IndexFormatError as exc:
+            if log:
+                log(f"qa: cached index unusable ({exc}); re-indexing")
+    index, warnings = build_index([corpus])
+    for w in warnings:
+        if log:
+            log(f"qa: warning: {w}")
+    try:
+        save_index(index, cache)
+    except OSError as exc:  # a read-only home still answers, just without a cache
+        if log:
+            log(f"qa: could not cache the index in {cache}: {exc}")
+    return index
+
+
+def index_version(index_dir=None) -> str | None:
+    """A token that changes whenever `open_index(index_dir)` would give a different index:
+    the live version of a saved index, or the default corpus's stat signature. Cheap enough
+    to check on every page rerun, so a long-running page picks up a re-indexed corpus."""
+    if index_dir is not None:
+        return current_version(index_dir)
+    corpus = default_corpus()
+    return stat_signature([corpus]) if corpus.exists() else None
+
+
+def describe(index: Index) -> dict:
+    """Corpus facts for display: documents, passages, when indexed, where from."""
+    m = index.meta
+    return {
+        "root": m.get("root"),
+        "documents": m.get("n_documents", index.passages.n_documents),
+        "passages": index.n_passages,
+        "terms": index.n_terms,
+        "built_at": m.get("built_at"),
+        "index_dir": m.get("index_dir"),
+        "fingerprint": (m.get("fingerprint") or "")[:12],
+    }
+

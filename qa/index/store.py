@@ -1,0 +1,294 @@
+"""Save and load one `Index` as plain ``.npy`` arrays and JSON. Nothing is pickled.
+
+The store knows single indexes only; a folder of either kind is opened with
+`qa.index.folders.load_index`. Version folders (``CURRENT``, publishing,
+checksums) are `qa.index.versions`'.
+
+Layout of an index folder ``DIR``::
+
+    DIR/CURRENT              the name of the live version folder, one line
+    DIR/v-<time>-<pid>/      one complete index:
+        manifest.json        format, format_version, params, counts, corpus facts,
+                             and the sha256 of every other file
+        vocab.npy            terms in column order, UTF-8, one per line
+        words.npy words_term.npy   surface words (UTF-8 lines) and their term numbers,
+                             for spelling correction
+        idf.npy indptr.npy indices.npy weights.npy   term-major postings
+        tokens.npy token_ptr.npy                     passages as term numbers
+        passage_*.npy, text_*.npy, doc_id_*.npy,     passages by column (qa.passages):
+        source_*.npy, title_*.npy, sections_*.npy    numbers, and UTF-8 bytes + offsets
+
+A save writes a new version folder under a temporary name, fsyncs it, renames
+it into place, and only then replaces ``CURRENT`` (an atomic ``os.replace``).
+A reader therefore sees the old index or the new one, never half of either; a
+crash mid-save leaves the old index live and a ``.tmp-*`` folder that the
+next save removes. Loading checks the format version, every file's size, and
+its sha256 (files over `SAMPLE_ABOVE` bytes are checked on a fixed sample of
+blocks, so a million-passage index still opens in well under a second;
+``verify="full"`` hashes everything), so a truncated or altered file is
+refused with a message instead of misread. With ``mmap=True`` the arrays are
+memory-mapped and only the pages a question touches are read.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import threading
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import IndexFormatError
+from ..files import write_json
+from .index import Index, IndexParams
+from .passages import PassageTable
+from . import versions
+from .versions import (  # noqa: F401  (re-exported: qa.store's names before qa.index.versions)
+    current_version, file_checksums, is_index_dir, prepare_version, publish_version, sampled_sha256, sha256,
+)
+
+__all__ = ["FORMAT_VERSION", "SAMPLE_ABOVE", "current_version", "outdated_manifest", "save_index", "load_index", "read_manifest", "is_index_dir"]
+
+FORMAT = "qa-index"
+FORMAT_VERSION = 5  # 4: Chinese words (IndexParams.chinese); 5: reading text and passage layouts
+_ARRAYS = ("idf", "indptr", "indices", "weights", "tokens", "token_ptr", "term_max", "tf")
+_PASSAGE_ARRAYS = (
+    "passage_doc", "passage_num", "passage_start", "passage_end", "passage_section", "passage_page",
+    *(f"{n}_{part}" for n in ("text", "doc_id", "source", "title", "sections", "layout")
+      for part in ("data", "ptr")),
+)
+SAMPLE_ABOVE = 8 << 20
+_LOAD_ATTEMPTS = 5  # reads of an index that a concurrent save keeps replacing
+
+
+def save_index(index: Index, out) -> Path:
+    """Write `index` to the folder `out` atomically and return the version folder.
+
+    Parameters
+    ----------
+    index : Index
+    out : path-like
+        Created if missing. If it holds an index, that index stays live until the
+        new one is complete, then is removed.
+    """
+    tmp, name = prepare_version(out)
+    out = Path(out)
+    try:
+        np.save(tmp / "idf.npy", np.ascontiguousarray(index.idf, dtype=np.float32))
+        np.save(tmp / "indptr.npy", np.ascontiguousarray(index.indptr, dtype=np.int64))
+        np.save(tmp / "indices.npy", np.ascontiguousarray(index.indices, dtype=np.int32))
+        np.save(tmp / "weights.npy", np.ascontiguousarray(index.weights, dtype=np.float32))
+        np.save(tmp / "tokens.npy", np.ascontiguousarray(index.tokens, dtype=np.int32))
+        np.save(tmp / "token_ptr.npy", np.ascontiguousarray(index.token_ptr, dtype=np.int64))
+        np.save(tmp / "term_max.npy", np.ascontiguousarray(index.term_max, dtype=np.float32))
+        np.save(tmp / "tf.npy", np.ascontiguousarray(index._counts(), dtype=np.float32))
+        for column, array in index.passages.arrays().items():
+            np.save(tmp / f"{column}.npy", np.ascontiguousarray(array))
+        terms = [None] * len(index.vocabulary)
+        for t, i in index.vocabulary.items():
+            terms[i] = t
+        np.save(tmp / "vocab.npy", _lines(terms))
+        np.save(tmp / "words.npy", _lines(index.words))
+        np.save(tmp / "words_term.npy", np.fromiter(index.words.values(), dtype=np.int32, count=len(index.words)))
+        files = sorted(f.name for f in tmp.iterdir())
+        manifest = {
+            "format": FORMAT,
+            "format_version": FORMAT_VERSION,
+            "params": index.params.to_dict(),
+            "n_passages": index.n_passages,
+            "n_terms": index.n_terms,
+            "meta": index.meta,
+            "files": file_checksums(tmp, files),
+        }
+        write_json(tmp / "manifest.json", manifest)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return publish_version(out, tmp, name)
+
+
+def outdated_manifest(path) -> dict | None:
+    """The manifest of the live index in `path` if a qa of another format version wrote it, else None.
+
+    For upgrades: the manifest's ``meta`` says what the index was made from, so
+    its owner can rebuild it. Any other problem (no index, an unreadable
+    manifest) gives None, and is reported by `load_index` as usual.
+    """
+    try:
+        manifest = json.loads((versions.version_dir(Path(path)) / "manifest.json").read_text(encoding="utf-8"))
+    except (IndexFormatError, OSError, ValueError):
+        return None
+    if isinstance(manifest, dict) and manifest.get("format") == FORMAT and manifest.get("format_version") != FORMAT_VERSION:
+        return manifest
+    return None
+
+
+def read_manifest(path) -> dict:
+    """The manifest of the live (single) index in `path`, checked for format and version
+    (`qa.index.versions.read_manifest` with this store's format)."""
+    return versions.read_manifest(path, name="manifest.json", fmt=FORMAT, fmt_version=FORMAT_VERSION, what="index",
+                                  rebuild="qa index")
+
+
+def _lines(strings) -> np.ndarray:
+    """Terms as one UTF-8 array, a line each (terms never hold a line break)."""
+    return np.frombuffer("\n".join(strings).encode("utf-8", "surrogatepass"), dtype=np.uint8)
+
+
+def _unlines(array: np.ndarray) -> list[str]:
+    text = array.tobytes().decode("utf-8", "surrogatepass")
+    return text.split("\n") if text else []
+
+
+# numpy reads a .npy header with ast.literal_eval, and CPython 3.11's ast cannot parse in two
+# threads at once ("SystemError: AST constructor recursion depth mismatch", python/cpython#106905).
+# The page's sessions, the API and an upload load indexes in threads of one server, so loads
+# take turns, one array at a time (a memory-mapped array is only its header and a map).
+_NPY_LOCK = threading.Lock()
+
+
+def _load_array(path: Path, mmap: bool) -> np.ndarray:
+    with _NPY_LOCK:
+        array = np.load(path, mmap_mode="r" if mmap else None, allow_pickle=False)
+    return array.view(np.ndarray) if mmap else array
+
+
+def _same_terms(manifest: dict, other: Index | None) -> tuple[dict, dict] | None:
+    """`other`'s (vocabulary, words) if its manifest records the same vocabulary and word files as
+    `manifest` (whose files are already verified), else None."""
+    if other is None or not other.meta.get("index_dir"):
+        return None
+    try:
+        theirs = read_manifest(other.meta["index_dir"]).get("files") or {}
+    except IndexFormatError:
+        return None
+    ours = manifest.get("files") or {}
+    names = ("vocab.npy", "words.npy", "words_term.npy")
+    if all(n in ours and n in theirs and ours[n]["sha256"] == theirs[n]["sha256"] for n in names):
+        return other.vocabulary, other.words
+    return None
+
+
+def load_index(path, *, mmap: bool = False, verify="sample", share_terms: Index | None = None) -> Index:
+    """Load the index saved in folder `path`.
+
+    Parameters
+    ----------
+    path : path-like
+    mmap : bool, default=False
+        Memory-map the arrays (``np.load(mmap_mode="r")``) instead of reading them.
+    verify : {"sample", "full", True, False}, default="sample"
+        Check file checksums against the manifest: ``"sample"`` (or True)
+        hashes files up to `SAMPLE_ABOVE` bytes whole and larger ones on a
+        fixed sample of blocks; ``"full"`` hashes every byte; False checks only
+        sizes.
+    share_terms : Index, optional
+        A loaded index whose vocabulary and surface words to reuse, instead of
+        parsing them again, when both manifests record the same checksums for
+        them (the shards of one sharded index, `qa.index.shards`, hold the same ones).
+
+    Raises
+    ------
+    IndexFormatError
+        The folder is not a qa index, is of another format version, or a file is
+        missing, truncated or altered.
+
+    Notes
+    -----
+    A save in another thread or process may replace the live version, and remove the
+    old one, while this reads it. Reading then fails on a vanished file; as ``CURRENT``
+    has moved on, the new version is read instead (up to `_LOAD_ATTEMPTS` times).
+    A failure while ``CURRENT`` stays put is the index's own fault and is raised.
+    """
+    if verify not in ("sample", "full", True, False):
+        raise ValueError(f"verify must be 'sample', 'full', True or False, not {verify!r}")
+    path = Path(path)
+    for attempt in range(_LOAD_ATTEMPTS):
+        before = current_version(path)
+        try:
+            return _load_version(path, mmap=mmap, verify=verify, share_terms=share_terms)
+        except IndexFormatError:
+            if attempt + 1 == _LOAD_ATTEMPTS or current_version(path) == before:
+                raise
+
+
+def _load_version(path: Path, *, mmap: bool, verify, share_terms: Index | None = None) -> Index:
+    """`load_index` of the version ``CURRENT`` names now."""
+    manifest = read_manifest(path)
+    version = Path(manifest["_dir"])
+    files = manifest.get("files") or {}
+    names = ("vocab.npy", "words.npy", "words_term.npy") + tuple(f"{a}.npy" for a in _ARRAYS + _PASSAGE_ARRAYS)
+    for name in names:
+        f = version / name
+        if name not in files or not f.is_file():
+            raise IndexFormatError(f"{path}: {name} is missing; rebuild with qa index")
+        try:
+            size = f.stat().st_size
+            if size != files[name]["bytes"]:
+                raise IndexFormatError(f"{path}: {name} has the wrong size (truncated?); rebuild with qa index")
+            if verify:
+                sampled = verify != "full" and size > SAMPLE_ABOVE
+                got = sampled_sha256(f) if sampled else sha256(f)
+                if got != files[name]["sampled_sha256" if sampled else "sha256"]:
+                    raise IndexFormatError(f"{path}: {name} does not match its checksum (corrupt); rebuild with qa index")
+        except OSError as exc:
+            raise IndexFormatError(f"{path}: {name} is unreadable ({exc.strerror or exc}); rebuild with qa index") from None
+    try:
+        # A memory map viewed as a plain ndarray: the same pages, without np.memmap's per-slice overhead.
+        arrays = {a: _load_array(version / f"{a}.npy", mmap) for a in _ARRAYS}
+        columns = {a: _load_array(version / f"{a}.npy", mmap) for a in _PASSAGE_ARRAYS}
+        passages = PassageTable.from_arrays(columns)
+        shared = _same_terms(manifest, share_terms)
+        if shared is not None:
+            vocabulary, words = shared
+        else:
+            terms = _unlines(_load_array(version / "vocab.npy", False))
+            vocabulary = dict(zip(terms, range(len(terms))))
+            surface = _unlines(_load_array(version / "words.npy", False))
+            words_term = _load_array(version / "words_term.npy", False)
+            if len(surface) != words_term.size:
+                raise ValueError("words and their term numbers differ in length")
+            words = dict(zip(surface, words_term.tolist()))
+        params = IndexParams.from_dict(manifest["params"])
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise IndexFormatError(f"{path}: index files are unreadable ({exc}); rebuild with qa index") from None
+    n_terms, n_passages = manifest.get("n_terms"), manifest.get("n_passages")
+    n_docs = len(passages.doc_id)
+    if (
+        len(vocabulary) != n_terms
+        or len(passages) != n_passages
+        or arrays["idf"].shape != (n_terms,)
+        or arrays["indptr"].shape != (n_terms + 1,)
+        or arrays["indices"].shape != arrays["weights"].shape
+        or int(arrays["indptr"][-1]) != arrays["indices"].shape[0]
+        or arrays["token_ptr"].shape != (n_passages + 1,)
+        or int(arrays["token_ptr"][-1]) != arrays["tokens"].shape[0]
+        or arrays["term_max"].shape != (n_terms,)
+        or arrays["tf"].shape != arrays["weights"].shape
+        or any(columns[c].shape != (n_passages,) for c in _PASSAGE_ARRAYS[:6])
+        or int(passages.text.ptr[-1]) != passages.text.data.shape[0]
+        or len(passages.source) != n_docs or len(passages.title) != n_docs
+        or passages.layout.ptr.shape != (n_passages + 1,)
+        or int(passages.layout.ptr[-1]) != passages.layout.data.shape[0]
+        or bool(np.any(np.diff(passages.layout.ptr) % 24))
+    ):
+        raise IndexFormatError(f"{path}: index arrays disagree with the manifest; rebuild with qa index")
+    meta = dict(manifest.get("meta") or {})
+    meta["index_dir"] = str(path.resolve())
+    meta["version_dir"] = version.name
+    return Index(
+        params=params,
+        passages=passages,
+        vocabulary=vocabulary,
+        idf=arrays["idf"],
+        indptr=arrays["indptr"],
+        indices=arrays["indices"],
+        weights=arrays["weights"],
+        words=words,
+        tokens=arrays["tokens"],
+        token_ptr=arrays["token_ptr"],
+        meta=meta,
+        tf=arrays["tf"],
+        _term_max=arrays["term_max"],
+    )

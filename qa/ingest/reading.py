@@ -1,0 +1,962 @@
+"""Reading text: a document as a reader sees it, with a map back to every source character.
+
+A source file holds more than its words: hard line breaks inside sentences,
+Markdown and reStructuredText markup, badges, code blocks, tables. `read`
+turns a `Document` into a `Reading`: the *reading text* (the words a reader
+sees, in blocks) and, for each of its characters, the offset of the source
+character it stands for. Passages and answer sentences are spans of the
+reading text; their ``start``/``end`` are source offsets, so a citation still
+points at the exact place in the file.
+
+The one function that ties them together is `Reading.of`::
+
+    reading.of(start, end) == passage.text     # for every passage and sentence
+
+``of(start, end)`` is the reading text of the source characters in
+``[start, end)``, read in the context of their document (whether a line is
+code or prose depends on the lines around it). For clean prose it is the
+source slice itself.
+
+Rules for every format
+----------------------
+- The reading text is a sequence of *blocks* (`Block`), one ``\\n`` between
+  two blocks. A block's kind is ``heading``, ``text`` (a paragraph of running
+  text), ``item`` (a list item), ``code``, ``table`` (one row) or ``meta``
+  (link lists, HTML furniture, directives, reference lines: searchable, never
+  an answer). Only ``text`` and ``item`` blocks are *running text*: answer
+  sentences come from them alone.
+- Inside running text a line break is a space and any run of spaces is one
+  space (mapped to the first whitespace character it replaces), so a sentence
+  never ends at a hard wrap. Sentences end at sentence punctuation and at block
+  ends (blank lines, list items, headings, table rows).
+- Removed markup maps to nothing; every reading character stands for one
+  source character, and the map is strictly increasing.
+
+Per format (`read` dispatches on `Document.format`)
+---------------------------------------------------
+``markdown`` (``.md``, ``.markdown``)
+    Blocks from markdown-it-py's token line maps (CommonMark plus tables):
+    ATX and setext headings are headings, and so is a one-line paragraph
+    that asks a question (an FAQ's question above its answer); paragraphs are text, the first
+    paragraph of a list item an item; fenced and indented code is code; HTML
+    blocks keep their text as meta; table rows are table rows. Inline: links
+    become their text, images and badges are dropped, inline HTML tags and
+    emphasis/code markers are removed, escapes and entities read as their
+    character. Lines no block covers (link reference definitions) are meta.
+``rst`` (``.rst``)
+    A line-based reader: titles with under- (and over-) lines are headings;
+    ``.. directive::`` blocks are meta (admonitions such as ``note`` are
+    read as text; ``code-block`` as code); the indented block after ``::`` and
+    ``>>>`` sessions are code; bullet, enumerated and field-list entries are
+    items; grid and simple tables are table rows. Inline: roles, hyperlink
+    references and literals become their text; substitutions and footnote
+    references are dropped.
+``plain`` (``.txt``, ``corpus.jsonl``)
+    Blank lines end blocks. A line break is a wrap (a space) when the next line
+    starts in lower case or the line is long (at least `WRAP_RATIO` of the
+    block's longest line); otherwise each line is its own block. A short line
+    that does not end like a sentence and is followed by a longer block is a
+    heading (so is a ``#`` line, a section opener such as "Chapter 2", and a
+    file's first line); a numbered clause's title ("4. Redistribution.") is
+    the section of the text after it.
+``extracted`` (PDF, DOCX, HTML)
+    The extractor's own blocks (`Document.blocks`), whitespace collapsed in
+    running text; without them, read as ``plain``.
+"""
+
+from __future__ import annotations
+
+import bisect
+import html
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["Block", "Reading", "read", "sentences", "to_reading", "sniff_format", "RUNNING", "WRAP_RATIO"]
+
+RUNNING = frozenset({"text", "item"})  # block kinds an answer sentence may come from
+WRAP_RATIO = 0.6
+HEADING_MAX_CHARS = 120
+
+_WHITESPACE = np.array([c for c in range(0x3001) if chr(c).isspace()], dtype=np.uint32)  # str.isspace's
+_ODD_WS_RE = re.compile(r"[^\S ]|  ")  # whitespace other than single spaces
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """One block of a reading text: ``reading.text[start:end]``.
+
+    kind : str
+        ``heading``, ``text``, ``item``, ``code``, ``table`` or ``meta``.
+    level : int
+        The heading level (1 highest), 0 for other blocks.
+    """
+
+    kind: str
+    start: int
+    end: int
+    level: int = 0
+
+
+@dataclass(frozen=True, eq=False)
+class Reading:
+    """A document's reading text and the source offset of each of its characters.
+
+    Attributes
+    ----------
+    text : str
+        The reading text, blocks separated by one ``\\n``.
+    offsets : ndarray of int64
+        ``offsets[i]`` is the source offset of ``text[i]``; strictly increasing.
+    blocks : tuple of Block
+        The blocks, in order.
+    """
+
+    text: str
+    offsets: np.ndarray
+    blocks: tuple[Block, ...]
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        """The source span ``[s, e)`` of reading characters ``[start, end)`` (``end > start``)."""
+        return int(self.offsets[start]), int(self.offsets[end - 1]) + 1
+
+    def locate(self, start: int, end: int) -> tuple[int, int]:
+        """The reading span of the source characters in ``[start, end)``."""
+        return (int(np.searchsorted(self.offsets, start, "left")),
+                int(np.searchsorted(self.offsets, end, "left")))
+
+    def of(self, start: int, end: int) -> str:
+        """The reading text of source characters ``[start, end)``: what a passage or sentence shows."""
+        s, e = self.locate(start, end)
+        return self.text[s:e]
+
+    def layout(self, start: int, end: int) -> tuple[tuple[int, int, int], ...]:
+        """Breakpoints ``(reading offset - start, source offset, not_running)`` of reading span
+        ``[start, end)``: from each breakpoint to the next, reading characters map to consecutive
+        source characters. Empty when the whole span is running text copied verbatim, as clean
+        prose is, so most passages cost nothing to store."""
+        offs = self.offsets[start:end]
+        if not offs.size:
+            return ()
+        if self._plain_prose:  # one run of prose copied verbatim (most corpus.jsonl lines): nothing to store
+            return ()
+        kinds = self._not_running[start:end]
+        breaks = np.flatnonzero((np.diff(offs) != 1) | (np.diff(kinds) != 0)) + 1
+        starts = np.concatenate(([0], breaks))
+        if starts.size == 1 and not kinds[0]:
+            return ()
+        return tuple((int(s), int(offs[s]), int(kinds[s])) for s in starts)
+
+    @property
+    def _plain_prose(self) -> bool:
+        """True when the reading text is running text copied verbatim from one source run."""
+        cached = self.__dict__.get("_pp")
+        if cached is None:
+            n = len(self.text)
+            cached = bool(n) and all(b.kind in RUNNING for b in self.blocks) \
+                and int(self.offsets[-1]) - int(self.offsets[0]) == n - 1
+            object.__setattr__(self, "_pp", cached)
+        return cached
+
+    @property
+    def _not_running(self) -> np.ndarray:
+        cached = self.__dict__.get("_nr")
+        if cached is None:
+            cached = np.zeros(len(self.text), dtype=np.int8)
+            for b in self.blocks:
+                if b.kind not in RUNNING:
+                    cached[b.start:b.end] = 1
+            # a separator takes the kind of the block after it
+            for prev, nxt in zip(self.blocks, self.blocks[1:]):
+                cached[prev.end:nxt.start] = nxt.kind not in RUNNING
+            object.__setattr__(self, "_nr", cached)
+        return cached
+
+
+class _Writer:
+    """Builds a reading text block by block from source runs."""
+
+    def __init__(self, src: str):
+        self.src = src
+        self.parts: list[str] = []
+        self.offs: list[np.ndarray] = []
+        self.length = 0
+        self.blocks: list[Block] = []
+        self.block_start = 0
+        self.last = -1  # source offset of the last character written
+        self.pending_space = -1  # source offset of a whitespace run waiting to become one space
+        self.sep = -1  # a block ended: a "\n" goes before the next block's first character
+
+    def _raw(self, text: str, offsets: np.ndarray) -> None:
+        self.parts.append(text)
+        self.offs.append(offsets)
+        self.length += len(text)
+        self.last = int(offsets[-1])
+
+    def _begin_char(self, at: int) -> None:
+        if self.sep >= 0:
+            nl = self.src.find("\n", self.last + 1, at)
+            pos = nl if nl >= 0 else (self.last + 1 if self.last + 1 < at else -1)
+            if pos >= 0:
+                self._raw("\n", np.array([pos], dtype=np.int64))
+            self.sep = -1
+            self.block_start = self.length
+        elif self.pending_space >= 0 and self.length > self.block_start:
+            self._raw(" ", np.array([self.pending_space], dtype=np.int64))
+        self.pending_space = -1
+
+    def copy(self, s: int, e: int, verbatim: bool = False) -> None:
+        """Source characters ``[s, e)``; whitespace runs collapse to one space unless `verbatim`."""
+        if s >= e:
+            return
+        if verbatim:
+            self._begin_char(s)
+            self._raw(self.src[s:e], np.arange(s, e, dtype=np.int64))
+            return
+        seg = self.src[s:e]
+        if not _ODD_WS_RE.search(seg):  # words and single spaces (most prose): copied as one run
+            body = seg.strip(" ")
+            if not body:
+                self.space(s)
+                return
+            lead = len(seg) - len(seg.lstrip(" "))
+            if lead:
+                self.space(s)
+            self._begin_char(s + lead)
+            self._raw(body, np.arange(s + lead, s + lead + len(body), dtype=np.int64))
+            if lead + len(body) < len(seg):
+                self.space(s + lead + len(body))
+            return
+        # Whitespace runs, vectorised: each run becomes one space at its first character; runs at
+        # either end become the writer's pending space (a block's edges have none).
+        codes = np.frombuffer(seg.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        space = np.isin(codes, _WHITESPACE)
+        words = np.flatnonzero(~space)
+        if not words.size:
+            self.space(s)
+            return
+        first, last = int(words[0]), int(words[-1])
+        if first:
+            self.space(s)
+        inner = space[first:last + 1]
+        run_start = inner & ~np.concatenate(([False], inner[:-1]))
+        keep = np.flatnonzero(~inner | run_start) + first
+        kept = codes[keep].copy()
+        kept[space[keep]] = 32
+        self._begin_char(s + first)
+        self._raw(kept.tobytes().decode("utf-32-le", "surrogatepass"), keep.astype(np.int64) + s)
+        if last + 1 < len(seg):
+            self.space(s + last + 1)
+
+    def put(self, char: str, at: int) -> None:
+        """One reading character standing for the source character at `at` (an entity, an escape)."""
+        if char.isspace():
+            if self.pending_space < 0:
+                self.pending_space = at
+            return
+        self._begin_char(at)
+        self._raw(char, np.array([at], dtype=np.int64))
+
+    def space(self, at: int) -> None:
+        if self.pending_space < 0:
+            self.pending_space = at
+
+    def end_block(self, kind: str, level: int = 0) -> None:
+        self.pending_space = -1
+        if self.length > self.block_start and self.sep < 0:
+            self.blocks.append(Block(kind, self.block_start, self.length, level))
+            self.sep = 1
+
+    def finish(self) -> Reading:
+        text = "".join(self.parts)
+        offsets = np.concatenate(self.offs) if self.offs else np.empty(0, dtype=np.int64)
+        return Reading(text=text, offsets=offsets, blocks=tuple(self.blocks))
+
+
+def _line_starts(src: str) -> list[int]:
+    starts = [0]
+    at = src.find("\n")
+    while at >= 0:
+        starts.append(at + 1)
+        at = src.find("\n", at + 1)
+    return starts
+
+
+def _line_end(src: str, start: int) -> int:
+    e = src.find("\n", start)
+    return len(src) if e < 0 else e
+
+
+# --- inline Markdown -----------------------------------------------------------------------------------
+
+_MD_INLINE = re.compile(
+    r"(?P<code>(?<!`)(?P<ticks>`+)(?!`)(?P<codebody>.+?)(?<!`)(?P=ticks)(?!`))"
+    r"|(?P<badge>\[!\[[^\]\n]*\]\([^)\s]*(?:\s+\"[^\"]*\")?\)\]\([^)\s]*\))"
+    r"|(?P<image>!\[[^\]]*\](?:\([^)]*\)|\[[^\]]*\]))"
+    r"|(?P<link>\[(?P<ltext>(?:[^\[\]\\]|\\.|\[[^\]]*\])*)\](?:\((?:<[^>]*>|[^()\s]*(?:\([^()]*\)[^()\s]*)*)(?:\s+(?:\"[^\"]*\"|'[^']*'|\([^)]*\)))?\s*\)|\[[^\]]*\]))"
+    r"|(?P<auto><(?P<autourl>(?:https?|ftp|mailto):[^>\s]+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+)>)"
+    r"|(?P<tag><!--.*?-->|</?[A-Za-z][A-Za-z0-9-]*(?:\s+[^<>]*?)?/?>)"
+    r"|(?P<esc>\\(?P<escaped>[!-/:-@\[-`{-~]))"
+    r"|(?P<ent>&(?:[A-Za-z][A-Za-z0-9]{1,31}|\#[0-9]{1,7}|\#[xX][0-9a-fA-F]{1,6});)"
+    r"|(?P<strong>(?<![\w*])\*\*(?=\S)|(?<=\S)\*\*(?![\w*])|(?<!\w)__(?=\S)|(?<=\S)__(?!\w))"
+    r"|(?P<em>(?<![\w*\\])\*(?=[^\s*])|(?<=[^\s*\\])\*(?![\w*])|(?<![\w\\])_(?=[^\s_])|(?<=[^\s_\\])_(?!\w))"
+    r"|(?P<strike>~~)",
+    re.S,
+)
+
+
+def _md_inline(w: _Writer, s: int, e: int) -> int:
+    """Write source ``[s, e)`` read as Markdown inline text; return how many characters were link text."""
+    src = w.src
+    linked = 0
+    at = s
+    for m in _MD_INLINE.finditer(src, s, e):
+        if m.start() < at:
+            continue
+        w.copy(at, m.start())
+        kind = m.lastgroup
+        if m.group("code"):
+            w.copy(m.start("codebody"), m.end("codebody"))
+        elif m.group("badge") or m.group("image") or m.group("tag"):
+            if m.group("tag") and re.match(r"</?(?:br|p|div|li)\b", m.group(), re.I):
+                w.space(m.start())
+        elif m.group("link"):
+            before = w.length
+            _md_inline(w, m.start("ltext"), m.end("ltext"))
+            linked += w.length - before
+        elif m.group("auto"):
+            before = w.length
+            w.copy(m.start("autourl"), m.end("autourl"))
+            linked += w.length - before
+        elif m.group("esc"):
+            w.put(m.group("escaped"), m.start("escaped"))
+        elif m.group("ent"):
+            char = html.unescape(m.group())
+            if len(char) == 1:
+                w.put(char, m.start())
+            else:
+                w.copy(m.start(), m.end())
+        else:  # emphasis, strong, strike: markers only
+            del kind
+        at = m.end()
+    w.copy(at, e)
+    return linked
+
+
+# --- Markdown blocks -----------------------------------------------------------------------------------
+
+_LIST_MARKER = re.compile(r"[ \t]*(?:>[ \t]?)*[ \t]*(?:[-*+]|\d{1,9}[.)])(?:[ \t]+\[[ xX]\])?(?:[ \t]+|$)")
+_QUOTE_PREFIX = re.compile(r"[ \t]*(?:>[ \t]?)+")
+_ATX = re.compile(r"[ \t]*(?:>[ \t]?)*[ \t]*(?:[-*+]|\d{1,9}[.)])?[ \t]*#{1,6}(?:[ \t]+|$)")
+_ATX_CLOSE = re.compile(r"[ \t]+#+[ \t]*$|^#+[ \t]*$")
+_FENCE_LINE = re.compile(r"[ \t]*(?:>[ \t]?)*[ \t]*(?:`{3,}|~{3,})")
+_TABLE_RULE = re.compile(r"^[\s|:>-]*-{3,}[\s|:-]*$")
+
+_md_parser = None
+
+
+def _markdown():
+    global _md_parser
+    if _md_parser is None:
+        from markdown_it import MarkdownIt
+
+        _md_parser = MarkdownIt("commonmark").enable("table")
+    return _md_parser
+
+
+def _running_kind(w: _Writer, start_len: int, linked: int, kind: str) -> str:
+    """A paragraph or item that is mostly link text is a list of links: meta, not an answer."""
+    written = w.length - start_len
+    return "meta" if written and linked >= 0.8 * written else kind
+
+
+def _read_markdown(src: str) -> Reading:
+    w = _Writer(src)
+    starts = _line_starts(src)
+    n_lines = len(starts)
+    covered = [False] * n_lines
+    jobs: list[tuple[int, object]] = []  # (first source line, writer of one block), in source order
+
+    def line_span(i):
+        return starts[i], _line_end(src, starts[i])
+
+    def inline_lines(l0, l1, first_prefix):
+        s, _ = line_span(l0)
+        m = first_prefix.match(src, s, line_span(l0)[1])
+        if not any(_QUOTE_PREFIX.match(src, *line_span(i)) for i in range(l0 + 1, l1)):
+            # One run: a link or emphasis may span a hard wrap; continuation indentation is whitespace.
+            return _md_inline(w, m.end() if m else s, line_span(l1 - 1)[1])
+        linked = 0
+        for i in range(l0, l1):
+            s, e = line_span(i)
+            m = (first_prefix if i == l0 else _QUOTE_PREFIX).match(src, s, e)
+            if m:
+                s = m.end()
+            if i > l0:
+                w.space(starts[i] - 1)
+            linked += _md_inline(w, s, e)
+        return linked
+
+    def heading(t):
+        l0, l1 = t.map
+        if t.markup in ("=", "-"):  # setext: the underline is the last line
+            inline_lines(l0, l1 - 1, _QUOTE_PREFIX)
+        else:
+            s, e = line_span(l0)
+            m = _ATX.match(src, s, e)
+            close = _ATX_CLOSE.search(src, m.end() if m else s, e)
+            _md_inline(w, m.end() if m else s, close.start() if close else e)
+        w.end_block("heading", int(t.tag[1]))
+
+    def paragraph(t, first_of_item):
+        l0, l1 = t.map
+        before, parts = w.length, len(w.parts)
+        linked = inline_lines(l0, l1, _LIST_MARKER if first_of_item else _QUOTE_PREFIX)
+        kind = _running_kind(w, before, linked, "item" if first_of_item else "text")
+        if kind == "text" and l1 - l0 == 1 and "".join(w.parts[parts:]).rstrip().endswith(("?", "？")):
+            kind = "heading"  # a question on a line of its own, its answer below: how FAQs are written
+        w.end_block(kind, 6 if kind == "heading" else 0)
+
+    def code(t):
+        l0, l1 = t.map
+        body = range(l0 + 1, l1 - 1) if t.type == "fence" else range(l0, l1)
+        if t.type == "fence" and l1 - 1 > l0 and not _FENCE_LINE.match(src, *line_span(l1 - 1)):
+            body = range(l0 + 1, l1)  # an unclosed fence runs to the end of its container
+        _code_lines(w, src, [line_span(ln) for ln in body])
+        w.end_block("code")
+
+    def html_block(t):
+        l0, l1 = t.map
+        before = len(w.parts)
+        for ln in range(l0, l1):
+            s, e = line_span(ln)
+            _md_inline(w, s, e)
+            w.space(e)
+        words = len("".join(w.parts[before:]).split())
+        w.end_block("text" if words >= 12 else "meta")
+
+    def table_row(t):
+        s, e = line_span(t.map[0])
+        line = src[s:e]
+        lead = len(line) - len(line.lstrip(" \t|"))
+        trail = len(line.rstrip(" \t|"))
+        _md_inline(w, s + lead, s + max(trail, lead))
+        w.end_block("table")
+
+    def meta_line(ln):
+        s, e = line_span(ln)
+        w.copy(s, e)
+        w.end_block("meta")
+
+    tokens = _markdown().parse(src)
+    item_first = False  # the next paragraph is the first of a list item
+    for t in tokens:
+        if t.map:
+            for ln in range(t.map[0], min(t.map[1], n_lines)):
+                covered[ln] = True
+        if t.type == "list_item_open":
+            item_first = True
+            continue
+        if t.type == "heading_open":
+            jobs.append((t.map[0], lambda t=t: heading(t)))
+        elif t.type == "paragraph_open":
+            jobs.append((t.map[0], lambda t=t, f=item_first: paragraph(t, f)))
+        elif t.type in ("fence", "code_block"):
+            jobs.append((t.map[0], lambda t=t: code(t)))
+        elif t.type == "html_block":
+            jobs.append((t.map[0], lambda t=t: html_block(t)))
+        elif t.type == "tr_open":
+            jobs.append((t.map[0], lambda t=t: table_row(t)))
+        else:
+            continue
+        item_first = False
+    # Lines no block covers (link reference definitions) stay searchable, as meta.
+    jobs.extend((ln, lambda ln=ln: meta_line(ln)) for ln in range(n_lines)
+                if not covered[ln] and src[starts[ln]:_line_end(src, starts[ln])].strip())
+    jobs.sort(key=lambda job: job[0])
+    for _, job in jobs:
+        job()
+    return w.finish()
+
+
+def _code_lines(w: _Writer, src: str, spans) -> None:
+    """Code lines verbatim, their common indentation removed, one ``\\n`` between them."""
+    spans = [(s, e) for s, e in spans if src[s:e].strip()]
+    if not spans:
+        return
+    lead = min(len(src[s:e]) - len(src[s:e].lstrip()) for s, e in spans)
+    for s, e in spans:
+        if w.length > w.block_start and w.sep < 0:
+            w._raw("\n", np.array([s - 1], dtype=np.int64))
+        w.copy(s + lead, s + len(src[s:e].rstrip()), verbatim=True)
+
+
+# --- reStructuredText -----------------------------------------------------------------------------------
+
+_RST_INLINE = re.compile(
+    r"(?P<literal>``(?P<litbody>\S(?:.*?\S)?)``)"
+    r"|(?P<role>:[\w.+-]+(?::[\w.+-]+)*:`(?P<roletext>[^`]*?)(?:\s*<[^<>`]*>)?`)"
+    r"|(?P<ref>`(?P<reftext>[^`<]*?)\s*(?:<[^<>`]*>)?`(?::[\w.+-]+:|__?)?)"
+    r"|(?P<sub>\|[^|\s][^|]*?\|(?:__?)?)"
+    r"|(?P<foot>\s?\[(?:\d+|#[\w-]*|\*|[A-Za-z][\w.-]*)\]_)"
+    r"|(?P<strong>(?<![\w*])\*\*(?=\S)|(?<=\S)\*\*(?![\w*]))"
+    r"|(?P<em>(?<![\w*\\])\*(?=[^\s*])|(?<=[^\s*\\])\*(?![\w*]))"
+    r"|(?P<named>(?<=\w)__?(?=[\s.,;:!?)'\"]|$))"
+    r"|(?P<esc>\\(?P<escaped>.))",
+    re.S,
+)
+
+
+def _rst_inline(w: _Writer, s: int, e: int) -> None:
+    src = w.src
+    at = s
+    for m in _RST_INLINE.finditer(src, s, e):
+        if m.start() < at:
+            continue
+        w.copy(at, m.start())
+        if m.group("literal"):
+            w.copy(m.start("litbody"), m.end("litbody"))
+        elif m.group("role"):
+            role = m.group()[1:m.group().index(":", 1)]
+            if role.lower() in ("rfc", "pep"):  # :rfc:`6455` reads "RFC 6455"
+                for i, ch in enumerate(role):
+                    w.put(ch.upper(), m.start() + 1 + i)
+                w.space(m.start() + 1 + len(role))
+            w.copy(m.start("roletext"), m.end("roletext"))
+        elif m.group("ref"):
+            w.copy(m.start("reftext"), m.end("reftext"))
+        elif m.group("esc"):
+            w.put(m.group("escaped"), m.start("escaped"))
+        elif m.group("sub"):  # "please |donate| to the authors": the substitution's name is a word here
+            w.copy(m.start() + 1, m.start() + m.group().rstrip("_").rindex("|"))
+        elif m.group("foot") and src[m.end():m.end() + 1] in tuple(".,;:!?)"):
+            w.pending_space = -1  # "Name [1]_." reads "Name."
+        at = m.end()
+    w.copy(at, e)
+
+
+_RST_ADORN = re.compile(r"^([!-/:-@\[-`{-~])\1{2,}\s*$")
+_RST_BULLET = re.compile(r"^(\s*)(?:[-*+•‣⁃]|\(?(?:\d+|#|[a-zA-Z]|[ivxlcdmIVXLCDM]+)[.)])(\s+)\S")
+_RST_FIELD = re.compile(r"^(\s*):[^:\s][^:]*:(\s+|$)")
+_RST_EXPLICIT = re.compile(r"^(\s*)\.\.(?:\s+|$)")
+_RST_DIRECTIVE = re.compile(r"^\s*\.\.\s+(?:\|[^|]+\|\s+)?([\w.+-]+)::")
+_RST_GRID = re.compile(r"^\s*[+|]")
+_RST_SIMPLE_TABLE = re.compile(r"^\s*=+(?:\s+=+)+\s*$")
+_RST_TEXT_DIRECTIVES = frozenset({
+    "note", "warning", "important", "tip", "hint", "attention", "caution", "danger", "error", "admonition",
+    "seealso", "topic", "sidebar", "rubric", "epigraph", "highlights", "pull-quote", "compound", "container",
+    "versionadded", "versionchanged", "deprecated",
+})
+_RST_TABLE_DIRECTIVES = frozenset({"list-table", "csv-table", "table"})
+_RST_CELL_RE = re.compile(r"\s*(?:[*-]\s+)*")
+_RST_SUBS_RE = re.compile(r"\|[^|\s][^|]*?\|_{0,2}")
+_RST_CODE_DIRECTIVES = frozenset({"code", "code-block", "sourcecode", "literalinclude", "highlight", "math", "parsed-literal"})
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" \t"))
+
+
+def _read_rst(src: str) -> Reading:
+    w = _Writer(src)
+    starts = _line_starts(src)
+    lines = [src[s:_line_end(src, s)] for s in starts]
+    n = len(lines)
+
+    def blank(i):
+        return i >= n or not lines[i].strip()
+
+    def indented_block(i, base):
+        """Lines from `i` on that are blank or indented deeper than `base`; returns the end line."""
+        j = i
+        last = i
+        while j < n and (blank(j) or _indent(lines[j]) > base):
+            if not blank(j):
+                last = j + 1
+            j += 1
+        return last
+
+    def code_lines(i0, i1):
+        _code_lines(w, src, [(starts[j], starts[j] + len(lines[j])) for j in range(i0, i1)])
+        w.end_block("code")
+
+    def running(i0, i1, kind, first_skip=0, cut=None):
+        # One run: a reference or a literal may span a hard wrap; line breaks and indentation are spaces.
+        end = starts[i1 - 1] + (len(lines[i1 - 1]) if cut is None else cut)
+        if not _RST_SUBS_RE.sub("", src[starts[i0] + first_skip:end]).strip():
+            kind = "meta"  # a row of badges: |pypi| |build| |docs|
+        _rst_inline(w, starts[i0] + first_skip, end)
+        w.end_block(kind)
+
+    literal_next = False
+    i = 0
+    while i < n:
+        line = lines[i]
+        if blank(i):
+            i += 1
+            continue
+        ind = _indent(line)
+        stripped = line.strip()
+        # A literal block: the indented lines after a paragraph that ends in "::".
+        if literal_next:
+            literal_next = False
+            end = indented_block(i, ind - 1) if ind else i
+            if ind and end > i:
+                code_lines(i, end)
+                i = end
+                continue
+        # Titles: text with an underline, optionally an overline.
+        if _RST_ADORN.match(line) and i + 2 < n and lines[i + 1].strip() and _RST_ADORN.match(lines[i + 2]) \
+                and lines[i + 2].strip()[0] == stripped[0]:
+            s = starts[i + 1] + _indent(lines[i + 1])
+            _rst_inline(w, s, starts[i + 1] + len(lines[i + 1].rstrip()))
+            w.end_block("heading", 1)
+            i += 3
+            continue
+        if i + 1 < n and not _RST_ADORN.match(line) and _RST_ADORN.match(lines[i + 1]) \
+                and len(lines[i + 1].strip()) >= min(len(stripped), 4) and ind == 0:
+            _rst_inline(w, starts[i], starts[i] + len(line.rstrip()))
+            w.end_block("heading", 2)
+            i += 2
+            continue
+        if _RST_ADORN.match(line):  # a transition
+            i += 1
+            continue
+        m = _RST_EXPLICIT.match(line)
+        if m:
+            end = indented_block(i + 1, ind)
+            d = _RST_DIRECTIVE.match(line)
+            name = d.group(1).lower() if d else ""
+            if name in _RST_CODE_DIRECTIVES:
+                body = i + 1
+                while body < end and (blank(body) or _RST_FIELD.match(lines[body])):
+                    body += 1
+                code_lines(body, end)
+            elif name in _RST_TABLE_DIRECTIVES:
+                for j in range(i + 1, end):  # each cell a row of the table: searchable, never an answer
+                    cell = _RST_CELL_RE.match(lines[j])
+                    if cell and not blank(j) and not _RST_FIELD.match(lines[j]):
+                        _rst_inline(w, starts[j] + cell.end(), starts[j] + len(lines[j].rstrip()))
+                        w.end_block("table")
+            elif name in _RST_TEXT_DIRECTIVES:
+                body = i + 1
+                while body < end and (_RST_FIELD.match(lines[body])):
+                    body += 1
+                head = line[d.end():].strip() if d else ""
+                if head:
+                    running(i, i + 1, "text", first_skip=d.end() + (len(line[d.end():]) - len(line[d.end():].lstrip())))
+                j = body
+                while j < end:
+                    if blank(j):
+                        j += 1
+                        continue
+                    k = j
+                    while k < end and not blank(k):
+                        k += 1
+                    running(j, k, "text", first_skip=_indent(lines[j]))
+                    j = k
+            else:
+                for j in range(i, end):
+                    if not blank(j):
+                        w.space(starts[j])
+                        w.copy(starts[j] + _indent(lines[j]), starts[j] + len(lines[j]))
+                w.end_block("meta")
+            i = max(end, i + 1)
+            continue
+        if _RST_GRID.match(line) and (stripped.startswith("+") and set(stripped) <= set("+-=|: ")):
+            j = i
+            while j < n and not blank(j) and _RST_GRID.match(lines[j]):
+                row = lines[j].strip()
+                if not set(row) <= set("+-=|: "):
+                    _rst_inline(w, starts[j] + _indent(lines[j]) + 1, starts[j] + len(lines[j].rstrip()) - 1)
+                    w.end_block("table")
+                j += 1
+            i = j
+            continue
+        if _RST_SIMPLE_TABLE.match(line):
+            j = i + 1
+            borders = 1
+            while j < n and borders < 3:
+                if _RST_SIMPLE_TABLE.match(lines[j]):
+                    borders += 1
+                elif lines[j].strip():
+                    _rst_inline(w, starts[j] + _indent(lines[j]), starts[j] + len(lines[j].rstrip()))
+                    w.end_block("table")
+                elif borders >= 2 and (j + 1 >= n or not _RST_SIMPLE_TABLE.match(lines[j + 1] if j + 1 < n else "")):
+                    pass
+                j += 1
+            i = j
+            continue
+        if stripped.startswith(">>>"):
+            j = i
+            while j < n and not blank(j):
+                j += 1
+            code_lines(i, j)
+            i = j
+            continue
+        if stripped == "::":
+            literal_next = True
+            i += 1
+            continue
+        bullet = _RST_BULLET.match(line) or _RST_FIELD.match(line)
+        kind = "item" if bullet else ("text" if ind == 0 else "text")
+        skip = bullet.end() - (1 if _RST_BULLET.match(line) else 0) if bullet else ind
+        if bullet and not _RST_BULLET.match(line):
+            skip = ind  # a field list entry keeps its field name
+        # The paragraph: following lines until a blank, or a new bullet at this indentation.
+        j = i + 1
+        while j < n and not blank(j) and not (_RST_BULLET.match(lines[j]) and _indent(lines[j]) <= ind) \
+                and not _RST_EXPLICIT.match(lines[j]) and not (j + 1 < n and _RST_ADORN.match(lines[j + 1])
+                                                               and not _RST_ADORN.match(lines[j])
+                                                               and _indent(lines[j]) == 0 and blank(j - 1)):
+            j += 1
+        last = lines[j - 1].rstrip()
+        if last.endswith("::"):
+            literal_next = True
+            running(i, j, kind, first_skip=skip, cut=len(last) - (3 if last.endswith(" ::") else 1))
+        else:
+            running(i, j, kind, first_skip=skip)
+        i = j
+    return w.finish()
+
+
+# --- plain text -----------------------------------------------------------------------------------------
+
+_ORDINAL = r"first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|finally|lastly"
+_SECTION_RE = re.compile(
+    rf"^(?:(?:{_ORDINAL})\s*[,:.、，]"
+    r"|(?:chapter|section|part|article|step|appendix)\s+[\w.]+"
+    r"|[IVXLC]+[.)]\s"
+    r"|[一二三四五六七八九十百]+[、.．]"
+    r"|第[一二三四五六七八九十百\d]+[章节条部分])",
+    re.IGNORECASE,
+)
+_MD_HEADING_RE = re.compile(r"^\s{0,3}(#{1,6})\s+\S")
+_CLAUSE_RE = re.compile(r"\s*(\d{1,3}(?:\.\d{1,3})*\.?)\s+((?:[A-Z][\w'’-]*)(?:\s+(?:[A-Za-z][\w'’-]*)){0,5})\.\s+(?=\S)")
+_NUMBERED_TITLE_RE = re.compile(r"^\d{1,3}(?:\.\d{1,3})*\.?\s+[A-Z][\w'’-]*(?:\s+[\w'’-]+){0,6}\.?$")
+_URL_LINE_RE = re.compile(r"^(?:https?|ftp)://\S+$|^www\.\S+$")
+_PLAIN_ITEM = re.compile(r"^\s*(?:[-*•·‣◦]|\(?(?:\d{1,3}|[a-z]|[ivx]{1,4})\))\s+\S")
+
+
+_RULE_RE = re.compile(r"[ \t]*([-=~*_#^+])\1{2,}[ \t]*$")
+_BOX_RE = re.compile(r"([ \t]*\*[ \t]?)(.*?)([ \t]+\*[ \t]*)$")  # "*  text boxed in asterisks  *"
+_BLANK, _RULE = 0, 1
+
+
+def _plain_lines(src: str):
+    """Each line's content span ``(start, end)``; ``(-1, _BLANK)`` for a blank line and ``(-1, _RULE)``
+    for a rule ("=====", "-----", "*****"), which underlines a title or separates blocks. A line boxed
+    in asterisks ("*  text  *") is its inner text: the box is drawing, not words."""
+    for s in _line_starts(src):
+        e = _line_end(src, s)
+        line = src[s:e]
+        if not line.strip():
+            yield -1, _BLANK
+            continue
+        if _RULE_RE.match(line):
+            yield -1, _RULE
+            continue
+        m = _BOX_RE.match(line)
+        if m and line.lstrip().startswith("*"):
+            inner = m.group(2)
+            if not inner.strip():
+                yield -1, _BLANK
+                continue
+            if _RULE_RE.match(inner):
+                yield -1, _RULE
+                continue
+            lead = len(inner) - len(inner.lstrip())
+            yield s + m.start(2) + lead, s + m.start(2) + len(inner.rstrip())
+            continue
+        yield s, e
+
+
+def _plain_blocks(src: str, title_line: bool):
+    """Blocks of plain text as ``(kind, [(line_start, line_end), ...], level)``; lines of a running block
+    are joined with spaces."""
+    out = []
+    groups: list[list[tuple[int, int]]] = []
+    underlined: set[int] = set()  # groups that are one line with a rule under it: headings
+    cur: list[tuple[int, int]] = []
+    for s, e in _plain_lines(src):
+        if s >= 0:
+            cur.append((s, e))
+            continue
+        if cur:
+            if e == _RULE and len(cur) == 1:
+                underlined.add(len(groups))
+            groups.append(cur)
+            cur = []
+    if cur:
+        groups.append(cur)
+    for gi, g in enumerate(groups):
+        if gi in underlined:
+            out.append(("heading", g, 2))
+            continue
+        texts = [src[s:e].strip() for s, e in g]
+        longest = max(len(t) for t in texts)
+        # Split the group into runs: a line break is a wrap when the next line continues the sentence.
+        runs: list[list[tuple[int, int]]] = [[g[0]]]
+        for k in range(1, len(g)):
+            prev, nxt = texts[k - 1], texts[k]
+            starts_item = bool(_PLAIN_ITEM.match(src[g[k][0]:g[k][1]])) or bool(_MD_HEADING_RE.match(nxt)) \
+                or " | " in nxt or " | " in prev  # a table row (as the extractors write them) is a line
+            wrap = not starts_item and (nxt[:1].islower() or (len(prev) >= WRAP_RATIO * longest and longest >= 40
+                                                               and not prev.endswith(":")))
+            if _MD_HEADING_RE.match(prev):
+                wrap = False
+            if wrap:
+                runs[-1].append(g[k])
+            else:
+                runs.append([g[k]])
+        next_len = 0
+        if gi + 1 < len(groups):
+            next_len = sum(e - s for s, e in groups[gi + 1])
+        for ri, run in enumerate(runs):
+            first = src[run[0][0]:run[0][1]].strip()
+            one_line = len(run) == 1
+            heading = 0
+            if one_line and _URL_LINE_RE.match(first):
+                pass  # a bare address is not a title
+            elif one_line:
+                m = _MD_HEADING_RE.match(first)
+                if m:
+                    heading = len(m.group(1))
+                elif _NUMBERED_TITLE_RE.match(first) or (
+                        len(first) <= HEADING_MAX_CHARS and first.isupper() and len(first.split()) >= 2):
+                    heading = 3  # "1. Definitions." on its own line; "TERMS AND CONDITIONS FOR USE"
+                elif gi == 0 and ri == 0 and title_line and (len(groups) > 1 or len(runs) > 1):
+                    heading = 1
+                elif len(first) <= 2 * HEADING_MAX_CHARS and _SECTION_RE.match(first) and first[-1:] not in ",;":
+                    heading = 2 if (len(first) <= HEADING_MAX_CHARS or first[-1:] in "?:？：") else 0
+                elif len(first) <= HEADING_MAX_CHARS and first[-1:] not in ".,;:。，；：" and (
+                        ri + 1 < len(runs) or (len(runs) == 1 and next_len > len(first))):
+                    following = sum(e - s for s, e in runs[ri + 1]) if ri + 1 < len(runs) else next_len
+                    heading = 3 if following > len(first) else 0
+            if heading and " | " not in first:
+                out.append(("heading", run, heading))
+                continue
+            m = _CLAUSE_RE.match(src, run[0][0], run[0][1])
+            if m:  # "4. Redistribution. You may ..." : the clause title is a section
+                out.append(("heading", [(m.start(1), m.end(2))], 3))
+                out.append(("text", [(m.end(), run[0][1])] + run[1:], 0))
+                continue
+            kind = "item" if _PLAIN_ITEM.match(src[run[0][0]:run[0][1]]) else "text"
+            out.append((kind, run, 0))
+    return out
+
+
+def _read_plain(src: str, title_line: bool) -> Reading:
+    w = _Writer(src)
+    for kind, run, level in _plain_blocks(src, title_line):
+        for k, (s, e) in enumerate(run):
+            if k:
+                w.space(s - 1)
+            elif kind == "item":  # a bullet is layout, not words; an enumerator ("(a)", "2.") is kept
+                m = _BULLET_RE.match(src, s + len(src[s:e]) - len(src[s:e].lstrip()), e)
+                s = m.end() if m and m.end() < e else s
+            if kind == "heading":
+                m = _MD_HEADING_RE.match(src[s:e])
+                if m:
+                    s += m.end(1)
+            w.copy(s, e)
+        w.end_block(kind, level)
+    return w.finish()
+
+
+_BULLET_RE = re.compile(r"[•·◦‣▪▫■□●○◆◇–—*-]\s+")
+
+
+def _read_extracted(src: str, blocks) -> Reading:
+    w = _Writer(src)
+    for kind, s, e in blocks:
+        if kind == "code":
+            at, spans = s, []
+            for line in src[s:e].split("\n"):
+                spans.append((at, at + len(line)))
+                at += len(line) + 1
+            _code_lines(w, src, spans)
+        else:
+            if kind == "item":  # a list marker is layout, not words: "• magic elements ..." reads "magic elements ..."
+                m = _BULLET_RE.match(src, s, e)
+                s = m.end() if m and m.end() < e else s
+            w.copy(s, e)
+        w.end_block(kind if kind in ("heading", "text", "item", "code", "table", "meta") else "text",
+                    1 if kind == "heading" else 0)
+    return w.finish()
+
+
+# --- dispatch -------------------------------------------------------------------------------------------
+
+_RST_SIGNS = (
+    re.compile(r"^\.\. (?:[\w-]+::|_[^:]+:|\|[^|]+\|)", re.M),
+    re.compile(r"^\S.*\n([=\-~^\"'`#*+])\1{3,}\s*$", re.M),
+    re.compile(r":[a-z]+:`[^`]+`|``[^`]+``|`[^`<]+<[^>]+>`_"),
+)
+_MD_SIGNS = (
+    re.compile(r"^#{1,6} \S", re.M),
+    re.compile(r"^(?:```|~~~)", re.M),
+    re.compile(r"\[[^\]]+\]\([^)\s]+\)"),
+)
+
+
+def sniff_format(text: str) -> str:
+    """``rst`` or ``markdown`` when a ``.txt`` file is unmistakably one of them (at least two kinds
+    of that syntax's marks, and more kinds than the other's), else ``plain``."""
+    head = text[:200_000]
+    rst = sum(bool(p.search(head)) for p in _RST_SIGNS)
+    md = sum(bool(p.search(head)) for p in _MD_SIGNS)
+    if rst >= 2 and rst > md:
+        return "rst"
+    if md >= 2 and md > rst:
+        return "markdown"
+    return "plain"
+
+
+def read(document) -> Reading:
+    """The reading of a `qa.types.Document`, by its ``format`` (see the module's rules)."""
+    fmt = getattr(document, "format", "plain")
+    src = document.text
+    if fmt == "markdown":
+        return _read_markdown(src)
+    if fmt == "rst":
+        return _read_rst(src)
+    if fmt == "extracted" and getattr(document, "blocks", ()):
+        return _read_extracted(src, document.blocks)
+    return _read_plain(src, title_line=document.source == document.doc_id)
+
+
+def sentences(passage) -> list[tuple[int, int, int, int]]:
+    """The running-text sentences of a passage as ``(start, end, source_start, source_end)``:
+    offsets into ``passage.text`` and into the source. Code, tables, headings and other text
+    that is not running text (``passage.layout``) give none."""
+    from ..text import split_sentences
+
+    spans = split_sentences(passage.text)
+    layout = passage.layout
+    if not layout:
+        base = passage.start
+        return [(s, e, base + s, base + e) for s, e in spans]
+    points = [b[0] for b in layout]
+    out = []
+    for s, e in spans:
+        first = bisect.bisect_right(points, s) - 1
+        last = bisect.bisect_right(points, e - 1) - 1
+        if any(layout[j][2] for j in range(first, last + 1)):
+            continue
+        out.append((s, e, layout[first][1] + s - layout[first][0], layout[last][1] + e - 1 - layout[last][0] + 1))
+    return out
+
+
+def to_reading(passage, offset: int) -> int:
+    """The offset in ``passage.text`` of source offset `offset` (the first reading character at or
+    after it): the inverse of the passage's layout, for marking a cited sentence in the passage."""
+    layout = passage.layout
+    if not layout:
+        return min(max(offset - passage.start, 0), len(passage.text))
+    for k, (r, src, _) in enumerate(layout):
+        nxt = layout[k + 1][0] if k + 1 < len(layout) else len(passage.text)
+        if offset < src + (nxt - r):
+            return r + max(offset - src, 0)
+    return len(passage.text)

@@ -1,0 +1,485 @@
+"""The page's own document library: its data folder, index, uploads, and display helpers.
+
+No Streamlit here: ``qa/serve/page.py`` lays out what these functions return.
+
+The data folder (`data_dir`: ``$QA_DATA``, else ``$XDG_DATA_HOME/qa``, i.e.
+``~/.local/share/qa``) holds::
+
+    uploads/          files added through the page, under sanitised names
+    index/            the page's index (a qa.store index folder)
+    feedback.sqlite   ratings and question history (qa.feedback)
+    .lock             taken while the index is changed
+
+On first start `Library.ensure_index` makes ``index/`` from the default corpus
+(`qa.index.build.default_corpus`) or, if ``$QA_INDEX`` is set, by loading that index
+and saving a copy, so uploads never change the index it was started from.
+Uploads and removals then change ``index/`` incrementally (`qa.index.build.update_index`),
+never by a rebuild; each save is atomic, so a page answering meanwhile sees the
+old index or the new one. The index records which documents were uploaded in
+its ``meta["uploads"]`` (document id -> file name in ``uploads/``).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import threading
+import uuid
+from contextlib import contextmanager
+from pathlib import Path
+from typing import NamedTuple
+
+import numpy as np
+
+from ..index.build import default_corpus, open_index, update_index
+from ..errors import EmptyCorpusError, QAError
+from ..files import atomic_file
+from .context import CONTEXT_RADIUS, context_html  # noqa: F401  (re-exported: the page imports them from here)
+from .uploads import (  # noqa: F401  (re-exported, as above)
+    ALLOWED_SUFFIXES, MAX_FILE_BYTES, MAX_FILE_MB, MAX_FILES, LibraryError, UploadError, check_uploads, safe_name,
+)
+from ..index.folders import load_index, save_index
+from ..index.store import outdated_manifest
+from ..index.versions import current_version, is_index_dir
+from ..ingest.loader import DOCUMENT_SUFFIXES
+from ..ingest.reading import read
+from ..text import detect_language, has_han, text_key
+
+__all__ = [
+    "ALLOWED_SUFFIXES", "MAX_FILE_BYTES", "MAX_FILE_MB", "MAX_FILES", "CONTEXT_RADIUS", "LibraryError",
+    "UploadError", "DocumentRow", "Library", "data_dir", "safe_name", "check_uploads", "context_html",
+    "suggest_rephrasings", "close_words",
+]
+
+_CURRENT_FORMAT: set[tuple[str, str]] = set()  # (index folder, version) known to be of this qa's format
+_REREADABLE = DOCUMENT_SUFFIXES  # every format the loader reads: its offsets index the (extracted) text
+
+_thread_locks: dict[str, threading.Lock] = {}
+_thread_locks_guard = threading.Lock()
+
+
+class DocumentRow(NamedTuple):
+    """One indexed document, for the corpus view."""
+
+    doc_id: str
+    source: str
+    title: str
+    n_passages: int
+    language: str = "en"  # by script, from the title and first passage (`qa.text.detect_language`)
+
+
+def data_dir() -> Path:
+    """``$QA_DATA``, else ``$XDG_DATA_HOME/qa`` (``~/.local/share/qa``)."""
+    env = os.environ.get("QA_DATA")
+    if env:
+        return Path(env).expanduser()
+    return Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / "qa"
+
+
+class Library:
+    """The page's data folder: its index, uploaded files and feedback database.
+
+    Parameters
+    ----------
+    root : path-like, optional
+        The data folder (created if missing); default `data_dir()`.
+    """
+
+    def __init__(self, root=None):
+        self.root = Path(root).expanduser() if root is not None else data_dir()
+        self.uploads_dir = self.root / "uploads"
+        self.index_dir = self.root / "index"
+        self.db_path = self.root / "feedback.sqlite"
+        try:
+            self.uploads_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise LibraryError(f"{self.root}: cannot create the data folder ({exc.strerror or exc}); "
+                               "set QA_DATA to a writable folder") from None
+
+    def __repr__(self) -> str:
+        return f"Library({str(self.root)!r})"
+
+    @contextmanager
+    def _locked(self):
+        """Exclusive use of the index, between threads of this process and between processes."""
+        key = str(self.root.resolve())
+        with _thread_locks_guard:
+            lock = _thread_locks.setdefault(key, threading.Lock())
+        with lock, open(self.root / ".lock", "a+b") as fh:
+            try:
+                import fcntl
+
+                fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+            except ImportError:  # pragma: no cover - not POSIX: threads are still serialised
+                pass
+            yield
+
+    # -- the index --------------------------------------------------------------------------
+
+    def version(self) -> str | None:
+        """The live version of the page's index (changes with every save), or None if there is none."""
+        return current_version(self.index_dir)
+
+    def ensure_index(self, log=None) -> str:
+        """Make the page's index if it does not exist yet, or again if a qa of another index format
+        made it (its uploads are indexed again from ``uploads/``); return its version.
+
+        From ``$QA_INDEX`` (loaded and saved here: a copy) if set, else from the
+        default corpus (`qa.index.build.open_index`, which reuses the corpus's cached index).
+        Raises `qa.QAError` (an unloadable ``$QA_INDEX``, an empty corpus) unchanged.
+        """
+        version = self.version()
+        if version is not None and self._outdated(version) is None:
+            return version
+        with self._locked():
+            old = self._outdated(self.version())
+            if is_index_dir(self.index_dir) and old is None:  # another session made it meanwhile
+                return self.version()
+            seed = os.environ.get("QA_INDEX") or None
+            if seed:
+                index = load_index(seed)
+                origin = {"index": str(Path(seed).resolve()), "corpus": None}
+            else:
+                index = open_index(None, log=log)
+                origin = {"index": None, "corpus": str(default_corpus().resolve())}
+            index = index.with_meta(library_seed=origin, uploads=dict(index.meta.get("uploads") or {}))
+            if old is not None:  # made by an older qa: rebuilt, with the uploads still on disk
+                index = self._readd_uploads(index, (old.get("meta") or {}).get("uploads") or {}, log)
+            save_index(index, self.index_dir)
+            return self.version()
+
+    def _outdated(self, version: str | None) -> dict | None:
+        """The manifest of the live index if an older qa wrote it (`qa.index.store.outdated_manifest`).
+        The page calls this on every rerun, so a version once found current is not read again:
+        a version folder is never rewritten, and any save makes a new one."""
+        key = (str(self.index_dir), version)
+        if version is None or key in _CURRENT_FORMAT:
+            return None
+        old = outdated_manifest(self.index_dir)
+        if old is None:
+            _CURRENT_FORMAT.add(key)
+        return old
+
+    def _readd_uploads(self, index, uploads: dict, log=None):
+        names = [n for n in uploads.values() if isinstance(n, str) and n == safe_name(n) and (self.uploads_dir / n).is_file()]
+        if not names:
+            return index
+        paths = [self._upload_path(n) for n in names]
+        try:
+            updated, warnings = update_index(index, add=paths)
+        except QAError as exc:
+            if log:
+                log(f"qa: uploads not re-indexed after the upgrade: {exc}")
+            return index
+        for w in warnings:
+            if log:
+                log(f"qa: warning: {w}")
+        now = set(updated.passages.doc_id)
+        return updated.with_meta(uploads={d: n for d, n in zip(self._doc_ids(index, paths), names) if d in now})
+
+    def seed_note(self, index) -> str | None:
+        """A sentence for the page when ``$QA_INDEX`` names another index than the one this
+        library was first made from (it is read only when the library has no index)."""
+        env = os.environ.get("QA_INDEX")
+        if not env:
+            return None
+        first = (index.meta.get("library_seed") or {}).get("index")
+        if first == str(Path(env).resolve()):
+            return None
+        made = f"the index {first}" if first else "the default corpus"
+        return (f"This page keeps its own index in {self.index_dir}, first made from {made}. "
+                f"$QA_INDEX ({env}) is only copied when that index does not exist yet: to start from it, "
+                f"set QA_DATA to an empty folder.")
+
+    @staticmethod
+    def uploads(index) -> dict[str, str]:
+        """Uploaded documents of `index`: document id -> file name in ``uploads/``."""
+        return dict(index.meta.get("uploads") or {})
+
+    @staticmethod
+    def documents(index) -> list[DocumentRow]:
+        """Every document of `index`, in index order, with its passage count."""
+        table = index.passages
+        n = table.n_documents
+        doc = np.asarray(table.doc, dtype=np.int64)
+        counts = np.bincount(doc, minlength=n) if n else np.zeros(0, np.int64)
+        first = np.zeros(n, dtype=np.int64)
+        first[doc[::-1]] = np.arange(doc.size - 1, -1, -1)  # each document's first passage
+        return [
+            DocumentRow(table.doc_id[d], table.source[d], table.title[d], int(counts[d]),
+                        detect_language(f"{table.title[d]}\n{table.text[int(first[d])][:500]}") if counts[d] else "en")
+            for d in range(n)
+        ]
+
+    # -- uploads ------------------------------------------------------------------------------
+
+    def _upload_path(self, name: str) -> Path:
+        path = self.uploads_dir / name
+        if path.parent != self.uploads_dir or name != safe_name(name) or name.startswith("."):
+            raise UploadError(f"{name!r} is not a plain file name")  # safe_name makes this unreachable
+        return path
+
+    def _doc_ids(self, index, paths: list[Path]) -> list[str]:
+        """The ids `update_index` gives these files: relative to the index's corpus root when they
+        are inside it, else to the uploads folder (their common folder)."""
+        uploads = self.uploads_dir.resolve()
+        root = index.meta.get("root")
+        base = uploads
+        if root:
+            r = Path(root).resolve()
+            if uploads == r or r in uploads.parents:
+                base = r
+        return [(uploads / p.name).relative_to(base).as_posix() for p in paths]
+
+    def _write(self, path: Path, data: bytes) -> Path | None:
+        """Write `data` to `path` atomically (`qa.files.atomic_file`, as ``.tmp-*``, which a later
+        start removes if a crash left it); returns a backup of the file it replaced, if any."""
+        backup = None
+        try:
+            with atomic_file(path, binary=True, prefix=".tmp-", suffix=path.suffix) as fh:
+                fh.write(data)
+                if path.exists():
+                    backup = self.uploads_dir / f".bak-{uuid.uuid4().hex}{path.suffix}"
+                    try:
+                        os.link(path, backup)
+                    except OSError:
+                        shutil.copy2(path, backup)
+        except BaseException:
+            if backup is not None:
+                backup.unlink(missing_ok=True)
+            raise
+        return backup
+
+    @classmethod
+    def _undo_all(cls, written: list[tuple[Path, Path | None]]) -> None:
+        """Put back what `_write` replaced, last written first."""
+        for path, backup in reversed(written):
+            cls._undo(path, backup)
+
+    @staticmethod
+    def _undo(path: Path, backup: Path | None) -> None:
+        if backup is not None:
+            os.replace(backup, path)
+        else:
+            path.unlink(missing_ok=True)
+
+    def _clean(self, message: str) -> str:
+        """A loader message with the uploads folder's path taken out of file names."""
+        for prefix in {str(self.uploads_dir) + os.sep, str(self.uploads_dir.resolve()) + os.sep}:
+            message = message.replace(prefix, "")
+        return re.sub(r"(^|: )skipped ", r"\1", message, flags=re.MULTILINE)
+
+    @staticmethod
+    def _why_unreadable(paths: list[Path]) -> str:
+        """One line per file the loader could not read (when none of an upload was readable)."""
+        from ..ingest.loader import DocumentStream
+
+        lines = []
+        for path in paths:
+            stream = DocumentStream([path])
+            try:
+                for _ in stream:
+                    pass
+            except QAError as exc:
+                lines.extend(stream.warnings or [str(exc)])
+        return "\n".join(lines) or "no file holds readable text"
+
+    def add_uploads(self, files, progress=None) -> tuple[list[str], list[str]]:
+        """Save uploaded files in ``uploads/`` and add them to the index, incrementally.
+
+        Parameters
+        ----------
+        files : sequence of (name, bytes)
+            The user's file names (reduced to `safe_name`) and contents.
+        progress : callable(fraction, message), optional
+            Called as the work advances, fraction in [0, 1].
+
+        Returns
+        -------
+        added : list of str
+            Ids of the documents added (or replaced: a file uploaded again under
+            the same name updates its document).
+        warnings : list of str
+            One per file not added (unreadable, or repeating indexed text); that
+            file is not kept.
+
+        Raises
+        ------
+        UploadError
+            The files are refused (see `check_uploads`), one would replace a
+            document that was not uploaded, or none could be indexed. Nothing
+            is then changed.
+        """
+        report = progress or (lambda fraction, message: None)
+        checked = check_uploads(files)
+        n = len(checked)
+        report(0.0, f"Checking {n} file(s)")
+        with self._locked():
+            for stale in (*self.uploads_dir.glob(".tmp-*"), *self.uploads_dir.glob(".bak-*")):
+                stale.unlink(missing_ok=True)  # left by a crash; no other change runs under the lock
+            index = load_index(self.index_dir)
+            uploads = self.uploads(index)
+            known = set(index.passages.doc_id)
+            paths = [self._upload_path(name) for name, _ in checked]
+            ids = self._doc_ids(index, paths)
+            clashes = [f"{name}: a document {doc_id!r} that was not uploaded here is already indexed; rename the file"
+                       for (name, _), doc_id in zip(checked, ids) if doc_id in known and doc_id not in uploads]
+            if clashes:
+                raise UploadError("\n".join(clashes))
+            written: list[tuple[Path, Path | None]] = []
+            try:
+                for i, ((name, data), path) in enumerate(zip(checked, paths)):
+                    report(0.05 + 0.25 * i / n, f"Saving {name}")
+                    written.append((path, self._write(path, data)))
+                report(0.35, f"Reading and indexing {n} file(s)")
+                updated, warnings = update_index(index, add=paths)
+            except QAError as exc:
+                message = self._why_unreadable(paths) if isinstance(exc, EmptyCorpusError) else str(exc)
+                self._undo_all(written)
+                raise UploadError(self._clean(message)) from None
+            except BaseException:
+                self._undo_all(written)
+                raise
+            now = set(updated.passages.doc_id)
+            messages = [self._clean(w) for w in warnings]
+            added, kept, failed = [], dict(uploads), []
+            for (name, _), doc_id, (path, backup) in zip(checked, ids, written):
+                named = any(str(path) in w or str(path.resolve()) in w or w.startswith(f"skipped {doc_id}: ")
+                            for w in warnings)  # the loader names files, the passage limit documents
+                if doc_id in now and not named:
+                    added.append(doc_id)
+                    kept[doc_id] = name
+                else:
+                    failed.append(path)
+                    if not named:
+                        messages.append(f"{name}: not added: all its text is already in the index")
+            try:
+                if not added:
+                    raise UploadError("\n".join(messages) or "no file could be added")
+                updated = updated.with_meta(uploads=kept)
+                report(0.85, "Saving the index")
+                save_index(updated, self.index_dir)
+            except BaseException:
+                self._undo_all(written)
+                raise
+            for path, backup in written:  # the index is saved: keep the new files, or the old for failures
+                if path in failed:
+                    self._undo(path, backup)
+                elif backup is not None:
+                    backup.unlink(missing_ok=True)
+        report(1.0, f"Added {len(added)} document(s)")
+        return added, messages
+
+    def remove(self, doc_id: str) -> None:
+        """Remove a document from the index, and its file from ``uploads/`` if it was uploaded."""
+        with self._locked():
+            index = load_index(self.index_dir)
+            uploads = self.uploads(index)
+            if doc_id not in set(index.passages.doc_id):
+                raise LibraryError(f"{doc_id!r} is not in the index (removed already?)")
+            try:
+                updated, _ = update_index(index, remove=[doc_id])
+            except ValueError:
+                raise LibraryError(f"{doc_id!r} is the last document; the index cannot be empty") from None
+            name = uploads.pop(doc_id, None)
+            updated = updated.with_meta(uploads=uploads)
+            save_index(updated, self.index_dir)
+            if name:
+                try:
+                    self._upload_path(name).unlink(missing_ok=True)
+                except (UploadError, OSError):
+                    pass  # the index no longer names it; a stray file is harmless
+
+    # -- reading a citation -------------------------------------------------------------------
+
+    def source_text(self, index, passage) -> str | None:
+        """The text of the passage's document, re-read from its file, or None.
+
+        For any readable format (the text of a PDF, DOCX or HTML file is its
+        extracted text, which the offsets index) found in the uploads folder or
+        under the index's corpus root, and only if the file still holds the
+        passage at its offsets (it may have changed since indexing).
+        """
+        from ..ingest.loader import read_document
+
+        uploaded = self.uploads(index).get(passage.doc_id)
+        if uploaded:
+            path = self.uploads_dir / uploaded
+        else:
+            root = index.meta.get("root")
+            if not root:
+                return None
+            root = Path(root).resolve()
+            path = (root / passage.source).resolve()
+            if root not in path.parents:
+                return None
+        if path.suffix.lower() not in _REREADABLE or not path.is_file():
+            return None
+        try:
+            document = read_document(path, passage.doc_id)
+        except QAError:
+            return None
+        # The file still reads as it did when indexed: the passage's span reads as its text.
+        return document.text if read(document).of(passage.start, passage.end) == passage.text else None
+
+
+# -- when there is no answer -----------------------------------------------------------------------
+
+
+def close_words(index, word: str, n: int = 2, cutoff: float = 0.75) -> list[str]:
+    """Corpus words spelt like `word`: the index's speller (`qa.index.spelling.Speller.similar`)."""
+    return index.speller.similar(word, n=n, cutoff=cutoff, is_stop=index.analyzer.is_stop)
+
+
+def _replace_word(question: str, word: str, new: str) -> str:
+    return re.sub(rf"(?<!\w){re.escape(word)}(?!\w)", new, question, flags=re.IGNORECASE)
+
+
+def _answered(ask, index, question: str) -> bool:
+    try:
+        return not ask(index, question).abstained
+    except QAError:  # QuestionError: nothing left to search for
+        return False
+
+
+def suggest_rephrasings(index, answer, n: int = 5, examples=None) -> list[str]:
+    """Up to `n` questions to try when `answer` abstained.
+
+    First the question with each word the corpus lacks replaced by a corpus word
+    spelt like it (`close_words`), kept only if `qa.answer` answers it; then the
+    corpus's example questions (`qa.answering.suggest.suggest_questions`, which asks each
+    of the index, or `examples` if given), those sharing more index terms with
+    the question first. The question itself is never suggested.
+    """
+    from ..answering.summarize import answer as ask
+    from ..answering.suggest import suggest_questions
+
+    analyzer = index.analyzer
+    words = list(answer.query_terms)
+    stems = analyzer.stem_words(words) if words else []
+    unknown = [w for w, t in zip(words, stems) if t not in index.vocabulary]
+    out: list[str] = []
+    for w in unknown:
+        if has_han(w):  # spelling neighbours of a Chinese word are other words, not corrections
+            continue
+        for m in close_words(index, w):
+            rephrased = _replace_word(answer.question, w, m)
+            if rephrased != answer.question and _answered(ask, index, rephrased):
+                out.append(rephrased)
+    known = {t for t in stems if t in index.vocabulary}
+    pool = list(examples) if examples is not None else list(suggest_questions(index, n=20))
+    # Suggestions in the question's language, when the documents offer any.
+    pool = [q for q in pool if detect_language(q) == answer.language] or pool
+    overlap = [len(known & set(analyzer(q))) for q in pool]
+    out += [q for _, _, q in sorted(zip((-o for o in overlap), range(len(pool)), pool))]
+    seen = {text_key(answer.question)}
+    result = []
+    for q in out:
+        key = text_key(q)
+        if key not in seen:
+            seen.add(key)
+            result.append(q)
+        if len(result) == n:
+            break
+    return result

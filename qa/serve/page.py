@@ -1,0 +1,408 @@
+"""The qa question page: ask a question of a folder of documents, read a cited answer.
+
+Run with ``qa ui`` (`qa.serve.server`: this page and the JSON API) or ``streamlit run
+ui/app.py`` (the page script of a source checkout, which calls `main`). It is in the
+package so that an installed ``qa ui`` has it. The page keeps its own data
+folder (``$QA_DATA``, default ``~/.local/share/qa``; see `qa.serve.library`): its index
+(made on first start from ``$QA_INDEX`` if set, else the default corpus), the
+files uploaded here, and ``feedback.sqlite``. This file only lays out widgets:
+answering, uploads, feedback, example questions and HTML escaping all live in
+``qa``. Every string taken from a document or a user goes through
+``qa.serve.render.escape`` (directly or via the render helpers) before it reaches Markdown.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+
+import streamlit as st
+
+from qa.answering.summarize import answer
+from qa.errors import QAError, QuestionError
+from qa.index.build import describe, open_index
+from qa.serve.feedback import add_comment, count_feedback, export_csv, recent_questions, record_feedback, record_question
+from qa.serve.library import (ALLOWED_SUFFIXES, CONTEXT_RADIUS, MAX_FILE_MB, MAX_FILES, Library, UploadError,
+                        context_html, suggest_rephrasings)
+from qa.serve.labels import labels, reason_text
+from qa.serve.render import answer_html, escape, hit_location, matched_words, passage_html
+from qa.answering.suggest import suggest_questions
+
+log = logging.getLogger("qa.ui")
+
+DEFAULT_K = 5
+RECENT = 8  # recent questions listed in the sidebar
+LIMITS = (f"Up to {MAX_FILES} files at a time, at most {MAX_FILE_MB} MB each: "
+          f"{', '.join(ALLOWED_SUFFIXES)}. A file uploaded again under the same name replaces its earlier version.")
+CSS = """<style>
+mark { background: rgba(255, 208, 0, .45); color: inherit; padding: 0 .1em; border-radius: 2px; }
+.qa-cited { background: rgba(64, 140, 255, .16); border-bottom: 2px solid rgba(64, 140, 255, .7); }
+.qa-cite { font-size: .8em; font-weight: 600; vertical-align: super; text-decoration: none; }
+.qa-answer { font-size: 1.1em; line-height: 1.6; }
+.qa-head { font-weight: 600; }
+.qa-meta { color: grey; font-size: .85em; margin: .2em 0 .5em; }
+.qa-passage { line-height: 1.55; }
+.qa-context { line-height: 1.55; font-size: .95em; }
+.qa-context-passage { background: rgba(120, 120, 120, .14); border-left: 3px solid rgba(120, 120, 120, .5); }
+</style>"""
+
+
+@st.cache_resource(show_spinner="Loading the index…", max_entries=2)
+def load_index(index_dir: str | None, version: str | None):
+    """The index, loaded once per version: every save (an upload, a removal) makes a
+    new version, so the page picks it up on the next rerun."""
+    return open_index(index_dir, mmap=True, log=log.warning)
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def example_questions(index_dir: str | None, version: str | None) -> tuple[str, ...]:
+    """Questions this version of the index answers (`suggest_questions` asks each one), once per version."""
+    return suggest_questions(load_index(index_dir, version))
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def question_pool(index_dir: str | None, version: str | None) -> tuple[str, ...]:
+    """More example questions, asked alike, to suggest when there is no answer."""
+    return suggest_questions(load_index(index_dir, version), n=20)
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def document_rows(index_dir: str | None, version: str | None) -> list[tuple]:
+    return [tuple(r) for r in Library.documents(load_index(index_dir, version))]
+
+
+def text(message: str) -> str:
+    """A message (which may quote file names or paths) as Markdown that shows it literally."""
+    return "  \n".join(escape(line) for line in str(message).splitlines()) or " "
+
+
+def key_of(*parts) -> str:
+    return hashlib.sha256("\0".join(map(str, parts)).encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+
+def set_state_if_absent(key: str, value) -> None:
+    if key not in st.session_state:
+        st.session_state[key] = value
+
+
+def notify(kind: str, message: str) -> None:
+    """A message shown at the top of the page on the next run (after a rerun)."""
+    st.session_state.setdefault("notices", []).append((kind, message))
+
+
+def show_notices() -> None:
+    for kind, message in st.session_state.pop("notices", []):
+        getattr(st, kind)(text(message))
+
+
+# -- callbacks: they run before the page script, so the page shows their effect at once -------------
+
+
+def ask_typed() -> None:
+    st.session_state.asked = st.session_state.question
+    st.session_state.tab = "Ask"
+    st.session_state.record = True
+    st.query_params["q"] = st.session_state.question  # the address bar now links to this question
+
+
+def ask_example(question: str) -> None:
+    st.session_state.tab = "Ask"  # a recent question can be re-asked from any tab
+    st.session_state.question = question
+    st.session_state.asked = question
+    st.session_state.record = True
+    st.query_params["q"] = question
+
+
+def rate(key: str, db: str, question: str, result, version: str | None) -> None:
+    """The thumbs widget's callback: store the rating with the answer it rates."""
+    rating = st.session_state.get(key)
+    if rating is None:  # the rating was taken back
+        return
+    try:
+        st.session_state[f"{key}-row"] = record_feedback(db, question, result, version, rating)
+        st.session_state.pop(f"{key}-commented", None)  # a changed rating is a new row, without a comment
+    except QAError as exc:
+        log.warning("recording feedback failed: %s", exc)
+        notify("error", f"Could not record the rating: {exc}")
+
+
+def comment(key: str, db: str) -> None:
+    try:
+        add_comment(db, st.session_state[f"{key}-row"], st.session_state.get(f"{key}-comment") or "")
+    except QAError as exc:
+        notify("error", f"Could not record the comment: {exc}")
+    else:
+        st.session_state[f"{key}-commented"] = True
+
+
+def remove_document(lib: Library, doc_id: str, title: str) -> None:
+    try:
+        lib.remove(doc_id)
+    except QAError as exc:
+        notify("error", f"Could not remove {doc_id}: {exc}")
+    except Exception:
+        log.exception("removing %r failed", doc_id)
+        notify("error", f"Could not remove {doc_id}: an unexpected error occurred (details in the server log).")
+    else:
+        notify("success", f"Removed {title or doc_id}.")
+
+
+# -- the page -----------------------------------------------------------------------------------------
+
+
+def sidebar(index, lib: Library):
+    """Corpus facts, the top-k control and the feedback export; returns k and a place for the
+    recent questions, filled after the question of this run is recorded."""
+    facts = describe(index)
+    with st.sidebar:
+        st.header("Corpus")
+        left, right = st.columns(2)
+        left.metric("Documents", facts["documents"])
+        right.metric("Passages", facts["passages"])
+        st.markdown(
+            f'<div class="qa-meta">Indexed {escape(str(facts["built_at"] or "at an unknown time"))}<br>'
+            f'Corpus root <code>{escape(str(facts["root"] or "unknown"))}</code><br>'
+            f'Page data <code>{escape(str(lib.root))}</code></div>',
+            unsafe_allow_html=True,
+        )
+        k = st.slider("Passages to show", 1, 10, DEFAULT_K, key="top_k")
+        history = st.container()
+        try:
+            rated = count_feedback(lib.db_path)
+        except QAError as exc:
+            log.warning("reading the feedback failed: %s", exc)
+            rated = 0
+        st.subheader("Feedback")
+        st.caption(f"{rated} rating{'s' if rated != 1 else ''} stored in {escape(str(lib.db_path))}")
+        st.download_button("Export feedback (CSV)", data=lambda: export_csv(lib.db_path),
+                           file_name="qa-feedback.csv", mime="text/csv", key="export")
+    return k, history
+
+
+def show_recent(lib: Library) -> None:
+    try:
+        recent = recent_questions(lib.db_path, RECENT)
+    except QAError as exc:
+        log.warning("reading the history failed: %s", exc)
+        return
+    if recent:
+        st.subheader("Recent questions")
+        for i, question in enumerate(recent):
+            st.button(escape(question), key=f"recent-{i}", on_click=ask_example, args=(question,), type="tertiary")
+
+
+def show_examples(questions: tuple[str, ...]) -> None:
+    if not questions:
+        return
+    st.caption("Examples from these documents:")
+    with st.container(horizontal=True):
+        for i, question in enumerate(questions):
+            st.button(escape(question), key=f"example-{i}", on_click=ask_example, args=(question,))
+
+
+def show_answer(result, index, lib: Library, version: str | None, pool: tuple[str, ...]) -> None:
+    """The cited summary and its passages, or the abstention, suggestions and the closest passages."""
+    analyzer = index.analyzer
+    qkey = key_of(version, result.question)
+    t = labels(result.language)
+    if result.corrections:
+        fixed = ", ".join(f"<b>{escape(b)}</b> ({t['you_typed']} {escape(a)})" for a, b in result.corrections)
+        st.markdown(f'<div class="qa-meta">{t["searched_for"]} {fixed}</div>', unsafe_allow_html=True)
+    if result.abstained:
+        terms = escape(", ".join(result.query_terms)) or t["nothing"]
+        st.warning(f"**{t['no_answer']}** {escape(reason_text(result))}\n\n{t['searched_for']}: {terms}")
+        suggestions = suggest_rephrasings(index, result, examples=pool)
+        if suggestions:
+            st.caption(t["try_asking"])
+            with st.container(horizontal=True):
+                for i, question in enumerate(suggestions):
+                    st.button(escape(question), key=f"suggestion-{i}", on_click=ask_example, args=(question,))
+        show_feedback(qkey, lib, result, version)
+        if result.hits:
+            with st.expander(t["closest"].format(len(result.hits)), expanded=False):
+                show_passages(result, index, lib, qkey, analyzer)
+        return
+    st.subheader(t["answer"])
+    st.markdown(f'<div class="qa-answer">{answer_html(result)}</div>', unsafe_allow_html=True)
+    st.caption(t["confidence"].format(result.confidence))
+    show_feedback(qkey, lib, result, version)
+    st.subheader(t["passages"])
+    show_passages(result, index, lib, qkey, analyzer)
+
+
+def show_feedback(qkey: str, lib: Library, result, version: str | None) -> None:
+    """Thumbs up/down for this answer; after a rating, thanks and an optional comment."""
+    key = f"feedback-{qkey}"
+    t = labels(result.language)
+    st.feedback("thumbs", key=key, on_change=rate, args=(key, str(lib.db_path), result.question, result, version))
+    if f"{key}-row" not in st.session_state:
+        return
+    if st.session_state.get(f"{key}-commented"):
+        st.caption(t["thanks_comment"])
+        return
+    st.caption(t["thanks"])
+    with st.form(f"{key}-form", border=False):
+        st.text_input(t["comment"], key=f"{key}-comment", placeholder=t["comment_hint"])
+        st.form_submit_button(t["send"], on_click=comment, args=(key, str(lib.db_path)))
+
+
+def show_passages(result, index, lib: Library, qkey: str, analyzer) -> None:
+    """Each hit: anchor, rank, title and section, location, score, matched terms, highlighted text,
+    and a switch that shows the source around it."""
+    t = labels(result.language)
+    for hit in result.hits:
+        p = hit.passage
+        matched = escape(", ".join(matched_words(hit, result, analyzer))) or t["none"]
+        with st.container(border=True):
+            st.markdown(
+                f'<div id="passage-{hit.rank}" class="qa-head">[{hit.rank}] {escape(p.section or p.title)}</div>'
+                f'<div class="qa-meta">{escape(p.title)}<br>{escape(hit_location(hit, result.language))} &#183; '
+                f'{t["score"]} {hit.score:.3f} &#183; {t["matched"]}: {matched}</div>'
+                f'<div class="qa-passage">{passage_html(hit, result, analyzer)}</div>',
+                unsafe_allow_html=True,
+            )
+            if st.toggle(t["show_source"], key=f"source-{qkey}-{hit.rank}"):
+                show_source(result, hit, index, lib)
+
+
+def show_source(result, hit, index, lib: Library) -> None:
+    p = hit.passage
+    t = labels(result.language)
+    doc_text = lib.source_text(index, p)
+    if doc_text is None:
+        st.caption(t["source_unreadable"].format(escape(p.source)))
+    else:
+        st.caption(t["source_context"].format(escape(p.source), CONTEXT_RADIUS))
+    st.markdown(f'<div class="qa-context">{context_html(doc_text, p, result)}</div>', unsafe_allow_html=True)
+
+
+def documents_tab(index, lib: Library, version: str | None) -> None:
+    """Upload files, list the documents, remove uploaded ones."""
+    note = lib.seed_note(index)
+    if note:
+        st.info(text(note))
+    st.subheader("Add documents")
+    st.caption(escape(LIMITS))
+    set_state_if_absent("uploader", 0)
+    files = st.file_uploader("Files to add", type=[s.lstrip(".") for s in ALLOWED_SUFFIXES],
+                             accept_multiple_files=True, max_upload_size=MAX_FILE_MB,
+                             key=f"uploader-{st.session_state.uploader}")
+    if st.button("Add to the index", type="primary", key="add"):
+        bar = st.progress(0.0, text="Starting…")
+        try:
+            added, problems = lib.add_uploads([(f.name, f.getvalue()) for f in files or ()],
+                                              progress=lambda fraction, message: bar.progress(fraction, text=message))
+        except QAError as exc:
+            bar.empty()
+            st.error(text(f"Nothing was added. {exc}" if isinstance(exc, UploadError) else f"Nothing was added: {exc}"))
+        except Exception:
+            bar.empty()
+            log.exception("adding uploads failed")
+            st.error("Nothing was added: an unexpected error occurred (details in the server log).")
+        else:
+            notify("success", f"Added {len(added)} document{'s' if len(added) != 1 else ''} to the index: "
+                              f"{', '.join(added)}. Ask about them now.")
+            for problem in problems:
+                notify("error", problem)
+            st.session_state.uploader += 1  # a fresh, empty uploader
+            st.rerun()
+
+    rows = document_rows(str(lib.index_dir), version)
+    uploads = Library.uploads(index)
+    st.subheader(f"Documents ({len(rows):,})")
+    st.dataframe(
+        {"Title": [r[2] for r in rows], "Source": [r[1] for r in rows], "Passages": [r[3] for r in rows],
+         "Language": [r[4] for r in rows], "Uploaded": [r[0] in uploads for r in rows]},
+        hide_index=True, key="documents",
+    )
+    uploaded = [r for r in rows if r[0] in uploads]
+    if not uploaded:
+        st.caption("No uploaded documents yet.")
+        return
+    st.subheader("Uploaded here")
+    for doc_id, source, title, n, _ in uploaded:
+        dkey = key_of(doc_id)
+        with st.container(border=True, horizontal=True, vertical_alignment="center"):
+            st.markdown(f'<span class="qa-head">{escape(title or source)}</span> '
+                        f'<span class="qa-meta">{escape(source)} &#183; {n} passage{"s" if n != 1 else ""}</span>',
+                        unsafe_allow_html=True)
+            if st.session_state.get(f"confirm-{dkey}"):
+                st.button("Yes, remove it", key=f"remove-{dkey}", type="primary",
+                          on_click=remove_document, args=(lib, doc_id, title))
+                st.button("Cancel", key=f"cancel-{dkey}",
+                          on_click=st.session_state.__setitem__, args=(f"confirm-{dkey}", False))
+            else:
+                st.button("Remove", key=f"ask-remove-{dkey}",
+                          on_click=st.session_state.__setitem__, args=(f"confirm-{dkey}", True))
+
+
+def ask_tab(index, lib: Library, version: str | None, examples, k: int) -> None:
+    with st.form("ask"):
+        st.text_input("Question", key="question", placeholder="Type a question about these documents")
+        st.form_submit_button("Ask", type="primary", on_click=ask_typed)
+    show_examples(examples)
+
+    question = st.session_state.asked
+    if question is None:
+        return
+    try:
+        with st.spinner("Searching…"):
+            result = answer(index, question, k=k)
+    except QuestionError as exc:
+        st.session_state.pop("record", None)
+        st.error(text(str(exc)))
+        return
+    except Exception:
+        st.session_state.pop("record", None)
+        log.exception("answering %r failed", question[:200])
+        st.error("Something went wrong while answering (details in the server log). Try another question.")
+        return
+    if st.session_state.pop("record", False):
+        try:
+            record_question(lib.db_path, question, result.abstained)
+        except QAError as exc:
+            log.warning("recording the question failed: %s", exc)
+    show_answer(result, index, lib, version, question_pool(str(lib.index_dir), version))
+
+
+def main() -> None:
+    st.set_page_config(page_title="Ask the documents", layout="wide")
+    st.markdown(CSS, unsafe_allow_html=True)
+    st.title("Ask the documents")
+
+    try:
+        lib = Library()
+        version = lib.ensure_index(log=log.warning)
+        index_dir = str(lib.index_dir)
+        index = load_index(index_dir, version)
+        version = index.meta.get("version_dir") or version  # newer if an upload saved meanwhile
+        examples = example_questions(index_dir, version)
+    except QAError as exc:
+        st.error(f"Cannot load the index: {text(str(exc))}")
+        st.stop()
+    except Exception:
+        log.exception("loading the index failed")
+        st.error("Cannot load the index: an unexpected error occurred (details in the server log).")
+        st.stop()
+
+    shared = st.query_params.get("q")  # a link such as /?q=Where+do+I+pay asks at once
+    if shared and "asked" not in st.session_state:
+        st.session_state.record = True
+    set_state_if_absent("question", shared or "")
+    set_state_if_absent("asked", shared or None)
+    show_notices()
+    k, history = sidebar(index, lib)
+    # Tabs that track their state: only the open one runs (the document list can be long).
+    ask, documents = st.tabs(["Ask", "Documents"], key="tab", on_change="rerun")
+    if ask.open is not False:
+        with ask:
+            ask_tab(index, lib, version, examples, k)
+    if documents.open is not False:
+        with documents:
+            documents_tab(index, lib, version)
+    with history:
+        show_recent(lib)
+
+
+if __name__ == "__main__":  # run as a script: by qa ui (st.App) or streamlit run
+    main()

@@ -1,0 +1,187 @@
+"""Answers as JSON objects, terminal text and escaped HTML. No retrieval here.
+
+Everything taken from a document passes through `escape` before it reaches
+HTML: it escapes HTML and also every character Markdown or Streamlit would
+act on (links, emphasis, ``$`` maths, ``:colour[...]`` directives), so
+document text is always shown as text and never run or rendered.
+Highlights are placed by character offsets, never by searching the text.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..text import Analyzer, has_han, squash_spaces
+from ..ingest.reading import to_reading
+from ..types import Answer, Hit
+
+__all__ = ["answer_to_dict", "answer_to_text", "escape", "passage_html", "answer_html", "hit_location", "matched_words"]
+
+
+def matched_words(hit: Hit, answer: Answer, analyzer: Analyzer) -> list[str]:
+    """The question's own words that this passage matched ("apply", not the index term "appli")."""
+    words = list(answer.query_terms)
+    stems = analyzer.stem_words(words)
+    matched = set(hit.matched_terms)
+    found = [w for w, t in zip(words, stems) if t in matched] or list(hit.matched_terms)
+    # A Chinese character matched inside a word already listed says nothing more ("医保", not "医", "保").
+    return [w for w in found if not (len(w) == 1 and has_han(w) and any(w in o for o in found if o != w))]
+
+
+def hit_location(hit: Hit, language: str = "en") -> str:
+    """``source, page n, characters start-end``: where a passage is in its file (Chinese words for ``"zh"``)."""
+    p = hit.passage
+    if language == "zh":
+        page = f"，第 {p.page} 页" if p.page else ""
+        return f"{p.source}{page}，字符 {p.start}\u2013{p.end}"
+    page = f", page {p.page}" if p.page else ""
+    return f"{p.source}{page}, characters {p.start}\u2013{p.end}"
+
+
+def answer_to_dict(answer: Answer) -> dict:
+    """The ``qa ask --json`` object (the public contract, plus extra fields).
+
+    Contract fields: ``question, answer, abstained, reason, confidence,
+    sentences[{text, passage}], passages[{rank, id, doc_id, source, title,
+    section, text, start, end, score}]``. ``sentences[i].passage`` is the
+    1-based rank of the cited passage. Extra fields: ``reason_code``,
+    ``query_terms``, ``corrections``, ``language``, sentence ``start``/``end`` (offsets in the
+    source), passage ``matched_terms`` and ``coverage``.
+    """
+    return {
+        "question": answer.question,
+        "language": answer.language,
+        "answer": answer.text,
+        "abstained": answer.abstained,
+        "reason": answer.reason,
+        "reason_code": answer.reason_code,
+        "confidence": answer.confidence,
+        "query_terms": list(answer.query_terms),
+        "corrections": [{"typed": a, "corrected": b} for a, b in answer.corrections],
+        "sentences": [
+            {"text": s.text, "passage": s.rank, "start": s.start, "end": s.end} for s in answer.sentences
+        ],
+        "passages": [
+            {
+                "rank": h.rank,
+                "id": h.passage.passage_id,
+                "doc_id": h.passage.doc_id,
+                "source": h.passage.source,
+                "title": h.passage.title,
+                "section": h.passage.section,
+                "text": h.passage.text,
+                "start": h.passage.start,
+                "end": h.passage.end,
+                "score": round(h.score, 6),
+                "page": h.passage.page or None,
+                "matched_terms": list(h.matched_terms),
+                "coverage": round(h.coverage, 4),
+            }
+            for h in answer.hits
+        ],
+    }
+
+
+def answer_to_text(answer: Answer, width: int = 100, analyzer: Analyzer | None = None) -> str:
+    """A plain-text rendering for the terminal."""
+    import textwrap
+
+    analyzer = analyzer or Analyzer()
+
+    from .labels import labels, reason_text  # labels needs the summary's threshold; render is imported first
+
+    t = labels(answer.language)
+    lines = []
+    if answer.corrections:
+        lines.append(f"{t['searched_for']} " + ", ".join(f"{b!r} ({t['you_typed']} {a!r})" for a, b in answer.corrections))
+    if answer.abstained:
+        lines.append(t["no_answer"])
+        lines.append(f"{t['reason']}: {reason_text(answer)}")
+    else:
+        lines.append(t["answer_heading"].format(answer.confidence))
+        body = " ".join(f"{s.text} [{s.rank}]" for s in answer.sentences)
+        lines.extend(textwrap.wrap(body, width, initial_indent="  ", subsequent_indent="  "))
+    if answer.hits:
+        lines.append("")
+        lines.append(t["closest_heading"] if answer.abstained else t["passages_heading"])
+        for h in answer.hits:
+            p = h.passage
+            head = " \u203a ".join(x for x in (p.title, p.section) if x)
+            matched = ", ".join(matched_words(h, answer, analyzer))
+            lines.append(f"[{h.rank}] {head}")
+            lines.append(f"    {hit_location(h, answer.language)}; {t['score']} {h.score:.3f}; {t['matched']}: {matched}")
+            lines.extend(textwrap.wrap(squash_spaces(p.text), width, initial_indent="    ", subsequent_indent="    "))
+    return "\n".join(lines)
+
+
+# Characters that HTML or Markdown (as Streamlit renders it) give a meaning to.
+_ESCAPES = {c: f"&#{ord(c)};" for c in "&<>\"'`*_[](){}#+-!|~$:\\=^@%"}
+_ESCAPE_RE = re.compile("[" + re.escape("".join(_ESCAPES)) + "]")
+
+
+def escape(text: str) -> str:
+    """Escape text for HTML inside Streamlit Markdown: every special character
+    becomes a numeric entity, and line breaks (``\\n``, ``\\r\\n`` or ``\\r``, all
+    line endings to Markdown) become ``<br>`` (a blank line would end the HTML
+    block and let Markdown parse the rest).
+
+    Examples
+    --------
+    >>> escape("<b>[x](javascript:y)</b>")
+    '&#60;b&#62;&#91;x&#93;&#40;javascript&#58;y&#41;&#60;/b&#62;'
+    """
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return _ESCAPE_RE.sub(lambda m: _ESCAPES[m.group()], text).replace("\n", "<br>")
+
+
+def layered_html(text: str, base: int, layers) -> str:
+    """HTML of ``text`` (which starts at offset ``base`` in its source), every piece escaped, the
+    pieces inside each layer's spans wrapped in its tags.
+
+    `layers` is a sequence of ``(spans, open_tag, close_tag)``, spans as source offsets ``(start,
+    end)``; the first layer is innermost. Spans are cut at the window's ends.
+
+    >>> layered_html("a<b c", 10, [([(12, 13)], "<mark>", "</mark>"), ([(10, 15)], "<i>", "</i>")])
+    '<i>a&#60;</i><i><mark>b</mark></i><i> c</i>'
+    """
+    end = base + len(text)
+    bounds = {base, end}
+    for spans, _, _ in layers:
+        for s, e in spans:
+            bounds.update(x for x in (s, e) if base <= x <= end)
+    points = sorted(bounds)
+    out = []
+    for a, b in zip(points, points[1:]):
+        if a == b:
+            continue
+        piece = escape(text[a - base:b - base])
+        for spans, open_tag, close_tag in layers:
+            if any(s <= a and b <= e for s, e in spans):
+                piece = f"{open_tag}{piece}{close_tag}"
+        out.append(piece)
+    return "".join(out)
+
+
+def _marked(text: str, base: int, words: list[tuple[int, int]], spans: list[tuple[int, int]]) -> str:
+    """HTML of ``text`` (which starts at offset ``base`` in its source) with the
+    word spans in <mark> and the sentence spans in <span class="qa-cited">."""
+    return layered_html(text, base, [(words, "<mark>", "</mark>"), (spans, '<span class="qa-cited">', "</span>")])
+
+
+def passage_html(hit: Hit, answer: Answer, analyzer: Analyzer) -> str:
+    """A passage's text as HTML: matched words in ``<mark>``, sentences used in
+    the answer in ``<span class="qa-cited">``; all document text escaped."""
+    p = hit.passage
+    matched = set(hit.matched_terms)
+    words = [(s, e) for t, s, e in analyzer.terms_with_spans(p.text) if t in matched]
+    # Cited sentences carry source offsets; the passage shows reading text: map them back.
+    spans = [(to_reading(p, s.start), to_reading(p, s.end - 1) + 1) for s in answer.sentences if s.rank == hit.rank]
+    return _marked(p.text, 0, words, spans)
+
+
+def answer_html(answer: Answer) -> str:
+    """The summary as HTML: each sentence escaped, followed by a link [n] to passage n."""
+    parts = []
+    for s in answer.sentences:
+        parts.append(f'{escape(s.text)} <a href="#passage-{s.rank}" class="qa-cite">&#91;{s.rank}&#93;</a>')
+    return " ".join(parts)
