@@ -263,7 +263,7 @@ class Analyzer:
 # sentence or follows a colon (a list item: "1. Take the ..."), a single capital
 # ("J. Smith") or a common abbreviation. A number that ends a sentence ("born in
 # 1990. Then ...") does end it.
-_ABBREV = frozenset("mr mrs ms dr prof st no vs etc e.g i.e eg ie cf viz fig eq approx inc ltd co jr sr".split())
+_ABBREV = frozenset("mr mrs ms dr prof st no vs etc e.g i.e eg ie cf viz a.k.a aka fig eq approx inc ltd co jr sr".split())
 _END_RE = re.compile(r"[.!?]+[\"'”’)\]]*(?=\s)|[。！？；]+[”’」』)]*|\n+")
 
 

@@ -168,7 +168,7 @@ def test_plain_hard_wraps_clauses_and_items():
     assert ("heading", "2. Grant of Rights") in got  # a numbered clause's title is its section
     assert ("text", "Subject to the terms of this Licence, each Contributor grants to You a licence to reproduce "
                     "the Work.") in got
-    assert ("item", "(a) You must give recipients a copy; and") in got
+    assert ("item", "You must give recipients a copy; and") in got  # the marker is layout
 
 
 def test_plain_short_lines_stay_lines():
@@ -300,3 +300,13 @@ def test_any_text_in_any_format_reads_back_from_its_offsets(text, fmt):
         assert reading.of(p.start, p.end) == p.text
         for s, e, ss, se in sentences(p):
             assert reading.of(ss, se) == p.text[s:e]
+
+
+def test_markdown_quoted_paragraphs_spaced_destinations_and_multi_line_tags():
+    assert running("> Quoted text that\n> wraps [a link\n> here](http://x).\n") == ["Quoted text that wraps a link here."]
+    assert running("See [here]( https://x.org/a ) now.\n") == ["See here now."]
+    assert blocks('<p align="center"><img\n  src="x.png"></p>\n') == []
+
+
+def test_rst_a_one_character_literal_ends_at_its_own_backquotes():
+    assert running("Python ``<`` 3.13 and ``a`` b.\n", "rst") == ["Python < 3.13 and a b."]

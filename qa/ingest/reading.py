@@ -292,9 +292,9 @@ def _line_end(src: str, start: int) -> int:
 
 _MD_INLINE = re.compile(
     r"(?P<code>(?<!`)(?P<ticks>`+)(?!`)(?P<codebody>.+?)(?<!`)(?P=ticks)(?!`))"
-    r"|(?P<badge>\[!\[[^\]\n]*\]\([^)\s]*(?:\s+\"[^\"]*\")?\)\]\([^)\s]*\))"
+    r"|(?P<badge>\[!\[[^\]\n]*\]\(\s*[^)\s]*(?:\s+\"[^\"]*\")?\s*\)\]\(\s*[^)\s]*\s*\))"
     r"|(?P<image>!\[[^\]]*\](?:\([^)]*\)|\[[^\]]*\]))"
-    r"|(?P<link>\[(?P<ltext>(?:[^\[\]\\]|\\.|\[[^\]]*\])*)\](?:\((?:<[^>]*>|[^()\s]*(?:\([^()]*\)[^()\s]*)*)(?:\s+(?:\"[^\"]*\"|'[^']*'|\([^)]*\)))?\s*\)|\[[^\]]*\]))"
+    r"|(?P<link>\[(?P<ltext>(?:[^\[\]\\]|\\.|\[[^\]]*\])*)\](?:\(\s*(?:<[^>]*>|[^()\s]*(?:\([^()]*\)[^()\s]*)*)(?:\s+(?:\"[^\"]*\"|'[^']*'|\([^)]*\)))?\s*\)|\[[^\]]*\]))"
     r"|(?P<auto><(?P<autourl>(?:https?|ftp|mailto):[^>\s]+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+)>)"
     r"|(?P<tag><!--.*?-->|</?[A-Za-z][A-Za-z0-9-]*(?:\s+[^<>]*?)?/?>)"
     r"|(?P<esc>\\(?P<escaped>[!-/:-@\[-`{-~]))"
@@ -372,8 +372,10 @@ def _running_kind(w: _Writer, start_len: int, linked: int, kind: str) -> str:
 
 
 def _read_markdown(src: str) -> Reading:
-    w = _Writer(src)
+    tokens = _markdown().parse(src)
     starts = _line_starts(src)
+    src = _unquoted(src, starts, tokens)
+    w = _Writer(src)
     n_lines = len(starts)
     covered = [False] * n_lines
     jobs: list[tuple[int, object]] = []  # (first source line, writer of one block), in source order
@@ -382,21 +384,10 @@ def _read_markdown(src: str) -> Reading:
         return starts[i], _line_end(src, starts[i])
 
     def inline_lines(l0, l1, first_prefix):
-        s, _ = line_span(l0)
-        m = first_prefix.match(src, s, line_span(l0)[1])
-        if not any(_QUOTE_PREFIX.match(src, *line_span(i)) for i in range(l0 + 1, l1)):
-            # One run: a link or emphasis may span a hard wrap; continuation indentation is whitespace.
-            return _md_inline(w, m.end() if m else s, line_span(l1 - 1)[1])
-        linked = 0
-        for i in range(l0, l1):
-            s, e = line_span(i)
-            m = (first_prefix if i == l0 else _QUOTE_PREFIX).match(src, s, e)
-            if m:
-                s = m.end()
-            if i > l0:
-                w.space(starts[i] - 1)
-            linked += _md_inline(w, s, e)
-        return linked
+        # One run: a link or emphasis may span a hard wrap; continuation indentation is whitespace.
+        s, e = line_span(l0)
+        m = first_prefix.match(src, s, e)
+        return _md_inline(w, m.end() if m else s, line_span(l1 - 1)[1])
 
     def heading(t):
         l0, l1 = t.map
@@ -429,10 +420,7 @@ def _read_markdown(src: str) -> Reading:
     def html_block(t):
         l0, l1 = t.map
         before = len(w.parts)
-        for ln in range(l0, l1):
-            s, e = line_span(ln)
-            _md_inline(w, s, e)
-            w.space(e)
+        _md_inline(w, line_span(l0)[0], line_span(l1 - 1)[1])  # one range: a tag may span lines
         words = len("".join(w.parts[before:]).split())
         w.end_block("text" if words >= 12 else "meta")
 
@@ -449,7 +437,6 @@ def _read_markdown(src: str) -> Reading:
         w.copy(s, e)
         w.end_block("meta")
 
-    tokens = _markdown().parse(src)
     item_first = False  # the next paragraph is the first of a list item
     for t in tokens:
         if t.map:
@@ -480,6 +467,24 @@ def _read_markdown(src: str) -> Reading:
     return w.finish()
 
 
+def _unquoted(src: str, starts: list[int], tokens) -> str:
+    """`src` with the ``>`` markers of block quotes blanked (same length, so offsets hold): a quoted
+    paragraph then reads as one run, and a link may span its quoted lines."""
+    quoted = sorted({ln for t in tokens if t.type == "blockquote_open" and t.map for ln in range(*t.map)})
+    if not quoted:
+        return src
+    parts, at = [], 0
+    for ln in quoted:
+        s = starts[ln]
+        m = _QUOTE_PREFIX.match(src, s, _line_end(src, s))
+        if m:
+            parts.append(src[at:s])
+            parts.append(re.sub(r"\S", " ", src[s:m.end()]))
+            at = m.end()
+    parts.append(src[at:])
+    return "".join(parts)
+
+
 def _code_lines(w: _Writer, src: str, spans) -> None:
     """Code lines verbatim, their common indentation removed, one ``\\n`` between them."""
     spans = [(s, e) for s, e in spans if src[s:e].strip()]
@@ -495,7 +500,7 @@ def _code_lines(w: _Writer, src: str, spans) -> None:
 # --- reStructuredText -----------------------------------------------------------------------------------
 
 _RST_INLINE = re.compile(
-    r"(?P<literal>``(?P<litbody>\S(?:.*?\S)?)``)"
+    r"(?P<literal>``(?P<litbody>\S(?:.*?\S)??)``(?!`))"
     r"|(?P<role>:[\w.+-]+(?::[\w.+-]+)*:`(?P<roletext>[^`]*?)(?:\s*<[^<>`]*>)?`)"
     r"|(?P<ref>`(?P<reftext>[^`<]*?)\s*(?:<[^<>`]*>)?`(?::[\w.+-]+:|__?)?)"
     r"|(?P<sub>\|[^|\s][^|]*?\|(?:__?)?)"
@@ -736,7 +741,10 @@ _MD_HEADING_RE = re.compile(r"^\s{0,3}(#{1,6})\s+\S")
 _CLAUSE_RE = re.compile(r"\s*(\d{1,3}(?:\.\d{1,3})*\.?)\s+((?:[A-Z][\w'’-]*)(?:\s+(?:[A-Za-z][\w'’-]*)){0,5})\.\s+(?=\S)")
 _NUMBERED_TITLE_RE = re.compile(r"^\d{1,3}(?:\.\d{1,3})*\.?\s+[A-Z][\w'’-]*(?:\s+[\w'’-]+){0,6}\.?$")
 _URL_LINE_RE = re.compile(r"^(?:https?|ftp)://\S+$|^www\.\S+$")
-_PLAIN_ITEM = re.compile(r"^\s*(?:[-*•·‣◦]|\(?(?:\d{1,3}|[a-z]|[ivx]{1,4})\))\s+\S")
+_TABLE_LINE_RE = re.compile(r" \| .* \| |^\s*\|.*\|\s*$")  # cells: two " | " or a line boxed in "|"
+_PLAIN_ITEM = re.compile(r"^\s*(?:[-*•·‣◦]|\(?(?:\d{1,3}|[a-z]|[ivx]{1,4})\)|(?:\d{1,3}|[a-z])\.(?=\s+[A-Z(\"'])"
+                         r")\s+\S")
+_MARKER_RE = re.compile(r"(?:[-*•·‣◦]|\(?(?:\d{1,3}|[a-z]|[ivx]{1,4})[.)])\s+")  # what a list item opens with
 
 
 _RULE_RE = re.compile(r"[ \t]*([-=~*_#^+])\1{2,}[ \t]*$")
@@ -801,9 +809,9 @@ def _plain_blocks(src: str, title_line: bool):
         for k in range(1, len(g)):
             prev, nxt = texts[k - 1], texts[k]
             starts_item = bool(_PLAIN_ITEM.match(src[g[k][0]:g[k][1]])) or bool(_MD_HEADING_RE.match(nxt)) \
-                or " | " in nxt or " | " in prev  # a table row (as the extractors write them) is a line
-            wrap = not starts_item and (nxt[:1].islower() or (len(prev) >= WRAP_RATIO * longest and longest >= 40
-                                                               and not prev.endswith(":")))
+                or _TABLE_LINE_RE.search(nxt) or _TABLE_LINE_RE.search(prev)  # a table row is a line
+            wrap = not starts_item and (nxt[:1].islower() or nxt[:1] in "(,;)" or (
+                len(prev) >= WRAP_RATIO * longest and longest >= 40 and not prev.endswith(":")))
             if _MD_HEADING_RE.match(prev):
                 wrap = False
             if wrap:
@@ -834,7 +842,7 @@ def _plain_blocks(src: str, title_line: bool):
                         ri + 1 < len(runs) or (len(runs) == 1 and next_len > len(first))):
                     following = sum(e - s for s, e in runs[ri + 1]) if ri + 1 < len(runs) else next_len
                     heading = 3 if following > len(first) else 0
-            if heading and " | " not in first:
+            if heading and not _TABLE_LINE_RE.search(first):
                 out.append(("heading", run, heading))
                 continue
             m = _CLAUSE_RE.match(src, run[0][0], run[0][1])
@@ -853,8 +861,8 @@ def _read_plain(src: str, title_line: bool) -> Reading:
         for k, (s, e) in enumerate(run):
             if k:
                 w.space(s - 1)
-            elif kind == "item":  # a bullet is layout, not words; an enumerator ("(a)", "2.") is kept
-                m = _BULLET_RE.match(src, s + len(src[s:e]) - len(src[s:e].lstrip()), e)
+            elif kind == "item":  # a list marker is layout, not words ("2. Individuals must" reads "Individuals")
+                m = _MARKER_RE.match(src, s + len(src[s:e]) - len(src[s:e].lstrip()), e)
                 s = m.end() if m and m.end() < e else s
             if kind == "heading":
                 m = _MD_HEADING_RE.match(src[s:e])
