@@ -315,7 +315,6 @@ def _md_inline(w: _Writer, s: int, e: int) -> int:
         if m.start() < at:
             continue
         w.copy(at, m.start())
-        kind = m.lastgroup
         if m.group("code"):
             w.copy(m.start("codebody"), m.end("codebody"))
         elif m.group("badge") or m.group("image") or m.group("tag"):
@@ -337,8 +336,7 @@ def _md_inline(w: _Writer, s: int, e: int) -> int:
                 w.put(char, m.start())
             else:
                 w.copy(m.start(), m.end())
-        else:  # emphasis, strong, strike: markers only
-            del kind
+        # else emphasis, strong, strike: markers only, nothing to write
         at = m.end()
     w.copy(at, e)
     return linked
@@ -688,8 +686,6 @@ def _read_rst(src: str) -> Reading:
                 elif lines[j].strip():
                     _rst_inline(w, starts[j] + _indent(lines[j]), starts[j] + len(lines[j].rstrip()))
                     w.end_block("table")
-                elif borders >= 2 and (j + 1 >= n or not _RST_SIMPLE_TABLE.match(lines[j + 1] if j + 1 < n else "")):
-                    pass
                 j += 1
             i = j
             continue
@@ -705,16 +701,14 @@ def _read_rst(src: str) -> Reading:
             i += 1
             continue
         bullet = _RST_BULLET.match(line) or _RST_FIELD.match(line)
-        kind = "item" if bullet else ("text" if ind == 0 else "text")
+        kind = "item" if bullet else "text"
         skip = bullet.end() - (1 if _RST_BULLET.match(line) else 0) if bullet else ind
         if bullet and not _RST_BULLET.match(line):
             skip = ind  # a field list entry keeps its field name
         # The paragraph: following lines until a blank, or a new bullet at this indentation.
         j = i + 1
         while j < n and not blank(j) and not (_RST_BULLET.match(lines[j]) and _indent(lines[j]) <= ind) \
-                and not _RST_EXPLICIT.match(lines[j]) and not (j + 1 < n and _RST_ADORN.match(lines[j + 1])
-                                                               and not _RST_ADORN.match(lines[j])
-                                                               and _indent(lines[j]) == 0 and blank(j - 1)):
+                and not _RST_EXPLICIT.match(lines[j]):
             j += 1
         last = lines[j - 1].rstrip()
         if last.endswith("::"):
