@@ -221,6 +221,7 @@ class _Output:
 def _cmd_index(args) -> int:
     from .index.build import build_index, update_index
     from .index.folders import load_index, save_index
+    from .index.versions import check_writable, writer_lock
 
     if args.scheduler and not args.shards:
         raise QAError("--scheduler needs --shards N (the number of shards to build)")
@@ -233,20 +234,24 @@ def _cmd_index(args) -> int:
             raise QAError("--add needs at least one SOURCE to add")
         if args.sources and not args.add:
             raise QAError("name SOURCEs with --add to add them, or leave them out to only --remove")
-        before = load_index(args.out)
-        index, warnings = update_index(before, add=args.sources, remove=args.remove)
-        for w in warnings:
-            _log(f"qa: warning: {w}")
-        save_index(index, args.out)
+        check_writable(args.out)
+        with writer_lock(args.out, log=_log):  # read-modify-write: concurrent --add/--remove all land
+            before = load_index(args.out)
+            index, warnings = update_index(before, add=args.sources, remove=args.remove)
+            for w in warnings:
+                _log(f"qa: warning: {w}")
+            save_index(index, args.out)
         _log(f"qa: updated {args.out}: {index.meta['n_documents']} document(s), {index.n_passages} passage(s) "
              f"(was {before.passages.n_documents} and {before.n_passages})")
         return 0
     if not args.sources:
         raise QAError("name at least one SOURCE to index (a folder, a .txt/.md file or a corpus.jsonl)")
+    check_writable(args.out)  # before the build: a folder qa did not make is refused, untouched
     index, warnings = build_index(args.sources)
     for w in warnings:
         _log(f"qa: warning: {w}")
-    save_index(index, args.out)
+    with writer_lock(args.out, log=_log):
+        save_index(index, args.out)
     _log(
         f"qa: indexed {index.meta['n_documents']} document(s), {index.n_passages} passage(s), "
         f"{index.n_terms} terms into {args.out}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import time
 from pathlib import Path
 
 import numpy as np
@@ -86,8 +87,8 @@ def test_unicode_passages_round_trip(tmp_path):
 
 
 def test_layout_is_current_plus_one_version_folder(saved_corpus_index):
-    entries = sorted(p.name for p in saved_corpus_index.iterdir())
-    assert len(entries) == 2 and entries[0] == "CURRENT" and entries[1].startswith("v-")
+    entries = sorted(p.name for p in saved_corpus_index.iterdir())  # plus qa's marker and writer lock (issue 15)
+    assert len(entries) == 4 and entries[:3] == [".qa-index", ".qa-write.lock", "CURRENT"] and entries[3].startswith("v-")
     assert is_index_dir(saved_corpus_index)
     files = sorted(p.name for p in version_dir(saved_corpus_index).iterdir())
     columns = ["passage_doc", "passage_num", "passage_start", "passage_end", "passage_section", "passage_page"] + [
@@ -114,12 +115,26 @@ def test_no_pickle_every_npy_loads_without_allow_pickle(saved_corpus_index):
         assert arr.dtype != object
 
 
-def test_saving_again_replaces_the_version_and_removes_the_old_one(corpus_index, saved):
+def test_saving_again_replaces_the_version_and_keeps_the_old_one_for_readers(corpus_index, saved):
+    """Issue 15: a save keeps the version it replaced (a reader may have just read CURRENT)."""
     old = version_dir(saved)
     new = save_index(corpus_index, saved)
-    assert new != old and not old.exists()
+    assert new != old and old.exists()
     assert version_dir(saved) == new
-    assert sorted(p.name for p in saved.iterdir()) == ["CURRENT", new.name]
+    assert sorted(p.name for p in saved.iterdir() if not p.name.startswith(".qa-")) == ["CURRENT", *sorted([old.name, new.name])]
+
+
+def test_versions_replaced_longer_ago_than_the_grace_period_are_removed(corpus_index, saved, monkeypatch):
+    import qa.index.versions as versions
+
+    monkeypatch.setattr(versions, "KEEP_REPLACED_SECONDS", 0.0)
+    first = version_dir(saved)
+    second = save_index(corpus_index, saved)
+    assert first.exists()  # the previous version always stays
+    time.sleep(0.01)
+    third = save_index(corpus_index, saved)
+    assert not first.exists() and second.exists() and third.exists()
+    assert sorted(p.name for p in saved.glob("v-*")) == sorted([second.name, third.name])
 
 
 @pytest.mark.parametrize("mmap", [False, True])
@@ -138,6 +153,7 @@ def test_a_save_that_removes_the_version_being_loaded_gives_the_new_index(corpus
         calls.append(path)
         if len(calls) == 1:  # this reader has chosen the old version; a save replaces it now
             save_index(other, saved)
+            shutil.rmtree(stale["_dir"])  # and removes it (as a later save does once its grace period is over)
             return stale
         return real(path)
 

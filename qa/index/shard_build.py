@@ -23,7 +23,7 @@ from .cluster import dask_client
 from .index import Index, IndexParams, gather_ragged
 from .sharded import FORMAT, FORMAT_VERSION, MANIFEST
 from .store import load_index, save_index
-from .versions import prepare_version, publish_version
+from .versions import check_writable, prepare_version, publish_version, writer_lock
 
 __all__ = ["build_sharded", "plan_partitions"]
 
@@ -213,6 +213,7 @@ def build_sharded(sources, out, n_shards: int, *, scheduler: str | None = None, 
     if isinstance(sources, (str, os.PathLike)):
         sources = [sources]
     sources = [Path(s) for s in sources]
+    check_writable(out)  # before any work: a folder qa did not make is refused, untouched
     params = params or IndexParams()
     root, parts = plan_partitions(sources, n_shards)
     if client is None:
@@ -227,41 +228,42 @@ def build_sharded(sources, out, n_shards: int, *, scheduler: str | None = None, 
         passes[step] = {"wall_s": round(wall, 3), **({"worker_cpu_s": round(cpu, 3)} if cpu is not None else {})}
         say(f"qa: {line} ({wall:.1f} s{f', workers {cpu:.1f} s CPU' if cpu is not None else ''})")
 
-    tmp, name = prepare_version(out)
-    try:
-        scans, cpu = _gather_all(client, _scan, parts, [params] * len(parts))
-        drops, kept = _global_repeats(client, parts, scans)
-        live = [i for i, k in enumerate(kept) if k]  # an empty partition makes no shard
-        if not live:
-            raise EmptyCorpusError(f"no readable passages in {', '.join(map(str, sources))}")
-        done("scan", cpu, f"pass 0 (scan): {sum(len(s['keys']) for s in scans):,} passages, "
-                          f"{sum(len(d) for d in drops):,} repeats dropped")
-        stages = [str(tmp / f"stage-{j:04d}") for j in range(len(live))]
-        counts, cpu = _gather_all(client, _count, [parts[i] for i in live], [params] * len(live),
-                                  [drops[i] for i in live], stages)
-        done("count", cpu, f"pass 1 (count): {sum(c['n_passages'] for c in counts):,} passages")
-        shared, remaps = _merge(counts)
-        done("merge", None, f"merged: {len(shared['terms']):,} terms")
-        [shared_future] = client.scatter([shared], broadcast=True)  # one copy per worker, not one per task
-        shard_dirs = [f"shard-{j:04d}" for j in range(len(live))]
-        _, cpu = _gather_all(client, _write, stages, [str(tmp / d) for d in shard_dirs], remaps,
-                             [shared_future] * len(live))
-        for s in stages:
-            shutil.rmtree(s, ignore_errors=True)
-        done("write", cpu, f"pass 2 (write): {len(live)} shard(s)")
-        warnings = [w for s in scans for w in s["warnings"]]
-        meta = {
-            "root": root, "sources": [str(s.resolve()) for s in sources],
-            "fingerprint": hashlib.sha256("".join(s["fingerprint"] for s in scans).encode()).hexdigest(),
-            "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-            "n_documents": sum(len(s["doc_keys"]) for s in scans),  # documents read, as a single build counts them
-            "warnings": warnings, "passes": passes,
-        }
-        _write_manifest(tmp, params, shared, shard_dirs, counts, meta)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return publish_version(out, tmp, name)
+    with writer_lock(out):
+        tmp, name = prepare_version(out)
+        try:
+            scans, cpu = _gather_all(client, _scan, parts, [params] * len(parts))
+            drops, kept = _global_repeats(client, parts, scans)
+            live = [i for i, k in enumerate(kept) if k]  # an empty partition makes no shard
+            if not live:
+                raise EmptyCorpusError(f"no readable passages in {', '.join(map(str, sources))}")
+            done("scan", cpu, f"pass 0 (scan): {sum(len(s['keys']) for s in scans):,} passages, "
+                              f"{sum(len(d) for d in drops):,} repeats dropped")
+            stages = [str(tmp / f"stage-{j:04d}") for j in range(len(live))]
+            counts, cpu = _gather_all(client, _count, [parts[i] for i in live], [params] * len(live),
+                                      [drops[i] for i in live], stages)
+            done("count", cpu, f"pass 1 (count): {sum(c['n_passages'] for c in counts):,} passages")
+            shared, remaps = _merge(counts)
+            done("merge", None, f"merged: {len(shared['terms']):,} terms")
+            [shared_future] = client.scatter([shared], broadcast=True)  # one copy per worker, not one per task
+            shard_dirs = [f"shard-{j:04d}" for j in range(len(live))]
+            _, cpu = _gather_all(client, _write, stages, [str(tmp / d) for d in shard_dirs], remaps,
+                                 [shared_future] * len(live))
+            for s in stages:
+                shutil.rmtree(s, ignore_errors=True)
+            done("write", cpu, f"pass 2 (write): {len(live)} shard(s)")
+            warnings = [w for s in scans for w in s["warnings"]]
+            meta = {
+                "root": root, "sources": [str(s.resolve()) for s in sources],
+                "fingerprint": hashlib.sha256("".join(s["fingerprint"] for s in scans).encode()).hexdigest(),
+                "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+                "n_documents": sum(len(s["doc_keys"]) for s in scans),  # documents read, as a single build counts them
+                "warnings": warnings, "passes": passes,
+            }
+            _write_manifest(tmp, params, shared, shard_dirs, counts, meta)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        return publish_version(out, tmp, name)
 
 
 def _global_repeats(client, parts, scans) -> tuple[list[np.ndarray], list[int]]:

@@ -27,7 +27,7 @@ from . import ranking
 from .cluster import dask_client
 from .index import Index
 from .store import load_index
-from .versions import prepare_version, publish_version, read_manifest
+from .versions import prepare_version, publish_version, read_manifest, writer_lock
 
 __all__ = ["FORMAT", "FORMAT_VERSION", "MANIFEST", "ShardedIndex", "load_sharded", "save_sharded"]
 
@@ -303,24 +303,25 @@ def save_sharded(index: ShardedIndex, out) -> Path:
     """Copy a sharded index to the folder `out` (hard links where the filesystem allows: shard files
     are never changed once written), with its current `meta`; atomically, as `qa.index.store.save_index`."""
     source = Path(index.meta["index_dir"]) / index.meta["version_dir"]
-    tmp, name = prepare_version(out)
-    try:
-        for f in source.rglob("*"):
-            target = tmp / f.relative_to(source)
-            if f.is_dir():
-                target.mkdir(parents=True, exist_ok=True)
-                continue
-            target.parent.mkdir(parents=True, exist_ok=True)
-            if f.name == MANIFEST:
-                continue
-            try:
-                os.link(f, target)
-            except OSError:
-                shutil.copy2(f, target)
-        manifest = {k: v for k, v in index.manifest.items()}
-        manifest["meta"] = {k: v for k, v in index.meta.items() if k not in ("index_dir", "version_dir", "shards")}
-        write_json(tmp / MANIFEST, manifest)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return publish_version(out, tmp, name)
+    with writer_lock(out):
+        tmp, name = prepare_version(out)
+        try:
+            for f in source.rglob("*"):
+                target = tmp / f.relative_to(source)
+                if f.is_dir():
+                    target.mkdir(parents=True, exist_ok=True)
+                    continue
+                target.parent.mkdir(parents=True, exist_ok=True)
+                if f.name == MANIFEST:
+                    continue
+                try:
+                    os.link(f, target)
+                except OSError:
+                    shutil.copy2(f, target)
+            manifest = {k: v for k, v in index.manifest.items()}
+            manifest["meta"] = {k: v for k, v in index.meta.items() if k not in ("index_dir", "version_dir", "shards")}
+            write_json(tmp / MANIFEST, manifest)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        return publish_version(out, tmp, name)

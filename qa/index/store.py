@@ -70,8 +70,15 @@ def save_index(index: Index, out) -> Path:
     index : Index
     out : path-like
         Created if missing. If it holds an index, that index stays live until the
-        new one is complete, then is removed.
+        new one is complete (and is removed some time later, `qa.index.versions`).
+        Held under the folder's writer lock (`qa.index.versions.writer_lock`); a
+        folder that is not empty and was not made by qa is refused.
     """
+    with versions.writer_lock(out):
+        return _save_index(index, out)
+
+
+def _save_index(index: Index, out) -> Path:
     tmp, name = prepare_version(out)
     out = Path(out)
     try:

@@ -41,6 +41,7 @@ from .uploads import (  # noqa: F401  (re-exported, as above)
 )
 from ..index.folders import load_index, save_index
 from ..index.store import outdated_manifest
+from ..index.versions import writer_lock
 from ..index.versions import current_version, is_index_dir
 from ..ingest.loader import DOCUMENT_SUFFIXES
 from ..ingest.reading import read
@@ -102,7 +103,9 @@ class Library:
 
     @contextmanager
     def _locked(self):
-        """Exclusive use of the index, between threads of this process and between processes."""
+        """Exclusive use of the index, between threads of this process and between processes: the
+        data folder's ``.lock``, then the index folder's writer lock (`qa.index.versions.writer_lock`),
+        which `qa index --add` and every other writer take too; load, change and save happen under it."""
         key = str(self.root.resolve())
         with _thread_locks_guard:
             lock = _thread_locks.setdefault(key, threading.Lock())
@@ -113,7 +116,8 @@ class Library:
                 fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
             except ImportError:  # pragma: no cover - not POSIX: threads are still serialised
                 pass
-            yield
+            with writer_lock(self.index_dir):  # the index folder's own lock, which every writer takes (CLI too)
+                yield
 
     # -- the index --------------------------------------------------------------------------
 
