@@ -43,10 +43,10 @@ screenshot: setup chromium  ## remake docs/screenshot.png (the browser test, wri
 docs: setup  ## docs/benchmarks.md from bench/results/ (every figure from a results file)
 	$(BIN)/python bench/docs.py --out docs/benchmarks.md
 
-stress: setup  ## longer property runs, more kill -9 points and more concurrent users than make test (docs/reliability.md)
+stress: setup  ## longer property runs, more kill -9 points, more concurrent users and writers than make test (docs/reliability.md)
 	QA_HYPOTHESIS_EXAMPLES=3000 QA_KILL_AFTER=0.2,0.4,0.6,0.8,1.0,1.2,1.4,1.6,1.8,2.0,2.2,2.4,2.7,3.0,3.5 \
-	QA_CONCURRENCY_CLIENTS=200 QA_CONCURRENCY_SESSIONS=8 QA_CONCURRENCY_ROUNDS=20 \
-	  $(BIN)/python -m pytest tests/test_properties.py tests/test_crash.py tests/test_concurrency.py
+	QA_CONCURRENCY_CLIENTS=200 QA_CONCURRENCY_SESSIONS=8 QA_CONCURRENCY_ROUNDS=20 QA_WRITERS=20 \
+	  $(BIN)/python -m pytest tests/test_properties.py tests/test_crash.py tests/test_concurrency.py tests/test_writers.py
 
 seed-check: setup  ## the public seed questions, English and Chinese, through `qa ask --json`
 	$(BIN)/python ../shared/eval/check_questions.py $(BIN)/python ../shared/eval/seed_questions.jsonl \

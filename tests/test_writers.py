@@ -134,6 +134,21 @@ def test_a_save_never_removes_another_writers_tmp_or_foreign_files(base):
 
 # -- the lock ------------------------------------------------------------------------------------------
 
+def test_a_folder_that_cannot_be_made_is_one_line_and_an_oserror(tmp_path, capsys):
+    """An OSError too, so the default corpus's cache carries on without saving (`qa.open_index`)."""
+    from qa.index.versions import IndexWriteError
+
+    (tmp_path / "file").write_text("x", encoding="utf-8")
+    with pytest.raises(IndexWriteError, match="cannot create the index folder") as info:
+        with writer_lock(tmp_path / "file" / "index"):
+            pass
+    assert isinstance(info.value, OSError) and isinstance(info.value, qa.QAError)
+    (tmp_path / "corpus").mkdir()
+    (tmp_path / "corpus" / "a.txt").write_text("A\n\nSome text about apples.\n", encoding="utf-8")
+    assert main(["index", str(tmp_path / "corpus"), "--out", str(tmp_path / "file" / "index")]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "cannot create the index folder" in err
+
 def test_the_lock_is_reentrant_in_a_thread_and_excludes_other_threads(base):
     order = []
     with writer_lock(base):

@@ -39,8 +39,8 @@ from pathlib import Path
 from ..errors import IndexFormatError, QAError
 from ..files import fsync_dir
 
-__all__ = ["IndexBusyError", "KEEP_REPLACED_SECONDS", "LOCK_FILE", "MARKER", "check_writable", "current_version",
-           "file_checksums", "is_index_dir", "live_holds", "prepare_version", "publish_version", "read_manifest",
+__all__ = ["IndexBusyError", "IndexWriteError", "KEEP_REPLACED_SECONDS", "LOCK_FILE", "MARKER", "check_writable",
+           "current_version", "file_checksums", "is_index_dir", "live_holds", "prepare_version", "publish_version", "read_manifest",
            "sampled_sha256", "sha256", "version_dir", "writer_lock"]
 
 LOCK_FILE = ".qa-write.lock"
@@ -54,6 +54,11 @@ _QA_FORMATS = ("qa-index", "qa-sharded-index")
 
 class IndexBusyError(QAError):
     """Another writer held an index folder's writer lock for longer than the wait allowed."""
+
+
+class IndexWriteError(QAError, OSError):
+    """An index folder cannot be created or locked (permissions, a read-only disk). An `OSError` too,
+    so callers that carry on without writing (the default corpus's cache) still do."""
 
 
 def _lock_timeout() -> float:
@@ -122,7 +127,7 @@ def writer_lock(out, *, timeout: float | None = None, log=None):
         out.mkdir(parents=True, exist_ok=True)
         key = str(out.resolve())
     except OSError as exc:
-        raise IndexFormatError(f"{out}: cannot create the index folder ({exc.strerror or exc})") from None
+        raise IndexWriteError(f"{out}: cannot create the index folder ({exc.strerror or exc})") from None
     held = getattr(_held, "paths", None)
     if held is None:
         held = _held.paths = {}
@@ -139,8 +144,8 @@ def writer_lock(out, *, timeout: float | None = None, log=None):
     try:
         fd = os.open(lock, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o644)
     except OSError as exc:
-        raise IndexFormatError(f"{out}: cannot take the writer lock ({exc.strerror or exc}); "
-                               "is the folder writable?") from None
+        raise IndexWriteError(f"{out}: cannot take the writer lock ({exc.strerror or exc}); "
+                              "is the folder writable?") from None
     try:
         limit = _lock_timeout() if timeout is None else timeout
         deadline = time.monotonic() + limit
