@@ -9,8 +9,9 @@ files uploaded here, and ``feedback.sqlite``. This file only lays out widgets:
 answering, uploads, feedback, example questions and HTML escaping all live in
 ``qa``. Visitors ask; the owner (`qa.serve.access`: the owner's password, or no password
 and a loopback bind) also uploads, removes, exports feedback and sees the server's paths.
-Each session's recent questions are its own (``st.session_state``). Every string taken from a document or a user goes through
-``qa.serve.render.escape`` (directly or via the render helpers) before it reaches Markdown.
+Each session's recent questions are its own (``st.session_state``). Every string taken
+from a document or a user goes through ``qa.serve.render.escape`` (directly or via the
+render helpers) before it reaches Markdown.
 """
 
 from __future__ import annotations
