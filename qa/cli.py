@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import json
 import os
 import sys
@@ -206,7 +207,7 @@ def _read_queries(path: str) -> list[tuple[str, str]]:
             try:
                 obj = json.loads(line)
                 out.append((str(obj["_id"]), str(obj["text"])))
-            except (ValueError, KeyError, TypeError):
+            except (ValueError, KeyError, TypeError, RecursionError):
                 raise QAError(f'{path}:{lineno}: not a {{"_id", "text"}} JSON object') from None
     return out
 
@@ -468,6 +469,17 @@ _COMMANDS = {
 }
 
 
+def _os_error(exc: OSError) -> str:
+    """An `OSError` as one line: the file, what went wrong, and that nothing was left half-written."""
+    where = f"{exc.filename}: " if exc.filename else ""
+    if exc.errno == errno.ENOSPC or (exc.errno is None and " requested and " in str(exc)):  # numpy's short write
+        return (f"{where}no space left on the device; nothing half-written was kept and the previous files are "
+                "unchanged (free some space and run it again)")
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return f"{where}{exc.strerror or exc} (check the permissions)"
+    return f"{where}{exc.strerror or exc}"
+
+
 def main(argv=None) -> int:
     """Run the CLI; returns the exit code (0 ok, 1 a user error, 2 a usage error)."""
     args = _parser().parse_args(argv)
@@ -481,6 +493,9 @@ def main(argv=None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except OSError as exc:  # disk full, permissions, ...: one line, never a traceback
+        _log(f"qa: error: {_os_error(exc)}")
+        return 1
 
 
 if __name__ == "__main__":  # pragma: no cover
