@@ -7,6 +7,7 @@ Commands:
   qa search --index DIR --queries Q  rank documents for each query in a JSONL file
   qa answer --index DIR --queries Q  answer each query in a JSONL file, one JSON object a line
   qa ui [--index DIR] [--port P]     serve the web page and its JSON API (/api/ask, /api/health)
+        [--host ADDR] [--allowed-host NAME] [--admin-password-file FILE]
   qa eval DATASET... [--systems S]   retrieval, answer and abstention figures on BEIR datasets
                                      (and on question-set folders: docs/ + questions.jsonl)
 """
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import json
 import os
 import sys
@@ -139,7 +141,22 @@ def _parser() -> argparse.ArgumentParser:
         help="index to start from (default: $QA_INDEX, else the cached index of ./corpus); "
         "the page copies it into its data folder the first time",
     )
-    s.add_argument("--port", type=_port, default=8501, help="port on 127.0.0.1 (default 8501)")
+    s.add_argument("--port", type=_port, default=8501, help="port to serve on (default 8501)")
+    s.add_argument(
+        "--host", metavar="ADDR", default="127.0.0.1",
+        help="address to bind (default 127.0.0.1); elsewhere without an owner's password, uploads, removals "
+        "and the feedback export are off (a warning says so)",
+    )
+    s.add_argument(
+        "--allowed-host", metavar="NAME", action="append", default=[],
+        help="a Host name the server answers besides the loopback names and the bound address (repeatable); "
+        "other names get 403",
+    )
+    s.add_argument(
+        "--admin-password-file", metavar="FILE",
+        help="file whose first line is the owner's password (default: $QA_ADMIN_PASSWORD); "
+        "the owner may upload, remove documents and export feedback",
+    )
     s.add_argument(
         "--data", metavar="DIR",
         help="folder for the page's own index, uploads and feedback (default: $QA_DATA, else ~/.local/share/qa)",
@@ -190,7 +207,7 @@ def _read_queries(path: str) -> list[tuple[str, str]]:
             try:
                 obj = json.loads(line)
                 out.append((str(obj["_id"]), str(obj["text"])))
-            except (ValueError, KeyError, TypeError):
+            except (ValueError, KeyError, TypeError, RecursionError):
                 raise QAError(f'{path}:{lineno}: not a {{"_id", "text"}} JSON object') from None
     return out
 
@@ -326,10 +343,11 @@ def _check_port_free(host: str, port: int) -> None:
     """Fail with one line, before Streamlit starts, if `port` cannot be listened on."""
     import socket
 
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server binds: TIME_WAIT is no conflict
         try:
-            sock.bind((host, port))
+            sock.bind((host.strip("[]"), port))
         except OSError as exc:
             reason = exc.strerror or exc
             raise QAError(f"port {port} on {host} is not available ({reason}); choose another with --port") from None
@@ -360,15 +378,53 @@ def _ui_environment(args) -> dict[str, str]:
     return env
 
 
+def _ui_access(args) -> dict[str, str]:
+    """The page's access settings: ``QA_UI_HOST``, ``QA_ALLOWED_HOSTS`` and ``QA_ADMIN_PASSWORD_FILE``
+    (checked readable and non-empty here; its content is never printed or put in the environment).
+    Warns on stderr when binding a non-loopback address with no owner's password."""
+    from .serve.access import admin_password, bind_warning
+
+    env = {"QA_UI_HOST": args.host}
+    names = [n.strip() for n in args.allowed_host]
+    bad = [n for n in names if not n or "," in n or "/" in n or " " in n]
+    if bad:
+        raise QAError(f"--allowed-host {bad[0]!r} is not a host name (a name such as qa.example.org, or name:port)")
+    env["QA_ALLOWED_HOSTS"] = ",".join(names)
+    if args.admin_password_file:
+        path = Path(args.admin_password_file).resolve()
+        old = os.environ.get("QA_ADMIN_PASSWORD_FILE")
+        os.environ["QA_ADMIN_PASSWORD_FILE"] = str(path)
+        try:
+            if os.environ.get("QA_ADMIN_PASSWORD"):
+                raise QAError("both $QA_ADMIN_PASSWORD and --admin-password-file are set; use one")
+            if admin_password() is None:
+                raise QAError(f"{path}: the owner's password file is empty")
+        finally:
+            if old is None:
+                os.environ.pop("QA_ADMIN_PASSWORD_FILE")
+            else:
+                os.environ["QA_ADMIN_PASSWORD_FILE"] = old
+        env["QA_ADMIN_PASSWORD_FILE"] = str(path)
+        has_password = True
+    else:
+        has_password = admin_password() is not None
+    warning = bind_warning(args.host, has_password)
+    if warning:
+        _log(warning)
+    return env
+
+
 def _cmd_ui(args) -> int:
     serve = Path(__file__).resolve().parent / "serve"
     server = serve / "server.py"  # st.App: the page (qa/serve/page.py) plus qa.serve.api's routes
     if not (server.is_file() and (serve / "page.py").is_file()):
         raise QAError(f"the page scripts in {serve} are missing; reinstall qa (pip install -e .)")
-    host = "127.0.0.1"
+    host = args.host
+    access = _ui_access(args)
     env = _ui_environment(args)
     _check_port_free(host, args.port)
     os.environ.update(env)
+    os.environ.update(access)
     from .serve.api import page_index_dir
 
     page_index_dir()  # the page's own index (with qa.library: made in its data folder now, not on first view)
@@ -418,6 +474,17 @@ _COMMANDS = {
 }
 
 
+def _os_error(exc: OSError) -> str:
+    """An `OSError` as one line: the file, what went wrong, and that nothing was left half-written."""
+    where = f"{exc.filename}: " if exc.filename else ""
+    if exc.errno == errno.ENOSPC or (exc.errno is None and " requested and " in str(exc)):  # numpy's short write
+        return (f"{where}no space left on the device; nothing half-written was kept and the previous files are "
+                "unchanged (free some space and run it again)")
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return f"{where}{exc.strerror or exc} (check the permissions)"
+    return f"{where}{exc.strerror or exc}"
+
+
 def main(argv=None) -> int:
     """Run the CLI; returns the exit code (0 ok, 1 a user error, 2 a usage error)."""
     args = _parser().parse_args(argv)
@@ -431,6 +498,9 @@ def main(argv=None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except OSError as exc:  # disk full, permissions, ...: one line, never a traceback
+        _log(f"qa: error: {_os_error(exc)}")
+        return 1
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -65,12 +65,15 @@ def tiny_corpus(tmp_path) -> Path:
 @pytest.fixture
 def isolated_page(monkeypatch, tmp_path):
     """Isolate a page test: a tmp cache (``$QA_CACHE_DIR``) and data folder (``$QA_DATA``), no
-    ``$QA_INDEX``, and Streamlit's in-process caches cleared before and after."""
+    ``$QA_INDEX``, a loopback bind with no owner's password (the owner's actions on), and Streamlit's in-process caches cleared before and after."""
     import streamlit as st
 
     monkeypatch.setenv("QA_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setenv("QA_DATA", str(tmp_path / "data"))
     monkeypatch.delenv("QA_INDEX", raising=False)
+    monkeypatch.setenv("QA_UI_HOST", "127.0.0.1")  # as `qa ui` binds by default: no owner's password needed
+    for name in ("QA_ADMIN_PASSWORD", "QA_ADMIN_PASSWORD_FILE", "QA_ALLOWED_HOSTS"):
+        monkeypatch.delenv(name, raising=False)
     st.cache_resource.clear()
     st.cache_data.clear()
     yield

@@ -55,18 +55,19 @@ def stop(proc: subprocess.Popen) -> None:
 
 
 @contextmanager
-def qa_ui(tmp: Path, index_dir: Path, data_dir: Path):
-    """``qa ui --port P --index INDEX --data DATA``, answering /api/health.
+def qa_ui(tmp: Path, index_dir: Path, data_dir: Path, extra_args=(), extra_env=None):
+    """``qa ui --port P --index INDEX --data DATA [EXTRA_ARGS]``, answering /api/health.
 
-    Yields a dict: ``base`` (its URL), ``health`` (the first /api/health object) and
+    Yields a dict: ``base`` (its URL), ``port``, ``health`` (the first /api/health object) and
     ``log`` (the open server log, stdout and stderr).
     """
     port = free_port()
-    env = {**os.environ, "QA_CACHE_DIR": str(tmp / "cache"), "QA_DATA": str(data_dir)}
+    env = {**os.environ, "QA_CACHE_DIR": str(tmp / "cache"), "QA_DATA": str(data_dir), **(extra_env or {})}
     env.pop("QA_INDEX", None)
     log = open(tmp / "server.log", "w+", encoding="utf-8")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "qa", "ui", "--port", str(port), "--index", str(index_dir), "--data", str(data_dir)],
+        [sys.executable, "-m", "qa", "ui", "--port", str(port), "--index", str(index_dir), "--data", str(data_dir),
+         *extra_args],
         cwd=tmp, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
     )
     base = f"http://127.0.0.1:{port}"
@@ -86,7 +87,7 @@ def qa_ui(tmp: Path, index_dir: Path, data_dir: Path):
                 log.seek(0)
                 pytest.fail(f"qa ui did not answer /api/health within {START_TIMEOUT} s:\n{log.read()}")
             time.sleep(0.25)
-        yield {"base": base, "health": health, "log": log}
+        yield {"base": base, "port": port, "health": health, "log": log}
     finally:
         stop(proc)
         log.close()

@@ -87,8 +87,8 @@ def test_recent_questions_are_distinct_newest_first(db):
 
 
 def test_export_csv_has_a_header_and_every_row(db, result):
-    assert export_csv(db).splitlines() == [
-        "id,created_at,question,answer_text,rating,comment,index_version,answer,passages_json"]
+    assert export_csv(db).splitlines() == [  # every field quoted
+        '"id","created_at","question","answer_text","rating","comment","index_version","answer","passages_json"']
     record_feedback(db, QUESTION, result, "v-1", 1)
     record_feedback(db, "=HYPERLINK(\"http://x\")", result, "v-2", 0, comment="-bad, \"quoted\"\nnew line")
     rows = list(csv.DictReader(io.StringIO(export_csv(db))))
@@ -131,8 +131,8 @@ def test_an_unusable_database_path_is_a_feedback_error(tmp_path, result):
     blocker.write_text("x")
     with pytest.raises(FeedbackError, match="cannot open"):
         record_question(blocker / "feedback.sqlite", "q", False)
-    garbage = tmp_path / "garbage.sqlite"
+    garbage = tmp_path / "garbage.sqlite"  # not a database: set aside and made anew (tests/test_failures.py)
     garbage.write_bytes(b"not a database" * 100)
-    with pytest.raises(FeedbackError):
-        record_feedback(garbage, "q", result, "v", 1)
+    assert record_feedback(garbage, "q", result, "v", 1) == 1
+    assert [f.read_bytes() for f in tmp_path.glob("garbage.sqlite.corrupt-*")] == [b"not a database" * 100]
     assert isinstance(FeedbackError("x"), qa.QAError)

@@ -139,6 +139,10 @@ def update_index(index: Index, add=(), remove=()) -> tuple[Index, tuple[str, ...
     documents = kept
     replaced = [d.doc_id for d in documents if d.doc_id in known]
     gone = set(remove) | set(replaced)
+    if not documents and gone >= known:
+        raise EmptyCorpusError(f"removing {'this document' if len(gone) == 1 else f'these {len(gone)} documents'} "
+                               "would leave the index empty; nothing was written (to start again, build a "
+                               "new index with qa index SOURCE --out DIR)")
     if gone:
         index = index.remove(gone)
     if documents:

@@ -33,6 +33,7 @@ memory-mapped and only the pages a question touches are read.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import threading
 from pathlib import Path
@@ -124,7 +125,7 @@ def outdated_manifest(path) -> dict | None:
     """
     try:
         manifest = json.loads((versions.version_dir(Path(path)) / "manifest.json").read_text(encoding="utf-8"))
-    except (IndexFormatError, OSError, ValueError):
+    except (IndexFormatError, OSError, ValueError, RecursionError):
         return None
     if isinstance(manifest, dict) and manifest.get("format") == FORMAT and manifest.get("format_version") != FORMAT_VERSION:
         return manifest
@@ -155,10 +156,48 @@ def _unlines(array: np.ndarray) -> list[str]:
 _NPY_LOCK = threading.Lock()
 
 
+def _check_npy_header(path: Path) -> None:
+    """Refuse an ``.npy`` file whose header does not match its size, before `np.load` allocates what
+    the header claims (a crafted header may claim 2**40 items): its shape times its item size must be
+    exactly the bytes after the header, and its type a plain one (no objects)."""
+    with open(path, "rb") as fh:
+        try:
+            major, _minor = np.lib.format.read_magic(fh)
+            if major == 1:
+                shape, fortran, dtype = np.lib.format.read_array_header_1_0(fh)
+            elif major in (2, 3):
+                shape, fortran, dtype = np.lib.format.read_array_header_2_0(fh)
+            else:
+                raise ValueError(f"unknown .npy version {major}")
+        except (ValueError, SyntaxError, TypeError, RecursionError, MemoryError) as exc:
+            raise ValueError(f"{path.name}: not a valid .npy header ({exc})") from None
+        data_bytes = os.fstat(fh.fileno()).st_size - fh.tell()
+    if dtype.hasobject:
+        raise ValueError(f"{path.name}: holds Python objects")
+    items = 1
+    for n in shape:
+        items *= int(n)
+    if items * dtype.itemsize != data_bytes:
+        raise ValueError(f"{path.name}: its header claims {items} items of {dtype.itemsize} bytes, "
+                         f"but the file holds {data_bytes} bytes of data")
+
+
 def _load_array(path: Path, mmap: bool) -> np.ndarray:
     with _NPY_LOCK:
+        _check_npy_header(path)
         array = np.load(path, mmap_mode="r" if mmap else None, allow_pickle=False)
     return array.view(np.ndarray) if mmap else array
+
+
+def _ptr_ok(ptr: np.ndarray, end: int) -> bool:
+    """`ptr` starts at 0, never decreases and ends at `end`."""
+    return ptr.ndim == 1 and ptr.size >= 1 and int(ptr[0]) == 0 and int(ptr[-1]) == end and bool(
+        np.all(ptr[1:] >= ptr[:-1]))
+
+
+def _within(values: np.ndarray, n: int, low: int = 0) -> bool:
+    """Every value in ``[low, n)``."""
+    return values.size == 0 or (int(values.min()) >= low and int(values.max()) < n)
 
 
 def _same_terms(manifest: dict, other: Index | None) -> tuple[dict, dict] | None:
@@ -281,6 +320,16 @@ def _load_version(path: Path, *, mmap: bool, verify, share_terms: Index | None =
         or bool(np.any(np.diff(passages.layout.ptr) % 24))
     ):
         raise IndexFormatError(f"{path}: index arrays disagree with the manifest; rebuild with qa index")
+    # Postings and token lists must point inside the index: else it loads and then fails on every question.
+    if not (
+        _ptr_ok(arrays["indptr"], arrays["indices"].shape[0])
+        and _within(arrays["indices"], n_passages)
+        and _ptr_ok(arrays["token_ptr"], arrays["tokens"].shape[0])
+        and _within(arrays["tokens"], n_terms, low=-1)  # -1: a word that is not a term
+        and _ptr_ok(passages.text.ptr, passages.text.data.shape[0])
+    ):
+        raise IndexFormatError(f"{path}: index postings point outside the index (crafted or corrupt); "
+                               "rebuild with qa index")
     meta = dict(manifest.get("meta") or {})
     meta["index_dir"] = str(path.resolve())
     meta["version_dir"] = version.name

@@ -187,6 +187,8 @@ def _pid_alive(pid: int) -> bool:
         return True
     return True
 
+MAX_MANIFEST_BYTES = 64 << 20  # a manifest is a few KB; its meta a few hundred bytes a document
+MAX_JSON_DEPTH = 100  # a manifest nests 4 deep
 _SAMPLE_BLOCK = 1 << 16
 _SAMPLE_COUNT = 64
 
@@ -297,9 +299,14 @@ def _remove_replaced(out: Path, keep: set) -> None:
 def version_dir(path: Path) -> Path:
     if not path.exists():
         raise IndexFormatError(f"{path}: no index here; build one with: qa index SOURCE --out {path}")
+    if path.is_dir() and not os.access(path, os.R_OK | os.X_OK):
+        raise IndexFormatError(f"{path}: the index folder cannot be read (permission denied)")
     if not is_index_dir(path):
         raise IndexFormatError(f"{path}: not a qa index (no CURRENT file); build one with: qa index SOURCE --out {path}")
-    name = (path / "CURRENT").read_text(encoding="utf-8", errors="replace").strip()
+    try:
+        name = (path / "CURRENT").read_text(encoding="utf-8", errors="replace").strip()
+    except OSError as exc:
+        raise IndexFormatError(f"{path}: CURRENT cannot be read ({exc.strerror or exc})") from None
     version = path / name
     if not name.startswith("v-") or "/" in name or not version.is_dir():
         raise IndexFormatError(f"{path}: CURRENT names {name!r}, which is missing; rebuild with qa index")
@@ -314,6 +321,31 @@ def current_version(path) -> str | None:
         return None
 
 
+def json_depth_ok(text: str, limit: int = MAX_JSON_DEPTH) -> bool:
+    """True if the JSON `text` nests at most `limit` arrays and objects deep (checked before parsing,
+    so a crafted file cannot exhaust the parser's recursion)."""
+    if text.count("[") + text.count("{") <= limit:
+        return True
+    depth, in_string, escaped = 0, False, False
+    for c in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif c == "\\":
+                escaped = True
+            elif c == '"':
+                in_string = False
+        elif c == '"':
+            in_string = True
+        elif c in "[{":
+            depth += 1
+            if depth > limit:
+                return False
+        elif c in "]}":
+            depth -= 1
+    return True
+
+
 def read_manifest(path, *, name: str, fmt: str, fmt_version: int, what: str,
                   rebuild: str) -> dict:
     """The manifest of the live index in `path`, checked for format and version.
@@ -323,8 +355,14 @@ def read_manifest(path, *, name: str, fmt: str, fmt_version: int, what: str,
     """
     version = version_dir(Path(path))
     try:
-        manifest = json.loads((version / name).read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
+        size = (version / name).stat().st_size
+        if size > MAX_MANIFEST_BYTES:
+            raise ValueError(f"{size} bytes, more than the {MAX_MANIFEST_BYTES} a manifest may have")
+        text = (version / name).read_text(encoding="utf-8")
+        if not json_depth_ok(text):
+            raise ValueError(f"nested more than {MAX_JSON_DEPTH} deep")
+        manifest = json.loads(text)
+    except (OSError, ValueError, RecursionError) as exc:
         raise IndexFormatError(f"{path}: {name} is unreadable ({exc}); rebuild with {rebuild}") from None
     if not isinstance(manifest, dict) or manifest.get("format") != fmt:
         raise IndexFormatError(f"{path}: not a qa {what} manifest; rebuild with {rebuild}")

@@ -217,6 +217,9 @@ def _jsonl_document(line: str, where: str, rel: str, warnings: list[str]) -> Doc
     except (ValueError, KeyError, TypeError) as exc:
         warnings.append(f"{where}: skipped, not a {{\"_id\", \"title\", \"text\"}} object ({exc})")
         return None
+    except RecursionError:  # json.loads of a line nested too deep (a crafted file): skip only that line
+        warnings.append(f"{where}: skipped, JSON nested too deep")
+        return None
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if not text.strip() and not title.strip():
         return None

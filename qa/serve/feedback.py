@@ -21,9 +21,12 @@ from __future__ import annotations
 import csv
 import io
 import json
+import logging
+import os
 import sqlite3
 import threading
 import time
+import unicodedata
 from contextlib import closing, contextmanager
 from pathlib import Path
 
@@ -35,7 +38,9 @@ __all__ = ["FeedbackError", "record_feedback", "add_comment", "record_question",
 TIMEOUT = 30.0  # seconds a writer waits for another's transaction
 MAX_COMMENT_CHARS = 2_000
 MAX_QUESTION_CHARS = 2_000  # longer questions are stored cut to this
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# Characters a spreadsheet may start a formula with (after NFKC, so fullwidth and small forms count too).
+_FORMULA_START = frozenset("=+-@|%\u2212")
+log = logging.getLogger(__name__)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS feedback (
@@ -68,34 +73,126 @@ def _now() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 
 
-@contextmanager
-def _connect(db):
-    """One connection for one transaction: committed on success, rolled back on error, then closed."""
-    path = Path(db)
-    existed = path.exists()
+def _inode(path: Path):
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        con = sqlite3.connect(path, timeout=TIMEOUT, isolation_level=None)
-    except (OSError, sqlite3.Error) as exc:
-        raise FeedbackError(f"{path}: cannot open the feedback database ({exc})") from None
-    with closing(con):
-        try:
-            key = str(path.resolve())
-            if key not in _ready or not existed:
-                with _ready_lock:
-                    con.execute("PRAGMA journal_mode=WAL")  # persistent: stored in the file
-                    con.executescript(_SCHEMA)
-                    _ready.add(key)
-            con.execute("PRAGMA synchronous=NORMAL")  # WAL: durable at checkpoints, never corrupt
-            con.execute("BEGIN IMMEDIATE")
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino
+
+
+def _set_aside(path: Path, why: str, inode=None) -> None:
+    """Rename `path` (and its ``-wal`` and ``-shm`` files) to ``<name>.<why>-<UTC time>``; never deletes.
+
+    Only if it is still the file `inode` found damaged (another thread may have set it aside and
+    made a new one meanwhile)."""
+    if inode is not None and _inode(path) != inode:
+        return
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()) + f"-{time.time_ns() % 10**9:09d}"
+    for suffix in ("", "-wal", "-shm"):
+        f = Path(str(path) + suffix)
+        if f.exists():
             try:
-                yield con
-            except BaseException:
-                con.execute("ROLLBACK")
-                raise
-            con.execute("COMMIT")
-        except sqlite3.DatabaseError as exc:
-            raise FeedbackError(f"{path}: feedback database error ({exc})") from None
+                os.replace(f, f.with_name(f"{path.name}.{why}-{stamp}{suffix}"))
+            except OSError as exc:
+                raise FeedbackError(f"{path}: the feedback database is {why} and cannot be set aside "
+                                    f"({exc.strerror or exc})") from None
+    log.warning("%s: the feedback database was %s; set aside as %s.%s-%s and recreated",
+                path, why, path.name, why, stamp)
+
+
+def _damaged(exc: sqlite3.Error) -> bool:
+    return getattr(exc, "sqlite_errorname", "") in ("SQLITE_NOTADB", "SQLITE_CORRUPT")
+
+
+def _read_only(path: Path) -> bool:
+    return path.exists() and (not os.access(path, os.W_OK) or not os.access(path.parent, os.W_OK))
+
+
+@contextmanager
+def _connect(db, *, write: bool = True):
+    """One connection for one transaction: committed on success, rolled back on error, then closed.
+
+    A database that is not SQLite, corrupt, or lost its tables (emptied while in use) is set
+    aside (renamed to ``<name>.corrupt-<time>`` or ``.emptied-<time>``, with its WAL; never
+    deleted) and recreated, with a warning; a removed one is recreated with a warning. A read-only one is opened
+    read-only (``mode=ro``) for reading; writing to it is a `FeedbackError`.
+    """
+    path = Path(db)
+    if not write and _read_only(path):
+        with _connect_read_only(path) as con:
+            yield con
+        return
+    for attempt in (0, 1):
+        existed = path.exists()
+        inode = _inode(path)
+        key = str(path.resolve())
+        if not existed and key in _ready:
+            log.warning("%s: the feedback database was removed; recreating it", path)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            con = sqlite3.connect(path, timeout=TIMEOUT, isolation_level=None)
+        except (OSError, sqlite3.Error) as exc:
+            raise FeedbackError(f"{path}: cannot open the feedback database ({exc})") from None
+        with closing(con):
+            try:
+                if key not in _ready or not existed:
+                    with _ready_lock:
+                        con.execute("PRAGMA journal_mode=WAL")  # persistent: stored in the file
+                        con.executescript(_SCHEMA)
+                        _ready.add(key)
+                con.execute("PRAGMA synchronous=NORMAL")  # WAL: durable at checkpoints, never corrupt
+                con.execute("SELECT 1 FROM feedback, history LIMIT 0")  # emptied since? "no such table"
+                con.execute("BEGIN IMMEDIATE")
+            except sqlite3.DatabaseError as exc:
+                heal = _damaged(exc) or "no such table" in str(exc)
+                if getattr(exc, "sqlite_errorname", "") == "SQLITE_READONLY":
+                    raise FeedbackError(f"{path}: the feedback database is read-only; ratings cannot be stored") from None
+                if not heal or attempt:
+                    raise FeedbackError(f"{path}: feedback database error ({exc})") from None
+                _ready.discard(key)
+                why = "corrupt" if _damaged(exc) else "emptied"  # not SQLite or corrupt; or its tables gone
+            else:
+                try:
+                    try:
+                        yield con
+                    except BaseException:
+                        con.execute("ROLLBACK")
+                        raise
+                    con.execute("COMMIT")
+                except sqlite3.DatabaseError as exc:
+                    if getattr(exc, "sqlite_errorname", "") == "SQLITE_READONLY":
+                        raise FeedbackError(f"{path}: the feedback database is read-only; ratings cannot be "
+                                            "stored") from None
+                    raise FeedbackError(f"{path}: feedback database error ({exc})") from None
+                return
+        # Set it aside (with its WAL, which may hold the last ratings), then retry with a new one.
+        with _ready_lock:
+            _set_aside(path, why, inode)
+
+
+@contextmanager
+def _connect_read_only(path: Path):
+    """A read-only connection (``mode=ro``; ``immutable=1`` if even that needs a write, as in a read-only folder)."""
+    uri = path.resolve().as_uri()
+    last = None
+    for options in ("mode=ro", "mode=ro&immutable=1"):
+        try:
+            con = sqlite3.connect(f"{uri}?{options}", uri=True, timeout=TIMEOUT, isolation_level=None)
+        except sqlite3.Error as exc:
+            last = exc
+            continue
+        with closing(con):
+            try:
+                con.execute("SELECT COUNT(*) FROM feedback").fetchone()
+            except sqlite3.DatabaseError as exc:
+                last = exc
+                if "no such table" in str(exc) or _damaged(exc):
+                    break
+                continue
+            yield con
+            return
+    raise FeedbackError(f"{path}: the feedback database is read-only and cannot be read ({last})")
 
 
 def _answer_dict(answer_obj) -> dict:
@@ -166,7 +263,7 @@ def recent_questions(db, n: int = 10) -> list[str]:
     """The `n` most recently asked distinct questions, newest first ([] if none or no database yet)."""
     if not Path(db).exists():
         return []
-    with _connect(db) as con:
+    with _connect(db, write=False) as con:
         rows = con.execute(
             "SELECT question FROM history WHERE question <> '' GROUP BY question ORDER BY MAX(id) DESC LIMIT ?",
             (max(0, int(n)),),
@@ -178,15 +275,29 @@ def count_feedback(db) -> int:
     """Rows in the feedback table (0 if no database yet)."""
     if not Path(db).exists():
         return 0
-    with _connect(db) as con:
+    with _connect(db, write=False) as con:
         return int(con.execute("SELECT COUNT(*) FROM feedback").fetchone()[0])
 
 
+def _formula_like(text: str) -> bool:
+    """True if a spreadsheet could read `text` as a formula: its first character other than a
+    plain space is a formula starter (``=``, ``+``, ``-``, ``@``, ``|``, ``%``, their fullwidth or
+    small forms) or any other whitespace or control character (tab, CR, LF, U+2028, ...)."""
+    rest = text.lstrip(" ")
+    if not rest:
+        return False
+    first = rest[0]
+    if first.isspace() or unicodedata.category(first)[0] in "CZ":
+        return True
+    return first in _FORMULA_START or any(c in _FORMULA_START for c in unicodedata.normalize("NFKC", first))
+
+
 def _cell(value):
-    """A CSV cell that a spreadsheet will not run as a formula (a leading ' is added to =, +, -, @)."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
+    """A CSV cell that a spreadsheet will not run as a formula (a leading ' is added, see `_formula_like`)."""
+    if value is None:
+        return ""
+    value = str(value)
+    return "'" + value if _formula_like(value) else value
 
 
 def export_csv(db) -> str:
@@ -194,17 +305,21 @@ def export_csv(db) -> str:
 
     Columns: id, created_at, question, answer_text, rating, comment,
     index_version, answer, passages_json. ``answer_text`` is the summary;
-    ``answer`` the whole stored JSON object. A text cell starting with ``=``,
-    ``+``, ``-`` or ``@`` is prefixed with ``'`` so spreadsheets show it as text.
+    ``answer`` the whole stored JSON object. Every field is quoted (so a line
+    break inside one, CR, LF or U+2028, never starts a record), and a field
+    whose first non-space character could start a formula (``=``, ``+``,
+    ``-``, ``@``, a tab, a line break, fullwidth ``＝``, ...) is prefixed with
+    ``'`` so spreadsheets show it as text. The text reads back whole with
+    Python's `csv` module.
     """
     header = ["id", "created_at", "question", "answer_text", "rating", "comment", "index_version", "answer",
               "passages_json"]
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv.writer(out, lineterminator="\n", quoting=csv.QUOTE_ALL)
     writer.writerow(header)
     if not Path(db).exists():
         return out.getvalue()
-    with _connect(db) as con:
+    with _connect(db, write=False) as con:
         rows = con.execute(
             "SELECT id, created_at, question, answer, rating, comment, index_version, passages_json"
             " FROM feedback ORDER BY id"

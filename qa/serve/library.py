@@ -384,7 +384,7 @@ class Library:
                 raise LibraryError(f"{doc_id!r} is not in the index (removed already?)")
             try:
                 updated, _ = update_index(index, remove=[doc_id])
-            except ValueError:
+            except (ValueError, EmptyCorpusError):  # the last document
                 raise LibraryError(f"{doc_id!r} is the last document; the index cannot be empty") from None
             name = uploads.pop(doc_id, None)
             updated = updated.with_meta(uploads=uploads)

@@ -7,19 +7,25 @@ folder (``$QA_DATA``, default ``~/.local/share/qa``; see `qa.serve.library`): it
 (made on first start from ``$QA_INDEX`` if set, else the default corpus), the
 files uploaded here, and ``feedback.sqlite``. This file only lays out widgets:
 answering, uploads, feedback, example questions and HTML escaping all live in
-``qa``. Every string taken from a document or a user goes through
-``qa.serve.render.escape`` (directly or via the render helpers) before it reaches Markdown.
+``qa``. Visitors ask; the owner (`qa.serve.access`: the owner's password, or no password
+and a loopback bind) also uploads, removes, exports feedback and sees the server's paths.
+Each session's recent questions are its own (``st.session_state``). Every string taken
+from a document or a user goes through ``qa.serve.render.escape`` (directly or via the
+render helpers) before it reaches Markdown.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import os
+import time
 
 import streamlit as st
 
 from qa.answering.summarize import answer
 from qa.errors import QAError, QuestionError
+from qa.serve.access import admin_password, bind_address, is_loopback, password_matches
 from qa.index.build import describe, open_index
 from qa.serve.feedback import add_comment, count_feedback, export_csv, recent_questions, record_feedback, record_question
 from qa.serve.library import (ALLOWED_SUFFIXES, CONTEXT_RADIUS, MAX_FILE_MB, MAX_FILES, Library, UploadError,
@@ -32,6 +38,7 @@ log = logging.getLogger("qa.ui")
 
 DEFAULT_K = 5
 RECENT = 8  # recent questions listed in the sidebar
+WRONG_PASSWORD_DELAY = 1.0  # seconds a wrong owner's password costs
 LIMITS = (f"Up to {MAX_FILES} files at a time, at most {MAX_FILE_MB} MB each: "
           f"{', '.join(ALLOWED_SUFFIXES)}. A file uploaded again under the same name replaces its earlier version.")
 CSS = """<style>
@@ -95,6 +102,52 @@ def show_notices() -> None:
         getattr(st, kind)(text(message))
 
 
+def password() -> str | None:
+    try:
+        return admin_password()
+    except QAError as exc:
+        log.warning("%s", exc)
+        return None
+
+
+def is_owner() -> bool:
+    """May this session upload, remove, export and see the server's paths? With a password set:
+    once it was entered here. Without one: only while the server is bound to a loopback address."""
+    if not _password_configured():
+        return is_loopback(bind_address())
+    return bool(st.session_state.get("owner"))
+
+
+def _password_configured() -> bool:
+    """A password is configured even if its file cannot be read now: then nobody is the owner."""
+    return bool(os.environ.get("QA_ADMIN_PASSWORD") or os.environ.get("QA_ADMIN_PASSWORD_FILE"))
+
+
+def sign_in() -> None:
+    given = st.session_state.get("owner-password") or ""
+    st.session_state["owner-password"] = ""  # never kept in the session
+    if password_matches(given, password()):
+        st.session_state.owner = True
+        notify("success", "Signed in as the owner.")
+    else:
+        time.sleep(WRONG_PASSWORD_DELAY)
+        log.warning("a wrong owner's password was entered")
+        notify("error", "Wrong password.")
+
+
+def sign_out() -> None:
+    st.session_state.owner = False
+
+
+def public_error(owner: bool, prefix: str, exc: Exception) -> str:
+    """The message a session is shown: the owner sees the error (it may name server paths); a
+    visitor does not, and it goes to the log."""
+    if owner:
+        return f"{prefix}: {exc}"
+    log.warning("%s: %s", prefix, exc)
+    return f"{prefix}: the details are in the server log."
+
+
 # -- callbacks: they run before the page script, so the page shows their effect at once -------------
 
 
@@ -123,19 +176,22 @@ def rate(key: str, db: str, question: str, result, version: str | None) -> None:
         st.session_state.pop(f"{key}-commented", None)  # a changed rating is a new row, without a comment
     except QAError as exc:
         log.warning("recording feedback failed: %s", exc)
-        notify("error", f"Could not record the rating: {exc}")
+        notify("error", public_error(is_owner(), "Could not record the rating", exc))
 
 
 def comment(key: str, db: str) -> None:
     try:
         add_comment(db, st.session_state[f"{key}-row"], st.session_state.get(f"{key}-comment") or "")
     except QAError as exc:
-        notify("error", f"Could not record the comment: {exc}")
+        notify("error", public_error(is_owner(), "Could not record the comment", exc))
     else:
         st.session_state[f"{key}-commented"] = True
 
 
 def remove_document(lib: Library, doc_id: str, title: str) -> None:
+    if not is_owner():
+        notify("error", "Only the owner can remove documents.")
+        return
     try:
         lib.remove(doc_id)
     except QAError as exc:
@@ -150,41 +206,79 @@ def remove_document(lib: Library, doc_id: str, title: str) -> None:
 # -- the page -----------------------------------------------------------------------------------------
 
 
-def sidebar(index, lib: Library):
-    """Corpus facts, the top-k control and the feedback export; returns k and a place for the
-    recent questions, filled after the question of this run is recorded."""
+def sidebar(index, lib: Library, owner: bool):
+    """Corpus facts, the top-k control, the owner's sign-in and views (paths, feedback export,
+    everyone's recent questions); returns k and a place for this session's recent questions,
+    filled after the question of this run is recorded."""
     facts = describe(index)
     with st.sidebar:
         st.header("Corpus")
         left, right = st.columns(2)
         left.metric("Documents", facts["documents"])
         right.metric("Passages", facts["passages"])
+        where = (f'<br>Corpus root <code>{escape(str(facts["root"] or "unknown"))}</code><br>'
+                 f'Page data <code>{escape(str(lib.root))}</code>') if owner else ""
         st.markdown(
-            f'<div class="qa-meta">Indexed {escape(str(facts["built_at"] or "at an unknown time"))}<br>'
-            f'Corpus root <code>{escape(str(facts["root"] or "unknown"))}</code><br>'
-            f'Page data <code>{escape(str(lib.root))}</code></div>',
+            f'<div class="qa-meta">Indexed {escape(str(facts["built_at"] or "at an unknown time"))}{where}</div>',
             unsafe_allow_html=True,
         )
         k = st.slider("Passages to show", 1, 10, DEFAULT_K, key="top_k")
         history = st.container()
-        try:
-            rated = count_feedback(lib.db_path)
-        except QAError as exc:
-            log.warning("reading the feedback failed: %s", exc)
-            rated = 0
-        st.subheader("Feedback")
-        st.caption(f"{rated} rating{'s' if rated != 1 else ''} stored in {escape(str(lib.db_path))}")
-        st.download_button("Export feedback (CSV)", data=lambda: export_csv(lib.db_path),
-                           file_name="qa-feedback.csv", mime="text/csv", key="export")
+        if owner:
+            owner_views(lib)
+        owner_sign_in(owner)
     return k, history
 
 
-def show_recent(lib: Library) -> None:
+def owner_sign_in(owner: bool) -> None:
+    """The owner's sign-in (only when a password is set) or sign-out."""
+    if not _password_configured():
+        if not owner:
+            st.caption("Uploads, removals and the feedback export are off: this page is served beyond this "
+                       "machine with no owner's password set.")
+        return
+    st.subheader("Owner")
+    if owner:
+        st.button("Sign out", key="sign-out", on_click=sign_out)
+        return
+    with st.form("owner", border=False):
+        st.text_input("Owner's password", type="password", key="owner-password")
+        st.form_submit_button("Sign in", on_click=sign_in)
+
+
+def owner_views(lib: Library) -> None:
     try:
-        recent = recent_questions(lib.db_path, RECENT)
+        rated = count_feedback(lib.db_path)
+    except QAError as exc:
+        log.warning("reading the feedback failed: %s", exc)
+        rated = 0
+    st.subheader("Feedback")
+    st.caption(f"{rated} rating{'s' if rated != 1 else ''} stored in {escape(str(lib.db_path))}")
+    st.download_button("Export feedback (CSV)", data=lambda: export_csv(lib.db_path),
+                       file_name="qa-feedback.csv", mime="text/csv", key="export")
+    try:
+        everyone = recent_questions(lib.db_path, RECENT)
     except QAError as exc:
         log.warning("reading the history failed: %s", exc)
+        everyone = []
+    if everyone:
+        with st.expander("Everyone's recent questions", expanded=False):
+            for question in everyone:
+                st.caption(escape(question))
+
+
+def remember(question: str) -> None:
+    """Add a question to this session's recent questions (newest first, each once)."""
+    question = question.strip()
+    if not question:
         return
+    mine = [q for q in st.session_state.get("recent", []) if q != question]
+    st.session_state.recent = [question, *mine][:RECENT]
+
+
+def show_recent() -> None:
+    """This session's recent questions: other visitors' are never shown here."""
+    recent = st.session_state.get("recent", [])
     if recent:
         st.subheader("Recent questions")
         for i, question in enumerate(recent):
@@ -276,11 +370,26 @@ def show_source(result, hit, index, lib: Library) -> None:
     st.markdown(f'<div class="qa-context">{context_html(doc_text, p, result)}</div>', unsafe_allow_html=True)
 
 
-def documents_tab(index, lib: Library, version: str | None) -> None:
-    """Upload files, list the documents, remove uploaded ones."""
-    note = lib.seed_note(index)
-    if note:
-        st.info(text(note))
+def documents_tab(index, lib: Library, version: str | None, owner: bool) -> None:
+    """List the documents; for the owner, upload files and remove uploaded ones."""
+    if owner:
+        note = lib.seed_note(index)
+        if note:
+            st.info(text(note))
+        add_documents(lib)
+    rows = document_rows(str(lib.index_dir), version)
+    uploads = Library.uploads(index)
+    st.subheader(f"Documents ({len(rows):,})")
+    st.dataframe(
+        {"Title": [r[2] for r in rows], "Source": [r[1] for r in rows], "Passages": [r[3] for r in rows],
+         "Language": [r[4] for r in rows], "Uploaded": [r[0] in uploads for r in rows]},
+        hide_index=True, key="documents",
+    )
+    if owner:
+        uploaded_documents(lib, rows, uploads)
+
+
+def add_documents(lib: Library) -> None:
     st.subheader("Add documents")
     st.caption(escape(LIMITS))
     set_state_if_absent("uploader", 0)
@@ -307,14 +416,8 @@ def documents_tab(index, lib: Library, version: str | None) -> None:
             st.session_state.uploader += 1  # a fresh, empty uploader
             st.rerun()
 
-    rows = document_rows(str(lib.index_dir), version)
-    uploads = Library.uploads(index)
-    st.subheader(f"Documents ({len(rows):,})")
-    st.dataframe(
-        {"Title": [r[2] for r in rows], "Source": [r[1] for r in rows], "Passages": [r[3] for r in rows],
-         "Language": [r[4] for r in rows], "Uploaded": [r[0] in uploads for r in rows]},
-        hide_index=True, key="documents",
-    )
+
+def uploaded_documents(lib: Library, rows, uploads) -> None:
     uploaded = [r for r in rows if r[0] in uploads]
     if not uploaded:
         st.caption("No uploaded documents yet.")
@@ -358,6 +461,7 @@ def ask_tab(index, lib: Library, version: str | None, examples, k: int) -> None:
         st.error("Something went wrong while answering (details in the server log). Try another question.")
         return
     if st.session_state.pop("record", False):
+        remember(question)
         try:
             record_question(lib.db_path, question, result.abstained)
         except QAError as exc:
@@ -378,7 +482,8 @@ def main() -> None:
         version = index.meta.get("version_dir") or version  # newer if an upload saved meanwhile
         examples = example_questions(index_dir, version)
     except QAError as exc:
-        st.error(f"Cannot load the index: {text(str(exc))}")
+        message = public_error(is_owner(), "Cannot load the index", exc)
+        st.error("Cannot load the index: " + text(message.removeprefix("Cannot load the index: ")))
         st.stop()
     except Exception:
         log.exception("loading the index failed")
@@ -391,7 +496,8 @@ def main() -> None:
     set_state_if_absent("question", shared or "")
     set_state_if_absent("asked", shared or None)
     show_notices()
-    k, history = sidebar(index, lib)
+    owner = is_owner()
+    k, history = sidebar(index, lib, owner)
     # Tabs that track their state: only the open one runs (the document list can be long).
     ask, documents = st.tabs(["Ask", "Documents"], key="tab", on_change="rerun")
     if ask.open is not False:
@@ -399,9 +505,9 @@ def main() -> None:
             ask_tab(index, lib, version, examples, k)
     if documents.open is not False:
         with documents:
-            documents_tab(index, lib, version)
+            documents_tab(index, lib, version, owner)
     with history:
-        show_recent(lib)
+        show_recent()
 
 
 if __name__ == "__main__":  # run as a script: by qa ui (st.App) or streamlit run
