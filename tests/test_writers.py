@@ -154,8 +154,11 @@ def test_the_lock_is_reentrant_in_a_thread_and_excludes_other_threads(base):
     with writer_lock(base):
         with writer_lock(base):  # save_index inside --add's lock
             pass
-        t = threading.Thread(target=lambda: (writer_lock(base).__enter__(), order.append("other")),
-                             daemon=True)
+        def other():
+            with writer_lock(base):
+                order.append("other")
+
+        t = threading.Thread(target=other, daemon=True)
         t.start()
         time.sleep(0.3)
         order.append("mine")
