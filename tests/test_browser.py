@@ -264,3 +264,23 @@ def test_a_hostile_document_is_shown_as_text_and_runs_nothing(server, page):
     icons = main.locator("[data-testid='stIconMaterial']")  # the page's own thumbs are icons; "home" is not
     assert "home" not in [icons.nth(i).inner_text().strip() for i in range(icons.count())]
     assert main.locator(".qa-passage strong, .qa-context strong, .qa-passage script").count() == 0
+
+
+def test_two_visitors_do_not_see_each_others_questions(server, browser):
+    """Two browser contexts (two visitors, no shared cookies) asking at once: each sidebar lists only its own."""
+    mine, theirs = SEED_QUESTION, "What do I need to bring to the street office to apply?"
+    contexts = [browser.new_context(viewport={"width": 1300, "height": 1000}) for _ in range(2)]
+    try:
+        pages = [c.new_page() for c in contexts]
+        for p, question in zip(pages, (mine, theirs)):
+            p.set_default_timeout(TIMEOUT_MS)
+            p.goto(server["base"] + "/")
+            _ask(p, question)
+            sync_api.expect(p.locator(".qa-answer")).to_be_visible()
+        for p, own, other in ((pages[0], mine, theirs), (pages[1], theirs, mine)):
+            sidebar = p.locator('[data-testid="stSidebar"]')
+            sync_api.expect(sidebar).to_contain_text(own)
+            assert other not in sidebar.inner_text()
+    finally:
+        for c in contexts:
+            c.close()

@@ -406,3 +406,27 @@ def test_no_exported_field_can_be_read_as_a_formula_and_the_export_round_trips(t
     # every record starts with a quote: a line break inside a field (CR, LF, U+2028) stays inside its quotes
     assert all(line.startswith('"') for line in text.split("\n") if line) or any(
         ch in field for field in rows[1] for ch in "\r\n")
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("setpriv"), reason="needs root to run a command as nobody")
+def test_an_index_folder_another_user_cannot_read_is_one_line_for_that_user(corpus, tmp_path_factory):
+    """The real thing, not a patched os.access: `qa ask` run as the user nobody on a folder only root reads."""
+    import sys
+    import tempfile
+
+    shared = Path(tempfile.mkdtemp(prefix="qa-perm-"))  # /tmp/pytest-of-root is root's alone: nobody could not even look
+    try:
+        os.chmod(shared, 0o755)
+        index = shared / "index"
+        assert main(["index", str(corpus), "--out", str(index)]) == 0
+        os.chmod(index, 0o700)
+        as_nobody = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", sys.executable]
+        env = {**os.environ, "HOME": str(shared)}
+        if subprocess.run(as_nobody + ["-c", "import qa"], capture_output=True, env=env, timeout=120).returncode:
+            pytest.skip("the user nobody cannot run this checkout's python (its folders are not readable to others)")
+        p = subprocess.run(as_nobody + ["-m", "qa", "ask", "How many days?", "--index", str(index)],
+                           capture_output=True, text=True, timeout=120, env=env)
+        assert p.returncode == 1, p.stderr
+        one_error_line(p.stderr, str(index), "permission denied")
+    finally:
+        shutil.rmtree(shared, ignore_errors=True)
