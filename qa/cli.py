@@ -6,7 +6,7 @@ Commands:
   qa ask "QUESTION" [--json]         answer one question (default corpus: ./corpus)
   qa search --index DIR --queries Q  rank documents for each query in a JSONL file
   qa answer --index DIR --queries Q  answer each query in a JSONL file, one JSON object a line
-  qa ui [--index DIR] [--port P]     serve the web page and its JSON API (/api/ask, /api/health)
+  qa ui [--index DIR|--corpus DIR]   serve the web page and its JSON API (/api/ask, /api/health)
         [--host ADDR] [--allowed-host NAME] [--admin-password-file FILE]
   qa eval DATASET... [--systems S]   retrieval, answer and abstention figures on BEIR datasets
                                      (and on question-set folders: docs/ + questions.jsonl)
@@ -138,8 +138,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     s.add_argument(
         "--index", metavar="DIR",
-        help="index to start from (default: $QA_INDEX, else the cached index of ./corpus); "
-        "the page copies it into its data folder the first time",
+        help="index to serve (default: $QA_INDEX, else the cached index of ./corpus); the page keeps a copy "
+        "in its data folder, rebuilt (with the page's uploads) when it was made from another source",
+    )
+    s.add_argument(
+        "--corpus", metavar="DIR",
+        help="folder of documents to serve instead (as $QA_CORPUS); the page follows its edits: changed, "
+        "added and removed files are re-indexed before the next answer",
     )
     s.add_argument("--port", type=_port, default=8501, help="port to serve on (default 8501)")
     s.add_argument(
@@ -359,7 +364,16 @@ def _ui_environment(args) -> dict[str, str]:
     from .index.build import open_index
 
     env = {}
-    index = args.index or os.environ.get("QA_INDEX")
+    corpus = getattr(args, "corpus", None)
+    if corpus:
+        if args.index:
+            raise QAError("--index and --corpus name two sources; give one")
+        if not Path(corpus).is_dir():
+            raise QAError(f"{corpus}: is not a folder; --corpus takes a folder of documents")
+        env["QA_CORPUS"] = str(Path(corpus).resolve())
+        os.environ["QA_CORPUS"] = env["QA_CORPUS"]
+        os.environ.pop("QA_INDEX", None)  # the folder is served, not an index named elsewhere
+    index = None if corpus else args.index or os.environ.get("QA_INDEX")
     if index:
         open_index(index)  # fail here, with a clear message, rather than in the page
         env["QA_INDEX"] = str(Path(index).resolve())

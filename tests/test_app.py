@@ -466,3 +466,38 @@ def test_no_answer_shows_what_was_searched_and_suggestions(seed_index):
     suggestions[0].click()
     at.run()
     assert at.text_input(key="question").value == expected[0]
+
+
+# -- the page serves what it is given, and follows a served folder's edits -------------------------------
+
+def test_a_page_started_with_another_index_serves_that_index(tmp_path, monkeypatch):
+    a, b = tmp_path / "a", tmp_path / "b"
+    a.mkdir()
+    b.mkdir()
+    (a / "pay.txt").write_text("Pay\n\nSalaries are paid on the last day of the month.\n", encoding="utf-8")
+    (b / "canteen.txt").write_text("Canteen\n\nThe canteen opens at noon.\n", encoding="utf-8")
+    monkeypatch.setenv("QA_INDEX", str(_index(a, tmp_path / "ix-a")))  # qa ui --index A
+    at = _ask(_page(), "When does the canteen open?")
+    assert at.warning and "No answer" in at.warning[0].value
+    monkeypatch.setenv("QA_INDEX", str(_index(b, tmp_path / "ix-b")))  # qa ui --index B, the same data folder
+    at = _ask(_page(), "When does the canteen open?")
+    assert not at.exception and not at.warning
+    assert any("noon" in v for v in _texts(at))
+    assert list(qa.load_index(tmp_path / "data" / "index").passages.doc_id) == ["canteen.txt"]
+
+
+def test_an_edit_to_the_served_folder_reaches_the_next_answer(tmp_path, monkeypatch):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "canteen.txt").write_text("Canteen\n\nThe canteen opens at noon.\n", encoding="utf-8")
+    (docs / "pay.txt").write_text("Pay\n\nSalaries are paid on the last day of the month.\n", encoding="utf-8")
+    monkeypatch.delenv("QA_INDEX", raising=False)
+    monkeypatch.setenv("QA_CORPUS", str(docs))  # qa ui --corpus DOCS
+    monkeypatch.setattr("qa.serve.library.FOLLOW_EVERY", 0.0)
+    at = _ask(_page(), "When does the canteen open?")
+    assert any("noon" in v for v in _texts(at)) and not at.toast
+    (docs / "canteen.txt").write_text("Canteen\n\nThe canteen opens at seven in the morning.\n", encoding="utf-8")
+    at = _ask(at, "When does the canteen open?")  # the same session: no restart
+    assert not at.exception and not at.warning
+    assert any("seven in the morning" in v for v in _texts(at))
+    assert [t.value for t in at.toast] == ["Re-indexed 1 changed file"]

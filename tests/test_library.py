@@ -76,7 +76,6 @@ def test_the_index_is_a_copy_of_qa_index_made_once(lib, seed):
     lib.add_uploads([("canteen.txt", CANTEEN)])
     assert qa.index.store.current_version(seed) == seed_version  # the seed index is never written
     assert sorted(qa.load_index(seed).passages.doc_id) == ["leave.md", "pay.txt"]
-    assert lib.seed_note(_index(lib)) is None
 
 
 def test_without_qa_index_the_default_corpus_is_indexed(tmp_path, monkeypatch):
@@ -93,11 +92,108 @@ def test_without_qa_index_the_default_corpus_is_indexed(tmp_path, monkeypatch):
     assert index.meta["library_seed"] == {"index": None, "corpus": str(corpus.resolve())}
 
 
-def test_a_different_qa_index_later_gets_a_note(lib, tmp_path, monkeypatch):
-    other = tmp_path / "other-index"
-    monkeypatch.setenv("QA_INDEX", str(other))
-    note = lib.seed_note(_index(lib))
-    assert note and str(other) in note and "QA_DATA" in note
+def _other_index(tmp_path, name="other"):
+    corpus = tmp_path / f"{name}-corpus"
+    corpus.mkdir()
+    (corpus / "bikes.txt").write_text("Bikes\n\nBicycles are stored in the basement racks.\n", encoding="utf-8")
+    index, _ = qa.build_index(corpus)
+    qa.save_index(index, tmp_path / f"{name}-index")
+    return tmp_path / f"{name}-index"
+
+
+def test_a_data_folder_follows_a_new_qa_index_with_its_uploads(lib, tmp_path, monkeypatch):
+    lib.add_uploads([("canteen.txt", CANTEEN)])
+    other = _other_index(tmp_path)
+    monkeypatch.setenv("QA_INDEX", str(other))  # qa ui --index A, then qa ui --index B on one data folder
+    Library(tmp_path / "data").ensure_index()
+    index = _index(lib)
+    assert sorted(index.passages.doc_id) == ["bikes.txt", "canteen.txt"]  # B's documents and the page's uploads
+    assert index.meta["library_seed"] == {"index": str(other.resolve()), "corpus": None}
+    assert index.meta["seed_version"] == qa.index.store.current_version(other)
+    assert Library.uploads(index) == {"canteen.txt": "canteen.txt"}
+    assert not qa.answer(index, "Where are bicycles stored?").abstained
+    version = lib.version()
+    assert lib.ensure_index() == version  # the same source again: kept
+
+
+def test_a_new_version_of_the_served_index_is_followed(lib, seed, tmp_path):
+    (tmp_path / "corpus" / "bikes.txt").write_text("Bikes\n\nBicycles go in the basement.\n", encoding="utf-8")
+    index, _ = qa.build_index(tmp_path / "corpus")
+    qa.save_index(index, seed)  # qa index --out SEED again
+    lib.ensure_index()
+    assert sorted(_index(lib).passages.doc_id) == ["bikes.txt", "leave.md", "pay.txt"]
+
+
+def test_from_an_index_to_a_corpus_and_back(lib, seed, tmp_path, monkeypatch):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.txt").write_text("Cats\n\nCats purr when they are content.\n", encoding="utf-8")
+    monkeypatch.delenv("QA_INDEX")
+    monkeypatch.setenv("QA_CORPUS", str(docs))
+    lib.ensure_index()
+    assert list(_index(lib).passages.doc_id) == ["a.txt"]
+    monkeypatch.setenv("QA_INDEX", str(seed))
+    lib.ensure_index()
+    assert sorted(_index(lib).passages.doc_id) == ["leave.md", "pay.txt"]
+
+
+@pytest.fixture
+def served(tmp_path, monkeypatch):
+    """A library serving a corpus folder (qa ui --corpus DOCS)."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.txt").write_text("Cats\n\nCats purr when they are content.\n", encoding="utf-8")
+    (docs / "b.txt").write_text("Dogs\n\nDogs bark at the postman every morning.\n", encoding="utf-8")
+    monkeypatch.delenv("QA_INDEX", raising=False)
+    monkeypatch.setenv("QA_CORPUS", str(docs))
+    monkeypatch.setenv("QA_CACHE_DIR", str(tmp_path / "cache"))
+    lib = Library(tmp_path / "data")
+    lib.ensure_index()
+    return lib, docs
+
+
+def test_an_edit_to_a_served_folder_reaches_the_next_answer(served):
+    lib, docs = served
+    assert lib.follow_edits(every=0) is None  # nothing changed
+    (docs / "a.txt").write_text("Cats\n\nCats sleep sixteen hours a day.\n", encoding="utf-8")
+    (docs / "c.txt").write_text("Fish\n\nGoldfish remember things for months.\n", encoding="utf-8")
+    (docs / "b.txt").unlink()
+    before = lib.version()
+    assert lib.follow_edits(every=0) == "Re-indexed 1 changed file, 1 added file, 1 removed file"
+    assert lib.version() != before
+    index = _index(lib)
+    assert sorted(index.passages.doc_id) == ["a.txt", "c.txt"]
+    assert "sixteen hours" in qa.answer(index, "How long do cats sleep?").text
+    assert not qa.answer(index, "What do goldfish remember?").abstained
+    assert lib.follow_edits(every=0) is None  # recorded: not re-indexed again
+
+
+def test_a_touched_but_unchanged_file_is_not_reindexed(served):
+    lib, docs = served
+    os.utime(docs / "a.txt", ns=(1, 1))
+    before = lib.version()
+    assert lib.follow_edits(every=0) is None and lib.version() == before
+
+
+def test_edits_are_checked_at_most_every_few_seconds(served, monkeypatch):
+    lib, docs = served
+    assert lib.follow_edits(every=60) is None  # checked now
+    (docs / "a.txt").write_text("Cats\n\nCats sleep sixteen hours a day.\n", encoding="utf-8")
+    assert lib.follow_edits(every=60) is None  # not again within a minute
+    assert lib.follow_edits(every=0) == "Re-indexed 1 changed file"
+
+
+def test_uploads_survive_following_edits(served):
+    lib, docs = served
+    lib.add_uploads([("canteen.txt", CANTEEN)])
+    (docs / "b.txt").unlink()
+    assert lib.follow_edits(every=0) == "Re-indexed 1 removed file"
+    assert sorted(_index(lib).passages.doc_id) == ["a.txt", "canteen.txt"]
+
+
+def test_an_index_served_with_qa_index_is_not_followed(lib, seed, tmp_path):
+    (tmp_path / "corpus" / "pay.txt").write_text("Pay\n\nSalaries are paid weekly.\n", encoding="utf-8")
+    assert lib.follow_edits(every=0) is None
 
 
 def test_an_unloadable_qa_index_is_reported_and_nothing_is_made(tmp_path, monkeypatch):
@@ -522,3 +618,30 @@ def test_a_markdown_passage_shows_reading_text_and_its_source_span_shows_the_mar
     plain = source.replace("</span>", "")
     assert escape("**refund office**") in plain and escape("[the desk](https://x.example)") in plain
     assert '<span class="qa-cited">' + escape(text[sentence.start:sentence.start + 20]) in plain
+
+
+def test_editing_the_only_document_of_a_served_folder_rebuilds_it(tmp_path, monkeypatch):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.txt").write_text("Cats\n\nCats purr when they are content.\n", encoding="utf-8")
+    monkeypatch.delenv("QA_INDEX", raising=False)
+    monkeypatch.setenv("QA_CORPUS", str(docs))
+    monkeypatch.setenv("QA_CACHE_DIR", str(tmp_path / "cache"))
+    lib = Library(tmp_path / "data")
+    lib.ensure_index()
+    (docs / "a.txt").write_text("Cats\n\nCats sleep sixteen hours a day.\n", encoding="utf-8")
+    assert lib.follow_edits(every=0) == "Re-indexed 1 changed file"
+    index = _index(lib)
+    assert list(index.passages.doc_id) == ["a.txt"]
+    assert "sixteen hours" in qa.answer(index, "How long do cats sleep?").text
+    assert lib.ensure_index() == lib.version()  # still made from this folder: kept
+
+
+def test_a_data_folder_made_before_folders_were_followed_is_rebuilt_once(served):
+    lib, docs = served
+    index = _index(lib)
+    qa.save_index(index.with_meta(library_files=None), lib.index_dir)
+    before = lib.version()
+    assert lib.ensure_index() != before
+    assert isinstance(_index(lib).meta["library_files"], dict)
+    assert lib.ensure_index() == lib.version()

@@ -68,6 +68,9 @@ def page_index_dir() -> str | None:
     library = importlib.import_module("qa.serve.library")
     lib = library.Library(os.environ.get("QA_DATA") or None)
     lib.ensure_index(log=log.warning)
+    follow = getattr(lib, "follow_edits", None)
+    if follow is not None:
+        follow(log=log.warning)  # a served folder's edits, checked every few seconds
     return str(lib.index_dir)
 
 

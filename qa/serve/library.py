@@ -10,9 +10,16 @@ The data folder (`data_dir`: ``$QA_DATA``, else ``$XDG_DATA_HOME/qa``, i.e.
     feedback.sqlite   ratings and question history (qa.feedback)
     .lock             taken while the index is changed
 
-On first start `Library.ensure_index` makes ``index/`` from the default corpus
-(`qa.index.build.default_corpus`) or, if ``$QA_INDEX`` is set, by loading that index
-and saving a copy, so uploads never change the index it was started from.
+`Library.ensure_index` makes ``index/`` from the source this start serves: the default
+corpus (`qa.index.build.default_corpus`, ``$QA_CORPUS``: ``qa ui --corpus``) or, if
+``$QA_INDEX`` is set (``qa ui --index``), by loading that index and saving a copy, so
+uploads never change the index it was started from. The index records its source
+(``meta["library_seed"]``, and the source index's version in ``meta["seed_version"]``);
+an index made from another source (another ``--index``, a new version of it, another
+corpus) is rebuilt from this one with the page's uploads re-added, never kept.
+A served corpus folder is followed (`Library.follow_edits`, at most every
+`FOLLOW_EVERY` seconds): files changed, added or removed since ``meta["library_files"]``
+recorded them (size, mtime, sha256) are re-indexed incrementally.
 Uploads and removals then change ``index/`` incrementally (`qa.index.build.update_index`),
 never by a rebuild; each save is atomic, so a page answering meanwhile sees the
 old index or the new one. The index records which documents were uploaded in
@@ -25,6 +32,7 @@ import os
 import re
 import shutil
 import threading
+import time
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
@@ -32,7 +40,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ..index.build import default_corpus, open_index, update_index
+from ..index.build import build_index, default_corpus, open_index, update_index
 from ..errors import EmptyCorpusError, QAError
 from ..files import atomic_file
 from .context import CONTEXT_RADIUS, context_html  # noqa: F401  (re-exported: the page imports them from here)
@@ -40,9 +48,9 @@ from .uploads import (  # noqa: F401  (re-exported, as above)
     ALLOWED_SUFFIXES, MAX_FILE_BYTES, MAX_FILE_MB, MAX_FILES, LibraryError, UploadError, check_uploads, safe_name,
 )
 from ..index.folders import load_index, save_index
-from ..index.store import outdated_manifest
+from ..index.store import outdated_manifest, read_manifest
 from ..index.versions import writer_lock
-from ..index.versions import current_version, is_index_dir
+from ..index.versions import current_version, is_index_dir, sha256
 from ..ingest.loader import DOCUMENT_SUFFIXES
 from ..ingest.reading import read
 from ..text import detect_language, has_han, text_key
@@ -56,8 +64,27 @@ __all__ = [
 _CURRENT_FORMAT: set[tuple[str, str]] = set()  # (index folder, version) known to be of this qa's format
 _REREADABLE = DOCUMENT_SUFFIXES  # every format the loader reads: its offsets index the (extracted) text
 
+FOLLOW_EVERY = 3.0  # seconds between two checks of a served folder for edits (per data folder)
+_last_follow: dict[str, float] = {}
+_META: dict[tuple[str, str], dict] = {}  # (index folder, version) -> its meta; a version folder never changes
+
 _thread_locks: dict[str, threading.Lock] = {}
 _thread_locks_guard = threading.Lock()
+
+
+def _file_sha256(path: Path) -> str | None:
+    try:
+        return sha256(path)
+    except OSError:
+        return None
+
+
+def _meta_of(index_dir: Path, version: str | None) -> dict:
+    """The ``meta`` of the live index's manifest (read once per version)."""
+    key = (str(index_dir), str(version))
+    if key not in _META:
+        _META[key] = dict(read_manifest(index_dir).get("meta") or {})
+    return _META[key]
 
 
 class DocumentRow(NamedTuple):
@@ -126,32 +153,175 @@ class Library:
         return current_version(self.index_dir)
 
     def ensure_index(self, log=None) -> str:
-        """Make the page's index if it does not exist yet, or again if a qa of another index format
-        made it (its uploads are indexed again from ``uploads/``); return its version.
+        """Make the page's index if it does not exist yet, if a qa of another index format made it,
+        or if it was made from another source than the one this start serves (another ``$QA_INDEX``,
+        a new version of it, or another corpus); its uploads are indexed again from ``uploads/``.
+        Returns its version.
 
-        From ``$QA_INDEX`` (loaded and saved here: a copy) if set, else from the
-        default corpus (`qa.index.build.open_index`, which reuses the corpus's cached index).
-        Raises `qa.QAError` (an unloadable ``$QA_INDEX``, an empty corpus) unchanged.
+        The source is ``$QA_INDEX`` (loaded and saved here: a copy) if set, else the default
+        corpus (`qa.index.build.open_index`, which reuses the corpus's cached index); the index
+        records it in ``meta["library_seed"]`` (and the source index's version in
+        ``meta["seed_version"]``). Raises `qa.QAError` (an unloadable ``$QA_INDEX``, an empty
+        corpus) unchanged.
         """
         version = self.version()
-        if version is not None and self._outdated(version) is None:
+        if version is not None and self._outdated(version) is None and self._same_source(version):
             return version
         with self._locked():
-            old = self._outdated(self.version())
-            if is_index_dir(self.index_dir) and old is None:  # another session made it meanwhile
-                return self.version()
-            seed = os.environ.get("QA_INDEX") or None
-            if seed:
-                index = load_index(seed)
-                origin = {"index": str(Path(seed).resolve()), "corpus": None}
+            version = self.version()
+            old = self._outdated(version)
+            if is_index_dir(self.index_dir) and old is None and self._same_source(version):
+                return version  # another session made it meanwhile
+            if old is None and is_index_dir(self.index_dir):  # made from another source: follow this one
+                try:
+                    old = {"meta": _meta_of(self.index_dir, version)}
+                except (QAError, OSError, ValueError):
+                    old = {"meta": {}}
+            origin, seed_version = self._wanted()
+            if old is not None and log:
+                log(f"qa: rebuilding {self.index_dir} from {origin['index'] or origin['corpus']}")
+            files = None
+            if origin["index"]:
+                index = load_index(origin["index"])
             else:
+                scanned = self._scan(Path(origin["corpus"]), None)  # before the build: an edit meanwhile is seen later
+                files = {rel: [size, mtime, _file_sha256(path)] for rel, (path, size, mtime) in scanned.items()}
                 index = open_index(None, log=log)
-                origin = {"index": None, "corpus": str(default_corpus().resolve())}
-            index = index.with_meta(library_seed=origin, uploads=dict(index.meta.get("uploads") or {}))
-            if old is not None:  # made by an older qa: rebuilt, with the uploads still on disk
+            index = index.with_meta(library_seed=origin, seed_version=seed_version, library_files=files,
+                                    uploads=dict(index.meta.get("uploads") or {}))
+            if old is not None:  # made by an older qa or from another source: rebuilt, with the uploads on disk
                 index = self._readd_uploads(index, (old.get("meta") or {}).get("uploads") or {}, log)
             save_index(index, self.index_dir)
             return self.version()
+
+    @staticmethod
+    def _wanted() -> tuple[dict, str | None]:
+        """The source this start serves: ``({"index": path, "corpus": None}, its version)`` for
+        ``$QA_INDEX``, else ``({"index": None, "corpus": path}, None)`` for the default corpus."""
+        seed = os.environ.get("QA_INDEX") or None
+        if seed:
+            path = Path(seed).resolve()
+            return {"index": str(path), "corpus": None}, current_version(path)
+        return {"index": None, "corpus": str(default_corpus().resolve())}, None
+
+    def _same_source(self, version: str | None) -> bool:
+        """True if the live index was made from the source this start serves."""
+        try:
+            meta = _meta_of(self.index_dir, version)
+        except (QAError, OSError, ValueError):
+            return True  # unreadable: `load_index` reports it as usual
+        origin, seed_version = self._wanted()
+        followed = origin["index"] is not None or isinstance(meta.get("library_files"), dict)  # made before qa followed folders
+        return meta.get("library_seed") == origin and meta.get("seed_version") == seed_version and followed
+
+    # -- following edits to a served folder ----------------------------------------------------
+
+    def _scan(self, corpus: Path, root) -> dict[str, tuple[Path, int, int]]:
+        """The files a build of `corpus` reads (as `DocumentStream` finds them), outside this data
+        folder: ``{path relative to root: (path, size, mtime_ns)}``."""
+        from ..ingest.loader import DocumentStream
+
+        if not corpus.exists():
+            return {}
+        stream = DocumentStream([corpus], root=root)
+        mine = self.root.resolve()
+        out = {}
+        for path, rel in stream.files():
+            try:
+                real = path.resolve()
+                if real == mine or mine in real.parents:
+                    continue
+                st = path.stat()
+            except OSError:
+                continue
+            out[rel] = (path, st.st_size, st.st_mtime_ns)
+        return out
+
+    def follow_edits(self, log=None, every: float | None = None) -> str | None:
+        """Re-index the files of the served corpus folder that changed, were added or removed since
+        the page's index was made (checked by size and mtime, then sha256), incrementally
+        (`qa.index.build.update_index`), under the writer lock. Checks at most every `every`
+        seconds (default `FOLLOW_EVERY`) per data folder; does nothing when the page serves an
+        index (``$QA_INDEX``). Returns a sentence for the page ("Re-indexed 1 changed file"), or None.
+        """
+        every = FOLLOW_EVERY if every is None else every
+        key = str(self.root.resolve())
+        now = time.monotonic()
+        if now - _last_follow.get(key, -1e18) < every:
+            return None
+        _last_follow[key] = now
+        origin, _ = self._wanted()
+        if origin["index"]:
+            return None
+        version = self.version()
+        try:
+            meta = _meta_of(self.index_dir, version)
+        except (QAError, OSError, ValueError):
+            return None
+        if meta.get("library_seed") != origin or not isinstance(meta.get("library_files"), dict):
+            return None
+        if not self._changes(Path(origin["corpus"]), meta)[0]:
+            return None
+        with self._locked():
+            index = load_index(self.index_dir)
+            meta = index.meta
+            if meta.get("library_seed") != origin or not isinstance(meta.get("library_files"), dict):
+                return None
+            changes, table = self._changes(Path(origin["corpus"]), meta)
+            if not changes:
+                return None
+            changed, added, removed = changes["changed"], changes["added"], changes["removed"]
+            # A changed file's document is replaced by id (added first, then the removed files' documents
+            # are taken out); a changed corpus.jsonl (which may drop documents) means a rebuild.
+            uploads = self.uploads(index)
+            add = [table[rel][0] for rel in [*changed, *added]]
+            try:
+                try:
+                    if any(Path(rel).name == "corpus.jsonl" for rel in changed):
+                        raise ValueError("a changed corpus.jsonl may drop documents")  # rebuilt, below
+                    updated, warnings = update_index(index, add=add) if add else (index, ())
+                    now = updated.passages
+                    remove_ids = [now.doc_id[d] for d in range(now.n_documents)
+                                  if now.source[d] in set(removed) and now.doc_id[d] not in uploads]
+                    if remove_ids:
+                        updated, more = update_index(updated, remove=remove_ids)
+                        warnings = (*warnings, *more)
+                except ValueError:  # the index's add/remove cannot replace every document: build it again
+                    if log:
+                        log(f"qa: rebuilding the index of {origin['corpus']}")
+                    updated, warnings = build_index([Path(origin["corpus"])])
+                    updated = self._readd_uploads(updated.with_meta(library_seed=origin, seed_version=None,
+                                                                    uploads={}), uploads, log)
+            except (QAError, ValueError) as exc:
+                if log:
+                    log(f"qa: the edited files were not re-indexed: {exc}")
+                return None
+            for w in warnings:
+                if log:
+                    log(f"qa: warning: {w}")
+            files = {rel: [size, mtime, _file_sha256(path)] for rel, (path, size, mtime) in table.items()}
+            save_index(updated.with_meta(library_files=files), self.index_dir)
+        parts = []
+        for n, what in ((len(changed), "changed"), (len(added), "added"), (len(removed), "removed")):
+            if n:
+                parts.append(f"{n} {what} file{'s' if n != 1 else ''}")
+        return "Re-indexed " + ", ".join(parts)
+
+    def _changes(self, corpus: Path, meta: dict) -> tuple[dict | None, dict]:
+        """What changed in `corpus` since `meta["library_files"]` was recorded."""
+        recorded = meta["library_files"]
+        table = self._scan(corpus, meta.get("root"))
+        changed, added = [], []
+        for rel, (path, size, mtime) in table.items():
+            was = recorded.get(rel)
+            if not was:
+                added.append(rel)
+            elif [size, mtime] != list(was[:2]) and _file_sha256(path) != was[2]:
+                changed.append(rel)
+        removed = [rel for rel in recorded if rel not in table]
+        if not (changed or added or removed):
+            return None, table
+        return {"changed": changed, "added": added, "removed": removed}, table
 
     def _outdated(self, version: str | None) -> dict | None:
         """The manifest of the live index if an older qa wrote it (`qa.index.store.outdated_manifest`).
@@ -181,20 +351,6 @@ class Library:
                 log(f"qa: warning: {w}")
         now = set(updated.passages.doc_id)
         return updated.with_meta(uploads={d: n for d, n in zip(self._doc_ids(index, paths), names) if d in now})
-
-    def seed_note(self, index) -> str | None:
-        """A sentence for the page when ``$QA_INDEX`` names another index than the one this
-        library was first made from (it is read only when the library has no index)."""
-        env = os.environ.get("QA_INDEX")
-        if not env:
-            return None
-        first = (index.meta.get("library_seed") or {}).get("index")
-        if first == str(Path(env).resolve()):
-            return None
-        made = f"the index {first}" if first else "the default corpus"
-        return (f"This page keeps its own index in {self.index_dir}, first made from {made}. "
-                f"$QA_INDEX ({env}) is only copied when that index does not exist yet: to start from it, "
-                f"set QA_DATA to an empty folder.")
 
     @staticmethod
     def uploads(index) -> dict[str, str]:

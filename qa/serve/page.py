@@ -373,9 +373,6 @@ def show_source(result, hit, index, lib: Library) -> None:
 def documents_tab(index, lib: Library, version: str | None, owner: bool) -> None:
     """List the documents; for the owner, upload files and remove uploaded ones."""
     if owner:
-        note = lib.seed_note(index)
-        if note:
-            st.info(text(note))
         add_documents(lib)
     rows = document_rows(str(lib.index_dir), version)
     uploads = Library.uploads(index)
@@ -477,6 +474,10 @@ def main() -> None:
     try:
         lib = Library()
         version = lib.ensure_index(log=log.warning)
+        followed = lib.follow_edits(log=log.warning)  # a served folder's edits, checked every few seconds
+        if followed:
+            st.toast(followed)
+            version = lib.version()
         index_dir = str(lib.index_dir)
         index = load_index(index_dir, version)
         version = index.meta.get("version_dir") or version  # newer if an upload saved meanwhile
