@@ -5,19 +5,31 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+RUN_STAMP := $(VENV)/.installed-run
 PORT   ?= 8501
 CHROMIUM := /usr/bin/chromium
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || command -v sudo)
 
-.PHONY: setup chromium run index test test-fast screenshot docs stress seed-check eval bench bench-shards clean
+.PHONY: setup where chromium run index test test-fast screenshot docs stress seed-check eval bench bench-shards clean
 
-$(STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
+# Running needs only the core install (`pip install -e .`); the tests' extras (pytest, hypothesis,
+# playwright, dask, reportlab) are installed by setup, which every test and tool target needs.
+$(RUN_STAMP): pyproject.toml
+	[ -x $(BIN)/python ] || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install -qq -e .  # -qq: setuptools' notice on editable installs (10 lines); errors still show
+	touch $(RUN_STAMP)
+
+$(STAMP): pyproject.toml $(RUN_STAMP)
+	$(BIN)/python -m pip install -qq -e '.[test]'
 	touch $(STAMP)
 
 setup: $(STAMP)
+
+where: $(RUN_STAMP)  ## where make run keeps its data (page index, uploads, feedback) and the corpus's cached index
+	@$(BIN)/python -c 'from qa.index.build import default_corpus, default_cache_dir; \
+	from qa.serve.library import data_dir; c = default_corpus(); \
+	print(f"qa: corpus {c.resolve()}\nqa: cached index {default_cache_dir(c)}\nqa: page data (index, uploads, feedback) {data_dir()}")'
 
 chromium:  ## Debian's chromium for tests/test_browser.py (Playwright's own browser download is never used)
 	@if [ -x $(CHROMIUM) ]; then :; \
@@ -25,10 +37,12 @@ chromium:  ## Debian's chromium for tests/test_browser.py (Playwright's own brow
 	  $(SUDO) apt-get update && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; \
 	else echo "make: no apt-get here; install chromium as $(CHROMIUM) or the browser test is skipped" >&2; fi
 
-index: setup  ## index corpus/ into the default cache (qa ask and the page use it)
+index: $(RUN_STAMP)  ## index corpus/ into the default cache (qa ask and the page use it)
 	$(BIN)/qa ask "index warm-up" >/dev/null
+	@$(MAKE) --no-print-directory where
 
-run: setup  ## index corpus/ (if changed); serve the page and /api/ask, /api/health on http://127.0.0.1:$(PORT)
+run: $(RUN_STAMP)  ## index corpus/ (if changed); serve the page and /api/ask, /api/health on http://127.0.0.1:$(PORT)
+	@$(MAKE) --no-print-directory where
 	$(BIN)/qa ui --port $(PORT)
 
 test: setup chromium  ## the whole test suite, browser test included (it writes no tracked file)

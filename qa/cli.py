@@ -20,6 +20,7 @@ import errno
 import json
 import os
 import sys
+import time
 from pathlib import Path
 
 from .errors import QAError, QuestionError
@@ -241,7 +242,7 @@ class _Output:
 
 
 def _cmd_index(args) -> int:
-    from .index.build import build_index, update_index
+    from .index.build import build_index, count_documents, update_index
     from .index.folders import load_index, save_index
     from .index.versions import check_writable, writer_lock
 
@@ -269,16 +270,44 @@ def _cmd_index(args) -> int:
     if not args.sources:
         raise QAError("name at least one SOURCE to index (a folder, a .txt/.md file or a corpus.jsonl)")
     check_writable(args.out)  # before the build: a folder qa did not make is refused, untouched
-    index, warnings = build_index(args.sources)
+    start = time.monotonic()
+    with _progress("indexing", lambda: count_documents(args.sources), "documents") as bar:
+        index, warnings = build_index(args.sources, progress=bar)
     for w in warnings:
         _log(f"qa: warning: {w}")
     with writer_lock(args.out, log=_log):
         save_index(index, args.out)
-    _log(
-        f"qa: indexed {index.meta['n_documents']} document(s), {index.n_passages} passage(s), "
-        f"{index.n_terms} terms into {args.out}"
-    )
+    _log(_index_summary(index, warnings, args.out, time.monotonic() - start))
     return 0
+
+
+def _progress(label: str, total, unit: str):
+    """A `qa.progress.Progress` on stderr (drawn only on a terminal); `total` is a number or a
+    function giving it, called only when the bar is drawn."""
+    from .progress import Progress
+
+    bar = Progress(label, None, unit)
+    if bar.enabled:
+        bar.total = total() if callable(total) else total
+    return bar
+
+
+def _index_summary(index, warnings, out, seconds: float) -> str:
+    """The one line qa index ends with: documents, passages, terms, skipped files and why, time, folder.
+
+    >>> class I: meta = {"n_documents": 2}; n_passages = 5; n_terms = 40
+    >>> _index_summary(I(), ["a.bin: skipped, binary"], "ix", 1.25)
+    'qa: indexed 2 document(s), 5 passage(s), 40 terms in 1.2 s into ix; skipped 1 file(s): a.bin: skipped, binary'
+    """
+    from .progress import format_duration
+
+    line = (f"qa: indexed {index.meta['n_documents']} document(s), {index.n_passages} passage(s), "
+            f"{index.n_terms} terms in {format_duration(seconds)} into {out}")
+    if warnings:
+        line += f"; skipped {len(warnings)} file(s): " + "; ".join(warnings)
+    else:
+        line += "; no file skipped"
+    return line
 
 
 def _index_sharded(args) -> int:
@@ -316,8 +345,9 @@ def _cmd_ask(args) -> int:
 def _cmd_search(args) -> int:
     from .answering.search import search_documents
 
-    with _batch(args) as (index, queries, out):
+    with _batch(args) as (index, queries, out), _progress("searching", len(queries), "queries") as bar:
         for qid, text in queries:
+            bar.update()
             try:
                 ranked = search_documents(index, text, k=args.top_k)
             except QuestionError as exc:
@@ -331,8 +361,9 @@ def _cmd_answer(args) -> int:
     from .serve.render import answer_to_dict
     from .answering.summarize import answer
 
-    with _batch(args) as (index, queries, out):
+    with _batch(args) as (index, queries, out), _progress("answering", len(queries), "queries") as bar:
         for qid, text in queries:
+            bar.update()
             try:
                 obj = answer_to_dict(answer(index, text, k=args.top_k))
             except QuestionError as exc:
@@ -428,11 +459,20 @@ def _ui_access(args) -> dict[str, str]:
     return env
 
 
+def _page_script() -> Path:
+    """qa/serve/server.py (st.App: the page qa/serve/page.py plus qa.serve.api's routes), found through
+    the installed package (a wheel's site-packages or a checkout alike), never the working folder."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("qa.serve.server")
+    server = Path(spec.origin).resolve() if spec and spec.origin else None
+    if server is None or not (server.is_file() and server.with_name("page.py").is_file()):
+        raise QAError(f"the page scripts of the installed qa package are missing ({server}); reinstall qa (pip install .)")
+    return server
+
+
 def _cmd_ui(args) -> int:
-    serve = Path(__file__).resolve().parent / "serve"
-    server = serve / "server.py"  # st.App: the page (qa/serve/page.py) plus qa.serve.api's routes
-    if not (server.is_file() and (serve / "page.py").is_file()):
-        raise QAError(f"the page scripts in {serve} are missing; reinstall qa (pip install -e .)")
+    server = _page_script()
     host = args.host
     access = _ui_access(args)
     env = _ui_environment(args)

@@ -3,7 +3,7 @@ direction.
 
 Layers, lowest first::
 
-    shared       qa.errors, qa.types, qa.text, qa.files   (every stage may import them)
+    shared       qa.errors, qa.types, qa.text, qa.files, qa.progress (every stage may import them)
     ingest       qa.ingest.*      files -> Document -> Passage
     index        qa.index.*       passages -> a saved, searchable index
     answering    qa.answering.*   question -> hits -> cited answer
@@ -26,7 +26,7 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "qa"
-SHARED = {"qa.errors", "qa.types", "qa.text", "qa.files"}
+SHARED = {"qa.errors", "qa.types", "qa.text", "qa.files", "qa.progress"}
 STAGES = ["ingest", "index", "answering", "serve", "evaluate"]
 ENTRY = {"qa.cli", "qa.__main__"}
 

@@ -195,3 +195,67 @@ def test_index_add_and_remove_update_in_place(corpus, index_dir, tmp_path, capsy
     assert json.loads(out)["abstained"] is True
     code, _, err = run(capsys, "index", "--out", str(index_dir), "--remove", "canteen.txt")
     assert code == 1 and "not in the index" in err
+
+
+# Issue 16: progress on a terminal (stderr only), one summary line at the end.
+
+def _run_on_pty(argv, cwd):
+    """Run ``python -m qa ARGV`` with stderr on a pseudo-terminal (stdout a pipe): (code, stdout, terminal text)."""
+    import os
+    import pty
+
+    master, slave = pty.openpty()
+    try:
+        proc = subprocess.Popen([sys.executable, "-m", "qa", *argv], cwd=cwd, stdout=subprocess.PIPE,
+                                stderr=slave, stdin=subprocess.DEVNULL)
+        os.close(slave)
+        chunks = []
+        while True:
+            try:
+                data = os.read(master, 65536)
+            except OSError:  # EIO: the child closed the terminal
+                break
+            if not data:
+                break
+            chunks.append(data)
+        out = proc.stdout.read().decode()
+        proc.wait(timeout=120)
+    finally:
+        os.close(master)
+    return proc.returncode, out, b"".join(chunks).decode("utf-8", "replace")
+
+
+def test_index_draws_a_progress_bar_on_a_terminal_only(corpus, tmp_path):
+    code, out, tty = _run_on_pty(["index", str(corpus), "--out", str(tmp_path / "a")], tmp_path)
+    assert code == 0 and out == ""
+    assert "\rindexing [" in tty.replace("\x1b[K", "") and "/2 documents" in tty and "passages" in tty and "/s" in tty
+    assert "qa: indexed 2 document(s)" in tty
+    piped = subprocess.run([sys.executable, "-m", "qa", "index", str(corpus), "--out", str(tmp_path / "b")],
+                           cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert piped.returncode == 0 and piped.stdout == ""
+    assert "\r" not in piped.stderr and "indexing [" not in piped.stderr and "\x1b" not in piped.stderr
+    assert piped.stderr.count("\n") == 1  # the summary line only
+
+
+def test_index_summary_line_says_what_happened(corpus, tmp_path, capsys):
+    (corpus / "blob.txt").write_bytes(b"\x00\x01\x02binary\xff" * 20)
+    out = tmp_path / "ix"
+    code, stdout, err = run(capsys, "index", str(corpus), "--out", str(out))
+    assert code == 0 and stdout == ""
+    summary = err.strip().splitlines()[-1]
+    assert summary.startswith("qa: indexed 2 document(s), ")
+    assert " passage(s), " in summary and f"into {out}" in summary and " s into " in summary
+    assert "skipped 1 file(s): " in summary and "blob.txt" in summary.split("skipped 1 file(s): ")[1]
+
+
+def test_search_and_answer_show_progress_on_a_terminal_only(index_dir, tmp_path):
+    queries = tmp_path / "q.jsonl"
+    queries.write_text("".join(json.dumps({"_id": str(i), "text": "annual leave days"}) + "\n" for i in range(30)))
+    for command, label in (("search", "searching"), ("answer", "answering")):
+        argv = [command, "--index", str(index_dir), "--queries", str(queries)]
+        code, out, tty = _run_on_pty(argv, tmp_path)
+        assert code == 0 and f"\r\x1b[K{label} [" in tty and "/30 queries" in tty
+        piped = subprocess.run([sys.executable, "-m", "qa", *argv], cwd=tmp_path, capture_output=True, text=True,
+                               timeout=120)
+        assert piped.returncode == 0 and piped.stderr == "" and piped.stdout == out  # stdout unchanged
+        assert [json.loads(line)["id"] for line in out.splitlines()] == [str(i) for i in range(30)]

@@ -20,7 +20,7 @@ from ..ingest.loader import DOCUMENT_SUFFIXES, DocumentStream, fingerprint_updat
 from .folders import load_index, save_index
 from .versions import current_version, is_index_dir
 
-__all__ = ["build_index", "update_index", "index_version", "default_corpus", "default_cache_dir", "open_index", "stat_signature", "fingerprint", "describe"]
+__all__ = ["build_index", "count_documents", "update_index", "index_version", "default_corpus", "default_cache_dir", "open_index", "stat_signature", "fingerprint", "describe"]
 
 
 def fingerprint(documents) -> str:
@@ -31,18 +31,39 @@ def fingerprint(documents) -> str:
     return h.hexdigest()
 
 
+def _source_files(source: Path) -> list[Path]:
+    """The files a build reads from one (resolved) source, sorted."""
+    return [source] if source.is_file() else sorted(
+        Path(d, f)
+        for d, dirs, fs in os.walk(source)
+        for f in fs
+        if not f.startswith(".") and (Path(f).suffix.lower() in DOCUMENT_SUFFIXES or f == "corpus.jsonl")
+        and not any(part.startswith(".") for part in Path(d).relative_to(source).parts)
+    )
+
+
+def count_documents(sources) -> int:
+    """About how many documents a build of `sources` reads (for a progress bar's total): one a file,
+    one a non-blank line of a ``.jsonl`` file. Unreadable files count as one (the build skips them)."""
+    n = 0
+    for s in sources:
+        for f in _source_files(Path(s).resolve()):
+            if f.suffix.lower() == ".jsonl":
+                try:
+                    with open(f, "rb") as fh:
+                        n += sum(1 for line in fh if line.strip())
+                except OSError:
+                    n += 1
+            else:
+                n += 1
+    return n
+
+
 def stat_signature(sources) -> str:
     """A hash of the paths, sizes and mtimes of every file a build would read."""
     h = hashlib.sha256()
     for s in sorted(Path(p).resolve() for p in sources):
-        files = [s] if s.is_file() else sorted(
-            Path(d, f)
-            for d, dirs, fs in os.walk(s)
-            for f in fs
-            if not f.startswith(".") and (Path(f).suffix.lower() in DOCUMENT_SUFFIXES or f == "corpus.jsonl")
-            and not any(part.startswith(".") for part in Path(d).relative_to(s).parts)
-        )
-        for f in files:
+        for f in _source_files(s):
             try:
                 st = f.stat()
             except OSError:
@@ -51,7 +72,7 @@ def stat_signature(sources) -> str:
     return h.hexdigest()
 
 
-def build_index(sources, params: IndexParams | None = None) -> tuple[Index, tuple[str, ...]]:
+def build_index(sources, params: IndexParams | None = None, progress=None) -> tuple[Index, tuple[str, ...]]:
     """Load, chunk and index sources, streaming: no stage holds the whole corpus as text.
 
     Parameters
@@ -59,6 +80,8 @@ def build_index(sources, params: IndexParams | None = None) -> tuple[Index, tupl
     sources : path-like or sequence of path-like
         Folders, ``.txt``/``.md`` files or ``corpus.jsonl`` files.
     params : IndexParams, optional
+    progress : qa.progress.Progress, optional
+        Advanced by one a document read, with the passages so far (``qa index`` draws it on a terminal).
 
     Returns
     -------
@@ -73,13 +96,25 @@ def build_index(sources, params: IndexParams | None = None) -> tuple[Index, tupl
     stream = DocumentStream(sources)
     digest = hashlib.sha256()
 
+    n_passages = 0
+
     def fingerprinted(documents):
         for d in documents:
             fingerprint_update(digest, d)
+            if progress is not None:
+                progress.update(1, passages=n_passages)
             yield d
+
+    def counted(passages):
+        nonlocal n_passages
+        for p in passages:
+            n_passages += 1
+            yield p
 
     too_long: list[str] = []
     passages = iter_passages(fingerprinted(stream), params.chunker(), too_long)
+    if progress is not None:
+        passages = counted(passages)
     try:
         index = Index.fit(passages, params)
     except ValueError:
@@ -156,8 +191,9 @@ def update_index(index: Index, add=(), remove=()) -> tuple[Index, tuple[str, ...
 def default_corpus() -> Path:
     """The corpus `qa ask` uses without ``--index``.
 
-    ``$QA_CORPUS`` if set, else ``./corpus`` if it exists, else the ``corpus/``
-    folder shipped beside the ``qa`` package in a source checkout.
+    ``$QA_CORPUS`` if set, else ``./corpus`` if it exists, else the sample corpus shipped
+    inside the package as ``qa/corpus`` (package data of the wheel; in a source checkout a
+    link to the repository's ``corpus/``), so an installed ``qa ask`` works from any folder.
     """
     env = os.environ.get("QA_CORPUS")
     if env:
