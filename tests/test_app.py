@@ -8,6 +8,7 @@ test sees another's index.
 """
 
 import sqlite3
+import time
 from pathlib import Path
 
 import pytest
@@ -466,3 +467,23 @@ def test_no_answer_shows_what_was_searched_and_suggestions(seed_index):
     suggestions[0].click()
     at.run()
     assert at.text_input(key="question").value == expected[0]
+
+
+def test_indexed_times_are_said_as_people_say_them_and_messages_start_with_a_capital():
+    from qa.serve.page import ago, capitalised
+
+    now = 1_800_000_000
+    stamp = lambda seconds: time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(now - seconds))
+    assert ago(stamp(20), now) == "just now"
+    assert ago(stamp(5 * 60 + 3), now) == "5 minutes ago" and ago(stamp(60), now) == "1 minute ago"
+    assert ago(stamp(3 * 3600), now) == "3 hours ago" and ago(stamp(2 * 86400), now) == "2 days ago"
+    assert ago(None) == "at an unknown time" and ago("yesterday") == "yesterday"
+    assert capitalised("the question is empty") == "The question is empty"
+    assert capitalised("readme.md: cannot be read") == "readme.md: cannot be read"  # a file name stays
+    assert capitalised("qa: no index") == "qa: no index"
+
+
+def test_a_corrected_no_answer_says_searched_for_once(seed_index):
+    at = _ask(_page(), "What is the capitel of Frence?")
+    shown = " ".join(_texts(at))
+    assert at.warning and shown.count("Searched for") == 1, shown
