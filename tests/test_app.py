@@ -463,6 +463,8 @@ def test_no_answer_shows_what_was_searched_and_suggestions(seed_index):
     assert 1 <= len(suggestions) <= 5
     expected = qa.serve.library.suggest_rephrasings(qa.load_index(seed_index),
                                               qa.answer(qa.load_index(seed_index), "What is the capital of France?"))
+    above = {b.label for b in at.button if b.key.startswith("example-")}
+    expected = [q for q in expected if escape(q) not in above] or expected  # not again the examples above
     assert [b.label for b in suggestions] == [escape(q) for q in expected]
     suggestions[0].click()
     at.run()

@@ -197,6 +197,7 @@ def test_ui_default_is_loopback_without_a_warning(fake_start, saved_corpus_index
     assert "warning" not in capsys.readouterr().err
     argv = fake_start["argv"]
     assert argv[argv.index("--server.address") + 1] == "127.0.0.1"
+    assert argv[argv.index("--client.toolbarMode") + 1] == "viewer"  # no Deploy button or developer menu
 
 
 def test_ui_refuses_an_empty_password_file(fake_start, saved_corpus_index, tmp_path, capsys):

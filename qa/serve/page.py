@@ -49,6 +49,7 @@ CSS = """<style>
     "Noto Sans CJK SC", "Noto Sans CJK TC", "Noto Sans CJK JP", "Noto Sans SC", "PingFang SC", "Hiragino Sans GB",
     "Microsoft YaHei", "WenQuanYi Micro Hei", sans-serif !important;
 }
+.stTextInput [data-baseweb="input"]:focus-within { border-color: rgba(64, 140, 255, .9) !important; }
 [id^="passage-"] { scroll-margin-top: 5rem; }
 [id^="passage-"]:target { background: rgba(255, 208, 0, .35); border-radius: 4px; outline: 2px solid rgba(255, 170, 0, .8);
   transition: background .3s; }
@@ -360,6 +361,7 @@ def show_recent() -> None:
 
 
 def show_examples(questions: tuple[str, ...]) -> None:
+    st.session_state["examples-shown"] = tuple(questions)
     if not questions:
         return
     st.caption("Examples from these documents:")
@@ -381,7 +383,9 @@ def show_answer(result, index, lib: Library, version: str | None, pool: tuple[st
         terms = escape(", ".join(f"{w} ({t['you_typed']} {typed[w]})" if w in typed else w
                                  for w in result.query_terms)) or t["nothing"]
         st.warning(f"**{t['no_answer']}** {escape(reason_text(result))}\n\n{t['searched_for']}: {terms}")
+        shown = set(st.session_state.get("examples-shown", ()))  # not again what is listed above
         suggestions = suggest_rephrasings(index, result, examples=pool)
+        suggestions = [q for q in suggestions if q not in shown] or suggestions
         if suggestions:
             st.caption(t["try_asking"])
             with st.container(horizontal=True):
