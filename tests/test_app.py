@@ -277,6 +277,7 @@ def test_an_uploaded_file_can_be_asked_about_at_once(seed_index, tmp_path):
     assert at.file_uploader[0].value == []  # a fresh uploader
     assert ("Canteen", "canteen.txt", 1, True) in _documents(at)
     assert at.sidebar.metric[0].value == str(qa.describe(qa.load_index(seed_index))["documents"] + 2)
+    assert any("Indexed just now" in m.value for m in at.sidebar.markdown)  # the upload, said as people say it
     at = _ask(at, "When does the canteen open?")
     assert not at.exception and not at.warning
     answer_md = next(v for v in _texts(at) if 'class="qa-answer"' in v)

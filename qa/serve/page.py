@@ -256,6 +256,7 @@ def sidebar(index, lib: Library, owner: bool):
     everyone's recent questions); returns k and a place for this session's recent questions,
     filled after the question of this run is recorded."""
     facts = describe(index)
+    indexed = index.meta.get("updated_at") or facts["built_at"]  # the last upload or removal, else the build
     with st.sidebar:
         st.header("Corpus")
         left, right = st.columns(2)
@@ -264,8 +265,8 @@ def sidebar(index, lib: Library, owner: bool):
         where = (f'<br>Corpus root <code>{escape(str(facts["root"] or "unknown"))}</code><br>'
                  f'Page data <code>{escape(str(lib.root))}</code>') if owner else ""
         st.markdown(
-            f'<div class="qa-meta" title="{escape(str(facts["built_at"] or ""))}">'
-            f'Indexed {escape(ago(facts["built_at"]))}{where}</div>',
+            f'<div class="qa-meta" title="{escape(str(indexed or ""))}">'
+            f'Indexed {escape(ago(indexed))}{where}</div>',
             unsafe_allow_html=True,
         )
         k = st.slider("Passages to show", 1, 10, DEFAULT_K, key="top_k")
