@@ -1,6 +1,6 @@
 # Quick start: `make run` serves the page (and its JSON API) on corpus/; `make test` runs the whole suite.
 # Both create .venv and install the project into it first (nothing installed by hand is needed);
-# `make test` also installs Debian's chromium for the browser test (as root, or with sudo).
+# `make test` also installs Debian's chromium and fonts-noto-cjk for the browser test (as root, or with sudo).
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -31,11 +31,11 @@ where: $(RUN_STAMP)  ## where make run keeps its data (page index, uploads, feed
 	from qa.serve.library import data_dir; c = default_corpus(); \
 	print(f"qa: corpus {c.resolve()}\nqa: cached index {default_cache_dir(c)}\nqa: page data (index, uploads, feedback) {data_dir()}")'
 
-chromium:  ## Debian's chromium for tests/test_browser.py (Playwright's own browser download is never used)
-	@if [ -x $(CHROMIUM) ]; then :; \
+chromium:  ## Debian's chromium and CJK fonts (fonts-noto-cjk) for tests/test_browser.py (Playwright's own browser download is never used)
+	@if [ -x $(CHROMIUM) ] && [ -d /usr/share/fonts/opentype/noto ]; then :; \
 	elif command -v apt-get >/dev/null; then \
-	  $(SUDO) apt-get update && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; \
-	else echo "make: no apt-get here; install chromium as $(CHROMIUM) or the browser test is skipped" >&2; fi
+	  $(SUDO) apt-get update && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium fonts-noto-cjk; \
+	else echo "make: no apt-get here; install chromium as $(CHROMIUM) and fonts-noto-cjk, or the browser test is skipped" >&2; fi
 
 index: $(RUN_STAMP)  ## index corpus/ into the default cache (qa ask and the page use it)
 	$(BIN)/qa ask "index warm-up" >/dev/null

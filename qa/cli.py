@@ -486,6 +486,7 @@ def _cmd_ui(args) -> int:
         sys.executable, "-m", "streamlit", "run", str(server),
         "--server.address", host, "--server.port", str(args.port),
         "--server.headless", "true", "--browser.gatherUsageStats", "false",
+        "--client.toolbarMode", "viewer",  # no Deploy button or developer menu for visitors
     ]
     _log(f"qa: serving http://{host}:{args.port} (JSON API: /api/ask?q=..., /api/health)")
     sys.stderr.flush()

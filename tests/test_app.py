@@ -8,6 +8,7 @@ test sees another's index.
 """
 
 import sqlite3
+import time
 from pathlib import Path
 
 import pytest
@@ -276,6 +277,7 @@ def test_an_uploaded_file_can_be_asked_about_at_once(seed_index, tmp_path):
     assert at.file_uploader[0].value == []  # a fresh uploader
     assert ("Canteen", "canteen.txt", 1, True) in _documents(at)
     assert at.sidebar.metric[0].value == str(qa.describe(qa.load_index(seed_index))["documents"] + 2)
+    assert any("Indexed just now" in m.value for m in at.sidebar.markdown)  # the upload, said as people say it
     at = _ask(at, "When does the canteen open?")
     assert not at.exception and not at.warning
     answer_md = next(v for v in _texts(at) if 'class="qa-answer"' in v)
@@ -462,6 +464,8 @@ def test_no_answer_shows_what_was_searched_and_suggestions(seed_index):
     assert 1 <= len(suggestions) <= 5
     expected = qa.serve.library.suggest_rephrasings(qa.load_index(seed_index),
                                               qa.answer(qa.load_index(seed_index), "What is the capital of France?"))
+    above = {b.label for b in at.button if b.key.startswith("example-")}
+    expected = [q for q in expected if escape(q) not in above] or expected  # not again the examples above
     assert [b.label for b in suggestions] == [escape(q) for q in expected]
     suggestions[0].click()
     at.run()
@@ -501,3 +505,23 @@ def test_an_edit_to_the_served_folder_reaches_the_next_answer(tmp_path, monkeypa
     assert not at.exception and not at.warning
     assert any("seven in the morning" in v for v in _texts(at))
     assert [t.value for t in at.toast] == ["Re-indexed 1 changed file"]
+
+
+def test_indexed_times_are_said_as_people_say_them_and_messages_start_with_a_capital():
+    from qa.serve.page import ago, capitalised
+
+    now = 1_800_000_000
+    stamp = lambda seconds: time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(now - seconds))
+    assert ago(stamp(20), now) == "just now"
+    assert ago(stamp(5 * 60 + 3), now) == "5 minutes ago" and ago(stamp(60), now) == "1 minute ago"
+    assert ago(stamp(3 * 3600), now) == "3 hours ago" and ago(stamp(2 * 86400), now) == "2 days ago"
+    assert ago(None) == "at an unknown time" and ago("yesterday") == "yesterday"
+    assert capitalised("the question is empty") == "The question is empty"
+    assert capitalised("readme.md: cannot be read") == "readme.md: cannot be read"  # a file name stays
+    assert capitalised("qa: no index") == "qa: no index"
+
+
+def test_a_corrected_no_answer_says_searched_for_once(seed_index):
+    at = _ask(_page(), "What is the capitel of Frence?")
+    shown = " ".join(_texts(at))
+    assert at.warning and shown.count("Searched for") == 1, shown

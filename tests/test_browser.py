@@ -284,3 +284,79 @@ def test_two_visitors_do_not_see_each_others_questions(server, browser):
     finally:
         for c in contexts:
             c.close()
+
+
+# The same Chinese text drawn twice in the page's own font: real glyphs differ from each other; the
+# missing-glyph box is the same box for every character.
+_CJK_GLYPHS = """() => {
+  const family = getComputedStyle(document.querySelector('[data-testid="stMarkdownContainer"]') || document.body)
+    .fontFamily;
+  const draw = (ch) => {
+    const c = document.createElement('canvas'); c.width = c.height = 40;
+    const g = c.getContext('2d'); g.font = `32px ${family}`; g.fillText(ch, 2, 34);
+    return Array.from(g.getImageData(0, 0, 40, 40).data).join(',');
+  };
+  const a = draw('医'), b = draw('保'), blank = draw(' ');
+  return {family, differ: a !== b, inked: a !== blank && b !== blank,
+          noto: document.fonts.check('16px "Noto Sans CJK SC"')};
+}"""
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_a_finished_page_at_desktop_and_phone_width(server, browser, width):
+    context = browser.new_context(viewport={"width": width, "height": 800})
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    try:
+        page.goto(server["base"] + "/")
+        sync_api.expect(page.get_by_label("Question")).to_be_visible()
+        # No Deploy button or developer menu for visitors.
+        assert page.locator('[data-testid="stAppDeployButton"]').count() == 0
+        assert page.get_by_role("button", name="Deploy").count() == 0
+        # Chinese text is drawn with a CJK font, not as missing-glyph boxes.
+        glyphs = page.evaluate(_CJK_GLYPHS)
+        assert "Noto Sans CJK SC" in glyphs["family"]
+        assert glyphs["differ"] and glyphs["inked"], glyphs
+        # The example questions wrap inside the window.
+        examples = page.locator('[class*="st-key-example-"] button')
+        sync_api.expect(examples.first).to_be_visible()
+        for i in range(examples.count()):
+            box = examples.nth(i).bounding_box()
+            assert box["x"] >= 0 and box["x"] + box["width"] <= width + 1, (i, box)
+
+        # A citation brings its passage fully into view below the top bar, highlighted.
+        _ask(page, SEED_QUESTION)
+        answer = page.locator(".qa-answer")
+        sync_api.expect(answer.locator("a.qa-cite").first).to_be_visible()
+        _settled_counts(page)
+        cites = answer.locator("a.qa-cite")
+        numbers = [int(cites.nth(i).inner_text().strip("[]")) for i in range(cites.count())]
+        assert numbers[0] == 1 and all(n <= max(numbers[:i], default=0) + 1 for i, n in enumerate(numbers))
+        target = f"#passage-{max(numbers)}"
+        page.evaluate("window.scrollTo(0, 0)")
+        answer.locator(f'a.qa-cite[href="{target}"]').first.click()
+        passage = page.locator(target)
+        sync_api.expect(passage).to_be_in_viewport(ratio=1.0)
+        page.wait_for_timeout(800)  # the smooth scroll, if any, has ended
+        where = page.evaluate("""(sel) => {
+          const r = document.querySelector(sel).getBoundingClientRect();
+          const bar = document.querySelector('[data-testid="stHeader"]');
+          return {top: r.top, bottom: r.bottom, bar: bar ? bar.getBoundingClientRect().bottom : 0,
+                  height: window.innerHeight, bg: getComputedStyle(document.querySelector(sel)).backgroundColor};
+        }""", target)
+        assert where["bar"] <= where["top"] and where["bottom"] <= where["height"], where
+        assert where["bg"] not in ("rgba(0, 0, 0, 0)", "transparent"), where  # the :target highlight
+
+        # The documents list shows all its columns (none scrolled out of sight).
+        frame = page.locator('[data-testid="stDataFrame"]')
+        _tab(page, "Documents", shows=frame)
+        page.wait_for_timeout(500)
+        fit = page.evaluate("""() => {
+          const f = document.querySelector('[data-testid="stDataFrame"]');
+          const s = f.querySelector('.dvn-scroller') || f;
+          const r = f.getBoundingClientRect();
+          return {scroll: s.scrollWidth, client: s.clientWidth, right: r.right, left: r.left};
+        }""")
+        assert fit["scroll"] <= fit["client"] + 1 and fit["left"] >= 0 and fit["right"] <= width + 1, fit
+    finally:
+        context.close()

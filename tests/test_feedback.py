@@ -52,7 +52,8 @@ def test_the_database_is_in_wal_mode_with_both_tables(db, result):
     assert {"feedback", "history"} <= tables
     columns = [c[1] for c in _rows(db, "PRAGMA table_info(feedback)")]
     assert columns == ["id", "created_at", "question", "answer", "passages_json", "index_version", "rating", "comment"]
-    assert [c[1] for c in _rows(db, "PRAGMA table_info(history)")] == ["id", "created_at", "question", "abstained"]
+    assert [c[1] for c in _rows(db, "PRAGMA table_info(history)")] == ["id", "created_at", "question", "abstained",
+                                                                     "reason", "passages_json"]
 
 
 def test_a_thumbs_down_with_a_dict_answer_and_a_comment(db, result):
@@ -136,3 +137,31 @@ def test_an_unusable_database_path_is_a_feedback_error(tmp_path, result):
     assert record_feedback(garbage, "q", result, "v", 1) == 1
     assert [f.read_bytes() for f in tmp_path.glob("garbage.sqlite.corrupt-*")] == [b"not a database" * 100]
     assert isinstance(FeedbackError("x"), qa.QAError)
+
+
+def test_unanswered_and_rated_down_questions_are_grouped_by_their_words(db, result):
+    from qa.serve.feedback import export_missing_csv, missing_questions
+
+    record_question(db, "Where do I pay for unicorns?", True, "No word matched.", [{"rank": 1, "source": "a.txt"}])
+    record_question(db, "Pay for unicorns: where?", True, "No word matched.", [])
+    record_question(db, "Who pays the insurance?", False)  # answered: not listed
+    record_feedback(db, "What is the deadline?", result, "v1", 0)
+    groups = missing_questions(db)
+    assert [g["question"] for g in groups] == ["What is the deadline?", "Pay for unicorns: where?"]  # newest first
+    assert groups[1]["asked"] == groups[1]["unanswered"] == 2 and groups[1]["key"] == "pay unicorns"
+    assert groups[0]["rated_down"] == 1 and groups[0]["passages"]
+    rows = list(csv.reader(io.StringIO(export_missing_csv(db))))
+    assert rows[0][:3] == ["question", "words", "asked"] and len(rows) == 3
+
+
+def test_an_old_history_table_gains_the_new_columns(tmp_path):
+    from qa.serve.feedback import missing_questions
+
+    old = tmp_path / "old.sqlite"
+    with sqlite3.connect(old) as con:
+        con.execute("CREATE TABLE history (id INTEGER PRIMARY KEY AUTOINCREMENT, created_at TEXT NOT NULL,"
+                    " question TEXT NOT NULL, abstained INTEGER NOT NULL)")
+        con.execute("INSERT INTO history (created_at, question, abstained) VALUES ('2026-01-01T00:00:00+0000', 'Old?', 1)")
+    assert [g["question"] for g in missing_questions(old)] == ["Old?"]
+    record_question(old, "New unicorns?", True, "No word matched.")
+    assert [g["question"] for g in missing_questions(old)] == ["New unicorns?", "Old?"]

@@ -213,3 +213,43 @@ def test_answer_to_dict_of_a_real_answer(corpus_index):
         assert s["passage"] in ranks
         p = next(p for p in d["passages"] if p["rank"] == s["passage"])
         assert p["text"][s["start"] - p["start"] : s["end"] - p["start"]] == s["text"]
+
+
+# --- citations numbered in order of first use (the page only; the JSON keeps the ranks) ----------------
+
+
+def _cited_out_of_order() -> Answer:
+    third = Hit(rank=3, passage=Passage("doc.txt#3", "doc.txt", "doc.txt", "Guide", "", 400, 410, "Third text"),
+                score=0.5, matched_terms=(), coverage=0.1)
+    return Answer(
+        question="Who pays?", hits=(HIT, OTHER, third), abstained=False, reason=None, reason_code=None,
+        confidence=0.5, query_terms=("pays",),
+        sentences=(Sentence("Other text", 2, 300, 310, 0.9), Sentence(FIRST, 1, BASE, BASE + len(FIRST), 0.8),
+                   Sentence("Other text", 2, 300, 310, 0.7)),
+    )
+
+
+def test_citations_are_numbered_in_order_of_first_use():
+    from qa.serve.render import citation_numbers, hits_in_citation_order
+
+    answer = _cited_out_of_order()
+    assert citation_numbers(answer) == {2: 1, 1: 2, 3: 3}
+    assert re.findall(r"&#91;(\d+)&#93;", answer_html(answer)) == ["1", "2", "1"]
+    assert re.findall(r'href="#passage-(\d+)"', answer_html(answer)) == ["1", "2", "1"]
+    assert [(n, h.rank) for n, h in hits_in_citation_order(answer)] == [(1, 2), (2, 1), (3, 3)]
+    assert [s["passage"] for s in answer_to_dict(answer)["sentences"]] == [2, 1, 2]  # the JSON as it was
+
+
+@pytest.mark.parametrize("quoted, shown", [
+    ("2. Individuals must pay.", "Individuals must pay."), ("2. 个人必须自己缴纳全部社保费用。", "个人必须自己缴纳全部社保费用。"),
+    ("(b) Bring your ID.", "Bring your ID."), ("• Bring your ID.", "Bring your ID."), ("二、离职后", "离职后"),
+    ("3.5 million people pay.", "3.5 million people pay."), ("A plain sentence.", "A plain sentence."),
+])
+def test_a_list_marker_does_not_open_an_answer_sentence_on_the_page(quoted, shown):
+    from qa.serve.render import sentence_shown
+
+    assert sentence_shown(quoted) == shown
+    answer = Answer(question="q", sentences=(Sentence(quoted, 1, BASE, BASE + len(quoted), 0.9),), hits=(HIT,),
+                    abstained=False, reason=None, reason_code=None, confidence=0.5, query_terms=("q",))
+    assert answer_html(answer).startswith(escape(shown) + " <a")
+    assert answer_to_dict(answer)["sentences"][0]["text"] == quoted

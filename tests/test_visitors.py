@@ -197,6 +197,7 @@ def test_ui_default_is_loopback_without_a_warning(fake_start, saved_corpus_index
     assert "warning" not in capsys.readouterr().err
     argv = fake_start["argv"]
     assert argv[argv.index("--server.address") + 1] == "127.0.0.1"
+    assert argv[argv.index("--client.toolbarMode") + 1] == "viewer"  # no Deploy button or developer menu
 
 
 def test_ui_refuses_an_empty_password_file(fake_start, saved_corpus_index, tmp_path, capsys):
@@ -272,3 +273,33 @@ def test_a_running_server_answers_only_its_own_host_names(saved_corpus_index, tm
             assert _raw(port, "/", host) == 200
             assert _raw(port, "/api/ask?q=pay", host) == 200
         assert _raw(port, "/_stcore/stream", f"127.0.0.1:{port}", websocket=True) == 101
+
+
+# -- the owner's view: what the documents are missing ----------------------------------------------------
+
+UNANSWERED = "What colour are the unicorns of Zanzibar?"
+
+
+def _missing(at) -> str:
+    return " ".join(m.value for m in at.sidebar.markdown)
+
+
+def test_the_owners_view_lists_an_unanswered_question_after_it_is_asked(seed_index):
+    at = _ask(_page(), UNANSWERED)
+    assert any(w.value.startswith("**") for w in at.warning)  # no answer
+    at.run()
+    assert escape(UNANSWERED) in _missing(at)
+    assert any(h.value == "Unanswered questions" for h in at.sidebar.subheader)
+    assert any(b.key == "export-missing" for b in at.sidebar.get("download_button"))
+
+
+def test_a_visitor_does_not_see_the_owners_view_when_a_password_is_set(seed_index, monkeypatch, no_delay):
+    monkeypatch.setenv("QA_ADMIN_PASSWORD", PASSWORD)
+    at = _ask(_page(), UNANSWERED)
+    at.run()
+    assert escape(UNANSWERED) not in _missing(at)
+    assert not any(h.value == "Unanswered questions" for h in at.sidebar.subheader)
+    at.text_input(key="owner-password").input(PASSWORD)
+    next(b for b in at.button if b.label == "Sign in").click()
+    at.run()
+    assert escape(UNANSWERED) in _missing(at)

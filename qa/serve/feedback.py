@@ -23,6 +23,7 @@ import io
 import json
 import logging
 import os
+import re
 import sqlite3
 import threading
 import time
@@ -57,10 +58,14 @@ CREATE TABLE IF NOT EXISTS history (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     created_at TEXT NOT NULL,
     question TEXT NOT NULL,
-    abstained INTEGER NOT NULL
+    abstained INTEGER NOT NULL,
+    reason TEXT,
+    passages_json TEXT
 );
 CREATE INDEX IF NOT EXISTS history_question ON history (question);
 """
+# Columns added to history after its first release: (name, type); older databases gain them on open.
+_HISTORY_ADDED = (("reason", "TEXT"), ("passages_json", "TEXT"))
 _ready: set[str] = set()  # databases whose schema this process has created
 _ready_lock = threading.Lock()
 
@@ -140,6 +145,7 @@ def _connect(db, *, write: bool = True):
                     with _ready_lock:
                         con.execute("PRAGMA journal_mode=WAL")  # persistent: stored in the file
                         con.executescript(_SCHEMA)
+                        _migrate(con)
                         _ready.add(key)
                 con.execute("PRAGMA synchronous=NORMAL")  # WAL: durable at checkpoints, never corrupt
                 con.execute("SELECT 1 FROM feedback, history LIMIT 0")  # emptied since? "no such table"
@@ -193,6 +199,18 @@ def _connect_read_only(path: Path):
             yield con
             return
     raise FeedbackError(f"{path}: the feedback database is read-only and cannot be read ({last})")
+
+
+def _migrate(con) -> None:
+    """Add the history columns an older database lacks (its rows keep NULL there)."""
+    have = {row[1] for row in con.execute("PRAGMA table_info(history)")}
+    for name, kind in _HISTORY_ADDED:
+        if name not in have:
+            try:
+                con.execute(f"ALTER TABLE history ADD COLUMN {name} {kind}")
+            except sqlite3.OperationalError as exc:  # another process added it meanwhile
+                if "duplicate column" not in str(exc):
+                    raise
 
 
 def _answer_dict(answer_obj) -> dict:
@@ -252,11 +270,17 @@ def add_comment(db, feedback_id: int, comment: str) -> None:
             raise FeedbackError(f"no feedback row {feedback_id}")
 
 
-def record_question(db, question: str, abstained: bool) -> None:
-    """Add a question to the history."""
+def record_question(db, question: str, abstained: bool, reason: str | None = None, passages=None) -> None:
+    """Add a question to the history, with why it got no answer (`reason`) and the passages it got
+    (`passages`: a list of ``{rank, source, title, ...}`` dicts, or an `Answer` whose passages are taken)."""
+    if passages is not None and not isinstance(passages, list):
+        passages = _answer_dict(passages).get("passages", [])
+    got = json.dumps([{k: p.get(k) for k in ("rank", "source", "title", "section", "start", "end")}
+                      for p in passages or ()], ensure_ascii=False)
     with _connect(db) as con:
-        con.execute("INSERT INTO history (created_at, question, abstained) VALUES (?, ?, ?)",
-                    (_now(), _question(question), int(bool(abstained))))
+        con.execute("INSERT INTO history (created_at, question, abstained, reason, passages_json)"
+                    " VALUES (?, ?, ?, ?, ?)",
+                    (_now(), _question(question), int(bool(abstained)), reason, got))
 
 
 def recent_questions(db, n: int = 10) -> list[str]:
@@ -269,6 +293,63 @@ def recent_questions(db, n: int = 10) -> list[str]:
             (max(0, int(n)),),
         ).fetchall()
     return [q for (q,) in rows]
+
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+_STOP = frozenset("""a an and are as at be by can could do does did for from how i if in is it me my of on or
+should the there this to was what when where which who whom whose why will with would you your""".split())
+
+
+def question_key(question: str) -> str:
+    """The words that make a question, as one key: its content words, lower-cased, each once, sorted
+    ("Where do I pay?" and "pay: where" share one). Chinese runs are kept whole."""
+    words = {w for w in _WORD.findall(question.casefold()) if w not in _STOP}
+    return " ".join(sorted(words)) or question.strip().casefold()
+
+
+def missing_questions(db, limit: int = 200) -> list[dict]:
+    """What the documents are missing: the questions that got no answer and those rated down,
+    grouped by `question_key`, newest group first. Each group: ``key, question`` (its newest
+    wording), ``asked`` (times), ``unanswered``, ``rated_down``, ``last`` (time), ``reason`` (the
+    newest), ``passages`` (those the newest one got: ``[{rank, source, title, ...}]``)."""
+    if not Path(db).exists():
+        return []
+    with _connect(db, write=False) as con:
+        cols = {row[1] for row in con.execute("PRAGMA table_info(history)")}
+        extra = ", reason, passages_json" if {"reason", "passages_json"} <= cols else ", NULL, NULL"
+        asked = con.execute(f"SELECT created_at, 0, id, question, 'unanswered'{extra} FROM history WHERE abstained = 1"
+                            " AND question <> ''").fetchall()
+        rated = con.execute("SELECT created_at, 1, id, question, 'rated_down', answer, passages_json FROM feedback"
+                            " WHERE rating = 0").fetchall()
+    groups: dict[str, dict] = {}
+    for seq, (created, _, _, question, kind, reason, passages) in enumerate(sorted(asked + rated)):
+        if kind == "rated_down":
+            try:
+                reason = json.loads(reason).get("reason") or "rated down"
+            except (ValueError, AttributeError):
+                reason = "rated down"
+        try:
+            got = json.loads(passages) if passages else []
+        except ValueError:
+            got = []
+        g = groups.setdefault(question_key(question), {"key": question_key(question), "asked": 0,
+                                                        "unanswered": 0, "rated_down": 0})
+        g["asked"] += 1
+        g[kind] += 1
+        g.update(question=question, last=created, seq=seq, reason=reason or "", passages=got if isinstance(got, list) else [])
+    return sorted(groups.values(), key=lambda g: g.pop("seq"), reverse=True)[:max(0, int(limit))]
+
+
+def export_missing_csv(db) -> str:
+    """`missing_questions` as CSV (every field quoted, formula-like fields prefixed with ``'``)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n", quoting=csv.QUOTE_ALL)
+    writer.writerow(["question", "words", "asked", "unanswered", "rated_down", "last", "reason", "passages"])
+    for g in missing_questions(db, limit=10_000):
+        got = "; ".join(f"[{p.get('rank')}] {p.get('source')}" for p in g["passages"] if isinstance(p, dict))
+        writer.writerow([_cell(v) for v in (g["question"], g["key"], g["asked"], g["unanswered"],
+                                            g["rated_down"], g["last"], g["reason"], got)])
+    return out.getvalue()
 
 
 def count_feedback(db) -> int:

@@ -27,11 +27,12 @@ from qa.answering.summarize import answer
 from qa.errors import QAError, QuestionError
 from qa.serve.access import admin_password, bind_address, is_loopback, password_matches
 from qa.index.build import describe, open_index
-from qa.serve.feedback import add_comment, count_feedback, export_csv, recent_questions, record_feedback, record_question
+from qa.serve.feedback import (add_comment, count_feedback, export_csv, export_missing_csv, missing_questions,
+                               recent_questions, record_feedback, record_question)
 from qa.serve.library import (ALLOWED_SUFFIXES, CONTEXT_RADIUS, MAX_FILE_MB, MAX_FILES, Library, UploadError,
                         context_html, suggest_rephrasings)
 from qa.serve.labels import labels, reason_text
-from qa.serve.render import answer_html, escape, hit_location, matched_words, passage_html
+from qa.serve.render import answer_html, escape, hit_location, hits_in_citation_order, matched_words, passage_html
 from qa.answering.suggest import suggest_questions
 
 log = logging.getLogger("qa.ui")
@@ -42,6 +43,18 @@ WRONG_PASSWORD_DELAY = 1.0  # seconds a wrong owner's password costs
 LIMITS = (f"Up to {MAX_FILES} files at a time, at most {MAX_FILE_MB} MB each: "
           f"{', '.join(ALLOWED_SUFFIXES)}. A file uploaded again under the same name replaces its earlier version.")
 CSS = """<style>
+.stApp, [data-testid="stMarkdownContainer"], [data-testid="stWidgetLabel"], .stButton button, .stTextInput input,
+[data-testid="stCaptionContainer"], [data-testid="stAlertContentWarning"] {
+  font-family: "Source Sans", "Source Sans Pro", system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial,
+    "Noto Sans CJK SC", "Noto Sans CJK TC", "Noto Sans CJK JP", "Noto Sans SC", "PingFang SC", "Hiragino Sans GB",
+    "Microsoft YaHei", "WenQuanYi Micro Hei", sans-serif !important;
+}
+.stTextInput [data-baseweb="input"]:focus-within { border-color: rgba(64, 140, 255, .9) !important; }
+[id^="passage-"] { scroll-margin-top: 5rem; }
+[id^="passage-"]:target { background: rgba(255, 208, 0, .35); border-radius: 4px; outline: 2px solid rgba(255, 170, 0, .8);
+  transition: background .3s; }
+[data-testid="stHorizontalBlock"], [data-testid="stLayoutWrapper"] { flex-wrap: wrap; }
+.stButton button p { white-space: normal; text-align: left; }
 mark { background: rgba(255, 208, 0, .45); color: inherit; padding: 0 .1em; border-radius: 2px; }
 .qa-cited { background: rgba(64, 140, 255, .16); border-bottom: 2px solid rgba(64, 140, 255, .7); }
 .qa-cite { font-size: .8em; font-weight: 600; vertical-align: super; text-decoration: none; }
@@ -83,6 +96,38 @@ def text(message: str) -> str:
     return "  \n".join(escape(line) for line in str(message).splitlines()) or " "
 
 
+def capitalised(message: str) -> str:
+    """A message starting with a capital ("the question is empty" -> "The question is empty"), unless
+    its first word is a name that must stay as it is (a file name, a path, "qa")."""
+    message = str(message)
+    first = message.split(" ", 1)[0].rstrip(":,")
+    if not first[:1].islower() or not first.isalpha() or first in ("qa",):
+        return message
+    return message[0].upper() + message[1:]
+
+
+def ago(stamp: str | None, now: float | None = None) -> str:
+    """A time such as ``2026-12-01T01:11:36+0000`` as people say it: "just now", "5 minutes ago",
+    "3 hours ago", "2 days ago" (the stamp itself if it cannot be read)."""
+    from datetime import datetime
+
+    if not stamp:
+        return "at an unknown time"
+    try:
+        then = datetime.strptime(str(stamp), "%Y-%m-%dT%H:%M:%S%z").timestamp()
+    except ValueError:
+        try:
+            then = datetime.fromisoformat(str(stamp)).timestamp()
+        except ValueError:
+            return str(stamp)
+    seconds = max(0, (time.time() if now is None else now) - then)
+    for size, unit in ((86400, "day"), (3600, "hour"), (60, "minute")):
+        if seconds >= size:
+            n = int(seconds // size)
+            return f"{n} {unit}{'s' if n != 1 else ''} ago"
+    return "just now"
+
+
 def key_of(*parts) -> str:
     return hashlib.sha256("\0".join(map(str, parts)).encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
@@ -99,7 +144,7 @@ def notify(kind: str, message: str) -> None:
 
 def show_notices() -> None:
     for kind, message in st.session_state.pop("notices", []):
-        getattr(st, kind)(text(message))
+        getattr(st, kind)(text(capitalised(message)))
 
 
 def password() -> str | None:
@@ -211,6 +256,7 @@ def sidebar(index, lib: Library, owner: bool):
     everyone's recent questions); returns k and a place for this session's recent questions,
     filled after the question of this run is recorded."""
     facts = describe(index)
+    indexed = index.meta.get("updated_at") or facts["built_at"]  # the last upload or removal, else the build
     with st.sidebar:
         st.header("Corpus")
         left, right = st.columns(2)
@@ -219,7 +265,8 @@ def sidebar(index, lib: Library, owner: bool):
         where = (f'<br>Corpus root <code>{escape(str(facts["root"] or "unknown"))}</code><br>'
                  f'Page data <code>{escape(str(lib.root))}</code>') if owner else ""
         st.markdown(
-            f'<div class="qa-meta">Indexed {escape(str(facts["built_at"] or "at an unknown time"))}{where}</div>',
+            f'<div class="qa-meta" title="{escape(str(indexed or ""))}">'
+            f'Indexed {escape(ago(indexed))}{where}</div>',
             unsafe_allow_html=True,
         )
         k = st.slider("Passages to show", 1, 10, DEFAULT_K, key="top_k")
@@ -265,6 +312,35 @@ def owner_views(lib: Library) -> None:
         with st.expander("Everyone's recent questions", expanded=False):
             for question in everyone:
                 st.caption(escape(question))
+    missing_view(lib)
+
+
+def missing_view(lib: Library) -> None:
+    """The owner's view of what the documents are missing: questions with no answer or rated down,
+    grouped by their words, counted, newest first, with the passages each one got; a CSV export."""
+    try:
+        groups = missing_questions(lib.db_path)
+    except QAError as exc:
+        log.warning("reading the unanswered questions failed: %s", exc)
+        groups = []
+    st.subheader("Unanswered questions")
+    if not groups:
+        st.caption("No question has gone unanswered or been rated down yet.")
+        return
+    st.caption(f"{len(groups)} question{'s' if len(groups) != 1 else ''} without a good answer, newest first: "
+               "what the documents may be missing.")
+    with st.expander("Questions without a good answer", expanded=True):
+        for g in groups:
+            counts = [f"asked {g['asked']}\u00d7"]
+            if g["rated_down"]:
+                counts.append(f"rated down {g['rated_down']}\u00d7")
+            got = ", ".join(f"[{p.get('rank')}] {p.get('source')}" for p in g["passages"] if isinstance(p, dict))
+            st.markdown(f'<div class="qa-missing"><b>{escape(g["question"])}</b><br>'
+                        f'<span class="qa-meta">{escape(", ".join(counts))} &#183; {escape(g["reason"] or "")}'
+                        f'<br>{escape("Passages: " + got) if got else "No passages"}</span></div>',
+                        unsafe_allow_html=True)
+    st.download_button("Export unanswered questions (CSV)", data=lambda: export_missing_csv(lib.db_path),
+                       file_name="qa-unanswered.csv", mime="text/csv", key="export-missing")
 
 
 def remember(question: str) -> None:
@@ -286,6 +362,7 @@ def show_recent() -> None:
 
 
 def show_examples(questions: tuple[str, ...]) -> None:
+    st.session_state["examples-shown"] = tuple(questions)
     if not questions:
         return
     st.caption("Examples from these documents:")
@@ -299,13 +376,17 @@ def show_answer(result, index, lib: Library, version: str | None, pool: tuple[st
     analyzer = index.analyzer
     qkey = key_of(version, result.question)
     t = labels(result.language)
-    if result.corrections:
+    if result.corrections and not result.abstained:  # an abstention says what was searched for itself
         fixed = ", ".join(f"<b>{escape(b)}</b> ({t['you_typed']} {escape(a)})" for a, b in result.corrections)
         st.markdown(f'<div class="qa-meta">{t["searched_for"]} {fixed}</div>', unsafe_allow_html=True)
     if result.abstained:
-        terms = escape(", ".join(result.query_terms)) or t["nothing"]
+        typed = {b: a for a, b in result.corrections}
+        terms = escape(", ".join(f"{w} ({t['you_typed']} {typed[w]})" if w in typed else w
+                                 for w in result.query_terms)) or t["nothing"]
         st.warning(f"**{t['no_answer']}** {escape(reason_text(result))}\n\n{t['searched_for']}: {terms}")
+        shown = set(st.session_state.get("examples-shown", ()))  # not again what is listed above
         suggestions = suggest_rephrasings(index, result, examples=pool)
+        suggestions = [q for q in suggestions if q not in shown] or suggestions
         if suggestions:
             st.caption(t["try_asking"])
             with st.container(horizontal=True):
@@ -344,12 +425,12 @@ def show_passages(result, index, lib: Library, qkey: str, analyzer) -> None:
     """Each hit: anchor, rank, title and section, location, score, matched terms, highlighted text,
     and a switch that shows the source around it."""
     t = labels(result.language)
-    for hit in result.hits:
+    for number, hit in hits_in_citation_order(result):
         p = hit.passage
         matched = escape(", ".join(matched_words(hit, result, analyzer))) or t["none"]
         with st.container(border=True):
             st.markdown(
-                f'<div id="passage-{hit.rank}" class="qa-head">[{hit.rank}] {escape(p.section or p.title)}</div>'
+                f'<div id="passage-{number}" class="qa-head">[{number}] {escape(p.section or p.title)}</div>'
                 f'<div class="qa-meta">{escape(p.title)}<br>{escape(hit_location(hit, result.language))} &#183; '
                 f'{t["score"]} {hit.score:.3f} &#183; {t["matched"]}: {matched}</div>'
                 f'<div class="qa-passage">{passage_html(hit, result, analyzer)}</div>',
@@ -381,6 +462,12 @@ def documents_tab(index, lib: Library, version: str | None, owner: bool) -> None
         {"Title": [r[2] for r in rows], "Source": [r[1] for r in rows], "Passages": [r[3] for r in rows],
          "Language": [r[4] for r in rows], "Uploaded": [r[0] in uploads for r in rows]},
         hide_index=True, key="documents",
+        # Widths that fit a 390 px phone beside each other (no column scrolled out of sight); the title
+        # column takes what is left on a wider screen.
+        column_config={"Title": st.column_config.TextColumn(width=110), "Source": st.column_config.TextColumn(width=70),
+                       "Passages": st.column_config.NumberColumn(width=56),
+                       "Language": st.column_config.TextColumn(width=56),
+                       "Uploaded": st.column_config.CheckboxColumn(width=56)},
     )
     if owner:
         uploaded_documents(lib, rows, uploads)
@@ -450,7 +537,7 @@ def ask_tab(index, lib: Library, version: str | None, examples, k: int) -> None:
             result = answer(index, question, k=k)
     except QuestionError as exc:
         st.session_state.pop("record", None)
-        st.error(text(str(exc)))
+        st.error(text(capitalised(str(exc))))
         return
     except Exception:
         st.session_state.pop("record", None)
@@ -460,7 +547,8 @@ def ask_tab(index, lib: Library, version: str | None, examples, k: int) -> None:
     if st.session_state.pop("record", False):
         remember(question)
         try:
-            record_question(lib.db_path, question, result.abstained)
+            record_question(lib.db_path, question, result.abstained,
+                            reason_text(result) if result.abstained else None, result)
         except QAError as exc:
             log.warning("recording the question failed: %s", exc)
     show_answer(result, index, lib, version, question_pool(str(lib.index_dir), version))

@@ -15,7 +15,7 @@ from ..text import Analyzer, has_han, squash_spaces
 from ..ingest.reading import to_reading
 from ..types import Answer, Hit
 
-__all__ = ["answer_to_dict", "answer_to_text", "escape", "passage_html", "answer_html", "hit_location", "matched_words"]
+__all__ = ["answer_to_dict", "answer_to_text", "escape", "passage_html", "answer_html", "citation_numbers", "hits_in_citation_order", "hit_location", "matched_words"]
 
 
 def matched_words(hit: Hit, answer: Answer, analyzer: Analyzer) -> list[str]:
@@ -179,9 +179,41 @@ def passage_html(hit: Hit, answer: Answer, analyzer: Analyzer) -> str:
     return _marked(p.text, 0, words, spans)
 
 
+# A list marker opening a quoted sentence ("2. ", "(b) ", "• ", "二、"): layout, not the answer's words.
+_LEADING_MARKER = re.compile(r"^\s*(?:(?:[-*•·‣◦]|\(?(?:\d{1,3}|[a-z]|[ivx]{1,4})[.)])\s+|(?:[一二三四五六七八九十]{1,3}|\d{1,3})、\s*)")
+
+
+def sentence_shown(text: str) -> str:
+    """A summary sentence as the page shows it: without a list marker in front ("2. Individuals
+    must..." reads "Individuals must..."); the JSON keeps the quote as it is."""
+    rest = _LEADING_MARKER.sub("", text, count=1)
+    return rest if rest.strip() else text
+
+
+def citation_numbers(answer: Answer) -> dict[int, int]:
+    """The number the page shows for each passage rank: the passages the answer cites, numbered
+    1, 2, 3... in the order the answer first cites them, then the others in rank order. (The JSON
+    keeps the ranks; only the page renumbers.)"""
+    order: list[int] = []
+    for s in answer.sentences:
+        if s.rank not in order:
+            order.append(s.rank)
+    order += [h.rank for h in answer.hits if h.rank not in order]
+    return {rank: i for i, rank in enumerate(order, 1)}
+
+
+def hits_in_citation_order(answer: Answer) -> list[tuple[int, Hit]]:
+    """``(shown number, hit)`` for each passage, in the order `citation_numbers` gives."""
+    numbers = citation_numbers(answer)
+    return sorted(((numbers[h.rank], h) for h in answer.hits), key=lambda pair: pair[0])
+
+
 def answer_html(answer: Answer) -> str:
-    """The summary as HTML: each sentence escaped, followed by a link [n] to passage n."""
+    """The summary as HTML: each sentence escaped, followed by a link [n] to passage n, numbered
+    by `citation_numbers` (the first passage cited is [1])."""
+    numbers = citation_numbers(answer)
     parts = []
     for s in answer.sentences:
-        parts.append(f'{escape(s.text)} <a href="#passage-{s.rank}" class="qa-cite">&#91;{s.rank}&#93;</a>')
+        n = numbers.get(s.rank, s.rank)
+        parts.append(f'{escape(sentence_shown(s.text))} <a href="#passage-{n}" class="qa-cite">&#91;{n}&#93;</a>')
     return " ".join(parts)
