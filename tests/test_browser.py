@@ -51,7 +51,9 @@ def server(tmp_path_factory):
     index_dir = tmp / "index"
     index, _ = qa.build_index(ROOT / "corpus")
     qa.save_index(index, index_dir)
-    with qa_ui(tmp, index_dir, tmp / "data") as running:
+    # make screenshot: the page as a visitor sees it (an owner's password set), so no test folder shows.
+    env = {"QA_ADMIN_PASSWORD": os.urandom(12).hex()} if os.environ.get("QA_SCREENSHOT") else None
+    with qa_ui(tmp, index_dir, tmp / "data", extra_env=env) as running:
         yield {**running, "tmp": tmp}
 
 

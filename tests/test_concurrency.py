@@ -37,7 +37,7 @@ from streamlit.testing.v1 import AppTest
 import qa
 from qa.serve.feedback import count_feedback, record_feedback, record_question
 from qa.serve.library import Library
-from qa.serve.render import answer_html, answer_to_dict, escape, hit_location
+from qa.serve.render import answer_html, answer_to_dict, escape, hit_location, hits_in_citation_order
 from serving import get_json, qa_ui
 
 pytestmark = pytest.mark.slow  # many concurrent users and sessions: left out of make test-fast
@@ -230,7 +230,7 @@ def _page_view(at: AppTest) -> tuple[str, tuple[str, ...]]:
 def _expected_view(result) -> tuple[str, tuple[str, ...]]:
     answer = "" if result.abstained else f'<div class="qa-answer">{answer_html(result)}</div>'
     where = tuple(f"{escape(h.passage.title)}<br>{escape(hit_location(h))} &#183; score {h.score:.3f}"
-                  for h in result.hits)
+                  for _, h in hits_in_citation_order(result))  # the page shows passages as the answer cites them
     return answer, where
 
 
