@@ -97,7 +97,7 @@ import re
 
 from ..index.index import Index
 from .search import parse_question, search
-from ..ingest.reading import sentences
+from ..ingest.reading import sentences, has_running_text
 from ..text import Analyzer, count_words, detect_language, has_han
 from ..types import Answer, Hit, Query, Sentence
 
@@ -344,11 +344,12 @@ def _candidates(index: Index, query: Query, hits: tuple[Hit, ...], types: tuple[
             if count_words(text) < 4:
                 score -= SHORT_PENALTY
             score += RANK_BONUS * max(hit.score, 0.0) / top_score
-            words = _words(text)
+            sequence = _sequence(text)
+            words = set(sequence)
             if not asks:  # a question echoing the question is no answer to it
                 score += ECHO_BONUS * len(words & q_words) / len(q_words)
                 if q_pairs:
-                    score += PHRASE_BONUS * len(_pairs(_sequence(text)) & q_pairs) / len(q_pairs)
+                    score += PHRASE_BONUS * len(_pairs(sequence) & q_pairs) / len(q_pairs)
             out.append(
                 {
                     "text": text,
@@ -515,7 +516,7 @@ def answer(index: Index, question, k: int = 5, expand: bool = False) -> Answer:
     if _NUMBER_Q_RE.search(query.text):  # so is a number ("how many", "what percentage", "numeric")
         candidates = [c for c in candidates if _NUMBER_RE.search(c["text"])]
     # Evidence is read in running text: a passage of code, tables or link lists holds none.
-    passage_evidence = max((h.coverage for h in hits[:N_PASSAGES] if sentences(h.passage)), default=0.0)
+    passage_evidence = max((h.coverage for h in hits[:N_PASSAGES] if has_running_text(h.passage)), default=0.0)
     sentence_evidence = min(1.0, max((c["coverage"] + TYPE_BONUS * c["cue"]
                                       for c in candidates), default=0.0))
     evidence = min(1.0, (passage_evidence + sentence_evidence) / 2)

@@ -73,7 +73,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Block", "Reading", "read", "sentences", "to_reading", "sniff_format", "RUNNING", "WRAP_RATIO"]
+__all__ = ["Block", "Reading", "read", "sentences", "has_running_text", "to_reading", "sniff_format", "RUNNING", "WRAP_RATIO"]
 
 RUNNING = frozenset({"text", "item"})  # block kinds an answer sentence may come from
 WRAP_RATIO = 0.6
@@ -949,6 +949,12 @@ def sentences(passage) -> list[tuple[int, int, int, int]]:
             continue
         out.append((s, e, layout[first][1] + s - layout[first][0], layout[last][1] + e - 1 - layout[last][0] + 1))
     return out
+
+
+def has_running_text(passage) -> bool:
+    """Whether any of the passage is running text (so `sentences` can give some), read from its
+    layout without splitting it into sentences."""
+    return bool(passage.text.strip()) and (not passage.layout or any(not k for _, _, k in passage.layout))
 
 
 def to_reading(passage, offset: int) -> int:
