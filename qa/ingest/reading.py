@@ -67,6 +67,7 @@ Per format (`read` dispatches on `Document.format`)
 from __future__ import annotations
 
 import bisect
+from functools import lru_cache
 import html
 import re
 from dataclasses import dataclass
@@ -916,14 +917,22 @@ def sniff_format(text: str) -> str:
     return "plain"
 
 
+_MARKED = {"markdown": _read_markdown, "rst": _read_rst}
+_CACHED_CHARS = 1 << 20
+
+
+@lru_cache(maxsize=4)
+def _read_marked(fmt: str, src: str) -> Reading:
+    return _MARKED[fmt](src)
+
+
 def read(document) -> Reading:
     """The reading of a `qa.types.Document`, by its ``format`` (see the module's rules)."""
     fmt = getattr(document, "format", "plain")
     src = document.text
-    if fmt == "markdown":
-        return _read_markdown(src)
-    if fmt == "rst":
-        return _read_rst(src)
+    if fmt in ("markdown", "rst"):
+        # The loader reads a Markdown or rst file once for its title, the chunker again: parse it once.
+        return _read_marked(fmt, src) if len(src) <= _CACHED_CHARS else _MARKED[fmt](src)
     if fmt == "extracted" and getattr(document, "blocks", ()):
         return _read_extracted(src, document.blocks)
     return _read_plain(src, title_line=document.source == document.doc_id)
