@@ -739,7 +739,8 @@ _URL_LINE_RE = re.compile(r"^(?:https?|ftp)://\S+$|^www\.\S+$")
 _TABLE_LINE_RE = re.compile(r" \| .* \| |^\s*\|.*\|\s*$")  # cells: two " | " or a line boxed in "|"
 _PLAIN_ITEM = re.compile(r"^\s*(?:[-*•·‣◦]|\(?(?:\d{1,3}|[a-z]|[ivx]{1,4})\)|(?:\d{1,3}|[a-z])\.(?=\s+[A-Z(\"'])"
                          r")\s+\S")
-_MARKER_RE = re.compile(r"(?:[-*•·‣◦]|\(?(?:\d{1,3}|[a-z]|[ivx]{1,4})[.)])\s+")  # what a list item opens with
+# What a list item opens with, in any format: a bullet glyph or an enumerator ("2.", "(b)").
+_MARKER_RE = re.compile(r"(?:[-*•·‣◦▪▫■□●○◆◇–—]|\(?(?:\d{1,3}|[a-z]|[ivx]{1,4})[.)])\s+")
 
 
 _RULE_RE = re.compile(r"[ \t]*([-=~*_#^+])\1{2,}[ \t]*$")
@@ -868,7 +869,6 @@ def _read_plain(src: str, title_line: bool) -> Reading:
     return w.finish()
 
 
-_BULLET_RE = re.compile(r"[•·◦‣▪▫■□●○◆◇–—*-]\s+")
 
 
 def _read_extracted(src: str, blocks) -> Reading:
@@ -882,7 +882,7 @@ def _read_extracted(src: str, blocks) -> Reading:
             _code_lines(w, src, spans)
         else:
             if kind == "item":  # a list marker is layout, not words: "• magic elements ..." reads "magic elements ..."
-                m = _BULLET_RE.match(src, s, e)
+                m = _MARKER_RE.match(src, s, e)
                 s = m.end() if m and m.end() < e else s
             w.copy(s, e)
         w.end_block(kind if kind in ("heading", "text", "item", "code", "table", "meta") else "text",
