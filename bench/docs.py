@@ -44,8 +44,9 @@ SECTIONS = [
     ("chinese.txt", "Chinese: segmentation modes", ".venv/bin/python bench/chinese.py",
      "The Chinese question set under each `IndexParams.chinese` mode ([design.md](design.md#chinese))."),
     ("bench.json", "Speed and size: qa, bm25s and tantivy", "make bench",
-     "Build time, peak memory, index size, cold start and latency on synthetic corpora of 10k to 1M passages "
-     "and on Cranfield and SQuAD ([design.md](design.md#scale-and-speed))."),
+     "Build time, peak memory, index size, cold start and latency (passages, documents, answers) on synthetic "
+     "corpora of 10k to 1M passages and on Cranfield and SQuAD, where also a file of questions is run one at a "
+     "time through `qa search` ([design.md](design.md#scale-and-speed))."),
     ("shards.txt", "Sharding: build and search on a LocalCluster", "make bench-shards",
      "Sharded build and search p50 for 1, 2 and 4 shards, projected to 10x and 100x "
      "([sharding.md](sharding.md))."),
