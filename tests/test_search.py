@@ -365,3 +365,54 @@ def test_top_passages_equals_scoring_every_passage(seed, depth):
             assert got_scores[pid] == pytest.approx(ref_scores[pid])
         kth = np.sort(all_scores)[::-1][k - 1]
         assert {p for p in expected if ref_scores[p] > kth} <= set(best.tolist())
+
+
+def _documents_scoring_everything(index: Index, question: str, k: int) -> list[tuple[str, float]]:
+    """search_documents as it was before pruning: every matching passage scored, best per document."""
+    from qa.index.ranking import ranked, top_positions
+
+    ids, scores = ranked(index, parse_question(index, question))
+    if ids.size == 0:
+        return []
+    doc_of, doc_ids = index.passage_doc
+    docs = doc_of[ids]
+    order = np.lexsort((-scores, docs))
+    first = np.ones(order.size, dtype=bool)
+    first[1:] = docs[order][1:] != docs[order][:-1]
+    best = order[first]
+    top = top_positions(docs[best], scores[best], min(best.size, k))
+    return [(doc_ids[int(docs[best[i]])], float(scores[best[i]])) for i in top]
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_search_documents_prunes_without_changing_the_ranking(seed):
+    # Small vocabularies and short passages: many passages hold the same words (score ties), and
+    # documents have one to six passages, so a document's best passage is often not its first.
+    rng = np.random.default_rng(seed)
+    n_words = int(rng.integers(8, 40))
+    words = [f"w{i}" for i in range(n_words)]
+    zipf = 1 / np.arange(1, n_words + 1) ** 1.1
+    texts, docs = [], []
+    for d in range(int(rng.integers(20, 120))):
+        for _ in range(int(rng.integers(1, 7))):
+            sentences = [" ".join(rng.choice(words, size=rng.integers(1, 8), p=zipf / zipf.sum()))
+                         for _ in range(int(rng.integers(1, 3)))]
+            texts.append(". ".join(sentences) + ".")
+            docs.append(f"doc{d}")
+    index = fit(texts, docs)
+    assert index.passages.n_documents < index.n_passages
+    for _ in range(25):
+        question = " ".join(rng.choice(words, size=rng.integers(1, 7)))
+        for k in (1, 3, 10, 1000):
+            assert search_documents(index, question, k=k) == _documents_scoring_everything(index, question, k)
+
+
+def test_search_documents_with_one_passage_a_document_prunes_without_changing_the_ranking():
+    rng = np.random.default_rng(7)
+    words = [f"w{i}" for i in range(12)]
+    texts = [" ".join(rng.choice(words, size=rng.integers(1, 6))) for _ in range(400)]
+    index = fit(texts, [f"doc{i}" for i in range(len(texts))])
+    for _ in range(40):
+        question = " ".join(rng.choice(words, size=rng.integers(1, 5)))
+        for k in (1, 10, 30):
+            assert search_documents(index, question, k=k) == _documents_scoring_everything(index, question, k)

@@ -121,11 +121,11 @@ def parse_question(index: Index, question: str) -> Query:
     )
 
 
-def ranked(index: SearchIndex, query: Query, expand: bool = False, depth: int | None = None
-           ) -> tuple[np.ndarray, np.ndarray]:
+def ranked(index: SearchIndex, query: Query, expand: bool = False, depth: int | None = None,
+           documents: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Matching passages and their final scores: the index's own `ranked` (one index:
     `qa.index.ranking.ranked`; a sharded one merges its shards' lists)."""
-    return index.ranked(query, expand, depth)
+    return index.ranked(query, expand, depth, documents)
 
 
 def search(index: Index, question, k: int = 5, expand: bool = False) -> tuple[Hit, ...]:
@@ -183,10 +183,14 @@ def search(index: Index, question, k: int = 5, expand: bool = False) -> tuple[Hi
 
 
 def search_documents(index: Index, question, k: int = 100, expand: bool = False) -> list[tuple[str, float]]:
-    """Rank documents by their best passage's score: ``[(doc_id, score)]``, best first, each once."""
+    """Rank documents by their best passage's score: ``[(doc_id, score)]``, best first, each once.
+
+    Only the passages that can decide the k best documents are scored (`qa.index.ranking.top_passages`
+    with ``documents=k``); the documents, their order and scores are those scoring every passage gives.
+    """
     positive_int(k, "k")
     query = question if isinstance(question, Query) else parse_question(index, question)
-    ids, scores = ranked(index, query, expand)
+    ids, scores = ranked(index, query, expand, documents=k)
     if ids.size == 0:
         return []
     doc_of, doc_ids = index.passage_doc

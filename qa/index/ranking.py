@@ -72,7 +72,8 @@ def score_passages(index: Index, query: Query, weights=None) -> tuple[np.ndarray
         weights = dict.fromkeys(query.term_ids, 1.0)
     if not weights:
         return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float64)
-    parts = [(index.postings(t), qw) for t, qw in weights.items()]
+    # Summed in `top_passages`'s order, so both give a passage the same score to the last bit.
+    parts = [(index.postings(t), weights[t]) for t in _term_order(index, weights)]
     ids = np.concatenate([p[0] for p, _ in parts])
     w = np.concatenate([p[1].astype(np.float64) * qw for p, qw in parts])
     if len(parts) == 1:
@@ -85,6 +86,12 @@ def score_passages(index: Index, query: Query, weights=None) -> tuple[np.ndarray
         return hit, dense[hit]
     uniq, inverse = np.unique(ids, return_inverse=True)
     return uniq, np.bincount(inverse, weights=w)
+
+
+def _term_order(index: Index, weights: dict[int, float]) -> list[int]:
+    """The terms by the most they can add to a score, largest first (ties in question order): the
+    order `top_passages` reads them in and `score_passages` sums them in."""
+    return sorted(weights, key=lambda t: -weights[t] * float(index.term_max[t]))
 
 
 def _candidate_tokens(index: Index, cands: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -179,7 +186,8 @@ def expansion_weights(index: Index, query: Query, ids: np.ndarray, scores: np.nd
     return out
 
 
-def top_passages(index: Index, weights: dict[int, float], depth: int) -> tuple[np.ndarray, np.ndarray]:
+def top_passages(index: Index, weights: dict[int, float], depth: int, documents: int | None = None
+                 ) -> tuple[np.ndarray, np.ndarray]:
     """The `depth` best passages by BM25, exactly, reading as few postings as it can (MaxScore).
 
     Terms are taken in order of the most they can add to a score
@@ -189,13 +197,29 @@ def top_passages(index: Index, weights: dict[int, float], depth: int) -> tuple[n
     common ones, with long postings) then only update the candidates, by
     binary search in their postings, instead of being read whole.
 
+    With `documents`, the candidates also hold, exactly, the best passage of
+    each of the `documents` best documents (a document scores as its best
+    passage, the rerank bonus included: `qa.answering.search.search_documents`).
+    A passage may then also be dropped when the most it can score is below
+    the `documents`-th best document's lower bound (`_document_bound`): it is
+    not in the top `depth` (so it gets no bonus and its final score is its
+    BM25), and either its document scores more through another passage or at
+    least `documents` documents score more than it.
+
     Returns
     -------
     passages, scores : ndarray
         At least the top `depth` passages (or all matching ones) and their exact
         BM25 scores; passages ascending.
     """
-    order = sorted(weights, key=lambda t: -weights[t] * float(index.term_max[t]))
+    doc_of = None
+    if documents is not None:
+        doc_of, doc_ids = index.passage_doc
+        # Every document holds a passage (a document enters the table with its first one), so as many
+        # documents as passages means one passage a document: the top documents are the top passages.
+        if len(doc_ids) == index.n_passages:
+            depth, doc_of = max(depth, documents), None
+    order = _term_order(index, weights)
     bounds = np.array([weights[t] * float(index.term_max[t]) for t in order])
     rest = np.concatenate([np.cumsum(bounds[::-1])[::-1], [0.0]])  # rest[i]: most terms i.. can add
     ids = np.empty(0, dtype=np.int64)
@@ -203,6 +227,8 @@ def top_passages(index: Index, weights: dict[int, float], depth: int) -> tuple[n
     for i, t in enumerate(order):
         postings, w = index.postings(t)
         theta = np.partition(scores, scores.size - depth)[scores.size - depth] if scores.size >= depth else -1.0
+        if doc_of is not None and theta > rest[i]:  # keep what may be the best passage of a top document
+            theta = min(theta, _document_bound(ids, scores, doc_of, documents))
         if theta > rest[i]:
             alive = scores + rest[i] >= theta  # only candidates that can still reach the top
             ids, scores = ids[alive], scores[alive]
@@ -218,17 +244,43 @@ def top_passages(index: Index, weights: dict[int, float], depth: int) -> tuple[n
     return ids, scores
 
 
-def ranked(index: Index, query: Query, expand: bool = False, depth: int | None = None
-           ) -> tuple[np.ndarray, np.ndarray]:
+def _document_bound(ids: np.ndarray, scores: np.ndarray, doc_of: np.ndarray, k: int) -> float:
+    """A lower bound of the k-th best document score: the k-th best of distinct documents' best
+    partial scores, among the best candidates only (a subset's k-th best is never above the
+    whole's); -1 if fewer than k documents are found.
+
+    Partial BM25 scores only grow, and a document scores at least its best passage's BM25,
+    so the bound holds for the final scores too.
+    """
+    m = 4 * k  # usually enough passages to hold k documents; widened while not
+    while True:
+        top = np.argpartition(-scores, m - 1)[:m] if m < scores.size else np.arange(scores.size)
+        docs, s = doc_of[ids[top]], scores[top]
+        order = np.lexsort((-s, docs))
+        first = np.ones(order.size, dtype=bool)
+        first[1:] = docs[order][1:] != docs[order][:-1]
+        best = s[order][first]  # each document's best score among these candidates
+        if best.size >= k:
+            return float(np.partition(best, best.size - k)[best.size - k])
+        if m >= scores.size:
+            return -1.0
+        m *= 4
+
+
+def ranked(index: Index, query: Query, expand: bool = False, depth: int | None = None,
+           documents: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Matching passages of one index and their final scores (BM25, expanded if asked, reranked at
     the top). What `Index.ranked` does; a sharded index runs the same steps over its shards.
 
     With `depth`, only (at least) the `depth` best passages are scored, by
     `top_passages`; their order is the same as scoring every passage would give.
+    With `documents`, only what ranks the `documents` best documents by their
+    best passage (and the rerank's candidates): the same documents, order and
+    scores as scoring every passage would give. Neither prunes with `expand`.
     """
     weights = dict.fromkeys(query.term_ids, 1.0)
-    if depth is not None and not expand:
-        ids, scores = top_passages(index, weights, max(depth, RERANK_DEPTH)) if weights else (
+    if (depth is not None or documents is not None) and not expand:
+        ids, scores = top_passages(index, weights, max(depth or 0, RERANK_DEPTH), documents) if weights else (
             np.empty(0, np.int64), np.empty(0))
     else:
         ids, scores = score_passages(index, query)
