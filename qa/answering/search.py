@@ -28,7 +28,7 @@ from ..errors import QuestionError, positive_int
 from ..index.protocol import SearchIndex
 from ..index.ranking import (  # noqa: F401  (re-exported: qa.search's names before qa.index.ranking)
     FEEDBACK_KEEP, FEEDBACK_MIN_DF, FEEDBACK_PASSAGES, FEEDBACK_TERMS, PHRASE_WEIGHT, RERANK_DEPTH, SENTENCE_WEIGHT,
-    bm25_idf, expansion_weights, rerank_bonus, score_passages, top_passages,
+    bm25_idf, expansion_weights, kth_document_score, rerank_bonus, score_passages, top_passages,
 )
 from ..index.ranking import top_positions as _top
 from ..text import FRAME_WORDS, has_han, text_key
@@ -194,6 +194,9 @@ def search_documents(index: Index, question, k: int = 100, expand: bool = False)
     if ids.size == 0:
         return []
     doc_of, doc_ids = index.passage_doc
+    # A passage scoring below the k-th best document cannot be a top document's best: sort only the others.
+    keep = scores >= kth_document_score(ids, scores, doc_of, k)
+    ids, scores = ids[keep], scores[keep]
     docs = doc_of[ids]
     # Best passage per document: sort by (document, -score) and keep each document's first.
     order = np.lexsort((-scores, docs))

@@ -23,8 +23,8 @@ if TYPE_CHECKING:  # annotations only: the index module imports this one
 
 __all__ = [
     "FEEDBACK_KEEP", "FEEDBACK_MIN_DF", "FEEDBACK_PASSAGES", "FEEDBACK_TERMS", "PHRASE_WEIGHT", "RERANK_DEPTH",
-    "SENTENCE_WEIGHT", "bm25_idf", "expansion_weights", "matched", "ranked", "rerank_bonus", "score_passages", "top_positions",
-    "top_passages",
+    "SENTENCE_WEIGHT", "bm25_idf", "expansion_weights", "kth_document_score", "matched", "ranked", "rerank_bonus",
+    "score_passages", "top_positions", "top_passages",
 ]
 
 RERANK_DEPTH = 20  # candidates rescored by sentence and phrase evidence
@@ -95,11 +95,28 @@ def _term_order(index: Index, weights: dict[int, float]) -> list[int]:
 
 
 def _candidate_tokens(index: Index, cands: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The candidates' token sequences concatenated, and which candidate each token belongs to."""
+    """The candidates' token sequences concatenated, and which candidate each token belongs to.
+
+    Gathered with one fancy index (each token's position in `index.tokens`), not one slice a
+    candidate: only the candidates' offsets are read, whatever the size of the index.
+    """
     starts, ends = index.token_ptr[cands], index.token_ptr[cands + 1]
-    tok = np.concatenate([index.tokens[a:b] for a, b in zip(starts, ends)]) if cands.size else np.empty(0, np.int32)
-    owner = np.repeat(np.arange(cands.size), (ends - starts).astype(np.int64))
-    return tok.astype(np.int64), owner
+    lengths = (ends - starts).astype(np.int64)
+    owner = np.repeat(np.arange(cands.size), lengths)
+    first = np.cumsum(lengths) - lengths  # where each candidate's tokens start in the output
+    where = np.arange(int(lengths.sum()), dtype=np.int64) + (starts - first)[owner]
+    return np.asarray(index.tokens)[where].astype(np.int64), owner
+
+
+def _member(values: np.ndarray, items: np.ndarray) -> np.ndarray:
+    """``np.isin(values, items)``, without its set-up cost when there are few items (a question's
+    terms or word pairs): one comparison per item."""
+    if items.size > 32:
+        return np.isin(values, items)
+    out = values == items[0]
+    for item in items[1:].tolist():
+        out |= values == item
+    return out
 
 
 def rerank_bonus(index: Index, query: Query, cands: np.ndarray) -> np.ndarray:
@@ -112,12 +129,13 @@ def rerank_bonus(index: Index, query: Query, cands: np.ndarray) -> np.ndarray:
     the passage. A passage that answers a question usually says it in one
     sentence and in the question's own phrases ("Chinese era name"); one that
     merely mentions the words here and there does not.
+
+    Only the question's terms' IDFs are read (as float64), not the whole vocabulary's.
     """
     bonus = np.zeros(cands.size)
     qids = np.asarray(query.term_ids, dtype=np.int64)
     if cands.size == 0 or qids.size == 0:
         return bonus
-    idf = index.idf.astype(np.float64)
     tok, owner = _candidate_tokens(index, cands)
     n_terms = index.n_terms
     # Best sentence: sentence ids run across candidates (a new one after each -1 and at each candidate start).
@@ -125,26 +143,27 @@ def rerank_bonus(index: Index, query: Query, cands: np.ndarray) -> np.ndarray:
     if tok.size:
         new_sentence[np.flatnonzero(np.diff(owner)) + 1] = 1
     sid = np.cumsum(new_sentence)
-    held = np.isin(tok, qids)
+    held = _member(tok, qids)
     if held.any():
         pairs = np.unique(sid[held] * n_terms + tok[held])
-        per_sentence = np.bincount(pairs // n_terms, weights=idf[pairs % n_terms], minlength=int(sid[-1]) + 1)
+        per_sentence = np.bincount(pairs // n_terms, weights=index.idf[pairs % n_terms].astype(np.float64),
+                                   minlength=int(sid[-1]) + 1)
         sentence_owner = np.zeros(per_sentence.size, dtype=np.int64)
         sentence_owner[sid] = owner
         best = np.zeros(cands.size)
         np.maximum.at(best, sentence_owner, per_sentence)
-        bonus += SENTENCE_WEIGHT * best / idf[qids].sum()
+        bonus += SENTENCE_WEIGHT * best / index.idf[qids].astype(np.float64).sum()
     # Phrases: the question's adjacent term pairs found adjacent in the passage.
     seq = np.asarray(query.sequence, dtype=np.int64)
     ok = (seq[:-1] >= 0) & (seq[1:] >= 0)
     if ok.any() and tok.size > 1:
         qa_, qb = seq[:-1][ok], seq[1:][ok]
         qcodes, first = np.unique(qa_ * n_terms + qb, return_index=True)
-        qweights = np.minimum(idf[qa_[first]], idf[qb[first]])
+        qweights = np.minimum(index.idf[qa_[first]], index.idf[qb[first]]).astype(np.float64)
         a, b = tok[:-1], tok[1:]
         valid = (a >= 0) & (b >= 0) & (owner[:-1] == owner[1:])
         codes = a[valid] * n_terms + b[valid]
-        where = np.isin(codes, qcodes)
+        where = _member(codes, qcodes)
         if where.any():
             found = np.unique(owner[:-1][valid][where] * qcodes.size + np.searchsorted(qcodes, codes[where]))
             got = np.bincount(found // qcodes.size, weights=qweights[found % qcodes.size], minlength=cands.size)
@@ -201,7 +220,7 @@ def top_passages(index: Index, weights: dict[int, float], depth: int, documents:
     each of the `documents` best documents (a document scores as its best
     passage, the rerank bonus included: `qa.answering.search.search_documents`).
     A passage may then also be dropped when the most it can score is below
-    the `documents`-th best document's lower bound (`_document_bound`): it is
+    the `documents`-th best document's lower bound (`kth_document_score`): it is
     not in the top `depth` (so it gets no bonus and its final score is its
     BM25), and either its document scores more through another passage or at
     least `documents` documents score more than it.
@@ -228,7 +247,7 @@ def top_passages(index: Index, weights: dict[int, float], depth: int, documents:
         postings, w = index.postings(t)
         theta = np.partition(scores, scores.size - depth)[scores.size - depth] if scores.size >= depth else -1.0
         if doc_of is not None and theta > rest[i]:  # keep what may be the best passage of a top document
-            theta = min(theta, _document_bound(ids, scores, doc_of, documents))
+            theta = min(theta, kth_document_score(ids, scores, doc_of, documents))
         if theta > rest[i]:
             alive = scores + rest[i] >= theta  # only candidates that can still reach the top
             ids, scores = ids[alive], scores[alive]
@@ -244,13 +263,14 @@ def top_passages(index: Index, weights: dict[int, float], depth: int, documents:
     return ids, scores
 
 
-def _document_bound(ids: np.ndarray, scores: np.ndarray, doc_of: np.ndarray, k: int) -> float:
-    """A lower bound of the k-th best document score: the k-th best of distinct documents' best
-    partial scores, among the best candidates only (a subset's k-th best is never above the
-    whole's); -1 if fewer than k documents are found.
+def kth_document_score(ids: np.ndarray, scores: np.ndarray, doc_of: np.ndarray, k: int) -> float:
+    """The k-th best document score, a document scoring as its best passage; -1 if fewer than k
+    documents have a passage in `ids`.
 
-    Partial BM25 scores only grow, and a document scores at least its best passage's BM25,
-    so the bound holds for the final scores too.
+    Read from the best candidates only, widened until they hold k documents: a document with
+    no passage among the best m scores no more than the m-th best passage, so no more than
+    any document found. With partial scores (`top_passages`) it is a lower bound of the final
+    k-th best: partial BM25 scores only grow, and a document scores at least its best BM25.
     """
     m = 4 * k  # usually enough passages to hold k documents; widened while not
     while True:
