@@ -256,11 +256,27 @@ def top_passages(index: Index, weights: dict[int, float], depth: int, documents:
             scores[found] += weights[t] * w[where[found]]
         elif ids.size == 0:
             ids, scores = postings.astype(np.int64), weights[t] * w.astype(np.float64)
+        elif (ids.size + postings.size) * 8 > index.n_passages:  # many of all passages: a dense array, no sort
+            ids, scores = _merge_dense(ids, scores, postings, weights[t] * w.astype(np.float64), index.n_passages)
         else:
             merged, inverse = np.unique(np.concatenate([ids, postings]), return_inverse=True)
             scores = np.bincount(inverse, weights=np.concatenate([scores, weights[t] * w.astype(np.float64)]))
             ids = merged
     return ids, scores
+
+
+def _merge_dense(ids: np.ndarray, scores: np.ndarray, postings: np.ndarray, add: np.ndarray, n: int
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """Candidates plus one term's postings, through arrays of all `n` passages: passages ascending,
+    each known score plus the term's weight (the same sum, to the bit, as the sorted merge)."""
+    total = np.zeros(n)
+    total[ids] = scores
+    total[postings] += add  # a term lists a passage once
+    touched = np.zeros(n, dtype=bool)
+    touched[ids] = True
+    touched[postings] = True
+    merged = np.flatnonzero(touched)
+    return merged, total[merged]
 
 
 def kth_document_score(ids: np.ndarray, scores: np.ndarray, doc_of: np.ndarray, k: int) -> float:
