@@ -243,11 +243,16 @@ def top_passages(index: Index, weights: dict[int, float], depth: int, documents:
     rest = np.concatenate([np.cumsum(bounds[::-1])[::-1], [0.0]])  # rest[i]: most terms i.. can add
     ids = np.empty(0, dtype=np.int64)
     scores = np.empty(0, dtype=np.float64)
+    doc_theta = -1.0
     for i, t in enumerate(order):
         postings, w = index.postings(t)
         theta = np.partition(scores, scores.size - depth)[scores.size - depth] if scores.size >= depth else -1.0
         if doc_of is not None and theta > rest[i]:  # keep what may be the best passage of a top document
-            theta = min(theta, kth_document_score(ids, scores, doc_of, documents))
+            # A bound found at an earlier term still holds (scores only grow): it is found again only
+            # while it is too low to prune, which saves most of the work of finding it.
+            if doc_theta <= rest[i]:
+                doc_theta = kth_document_score(ids, scores, doc_of, documents)
+            theta = min(theta, doc_theta)
         if theta > rest[i]:
             alive = scores + rest[i] >= theta  # only candidates that can still reach the top
             ids, scores = ids[alive], scores[alive]
