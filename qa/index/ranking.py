@@ -353,9 +353,9 @@ def matched(index: Index, query: Query, passage_ids: np.ndarray) -> list[list[in
     out = [[] for _ in range(passage_ids.size)]
     for qi, tid in enumerate(query.term_ids):
         posting, _ = index.postings(tid)
-        where = np.searchsorted(posting, passage_ids)
-        where = np.minimum(where, max(posting.size - 1, 0))
-        has = posting[where] == passage_ids if posting.size else np.zeros(passage_ids.size, bool)
-        for j in np.flatnonzero(has):
+        if posting.size == 0:
+            continue
+        where = np.minimum(np.searchsorted(posting, passage_ids), posting.size - 1)
+        for j in np.flatnonzero(posting[where] == passage_ids).tolist():  # plain ints: faster to loop over
             out[j].append(qi)
     return out
