@@ -38,6 +38,14 @@ def bm25_only(monkeypatch):
     monkeypatch.setattr(module, "PHRASE_WEIGHT", 0.0)
 
 
+@pytest.fixture()
+def maxscore_always(monkeypatch):
+    """Prune with MaxScore however few the postings (small test corpora are otherwise scored whole)."""
+    import importlib
+
+    monkeypatch.setattr(importlib.import_module("qa.index.ranking"), "FULL_SCORE_POSTINGS", 0)
+
+
 @pytest.fixture(scope="module")
 def fruit() -> Index:
     return fit(FRUIT)
@@ -339,6 +347,7 @@ def test_k_hits_when_k_passages_match_even_after_many_repeats():
 # --- MaxScore: the top passages without reading every posting ------------------------------------
 
 
+@pytest.mark.usefixtures("maxscore_always")
 @pytest.mark.parametrize("seed", range(6))
 @pytest.mark.parametrize("depth", [1, 5, 20])
 def test_top_passages_equals_scoring_every_passage(seed, depth):
@@ -384,6 +393,7 @@ def _documents_scoring_everything(index: Index, question: str, k: int) -> list[t
     return [(doc_ids[int(docs[best[i]])], float(scores[best[i]])) for i in top]
 
 
+@pytest.mark.usefixtures("maxscore_always")
 @pytest.mark.parametrize("seed", range(8))
 def test_search_documents_prunes_without_changing_the_ranking(seed):
     # Small vocabularies and short passages: many passages hold the same words (score ties), and
@@ -407,6 +417,7 @@ def test_search_documents_prunes_without_changing_the_ranking(seed):
             assert search_documents(index, question, k=k) == _documents_scoring_everything(index, question, k)
 
 
+@pytest.mark.usefixtures("maxscore_always")
 def test_search_documents_with_one_passage_a_document_prunes_without_changing_the_ranking():
     rng = np.random.default_rng(7)
     words = [f"w{i}" for i in range(12)]
@@ -416,3 +427,17 @@ def test_search_documents_with_one_passage_a_document_prunes_without_changing_th
         question = " ".join(rng.choice(words, size=rng.integers(1, 5)))
         for k in (1, 10, 30):
             assert search_documents(index, question, k=k) == _documents_scoring_everything(index, question, k)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_few_postings_are_scored_whole_with_the_same_results(seed, monkeypatch):
+    import qa.index.ranking as ranking
+
+    rng = np.random.default_rng(seed)
+    words = [f"w{i}" for i in range(20)]
+    texts = [" ".join(rng.choice(words, size=rng.integers(2, 12))) for _ in range(200)]
+    index = fit(texts, [f"doc{i // 3}" for i in range(len(texts))])
+    questions = [" ".join(rng.choice(words, size=rng.integers(1, 6))) for _ in range(30)]
+    whole = [(search_documents(index, q, k=5), ranked_ids(search(index, q, k=5))) for q in questions]
+    monkeypatch.setattr(ranking, "FULL_SCORE_POSTINGS", 0)
+    assert [(search_documents(index, q, k=5), ranked_ids(search(index, q, k=5))) for q in questions] == whole
