@@ -38,6 +38,14 @@ def bm25_only(monkeypatch):
     monkeypatch.setattr(module, "PHRASE_WEIGHT", 0.0)
 
 
+@pytest.fixture()
+def maxscore_always(monkeypatch):
+    """Prune with MaxScore however few the postings (small test corpora are otherwise scored whole)."""
+    import importlib
+
+    monkeypatch.setattr(importlib.import_module("qa.index.ranking"), "FULL_SCORE_POSTINGS", 0)
+
+
 @pytest.fixture(scope="module")
 def fruit() -> Index:
     return fit(FRUIT)
@@ -339,6 +347,7 @@ def test_k_hits_when_k_passages_match_even_after_many_repeats():
 # --- MaxScore: the top passages without reading every posting ------------------------------------
 
 
+@pytest.mark.usefixtures("maxscore_always")
 @pytest.mark.parametrize("seed", range(6))
 @pytest.mark.parametrize("depth", [1, 5, 20])
 def test_top_passages_equals_scoring_every_passage(seed, depth):
@@ -365,3 +374,70 @@ def test_top_passages_equals_scoring_every_passage(seed, depth):
             assert got_scores[pid] == pytest.approx(ref_scores[pid])
         kth = np.sort(all_scores)[::-1][k - 1]
         assert {p for p in expected if ref_scores[p] > kth} <= set(best.tolist())
+
+
+def _documents_scoring_everything(index: Index, question: str, k: int) -> list[tuple[str, float]]:
+    """search_documents as it was before pruning: every matching passage scored, best per document."""
+    from qa.index.ranking import ranked, top_positions
+
+    ids, scores = ranked(index, parse_question(index, question))
+    if ids.size == 0:
+        return []
+    doc_of, doc_ids = index.passage_doc
+    docs = doc_of[ids]
+    order = np.lexsort((-scores, docs))
+    first = np.ones(order.size, dtype=bool)
+    first[1:] = docs[order][1:] != docs[order][:-1]
+    best = order[first]
+    top = top_positions(docs[best], scores[best], min(best.size, k))
+    return [(doc_ids[int(docs[best[i]])], float(scores[best[i]])) for i in top]
+
+
+@pytest.mark.usefixtures("maxscore_always")
+@pytest.mark.parametrize("seed", range(8))
+def test_search_documents_prunes_without_changing_the_ranking(seed):
+    # Small vocabularies and short passages: many passages hold the same words (score ties), and
+    # documents have one to six passages, so a document's best passage is often not its first.
+    rng = np.random.default_rng(seed)
+    n_words = int(rng.integers(8, 40))
+    words = [f"w{i}" for i in range(n_words)]
+    zipf = 1 / np.arange(1, n_words + 1) ** 1.1
+    texts, docs = [], []
+    for d in range(int(rng.integers(20, 120))):
+        for _ in range(int(rng.integers(1, 7))):
+            sentences = [" ".join(rng.choice(words, size=rng.integers(1, 8), p=zipf / zipf.sum()))
+                         for _ in range(int(rng.integers(1, 3)))]
+            texts.append(". ".join(sentences) + ".")
+            docs.append(f"doc{d}")
+    index = fit(texts, docs)
+    assert index.passages.n_documents < index.n_passages
+    for _ in range(25):
+        question = " ".join(rng.choice(words, size=rng.integers(1, 7)))
+        for k in (1, 3, 10, 1000):
+            assert search_documents(index, question, k=k) == _documents_scoring_everything(index, question, k)
+
+
+@pytest.mark.usefixtures("maxscore_always")
+def test_search_documents_with_one_passage_a_document_prunes_without_changing_the_ranking():
+    rng = np.random.default_rng(7)
+    words = [f"w{i}" for i in range(12)]
+    texts = [" ".join(rng.choice(words, size=rng.integers(1, 6))) for _ in range(400)]
+    index = fit(texts, [f"doc{i}" for i in range(len(texts))])
+    for _ in range(40):
+        question = " ".join(rng.choice(words, size=rng.integers(1, 5)))
+        for k in (1, 10, 30):
+            assert search_documents(index, question, k=k) == _documents_scoring_everything(index, question, k)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_few_postings_are_scored_whole_with_the_same_results(seed, monkeypatch):
+    import qa.index.ranking as ranking
+
+    rng = np.random.default_rng(seed)
+    words = [f"w{i}" for i in range(20)]
+    texts = [" ".join(rng.choice(words, size=rng.integers(2, 12))) for _ in range(200)]
+    index = fit(texts, [f"doc{i // 3}" for i in range(len(texts))])
+    questions = [" ".join(rng.choice(words, size=rng.integers(1, 6))) for _ in range(30)]
+    whole = [(search_documents(index, q, k=5), ranked_ids(search(index, q, k=5))) for q in questions]
+    monkeypatch.setattr(ranking, "FULL_SCORE_POSTINGS", 0)
+    assert [(search_documents(index, q, k=5), ranked_ids(search(index, q, k=5))) for q in questions] == whole

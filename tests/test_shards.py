@@ -127,6 +127,16 @@ def test_rankings_and_scores_equal_the_single_machine_build(single_dir, sharded_
         _same(search_documents(sharded, q, k=50), search_documents(single, q, k=50))
 
 
+@pytest.mark.parametrize("k", [1, 5, 50])
+def test_pruned_document_rankings_equal_the_single_machine_build(single_dir, sharded_dirs, k, monkeypatch):
+    import qa.index.ranking as ranking
+
+    monkeypatch.setattr(ranking, "FULL_SCORE_POSTINGS", 0)  # MaxScore in every shard, however small
+    single, sharded = load_index(single_dir), load_index(sharded_dirs[3])
+    for q in QUESTIONS:
+        _same(search_documents(sharded, q, k=k), search_documents(single, q, k=k))
+
+
 def test_one_and_three_shards_agree(sharded_dirs):
     _same(_ranked(load_index(sharded_dirs[1])), _ranked(load_index(sharded_dirs[3])))
 

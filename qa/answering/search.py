@@ -28,7 +28,7 @@ from ..errors import QuestionError, positive_int
 from ..index.protocol import SearchIndex
 from ..index.ranking import (  # noqa: F401  (re-exported: qa.search's names before qa.index.ranking)
     FEEDBACK_KEEP, FEEDBACK_MIN_DF, FEEDBACK_PASSAGES, FEEDBACK_TERMS, PHRASE_WEIGHT, RERANK_DEPTH, SENTENCE_WEIGHT,
-    bm25_idf, expansion_weights, rerank_bonus, score_passages, top_passages,
+    bm25_idf, expansion_weights, kth_document_score, rerank_bonus, score_passages, top_passages,
 )
 from ..index.ranking import top_positions as _top
 from ..text import FRAME_WORDS, has_han, text_key
@@ -121,11 +121,11 @@ def parse_question(index: Index, question: str) -> Query:
     )
 
 
-def ranked(index: SearchIndex, query: Query, expand: bool = False, depth: int | None = None
-           ) -> tuple[np.ndarray, np.ndarray]:
+def ranked(index: SearchIndex, query: Query, expand: bool = False, depth: int | None = None,
+           documents: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Matching passages and their final scores: the index's own `ranked` (one index:
     `qa.index.ranking.ranked`; a sharded one merges its shards' lists)."""
-    return index.ranked(query, expand, depth)
+    return index.ranked(query, expand, depth, documents)
 
 
 def search(index: Index, question, k: int = 5, expand: bool = False) -> tuple[Hit, ...]:
@@ -183,13 +183,20 @@ def search(index: Index, question, k: int = 5, expand: bool = False) -> tuple[Hi
 
 
 def search_documents(index: Index, question, k: int = 100, expand: bool = False) -> list[tuple[str, float]]:
-    """Rank documents by their best passage's score: ``[(doc_id, score)]``, best first, each once."""
+    """Rank documents by their best passage's score: ``[(doc_id, score)]``, best first, each once.
+
+    Only the passages that can decide the k best documents are scored (`qa.index.ranking.top_passages`
+    with ``documents=k``); the documents, their order and scores are those scoring every passage gives.
+    """
     positive_int(k, "k")
     query = question if isinstance(question, Query) else parse_question(index, question)
-    ids, scores = ranked(index, query, expand)
+    ids, scores = ranked(index, query, expand, documents=k)
     if ids.size == 0:
         return []
     doc_of, doc_ids = index.passage_doc
+    # A passage scoring below the k-th best document cannot be a top document's best: sort only the others.
+    keep = scores >= kth_document_score(ids, scores, doc_of, k)
+    ids, scores = ids[keep], scores[keep]
     docs = doc_of[ids]
     # Best passage per document: sort by (document, -score) and keep each document's first.
     order = np.lexsort((-scores, docs))

@@ -495,10 +495,10 @@ class Index:
 
     # -- the rest of `qa.index.protocol.SearchIndex` (what search and the summary ask of any index) --
 
-    def ranked(self, query: Query, expand: bool = False, depth: int | None = None
+    def ranked(self, query: Query, expand: bool = False, depth: int | None = None, documents: int | None = None
                ) -> tuple[np.ndarray, np.ndarray]:
         """Matching passages and their final scores (`qa.index.ranking.ranked`)."""
-        return ranking.ranked(self, query, expand, depth)
+        return ranking.ranked(self, query, expand, depth, documents)
 
     def matched(self, query: Query, passage_ids: np.ndarray) -> list[list[int]]:
         """For each passage, which of the query's terms it holds (`qa.index.ranking.matched`)."""

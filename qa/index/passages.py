@@ -71,7 +71,11 @@ class StringTable(Sequence):
             return [self[j] for j in range(*i.indices(len(self)))]
         if i < 0:
             i += len(self)
-        return bytes(self.data[self.ptr[i] : self.ptr[i + 1]]).decode("utf-8", "surrogatepass")
+        bounds = self.ptr[i : i + 2].tolist()  # plain ints: slicing with numpy scalars is slower
+        if len(bounds) < 2 or i < 0:  # iterating stops at the IndexError, as it did when ptr[i + 1] raised it
+            raise IndexError(f"string {i} out of range (0..{len(self) - 1})")
+        start, end = bounds
+        return self.data[start:end].tobytes().decode("utf-8", "surrogatepass")
 
     def triples(self, i: int) -> tuple[tuple[int, int, int], ...]:
         """Entry `i` read as raw int64 triples (a passage's layout), not as a string."""

@@ -140,22 +140,29 @@ class ShardedIndex:
         return [(s, pos, ids[pos] - self.offsets[s])
                 for s in np.unique(shard).tolist() for pos in [np.flatnonzero(shard == s)]]
 
-    def _scores(self, weights: dict, depth: int | None) -> tuple[np.ndarray, np.ndarray]:
-        """Every shard's best passages by BM25 (or all matching ones), merged: global numbers ascending."""
+    def _scores(self, weights: dict, depth: int | None, documents: int | None = None
+                ) -> tuple[np.ndarray, np.ndarray]:
+        """Every shard's best passages by BM25 (or all matching ones), merged: global numbers ascending.
+
+        With `documents`, each shard keeps what ranks its own best `documents` documents: a
+        document's passages are all in one shard (document numbers are per shard, offset), so the
+        corpus's best documents are among the shards' best."""
         if self._remote is not None:
-            parts = self._remote.top(weights, depth)
+            parts = self._remote.top(weights, depth, documents)
         else:
-            parts = [_shard_top(s, weights, depth) for s in self.shards]
+            parts = [_shard_top(s, weights, depth, documents) for s in self.shards]
         ids = np.concatenate([p[0] + off for p, off in zip(parts, self.offsets)])
         return ids, np.concatenate([p[1] for p in parts])
 
-    def ranked(self, query: Query, expand: bool = False, depth: int | None = None):
+    def ranked(self, query: Query, expand: bool = False, depth: int | None = None, documents: int | None = None):
         """As `qa.index.ranking.ranked`: matching passages (global numbers) and final scores. The rerank
         runs once, on the best candidates of all shards merged."""
         weights = dict.fromkeys(query.term_ids, 1.0)
         if not weights:
             return np.empty(0, np.int64), np.empty(0)
-        ids, scores = self._scores(weights, max(depth, ranking.RERANK_DEPTH) if depth is not None and not expand else None)
+        pruned = (depth is not None or documents is not None) and not expand
+        ids, scores = self._scores(weights, max(depth or 0, ranking.RERANK_DEPTH) if pruned else None,
+                                   documents if pruned else None)
         if expand and ids.size:
             weights = self._expansion(query, ids, scores)
             if len(weights) > len(query.term_ids):
@@ -218,8 +225,10 @@ class ShardedIndex:
             self._remote = None
 
 
-def _shard_top(shard: Index, weights: dict, depth: int | None) -> tuple[np.ndarray, np.ndarray]:
-    """A shard's best `depth` passages by BM25 (`top_passages`), or all matching ones: local numbers."""
+def _shard_top(shard: Index, weights: dict, depth: int | None, documents: int | None = None
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """A shard's best `depth` passages by BM25 (`top_passages`, with what ranks its best `documents`
+    documents), or all matching ones: local numbers."""
     df = shard.doc_freq  # computed once per shard
     weights = {t: w for t, w in weights.items() if df[t]}  # a shard holds only some terms: skip the others
     if not weights:
@@ -228,7 +237,7 @@ def _shard_top(shard: Index, weights: dict, depth: int | None) -> tuple[np.ndarr
         query = Query(text="", words=(), terms=(), term_ids=tuple(weights), idf=(), unknown=(), corrections=(),
                       total_idf=0.0)
         return ranking.score_passages(shard, query, weights)
-    return ranking.top_passages(shard, weights, depth)
+    return ranking.top_passages(shard, weights, depth, documents)
 
 
 class _ShardActor:
@@ -237,8 +246,8 @@ class _ShardActor:
     def __init__(self, path: str):
         self.index = load_index(path, mmap=False)
 
-    def top(self, weights: dict, depth):
-        return _shard_top(self.index, weights, depth)
+    def top(self, weights: dict, depth, documents=None):
+        return _shard_top(self.index, weights, depth, documents)
 
 
 class _RemoteShards:
@@ -258,8 +267,8 @@ class _RemoteShards:
             self._context.__exit__(None, None, None)
             raise
 
-    def top(self, weights: dict, depth):
-        calls = [a.top(weights, depth) for a in self.actors]
+    def top(self, weights: dict, depth, documents=None):
+        calls = [a.top(weights, depth, documents) for a in self.actors]
         return [c.result() for c in calls]
 
     def close(self) -> None:
