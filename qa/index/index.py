@@ -31,6 +31,8 @@ from .passages import PassageTable, PassageTableBuilder, StringTable
 
 __all__ = ["Index", "IndexParams"]
 
+_HEADING_CACHE = 100_000  # headings whose terms are kept between batches
+
 
 @dataclass(frozen=True, slots=True)
 class IndexParams:
@@ -122,32 +124,75 @@ class _Builder:
                 kinds[i] = self.stems.setdefault(stem, len(self.stems))
         self.term_of = np.concatenate([self.term_of, kinds])
 
-    def _heading_terms(self, p: Passage) -> np.ndarray:
-        key = (p.title, p.section)
-        got = self.headings.get(key)
-        if got is None:
-            text = f"{p.title}\n{p.section}" if p.section != p.title else p.title
-            toks = [w for w, _, _ in self.analyzer.words(text)]
+    def _heading_terms(self, batch: list[Passage]) -> list[np.ndarray]:
+        """Each passage's heading terms (title and section words, `heading_boost` times).
+
+        The headings not seen before are classified together, in passage order, so their new
+        words get the numbers one call per heading would give them, in one pass instead of one
+        per passage (most documents have a heading of their own)."""
+        fresh: dict[tuple[str, str], list[str]] = {}
+        for p in batch:
+            key = (p.title, p.section)
+            if key not in self.headings and key not in fresh:
+                text = f"{p.title}\n{p.section}" if p.section != p.title else p.title
+                fresh[key] = [w for w, _, _ in self.analyzer.words(text)]
+        if fresh:
+            toks = [t for ts in fresh.values() for t in ts]
             self._classify(toks)
-            ids = self.term_of[[self.surface[t] for t in toks]] if toks else np.empty(0, np.int32)
-            got = np.tile(ids[ids >= 0], self.params.heading_boost)
-            self.headings[key] = got
-        return got
+            ids = self.term_of[np.fromiter(map(self.surface.__getitem__, toks), dtype=np.int64, count=len(toks))]
+            keep = ids >= 0
+            ends = np.cumsum(np.fromiter(map(len, fresh.values()), dtype=np.int64, count=len(fresh)))
+            kept_ends = np.concatenate([[0], np.cumsum(keep)])[ends]
+            parts = np.split(ids[keep], kept_ends[:-1])
+            new = {key: np.tile(part, self.params.heading_boost) for key, part in zip(fresh, parts)}
+        else:
+            new = {}
+        old = self.headings
+        out = [new[key] if key in new else old[key] for key in ((p.title, p.section) for p in batch)]
+        if len(old) + len(new) > _HEADING_CACHE:  # only speed rides on the cache: bound its memory
+            old.clear()
+        old.update(new)
+        return out
 
     def add_batch(self, batch: list[Passage]) -> None:
+        """Tokenise and count a batch of passages and add them to the passage table."""
+        for p in batch:
+            self.table.add(p)
+        self._append(self.count_batch(batch))
+
+    def _append(self, counted: tuple) -> None:
+        per_row, cols, counts, seq, seq_len = counted
+        self.csr.append((per_row, cols, counts))
+        self.seq.append(seq)
+        self.seq_len.append(seq_len)
+        self.n += per_row.size
+
+    def count_batch(self, batch) -> tuple[np.ndarray, ...]:
+        """A batch's counts and token sequences, in this builder's term numbers.
+
+        Parameters
+        ----------
+        batch : sequence of Passage
+            Only ``text``, ``title`` and ``section`` are read.
+
+        Returns
+        -------
+        per_row, cols, counts : ndarray
+            The batch's (passage, term) counts, row-major: entries per passage, term numbers,
+            counts.
+        seq, seq_len : ndarray
+            The passages' token sequences (see `Index.tokens`) and their lengths.
+        """
         findall = INDEX_TOKEN_RE.findall
         tokens: list[str] = []
         lengths = np.empty(len(batch), dtype=np.int64)
-        heads = []
+        heads = self._heading_terms(batch) if self.params.heading_boost else []
         for i, p in enumerate(batch):
             found = findall(p.text)
             if has_han(p.text):
                 found = self.analyzer.split_han(found)
             tokens.extend(found)
             lengths[i] = len(found)
-            self.table.add(p)
-            if self.params.heading_boost:
-                heads.append(self._heading_terms(p))
         if tokens:
             tokens = "\x00".join(tokens).lower().replace("\u2019", "'").split("\x00")
         self._classify(tokens)
@@ -165,8 +210,7 @@ class _Builder:
         prev_end = np.zeros(t.size, dtype=bool)
         prev_end[1:] = end[:-1]
         drop = end & (first | last | prev_end)
-        self.seq.append(t[~drop])
-        self.seq_len.append(np.bincount(o[~drop], minlength=len(batch)))
+        seq, seq_len = t[~drop], np.bincount(o[~drop], minlength=len(batch))
         # Counts of (passage, term), body and headings together.
         words = terms >= 0
         rows, cols = owner[words], terms[words].astype(np.int64)
@@ -176,8 +220,7 @@ class _Builder:
             cols = np.concatenate([cols, np.concatenate(heads).astype(np.int64) if head_len.sum() else cols[:0]])
         code, counts = np.unique(rows << 32 | cols, return_counts=True)
         per_row = np.bincount(code >> 32, minlength=len(batch))
-        self.csr.append((per_row, (code & 0xFFFFFFFF).astype(np.int32), counts.astype(np.float32)))
-        self.n += len(batch)
+        return per_row, (code & 0xFFFFFFFF).astype(np.int32), counts.astype(np.float32), seq, seq_len
 
     def term_major(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The counts as term-major postings ``(tf, passages, indptr)``, passages ascending within
