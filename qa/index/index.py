@@ -22,7 +22,7 @@ from functools import cached_property
 
 import numpy as np
 
-from ..errors import QAError
+from ..errors import QAError, positive_int
 from ..ingest.chunking import Chunker
 from ..text import CHINESE_MODES, INDEX_TOKEN_RE, SENTENCE_END_CHARS, Analyzer, has_han
 from ..types import Passage, Query
@@ -32,6 +32,7 @@ from .passages import PassageTable, PassageTableBuilder, StringTable
 __all__ = ["Index", "IndexParams"]
 
 _HEADING_CACHE = 100_000  # headings whose terms are kept between batches
+PARALLEL_BATCHES = 4  # `Index.fit` starts worker processes for a corpus of at least this many batches
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,11 +106,14 @@ class _Builder:
         self.seq: list[np.ndarray] = []
         self.seq_len: list[np.ndarray] = []
         self.n = 0
+        self.fresh: list[str] | None = None  # a worker's words new since its last batch (`qa.index.parallel`)
 
     def _classify(self, tokens) -> None:
         new = [t for t in dict.fromkeys(tokens) if t not in self.surface]
         if not new:
             return
+        if self.fresh is not None:
+            self.fresh.extend(new)
         base = len(self.surface)
         for i, t in enumerate(new):
             self.surface[t] = base + i
@@ -282,6 +286,18 @@ class _Builder:
         return b
 
 
+def _batches(passages, size: int):
+    """`passages` as lists of `size` (the last one shorter)."""
+    batch: list[Passage] = []
+    for p in passages:
+        batch.append(p)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
 def _drain(parts: list, dtype) -> np.ndarray:
     """Concatenate arrays into one, releasing each part as it is copied (the list is emptied),
     so building a million-passage index never holds two full copies."""
@@ -388,7 +404,7 @@ class Index:
 
     @classmethod
     def fit(cls, passages, params: IndexParams | None = None, meta: dict | None = None,
-            batch_size: int = 5_000) -> "Index":
+            batch_size: int = 5_000, jobs: int = 1) -> "Index":
         """Build an index over passages, streaming them in batches.
 
         Parameters
@@ -401,16 +417,35 @@ class Index:
         batch_size : int, default=5000
             Passages tokenised at a time: bounds the memory of the Python-level
             token lists, whatever the corpus size.
+        jobs : int, default=1
+            Processes to tokenise on: with more than one, batches are counted on
+            ``jobs`` worker processes (`qa.index.parallel`) and the index is the
+            same, array by array. A corpus of fewer than `PARALLEL_BATCHES`
+            batches is built in this process all the same (starting workers
+            would cost more than it saves).
         """
+        positive_int(jobs, "jobs")
+        positive_int(batch_size, "batch_size")
         builder = _Builder(params or IndexParams())
-        batch: list[Passage] = []
-        for p in passages:
-            batch.append(p)
-            if len(batch) == batch_size:
+        batches = _batches(passages, batch_size)
+        if jobs == 1:
+            for batch in batches:
                 builder.add_batch(batch)
-                batch = []
-        if batch:
-            builder.add_batch(batch)
+            return builder.finish(meta)
+        first = []  # read ahead: a small corpus is not worth starting workers for
+        for batch in batches:
+            first.append(batch)
+            if len(first) == PARALLEL_BATCHES:
+                break
+        if len(first) < PARALLEL_BATCHES:
+            for batch in first:
+                builder.add_batch(batch)
+            return builder.finish(meta)
+        from itertools import chain
+
+        from .parallel import fit_parallel
+
+        fit_parallel(chain(first, batches), builder, jobs)
         return builder.finish(meta)
 
     def add(self, passages, meta: dict | None = None) -> "Index":

@@ -1,0 +1,127 @@
+"""Tokenising a build's passages on worker processes (``qa index --jobs N``).
+
+Tokenising and counting is half of a build's time and needs nothing from the
+other passages but the word numbers, so it is what the workers do. This
+process reads and chunks the corpus (the passage order, the repeat check and
+the fingerprint stay where they are in a single-process build), fills the
+passage table, and sends each batch's texts, titles and sections to the pool.
+
+Each worker numbers words and terms in its own dictionaries (`_Builder` as
+in a single-process build) and returns, with a batch's counts in its local
+term numbers, the words new to it in that batch, in the order the batch
+meets them, and what it made of each (sentence end, stop word or a local
+term). The batches are merged here in passage order: a word met for the first
+time in batch ``j`` is new to whichever worker counted batch ``j``, so it is
+in that batch's list, in the same order a single-process build meets it.
+Classifying the list's words not yet known here, with the same `_Builder`
+code, gives them the single-process build's numbers; a lookup array per
+worker then turns its local term numbers into those. The index is therefore
+equal, array by array, to a single-process build's.
+
+A worker counts its batches in the order it takes them, which is the order
+they were sent, and the merge runs in that order too, so a worker's local
+numbers are always known here before a batch using them is merged.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import threading
+from collections import deque
+from concurrent.futures import ProcessPoolExecutor
+from typing import NamedTuple
+
+import numpy as np
+
+from .index import IndexParams, _Builder
+
+__all__ = ["fit_parallel"]
+
+
+class _Piece(NamedTuple):
+    """What counting reads of a passage (all that is sent to a worker)."""
+
+    text: str
+    title: str
+    section: str
+
+
+_worker: _Builder | None = None
+
+
+def _orphaned() -> None:
+    """End this worker when the process that started it ends (even killed: then no one else would)."""
+    multiprocessing.parent_process().join()
+    os._exit(1)
+
+
+def _start(params: IndexParams) -> None:
+    """A worker's start: its own builder; Ctrl-C is the parent's to handle (it stops the pool)."""
+    global _worker
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_orphaned, daemon=True).start()
+    _worker = _Builder(params)
+    _worker.fresh = []
+
+
+def _count(pieces: list[tuple[str, str, str]]) -> tuple:
+    """Count one batch in this worker's numbers: ``(pid, new words, their kinds, *counts)``."""
+    b = _worker
+    before = len(b.surface)
+    counted = b.count_batch([_Piece(*p) for p in pieces])
+    fresh, b.fresh = b.fresh, []
+    return (os.getpid(), fresh, b.term_of[before:].copy(), *counted)
+
+
+class _Merge:
+    """The parent's side: classifies words new to the index and renumbers each worker's terms."""
+
+    def __init__(self, builder: _Builder):
+        self.builder = builder
+        self.local: dict[int, np.ndarray] = {}  # worker pid -> its term number -> the index's
+
+    def add(self, result: tuple) -> None:
+        pid, words, kinds, per_row, cols, counts, seq, seq_len = result
+        b = self.builder
+        b._classify(words)  # only the words not yet known are numbered, in the order met
+        if words:
+            mine = kinds >= 0
+            glob = b.term_of[np.fromiter(map(b.surface.__getitem__, words), dtype=np.int64, count=len(words))]
+            table = self.local.get(pid, np.empty(0, dtype=np.int32))
+            size = int(kinds.max()) + 1 if mine.any() else 0
+            if size > table.size:
+                table = np.concatenate([table, np.full(size - table.size, -1, dtype=np.int32)])
+            table[kinds[mine]] = glob[mine]
+            self.local[pid] = table
+        table = self.local.get(pid, np.empty(0, dtype=np.int32))
+        cols = table[cols]
+        seq = np.where(seq >= 0, table[np.maximum(seq, 0)], seq).astype(np.int32) if seq.size else seq
+        b._append((per_row, cols, counts, seq, seq_len))
+
+
+def fit_parallel(batches, builder: _Builder, jobs: int) -> None:
+    """Count `batches` (lists of Passage, in corpus order) on `jobs` worker processes into `builder`.
+
+    At most ``2 * jobs`` batches are out at a time, so memory stays bounded whatever the
+    corpus size. An error in a worker is raised here, as it would be in a single-process
+    build; on any error or Ctrl-C the batches not started are dropped and the pool stopped.
+    """
+    # 'spawn' (not 'fork'): a fresh interpreter inherits no lock another thread of this
+    # process (a server's, say) might hold.
+    pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn"), initializer=_start,
+                               initargs=(builder.params,))
+    merge = _Merge(builder)
+    out: deque = deque()
+    try:
+        for batch in batches:
+            for p in batch:
+                builder.table.add(p)
+            out.append(pool.submit(_count, [(p.text, p.title, p.section) for p in batch]))
+            if len(out) >= 2 * jobs:
+                merge.add(out.popleft().result())
+        while out:
+            merge.add(out.popleft().result())
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
