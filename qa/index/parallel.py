@@ -31,6 +31,7 @@ import signal
 import threading
 from collections import deque
 from concurrent.futures import ProcessPoolExecutor
+from itertools import islice
 from typing import NamedTuple
 
 import numpy as np
@@ -67,35 +68,51 @@ def _start(params: IndexParams) -> None:
 
 
 def _count(pieces: list[tuple[str, str, str]]) -> tuple:
-    """Count one batch in this worker's numbers: ``(pid, new words, their kinds, *counts)``."""
+    """Count one batch in this worker's numbers.
+
+    Returns ``(pid, new words, their kinds, new terms, *counts)``: the words new to this worker
+    in the order met, each one's local term number (or -1 for a sentence end, -2 for a stop
+    word), the terms (stems) new to it in the order numbered, and `_Builder.count_batch`'s
+    arrays."""
     b = _worker
-    before = len(b.surface)
+    before, terms_before = len(b.surface), len(b.stems)
     counted = b.count_batch([_Piece(*p) for p in pieces])
     fresh, b.fresh = b.fresh, []
-    return (os.getpid(), fresh, b.term_of[before:].copy(), *counted)
+    terms = list(islice(reversed(b.stems), len(b.stems) - terms_before))[::-1]  # dicts keep insertion order
+    return (os.getpid(), fresh, b.term_of[before:].copy(), terms, *counted)
 
 
 class _Merge:
-    """The parent's side: classifies words new to the index and renumbers each worker's terms."""
+    """The parent's side: numbers the words new to the index and renumbers each worker's terms."""
 
     def __init__(self, builder: _Builder):
         self.builder = builder
+        self.terms: dict[int, list[str]] = {}  # worker pid -> its terms, by its numbers
         self.local: dict[int, np.ndarray] = {}  # worker pid -> its term number -> the index's
 
     def add(self, result: tuple) -> None:
-        pid, words, kinds, per_row, cols, counts, seq, seq_len = result
+        pid, words, kinds, new_terms, per_row, cols, counts, seq, seq_len = result
         b = self.builder
-        b._classify(words)  # only the words not yet known are numbered, in the order met
-        if words:
-            mine = kinds >= 0
-            glob = b.term_of[np.fromiter(map(b.surface.__getitem__, words), dtype=np.int64, count=len(words))]
-            table = self.local.get(pid, np.empty(0, dtype=np.int32))
-            size = int(kinds.max()) + 1 if mine.any() else 0
-            if size > table.size:
-                table = np.concatenate([table, np.full(size - table.size, -1, dtype=np.int32)])
-            table[kinds[mine]] = glob[mine]
-            self.local[pid] = table
+        terms = self.terms.setdefault(pid, [])
+        terms.extend(new_terms)
+        # As `_Builder._classify` would number them (the worker classified them the same way and
+        # stemmed them already): the words not yet known, in the order met; their terms likewise.
+        surface, stems = b.surface, b.stems
+        new = [i for i, w in enumerate(words) if w not in surface]
+        if new:
+            base = len(surface)
+            for j, i in enumerate(new):
+                surface[words[i]] = base + j
+            kind = kinds[new]
+            for j in np.flatnonzero(kind >= 0).tolist():
+                kind[j] = stems.setdefault(terms[kind[j]], len(stems))
+            b.term_of = np.concatenate([b.term_of, kind])
         table = self.local.get(pid, np.empty(0, dtype=np.int32))
+        if new_terms:  # every term new to the worker is known here by now: a word of it was just classified
+            start = len(terms) - len(new_terms)
+            table = np.concatenate([table, np.fromiter(map(stems.__getitem__, terms[start:]), dtype=np.int32,
+                                                       count=len(new_terms))])
+            self.local[pid] = table
         cols = table[cols]
         seq = np.where(seq >= 0, table[np.maximum(seq, 0)], seq).astype(np.int32) if seq.size else seq
         b._append((per_row, cols, counts, seq, seq_len))
