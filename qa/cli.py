@@ -254,6 +254,9 @@ def _cmd_index(args) -> int:
         raise QAError("--scheduler needs --shards N (the number of shards to build)")
     if args.shards and (args.add or args.remove):
         raise QAError("--shards builds a new index; a sharded index cannot be updated with --add/--remove: rebuild it")
+    if args.jobs and (args.shards or args.add or args.remove):  # said, not silently ignored
+        raise QAError("--jobs sets the processes of a full build: --shards builds on Dask workers, and "
+                      "--add/--remove update in this process")
     if args.shards:
         return _index_sharded(args)
     if args.add or args.remove:

@@ -122,3 +122,11 @@ def test_qa_index_refuses_a_bad_jobs(tmp_path, capsys, value):
     assert exc.value.code == 2
     err = capsys.readouterr().err
     assert "--jobs" in err and ("out of range" in err or "not a whole number" in err)
+
+
+def test_jobs_is_for_a_full_build(tmp_path, capsys):
+    root = corpus(tmp_path / "docs", n_docs=3)
+    assert main(["index", str(root), "--out", str(tmp_path / "ix")]) == 0
+    for extra in (["--add"], ["--shards", "2"]):
+        assert main(["index", str(root), "--out", str(tmp_path / "ix"), "--jobs", "2", *extra]) == 1
+        assert "--jobs sets the processes of a full build" in capsys.readouterr().err

@@ -9,18 +9,23 @@ passage table, and sends each batch's texts, titles and sections to the pool.
 Each worker numbers words and terms in its own dictionaries (`_Builder` as
 in a single-process build) and returns, with a batch's counts in its local
 term numbers, the words new to it in that batch, in the order the batch
-meets them, and what it made of each (sentence end, stop word or a local
-term). The batches are merged here in passage order: a word met for the first
-time in batch ``j`` is new to whichever worker counted batch ``j``, so it is
-in that batch's list, in the same order a single-process build meets it.
-Classifying the list's words not yet known here, with the same `_Builder`
-code, gives them the single-process build's numbers; a lookup array per
-worker then turns its local term numbers into those. The index is therefore
-equal, array by array, to a single-process build's.
+meets them, what it made of each (sentence end, stop word or a local term),
+and the terms (stems) new to it. The batches are merged here in passage
+order: a word met for the first time in batch ``j`` is new to whichever
+worker counted batch ``j``, so it is in that batch's list, in the same order
+a single-process build meets it. Numbering the list's words not yet known
+here in that order, and their terms on first sight, gives them the
+single-process build's numbers; a lookup array per worker then turns its
+local term numbers into those. The index is therefore equal, array by array,
+to a single-process build's (`tests/test_parallel_build.py`).
 
 A worker counts its batches in the order it takes them, which is the order
 they were sent, and the merge runs in that order too, so a worker's local
 numbers are always known here before a batch using them is merged.
+
+The workers are started with 'spawn', so, as with any multiprocessing code,
+a script calling ``build_index(..., jobs=2)`` must do so under
+``if __name__ == "__main__":`` (``qa index`` and ``python -m qa`` do).
 """
 
 from __future__ import annotations
@@ -36,8 +41,6 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .index import IndexParams, _Builder
-
 __all__ = ["fit_parallel"]
 
 
@@ -49,7 +52,7 @@ class _Piece(NamedTuple):
     section: str
 
 
-_worker: _Builder | None = None
+_worker = None  # this worker's `qa.index.index._Builder`
 
 
 def _orphaned() -> None:
@@ -58,12 +61,15 @@ def _orphaned() -> None:
     os._exit(1)
 
 
-def _start(params: IndexParams) -> None:
-    """A worker's start: its own builder; Ctrl-C is the parent's to handle (it stops the pool)."""
+def _start(builder_type, params) -> None:
+    """A worker's start: its own builder; Ctrl-C is the parent's to handle (it stops the pool).
+
+    The builder's class comes from the parent (`qa.index.index` calls this module, so this
+    module does not import it)."""
     global _worker
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     threading.Thread(target=_orphaned, daemon=True).start()
-    _worker = _Builder(params)
+    _worker = builder_type(params)
     _worker.fresh = []
 
 
@@ -85,7 +91,7 @@ def _count(pieces: list[tuple[str, str, str]]) -> tuple:
 class _Merge:
     """The parent's side: numbers the words new to the index and renumbers each worker's terms."""
 
-    def __init__(self, builder: _Builder):
+    def __init__(self, builder):
         self.builder = builder
         self.terms: dict[int, list[str]] = {}  # worker pid -> its terms, by its numbers
         self.local: dict[int, np.ndarray] = {}  # worker pid -> its term number -> the index's
@@ -118,17 +124,27 @@ class _Merge:
         b._append((per_row, cols, counts, seq, seq_len))
 
 
-def fit_parallel(batches, builder: _Builder, jobs: int) -> None:
-    """Count `batches` (lists of Passage, in corpus order) on `jobs` worker processes into `builder`.
+def fit_parallel(batches, builder, jobs: int) -> None:
+    """Count `batches` on `jobs` worker processes into `builder`, as its `add_batch` would.
 
-    At most ``2 * jobs`` batches are out at a time, so memory stays bounded whatever the
-    corpus size. An error in a worker is raised here, as it would be in a single-process
-    build; on any error or Ctrl-C the batches not started are dropped and the pool stopped.
+    Parameters
+    ----------
+    batches : iterable of list of Passage
+        In corpus order; read once.
+    builder : qa.index.index._Builder
+        A fresh builder: it receives the passage table, the counts and the token sequences,
+        numbered as if it had counted every batch itself.
+    jobs : int
+        Worker processes. At most ``2 * jobs`` batches are out at a time, so memory stays
+        bounded whatever the corpus size.
+
+    An error in a worker is raised here, as a single-process build raises it; on any error or
+    Ctrl-C the batches not started are dropped and the pool is stopped before this returns.
     """
     # 'spawn' (not 'fork'): a fresh interpreter inherits no lock another thread of this
     # process (a server's, say) might hold.
     pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn"), initializer=_start,
-                               initargs=(builder.params,))
+                               initargs=(type(builder), builder.params))
     merge = _Merge(builder)
     out: deque = deque()
     try:
