@@ -36,10 +36,13 @@ import signal
 import threading
 from collections import deque
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from itertools import islice
 from typing import NamedTuple
 
 import numpy as np
+
+from ..errors import QAError
 
 __all__ = ["fit_parallel"]
 
@@ -156,5 +159,8 @@ def fit_parallel(batches, builder, jobs: int) -> None:
                 merge.add(out.popleft().result())
         while out:
             merge.add(out.popleft().result())
+    except BrokenProcessPool:  # a worker killed (out of memory, say): its batch is lost, so is the build
+        raise QAError(f"a build worker process ended unexpectedly (killed, or out of memory?); nothing was "
+                      f"written. Try again with fewer processes (--jobs {max(1, jobs // 2)})") from None
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
