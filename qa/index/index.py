@@ -90,14 +90,15 @@ class _Builder:
     Tokenising is the slow part of indexing, so it is done with as few Python
     steps per word as possible: one ``re.findall`` per passage, one ``lower()``
     per batch (on the words joined), and one dictionary lookup per word through
-    ``map``. Each distinct word is classified once (sentence end, stop word, or
-    a term via the stemmer), and everything after that is numpy.
+    ``map``, which also numbers a word not seen before (`_Numbering`). Each
+    distinct word is classified once (sentence end, stop word, or a term via the
+    stemmer), and everything after that is numpy.
     """
 
     def __init__(self, params: IndexParams):
         self.params = params
         self.analyzer = params.analyzer()
-        self.surface: dict[str, int] = {}  # token -> surface id
+        self.surface = _Numbering()  # token -> surface id
         self.term_of = np.empty(0, dtype=np.int32)  # surface id -> term id, -1 sentence end, -2 stop word
         self.stems: dict[str, int] = {}  # term -> term id
         self.headings: dict[tuple[str, str], np.ndarray] = {}
@@ -108,15 +109,24 @@ class _Builder:
         self.n = 0
         self.fresh: list[str] | None = None  # a worker's words new since its last batch (`qa.index.parallel`)
 
-    def _classify(self, tokens) -> None:
-        new = [t for t in dict.fromkeys(tokens) if t not in self.surface]
-        if not new:
-            return
+    def _number(self, tokens) -> np.ndarray:
+        """The surface ids of `tokens`; words not seen before are numbered and classified, in
+        the order first met."""
+        surface = self.surface
+        surface.new = new = []
+        try:
+            ids = np.fromiter(map(surface.__getitem__, tokens), dtype=np.int64, count=len(tokens))
+        finally:
+            surface.new = None
+        if new:
+            self._classify(new)
+        return ids
+
+    def _classify(self, new: list[str]) -> None:
+        """Classify words just numbered (the last ``len(new)`` surface ids, in order): a sentence
+        end (-1), a stop word (-2) or a term, numbered on first sight."""
         if self.fresh is not None:
             self.fresh.extend(new)
-        base = len(self.surface)
-        for i, t in enumerate(new):
-            self.surface[t] = base + i
         kinds = np.full(len(new), -2, dtype=np.int32)
         words = [(i, t) for i, t in enumerate(new) if t[0] not in SENTENCE_END_CHARS and not self.analyzer.is_stop(t)]
         for i, t in enumerate(new):
@@ -142,8 +152,8 @@ class _Builder:
                 fresh[key] = [w for w, _, _ in self.analyzer.words(text)]
         if fresh:
             toks = [t for ts in fresh.values() for t in ts]
-            self._classify(toks)
-            ids = self.term_of[np.fromiter(map(self.surface.__getitem__, toks), dtype=np.int64, count=len(toks))]
+            numbers = self._number(toks)  # first: it extends term_of
+            ids = self.term_of[numbers]
             keep = ids >= 0
             ends = np.cumsum(np.fromiter(map(len, fresh.values()), dtype=np.int64, count=len(fresh)))
             kept_ends = np.concatenate([[0], np.cumsum(keep)])[ends]
@@ -199,9 +209,8 @@ class _Builder:
             lengths[i] = len(found)
         if tokens:
             tokens = "\x00".join(tokens).lower().replace("\u2019", "'").split("\x00")
-        self._classify(tokens)
-        ids = np.fromiter(map(self.surface.__getitem__, tokens), dtype=np.int64, count=len(tokens))
-        terms = self.term_of[ids]
+        numbers = self._number(tokens)  # first: it extends term_of
+        terms = self.term_of[numbers]
         owner = np.repeat(np.arange(len(batch), dtype=np.int64), lengths)
         # Token sequences for the rerank: terms, and -1 between sentences (no repeats, none at the edges).
         keep = terms != -2
@@ -281,9 +290,24 @@ class _Builder:
         """A builder whose term and word numbers carry on from an existing index's."""
         b = cls(index.params)
         b.stems = dict(index.vocabulary)
-        b.surface = {w: i for i, w in enumerate(index.words)}
+        b.surface = _Numbering((w, i) for i, w in enumerate(index.words))
         b.term_of = np.fromiter(index.words.values(), dtype=np.int32, count=len(index.words))
         return b
+
+
+class _Numbering(dict):
+    """Word -> number; while `new` is a list, looking up an unknown word numbers it (the next
+    number) and appends it to `new`, so one ``map`` over a batch's words both looks them up and
+    finds the new ones, in the order first met. Otherwise an unknown word is a KeyError."""
+
+    new: list[str] | None = None
+
+    def __missing__(self, word: str) -> int:
+        if self.new is None:
+            raise KeyError(word)
+        number = self[word] = len(self)
+        self.new.append(word)
+        return number
 
 
 def _batches(passages, size: int):

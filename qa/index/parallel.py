@@ -104,7 +104,7 @@ class _Merge:
         b = self.builder
         terms = self.terms.setdefault(pid, [])
         terms.extend(new_terms)
-        # As `_Builder._classify` would number them (the worker classified them the same way and
+        # As `_Builder._number` would number them (the worker classified them the same way and
         # stemmed them already): the words not yet known, in the order met; their terms likewise.
         surface, stems = b.surface, b.stems
         new = [i for i, w in enumerate(words) if w not in surface]
