@@ -113,6 +113,10 @@ def _parser() -> argparse.ArgumentParser:
         "scores equal a single build's",
     )
     s.add_argument("--scheduler", metavar="ADDRESS", help="with --shards: the Dask scheduler to build on (tcp://host:8786)")
+    s.add_argument(
+        "--jobs", type=_positive, default=None, metavar="N",
+        help="processes to build on (default: one a core; 1 builds in this process alone); the index is the same",
+    )
 
     s = sub.add_parser("ask", help="answer one question", description="Answer one question with cited sentences.")
     s.add_argument("question", help="the question, in quotes")
@@ -250,6 +254,9 @@ def _cmd_index(args) -> int:
         raise QAError("--scheduler needs --shards N (the number of shards to build)")
     if args.shards and (args.add or args.remove):
         raise QAError("--shards builds a new index; a sharded index cannot be updated with --add/--remove: rebuild it")
+    if args.jobs and (args.shards or args.add or args.remove):  # said, not silently ignored
+        raise QAError("--jobs sets the processes of a full build: --shards builds on Dask workers, and "
+                      "--add/--remove update in this process")
     if args.shards:
         return _index_sharded(args)
     if args.add or args.remove:
@@ -272,7 +279,7 @@ def _cmd_index(args) -> int:
     check_writable(args.out)  # before the build: a folder qa did not make is refused, untouched
     start = time.monotonic()
     with _progress("indexing", lambda: count_documents(args.sources), "documents") as bar:
-        index, warnings = build_index(args.sources, progress=bar)
+        index, warnings = build_index(args.sources, progress=bar, jobs=args.jobs or os.cpu_count() or 1)
     for w in warnings:
         _log(f"qa: warning: {w}")
     with writer_lock(args.out, log=_log):

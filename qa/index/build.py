@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 from ..ingest.chunking import iter_passages
-from ..errors import EmptyCorpusError, IndexFormatError, SourceError
+from ..errors import EmptyCorpusError, IndexFormatError, SourceError, positive_int
 from .index import Index, IndexParams
 from ..ingest.loader import DOCUMENT_SUFFIXES, DocumentStream, fingerprint_update
 from .folders import load_index, save_index
@@ -72,7 +72,8 @@ def stat_signature(sources) -> str:
     return h.hexdigest()
 
 
-def build_index(sources, params: IndexParams | None = None, progress=None) -> tuple[Index, tuple[str, ...]]:
+def build_index(sources, params: IndexParams | None = None, progress=None, jobs: int = 1,
+                batch_size: int = 5_000) -> tuple[Index, tuple[str, ...]]:
     """Load, chunk and index sources, streaming: no stage holds the whole corpus as text.
 
     Parameters
@@ -82,6 +83,10 @@ def build_index(sources, params: IndexParams | None = None, progress=None) -> tu
     params : IndexParams, optional
     progress : qa.progress.Progress, optional
         Advanced by one a document read, with the passages so far (``qa index`` draws it on a terminal).
+    jobs : int, default=1
+        Processes to build on (see `Index.fit`); the index is the same whatever the number.
+    batch_size : int, default=5000
+        Passages tokenised at a time (see `Index.fit`).
 
     Returns
     -------
@@ -93,6 +98,8 @@ def build_index(sources, params: IndexParams | None = None, progress=None) -> tu
         sources = [sources]
     sources = [Path(s) for s in sources]
     params = params or IndexParams()
+    positive_int(jobs, "jobs")
+    positive_int(batch_size, "batch_size")
     stream = DocumentStream(sources)
     digest = hashlib.sha256()
 
@@ -116,7 +123,7 @@ def build_index(sources, params: IndexParams | None = None, progress=None) -> tu
     if progress is not None:
         passages = counted(passages)
     try:
-        index = Index.fit(passages, params)
+        index = Index.fit(passages, params, batch_size=batch_size, jobs=jobs)
     except ValueError:
         if not too_long or stream.count > len(too_long):
             raise

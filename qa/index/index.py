@@ -22,7 +22,7 @@ from functools import cached_property
 
 import numpy as np
 
-from ..errors import QAError
+from ..errors import QAError, positive_int
 from ..ingest.chunking import Chunker
 from ..text import CHINESE_MODES, INDEX_TOKEN_RE, SENTENCE_END_CHARS, Analyzer, has_han
 from ..types import Passage, Query
@@ -30,6 +30,9 @@ from . import ranking
 from .passages import PassageTable, PassageTableBuilder, StringTable
 
 __all__ = ["Index", "IndexParams"]
+
+_HEADING_CACHE = 100_000  # headings whose terms are kept between batches
+PARALLEL_BATCHES = 4  # `Index.fit` starts worker processes for a corpus of at least this many batches
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,14 +90,15 @@ class _Builder:
     Tokenising is the slow part of indexing, so it is done with as few Python
     steps per word as possible: one ``re.findall`` per passage, one ``lower()``
     per batch (on the words joined), and one dictionary lookup per word through
-    ``map``. Each distinct word is classified once (sentence end, stop word, or
-    a term via the stemmer), and everything after that is numpy.
+    ``map``, which also numbers a word not seen before (`_Numbering`). Each
+    distinct word is classified once (sentence end, stop word, or a term via the
+    stemmer), and everything after that is numpy.
     """
 
     def __init__(self, params: IndexParams):
         self.params = params
         self.analyzer = params.analyzer()
-        self.surface: dict[str, int] = {}  # token -> surface id
+        self.surface = _Numbering()  # token -> surface id
         self.term_of = np.empty(0, dtype=np.int32)  # surface id -> term id, -1 sentence end, -2 stop word
         self.stems: dict[str, int] = {}  # term -> term id
         self.headings: dict[tuple[str, str], np.ndarray] = {}
@@ -103,14 +107,26 @@ class _Builder:
         self.seq: list[np.ndarray] = []
         self.seq_len: list[np.ndarray] = []
         self.n = 0
+        self.fresh: list[str] | None = None  # a worker's words new since its last batch (`qa.index.parallel`)
 
-    def _classify(self, tokens) -> None:
-        new = [t for t in dict.fromkeys(tokens) if t not in self.surface]
-        if not new:
-            return
-        base = len(self.surface)
-        for i, t in enumerate(new):
-            self.surface[t] = base + i
+    def _number(self, tokens) -> np.ndarray:
+        """The surface ids of `tokens`; words not seen before are numbered and classified, in
+        the order first met."""
+        surface = self.surface
+        surface.new = new = []
+        try:
+            ids = np.fromiter(map(surface.__getitem__, tokens), dtype=np.int64, count=len(tokens))
+        finally:
+            surface.new = None
+        if new:
+            self._classify(new)
+        return ids
+
+    def _classify(self, new: list[str]) -> None:
+        """Classify words just numbered (the last ``len(new)`` surface ids, in order): a sentence
+        end (-1), a stop word (-2) or a term, numbered on first sight."""
+        if self.fresh is not None:
+            self.fresh.extend(new)
         kinds = np.full(len(new), -2, dtype=np.int32)
         words = [(i, t) for i, t in enumerate(new) if t[0] not in SENTENCE_END_CHARS and not self.analyzer.is_stop(t)]
         for i, t in enumerate(new):
@@ -122,37 +138,79 @@ class _Builder:
                 kinds[i] = self.stems.setdefault(stem, len(self.stems))
         self.term_of = np.concatenate([self.term_of, kinds])
 
-    def _heading_terms(self, p: Passage) -> np.ndarray:
-        key = (p.title, p.section)
-        got = self.headings.get(key)
-        if got is None:
-            text = f"{p.title}\n{p.section}" if p.section != p.title else p.title
-            toks = [w for w, _, _ in self.analyzer.words(text)]
-            self._classify(toks)
-            ids = self.term_of[[self.surface[t] for t in toks]] if toks else np.empty(0, np.int32)
-            got = np.tile(ids[ids >= 0], self.params.heading_boost)
-            self.headings[key] = got
-        return got
+    def _heading_terms(self, batch: list[Passage]) -> list[np.ndarray]:
+        """Each passage's heading terms (title and section words, `heading_boost` times).
+
+        The headings not seen before are classified together, in passage order, so their new
+        words get the numbers one call per heading would give them, in one pass instead of one
+        per passage (most documents have a heading of their own)."""
+        fresh: dict[tuple[str, str], list[str]] = {}
+        for p in batch:
+            key = (p.title, p.section)
+            if key not in self.headings and key not in fresh:
+                text = f"{p.title}\n{p.section}" if p.section != p.title else p.title
+                fresh[key] = [w for w, _, _ in self.analyzer.words(text)]
+        if fresh:
+            toks = [t for ts in fresh.values() for t in ts]
+            numbers = self._number(toks)  # first: it extends term_of
+            ids = self.term_of[numbers]
+            keep = ids >= 0
+            ends = np.cumsum(np.fromiter(map(len, fresh.values()), dtype=np.int64, count=len(fresh)))
+            kept_ends = np.concatenate([[0], np.cumsum(keep)])[ends]
+            parts = np.split(ids[keep], kept_ends[:-1])
+            new = {key: np.tile(part, self.params.heading_boost) for key, part in zip(fresh, parts)}
+        else:
+            new = {}
+        old = self.headings
+        out = [new[key] if key in new else old[key] for key in ((p.title, p.section) for p in batch)]
+        if len(old) + len(new) > _HEADING_CACHE:  # only speed rides on the cache: bound its memory
+            old.clear()
+        old.update(new)
+        return out
 
     def add_batch(self, batch: list[Passage]) -> None:
+        """Tokenise and count a batch of passages and add them to the passage table."""
+        for p in batch:
+            self.table.add(p)
+        self._append(self.count_batch(batch))
+
+    def _append(self, counted: tuple) -> None:
+        per_row, cols, counts, seq, seq_len = counted
+        self.csr.append((per_row, cols, counts))
+        self.seq.append(seq)
+        self.seq_len.append(seq_len)
+        self.n += per_row.size
+
+    def count_batch(self, batch) -> tuple[np.ndarray, ...]:
+        """A batch's counts and token sequences, in this builder's term numbers.
+
+        Parameters
+        ----------
+        batch : sequence of Passage
+            Only ``text``, ``title`` and ``section`` are read.
+
+        Returns
+        -------
+        per_row, cols, counts : ndarray
+            The batch's (passage, term) counts, row-major: entries per passage, term numbers,
+            counts.
+        seq, seq_len : ndarray
+            The passages' token sequences (see `Index.tokens`) and their lengths.
+        """
         findall = INDEX_TOKEN_RE.findall
         tokens: list[str] = []
         lengths = np.empty(len(batch), dtype=np.int64)
-        heads = []
+        heads = self._heading_terms(batch) if self.params.heading_boost else []
         for i, p in enumerate(batch):
             found = findall(p.text)
             if has_han(p.text):
                 found = self.analyzer.split_han(found)
             tokens.extend(found)
             lengths[i] = len(found)
-            self.table.add(p)
-            if self.params.heading_boost:
-                heads.append(self._heading_terms(p))
         if tokens:
             tokens = "\x00".join(tokens).lower().replace("\u2019", "'").split("\x00")
-        self._classify(tokens)
-        ids = np.fromiter(map(self.surface.__getitem__, tokens), dtype=np.int64, count=len(tokens))
-        terms = self.term_of[ids]
+        numbers = self._number(tokens)  # first: it extends term_of
+        terms = self.term_of[numbers]
         owner = np.repeat(np.arange(len(batch), dtype=np.int64), lengths)
         # Token sequences for the rerank: terms, and -1 between sentences (no repeats, none at the edges).
         keep = terms != -2
@@ -165,8 +223,7 @@ class _Builder:
         prev_end = np.zeros(t.size, dtype=bool)
         prev_end[1:] = end[:-1]
         drop = end & (first | last | prev_end)
-        self.seq.append(t[~drop])
-        self.seq_len.append(np.bincount(o[~drop], minlength=len(batch)))
+        seq, seq_len = t[~drop], np.bincount(o[~drop], minlength=len(batch))
         # Counts of (passage, term), body and headings together.
         words = terms >= 0
         rows, cols = owner[words], terms[words].astype(np.int64)
@@ -176,8 +233,7 @@ class _Builder:
             cols = np.concatenate([cols, np.concatenate(heads).astype(np.int64) if head_len.sum() else cols[:0]])
         code, counts = np.unique(rows << 32 | cols, return_counts=True)
         per_row = np.bincount(code >> 32, minlength=len(batch))
-        self.csr.append((per_row, (code & 0xFFFFFFFF).astype(np.int32), counts.astype(np.float32)))
-        self.n += len(batch)
+        return per_row, (code & 0xFFFFFFFF).astype(np.int32), counts.astype(np.float32), seq, seq_len
 
     def term_major(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The counts as term-major postings ``(tf, passages, indptr)``, passages ascending within
@@ -234,9 +290,36 @@ class _Builder:
         """A builder whose term and word numbers carry on from an existing index's."""
         b = cls(index.params)
         b.stems = dict(index.vocabulary)
-        b.surface = {w: i for i, w in enumerate(index.words)}
+        b.surface = _Numbering((w, i) for i, w in enumerate(index.words))
         b.term_of = np.fromiter(index.words.values(), dtype=np.int32, count=len(index.words))
         return b
+
+
+class _Numbering(dict):
+    """Word -> number; while `new` is a list, looking up an unknown word numbers it (the next
+    number) and appends it to `new`, so one ``map`` over a batch's words both looks them up and
+    finds the new ones, in the order first met. Otherwise an unknown word is a KeyError."""
+
+    new: list[str] | None = None
+
+    def __missing__(self, word: str) -> int:
+        if self.new is None:
+            raise KeyError(word)
+        number = self[word] = len(self)
+        self.new.append(word)
+        return number
+
+
+def _batches(passages, size: int):
+    """`passages` as lists of `size` (the last one shorter)."""
+    batch: list[Passage] = []
+    for p in passages:
+        batch.append(p)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def _drain(parts: list, dtype) -> np.ndarray:
@@ -345,7 +428,7 @@ class Index:
 
     @classmethod
     def fit(cls, passages, params: IndexParams | None = None, meta: dict | None = None,
-            batch_size: int = 5_000) -> "Index":
+            batch_size: int = 5_000, jobs: int = 1) -> "Index":
         """Build an index over passages, streaming them in batches.
 
         Parameters
@@ -358,16 +441,35 @@ class Index:
         batch_size : int, default=5000
             Passages tokenised at a time: bounds the memory of the Python-level
             token lists, whatever the corpus size.
+        jobs : int, default=1
+            Processes to tokenise on: with more than one, batches are counted on
+            ``jobs`` worker processes (`qa.index.parallel`) and the index is the
+            same, array by array. A corpus of fewer than `PARALLEL_BATCHES`
+            batches is built in this process all the same (starting workers
+            would cost more than it saves).
         """
+        positive_int(jobs, "jobs")
+        positive_int(batch_size, "batch_size")
         builder = _Builder(params or IndexParams())
-        batch: list[Passage] = []
-        for p in passages:
-            batch.append(p)
-            if len(batch) == batch_size:
+        batches = _batches(passages, batch_size)
+        if jobs == 1:
+            for batch in batches:
                 builder.add_batch(batch)
-                batch = []
-        if batch:
-            builder.add_batch(batch)
+            return builder.finish(meta)
+        first = []  # read ahead: a small corpus is not worth starting workers for
+        for batch in batches:
+            first.append(batch)
+            if len(first) == PARALLEL_BATCHES:
+                break
+        if len(first) < PARALLEL_BATCHES:
+            for batch in first:
+                builder.add_batch(batch)
+            return builder.finish(meta)
+        from itertools import chain
+
+        from .parallel import fit_parallel
+
+        fit_parallel(chain(first, batches), builder, jobs)
         return builder.finish(meta)
 
     def add(self, passages, meta: dict | None = None) -> "Index":
