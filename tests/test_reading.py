@@ -310,3 +310,43 @@ def test_markdown_quoted_paragraphs_spaced_destinations_and_multi_line_tags():
 
 def test_rst_a_one_character_literal_ends_at_its_own_backquotes():
     assert running("Python ``<`` 3.13 and ``a`` b.\n", "rst") == ["Python < 3.13 and a b."]
+
+
+# --- one line of prose: the fast reading is the line-by-line reading -------------------------------------
+
+_LINE_STARTS = ["", "1. ", "1 ", "2.3 ", "a) ", "(b) ", "iv) ", "a. ", "Section 2. ", "CHAPTER ", "# ", "* ", "- ",
+                "https://x.org/", "www.", "| a | ", "4. Redistribution. ", "No", "1. Definitions."]
+_WORDS = st.sampled_from(["the", "Policy", "A", "TERMS", "AND", "CONDITIONS", "x", "2.", "3.1", "|", "*", "-", "#",
+                          "(c)", "you", "may.", "Foo,", "bar;", "end.", "What?", "社保", "éte", "Ñu", ":", "—"])
+
+
+@st.composite
+def _one_line(draw):
+    # Half plain prose (the fast path's), half opening like a heading, item, clause or rule (not its).
+    head = draw(st.sampled_from([""] * len(_LINE_STARTS) + _LINE_STARTS))
+    words = draw(st.lists(_WORDS, min_size=60, max_size=150))  # long enough to be past a heading's length
+    sep = draw(st.sampled_from([" "] * 10 + ["  ", "\t"]))
+    tail = draw(st.sampled_from(["", ".", ".", "?", ":", " "]))
+    return head + sep.join(words) + tail
+
+
+@SETTINGS
+@given(_one_line(), st.booleans())
+def test_one_line_of_prose_reads_the_same_by_the_fast_path(text, title_line):
+    from qa.ingest.reading import _is_prose_line, _prose_line, _read_plain
+
+    slow = _read_plain(text, title_line)
+    if _is_prose_line(text):
+        fast = _prose_line(text)
+        assert (fast.text, fast.blocks) == (slow.text, slow.blocks)
+        assert fast.offsets.tolist() == slow.offsets.tolist()
+
+
+def test_the_fast_path_takes_a_corpus_line_and_leaves_headings_items_and_clauses():
+    from qa.ingest.reading import _is_prose_line
+
+    prose = "The insurer pays the claim within thirty days of receiving the form, " * 4
+    assert _is_prose_line(prose.strip())
+    for text in (prose.upper()[:100], "1. " + prose, "4. Redistribution. " + prose, "a) " + prose,
+                 "# " + prose, prose + "\nsecond line", "  " + prose, prose.replace(" ", "  ")):
+        assert not _is_prose_line(text)

@@ -851,6 +851,22 @@ def _plain_blocks(src: str, title_line: bool):
     return out
 
 
+def _is_prose_line(src: str) -> bool:
+    """Whether plain text is one line of prose that `_read_plain` would copy verbatim as one text
+    block (most corpus.jsonl documents): single spaces only, opening with a letter or digit (no
+    heading mark, rule, box or bullet), too long to be a heading (`_plain_blocks` takes no line over
+    ``2 * HEADING_MAX_CHARS`` for one but a numbered title), and neither a list item nor a clause.
+    `_prose_line` reads it without the line-by-line rules (tests/test_reading.py checks that both
+    readings agree)."""
+    return (len(src) > 2 * HEADING_MAX_CHARS and src[0].isalnum() and src[-1] != " "
+            and not _ODD_WS_RE.search(src) and not _PLAIN_ITEM.match(src) and not _CLAUSE_RE.match(src)
+            and not _NUMBERED_TITLE_RE.match(src))
+
+
+def _prose_line(src: str) -> Reading:
+    return Reading(text=src, offsets=np.arange(len(src), dtype=np.int64), blocks=(Block("text", 0, len(src)),))
+
+
 def _read_plain(src: str, title_line: bool) -> Reading:
     w = _Writer(src)
     for kind, run, level in _plain_blocks(src, title_line):
@@ -935,6 +951,8 @@ def read(document) -> Reading:
         return _read_marked(fmt, src) if len(src) <= _CACHED_CHARS else _MARKED[fmt](src)
     if fmt == "extracted" and getattr(document, "blocks", ()):
         return _read_extracted(src, document.blocks)
+    if _is_prose_line(src):  # the common case, read at a fraction of the cost
+        return _prose_line(src)
     return _read_plain(src, title_line=document.source == document.doc_id)
 
 
