@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from qa.text import Analyzer, split_sentences
 
@@ -130,3 +134,18 @@ def test_spans_point_at_the_original_words():
 @pytest.mark.parametrize("word", ["system", "fire", "find", "bill", "call"])
 def test_meaningful_words_are_not_stop_words(word):
     assert Analyzer()(word) != []
+
+
+@settings(max_examples=int(os.environ.get("QA_HYPOTHESIS_EXAMPLES", "150")) * 4, deadline=None)
+@given(st.text(alphabet=st.characters(max_codepoint=127), max_size=300))
+def test_the_ascii_index_tokens_are_the_unicode_pattern_s_on_ascii_text(text):
+    from qa.text import INDEX_TOKEN_ASCII_RE, INDEX_TOKEN_RE
+
+    assert INDEX_TOKEN_ASCII_RE.findall(text) == INDEX_TOKEN_RE.findall(text)
+
+
+def test_the_ascii_index_tokens_on_words_numbers_apostrophes_and_sentence_ends():
+    from qa.text import INDEX_TOKEN_ASCII_RE, INDEX_TOKEN_RE
+
+    text = "It's 3.5 km_long... Really?! O'Neil's\nnext line.\x1c\x1fend 'quoted' don't_ a--b."
+    assert INDEX_TOKEN_ASCII_RE.findall(text) == INDEX_TOKEN_RE.findall(text)

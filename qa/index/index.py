@@ -24,7 +24,7 @@ import numpy as np
 
 from ..errors import QAError, positive_int
 from ..ingest.chunking import Chunker
-from ..text import CHINESE_MODES, INDEX_TOKEN_RE, SENTENCE_END_CHARS, Analyzer, has_han
+from ..text import CHINESE_MODES, INDEX_TOKEN_ASCII_RE, INDEX_TOKEN_RE, SENTENCE_END_CHARS, Analyzer, has_han
 from ..types import Passage, Query
 from . import ranking
 from .passages import PassageTable, PassageTableBuilder, StringTable
@@ -197,14 +197,17 @@ class _Builder:
         seq, seq_len : ndarray
             The passages' token sequences (see `Index.tokens`) and their lengths.
         """
-        findall = INDEX_TOKEN_RE.findall
+        findall, findall_ascii = INDEX_TOKEN_RE.findall, INDEX_TOKEN_ASCII_RE.findall
         tokens: list[str] = []
         lengths = np.empty(len(batch), dtype=np.int64)
         heads = self._heading_terms(batch) if self.params.heading_boost else []
         for i, p in enumerate(batch):
-            found = findall(p.text)
-            if has_han(p.text):
-                found = self.analyzer.split_han(found)
+            if p.text.isascii():
+                found = findall_ascii(p.text)
+            else:
+                found = findall(p.text)
+                if has_han(p.text):
+                    found = self.analyzer.split_han(found)
             tokens.extend(found)
             lengths[i] = len(found)
         if tokens:
