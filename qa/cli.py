@@ -115,7 +115,8 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--scheduler", metavar="ADDRESS", help="with --shards: the Dask scheduler to build on (tcp://host:8786)")
     s.add_argument(
         "--jobs", type=_positive, default=None, metavar="N",
-        help="processes to build on (default: one a core; 1 builds in this process alone); the index is the same",
+        help="processes to build on (default: one a usable core, at most 8; 1 builds in this process alone); "
+        "the index is the same",
     )
 
     s = sub.add_parser("ask", help="answer one question", description="Answer one question with cited sentences.")
@@ -247,6 +248,7 @@ class _Output:
 
 def _cmd_index(args) -> int:
     from .index.build import build_index, count_documents, update_index
+    from .index.parallel import default_jobs
     from .index.folders import load_index, save_index
     from .index.versions import check_writable, writer_lock
 
@@ -279,7 +281,7 @@ def _cmd_index(args) -> int:
     check_writable(args.out)  # before the build: a folder qa did not make is refused, untouched
     start = time.monotonic()
     with _progress("indexing", lambda: count_documents(args.sources), "documents") as bar:
-        index, warnings = build_index(args.sources, progress=bar, jobs=args.jobs or os.cpu_count() or 1)
+        index, warnings = build_index(args.sources, progress=bar, jobs=args.jobs or default_jobs())
     for w in warnings:
         _log(f"qa: warning: {w}")
     with writer_lock(args.out, log=_log):

@@ -130,3 +130,11 @@ def test_jobs_is_for_a_full_build(tmp_path, capsys):
     for extra in (["--add"], ["--shards", "2"]):
         assert main(["index", str(root), "--out", str(tmp_path / "ix"), "--jobs", "2", *extra]) == 1
         assert "--jobs sets the processes of a full build" in capsys.readouterr().err
+
+
+def test_the_default_is_the_usable_cores_at_most_eight(monkeypatch):
+    from qa.index import parallel
+
+    for usable, want in ((1, 1), (2, 2), (64, parallel.MAX_DEFAULT_JOBS)):
+        monkeypatch.setattr(parallel.os, "sched_getaffinity", lambda pid, n=usable: set(range(n)), raising=False)
+        assert parallel.default_jobs() == want

@@ -186,7 +186,8 @@ def search_documents(index: Index, question, k: int = 100, expand: bool = False)
     """Rank documents by their best passage's score: ``[(doc_id, score)]``, best first, each once.
 
     Only the passages that can decide the k best documents are scored (`qa.index.ranking.top_passages`
-    with ``documents=k``); the documents, their order and scores are those scoring every passage gives.
+    with ``documents=k``; with `expand`, every matching passage is); the documents, their order and
+    scores are those scoring every passage gives.
     """
     positive_int(k, "k")
     query = question if isinstance(question, Query) else parse_question(index, question)

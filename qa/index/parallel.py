@@ -44,7 +44,21 @@ import numpy as np
 
 from ..errors import QAError
 
-__all__ = ["fit_parallel"]
+__all__ = ["default_jobs", "fit_parallel"]
+
+MAX_DEFAULT_JOBS = 8
+
+
+def default_jobs() -> int:
+    """The processes ``qa index`` builds on unless told: the CPUs this process may run on (its
+    affinity, which a container or ``taskset`` narrows, not the host's count), at most
+    `MAX_DEFAULT_JOBS`: reading and chunking stay in one process, so workers beyond a few wait
+    on it, and each holds its own vocabulary."""
+    try:
+        usable = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not on Linux
+        usable = os.cpu_count() or 1
+    return max(1, min(usable, MAX_DEFAULT_JOBS))
 
 
 class _Piece(NamedTuple):
@@ -150,6 +164,7 @@ def fit_parallel(batches, builder, jobs: int) -> None:
                                initargs=(type(builder), builder.params))
     merge = _Merge(builder)
     out: deque = deque()
+    merged = 0
     try:
         for batch in batches:
             for p in batch:
@@ -157,10 +172,17 @@ def fit_parallel(batches, builder, jobs: int) -> None:
             out.append(pool.submit(_count, [(p.text, p.title, p.section) for p in batch]))
             if len(out) >= 2 * jobs:
                 merge.add(out.popleft().result())
+                merged += 1
         while out:
             merge.add(out.popleft().result())
-    except BrokenProcessPool:  # a worker killed (out of memory, say): its batch is lost, so is the build
-        raise QAError(f"a build worker process ended unexpectedly (killed, or out of memory?); nothing was "
-                      f"written. Try again with fewer processes (--jobs {max(1, jobs // 2)})") from None
+            merged += 1
+    except BrokenProcessPool as exc:  # a worker died: its batch is lost, so is the build
+        if not merged:  # none ever answered: most likely they could not start
+            raise QAError(
+                "the build's worker processes stopped before counting anything (their error is on stderr). "
+                "A script that builds with jobs > 1 must call it under `if __name__ == \"__main__\":`; "
+                "or build with jobs=1") from exc
+        raise QAError(f"a build worker process ended unexpectedly (killed, or out of memory?); the index was "
+                      f"not written. Try again with fewer processes (--jobs {max(1, jobs // 2)})") from exc
     finally:
         pool.shutdown(wait=True, cancel_futures=True)

@@ -81,8 +81,12 @@ def _score_all(index: Index, weights: dict[int, float]) -> tuple[np.ndarray, np.
     """`score_passages` with the query weights given."""
     if not weights:
         return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float64)
-    # Summed in `top_passages`'s order, so both give a passage the same score to the last bit.
-    parts = [(index.postings(t), weights[t]) for t in _term_order(index, weights)]
+    # Summed in the weights' own order (the question's), never in an order read from this index's
+    # statistics: a shard's `term_max` differs from the whole corpus's, and with expansion's
+    # fractional weights the order decides the last bit, so shards would not score as one index.
+    # (With weight 1 the float32 weights add exactly in float64, in any order: `top_passages`
+    # gives the same scores.)
+    parts = [(index.postings(t), qw) for t, qw in weights.items()]
     ids = np.concatenate([p[0] for p, _ in parts])
     w = np.concatenate([p[1].astype(np.float64) * qw for p, qw in parts])
     if len(parts) == 1:

@@ -854,8 +854,9 @@ def _plain_blocks(src: str, title_line: bool):
 def _is_prose_line(src: str) -> bool:
     """Whether plain text is one line of prose that `_read_plain` would copy verbatim as one text
     block (most corpus.jsonl documents): single spaces only, opening with a letter or digit (no
-    heading mark, rule, box or bullet), too long to be a heading (`_plain_blocks` takes no line over
-    ``2 * HEADING_MAX_CHARS`` for one but a numbered title), and neither a list item nor a clause.
+    ``#`` heading, rule, box or bullet), too long for the length-limited heading rules (none takes a
+    line over ``2 * HEADING_MAX_CHARS``), not a numbered title, list item or clause; a first line is
+    a title only above other blocks, and one line has none.
     `_prose_line` reads it without the line-by-line rules (tests/test_reading.py checks that both
     readings agree)."""
     return (len(src) > 2 * HEADING_MAX_CHARS and src[0].isalnum() and src[-1] != " "
