@@ -38,6 +38,8 @@ import shutil
 import threading
 from pathlib import Path
 
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 
 from ..errors import IndexFormatError
@@ -83,23 +85,34 @@ def _save_index(index: Index, out) -> Path:
     tmp, name = prepare_version(out)
     out = Path(out)
     try:
-        np.save(tmp / "idf.npy", np.ascontiguousarray(index.idf, dtype=np.float32))
-        np.save(tmp / "indptr.npy", np.ascontiguousarray(index.indptr, dtype=np.int64))
-        np.save(tmp / "indices.npy", np.ascontiguousarray(index.indices, dtype=np.int32))
-        np.save(tmp / "weights.npy", np.ascontiguousarray(index.weights, dtype=np.float32))
-        np.save(tmp / "tokens.npy", np.ascontiguousarray(index.tokens, dtype=np.int32))
-        np.save(tmp / "token_ptr.npy", np.ascontiguousarray(index.token_ptr, dtype=np.int64))
-        np.save(tmp / "term_max.npy", np.ascontiguousarray(index.term_max, dtype=np.float32))
-        np.save(tmp / "tf.npy", np.ascontiguousarray(index._counts(), dtype=np.float32))
-        for column, array in index.passages.arrays().items():
-            np.save(tmp / f"{column}.npy", np.ascontiguousarray(array))
         terms = [None] * len(index.vocabulary)
         for t, i in index.vocabulary.items():
             terms[i] = t
-        np.save(tmp / "vocab.npy", _lines(terms))
-        np.save(tmp / "words.npy", _lines(index.words))
-        np.save(tmp / "words_term.npy", np.fromiter(index.words.values(), dtype=np.int32, count=len(index.words)))
-        files = sorted(f.name for f in tmp.iterdir())
+        arrays = {
+            "idf.npy": np.ascontiguousarray(index.idf, dtype=np.float32),
+            "indptr.npy": np.ascontiguousarray(index.indptr, dtype=np.int64),
+            "indices.npy": np.ascontiguousarray(index.indices, dtype=np.int32),
+            "weights.npy": np.ascontiguousarray(index.weights, dtype=np.float32),
+            "tokens.npy": np.ascontiguousarray(index.tokens, dtype=np.int32),
+            "token_ptr.npy": np.ascontiguousarray(index.token_ptr, dtype=np.int64),
+            "term_max.npy": np.ascontiguousarray(index.term_max, dtype=np.float32),
+            "tf.npy": np.ascontiguousarray(index._counts(), dtype=np.float32),
+            **{f"{column}.npy": np.ascontiguousarray(array) for column, array in index.passages.arrays().items()},
+            "vocab.npy": _lines(terms),
+            "words.npy": _lines(index.words),
+            "words_term.npy": np.fromiter(index.words.values(), dtype=np.int32, count=len(index.words)),
+        }
+
+        def write(item):  # and checksum it while its pages are fresh
+            file, array = item
+            np.save(tmp / file, array)
+            return file_checksums(tmp, [file])
+
+        # Two threads: writing and hashing release the GIL, and at a million passages they are
+        # seconds of a build's serial end (1M synthetic: 4.3 -> 2.7 s).
+        with ThreadPoolExecutor(2) as pool:
+            checksums = {k: v for part in pool.map(write, sorted(arrays.items(), key=lambda kv: -kv[1].nbytes))
+                         for k, v in part.items()}
         manifest = {
             "format": FORMAT,
             "format_version": FORMAT_VERSION,
@@ -107,7 +120,7 @@ def _save_index(index: Index, out) -> Path:
             "n_passages": index.n_passages,
             "n_terms": index.n_terms,
             "meta": index.meta,
-            "files": file_checksums(tmp, files),
+            "files": dict(sorted(checksums.items())),
         }
         write_json(tmp / "manifest.json", manifest)
     except BaseException:
