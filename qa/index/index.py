@@ -281,10 +281,16 @@ class _Builder:
             raise ValueError("cannot index zero passages")
         if not self.stems:
             raise ValueError("empty vocabulary: the passages hold only stop words or punctuation")
-        tf, passages, indptr = self.term_major()
-        tokens, token_ptr = self.sequences()
+        # The passage table and the token sequences are finished on a thread while the postings are
+        # built here: numpy releases the GIL in both, and this is a build's serial end.
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(1) as pool:
+            side = pool.submit(lambda: (self.table.finish(), self.sequences()))
+            tf, passages, indptr = self.term_major()
+            table, (tokens, token_ptr) = side.result()
         return _weighed(
-            self.params, tf, passages, indptr, self.table.finish(), dict(self.stems),
+            self.params, tf, passages, indptr, table, dict(self.stems),
             self.words(), tokens, token_ptr, dict(meta or {}),
         )
 
