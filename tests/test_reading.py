@@ -333,9 +333,9 @@ def _one_line(draw):
 @SETTINGS
 @given(_one_line(), st.booleans())
 def test_one_line_of_prose_reads_the_same_by_the_fast_path(text, title_line):
-    from qa.ingest.reading import _is_prose_line, _prose_line, _read_plain
+    from qa.ingest.reading import _is_prose_line, _prose_line, _read_plain_lines
 
-    slow = _read_plain(text, title_line)
+    slow = _read_plain_lines(text, title_line)
     if _is_prose_line(text):
         fast = _prose_line(text)
         assert (fast.text, fast.blocks) == (slow.text, slow.blocks)

@@ -778,7 +778,8 @@ def _plain_lines(src: str):
 
 def _plain_blocks(src: str, title_line: bool):
     """Blocks of plain text as ``(kind, [(line_start, line_end), ...], level)``; lines of a running block
-    are joined with spaces."""
+    are joined with spaces. (One long line of prose never gets here: `_is_prose_line` names what
+    these rules could make of it.)"""
     out = []
     groups: list[list[tuple[int, int]]] = []
     underlined: set[int] = set()  # groups that are one line with a rule under it: headings
@@ -858,7 +859,7 @@ def _is_prose_line(src: str) -> bool:
     line over ``2 * HEADING_MAX_CHARS``), not a numbered title, list item or clause; a first line is
     a title only above other blocks, and one line has none.
     `_prose_line` reads it without the line-by-line rules (tests/test_reading.py checks that both
-    readings agree)."""
+    readings agree): a new rule of `_plain_blocks` that can take such a line must be excluded here."""
     return (len(src) > 2 * HEADING_MAX_CHARS and src[0].isalnum() and src[-1] != " "
             and not _ODD_WS_RE.search(src) and not _PLAIN_ITEM.match(src) and not _CLAUSE_RE.match(src)
             and not _NUMBERED_TITLE_RE.match(src))
@@ -869,6 +870,13 @@ def _prose_line(src: str) -> Reading:
 
 
 def _read_plain(src: str, title_line: bool) -> Reading:
+    if _is_prose_line(src):  # the common case (a corpus.jsonl line), read at a fraction of the cost
+        return _prose_line(src)
+    return _read_plain_lines(src, title_line)
+
+
+def _read_plain_lines(src: str, title_line: bool) -> Reading:
+    """Plain text read by the line rules (`_plain_blocks`)."""
     w = _Writer(src)
     for kind, run, level in _plain_blocks(src, title_line):
         for k, (s, e) in enumerate(run):
@@ -952,8 +960,6 @@ def read(document) -> Reading:
         return _read_marked(fmt, src) if len(src) <= _CACHED_CHARS else _MARKED[fmt](src)
     if fmt == "extracted" and getattr(document, "blocks", ()):
         return _read_extracted(src, document.blocks)
-    if _is_prose_line(src):  # the common case, read at a fraction of the cost
-        return _prose_line(src)
     return _read_plain(src, title_line=document.source == document.doc_id)
 
 
