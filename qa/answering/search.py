@@ -28,7 +28,7 @@ from ..errors import QuestionError, positive_int
 from ..index.protocol import SearchIndex
 from ..index.ranking import (  # noqa: F401  (re-exported: qa.search's names before qa.index.ranking)
     FEEDBACK_KEEP, FEEDBACK_MIN_DF, FEEDBACK_PASSAGES, FEEDBACK_TERMS, PHRASE_WEIGHT, RERANK_DEPTH, SENTENCE_WEIGHT,
-    bm25_idf, expansion_weights, kth_document_score, rerank_bonus, score_passages, top_passages,
+    best_per_document, bm25_idf, expansion_weights, kth_document_score, rerank_bonus, score_passages, top_passages,
 )
 from ..index.ranking import top_positions as _top
 from ..text import FRAME_WORDS, has_han, text_key
@@ -199,10 +199,6 @@ def search_documents(index: Index, question, k: int = 100, expand: bool = False)
     keep = scores >= kth_document_score(ids, scores, doc_of, k)
     ids, scores = ids[keep], scores[keep]
     docs = doc_of[ids]
-    # Best passage per document: sort by (document, -score) and keep each document's first.
-    order = np.lexsort((-scores, docs))
-    first = np.ones(order.size, dtype=bool)
-    first[1:] = docs[order][1:] != docs[order][:-1]
-    best_pos = order[first]
+    best_pos = best_per_document(docs, scores)
     top = _top(docs[best_pos], scores[best_pos], min(best_pos.size, k))
     return [(doc_ids[int(docs[best_pos[i]])], float(scores[best_pos[i]])) for i in top]

@@ -23,8 +23,8 @@ if TYPE_CHECKING:  # annotations only: the index module imports this one
 
 __all__ = [
     "FEEDBACK_KEEP", "FEEDBACK_MIN_DF", "FEEDBACK_PASSAGES", "FEEDBACK_TERMS", "PHRASE_WEIGHT", "RERANK_DEPTH",
-    "SENTENCE_WEIGHT", "bm25_idf", "expansion_weights", "kth_document_score", "matched", "ranked", "rerank_bonus",
-    "score_passages", "top_positions", "top_passages",
+    "SENTENCE_WEIGHT", "best_per_document", "bm25_idf", "expansion_weights", "kth_document_score", "matched",
+    "ranked", "rerank_bonus", "score_passages", "top_positions", "top_passages",
 ]
 
 RERANK_DEPTH = 20  # candidates rescored by sentence and phrase evidence
@@ -302,6 +302,15 @@ def _merge_dense(ids: np.ndarray, scores: np.ndarray, postings: np.ndarray, add:
     return merged, total[merged]
 
 
+def best_per_document(docs: np.ndarray, scores: np.ndarray) -> np.ndarray:
+    """Positions of each document's best score (one a document; among equal scores the first),
+    documents ascending: `docs[i]` is the document of entry ``i``."""
+    order = np.lexsort((-scores, docs))
+    first = np.ones(order.size, dtype=bool)
+    first[1:] = docs[order][1:] != docs[order][:-1]
+    return order[first]
+
+
 def kth_document_score(ids: np.ndarray, scores: np.ndarray, doc_of: np.ndarray, k: int) -> float:
     """The k-th best document score, a document scoring as its best passage; -1 if fewer than k
     documents have a passage in `ids`.
@@ -314,11 +323,8 @@ def kth_document_score(ids: np.ndarray, scores: np.ndarray, doc_of: np.ndarray, 
     m = 4 * k  # usually enough passages to hold k documents; widened while not
     while True:
         top = np.argpartition(-scores, m - 1)[:m] if m < scores.size else np.arange(scores.size)
-        docs, s = doc_of[ids[top]], scores[top]
-        order = np.lexsort((-s, docs))
-        first = np.ones(order.size, dtype=bool)
-        first[1:] = docs[order][1:] != docs[order][:-1]
-        best = s[order][first]  # each document's best score among these candidates
+        s = scores[top]
+        best = s[best_per_document(doc_of[ids[top]], s)]  # each document's best score among these candidates
         if best.size >= k:
             return float(np.partition(best, best.size - k)[best.size - k])
         if m >= scores.size:
