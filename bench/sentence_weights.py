@@ -27,6 +27,10 @@ Result (docs/design.md, "Fitted sentence weights"): no variant clearly beats the
 the rules stay.
 
 Not a test: it prints the weights and tables of figures.
+
+Since issue 22, `qa.answering.summarize.answer` scores answer units by the fitted rule of
+`qa.answering.scoring` (``bench/fit_answer.py``), not by ``_candidates``/``_select``, so `install` no
+longer changes the answers: the figures above are rerun from a checkout of c9b5154.
 """
 
 from __future__ import annotations

@@ -124,6 +124,8 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--index", metavar="DIR", help="index folder (default: the cached index of ./corpus)")
     s.add_argument("--top-k", type=_positive, default=5, metavar="K", help="passages to show (default 5)")
     s.add_argument("--json", action="store_true", help="print one JSON object")
+    s.add_argument("--explain", action="store_true",
+                   help="also show each shown unit's features and their contributions (JSON: \"explanation\")")
     _scheduler_option(s)
 
     for name, helptext, default_k in (
@@ -336,18 +338,20 @@ def _index_sharded(args) -> int:
 
 
 def _cmd_ask(args) -> int:
-    from .serve.render import answer_to_dict, answer_to_text
+    from .serve.render import answer_to_dict, answer_to_text, explanation_to_text
     from .answering.summarize import answer
 
     index = _open(args)
     try:
-        result = answer(index, args.question, k=args.top_k)
+        result = answer(index, args.question, k=args.top_k, explain=args.explain)
     finally:
         _close(index)
     if args.json:
         print(json.dumps(answer_to_dict(result), ensure_ascii=False))
     else:
         print(answer_to_text(result, analyzer=index.analyzer))
+        if args.explain:
+            print("\n" + explanation_to_text(result))
     return 0
 
 

@@ -197,6 +197,10 @@ class Answer:
     language : str
         The question's language, ``"en"`` or ``"zh"`` (`qa.text.detect_language`):
         the page shows its labels in it.
+    explanation : tuple of dict
+        Only when asked for (``qa ask --explain``): for each shown unit (the best candidates when
+        abstaining) its text, passage, kind, score and features' values, weights and contributions
+        (`qa.answering.scoring.explain`).
     """
 
     question: str
@@ -209,6 +213,7 @@ class Answer:
     query_terms: tuple[str, ...] = ()
     corrections: tuple[tuple[str, str], ...] = ()
     language: str = "en"
+    explanation: tuple = ()
 
     @property
     def text(self) -> str:

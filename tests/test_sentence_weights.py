@@ -91,18 +91,3 @@ def test_the_rules_as_weights_are_the_rules_scores(museum):
         cands, _, x = rows(museum, question)
         assert np.allclose(x @ sw.as_vector(sw.RULE_WEIGHTS), [c["score"] for c in cands])
 
-
-def test_install_rescores_and_uninstall_restores(museum):
-    rules, select = summarize._candidates, summarize._select
-    before = answer(museum, "When did the city museum open?")
-    only_length = np.zeros(len(sw.FEATURES))
-    only_length[sw.FEATURES.index("log_words")] = -1.0  # the shortest sentence with a question word first
-    sw.install(only_length, passages=5)
-    try:
-        patched = answer(museum, "When did the city museum open?")
-    finally:
-        sw.uninstall()
-    assert summarize._candidates is rules and summarize._select is select
-    assert before.sentences[0].text.startswith("The city museum opened")
-    assert patched.sentences[0].text == "It holds ten thousand paintings."  # "It" holds the museum's terms
-    assert answer(museum, "When did the city museum open?") == before

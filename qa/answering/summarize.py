@@ -94,12 +94,17 @@ Rules (each is tested in ``tests/test_summarize.py``):
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+
+import numpy as np
 
 from ..index.index import Index
 from .search import parse_question, search
 from ..ingest.reading import sentences, has_running_text
 from ..text import Analyzer, count_words, detect_language, has_han
 from ..types import Answer, Hit, Query, Sentence
+from .features import question_view, sentence_units, unit_features
+from .scoring import MIN_EVIDENCE, Model, answers, calibration_inputs, choose, explain as explain_values, load_model, order
 
 __all__ = ["answer", "question_types", "N_PASSAGES", "MIN_EVIDENCE"]
 
@@ -114,7 +119,6 @@ PHRASE_BONUS = 0.1
 KEEP_RATIO = 0.4
 MMR_LAMBDA = 0.3
 DUPLICATE_JACCARD = 0.7
-MIN_EVIDENCE = 0.38
 
 _I = re.IGNORECASE
 _BODY = (
@@ -467,7 +471,43 @@ def _mentions(index: Index, word: str, hits) -> bool:
     return False
 
 
-def answer(index: Index, question, k: int = 5, expand: bool = False) -> Answer:
+def prepare(index: Index, question, k: int = 5, expand: bool = False):
+    """Search, then the guards that answer before any unit is scored.
+
+    Returns
+    -------
+    tuple
+        ``(query, hits, on_topic, refused)``: the parsed question, its hits, those of them that
+        mention every name of the question (rule 9; all hits when none does), and the abstaining
+        `Answer` when a guard refuses (``no_match``: no word of the question in the corpus;
+        ``not_mentioned``: a special term or unknown acronym in none of the top passages), else None.
+    """
+    query = parse_question(index, question)
+    hits = search(index, query, k=max(k, N_PASSAGES), expand=expand)
+    common = dict(question=query.text, query_terms=query.words, corrections=query.corrections,
+                  language=detect_language(query.text))
+    if not hits:
+        missing = ", ".join(query.unknown[:8])
+        return query, hits, (), Answer(
+            sentences=(), hits=(), abstained=True, confidence=0.0, reason_code="no_match",
+            reason=f"No word of the question appears in these documents (searched for: {missing}).",
+            **common,
+        )
+    distinct, required = distinctive_words(index, query.text)
+    unmentioned = [w for w in required if not _mentions(index, w, hits[:max(k, N_PASSAGES)])]
+    if unmentioned:
+        names = ", ".join(unmentioned[:6])
+        return query, hits, (), Answer(
+            sentences=(), hits=hits[:k], abstained=True, confidence=0.0, reason_code="not_mentioned",
+            reason=f"No passage mentions {names}: the closest passages are about something else.",
+            **common,
+        )
+    # One topic: the answer is read from the passages that mention every name the question gives.
+    on_topic = tuple(h for h in hits if all(_mentions(index, w, [h]) for w in distinct)) or hits
+    return query, hits, on_topic, None
+
+
+def answer(index: Index, question, k: int = 5, expand: bool = False, explain: bool = False) -> Answer:
     """Answer a question from the index: cited sentences, the passages, or a reasoned abstention.
 
     Parameters
@@ -478,6 +518,9 @@ def answer(index: Index, question, k: int = 5, expand: bool = False) -> Answer:
         How many passages to return with the answer.
     expand : bool, default=False
         Search with pseudo-relevance feedback (see `qa.answering.search.search`).
+    explain : bool, default=False
+        Fill ``Answer.explanation``: each shown unit's features and their contributions
+        (`qa.answering.scoring.explain`; the best three candidates when abstaining).
 
     Returns
     -------
@@ -488,58 +531,115 @@ def answer(index: Index, question, k: int = 5, expand: bool = False) -> Answer:
     QuestionError
         The question is empty, too long, or has no searchable word.
     """
-    query = parse_question(index, question)
-    hits = search(index, query, k=max(k, N_PASSAGES), expand=expand)
+    query, hits, on_topic, refused = prepare(index, question, k=k, expand=expand)
+    if refused is not None:
+        return refused
     common = dict(question=query.text, query_terms=query.words, corrections=query.corrections,
                   language=detect_language(query.text))
-    if not hits:
-        missing = ", ".join(query.unknown[:8])
-        return Answer(
-            sentences=(), hits=(), abstained=True, confidence=0.0, reason_code="no_match",
-            reason=f"No word of the question appears in these documents (searched for: {missing}).",
-            **common,
-        )
-    distinct, required = distinctive_words(index, query.text)
-    unmentioned = [w for w in required if not _mentions(index, w, hits[:max(k, N_PASSAGES)])]
-    if unmentioned:
-        names = ", ".join(unmentioned[:6])
-        return Answer(
-            sentences=(), hits=hits[:k], abstained=True, confidence=0.0, reason_code="not_mentioned",
-            reason=f"No passage mentions {names}: the closest passages are about something else.",
-            **common,
-        )
-    # One topic: the answer is read from the passages that mention every name the question gives.
-    on_topic = tuple(h for h in hits if all(_mentions(index, w, [h]) for w in distinct)) or hits
-    candidates = _candidates(index, query, on_topic, question_types(query.text))
-    if _VERSION_Q_RE.search(query.text):  # a version is asked for: only a sentence that gives one answers
-        candidates = [c for c in candidates if _VERSION_RE.search(c["text"])]
-    if _NUMBER_Q_RE.search(query.text):  # so is a number ("how many", "what percentage", "numeric")
-        candidates = [c for c in candidates if _NUMBER_RE.search(c["text"])]
-    # Evidence is read in running text: a passage of code, tables or link lists holds none.
-    passage_evidence = max((h.coverage for h in hits[:N_PASSAGES] if has_running_text(h.passage)), default=0.0)
-    sentence_evidence = min(1.0, max((c["coverage"] + TYPE_BONUS * c["cue"]
-                                      for c in candidates), default=0.0))
-    evidence = min(1.0, (passage_evidence + sentence_evidence) / 2)
-    chosen = _select(candidates) if evidence >= MIN_EVIDENCE else []
+    scored = score_units(index, query, on_topic, hits)
+    model = scored.model
+    chosen = choose(scored.units, scored.values, scored.scores) if scored.answers else []
+    explanation = tuple(_explain_unit(scored, i) for i in (chosen or order(scored.units, scored.scores)[:3])) \
+        if explain else ()
     if not chosen:
         unknown = f" Not found anywhere: {', '.join(query.unknown[:8])}." if query.unknown else ""
         return Answer(
-            sentences=(), hits=hits[:k], abstained=True, confidence=round(evidence, 4),
+            sentences=(), hits=hits[:k], abstained=True, confidence=round(scored.confidence, 4),
             reason_code="weak_evidence",
-            reason=(
-                f"The evidence is too weak: the best passage holds {passage_evidence:.0%} and the best sentence "
-                f"{sentence_evidence:.0%} of what the question asks for (by word weight), "
-                f"{evidence:.0%} together, below the {MIN_EVIDENCE:.0%} needed.{unknown}"
-            ),
-            **common,
+            reason=(f"{missing_reason(query, scored)} " + (
+                f"The best candidate is right with a probability of {scored.confidence:.0%}, below the "
+                f"{model.threshold:.0%} needed." if scored.evidence >= MIN_EVIDENCE else
+                f"The evidence is too weak: the best passage and sentence hold {scored.evidence:.0%} of what the "
+                f"question asks for (by word weight), below the {MIN_EVIDENCE:.0%} needed.") + unknown),
+            explanation=explanation, **common,
         )
+    units = [scored.units[i] for i in chosen]
     # Keep every cited passage among those shown, even when k is small.
-    shown = hits[: max(k, max(c["rank"] for c in chosen))]
+    shown = hits[: max(k, max(u.rank for u in units))]
     quoted = tuple(
-        Sentence(text=c["text"], rank=c["rank"], start=c["start"], end=c["end"], score=round(c["score"], 4))
-        for c in chosen
+        Sentence(text=u.text, rank=u.rank, start=u.start, end=u.end, score=round(float(scored.scores[i]), 4))
+        for u, i in zip(units, chosen)
     )
     return Answer(
         sentences=quoted, hits=shown, abstained=False, reason=None, reason_code=None,
-        confidence=round(evidence, 4), **common,
+        confidence=round(scored.confidence, 4), explanation=explanation, **common,
     )
+
+
+@dataclass(frozen=True)
+class ScoredUnits:
+    """The candidate units of a question with their features, scores and the confidence (`score_units`)."""
+
+    units: tuple
+    values: np.ndarray
+    scores: np.ndarray
+    confidence: float
+    answers: bool
+    evidence: float
+    passage_evidence: float
+    kind: str
+    model: Model
+
+
+def candidate_units(hits) -> list:
+    """The answer units of the top `N_PASSAGES` hits (`qa.answering.features.sentence_units`)."""
+    return sentence_units(hits[:N_PASSAGES])
+
+
+def score_units(index: Index, query: Query, on_topic, hits, model: Model | None = None) -> ScoredUnits:
+    """Features, scores and confidence of every candidate unit of the passages `on_topic`.
+
+    Parameters
+    ----------
+    index : Index
+    query : Query
+    on_topic : sequence of Hit
+        The hits that mention every name of the question (the units come from their best `N_PASSAGES`).
+    hits : sequence of Hit
+        All hits, best first (the passage evidence is read from the best `N_PASSAGES`).
+    model : Model, optional
+        The scoring rule; the shipped one (`qa.answering.scoring.load_model`) by default.
+    """
+    model = model or load_model()
+    view = view_question(index, query)
+    units = tuple(candidate_units(on_topic))
+    values = unit_features(index, view, units, on_topic)
+    scores = model.scores(values)
+    # Evidence is read in running text: a passage of code, tables or link lists holds none.
+    passage_evidence = max((h.coverage for h in hits[:N_PASSAGES] if has_running_text(h.passage)), default=0.0)
+    inputs = calibration_inputs(scores, values, passage_evidence)
+    answer_it, confidence = answers(model, inputs) if units else (False, 0.0)
+    return ScoredUnits(units=units, values=values, scores=scores, confidence=confidence, answers=answer_it,
+                       evidence=float(inputs[2 + 1]),
+                       passage_evidence=passage_evidence, kind=view.kind, model=model)
+
+
+def view_question(index: Index, query: Query):
+    """The question as the features read it (`qa.answering.features.question_view`), with the rules'
+    readings of rule 3: the cues of its types, the "which <noun>" focus, the X of "What is X?"."""
+    types = question_types(query.text)
+    defined = _DEFINITION_Q_RE.match(query.text)
+    return question_view(index, query, cues=[s for name, _, s in QUESTION_TYPES if name in types],
+                         focus=_focus(query.text), defined=defined.group("x") if defined else None)
+
+
+_ASKED = {
+    "who": "who", "when": "when", "quantity": "how many or how much", "where": "where",
+    "code": "which command, option or name", "definition": "what it means",
+}
+
+
+def missing_reason(query: Query, scored: ScoredUnits) -> str:
+    """What no passage says, in plain words, from the question's answer type and its words."""
+    about = ", ".join(query.words[:6])
+    asked = _ASKED.get(scored.kind)
+    if not scored.units:
+        return f"No passage has a sentence about {about}."
+    if asked:
+        return f"No passage says {asked} about {about}."
+    return f"No passage answers the question about {about}."
+
+
+def _explain_unit(scored: ScoredUnits, i: int) -> dict:
+    u = scored.units[i]
+    return {"text": u.text, "passage": u.rank, "kind": u.kind, **explain_values(scored.model, scored.values[i])}
