@@ -7,7 +7,7 @@ from qa import build_index
 from qa.answering.features import FEATURES, answer_type, holds_type, unit_features
 from qa.answering.scoring import explain, load_model
 from qa.answering.search import parse_question, search
-from qa.answering.summarize import answer, candidate_units, view_question
+from qa.answering.summarize import answer, answer_units, view_question
 
 
 def make_index(tmp_path, files):
@@ -21,7 +21,7 @@ def features_of(index, question):
     """{unit text: {feature: value}} for the candidate units of a question."""
     query = parse_question(index, question)
     hits = search(index, query, k=5)
-    units = candidate_units(hits)
+    units = answer_units(hits)
     values = unit_features(index, view_question(index, query), units, hits)
     return {u.text: dict(zip(FEATURES, row)) for u, row in zip(units, values)}
 

@@ -1,8 +1,9 @@
 """Named features of an answer unit, each computed by a rule you can read.
 
-An answer unit is a span of a top passage that could be the answer: today a running-text
-sentence (`sentence_units`), later every unit `qa.answering.units` finds (list items,
-definitions, table rows, code after a lead-in). `unit_features` gives every unit one row
+An answer unit is a span of a top passage that could be the answer: every unit
+`qa.answering.units` finds (sentences, list items, definitions, table rows, code after a
+lead-in; `qa.answering.summarize.answer_units`), or only the running-text sentences
+(`sentence_units`). `unit_features` gives every unit one row
 of `FEATURES`, in that order; `qa.answering.scoring` weighs them with the weights fitted by
 ``bench/fit_answer.py`` (``make fit``) and shipped in ``answer_weights.json``.
 
@@ -99,6 +100,10 @@ class AnswerUnit:
         The document's title.
     doc : str
         The source file (one topic: a file).
+    spans : tuple of (int, int)
+        The unit's source pieces (`qa.answering.units.Unit.spans`; empty: ``(start, end)``).
+    lines : tuple of str
+        The block kind of each line of `text` (`qa.answering.units.Unit.lines`).
     """
 
     text: str
@@ -112,6 +117,8 @@ class AnswerUnit:
     section: str
     title: str
     doc: str
+    spans: tuple = ()
+    lines: tuple = ()
 
 
 def sentence_units(hits) -> list[AnswerUnit]:

@@ -171,8 +171,9 @@ def choose(units, values: np.ndarray, scores: np.ndarray) -> list[int]:
     words = {first: _words(units[first].text)}
     if CONTINUE:
         # The unit right after the best one continues it when it holds what the question asks for.
-        nxt = next((i for i in ranked if units[i].rank == units[first].rank
-                    and units[i].position == units[first].position + 1), None)
+        nxt = min((i for i in ranked if units[i].rank == units[first].rank
+                   and units[i].position > units[first].position and not _overlaps(units[i], [units[first]])),
+                  key=lambda i: units[i].position, default=None)
         if nxt is not None and (values[nxt, col["cue"]] or values[nxt, col["type_held"]]):
             w = _words(units[nxt].text)
             if len(w & words[first]) / max(len(w | words[first]), 1) < DUPLICATE_JACCARD:
@@ -188,12 +189,19 @@ def choose(units, values: np.ndarray, scores: np.ndarray) -> list[int]:
             continue
         if units[i].doc != units[first].doc and v[col["coverage"]] < alone:
             continue
+        if _overlaps(units[i], [units[c] for c in chosen]):
+            continue  # a lead-in and its "code" unit share text: one of them is shown
         w = _words(units[i].text)
         if any(len(w & words[c]) / max(len(w | words[c]), 1) >= DUPLICATE_JACCARD for c in chosen):
             continue
         words[i] = w
         chosen.append(i)
     return chosen
+
+
+def _overlaps(unit, chosen) -> bool:
+    """Whether `unit` shares source text with one of `chosen` (a lead-in and its "code" unit)."""
+    return any(unit.doc == c.doc and unit.start < c.end and c.start < unit.end for c in chosen)
 
 
 def explain(model: Model, values: np.ndarray) -> dict:

@@ -100,10 +100,11 @@ import numpy as np
 
 from ..index.index import Index
 from .search import parse_question, search
-from ..ingest.reading import sentences, has_running_text
+from ..ingest.reading import has_running_text
+from .units import candidate_units
 from ..text import Analyzer, count_words, detect_language, has_han
 from ..types import Answer, Hit, Query, Sentence
-from .features import question_view, sentence_units, unit_features
+from .features import AnswerUnit, question_view, unit_features
 from .scoring import MIN_EVIDENCE, Model, answers, calibration_inputs, choose, explain as explain_values, load_model, order
 
 __all__ = ["answer", "question_types", "N_PASSAGES", "MIN_EVIDENCE"]
@@ -322,53 +323,58 @@ def _candidates(index: Index, query: Query, hits: tuple[Hit, ...], types: tuple[
     subject = re.escape(subject) + (f"|{re.escape(head)}" if head else "")  # "the nargs argument of f": "nargs is"
     defines = re.compile(rf"^\W*(?:the\s+)?(?:{subject})\s*(?:\([^)]*\)\s*|,[^,]{{0,60}},\s*)?"
                          r"(?:is|are|means|stands for)\b", re.I) if defined else None
-    for hit in hits[:N_PASSAGES]:
+    hit_of = {hit.rank: hit for hit in hits}
+    prev_terms: set = set()
+    prev_rank = None
+    for unit in candidate_units(hits, N_PASSAGES):
+        hit = hit_of[unit.hit_rank]
         p = hit.passage
-        prev_terms: set = set()
-        for n, (s, e, source_start, source_end) in enumerate(sentences(p)):
-            text = p.text[s:e]
-            own_terms = {index.vocabulary.get(t) for t, _, _ in analyzer.terms_with_spans(text)}
-            term_ids = own_terms
-            if _PRONOUN_RE.match(text):  # "It's the ..." is about what the sentence before named
-                term_ids = own_terms | prev_terms
-            prev_terms = own_terms
-            held = [tid for tid in query.term_ids if tid in term_ids]
-            coverage = sum(weight[t] for t in held) / query.total_idf if query.total_idf else 0.0
-            score = coverage
-            cue = any(m.group().lower() not in q_lower for c in cue_patterns for m in c.finditer(text))
-            if cue:
-                score += TYPE_BONUS
-            if defines is not None and defines.search(text):
-                score += TYPE_BONUS  # "What is X?" is answered by "X is ..."
-            elif focus is not None and focus.search(text):
-                score += TYPE_BONUS  # "Which environment variable ...?" is answered by naming one
-            asks = text.rstrip().endswith(("?", "？"))
-            if asks:
-                score *= QUESTION_FACTOR
-            if count_words(text) < 4:
-                score -= SHORT_PENALTY
-            score += RANK_BONUS * max(hit.score, 0.0) / top_score
-            sequence = _sequence(text)
-            words = set(sequence)
-            if not asks:  # a question echoing the question is no answer to it
-                score += ECHO_BONUS * len(words & q_words) / len(q_words)
-                if q_pairs:
-                    score += PHRASE_BONUS * len(_pairs(sequence) & q_pairs) / len(q_pairs)
-            out.append(
-                {
-                    "text": text,
-                    "doc": p.source,  # a file: the lines of one corpus.jsonl are one collection, not topics
-                    "rank": hit.rank,
-                    "index": n,
-                    "cue": cue,
-                    "start": source_start,
-                    "end": source_end,
-                    "score": score,
-                    "coverage": coverage,
-                    "held": frozenset(held),
-                    "words": words,
-                }
-            )
+        if unit.hit_rank != prev_rank:
+            prev_terms, prev_rank = set(), unit.hit_rank
+        text = unit.text
+        own_terms = {index.vocabulary.get(t) for t, _, _ in analyzer.terms_with_spans(text)}
+        term_ids = own_terms
+        if _PRONOUN_RE.match(text):  # "It's the ..." is about what the sentence before named
+            term_ids = own_terms | prev_terms
+        prev_terms = own_terms
+        held = [tid for tid in query.term_ids if tid in term_ids]
+        coverage = sum(weight[t] for t in held) / query.total_idf if query.total_idf else 0.0
+        score = coverage
+        cue = any(m.group().lower() not in q_lower for c in cue_patterns for m in c.finditer(text))
+        if cue:
+            score += TYPE_BONUS
+        if defines is not None and defines.search(text):
+            score += TYPE_BONUS  # "What is X?" is answered by "X is ..."
+        elif focus is not None and focus.search(text):
+            score += TYPE_BONUS  # "Which environment variable ...?" is answered by naming one
+        asks = text.rstrip().endswith(("?", "？"))
+        if asks:
+            score *= QUESTION_FACTOR
+        if count_words(text) < 4:
+            score -= SHORT_PENALTY
+        score += RANK_BONUS * max(hit.score, 0.0) / top_score
+        sequence = _sequence(text)
+        words = set(sequence)
+        if not asks:  # a question echoing the question is no answer to it
+            score += ECHO_BONUS * len(words & q_words) / len(q_words)
+            if q_pairs:
+                score += PHRASE_BONUS * len(_pairs(sequence) & q_pairs) / len(q_pairs)
+        out.append(
+            {
+                "text": text,
+                "doc": p.source,  # a file: the lines of one corpus.jsonl are one collection, not topics
+                "rank": hit.rank,
+                "index": unit.position,
+                "cue": cue,
+                "start": unit.start,
+                "end": unit.end,
+                "unit": unit,
+                "score": score,
+                "coverage": coverage,
+                "held": frozenset(held),
+                "words": words,
+            }
+        )
     # Best score first; ties to the higher-ranked passage, then the earlier sentence.
     out.sort(key=lambda c: (-c["score"], c["rank"], c["start"]))
     return out
@@ -382,14 +388,15 @@ def _select(cands: list[dict]) -> list[dict]:
         return []
     chosen = [first]
     # The direct answer's next sentence continues it when it shows what the question asks for.
-    nxt = next((c for c in cands if c["rank"] == first["rank"] and c["index"] == first["index"] + 1), None)
+    nxt = min((c for c in cands if c["rank"] == first["rank"] and c["index"] > first["index"]
+               and not _overlaps(c, [first])), key=lambda c: c["index"], default=None)
     if nxt is not None and nxt["cue"] and _jaccard(nxt["words"], first["words"]) < DUPLICATE_JACCARD:
         chosen.append(nxt)
     floor = KEEP_RATIO * first["score"]
     # One topic: another document's sentence joins only when it holds the question's evidence on its own.
     alone = max(MIN_EVIDENCE, first["coverage"])
     pool = [c for c in cands if c["held"] and c["score"] >= floor and c not in chosen
-            and (c["doc"] == first["doc"] or c["coverage"] >= alone)]
+            and (c["doc"] == first["doc"] or c["coverage"] >= alone) and not _overlaps(c, chosen)]
     while pool and len(chosen) < MAX_SENTENCES:
         best, best_val = None, None
         for c in pool:
@@ -402,8 +409,13 @@ def _select(cands: list[dict]) -> list[dict]:
         if best is None:
             break
         chosen.append(best)
-        pool.remove(best)
+        pool = [c for c in pool if c is not best and not _overlaps(c, [best])]
     return chosen
+
+
+def _overlaps(c: dict, chosen: list[dict]) -> bool:
+    """Whether unit `c` shares source text with one of `chosen` (a lead-in and its "code" unit)."""
+    return any(c["doc"] == d["doc"] and c["start"] < d["end"] and d["start"] < c["end"] for d in chosen)
 
 
 # A word of the question that names something: capitalised past the first word, an acronym,
@@ -557,7 +569,9 @@ def answer(index: Index, question, k: int = 5, expand: bool = False, explain: bo
     # Keep every cited passage among those shown, even when k is small.
     shown = hits[: max(k, max(u.rank for u in units))]
     quoted = tuple(
-        Sentence(text=u.text, rank=u.rank, start=u.start, end=u.end, score=round(float(scored.scores[i]), 4))
+        Sentence(text=u.text, rank=u.rank, start=u.start, end=u.end, score=round(float(scored.scores[i]), 4),
+                 kind=u.kind, spans=u.spans if len(u.spans) > 1 else (),
+                 lines=u.lines if len(u.lines) > 1 or u.lines not in ((), ("text",)) else ())
         for u, i in zip(units, chosen)
     )
     return Answer(
@@ -581,9 +595,21 @@ class ScoredUnits:
     model: Model
 
 
-def candidate_units(hits) -> list:
-    """The answer units of the top `N_PASSAGES` hits (`qa.answering.features.sentence_units`)."""
-    return sentence_units(hits[:N_PASSAGES])
+def answer_units(hits) -> list[AnswerUnit]:
+    """The answer units of the top `N_PASSAGES` hits (`qa.answering.units.candidate_units`), with
+    where each stands (its hit's rank, its passage's unit count, title and file) for the features."""
+    hit_of = {h.rank: h for h in hits}
+    units = candidate_units(hits, N_PASSAGES)
+    count: dict = {}
+    for u in units:
+        count[u.hit_rank] = count.get(u.hit_rank, 0) + 1
+    out = []
+    for u in units:
+        p = hit_of[u.hit_rank].passage
+        out.append(AnswerUnit(text=u.text, kind=u.kind, rank=u.hit_rank, start=u.start, end=u.end,
+                              position=u.position, count=count[u.hit_rank], before=u.before, section=u.section,
+                              title=p.title, doc=p.source, spans=u.spans, lines=u.lines))
+    return out
 
 
 def score_units(index: Index, query: Query, on_topic, hits, model: Model | None = None) -> ScoredUnits:
@@ -602,7 +628,7 @@ def score_units(index: Index, query: Query, on_topic, hits, model: Model | None 
     """
     model = model or load_model()
     view = view_question(index, query)
-    units = tuple(candidate_units(on_topic))
+    units = tuple(answer_units(on_topic))
     values = unit_features(index, view, units, on_topic)
     scores = model.scores(values)
     # Evidence is read in running text: a passage of code, tables or link lists holds none.
