@@ -19,12 +19,18 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import bench  # noqa: E402  (bench/bench.py: its table formatters)
+import fit_answer  # noqa: E402  (bench/fit_answer.py: its Markdown tables)
 
 from qa.evaluate.report import format_table  # noqa: E402
 from qa.files import atomic_write  # noqa: E402
 
 # (file, heading, how it was made, what it shows), in the order the page shows them.
 SECTIONS = [
+    ("fit_answer.json", "The answer's scoring rule: fitted on every set, and each set held out", "make fit",
+     "Every set of the development pool (`bench/fit_sets.json`), measured by the weights fitted on all sets and "
+     "by weights fitted on the others only (leave one set out: the figures that carry to documents nobody tuned "
+     "for). Shares of answerable questions; abstentions count as misses "
+     "([design.md](design.md#how-the-summary-works), `qa/answering/scoring.py`)."),
     ("eval.json", "Retrieval: qa and its peers on Cranfield and SQuAD 2.0", "make eval",
      "nDCG, MAP, recall and MRR against bm25s, tantivy and scikit-learn's defaults; answer and abstention "
      "figures on SQuAD 2.0 (design notes: [design.md](design.md#retrieval-choices-measured)). The chart: "
@@ -77,6 +83,11 @@ def render(results_dir: Path) -> str:
     for name, heading, command, about in SECTIONS:
         path = results_dir / name
         if not path.is_file():
+            continue
+        if name == "fit_answer.json":  # Markdown tables of their own
+            data = json.loads(path.read_text(encoding="utf-8"))
+            out += ["", f"## {heading}", "", about, "", f"`{command}`, {data.get('date')} (`bench/results/{name}`):",
+                    "", fit_answer.format_result(data)]
             continue
         if name.endswith(".json"):
             data = json.loads(path.read_text(encoding="utf-8"))

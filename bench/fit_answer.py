@@ -433,6 +433,38 @@ def _mean_first(figures: dict) -> float:
     return float(np.mean([f["first_has"] for f in figures.values() if f["first_has"] is not None]))
 
 
+def _f(x) -> str:
+    return "-" if x is None else f"{x:.3f}"
+
+
+def format_result(result: dict) -> str:
+    """The results as Markdown (docs/benchmarks.md, through bench/docs.py): every set's figures fitted
+    on every set and leave-one-set-out, the reliability tables, the weights and the dropped features."""
+    out = ["| set | answerable | first unit holds the answer: fitted / held out | whole answer: fitted / held out "
+           "| answered: fitted / held out | near-topic abstained: fitted / held out | off-topic abstained: fitted / "
+           "held out | first, user's own words / document's words (held out) |", "|---|---|---|---|---|---|---|---|"]
+    for name in sorted(result["loso"]):
+        f, h = result["fitted"][name], result["loso"][name]
+        words = "-" if h.get("paraphrased_first") is None else (
+            f"{_f(h['paraphrased_first'])} ({h['paraphrased']}) / {_f(h['own_words_first'])} ({h['own_words']})")
+        out.append(f"| {name} | {f['answerable']} | {_f(f['first_has'])} / {_f(h['first_has'])} | "
+                   f"{_f(f['whole_has'])} / {_f(h['whole_has'])} | {_f(f['answered'])} / {_f(h['answered'])} | "
+                   f"{_f(f['abstained_near'])} / {_f(h['abstained_near'])} ({f['near']}) | "
+                   f"{_f(f['abstained_off'])} / {_f(h['abstained_off'])} ({f['off_topic']}) | {words} |")
+    for key, title in (("reliability_fitted", "fitted on every set"), ("reliability_loso", "held out (each set's "
+                       "answers by weights, calibration and threshold fitted on the other sets)")):
+        out += ["", f"Reliability of the confidence, {title}: of the answers shown in each confidence bin, the "
+                "share whose first unit holds the answer.", "", "| confidence | answers | mean confidence | right |",
+                "|---|---|---|---|"]
+        out += [f"| {b['bin']} | {b['answers']} | {b['confidence']:.3f} | {b['right']:.3f} |" for b in result[key]]
+    out += ["", f"Weights (threshold {result['threshold']:.2f}): " + ", ".join(
+        f"{k} {v:+.3f}" for k, v in sorted(result["weights"].items(), key=lambda kv: -abs(kv[1]))) + ".", "",
+        "Dropped (leaving them out did not lower the held-out first-unit share, mean over sets): "
+        + (", ".join(f"{d['feature']} ({d['held_out_first_without']:.3f} without)" for d in result["dropped"])
+           or "none") + "."]
+    return "\n".join(out)
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--sets", default=str(ROOT / "bench" / "fit_sets.json"))
@@ -469,6 +501,8 @@ def main(argv=None) -> int:
         "fitted_by": "bench/fit_answer.py (make fit)",
         "dropped": [d["feature"] for d in dropped],
     }
+    meta["loso"] = {name: {k: f[k] for k in ("first_has", "whole_has", "answered", "abstained_near", "abstained_off")}
+                    for name, f in held.items()}
     model = fit(rows, mask, meta=meta)
     fitted, shown_fit = measure(rows, model)
     result = {
@@ -479,6 +513,7 @@ def main(argv=None) -> int:
         "reliability_loso": reliability(shown), "reliability_fitted": reliability(shown_fit),
     }
     print(json.dumps({"fitted": fitted, "loso": held, "reliability_loso": result["reliability_loso"]}, indent=1))
+    print(format_result(result), file=sys.stderr)
     if not args.no_write:
         _write(Path(args.out), model.to_json())
         _write(Path(args.results), result)

@@ -196,6 +196,8 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--json", metavar="OUT.json", help="write all figures and machine info here (atomically)")
     s.add_argument("--plot", metavar="FILE.png", help="draw a bar chart of the metrics here (needs matplotlib)")
     s.add_argument("--ood-corpus", metavar="DIR", help="corpus for out-of-domain abstention (default: qa ask's corpus)")
+    s.add_argument("--explain", metavar="ID", help="answer only question ID of the question sets given, showing each "
+                   "shown unit's features and contributions (with --json OUT.json: also its JSON object there)")
     s.add_argument(
         "--verbose", action="store_true",
         help="also print each question set's misses, one line a question and problem (--json always keeps them)",
@@ -519,6 +521,16 @@ def _cmd_eval(args) -> int:
         if out and Path(out).is_dir():
             raise QAError(f"{out}: is a folder; --json and --plot take a file name")
     datasets = [ev.load_dataset(d) for d in args.datasets]
+    if args.explain:
+        from .evaluate.explain import explain_question
+
+        print(explain_question(datasets, args.explain))
+        if args.json:
+            from .files import atomic_write
+
+            atomic_write(Path(args.json), explain_question(datasets, args.explain, as_json=True) + "\n")
+            _log(f"qa: wrote {args.json}")
+        return 0
     command = ["qa", "eval", *args.datasets, "--systems", ",".join(systems)]
     for flag, value in (("--json", args.json), ("--plot", args.plot), ("--ood-corpus", args.ood_corpus)):
         if value:

@@ -154,3 +154,13 @@ def test_the_shipped_weights_name_known_features_and_their_pool():
     assert model.weights.shape == (len(FEATURES),)
     assert 0 < model.threshold < 1
     assert model.meta["fitted_on"] and model.meta["date"]
+
+
+def test_a_version_question_is_answered_only_by_a_unit_giving_one(tmp_path):
+    index = make_index(tmp_path, {"idna.md": "# idna\n\nThe lookup tables are generated from the Unicode data files. "
+                                            "They are rebuilt by a script.\n"})
+    result = answer(index, "Which Unicode version are the lookup tables generated from?")
+    assert result.abstained and result.reason_code == "weak_evidence"
+    index = make_index(tmp_path, {"idna.md": "# idna\n\nThe lookup tables are generated from Unicode 15.1.0 data. "
+                                            "They are rebuilt by a script.\n"})
+    assert "15.1.0" in answer(index, "Which Unicode version are the lookup tables generated from?").text

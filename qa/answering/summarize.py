@@ -1,20 +1,19 @@
-"""The rule-derived summary: 1-3 sentences copied verbatim from the top passages.
+"""The rule-derived summary: 1-3 answer units copied verbatim from the top passages.
 
-Rules (each is tested in ``tests/test_summarize.py``):
+A fixed, documented formula whose weights are set by measurement (issue 22):
 
-1. **Candidates.** Every running-text sentence (`qa.ingest.reading.sentences`: never
-   code, a table row, a heading or a list of links) of the top `N_PASSAGES`
-   hits that mention every name of the question (rule 9), with its offsets into
-   the source.
-2. **Evidence.** A sentence's base score is the share of the question's
-   evidence weight it holds: the sum of ``evidence_weights`` (IDF against a
-   padded corpus, `qa.answering.search.evidence_weights`) of the question terms it
-   contains, over the question's total, unknown words included. The index's
-   own analyzer makes the terms, so "reimbursed" matches "reimbursement". A
-   sentence opening with a pronoun ("It's the ...") also holds the terms of the
-   sentence before it: it is about what that one named.
-3. **Question type.** Words in the question pick a type, and a sentence showing
-   the kind of content that type asks for gets `TYPE_BONUS`:
+1. **Candidates.** Every answer unit (`qa.answering.units`: sentences of running text, list
+   items, definitions, table rows, a lead-in with the code after it) of the top `N_PASSAGES`
+   hits that mention every name of the question (rule 7), with its offsets into the source
+   (`answer_units`).
+2. **Features and score.** Each unit gets the named features of `qa.answering.features` (the
+   question's evidence weight it holds and its context holds, a heading that is the question,
+   how close the matched words stand, what it adds to the question, the answer type asked for
+   and held, passage rank and score, kind, position, language), and the score
+   ``sum(weight * value)`` with the weights of ``answer_weights.json``, fitted across every set
+   of the development pool by ``bench/fit_answer.py`` (``make fit``; `qa.answering.scoring`).
+3. **Question type** (the ``cue`` and ``focus`` features). Words in the question pick a type, and a unit showing
+   the kind of content that type asks for has the ``cue`` feature:
 
    ===========  ==========================================  =====================================
    type         question says                               sentence shows
@@ -37,48 +36,22 @@ Rules (each is tested in ``tests/test_summarize.py``):
    ("Which environment variable tells libffi where ..." does not ask where), and
    a sentence naming that noun phrase gets `TYPE_BONUS`; "What is X?" gives it
    to a sentence that says "X is ..." (or "X, ..., is").
-4. **Not answers.** A sentence that is itself a question (ends in "?") keeps
-   only `QUESTION_FACTOR` of its score and no echo; one of fewer than 4 words
-   loses `SHORT_PENALTY`.
-5. **Echo and rank.** A sentence gains ``ECHO_BONUS`` times the share of the
-   question's own words (function words too: "don't have a job" echoes "have
-   no job"; "n't" reads as "not", and irregular past forms as their verb, so
-   "Who wrote" echoes "was written by"), ``PHRASE_BONUS`` times the share of
-   the question's adjacent word pairs it repeats, and
-   ``RANK_BONUS * hit.score / best_hit.score``, so sentences from
-   higher-ranked passages win near-ties; exact ties go to the higher-ranked
-   passage, then the earlier sentence.
-6. **Selection.** One topic: the best sentence of the best passage's source
-   file comes first: it is the direct answer. Up to two more follow, in score
-   order, chosen by maximal marginal relevance: each must share a question
-   term, score at least `KEEP_RATIO` of the best, and is ranked by
-   ``score - MMR_LAMBDA * similarity`` to those chosen (word Jaccard); one with
-   similarity >= `DUPLICATE_JACCARD` to a chosen sentence is a near-duplicate
-   and dropped; a sentence of another file joins only when it holds the
-   question's evidence on its own (coverage at least `MIN_EVIDENCE` and the
-   first's). Before them, the sentence right after the direct answer in its
-   passage comes second when it shows the content the question type asks
-   for, even without a question word: answers often continue ("You can use an
-   agency. ... all the expenses are borne by you").
-7. **Abstention.** qa answers nothing, and says why, when no content word of
-   the question is in the corpus (``no_match``), when a special term or an
-   unknown acronym of the question is in none of the top passages
-   (``not_mentioned``, rule 9), or when the *evidence* is below `MIN_EVIDENCE`
-   (``weak_evidence``). Evidence is the mean of two shares of the question's
-   evidence weight: the most the best of the top passages holds, and the most
-   one sentence holds (plus `TYPE_BONUS` when it shows what the question type
-   asks for, capped at 1). A question from another domain may share a word or
-   two with a passage, but rarely most of its words, and almost never in one
-   sentence. A question asking for a version ("Which Unicode version ...?") is
-   answered only by a sentence that gives one (a number with a dot, "v2",
-   "3.10+"), and one asking for a number ("how many", "what percentage",
-   "numeric") only by a sentence holding a number (digits or words). `MIN_EVIDENCE` was set by measurement (``qa eval``, docs/design.md
-   "Abstention"): at 0.38, 98% of SQuAD's answerable questions and all seed
-   questions and paraphrases are answered, while 95% of the Cranfield queries
-   asked of the SQuAD corpus and 99% of the SQuAD questions asked of the seed
-   corpus are refused.
-8. **Confidence** is the evidence, in [0, 1].
-9. **Names** (`distinctive_words`): words written with a capital past the
+4. **Selection** (`qa.answering.scoring.choose`): the best unit first, the unit after it when
+   it holds what the question asks for, then the best others within a margin of the best's
+   score (no near-duplicates, no overlaps, another file only holding the evidence alone).
+5. **Confidence** is the calibrated probability that the first unit holds the answer
+   (`qa.answering.scoring`, Platt scaling fitted on the pool; its reliability table is in
+   docs/benchmarks.md).
+6. **Abstention.** qa answers nothing, and says why, when no content word of the question is
+   in the corpus (``no_match``), when a special term or an unknown acronym of the question is
+   in none of the top passages (``not_mentioned``, rule 7), or (``weak_evidence``) when the
+   confidence is below the fitted threshold or the *evidence* is below `MIN_EVIDENCE` (the
+   mean of the best passage's share of the question's evidence weight and the most one unit
+   holds, plus 0.15 when it shows what the question asks for). The reason names what is
+   missing: "No passage says when ..." from the question's answer type and its words.
+   ``answer(..., explain=True)`` (``qa ask --explain``) shows every shown unit's features and
+   their contributions.
+7. **Names** (`distinctive_words`): words written with a capital past the
    first word, acronyms, words of letters and digits ("urllib3"), identifiers
    ("www-data", "ffi_cif") and special
    terms (a digit beside an inner "/" or ".": "HTTP/3", "3.1"). The answer is
@@ -490,7 +463,7 @@ def prepare(index: Index, question, k: int = 5, expand: bool = False):
     -------
     tuple
         ``(query, hits, on_topic, refused)``: the parsed question, its hits, those of them that
-        mention every name of the question (rule 9; all hits when none does), and the abstaining
+        mention every name of the question (rule 7; all hits when none does), and the abstaining
         `Answer` when a guard refuses (``no_match``: no word of the question in the corpus;
         ``not_mentioned``: a special term or unknown acronym in none of the top passages), else None.
     """
@@ -629,6 +602,12 @@ def score_units(index: Index, query: Query, on_topic, hits, model: Model | None 
     model = model or load_model()
     view = view_question(index, query)
     units = tuple(answer_units(on_topic))
+    if _VERSION_Q_RE.search(query.text):
+        # A version is asked for: only a unit that gives one answers. Fixes near-topic questions answered
+        # about the right thing without the version (realdocs "Which Unicode version are the idna tables
+        # generated from?", manuals "In which Node.js release was Corepack first added?"); on the pool it
+        # costs no answerable question (bench/fit_answer.py rows, with and without).
+        units = tuple(u for u in units if _VERSION_RE.search(u.text))
     values = unit_features(index, view, units, on_topic)
     scores = model.scores(values)
     # Evidence is read in running text: a passage of code, tables or link lists holds none.
