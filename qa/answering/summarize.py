@@ -2,10 +2,15 @@
 
 Rules (each is tested in ``tests/test_summarize.py``):
 
-1. **Candidates.** Every running-text sentence (`qa.ingest.reading.sentences`: never
-   code, a table row, a heading or a list of links) of the top `N_PASSAGES`
-   hits that mention every name of the question (rule 9), with its offsets into
-   the source.
+1. **Candidates** come from `qa.answering.units.candidate_units`: every answer unit
+   (a running-text sentence, a list item, a definition, a table row read with its
+   header, a lead-in ending in ":" with its code or short list; never code alone, a
+   heading or a list of links) of the top `N_PASSAGES` hits that mention every name
+   of the question (rule 9), with its offsets into the source. Each is scored by
+   the rules below as a sentence is; a code unit's code counts for its score but
+   not for the evidence (rule 7: evidence is read in running text), and a unit
+   sharing source text with one already chosen (a lead-in and its code unit) is
+   not chosen again.
 2. **Evidence.** A sentence's base score is the share of the question's
    evidence weight it holds: the sum of ``evidence_weights`` (IDF against a
    padded corpus, `qa.answering.search.evidence_weights`) of the question terms it
@@ -335,6 +340,12 @@ def _candidates(index: Index, query: Query, hits: tuple[Hit, ...], types: tuple[
         prev_terms = own_terms
         held = [tid for tid in query.term_ids if tid in term_ids]
         coverage = sum(weight[t] for t in held) / query.total_idf if query.total_idf else 0.0
+        evidence = coverage
+        if "code" in unit.lines:  # evidence is read in running text: a code unit's lead-in, not its code
+            prose = " ".join(line for line, kind in zip(text.split("\n"), unit.lines) if kind != "code")
+            prose_terms = {index.vocabulary.get(t) for t, _, _ in analyzer.terms_with_spans(prose)}
+            evidence = sum(weight[t] for t in query.term_ids if t in prose_terms) / query.total_idf \
+                if query.total_idf else 0.0
         score = coverage
         cue = any(m.group().lower() not in q_lower for c in cue_patterns for m in c.finditer(text))
         if cue:
@@ -367,6 +378,7 @@ def _candidates(index: Index, query: Query, hits: tuple[Hit, ...], types: tuple[
                 "unit": unit,
                 "score": score,
                 "coverage": coverage,
+                "evidence": evidence,
                 "held": frozenset(held),
                 "words": words,
             }
@@ -411,7 +423,8 @@ def _select(cands: list[dict]) -> list[dict]:
 
 def _overlaps(c: dict, chosen: list[dict]) -> bool:
     """Whether unit `c` shares source text with one of `chosen` (a lead-in and its "code" unit)."""
-    return any(c["doc"] == d["doc"] and c["start"] < d["end"] and d["start"] < c["end"] for d in chosen)
+    u = c["unit"]
+    return any(u.doc_id == d["unit"].doc_id and c["start"] < d["end"] and d["start"] < c["end"] for d in chosen)
 
 
 # A word of the question that names something: capitalised past the first word, an acronym,
@@ -529,7 +542,7 @@ def answer(index: Index, question, k: int = 5, expand: bool = False) -> Answer:
         candidates = [c for c in candidates if _NUMBER_RE.search(c["text"])]
     # Evidence is read in running text: a passage of code, tables or link lists holds none.
     passage_evidence = max((h.coverage for h in hits[:N_PASSAGES] if has_running_text(h.passage)), default=0.0)
-    sentence_evidence = min(1.0, max((c["coverage"] + TYPE_BONUS * c["cue"]
+    sentence_evidence = min(1.0, max((c["evidence"] + TYPE_BONUS * c["cue"]
                                       for c in candidates), default=0.0))
     evidence = min(1.0, (passage_evidence + sentence_evidence) / 2)
     chosen = _select(candidates) if evidence >= MIN_EVIDENCE else []

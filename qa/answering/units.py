@@ -10,7 +10,8 @@ kind            what it is
 ``sentence``    a sentence of running text (a paragraph, or a long list item). A Chinese
                 sentence ends at 。！？ (or their half-width forms), never at "；". An article's
                 number in front ("第四十六条 ") is not part of it: the unit starts after it.
-``item``        a list item, whole (one of at most `MAX_ITEM_CHARS` characters).
+``item``        a list item of one sentence, whole (of at most `MAX_ITEM_CHARS` characters); a
+                longer one, or one of several sentences, gives its sentences.
 ``definition``  a term with its description: a list item or field-list entry "term: text" (or
                 "term - text", "term — text"), a man-page option line ("-v, --verbose Print
                 more.").
@@ -178,7 +179,8 @@ def passage_units(passage, hit_rank: int = 1) -> list[Unit]:
         j = i + 1
         while j < len(blocks) and blocks[j][0] == "item" and blocks[j][2] - blocks[j][1] <= MAX_LIST_ITEM_CHARS:
             j += 1
-        if j == i + 1 or j - (i + 1) > MAX_LIST_ITEMS or (j < len(blocks) and blocks[j][0] == "item"):
+        # The list must end inside the passage: one that runs to its end may go on in the next.
+        if j == i + 1 or j - (i + 1) > MAX_LIST_ITEMS or j == len(blocks) or blocks[j][0] == "item":
             return None
         return j - 1, ("item",) * (j - i - 1)
 
@@ -210,10 +212,14 @@ def passage_units(passage, hit_rank: int = 1) -> list[Unit]:
         if kind == "item" and len(block) <= MAX_ITEM_CHARS:
             field = _FIELD_RE.match(block)
             s = bs + (field.end() if field else 0)
-            add("definition" if field or _TERM_RE.match(text, s, be) else "item", s, be, ("item",))
-            if _lead_in(text, bs, be) and (f := follower(i)):
-                add("code", bs, blocks[f[0]][2], ("item",) + f[1])
-            continue
+            term = field or _TERM_RE.match(text, s, be)
+            # An item of one sentence is quoted whole; one of several, as its sentences (unless it
+            # describes a term: "-q: be quiet. Really quiet.").
+            if term or len(split_sentences(block)) == 1:
+                add("definition" if term else "item", s, be, ("item",))
+                if _lead_in(text, bs, be) and (f := follower(i)):
+                    add("code", bs, blocks[f[0]][2], ("item",) + f[1])
+                continue
         if kind == "text" and len(block) <= MAX_ITEM_CHARS and _OPTION_RE.match(block) \
                 and block.lstrip().startswith("-"):
             add("definition", bs, be)

@@ -768,6 +768,7 @@ _URL_LINE_RE = re.compile(r"^(?:https?|ftp)://\S+$|^www\.\S+$")
 _TABLE_LINE_RE = re.compile(r" \| .* \| |^\s*\|.*\|\s*$")  # cells: two " | " or a line boxed in "|"
 _PLAIN_ITEM = re.compile(r"^\s*(?:[-*•·‣◦]|\(?(?:\d{1,3}|[a-z]|[ivx]{1,4})\)|(?:\d{1,3}|[a-z])\.(?=\s+[A-Z(\"'])"
                          r")\s+\S")
+_BULLET_LINE_RE = re.compile(r"[-*•·‣◦]\s+\S")
 # What a list item opens with, in any format: a bullet glyph or an enumerator ("2.", "(b)").
 _MARKER_RE = re.compile(r"(?:[-*•·‣◦▪▫■□●○◆◇–—]|\(?(?:\d{1,3}|[a-z]|[ivx]{1,4})[.)])\s+")
 
@@ -853,6 +854,8 @@ def _plain_blocks(src: str, title_line: bool):
             heading = 0
             if one_line and _URL_LINE_RE.match(first):
                 pass  # a bare address is not a title
+            elif one_line and _BULLET_LINE_RE.match(first):
+                pass  # nor is a bulleted line: it is an item of a list, whatever follows it
             elif one_line:
                 m = _MD_HEADING_RE.match(first)
                 if m:
