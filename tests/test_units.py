@@ -74,7 +74,6 @@ def document(draw, fmt):
                                  min_size=1, max_size=3))
             for r in rows:
                 expected.add("; ".join(f"{h}: {c}" for h, c in zip(head, r)))
-                expected.add("; ".join(r))
             if fmt == "markdown":
                 lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
                 lines += ["| " + " | ".join(r) + " |" for r in rows]
@@ -117,11 +116,10 @@ def check_units(d: Document, expected: set, chunker: Chunker) -> list[Unit]:
             pieces = [reading.of(s, e) for s, e in u.spans]
             assert all(pieces), u
             if u.kind == "row":
-                # header cell and cell in turn, or the cells alone: each piece reads back exactly
+                # header cell and cell in turn: each piece reads back exactly
                 pairs = [f"{a}: {b}" for a, b in zip(pieces[::2], pieces[1::2])]
-                assert u.text in ("; ".join(pairs), "; ".join(pieces)), (u, pieces)
-                own = u.spans[1::2] if u.text == "; ".join(pairs) else u.spans  # the row's own cells
-                assert (u.start, u.end) == (own[0][0], own[-1][1])
+                assert u.text == "; ".join(pairs), (u, pieces)
+                assert (u.start, u.end) == (u.spans[1][0], u.spans[-1][1])  # the row's own cells
             else:
                 assert len(u.spans) == 1 and reading.of(u.start, u.end) == u.text, (u, reading.of(u.start, u.end))
             assert len(u.lines) == len(u.text.split("\n"))
@@ -195,18 +193,28 @@ def test_a_list_running_to_the_passage_end_is_no_code_unit():
     assert "code" not in [u.kind for u in units_of(doc(text, "markdown"))]
 
 
+def test_a_first_row_that_the_next_row_repeats_names_no_columns():
+    text = "| << Intro | Up | Manual >> |\n|---|---|---|\n| << Intro | Home | Manual >> |\n\nDone.\n"
+    assert "row" not in [u.kind for u in units_of(doc(text, "markdown"))]
+
+
+def test_a_listing_with_comments_is_no_code_unit():
+    text = "For example:\n\n```\nclient = Client(app)\n# Set headers\nclient.headers = {}\n```\n\nDone.\n"
+    assert "code" not in [u.kind for u in units_of(doc(text, "markdown"))]
+
+
 def test_a_long_listing_is_no_code_unit():
     text = "Run this:\n\n```\n" + "\n".join(f"step {i}" for i in range(20)) + "\n```\n\nDone.\n"
     assert "code" not in [u.kind for u in units_of(doc(text, "markdown"))]
 
 
-def test_a_row_without_its_header_in_the_passage_reads_as_its_cells():
+def test_a_row_without_its_header_in_the_passage_is_no_unit():
     text = "| Name | Value |\n|---|---|\n" + "".join(f"| key{i} | value number {i} |\n" for i in range(12))
     d = doc(text, "markdown")
     reading = read(d)
     rows = [u for p in Chunker(max_chars=120, min_chars=40).chunk(d) for u in passage_units(p) if u.kind == "row"]
     assert "Name: key0; Value: value number 0" in [u.text for u in rows]
-    assert "key11; value number 11" in [u.text for u in rows]
+    assert not [u for u in rows if "key11" in u.text]  # its passage starts below the header
     for u in rows:
         assert all(reading.of(s, e) in u.text for s, e in u.spans)
 
@@ -285,3 +293,35 @@ def test_docx_table_rows_read_with_their_header(tmp_path):
     for u in rows:
         assert [reading.of(s, e) for s, e in u.spans] == [
             "Service", u.text.split("; ")[0].split(": ")[1], "Fee", u.text.split("; ")[1].split(": ")[1]]
+
+
+def test_html_definition_list_terms_with_their_descriptions(tmp_path):
+    html = ("<html><body><h1>time</h1><p>The format takes these specifiers.</p><dl>"
+            "<dt><code>%M</code></dt><dd>Maximum resident set size of the process during its lifetime, in "
+            "Kilobytes.</dd><dt><code>%e</code></dt><dd>Elapsed real time, in seconds. It is measured on the "
+            "wall clock.</dd></dl></body></html>")
+    d = extracted(tmp_path, "time.html", lambda p: p.write_text(html, encoding="utf-8"))
+    reading = read(d)
+    passages = Chunker().chunk(d)
+    units = [u for p in passages for u in passage_units(p)]
+    got = kinds(units)
+    assert ("definition", "%M\nMaximum resident set size of the process during its lifetime, in Kilobytes.") in got
+    assert ("definition", "%e\nElapsed real time, in seconds. It is measured on the wall clock.") in got
+    assert ("sentence", "Elapsed real time, in seconds.") in got  # the description's sentences stay units
+    for u in units:
+        assert reading.of(u.start, u.end) == u.text
+    assert [u.lines for u in units if u.kind == "definition"] == [("term", "text")] * 2
+    # the term is still the section of its description's passage
+    assert [p.section for p in passages if "%M" in p.text] == ["%M"]
+
+
+def test_man_page_option_lines_over_their_description_are_definitions():
+    text = ("NAME\n\n    foo - do things\n\nOPTIONS\n\n-v, --verbose\n\n    Print every step as it is done, "
+            "with the time it took.\n\n--log-file=FILE\n\n    Write the log to FILE instead of the terminal.\n")
+    d = doc(text, "plain", "foo.txt")
+    reading = read(d)
+    units = units_of(d)
+    got = kinds(units)
+    assert ("definition", "-v, --verbose\nPrint every step as it is done, with the time it took.") in got
+    assert ("definition", "--log-file=FILE\nWrite the log to FILE instead of the terminal.") in got
+    assert all(reading.of(u.start, u.end) == u.text for u in units)

@@ -49,7 +49,7 @@ def answer_to_dict(answer: Answer) -> dict:
     source), ``kind`` (the answer unit's kind: ``sentence``, ``item``, ``definition``, ``row``,
     ``code``; `qa.answering.units`), ``spans`` (only for a unit of several source pieces, a table
     row: ``[[start, end], ...]``, each reading back exactly), ``lines`` (only for a unit of several
-    lines or a list item: each line's block kind, ``text``, ``item``, ``code`` or ``table``),
+    lines or a list item: each line's block kind, ``text``, ``item``, ``code``, ``table`` or ``term``),
     passage ``matched_terms`` and ``coverage``.
     """
     return {
@@ -262,7 +262,8 @@ def answer_html(answer: Answer) -> str:
 
 def unit_html(s: Sentence) -> str:
     """One summary unit as HTML, every piece escaped: a sentence as text; a code unit's code lines
-    in ``<code>`` on lines of their own; a list item (alone or after a lead-in) as a bullet."""
+    in ``<code>`` on lines of their own; a list item (alone or after a lead-in) as a bullet; a
+    definition's term in bold."""
     if not s.lines:
         return escape(sentence_shown(s.text))
     out = []
@@ -271,6 +272,8 @@ def unit_html(s: Sentence) -> str:
             piece = f'<code class="qa-code">{escape(part)}</code>'
         elif kind == "item":
             piece = f"&#8226; {escape(sentence_shown(part))}"
+        elif kind == "term":
+            piece = f"<strong>{escape(part)}</strong>"
         else:
             piece = escape(part)
         out.append(piece if n == 0 else f"<br>{piece}")
