@@ -72,6 +72,10 @@ def _bench_text(results: dict) -> str:
     return "\n\n".join(p for p in parts if p)
 
 
+def _json(path: Path):
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+
+
 def render(results_dir: Path) -> str:
     out = [
         "# Benchmarks",
@@ -87,7 +91,7 @@ def render(results_dir: Path) -> str:
         if name == "fit_answer.json":  # Markdown tables of their own
             data = json.loads(path.read_text(encoding="utf-8"))
             out += ["", f"## {heading}", "", about, "", f"`{command}`, {data.get('date')} (`bench/results/{name}`):",
-                    "", fit_answer.format_result(data)]
+                    "", fit_answer.format_result(data, _json(results_dir / "answer_baseline.json"))]
             continue
         if name.endswith(".json"):
             data = json.loads(path.read_text(encoding="utf-8"))

@@ -437,20 +437,27 @@ def _f(x) -> str:
     return "-" if x is None else f"{x:.3f}"
 
 
-def format_result(result: dict) -> str:
+def format_result(result: dict, baseline: dict | None = None) -> str:
     """The results as Markdown (docs/benchmarks.md, through bench/docs.py): every set's figures fitted
-    on every set and leave-one-set-out, the reliability tables, the weights and the dropped features."""
-    out = ["| set | answerable | first unit holds the answer: fitted / held out | whole answer: fitted / held out "
-           "| answered: fitted / held out | near-topic abstained: fitted / held out | off-topic abstained: fitted / "
-           "held out | first, user's own words / document's words (held out) |", "|---|---|---|---|---|---|---|---|"]
+    on every set and leave-one-set-out (beside the figures of the rules before, `baseline`'s, when
+    given), the reliability tables, the weights and the dropped features."""
+    base = (baseline or {}).get("figures", {})
+    out = ["Each cell: before (the rules of " + ((baseline or {}).get("commit") or "-") + ") / fitted on every set / "
+           "held out (fitted on the other sets). In brackets: how many questions.", "",
+           "| set | answerable | first unit holds the answer | whole answer holds it | answered | near-topic "
+           "abstained | off-topic abstained | first, user's own words | first, the document's words |",
+           "|---|---|---|---|---|---|---|---|---|"]
     for name in sorted(result["loso"]):
-        f, h = result["fitted"][name], result["loso"][name]
-        words = "-" if h.get("paraphrased_first") is None else (
-            f"{_f(h['paraphrased_first'])} ({h['paraphrased']}) / {_f(h['own_words_first'])} ({h['own_words']})")
-        out.append(f"| {name} | {f['answerable']} | {_f(f['first_has'])} / {_f(h['first_has'])} | "
-                   f"{_f(f['whole_has'])} / {_f(h['whole_has'])} | {_f(f['answered'])} / {_f(h['answered'])} | "
-                   f"{_f(f['abstained_near'])} / {_f(h['abstained_near'])} ({f['near']}) | "
-                   f"{_f(f['abstained_off'])} / {_f(h['abstained_off'])} ({f['off_topic']}) | {words} |")
+        f, h, b = result["fitted"][name], result["loso"][name], base.get(name, {})
+
+        def cell(key, count=None):
+            text = f"{_f(b.get(key))} / {_f(f[key])} / {_f(h[key])}"
+            return text + (f" ({f[count]})" if count else "")
+
+        words = [cell("paraphrased_first", "paraphrased"), cell("own_words_first", "own_words")] \
+            if f.get("paraphrased") else ["-", "-"]
+        out.append(f"| {name} | {f['answerable']} | {cell('first_has')} | {cell('whole_has')} | {cell('answered')} | "
+                   f"{cell('abstained_near', 'near')} | {cell('abstained_off', 'off_topic')} | {' | '.join(words)} |")
     for key, title in (("reliability_fitted", "fitted on every set"), ("reliability_loso", "held out (each set's "
                        "answers by weights, calibration and threshold fitted on the other sets)")):
         out += ["", f"Reliability of the confidence, {title}: of the answers shown in each confidence bin, the "
@@ -513,7 +520,9 @@ def main(argv=None) -> int:
         "reliability_loso": reliability(shown), "reliability_fitted": reliability(shown_fit),
     }
     print(json.dumps({"fitted": fitted, "loso": held, "reliability_loso": result["reliability_loso"]}, indent=1))
-    print(format_result(result), file=sys.stderr)
+    baseline = ROOT / "bench" / "results" / "answer_baseline.json"
+    print(format_result(result, json.loads(baseline.read_text(encoding="utf-8")) if baseline.is_file() else None),
+          file=sys.stderr)
     if not args.no_write:
         _write(Path(args.out), model.to_json())
         _write(Path(args.results), result)

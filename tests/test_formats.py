@@ -571,7 +571,7 @@ def assert_blocks_hold(got) -> list[tuple[str, str]]:
             assert "\n" not in span, f"{kind} block {i} is more than one line: {span!r}"
         line_start = text.rfind("\n", 0, start) + 1
         lead = text[line_start:start]
-        if kind == "heading":
+        if kind in ("heading", "term"):
             assert re.fullmatch(r"#{1,6} ", lead), f"heading {span!r} has no # marker"
             covered[line_start:start - 1] = b"#" * (start - 1 - line_start)
         else:
@@ -882,16 +882,16 @@ def test_html_block_elements_end_blocks_and_inline_ones_keep_the_source_spacing(
     assert found == blocks and got.text == text
 
 
-def test_html_definition_lists_read_as_term_headings_and_their_descriptions(tmp_path, html_parser):
+def test_html_definition_lists_read_as_terms_and_their_descriptions(tmp_path, html_parser):
     got, blocks = html_blocks(tmp_path, """<h2>Users</h2><p>Each user in turn.</p>
         <dl><dt>root</dt><dd><p>Root is the superuser.</p><p>It owns <tt>/etc</tt>.</p></dd>
         <dt id="f"><span>Function:</span> <strong>void</strong> <em>ffi_call (ffi_cif *<var>cif</var>)</em>
         <a class="copiable-anchor" href="#f"> &para;</a></dt><dd>This calls the function.
         <dl><dt>rvalue</dt><dd>holds the result.</dd></dl></dd></dl>""")
-    assert blocks == [("heading", "Users"), ("text", "Each user in turn."), ("heading", "root"),
+    assert blocks == [("heading", "Users"), ("text", "Each user in turn."), ("term", "root"),
                       ("text", "Root is the superuser."), ("text", "It owns /etc."),
-                      ("heading", "Function: void ffi_call (ffi_cif *cif)"), ("text", "This calls the function."),
-                      ("heading", "rvalue"), ("text", "holds the result.")]
+                      ("term", "Function: void ffi_call (ffi_cif *cif)"), ("text", "This calls the function."),
+                      ("term", "rvalue"), ("text", "holds the result.")]
     assert [ln for ln in got.text.split("\n") if ln.startswith("#")] == [
         "## Users", "### root", "### Function: void ffi_call (ffi_cif *cif)", "#### rvalue"]
 
@@ -906,7 +906,7 @@ int main(void)
         <table><tr><td>bin</td><td>2</td></tr></table>
         <ul><li>One</li><li><p>Two, first paragraph.</p><p>Two, second.</p><ul><li>Nested</li></ul></li></ul>""")
     assert blocks == [("text", "Example:"), ("code", "int main(void)\n{\n    return 0;\n}"),
-                      ("table", "User | Id"), ("table", "root | 0"), ("table", "bin | 2"),
+                      ("table-head", "User | Id"), ("table", "root | 0"), ("table", "bin | 2"),
                       ("item", "One"), ("item", "Two, first paragraph."), ("item", "Two, second."), ("item", "Nested")]
     assert "User | Id\nroot | 0\n\nbin | 2\n\nOne\nTwo, first paragraph.\nTwo, second.\nNested" in got.text
 
@@ -930,7 +930,7 @@ def test_docx_blocks_are_headings_paragraphs_items_and_table_rows(tmp_path):
         ("item", "Dentist"), ("item", "Optician"),
         ("heading", "Dental cover"),
         ("text", "Dental cover pays for two checkups a year and half the cost of fillings and crowns."),
-        ("table", "Plan | Monthly cost"), ("table", "Family plan | Forty euros"),
+        ("table-head", "Plan | Monthly cost"), ("table", "Family plan | Forty euros"),
         ("text", "Prices in the table are per month and include all taxes and fees that apply."),
     ]
 
@@ -978,7 +978,7 @@ def test_html_a_class_naming_navigation_does_not_drop_the_page_text(tmp_path, ht
         <p id="zip"><b class="header">zip</b><code>_.zip(*arrays)</code> merges the arrays.</p>
         </body>""")
     assert blocks == [("text", prose), ("text", prose), ("heading", "Wasps"), ("text", "Wasps sting."),
-                      ("table", "Insect | Legs"), ("table", "Bee | 6"), ("text", "zip_.zip(*arrays) merges the arrays.")]
+                      ("table-head", "Insect | Legs"), ("table", "Bee | 6"), ("text", "zip_.zip(*arrays) merges the arrays.")]
 
 
 def test_html_tables_of_contents_are_dropped(tmp_path, html_parser):
@@ -1010,8 +1010,8 @@ def test_html_a_list_of_links_to_anchors_is_a_table_of_contents(tmp_path, html_p
           <dt><a href="#bin">bin</a></dt><dd>Legacy.</dd></dl></body>""")
     assert blocks == [("heading", "FAQ"), ("item", "source <AsyncIterable>"), ("item", "signal <AbortSignal>"),
                       ("meta", "Download"), ("meta", "Documentation"),  # links to pages: a menu
-                      ("heading", "root"), ("text", "The superuser, who owns every file."),
-                      ("heading", "bin"), ("text", "Legacy.")]
+                      ("term", "root"), ("text", "The superuser, who owns every file."),
+                      ("term", "bin"), ("text", "Legacy.")]
 
 
 def test_html_paragraphs_and_items_that_are_all_but_links_are_meta(tmp_path, html_parser):
@@ -1062,7 +1062,7 @@ def test_html_data_tables_stay_table_rows(tmp_path, html_parser):
         <tr><td><p>-q</p></td><td><p>Is it quiet?</p></td></tr></table>
         <table><tr><th>Version</th><th>Changes</th></tr><tr><td>v14.0.0</td><td><p>{change}</p></td></tr></table>""")
     assert blocks == [("table", "-v | Print every file's name."), ("table", "-q | Is it quiet?"),
-                      ("table", "Version | Changes"), ("table", f"v14.0.0 | {change}")]
+                      ("table-head", "Version | Changes"), ("table", f"v14.0.0 | {change}")]
 
 
 @needs_realdocs2

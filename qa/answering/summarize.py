@@ -312,6 +312,12 @@ def _candidates(index: Index, query: Query, hits: tuple[Hit, ...], types: tuple[
         prev_terms = own_terms
         held = [tid for tid in query.term_ids if tid in term_ids]
         coverage = sum(weight[t] for t in held) / query.total_idf if query.total_idf else 0.0
+        evidence = coverage
+        if "code" in unit.lines:  # evidence is read in running text: a code unit's lead-in, not its code
+            prose = " ".join(line for line, kind in zip(text.split("\n"), unit.lines) if kind != "code")
+            prose_terms = {index.vocabulary.get(t) for t, _, _ in analyzer.terms_with_spans(prose)}
+            evidence = sum(weight[t] for t in query.term_ids if t in prose_terms) / query.total_idf \
+                if query.total_idf else 0.0
         score = coverage
         cue = any(m.group().lower() not in q_lower for c in cue_patterns for m in c.finditer(text))
         if cue:
@@ -344,6 +350,7 @@ def _candidates(index: Index, query: Query, hits: tuple[Hit, ...], types: tuple[
                 "unit": unit,
                 "score": score,
                 "coverage": coverage,
+                "evidence": evidence,
                 "held": frozenset(held),
                 "words": words,
             }
@@ -388,7 +395,8 @@ def _select(cands: list[dict]) -> list[dict]:
 
 def _overlaps(c: dict, chosen: list[dict]) -> bool:
     """Whether unit `c` shares source text with one of `chosen` (a lead-in and its "code" unit)."""
-    return any(c["doc"] == d["doc"] and c["start"] < d["end"] and d["start"] < c["end"] for d in chosen)
+    u = c["unit"]
+    return any(u.doc_id == d["unit"].doc_id and c["start"] < d["end"] and d["start"] < c["end"] for d in chosen)
 
 
 # A word of the question that names something: capitalised past the first word, an acronym,

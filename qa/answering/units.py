@@ -10,15 +10,20 @@ kind            what it is
 ``sentence``    a sentence of running text (a paragraph, or a long list item). A Chinese
                 sentence ends at 。！？ (or their half-width forms), never at "；". An article's
                 number in front ("第四十六条 ") is not part of it: the unit starts after it.
-``item``        a list item, whole (one of at most `MAX_ITEM_CHARS` characters).
-``definition``  a term with its description: a list item or field-list entry "term: text" (or
+``item``        a list item of one sentence, whole (of at most `MAX_ITEM_CHARS` characters); a
+                longer one, or one of several sentences, gives its sentences.
+``definition``  a term with its description: a definition list's term and its description
+                (HTML's <dt> and <dd>, a man page's option line and the text under it: the
+                term, a line break, the description's paragraph, or its first sentence
+                when the paragraph is long), a list item or field-list entry "term: text" (or
                 "term - text", "term — text"), a man-page option line ("-v, --verbose Print
                 more.").
 ``row``         a table row, read as "header: cell; header: cell" with the header row of its
-                table (when that row is in the same passage), else "cell; cell".
+                table, when that row is in the same passage (a row without the header
+                naming its columns is no unit).
 ``code``        a lead-in that ends in ":" ("To stop it, run:") together with the code block
-                (at most `MAX_CODE_LINES` lines) or the short list (at most `MAX_LIST_ITEMS`
-                items) right after it.
+                (at most `MAX_CODE_LINES` lines, no comment line) or the short list (at most
+                `MAX_LIST_ITEMS` items, ending inside the passage) right after it.
 ==============  ================================================================================
 
 Code, headings, link lists and other ``meta`` blocks are never units by themselves.
@@ -38,10 +43,11 @@ The interface (what the summary's scoring consumes)
   own cells, first to last (its header cells are above it, in ``spans``).
 - ``spans``: the unit's source pieces ``((start, end), ...)``, each of which reads back exactly
   (``read(document).of(*span)``). One piece for every kind but ``row``, whose pieces alternate
-  header cell and cell (``text == "; ".join(f"{header}: {cell}")``; a cell without a header
-  stands alone); for a row without a header row, one piece per cell (``"; ".join(cells)``).
+  header cell and cell (``text == "; ".join(f"{header}: {cell}")``; a cell past the header's
+  last column stands alone, one piece).
 - ``lines``: the block kind of each ``"\\n"``-separated line of ``text`` (``"text"``,
-  ``"item"``, ``"code"``, ``"table"``): how to show it (code in monospace, items as bullets).
+  ``"item"``, ``"code"``, ``"table"``, ``"term"``): how to show it (code in monospace, items as
+  bullets, a term in bold).
 - ``hit_rank``: the 1-based rank of the hit whose passage holds the unit.
 - ``position``: the unit's index among its passage's units (0 first).
 - ``section``: the passage's heading path (`qa.types.Passage.section`).
@@ -94,6 +100,7 @@ _ARTICLE_RE = re.compile(r"第[一二三四五六七八九十百千零〇两\d]+
 _TERM_RE = re.compile(r"(?P<term>[^\s:：.!?。][^:：.!?。]{0,58}?)\s*(?:[:：]|\s[-–—]\s)\s*(?=\S)")
 # A man-page option line: "-v, --verbose  Print more." / "--log-file=FILE Write the log there."
 _OPTION_RE = re.compile(r"(?:--?[A-Za-z0-9?][\w.-]*(?:[= ]?[<\[]?[A-Z][\w-]*[>\]]?|=\S+)?(?:,\s*|\s+or\s+)?)+\s+(?=\S)")
+_COMMENT_RE = re.compile(r"\s*(?:#|//|/\*|<!--|--\s|;)")
 _FIELD_RE = re.compile(r":(?=[^:\s][^:]*:\s)")  # rst's ":param x: text": the unit starts after the first ":"
 
 
@@ -172,13 +179,17 @@ def passage_units(passage, hit_rank: int = 1) -> list[Unit]:
         kind, s, e = blocks[i + 1]
         if kind == "code":
             lines = text[s:e].split("\n")
-            if len(lines) <= MAX_CODE_LINES and e - s <= MAX_CODE_CHARS:
+            # A command, not a program: a few lines, none of them a comment (an example to read
+            # through, and a "# ..." line reads as a heading wherever the answer is shown).
+            if len(lines) <= MAX_CODE_LINES and e - s <= MAX_CODE_CHARS \
+                    and not any(_COMMENT_RE.match(line) for line in lines):
                 return i + 1, ("code",) * len(lines)
             return None
         j = i + 1
         while j < len(blocks) and blocks[j][0] == "item" and blocks[j][2] - blocks[j][1] <= MAX_LIST_ITEM_CHARS:
             j += 1
-        if j == i + 1 or j - (i + 1) > MAX_LIST_ITEMS or (j < len(blocks) and blocks[j][0] == "item"):
+        # The list must end inside the passage: one that runs to its end may go on in the next.
+        if j == i + 1 or j - (i + 1) > MAX_LIST_ITEMS or j == len(blocks) or blocks[j][0] == "item":
             return None
         return j - 1, ("item",) * (j - i - 1)
 
@@ -190,13 +201,18 @@ def passage_units(passage, hit_rank: int = 1) -> list[Unit]:
             head = _cells(text, bs, be)
             continue
         if kind == "table":
+            # A row is read with the header naming its columns; without one (a table that names
+            # none, a navigation bar laid out as a table, a passage that starts mid-table) its
+            # cells say nothing on their own.
             cells = _cells(text, bs, be)
-            if not cells:
+            if not cells or not head:
                 continue
+            if any(text[cs:ce] == text[hs:he] for (cs, ce), (hs, he) in zip(cells, head)):
+                continue  # a "header" that a row repeats is data (a navigation bar's two rows), not names
             spans: list[tuple[int, int]] = []
             parts = []
             for n, (cs, ce) in enumerate(cells):
-                if head and n < len(head):
+                if n < len(head):
                     spans.extend((head[n], (cs, ce)))
                     parts.append(f"{text[head[n][0]:head[n][1]]}: {text[cs:ce]}")
                 else:
@@ -204,16 +220,29 @@ def passage_units(passage, hit_rank: int = 1) -> list[Unit]:
                     parts.append(text[cs:ce])
             raw.append(("row", tuple(spans), "; ".join(parts), ("table",), (cells[0][0], cells[-1][1])))
             continue
+        if kind == "term":
+            # A term and its description (a <dt> and its <dd>, an option line and the text under
+            # it): the description's block when short, else its first sentence.
+            if i + 1 < len(blocks) and blocks[i + 1][0] in ("text", "item"):
+                _, ds, de = blocks[i + 1]
+                if de - ds > MAX_ITEM_CHARS:
+                    de = ds + split_sentences(text[ds:de])[0][1]
+                add("definition", bs, de, ("term", blocks[i + 1][0]))
+            continue
         if kind not in ("text", "item"):
             continue
         block = text[bs:be]
         if kind == "item" and len(block) <= MAX_ITEM_CHARS:
             field = _FIELD_RE.match(block)
             s = bs + (field.end() if field else 0)
-            add("definition" if field or _TERM_RE.match(text, s, be) else "item", s, be, ("item",))
-            if _lead_in(text, bs, be) and (f := follower(i)):
-                add("code", bs, blocks[f[0]][2], ("item",) + f[1])
-            continue
+            term = field or _TERM_RE.match(text, s, be)
+            # An item of one sentence is quoted whole; one of several, as its sentences (unless it
+            # describes a term: "-q: be quiet. Really quiet.").
+            if term or len(split_sentences(block)) == 1:
+                add("definition" if term else "item", s, be, ("item",))
+                if _lead_in(text, bs, be) and (f := follower(i)):
+                    add("code", bs, blocks[f[0]][2], ("item",) + f[1])
+                continue
         if kind == "text" and len(block) <= MAX_ITEM_CHARS and _OPTION_RE.match(block) \
                 and block.lstrip().startswith("-"):
             add("definition", bs, be)

@@ -19,10 +19,13 @@ written the way `qa.ingest.chunking` reads it:
 ``Extracted.blocks`` names every block of the text in order as ``(kind, start,
 end)``: half-open offsets into the text, non-overlapping, ascending, each span
 stripped, with at least one newline between two blocks. ``kind`` is
-``"heading"`` (the heading's words only, not its ``#`` marker), ``"text"`` (a
+``"heading"`` (the heading's words only, not its ``#`` marker), ``"term"`` (a
+definition list's term, written as a heading is: the section of its description,
+and the head of the definition an answer may quote), ``"text"`` (a
 paragraph, one line), ``"item"`` (a list item, or a paragraph inside one, one
 line), ``"code"`` (preformatted, its lines kept), ``"table"`` (one row, one
-line) or ``"meta"`` (a paragraph or item of an HTML page that is all but link
+line), ``"table-head"`` (a table's header row: HTML's row of ``<th>`` or in
+``<thead>``, a DOCX table's first row) or ``"meta"`` (a paragraph or item of an HTML page that is all but link
 text, a menu: one line, searchable but never an answer). Every character of
 the text but whitespace and the ``#`` markers lies in exactly one block.
 
@@ -55,7 +58,7 @@ __all__ = ["Extracted", "EXTRACTORS", "BLOCK_KINDS", "extract_pdf", "extract_doc
 DOCX_MAX_UNPACKED_BYTES = 50 * 1024 * 1024  # the sum of the members' sizes a DOCX may unpack to
 DOCX_MAX_RATIO = 100  # unpacked : packed; Word's XML packs about 5-20 to 1
 _RATIO_FLOOR_BYTES = 1024 * 1024  # tiny archives may have any ratio: they cannot hurt
-BLOCK_KINDS = ("heading", "text", "item", "code", "table", "meta")
+BLOCK_KINDS = ("heading", "term", "text", "item", "code", "table", "table-head", "meta")
 
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")  # keeps \t, \n; \x0c and \r are handled first
 _BLANK_LINES_RE = re.compile(r"\n{3,}")
@@ -134,15 +137,16 @@ class _Layout:
     def add(self, kind: str, text: str, *, level: int = 0, tight: bool | None = None) -> None:
         """Write one block; `tight` None means tight when an item follows an item or a row a row."""
         text = _one_block(text) if kind == "code" else _one_line(text)
-        if kind == "heading":
+        if kind in ("heading", "term"):
             text = _PILCROW_RE.sub("", text)
         if not text:
             return
         if self.length:
             if tight is None:
-                tight = kind == self._prev and kind in ("item", "table", "meta")
+                tight = kind == self._prev and kind in ("item", "table", "meta") or \
+                    (kind == "table" and self._prev == "table-head")
             self._write("\n" if tight and self._prev else "\n\n")
-        if kind == "heading":
+        if kind in ("heading", "term"):
             self._write("#" * min(max(level, 1), 6) + " ")
         start = self.length
         self._write(text)
@@ -774,7 +778,8 @@ def extract_docx(path) -> Extracted:
                     out.add("item" if _docx_is_list_item(item) else "text", item.text)
             else:
                 for i, row in enumerate(_docx_table_rows(item)):
-                    out.add("table", row, tight=i > 0)  # a table's first row starts a block, even after a table
+                    # A table's first row starts a block, even after a table; it names the columns.
+                    out.add("table-head" if i == 0 else "table", row, tight=i > 0)
         title = _one_line(document.core_properties.title or "")
     except Exception as exc:  # bad XML, missing parts, wrong content type: all "corrupt"
         raise SourceError(f"{path}: not a readable DOCX file ({_reason(exc)})") from None
@@ -1039,7 +1044,11 @@ def _html_blocks(root, out: _Layout) -> str:
 
     def row(node):
         nonlocal new_table
-        out.add("table", " | ".join(c for c in map(_flat_text, _cells(node)) if c), tight=False if new_table else None)
+        cells = _cells(node)
+        # A row of <th> cells (or in <thead>) names the table's columns.
+        head = bool(cells) and (all(c.name == "th" for c in cells) or node.find_parent("thead") is not None)
+        out.add("table-head" if head else "table", " | ".join(c for c in map(_flat_text, cells) if c),
+                tight=False if new_table else None)
         new_table = False
 
     # (node, how): how is False on the way in, True when leaving a block element, "link" when
@@ -1080,7 +1089,7 @@ def _html_blocks(root, out: _Layout) -> str:
                 first_h1 = _PILCROW_RE.sub("", text)
         elif name == "dt":  # a term, and the <dd> after it describes it: its heading
             flush()
-            out.add("heading", _flat_text(node), level=level + max(dl_depth, 1))
+            out.add("term", _flat_text(node), level=level + max(dl_depth, 1))
         elif name in _HTML_CODE:
             flush()
             out.add("code", node.get_text())
@@ -1135,9 +1144,9 @@ def extract_html(path) -> Extracted:
     entry is a link to an anchor (a FAQ's questions above their answers). When
     the page has a ``<main>`` element only that is read. The blocks:
 
-    - ``<h1>``-``<h6>`` are headings (``#`` lines), and so is a ``<dt>``, one
-      level below the last ``<h>`` per enclosing ``<dl>``: the term its ``<dd>``
-      describes (libffi's manual lists its functions so);
+    - ``<h1>``-``<h6>`` are headings (``#`` lines), and a ``<dt>`` is a term, written
+      as a heading one level below the last ``<h>`` per enclosing ``<dl>``: the term
+      its ``<dd>`` describes (libffi's manual lists its functions so);
     - an ``<li>`` is an item, and so is every paragraph inside one;
     - ``<pre>`` is code, its lines kept;
     - a table row is one line, its cells joined by `` | ``; but a table that

@@ -82,7 +82,7 @@ RUNNING = frozenset({"text", "item"})  # block kinds an answer sentence may come
 # 0 or 1, still reads right), the bits above it name the block's kind, so answer units
 # (`qa.answering.units`) can tell a list item from a paragraph and a table row from code.
 # ``table-head`` is a table's header row (a ``table`` block of level 1).
-LAYOUT_CODES = {"text": 0, "meta": 1, "item": 2, "code": 3, "table": 5, "table-head": 7, "heading": 9}
+LAYOUT_CODES = {"text": 0, "meta": 1, "item": 2, "code": 3, "table": 5, "table-head": 7, "heading": 9, "term": 11}
 _KIND_OF_CODE = {v: k for k, v in LAYOUT_CODES.items()}
 
 
@@ -108,7 +108,9 @@ class Block:
     """One block of a reading text: ``reading.text[start:end]``.
 
     kind : str
-        ``heading``, ``text``, ``item``, ``code``, ``table`` or ``meta``.
+        ``heading``, ``term`` (a defined term: a definition list's ``<dt>``, a man page's
+        option line; the section of the text below it, as a heading is, and also the
+        first block of its passage), ``text``, ``item``, ``code``, ``table`` or ``meta``.
     level : int
         The heading level (1 highest), 0 for other blocks.
     """
@@ -768,6 +770,8 @@ _URL_LINE_RE = re.compile(r"^(?:https?|ftp)://\S+$|^www\.\S+$")
 _TABLE_LINE_RE = re.compile(r" \| .* \| |^\s*\|.*\|\s*$")  # cells: two " | " or a line boxed in "|"
 _PLAIN_ITEM = re.compile(r"^\s*(?:[-*•·‣◦]|\(?(?:\d{1,3}|[a-z]|[ivx]{1,4})\)|(?:\d{1,3}|[a-z])\.(?=\s+[A-Z(\"'])"
                          r")\s+\S")
+_BULLET_LINE_RE = re.compile(r"[-*•·‣◦]\s+\S")
+_OPTION_LINE_RE = re.compile(r"--?[A-Za-z0-9][\w.-]*(?:[=\s]\S+)?(?:,\s*--?[A-Za-z0-9][\w.-]*(?:[=\s]\S+)?)*$")
 # What a list item opens with, in any format: a bullet glyph or an enumerator ("2.", "(b)").
 _MARKER_RE = re.compile(r"(?:[-*•·‣◦▪▫■□●○◆◇–—]|\(?(?:\d{1,3}|[a-z]|[ivx]{1,4})[.)])\s+")
 
@@ -853,6 +857,8 @@ def _plain_blocks(src: str, title_line: bool):
             heading = 0
             if one_line and _URL_LINE_RE.match(first):
                 pass  # a bare address is not a title
+            elif one_line and _BULLET_LINE_RE.match(first):
+                pass  # nor is a bulleted line: it is an item of a list, whatever follows it
             elif one_line:
                 m = _MD_HEADING_RE.match(first)
                 if m:
@@ -869,7 +875,8 @@ def _plain_blocks(src: str, title_line: bool):
                     following = sum(e - s for s, e in runs[ri + 1]) if ri + 1 < len(runs) else next_len
                     heading = 3 if following > len(first) else 0
             if heading and not _TABLE_LINE_RE.search(first):
-                out.append(("heading", run, heading))
+                # A man page's option line ("-v, --verbose") heads the text describing it: a term.
+                out.append(("term" if _OPTION_LINE_RE.match(first) else "heading", run, heading))
                 continue
             m = _CLAUSE_RE.match(src, run[0][0], run[0][1])
             if m:  # "4. Redistribution. You may ..." : the clause title is a section
@@ -927,11 +934,9 @@ def _read_plain_lines(src: str, title_line: bool) -> Reading:
 
 def _read_extracted(src: str, blocks) -> Reading:
     w = _Writer(src)
-    prev_kind, prev_end = "", 0
     for kind, s, e in blocks:
-        # A table's first row (after another kind of block, or a blank line) names its columns.
-        head = kind == "table" and (prev_kind != "table" or "\n\n" in src[prev_end:s])
-        prev_kind, prev_end = kind, e
+        head = kind == "table-head"  # the extractor knows the header row: a table block of level 1
+        kind = "table" if head else kind
         if kind == "code":
             at, spans = s, []
             for line in src[s:e].split("\n"):
@@ -943,8 +948,8 @@ def _read_extracted(src: str, blocks) -> Reading:
                 m = _MARKER_RE.match(src, s, e)
                 s = m.end() if m and m.end() < e else s
             w.copy(s, e)
-        w.end_block(kind if kind in ("heading", "text", "item", "code", "table", "meta") else "text",
-                    1 if kind == "heading" or head else 0)
+        w.end_block(kind if kind in ("heading", "term", "text", "item", "code", "table", "meta") else "text",
+                    1 if kind in ("heading", "term") or head else 0)
     return w.finish()
 
 
