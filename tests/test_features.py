@@ -1,5 +1,7 @@
 """The named features of an answer unit (qa.answering.features), one behaviour per test, on tiny corpora."""
 
+import json
+
 import numpy as np
 import pytest
 
@@ -164,3 +166,66 @@ def test_a_version_question_is_answered_only_by_a_unit_giving_one(tmp_path):
     index = make_index(tmp_path, {"idna.md": "# idna\n\nThe lookup tables are generated from Unicode 15.1.0 data. "
                                             "They are rebuilt by a script.\n"})
     assert "15.1.0" in answer(index, "Which Unicode version are the lookup tables generated from?").text
+
+
+def test_qa_ask_explain_shows_features_in_the_terminal_and_the_json(tmp_path, capsys):
+    from qa.cli import main
+
+    (tmp_path / "docs").mkdir()
+    make_index(tmp_path / "docs", LEAVE)
+    assert main(["index", str(tmp_path / "docs"), "--out", str(tmp_path / "idx")]) == 0
+    capsys.readouterr()
+    question = "How many days of parental leave do employees receive?"
+    assert main(["ask", question, "--index", str(tmp_path / "idx"), "--explain"]) == 0
+    text = capsys.readouterr().out
+    assert "contribution" in text and "coverage" in text and "seventeen days" in text
+    assert main(["ask", question, "--index", str(tmp_path / "idx"), "--explain", "--json"]) == 0
+    got = json.loads(capsys.readouterr().out)
+    assert got["explanation"][0]["text"] == got["sentences"][0]["text"]
+    assert main(["ask", question, "--index", str(tmp_path / "idx"), "--json"]) == 0
+    assert "explanation" not in json.loads(capsys.readouterr().out)  # only when asked for
+
+
+def test_qa_eval_explain_answers_one_question_of_a_set(tmp_path, capsys):
+    from qa.cli import main
+
+    (tmp_path / "set" / "docs").mkdir(parents=True)
+    make_index(tmp_path / "set" / "docs", LEAVE)
+    (tmp_path / "set" / "questions.jsonl").write_text(json.dumps({
+        "id": "q1", "question": "How many days of parental leave do employees receive?", "answerable": True,
+        "source": "leave.txt", "answer_has": ["seventeen days"]}) + "\n", encoding="utf-8")
+    assert main(["eval", str(tmp_path / "set"), "--explain", "q1", "--json", str(tmp_path / "q1.json")]) == 0
+    out = capsys.readouterr().out
+    assert "expected: seventeen days" in out and "contribution" in out
+    got = json.loads((tmp_path / "q1.json").read_text(encoding="utf-8"))
+    assert got["id"] == "q1" and got["explanation"]
+    assert main(["eval", str(tmp_path / "set"), "--explain", "nope"]) != 0
+    assert "no question 'nope'" in capsys.readouterr().err
+
+
+def test_kind_pronoun_short_and_echo(tmp_path):
+    index = make_index(tmp_path, {"museum.md": "# The city museum\n\nThe city museum opened in 1921. "
+                                               "It holds ten thousand paintings. Open daily.\n\n"
+                                               "Tickets:\n\n- Adults pay the city museum five euros.\n"
+                                               "- Children enter free.\n"})
+    rows = features_of(index, "When did the city museum open?")
+    opened = next(v for t, v in rows.items() if "1921" in t)
+    holds = next(v for t, v in rows.items() if t.startswith("It holds"))
+    daily = next(v for t, v in rows.items() if t.startswith("Open daily"))
+    adults = next((v for t, v in rows.items() if t.startswith("Adults")), None)
+    assert holds["pronoun"] == 1 and opened["pronoun"] == 0
+    assert daily["short"] == 1 and opened["short"] == 0
+    assert opened["echo"] > holds["echo"] and opened["pairs"] > 0
+    assert opened["type_held"] == 1  # 1921 is a date
+    assert opened["same_document"] == 1 and opened["passage_score"] == 1.0
+    if adults is not None:  # a list item, when the passage holds the list
+        assert adults["kind_item"] == 1 and opened["kind_item"] == 0
+
+
+def test_focus_names_the_which_noun_and_the_definition(tmp_path):
+    index = make_index(tmp_path, {"env.md": "# Settings\n\nThe LIBFFI_TMPDIR environment variable tells libffi "
+                                            "where to write. Temporary files are removed at exit.\n"})
+    rows = features_of(index, "Which environment variable tells libffi where to write temporary files?")
+    named = next(v for t, v in rows.items() if "LIBFFI_TMPDIR" in t)
+    other = next(v for t, v in rows.items() if t.startswith("Temporary"))
+    assert named["focus"] == 1 and other["focus"] == 0
