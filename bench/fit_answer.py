@@ -54,6 +54,7 @@ from qa.errors import QuestionError  # noqa: E402
 SET_CAP = 300
 C_RANK = 1.0  # chosen leave-one-set-out among 0.1, 1 and 10 (held-out first unit, mean over sets)
 SHRINK_TO_PRIOR = True
+OUT_OF_SET_CALIBRATION = False
 CALIBRATION_SET_WEIGHTS = False  # every question counts once: the reliability table is pooled
 MIN_ANSWERED = 0.92  # answerable questions answered, averaged over sets (the target is 0.90 on every set)
 # The documented rules of `qa.answering.summarize` read as feature weights (its evidence share plus its
@@ -302,10 +303,14 @@ def _inputs(rows: list[Row], weights: np.ndarray):
 
 def fit_calibration(rows: list[Row], weights: np.ndarray) -> np.ndarray:
     """Platt scaling: a logistic regression of "the best unit is right" on `CALIBRATION_INPUTS`."""
+    return _fit_platt(_inputs(rows, weights))
+
+
+def _fit_platt(inputs: list) -> np.ndarray:
     from sklearn.linear_model import LogisticRegression
 
-    setw = _set_weights(rows) if CALIBRATION_SET_WEIGHTS else {}
-    data = [(x, y, setw.get(r.set, 1.0)) for r, x, y, _ in _inputs(rows, weights)]
+    setw = _set_weights([r for r, _, _, _ in inputs]) if CALIBRATION_SET_WEIGHTS else {}
+    data = [(x, y, setw.get(r.set, 1.0)) for r, x, y, _ in inputs]
     X = np.array([d[0] for d in data])
     y = np.array([d[1] for d in data])
     m = LogisticRegression(C=10.0, max_iter=2000)
@@ -336,7 +341,17 @@ def fit(rows: list[Row], mask: np.ndarray | None = None, meta: dict | None = Non
     """The scoring rule fitted on `rows`: ranker, calibration and threshold (module docstring, step 2)."""
     mask = np.ones(len(FEATURES), dtype=bool) if mask is None else mask
     weights = fit_ranker(rows, mask)
-    cal = fit_calibration(rows, weights)
+    if OUT_OF_SET_CALIBRATION:
+        # Calibrate on scores of weights not fitted on the set scored (each set by the others' weights):
+        # scores on the rows a ranker was fitted on are better than it will do on a new set.
+        names = sorted({r.set for r in rows})
+        inputs = []
+        for name in names:
+            w = fit_ranker([r for r in rows if r.set != name], mask) if len(names) > 1 else weights
+            inputs += _inputs([r for r in rows if r.set == name], w)
+        cal = _fit_platt(inputs)
+    else:
+        cal = fit_calibration(rows, weights)
     model = Model(features=FEATURES, weights=weights, calibration=cal, threshold=0.5, meta=meta or {})
     return Model(features=FEATURES, weights=weights, calibration=cal, threshold=choose_threshold(rows, model),
                  meta=meta or {})
@@ -352,7 +367,7 @@ def measure(rows: list[Row], model: Model) -> tuple[dict, list]:
     for r in rows:
         n = sets.setdefault(r.set, dict.fromkeys(
             ("ans", "answered", "first", "whole", "near", "near_ab", "off", "off_ab", "para", "para_first",
-             "own", "own_first"), 0))
+             "own", "own_first", "shown", "conf_sum", "right_shown"), 0))
         abstained, first, whole = True, False, False
         if not r.refused and r.values is not None and len(r.units):
             scores = r.values @ model.weights
@@ -364,6 +379,9 @@ def measure(rows: list[Row], model: Model) -> tuple[dict, list]:
                     first = bool(r.answerable and r.labels[chosen[0]])
                     whole = bool(r.answerable and any(p in " ".join(r.texts[i] for i in chosen) for p in r.phrases))
                     shown.append((conf, first))
+                    n["shown"] += 1
+                    n["conf_sum"] += conf
+                    n["right_shown"] += first
         if r.answerable:
             n["ans"] += 1
             n["answered"] += not abstained
@@ -388,6 +406,8 @@ def measure(rows: list[Row], model: Model) -> tuple[dict, list]:
             "off_topic": n["off"], "abstained_off": share("off_ab", "off"),
             "paraphrased": n["para"], "paraphrased_first": share("para_first", "para"),
             "own_words": n["own"], "own_words_first": share("own_first", "own"),
+            "answers_shown": n["shown"], "mean_confidence": round(n["conf_sum"] / n["shown"], 3) if n["shown"] else None,
+            "shown_right": share("right_shown", "shown"),
         }
     return out, shown
 
@@ -445,8 +465,9 @@ def format_result(result: dict, baseline: dict | None = None) -> str:
     out = ["Each cell: before (the rules of " + ((baseline or {}).get("commit") or "-") + ") / fitted on every set / "
            "held out (fitted on the other sets). In brackets: how many questions.", "",
            "| set | answerable | first unit holds the answer | whole answer holds it | answered | near-topic "
-           "abstained | off-topic abstained | first, user's own words | first, the document's words |",
-           "|---|---|---|---|---|---|---|---|---|"]
+           "abstained | off-topic abstained | first, user's own words | first, the document's words | answers shown: "
+           "mean confidence / share right (held out) |",
+           "|---|---|---|---|---|---|---|---|---|---|"]
     for name in sorted(result["loso"]):
         f, h, b = result["fitted"][name], result["loso"][name], base.get(name, {})
 
@@ -457,7 +478,8 @@ def format_result(result: dict, baseline: dict | None = None) -> str:
         words = [cell("paraphrased_first", "paraphrased"), cell("own_words_first", "own_words")] \
             if f.get("paraphrased") else ["-", "-"]
         out.append(f"| {name} | {f['answerable']} | {cell('first_has')} | {cell('whole_has')} | {cell('answered')} | "
-                   f"{cell('abstained_near', 'near')} | {cell('abstained_off', 'off_topic')} | {' | '.join(words)} |")
+                   f"{cell('abstained_near', 'near')} | {cell('abstained_off', 'off_topic')} | {' | '.join(words)} | "
+                   f"{_f(h.get('mean_confidence'))} / {_f(h.get('shown_right'))} ({h.get('answers_shown', '-')}) |")
     for key, title in (("reliability_fitted", "fitted on every set"), ("reliability_loso", "held out (each set's "
                        "answers by weights, calibration and threshold fitted on the other sets)")):
         out += ["", f"Reliability of the confidence, {title}: of the answers shown in each confidence bin, the "

@@ -199,7 +199,8 @@ class Answer:
     reason_code : str or None
         ``"empty_question"``, ``"no_match"`` or ``"weak_evidence"``; None when it answered.
     confidence : float
-        In [0, 1]: how well the evidence covers the question.
+        In [0, 1]: the calibrated probability that the first answer unit holds the answer
+        (`qa.answering.scoring`); 0 when a guard refused before any unit was scored.
     query_terms : tuple of str
         The content words of the question as searched for (after spelling
         correction), for display.

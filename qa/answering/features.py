@@ -299,10 +299,6 @@ def question_view(index, query, cues=(), focus=None, defined: str | None = None)
 # ----------------------------------------------------------------------------- the features
 
 
-def _term_positions(index, text: str) -> list[int | None]:
-    return [index.vocabulary.get(t) for t, _, _ in index.analyzer.terms_with_spans(text)]
-
-
 def _share(q: QuestionView, ids) -> float:
     return sum(q.weight[t] for t in ids) / q.total if q.total else 0.0
 
@@ -348,25 +344,32 @@ def unit_features(index, q: QuestionView, units, hits) -> np.ndarray:
     top = hits[0] if hits else None
     top_score = top.score if top is not None and top.score > 0 else 1.0
     top_doc = top.passage.source if top is not None else None
-    context_cache: dict = {}
+    terms: dict = {}  # text -> its term ids in order: a unit's text is the next unit's "before"
+    analyze, vocabulary = index.analyzer.terms_with_spans, index.vocabulary
+
+    def term_ids(text: str) -> list:
+        got = terms.get(text)
+        if got is None:
+            got = terms[text] = [vocabulary.get(t) for t, _, _ in analyze(text)]
+        return got
+
     out = np.zeros((len(units), len(FEATURES)))
     col = {name: i for i, name in enumerate(FEATURES)}
     for r, u in enumerate(units):
         row = out[r]
-        seq = _term_positions(index, u.text)
+        seq = term_ids(u.text)
         own = set(seq)
         held = [t for t in q.weight if t in own]
         coverage = _share(q, held)
-        key = (u.section, u.title)
-        if key not in context_cache:
-            context_cache[key] = set(_term_positions(index, f"{u.section}\n{u.title}"))
-        ctx = context_cache[key] | set(_term_positions(index, u.before)) if u.before else context_cache[key]
+        ctx = set(term_ids(f"{u.section}\n{u.title}"))
+        if u.before:
+            ctx |= set(term_ids(u.before))
         row[col["coverage"]] = coverage
         row[col["context"]] = _share(q, [t for t in q.weight if t in ctx and t not in own])
         heading = u.section.rsplit(">", 1)[-1].strip() if u.section else ""
         asked = [h for h in (heading, u.before) if h.rstrip().endswith(("?", "？"))]
         if asked and q.total:
-            best = max(_share(q, [t for t in q.weight if t in set(_term_positions(index, h))]) for h in asked)
+            best = max(_share(q, [t for t in q.weight if t in set(term_ids(h))]) for h in asked)
             row[col["heading_question"]] = float(best >= 0.5)
         row[col["proximity"]] = _proximity(q, seq)
         words = word_sequence(u.text)

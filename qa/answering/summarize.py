@@ -636,6 +636,7 @@ def view_question(index: Index, query: Query):
                          focus=_focus(query.text), defined=defined.group("x") if defined else None)
 
 
+_ASKING = frozenset("how many much long often when who whom whose where which what why default".split())
 _ASKED = {
     "who": "who", "when": "when", "quantity": "how many or how much", "where": "where",
     "code": "which command, option or name", "definition": "what it means",
@@ -644,7 +645,7 @@ _ASKED = {
 
 def missing_reason(query: Query, scored: ScoredUnits) -> str:
     """What no passage says, in plain words, from the question's answer type and its words."""
-    about = ", ".join(query.words[:6])
+    about = ", ".join([w for w in query.words if w.lower() not in _ASKING][:6] or query.words[:6])
     asked = _ASKED.get(scored.kind)
     if not scored.units:
         return f"No passage has a sentence about {about}."
