@@ -44,7 +44,9 @@ Rules (each is tested in ``tests/test_summarize.py``):
    to a sentence that says "X is ..." (or "X, ..., is").
 4. **Not answers.** A sentence that is itself a question (ends in "?") keeps
    only `QUESTION_FACTOR` of its score and no echo; one of fewer than 4 words
-   loses `SHORT_PENALTY`.
+   loses `SHORT_PENALTY`; one that ends in ":" (a lead-in: what it announces
+   follows it) loses `LEAD_IN_PENALTY`, so the code unit holding it and its
+   command wins over it.
 5. **Echo and rank.** A sentence gains ``ECHO_BONUS`` times the share of the
    question's own words (function words too: "don't have a job" echoes "have
    no job"; "n't" reads as "not", and irregular past forms as their verb, so
@@ -103,7 +105,7 @@ import re
 from ..index.index import Index
 from .search import parse_question, search
 from ..ingest.reading import has_running_text
-from .units import candidate_units
+from .units import candidate_units, passage_units
 from ..text import Analyzer, count_words, detect_language, has_han
 from ..types import Answer, Hit, Query, Sentence
 
@@ -114,6 +116,7 @@ MAX_SENTENCES = 3
 TYPE_BONUS = 0.15
 QUESTION_FACTOR = 0.5
 SHORT_PENALTY = 0.1
+LEAD_IN_PENALTY = 0.1
 RANK_BONUS = 0.05
 ECHO_BONUS = 0.1
 PHRASE_BONUS = 0.1
@@ -359,6 +362,8 @@ def _candidates(index: Index, query: Query, hits: tuple[Hit, ...], types: tuple[
             score *= QUESTION_FACTOR
         if count_words(text) < 4:
             score -= SHORT_PENALTY
+        if text.rstrip().endswith((":", "：")):  # a lead-in announces its answer: the unit holding both is it
+            score -= LEAD_IN_PENALTY
         score += RANK_BONUS * max(hit.score, 0.0) / top_score
         sequence = _sequence(text)
         words = set(sequence)
@@ -540,8 +545,10 @@ def answer(index: Index, question, k: int = 5, expand: bool = False) -> Answer:
         candidates = [c for c in candidates if _VERSION_RE.search(c["text"])]
     if _NUMBER_Q_RE.search(query.text):  # so is a number ("how many", "what percentage", "numeric")
         candidates = [c for c in candidates if _NUMBER_RE.search(c["text"])]
-    # Evidence is read in running text: a passage of code, tables or link lists holds none.
-    passage_evidence = max((h.coverage for h in hits[:N_PASSAGES] if has_running_text(h.passage)), default=0.0)
+    # Evidence is read in running text and in table rows under their header: a passage of code,
+    # a table naming no columns or link lists holds none.
+    passage_evidence = max((h.coverage for h in hits[:N_PASSAGES] if has_running_text(h.passage)
+                            or any(u.kind == "row" for u in passage_units(h.passage))), default=0.0)
     sentence_evidence = min(1.0, max((c["evidence"] + TYPE_BONUS * c["cue"]
                                       for c in candidates), default=0.0))
     evidence = min(1.0, (passage_evidence + sentence_evidence) / 2)
