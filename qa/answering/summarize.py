@@ -344,8 +344,12 @@ def _candidates(index: Index, query: Query, hits: tuple[Hit, ...], types: tuple[
         held = [tid for tid in query.term_ids if tid in term_ids]
         coverage = sum(weight[t] for t in held) / query.total_idf if query.total_idf else 0.0
         evidence = coverage
+        prose = None
         if "code" in unit.lines:  # evidence is read in running text: a code unit's lead-in, not its code
             prose = " ".join(line for line, kind in zip(text.split("\n"), unit.lines) if kind != "code")
+        elif unit.kind == "row":  # and in a row's own cells: its header is context, as a heading is
+            prose = "; ".join(cell.split(": ", 1)[-1] for cell in text.split("; "))
+        if prose is not None:
             prose_terms = {index.vocabulary.get(t) for t, _, _ in analyzer.terms_with_spans(prose)}
             evidence = sum(weight[t] for t in query.term_ids if t in prose_terms) / query.total_idf \
                 if query.total_idf else 0.0
