@@ -325,3 +325,62 @@ def test_man_page_option_lines_over_their_description_are_definitions():
     assert ("definition", "-v, --verbose\nPrint every step as it is done, with the time it took.") in got
     assert ("definition", "--log-file=FILE\nWrite the log to FILE instead of the terminal.") in got
     assert all(reading.of(u.start, u.end) == u.text for u in units)
+
+
+# --- the summary answers with units ----------------------------------------------------------------------
+
+SERVICE = """# The foo service
+
+Foo runs in the background and serves the dashboard on port 8080.
+
+## Stopping foo
+
+To stop the foo service, run:
+
+```
+sudo systemctl stop foo
+```
+
+## Plans
+
+| Plan | Users | Price |
+|------|-------|-------|
+| Basic | 5 | free |
+| Pro | 50 | 20 euros a month |
+
+## Options
+
+- `--quiet`: print nothing but errors.
+- `--dry-run`: show what would be done, and do nothing.
+"""
+
+
+@pytest.fixture(scope="module")
+def service_index(tmp_path_factory):
+    from qa.index.build import build_index
+
+    root = tmp_path_factory.mktemp("service")
+    (root / "foo.md").write_text(SERVICE, encoding="utf-8")
+    index, _ = build_index([root])
+    return index
+
+
+@pytest.mark.parametrize("question, kind, text", [
+    ("How do I stop the foo service?", "code", "To stop the foo service, run:\nsudo systemctl stop foo"),
+    ("How much does the Pro plan cost?", "row", "Plan: Pro; Users: 50; Price: 20 euros a month"),
+    ("Which option shows what would be done without doing it?", "definition",
+     "--dry-run: show what would be done, and do nothing."),
+])
+def test_the_summary_answers_with_a_unit(service_index, question, kind, text):
+    from qa.answering.summarize import answer
+
+    got = answer(service_index, question)
+    assert not got.abstained
+    first = got.sentences[0]
+    assert (first.kind, first.text) == (kind, text)
+    reading = read(doc(SERVICE, "markdown", "foo.md"))
+    for s in got.sentences:
+        pieces = s.spans or ((s.start, s.end),)
+        assert all(reading.of(a, b) in s.text for a, b in pieces)
+        if s.kind != "row":
+            assert reading.of(s.start, s.end) == s.text

@@ -29,6 +29,7 @@ feature                value
 ``short``              fewer than 4 words
 ``log_words``          log(1 + words) / 4
 ``pronoun``            opens with a pronoun (it, this, they ...): about what the unit before named
+``lead_in``            ends with ":" (a lead-in announces its answer: the unit holding both is it)
 ``rank``               1 / the passage's rank
 ``passage_score``      the passage's score over the best passage's
 ``passage_coverage``   share of the question's evidence weight the passage holds
@@ -68,7 +69,7 @@ KINDS = ("sentence", "item", "definition", "row", "code")
 
 FEATURES = (
     "coverage", "context", "heading_question", "proximity", "novelty", "restates", "echo", "pairs",
-    "type_held", "type_missing", "cue", "focus", "is_question", "short", "log_words", "pronoun",
+    "type_held", "type_missing", "cue", "focus", "is_question", "short", "log_words", "pronoun", "lead_in",
     "rank", "passage_score", "passage_coverage", "same_document", "first", "position",
     "kind_item", "kind_definition", "kind_row", "kind_code", "chinese", "coverage_chinese",
 )
@@ -396,6 +397,7 @@ def unit_features(index, q: QuestionView, units, hits) -> np.ndarray:
         row[col["short"]] = float(n_words < 4)
         row[col["log_words"]] = math.log1p(n_words) / 4
         row[col["pronoun"]] = float(bool(_PRONOUN_RE.match(u.text)))
+        row[col["lead_in"]] = float(u.text.rstrip().endswith((":", "：")))
         hit = by_rank.get(u.rank)
         row[col["rank"]] = 1.0 / max(u.rank, 1)
         if hit is not None:

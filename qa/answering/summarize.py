@@ -74,7 +74,7 @@ import numpy as np
 from ..index.index import Index
 from .search import parse_question, search
 from ..ingest.reading import has_running_text
-from .units import candidate_units
+from .units import candidate_units, passage_units
 from ..text import Analyzer, count_words, detect_language, has_han
 from ..types import Answer, Hit, Query, Sentence
 from .features import AnswerUnit, question_view, unit_features
@@ -87,6 +87,7 @@ MAX_SENTENCES = 3
 TYPE_BONUS = 0.15
 QUESTION_FACTOR = 0.5
 SHORT_PENALTY = 0.1
+LEAD_IN_PENALTY = 0.1
 RANK_BONUS = 0.05
 ECHO_BONUS = 0.1
 PHRASE_BONUS = 0.1
@@ -313,8 +314,12 @@ def _candidates(index: Index, query: Query, hits: tuple[Hit, ...], types: tuple[
         held = [tid for tid in query.term_ids if tid in term_ids]
         coverage = sum(weight[t] for t in held) / query.total_idf if query.total_idf else 0.0
         evidence = coverage
+        prose = None
         if "code" in unit.lines:  # evidence is read in running text: a code unit's lead-in, not its code
             prose = " ".join(line for line, kind in zip(text.split("\n"), unit.lines) if kind != "code")
+        elif unit.kind == "row":  # and in a row's own cells: its header is context, as a heading is
+            prose = "; ".join(cell.split(": ", 1)[-1] for cell in text.split("; "))
+        if prose is not None:
             prose_terms = {index.vocabulary.get(t) for t, _, _ in analyzer.terms_with_spans(prose)}
             evidence = sum(weight[t] for t in query.term_ids if t in prose_terms) / query.total_idf \
                 if query.total_idf else 0.0
@@ -331,6 +336,8 @@ def _candidates(index: Index, query: Query, hits: tuple[Hit, ...], types: tuple[
             score *= QUESTION_FACTOR
         if count_words(text) < 4:
             score -= SHORT_PENALTY
+        if text.rstrip().endswith((":", "：")):  # a lead-in announces its answer: the unit holding both is it
+            score -= LEAD_IN_PENALTY
         score += RANK_BONUS * max(hit.score, 0.0) / top_score
         sequence = _sequence(text)
         words = set(sequence)

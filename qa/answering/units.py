@@ -26,12 +26,17 @@ kind            what it is
                 `MAX_LIST_ITEMS` items, ending inside the passage) right after it.
 ==============  ================================================================================
 
-Code, headings, link lists and other ``meta`` blocks are never units by themselves.
+Code, headings, link lists and other ``meta`` blocks are never units by themselves. Units of one
+passage may overlap: a ``code`` unit holds the sentence or item that is its lead-in, and a term's
+``definition`` the first sentences of its description, which are units too (the summary drops a
+unit that overlaps one already chosen). An index built before layouts named block kinds (every
+layout code 0 or 1) gives sentences only: items, rows, code and definitions need a rebuild.
 
 The interface (what the summary's scoring consumes)
 ---------------------------------------------------
 ``candidate_units(hits, n_passages=N_PASSAGES) -> list[Unit]``: the units of the passages of
 ``hits[:n_passages]``, passage by passage in hit order, each passage's units in reading order.
+``passage_units(passage, hit_rank=1) -> list[Unit]``: the same for one passage.
 
 `Unit` (frozen) fields:
 
@@ -50,8 +55,9 @@ The interface (what the summary's scoring consumes)
   bullets, a term in bold).
 - ``hit_rank``: the 1-based rank of the hit whose passage holds the unit.
 - ``position``: the unit's index among its passage's units (0 first).
-- ``section``: the passage's heading path (`qa.types.Passage.section`).
-- ``before``: the text of the unit just before it in the passage, "" for the first.
+- ``section``: the passage's section: the heading (or term) above it (`qa.types.Passage.section`).
+- ``before``: the text of the unit just before it in the passage (the last one ending where it
+  starts or earlier, so never its own lead-in), "" for the first.
 - ``doc_id``: the document the passage is from.
 """
 

@@ -6,11 +6,14 @@ Rules, in order:
    format's rules for headings, paragraphs, list items, code and tables, hard
    wraps joined and markup removed).
 2. A *heading* block is not a passage: it is the section of the blocks below
-   it (a *term*, a definition list's term or a man page's option line, is their
-   section too, and also the first block of the passage of its description) (a plain-text heading is a ``#`` line, an enumerated section opener, a
+   it (a plain-text heading is a ``#`` line, an enumerated section opener, a
    numbered clause's title, or a short line that does not end like a sentence
    and is followed by a longer block; a question on its own line followed by
    its answer is how FAQs are written; a text file's first line is its title).
+   A *term* (a definition list's term, a man page's option line) is the section
+   of its description too, and also the first block of its passage: the term
+   and the description's start are one passage, however long the description
+   (rule 3's cut applies). A term with no description is a heading.
 3. Every other block is *body*. Each passage is body text under one section
    heading (the nearest heading above it). A body block shorter than
    `min_chars` is merged with the next body block of the same section; one

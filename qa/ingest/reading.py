@@ -20,8 +20,10 @@ source slice itself.
 Rules for every format
 ----------------------
 - The reading text is a sequence of *blocks* (`Block`), one ``\\n`` between
-  two blocks. A block's kind is ``heading``, ``text`` (a paragraph of running
-  text), ``item`` (a list item), ``code``, ``table`` (one row) or ``meta``
+  two blocks. A block's kind is ``heading``, ``term`` (a defined term: an HTML
+  ``<dt>``, a plain-text man page's option line), ``text`` (a paragraph of running
+  text), ``item`` (a list item), ``code``, ``table`` (one row; level 1 for the
+  header row that names the columns) or ``meta``
   (link lists, HTML furniture, directives, reference lines: searchable, never
   an answer). Only ``text`` and ``item`` blocks are *running text*: answer
   sentences come from them alone.
@@ -58,7 +60,9 @@ Per format (`read` dispatches on `Document.format`)
     that does not end like a sentence and is followed by a longer block is a
     heading (so is a ``#`` line, a section opener such as "Chapter 2", and a
     file's first line); a numbered clause's title ("4. Redistribution.") is
-    the section of the text after it.
+    the section of the text after it. A heading that is a command-line option
+    ("-v, --verbose", "--log-file=FILE") is a term; a bulleted line is never a
+    heading.
 ``extracted`` (PDF, DOCX, HTML)
     The extractor's own blocks (`Document.blocks`), whitespace collapsed in
     running text; without them, read as ``plain``.
