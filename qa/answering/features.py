@@ -34,7 +34,7 @@ feature                value
 ``passage_score``      the passage's score over the best passage's
 ``passage_coverage``   share of the question's evidence weight the passage holds
 ``same_document``      the unit is in the best passage's document
-``first``              the passage's first unit
+``first``              the passage's first unit (or one starting where it starts: a lead-in's code unit)
 ``position``           index of the unit in its passage over the passage's unit count
 ``kind_item``          the unit is a list item (also ``kind_definition``, ``kind_row``,
                        ``kind_code``; a sentence is all four 0)
@@ -356,6 +356,10 @@ def unit_features(index, q: QuestionView, units, hits) -> np.ndarray:
 
     out = np.zeros((len(units), len(FEATURES)))
     col = {name: i for i, name in enumerate(FEATURES)}
+    first_start: dict = {}
+    for u in units:
+        key = (u.rank, u.doc)
+        first_start[key] = min(first_start.get(key, u.start), u.start)
     for r, u in enumerate(units):
         row = out[r]
         seq = term_ids(u.text)
@@ -404,7 +408,7 @@ def unit_features(index, q: QuestionView, units, hits) -> np.ndarray:
             row[col["passage_score"]] = max(hit.score, 0.0) / top_score
             row[col["passage_coverage"]] = hit.coverage
         row[col["same_document"]] = float(u.doc == top_doc)
-        row[col["first"]] = float(u.position == 0)
+        row[col["first"]] = float(u.start <= first_start[(u.rank, u.doc)])  # a code unit holds its lead-in
         row[col["position"]] = u.position / max(u.count, 1)
         if u.kind != "sentence" and f"kind_{u.kind}" in col:
             row[col[f"kind_{u.kind}"]] = 1.0

@@ -625,8 +625,10 @@ def score_units(index: Index, query: Query, on_topic, hits, model: Model | None 
         units = tuple(u for u in units if _VERSION_RE.search(u.text))
     values = unit_features(index, view, units, on_topic)
     scores = model.scores(values)
-    # Evidence is read in running text: a passage of code, tables or link lists holds none.
-    passage_evidence = max((h.coverage for h in hits[:N_PASSAGES] if has_running_text(h.passage)), default=0.0)
+    # Evidence is read in running text and in table rows under their header: a passage of code, a table
+    # naming no columns or link lists holds none.
+    passage_evidence = max((h.coverage for h in hits[:N_PASSAGES] if has_running_text(h.passage)
+                            or any(u.kind == "row" for u in passage_units(h.passage))), default=0.0)
     inputs = calibration_inputs(scores, values, passage_evidence)
     answer_it, confidence = answers(model, inputs) if units else (False, 0.0)
     return ScoredUnits(units=units, values=values, scores=scores, confidence=confidence, answers=answer_it,
