@@ -104,8 +104,8 @@ import re
 
 from ..index.index import Index
 from .search import parse_question, search
-from ..ingest.reading import has_running_text
-from .units import candidate_units, passage_units
+from ..ingest.reading import LAYOUT_CODES, has_running_text
+from .units import candidate_units
 from ..text import Analyzer, count_words, detect_language, has_han
 from ..types import Answer, Hit, Query, Sentence
 
@@ -124,6 +124,7 @@ KEEP_RATIO = 0.4
 MMR_LAMBDA = 0.3
 DUPLICATE_JACCARD = 0.7
 MIN_EVIDENCE = 0.38
+_TABLE_HEAD = LAYOUT_CODES["table-head"]  # a passage holding a table's header row holds its rows
 
 _I = re.IGNORECASE
 _BODY = (
@@ -552,7 +553,7 @@ def answer(index: Index, question, k: int = 5, expand: bool = False) -> Answer:
     # Evidence is read in running text and in table rows under their header: a passage of code,
     # a table naming no columns or link lists holds none.
     passage_evidence = max((h.coverage for h in hits[:N_PASSAGES] if has_running_text(h.passage)
-                            or any(u.kind == "row" for u in passage_units(h.passage))), default=0.0)
+                            or any(k == _TABLE_HEAD for _, _, k in h.passage.layout)), default=0.0)
     sentence_evidence = min(1.0, max((c["evidence"] + TYPE_BONUS * c["cue"]
                                       for c in candidates), default=0.0))
     evidence = min(1.0, (passage_evidence + sentence_evidence) / 2)
