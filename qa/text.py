@@ -77,7 +77,7 @@ CHINESE_STOP_WORDS = frozenset(
 # Words that frame a request rather than name its subject ("what do I *need* to
 # *bring*", "*tell* me"). They are searched like any word, but a frame word the
 # corpus lacks is no evidence that the question is off-topic, so it does not
-# count against coverage (see qa.search.parse_question).
+# count against coverage (see qa.answering.search.parse_question).
 FRAME_WORDS = frozenset(
     """
     need needs needed needing want wants wanted know knows tell get gets getting got gotten bring brings

@@ -533,7 +533,7 @@ def test_a_docx_with_a_compression_word_does_not_use_is_refused(tmp_path):
 
 
 def test_a_document_over_the_file_size_limit_is_skipped(mixed_corpus, monkeypatch):
-    import qa.loader
+    import qa.ingest.loader
 
     monkeypatch.setattr(qa.ingest.loader, "MAX_FILE_BYTES", 1500)  # the PDF and DOCX are bigger, the rest smaller
     result = load_documents(mixed_corpus)

@@ -11,7 +11,7 @@ from types import SimpleNamespace
 import pytest
 
 import qa
-import qa.summarize
+import qa.answering.summarize
 from qa.answering.suggest import (ASKS_PER_EXAMPLE, MAX_CHARS, answered_from, candidate_questions, clean_heading,
                         document_name, suggest_questions)
 from qa.types import Passage

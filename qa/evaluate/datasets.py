@@ -182,7 +182,7 @@ def load_dataset(directory):
 
     Returns
     -------
-    Dataset or qa.questionset.QuestionSet
+    Dataset or qa.evaluate.questionset.QuestionSet
 
     Raises
     ------

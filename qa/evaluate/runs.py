@@ -353,7 +353,7 @@ def evaluate(datasets, systems=SYSTEMS, *, ood_corpus=None, command=None, log: L
 
     Parameters
     ----------
-    datasets : sequence of Dataset or qa.questionset.QuestionSet
+    datasets : sequence of Dataset or qa.evaluate.questionset.QuestionSet
         Their names must differ. Question sets are answered by ``qa`` alone
         and need the ``qa`` system; they take no part in the ranking metrics
         or in out-of-domain abstention.
