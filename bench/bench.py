@@ -68,7 +68,7 @@ from pathlib import Path
 
 from qa.evaluate import peers  # bm25s and tantivy configured as qa eval configures them
 from qa.evaluate.tables import text_table  # formatting only: measurements run in child processes
-from qa.files import atomic_write
+from qa.files import atomic_write, save_json
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -886,12 +886,6 @@ def machine_info() -> dict:
     }
 
 
-def write_json(results: dict, path: Path) -> None:
-    """Write atomically (`qa.files.atomic_write`)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write(path, json.dumps(results, indent=2, default=str) + "\n")
-
-
 def _unavailable(system: str) -> str | None:
     package = peers.missing_package(system)  # the same check as qa eval's
     return f"{system} skipped: {package} is not installed (pip install -e '.[bench]')" if package else None
@@ -975,13 +969,13 @@ def main(argv=None) -> int:
         results["seconds"] = time.perf_counter() - started
         results["qa_curve"] = _qa_curve(results)
         results["targets"] = _targets(results)
-        write_json(results, args.out)  # after every corpus, so an interrupted run keeps what it measured
+        save_json(args.out, results)  # after every corpus, so an interrupted run keeps what it measured
         print(format_corpus(entry) + "\n", flush=True)
 
     results["seconds"] = time.perf_counter() - started
     results["qa_curve"] = _qa_curve(results)
     results["targets"] = _targets(results)
-    write_json(results, args.out)
+    save_json(args.out, results)
     print(format_curve(results["qa_curve"]) + "\n")
     print(format_targets(results["targets"]) + "\n")
     for note in results["notes"]:

@@ -49,7 +49,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-import bench as common  # noqa: E402  (bench/bench.py: corpus preparation, machine facts, JSON writing)
+import bench as common  # noqa: E402  (bench/bench.py: corpus preparation, machine facts)
+from qa.files import save_json  # noqa: E402
 
 WARMUP = common.WARMUP
 
@@ -260,7 +261,7 @@ def main(argv=None) -> int:
     results["load_average_at_end"] = _loadavg()
     text = format_text(results)
     print(text, end="")
-    common.write_json(results, Path(args.out))
+    save_json(args.out, results)
     Path(args.text).write_text(text, encoding="utf-8")
     return 0
 

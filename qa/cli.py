@@ -83,7 +83,9 @@ def _batch(args):
     """``(index, queries, output)`` of qa search and qa answer; the index is released after."""
     index = _open(args)
     try:
-        queries = _read_queries(args.queries)
+        from .evaluate.datasets import read_queries  # the one reader of queries files (qa eval's too)
+
+        queries = [(q.qid, q.text) for q in read_queries(args.queries, allow_empty=True, missing="--queries names")]
         with _Output(args.out) as out:
             yield index, queries, out
     finally:
@@ -203,24 +205,6 @@ def _parser() -> argparse.ArgumentParser:
 
 def _log(message: str) -> None:
     print(message, file=sys.stderr)
-
-
-def _read_queries(path: str) -> list[tuple[str, str]]:
-    try:
-        fh = open(path, encoding="utf-8-sig")
-    except OSError as exc:
-        raise QAError(f"{path}: cannot read queries ({exc.strerror or exc})") from None
-    out = []
-    with fh:
-        for lineno, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                obj = json.loads(line)
-                out.append((str(obj["_id"]), str(obj["text"])))
-            except (ValueError, KeyError, TypeError, RecursionError):
-                raise QAError(f'{path}:{lineno}: not a {{"_id", "text"}} JSON object') from None
-    return out
 
 
 class _Output:
@@ -506,28 +490,31 @@ def _cmd_ui(args) -> int:
 def _cmd_eval(args) -> int:
     import shlex
 
-    from . import evaluate as ev
+    from .evaluate.datasets import load_dataset
+    from .evaluate.report import format_table, plot, require_matplotlib
+    from .evaluate.runs import evaluate, parse_systems
+    from .files import save_json
 
-    systems = ev.parse_systems(args.systems)  # a bad name fails before any work
+    systems = parse_systems(args.systems)  # a bad name fails before any work
     if args.plot:
-        ev.require_matplotlib()
+        require_matplotlib()
     for out in (args.json, args.plot):
         if out and Path(out).is_dir():
             raise QAError(f"{out}: is a folder; --json and --plot take a file name")
-    datasets = [ev.load_dataset(d) for d in args.datasets]
+    datasets = [load_dataset(d) for d in args.datasets]
     command = ["qa", "eval", *args.datasets, "--systems", ",".join(systems)]
     for flag, value in (("--json", args.json), ("--plot", args.plot), ("--ood-corpus", args.ood_corpus)):
         if value:
             command += [flag, value]
     if args.verbose:
         command.append("--verbose")
-    results = ev.evaluate(datasets, systems, ood_corpus=args.ood_corpus, command=shlex.join(command), log=_log)
-    print(ev.format_table(results, verbose=args.verbose), end="")
+    results = evaluate(datasets, systems, ood_corpus=args.ood_corpus, command=shlex.join(command), log=_log)
+    print(format_table(results, verbose=args.verbose), end="")
     if args.json:
-        ev.write_json(results, args.json)
+        save_json(args.json, results)
         _log(f"qa: wrote {args.json}")
     if args.plot:
-        ev.plot(results, args.plot)
+        plot(results, args.plot)
         _log(f"qa: wrote {args.plot}")
     return 0
 

@@ -3,14 +3,11 @@ the index it answers from; and `qa ui`'s own errors (bad data folder, port in us
 
 from __future__ import annotations
 
-import importlib.machinery
-import importlib.util
 import json
 import os
 import shutil
 import socket
 import sys
-import types
 from pathlib import Path
 
 import pytest
@@ -179,39 +176,27 @@ def test_a_save_while_the_source_loads_is_reported_with_the_version_it_read(inde
 
 # Where the API's index lives: the page's, read from the same environment.
 
-def _no_library(monkeypatch):
-    real = importlib.util.find_spec
-    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "qa.serve.library" else real(name, *a))
-
-
-def test_without_a_library_the_page_index_is_qa_index_or_the_default_corpus(monkeypatch):
-    _no_library(monkeypatch)
-    monkeypatch.delenv("QA_INDEX", raising=False)
-    assert api.page_index_dir() is None
-    monkeypatch.setenv("QA_INDEX", "/x/idx")
-    assert api.page_index_dir() == "/x/idx"
-
-
-def test_with_a_library_the_page_index_is_the_librarys(monkeypatch, saved_corpus_index, tmp_path):
+def test_the_page_index_is_the_librarys_and_follows_edits(monkeypatch, tmp_path):
     calls = []
-    module = types.ModuleType("qa.serve.library")
-    module.__spec__ = importlib.machinery.ModuleSpec("qa.serve.library", None)
 
     class Library:
         def __init__(self, root=None):
             self.index_dir = Path(root) / "index"
 
         def ensure_index(self, log=None):
-            calls.append(self.index_dir)
+            calls.append(("ensure", self.index_dir))
 
-    module.Library = Library
-    monkeypatch.setitem(sys.modules, "qa.serve.library", module)
+        def follow_edits(self, log=None):
+            calls.append(("follow", self.index_dir))
+
+    monkeypatch.setattr(api, "Library", Library)
     monkeypatch.setenv("QA_DATA", str(tmp_path / "data"))
-    assert api.page_index_dir() == str(tmp_path / "data" / "index") and calls == [tmp_path / "data" / "index"]
+    index_dir = tmp_path / "data" / "index"
+    assert api.page_index_dir() == str(index_dir) and calls == [("ensure", index_dir), ("follow", index_dir)]
 
 
 def test_the_api_answers_from_the_pages_library_index(monkeypatch, saved_corpus_index, tmp_path):
-    library = pytest.importorskip("qa.serve.library", reason="qa.library is not there yet")
+    from qa.serve import library
     monkeypatch.setenv("QA_DATA", str(tmp_path / "data"))
     monkeypatch.setenv("QA_INDEX", str(saved_corpus_index))
     client = _client(api.IndexSource())

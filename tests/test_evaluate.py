@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pytest
 
-import qa.evaluate as ev
+import qa.evaluate.datasets as ev_datasets
+import qa.evaluate.metrics as ev_metrics
+import qa.evaluate.report as ev_report
 import qa.evaluate.runs as ev_runs  # where the runs look up search_documents and answer (patched below)
 from qa.cli import main
 from qa.errors import QAError
@@ -20,8 +22,8 @@ SEED_CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 
 
 @pytest.fixture(scope="module")
-def tiny() -> ev.Dataset:
-    return ev.load_beir(FIXTURE)
+def tiny() -> ev_datasets.Dataset:
+    return ev_datasets.load_beir(FIXTURE)
 
 
 def copy_fixture(tmp_path, name="other") -> Path:
@@ -40,14 +42,14 @@ def test_load_beir_reads_the_fixture(tiny):
     assert q1.answerable is True and q1.answers == ("2,000", "up to 2,000")
     assert q4.answerable is False and q4.answers == ()
     assert tiny.has_answers
-    assert len(ev.read_corpus(tiny.corpus)) == 8
+    assert len(ev_datasets.read_corpus(tiny.corpus)) == 8
 
 
 def test_load_beir_without_answer_fields(tmp_path):
     d = copy_fixture(tmp_path)
     lines = [json.loads(x) for x in (d / "queries.jsonl").read_text().splitlines()]
     (d / "queries.jsonl").write_text("".join(json.dumps({"_id": o["_id"], "text": o["text"]}) + "\n" for o in lines))
-    ds = ev.load_beir(d)
+    ds = ev_datasets.load_beir(d)
     assert not ds.has_answers and all(q.answerable is None for q in ds.queries)
 
 
@@ -63,12 +65,12 @@ def test_load_beir_names_the_missing_file(tmp_path, remove, message):
     d = copy_fixture(tmp_path)
     (d / remove).unlink()
     with pytest.raises(QAError, match=message):
-        ev.load_beir(d)
+        ev_datasets.load_beir(d)
 
 
 def test_load_beir_refuses_a_missing_folder(tmp_path):
     with pytest.raises(QAError, match="not a folder"):
-        ev.load_beir(tmp_path / "nowhere")
+        ev_datasets.load_beir(tmp_path / "nowhere")
 
 
 @pytest.mark.parametrize(
@@ -86,13 +88,13 @@ def test_load_beir_refuses_malformed_files(tmp_path, name, text, message):
     d = copy_fixture(tmp_path)
     (d / name).write_text(text, encoding="utf-8")
     with pytest.raises(QAError, match=message):
-        ev.load_beir(d)
+        ev_datasets.load_beir(d)
 
 
 def test_qrels_header_is_optional_and_unknown_queries_are_dropped(tmp_path):
     d = copy_fixture(tmp_path)
     (d / "qrels" / "test.tsv").write_text("q2\td3\t1\nnot-a-query\td1\t1\n", encoding="utf-8")
-    assert dict(ev.load_beir(d).qrels) == {"q2": {"d3": 1}}
+    assert dict(ev_datasets.load_beir(d).qrels) == {"q2": {"d3": 1}}
 
 
 # ----------------------------------------------------------------------------- metrics
@@ -118,7 +120,7 @@ EXPECTED = {
 
 
 def test_rank_metrics_hand_computed(tiny):
-    got = ev.rank_metrics(RUNS, tiny.qrels)
+    got = ev_metrics.rank_metrics(RUNS, tiny.qrels)
     assert got["queries"] == 4
     for name, value in EXPECTED.items():
         assert got[name] == pytest.approx(value, abs=1e-6), name
@@ -126,12 +128,12 @@ def test_rank_metrics_hand_computed(tiny):
 
 def test_a_missing_ranking_counts_as_empty(tiny):
     runs = {k: v for k, v in RUNS.items() if k != "q2"}
-    got = ev.rank_metrics(runs, tiny.qrels)
+    got = ev_metrics.rank_metrics(runs, tiny.qrels)
     assert got["queries"] == 4 and got["R@1"] == pytest.approx(0.5 / 4)
 
 
 def test_rank_metrics_of_no_judged_query():
-    assert ev.rank_metrics({"a": ["x"]}, {"a": {"x": 0}}) == {**dict.fromkeys(ev.METRICS, 0.0), "queries": 0}
+    assert ev_metrics.rank_metrics({"a": ["x"]}, {"a": {"x": 0}}) == {**dict.fromkeys(ev_metrics.METRICS, 0.0), "queries": 0}
 
 
 # ----------------------------------------------------------------------------- systems
@@ -139,13 +141,13 @@ def test_rank_metrics_of_no_judged_query():
 
 def test_parse_systems_rejects_an_unknown_name():
     with pytest.raises(QAError, match=r"unknown system 'bm42'; choose from qa, qa\+prf, bm25s"):
-        ev.parse_systems("qa,bm42")
+        ev_runs.parse_systems("qa,bm42")
     with pytest.raises(QAError, match="no system"):
-        ev.parse_systems(" , ")
+        ev_runs.parse_systems(" , ")
 
 
 def test_run_qa_ranks_every_judged_query(tiny):
-    runs, index_seconds, query_seconds = ev.run_qa(tiny)
+    runs, index_seconds, query_seconds = ev_runs.run_qa(tiny)
     assert set(runs) == {q.qid for q in tiny.judged}
     assert runs["q2"][0] == "d3" and runs["q5"][0] == "d8"
     assert all(len(r) == len(set(r)) for r in runs.values())
@@ -155,23 +157,23 @@ def test_run_qa_ranks_every_judged_query(tiny):
 def test_run_qa_counts_a_refused_question_as_an_empty_ranking(tiny, tmp_path):
     d = copy_fixture(tmp_path)
     (d / "queries.jsonl").write_text('{"_id": "q2", "text": "What is it?"}\n', encoding="utf-8")  # only stop words
-    runs, _, _ = ev.run_qa(ev.load_beir(d))
+    runs, _, _ = ev_runs.run_qa(ev_datasets.load_beir(d))
     assert runs == {"q2": []}
 
 
 def test_sklearn_default_system(tiny):
-    runs, _, _ = ev.run_sklearn_default(tiny)
-    assert runs["q2"][0] == "d3" and ev.rank_metrics(runs, tiny.qrels)["R@100"] > 0.5
+    runs, _, _ = ev_runs.run_sklearn_default(tiny)
+    assert runs["q2"][0] == "d3" and ev_metrics.rank_metrics(runs, tiny.qrels)["R@100"] > 0.5
 
 
 @pytest.mark.parametrize("system, modules", [("bm25s", ("bm25s", "Stemmer")), ("tantivy", ("tantivy",))])
 def test_peer_systems(tiny, system, modules):
     for m in modules:
         pytest.importorskip(m)
-    runs, index_seconds, query_seconds = {"bm25s": ev.run_bm25s, "tantivy": ev.run_tantivy}[system](tiny)
+    runs, index_seconds, query_seconds = {"bm25s": ev_runs.run_bm25s, "tantivy": ev_runs.run_tantivy}[system](tiny)
     assert set(runs) == {q.qid for q in tiny.judged}
     assert runs["q2"][0] == "d3" and runs["q3"][0] == "d6"
-    assert ev.rank_metrics(runs, tiny.qrels)["nDCG@10"] > 0.8
+    assert ev_metrics.rank_metrics(runs, tiny.qrels)["nDCG@10"] > 0.8
 
 
 def test_tantivy_survives_query_syntax(tmp_path):
@@ -182,7 +184,7 @@ def test_tantivy_survives_query_syntax(tmp_path):
         '{"_id": "q3", "text": "?!"}\n',
         encoding="utf-8",
     )
-    runs, _, _ = ev.run_tantivy(ev.load_beir(d))
+    runs, _, _ = ev_runs.run_tantivy(ev_datasets.load_beir(d))
     assert runs["q2"][0] == "d3" and runs["q3"] == []
 
 
@@ -190,33 +192,23 @@ def test_a_missing_peer_is_skipped_with_a_note(tiny, monkeypatch):
     real = importlib.util.find_spec
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "bm25s" else real(name, *a))
     notes = []
-    results = ev.evaluate([tiny], "bm25s,sklearn-default", ood_corpus=SEED_CORPUS, log=notes.append)
+    results = ev_runs.evaluate([tiny], "bm25s,sklearn-default", ood_corpus=SEED_CORPUS, log=notes.append)
     assert list(results["datasets"]["beir_tiny"]["retrieval"]) == ["sklearn-default"]
     assert results["notes"] == ["bm25s skipped: bm25s not installed: pip install .[bench]"]
     assert any("bm25s not installed" in n for n in notes)
     assert results["ood"] == [] and results["datasets"]["beir_tiny"]["answers"] == {}  # both need the qa system
 
 
-def test_qa_prf_follows_the_expand_keyword(tiny, monkeypatch):
-    def plain(index, question, k=100):
-        return []
-
-    monkeypatch.setattr(ev_runs, "search_documents", plain)
-    assert "does not take expand=" in ev.system_unavailable("qa+prf")
-    results = ev.evaluate([tiny], "qa+prf", ood_corpus=SEED_CORPUS)
-    assert results["datasets"]["beir_tiny"]["retrieval"] == {} and "qa+prf skipped" in results["notes"][0]
-
-
-def test_qa_prf_answer_figures_when_answer_takes_expand(tiny, monkeypatch):
+def test_qa_prf_answer_figures_ask_with_expand(tiny, monkeypatch):
     calls = []
-    real = ev.answer
+    real = ev_runs.answer
 
     def answer(index, question, k=5, expand=False):
         calls.append(expand)
         return real(index, question, k=k)
 
     monkeypatch.setattr(ev_runs, "answer", answer)
-    results = ev.evaluate([tiny], "qa,qa+prf", ood_corpus=SEED_CORPUS)
+    results = ev_runs.evaluate([tiny], "qa,qa+prf", ood_corpus=SEED_CORPUS)
     assert set(results["datasets"]["beir_tiny"]["answers"]) == {"qa", "qa+prf"}
     assert True in calls and False in calls
 
@@ -225,10 +217,10 @@ def test_qa_prf_answer_figures_when_answer_takes_expand(tiny, monkeypatch):
 
 
 def test_answer_quality_on_the_fixture(tiny):
-    index = ev._qa_index(tiny, None)[0]
-    got = ev.answer_quality(index, tiny.queries)
+    index = ev_runs._qa_index(tiny, None)[0]
+    got = ev_runs.answer_quality(index, tiny.queries)
     assert got["answerable"] == 4 and got["unanswerable"] == 2
-    for key in ev.ANSWER_FIGURES:
+    for key in ev_runs.ANSWER_FIGURES:
         assert 0.0 <= got[key] <= 1.0
     assert got["answer_first"] <= got["answer_any"] <= got["answered"]
     assert got["answer_any"] >= 0.75  # four easy questions, each answered in one sentence of its document
@@ -239,7 +231,7 @@ def test_answer_quality_matching_rules(tiny, monkeypatch):
     """Case and spacing do not matter; an abstention is a miss; an unanswerable answered is not abstained."""
     from qa.types import Answer, Sentence
 
-    def fake(index, question, k=5):
+    def fake(index, question, k=5, expand=False):
         if "Eiffel" in question:  # abstains
             return Answer(question=question, sentences=(), hits=(), abstained=True, reason="x", reason_code="no_match",
                           confidence=0.0, query_terms=(), corrections=())
@@ -250,17 +242,17 @@ def test_answer_quality_matching_rules(tiny, monkeypatch):
                       reason_code=None, confidence=1.0, query_terms=(), corrections=())
 
     monkeypatch.setattr(ev_runs, "answer", fake)
-    got = ev.answer_quality(None, tiny.queries)
+    got = ev_runs.answer_quality(None, tiny.queries)
     # q1 first sentence; q2 abstained (a miss); q3 second sentence only; q5 wrong ("Nothing here.")
     assert got["answer_first"] == 0.25 and got["answer_any"] == 0.5 and got["answered"] == 0.75
     assert got["unanswerable_abstained"] == 0.0  # q4 and q6 were "answered"
 
 
 def test_abstention_counts_refused_questions(tiny):
-    index = ev._qa_index(tiny, None)[0]
-    queries = [ev.EvalQuery("a", "What is it?"), ev.EvalQuery("b", "zebra quantum saxophone"),
-               ev.EvalQuery("c", "When was the Eiffel Tower completed?")]
-    assert ev.abstention(index, queries) == {"abstained": pytest.approx(2 / 3), "asked": 3}
+    index = ev_runs._qa_index(tiny, None)[0]
+    queries = [ev_datasets.EvalQuery("a", "What is it?"), ev_datasets.EvalQuery("b", "zebra quantum saxophone"),
+               ev_datasets.EvalQuery("c", "When was the Eiffel Tower completed?")]
+    assert ev_runs.abstention(index, queries) == {"abstained": pytest.approx(2 / 3), "asked": 3}
 
 
 # ----------------------------------------------------------------------------- the command
@@ -273,12 +265,12 @@ def test_cli_eval_qa_end_to_end(tmp_path, capsys):
     assert code == 0, stderr
     res = json.loads(out.read_text(encoding="utf-8"))
     figures = res["datasets"]["beir_tiny"]["retrieval"]["qa"]
-    for name in ev.METRICS:
+    for name in ev_metrics.METRICS:
         assert 0.0 <= figures[name] <= 1.0, name
     assert figures["queries"] == 4 and figures["index_seconds"] > 0 and figures["queries_per_second"] > 0
     assert figures["R@100"] >= 0.75
     answers = res["datasets"]["beir_tiny"]["answers"]["qa"]
-    assert all(0.0 <= answers[k] <= 1.0 for k in ev.ANSWER_FIGURES)
+    assert all(0.0 <= answers[k] <= 1.0 for k in ev_runs.ANSWER_FIGURES)
     (ood,) = res["ood"]
     assert ood["queries"] == "beir_tiny" and ood["asked"] == 6
     assert ood["abstained"] >= 0.8  # questions about bees and volcanoes asked of a benefits leaflet
@@ -320,19 +312,19 @@ def test_cli_eval_same_dataset_twice(capsys):
 
 
 def test_format_table_and_plot(tiny, tmp_path):
-    results = ev.evaluate([tiny], "qa,sklearn-default", ood_corpus=SEED_CORPUS)
-    table = ev.format_table(results)
-    assert table.splitlines()[1].split() == ["system", *ev.METRICS, "index", "s", "q/s"]
+    results = ev_runs.evaluate([tiny], "qa,sklearn-default", ood_corpus=SEED_CORPUS)
+    table = ev_report.format_table(results)
+    assert table.splitlines()[1].split() == ["system", *ev_metrics.METRICS, "index", "s", "q/s"]
     assert table.splitlines()[2].startswith("qa ") and table.splitlines()[3].startswith("sklearn-default ")
     pytest.importorskip("matplotlib")
     png = tmp_path / "out" / "eval.png"
-    ev.plot(results, png)
+    ev_report.plot(results, png)
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_plot_without_matplotlib_says_how_to_install(tiny, monkeypatch, tmp_path, capsys):
     monkeypatch.setitem(sys.modules, "matplotlib", None)
     with pytest.raises(QAError, match=r"matplotlib.*pip install \.\[bench\]"):
-        ev.plot({"datasets": {}}, tmp_path / "x.png")
+        ev_report.plot({"datasets": {}}, tmp_path / "x.png")
     assert main(["eval", str(FIXTURE), "--systems", "qa", "--plot", str(tmp_path / "x.png")]) == 1
     assert "needs matplotlib" in capsys.readouterr().err

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-import qa.evaluate as ev
+import qa.evaluate.datasets as ev_datasets
 import qa.evaluate.questionset as qs
 from qa.cli import main
 from qa.errors import QAError
@@ -117,8 +117,8 @@ def test_load_question_set(whales):
 
 
 def test_load_dataset_tells_the_layouts_apart(whales):
-    assert isinstance(ev.load_dataset(whales), qs.QuestionSet)
-    assert isinstance(ev.load_dataset(BEIR), ev.Dataset)
+    assert isinstance(ev_datasets.load_dataset(whales), qs.QuestionSet)
+    assert isinstance(ev_datasets.load_dataset(BEIR), ev_datasets.Dataset)
 
 
 @pytest.mark.parametrize(
@@ -145,7 +145,7 @@ def test_load_question_set_needs_docs(tmp_path):
     with pytest.raises(QAError, match="docs: missing"):
         qs.load_question_set(tmp_path)
     with pytest.raises(QAError, match="docs: missing"):  # not "corpus.jsonl: missing"
-        ev.load_dataset(tmp_path)
+        ev_datasets.load_dataset(tmp_path)
 
 
 # ----------------------------------------------------------------------------- the figures

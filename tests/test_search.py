@@ -7,7 +7,8 @@ import pytest
 
 from qa.errors import QuestionError
 from qa.index import Index, IndexParams
-from qa.answering.search import MAX_QUESTION_CHARS, parse_question, score_passages, search, search_documents
+from qa.answering.search import MAX_QUESTION_CHARS, parse_question, search, search_documents
+from qa.index.ranking import score_passages
 from qa.types import Passage
 
 FRUIT = [
@@ -103,7 +104,7 @@ def test_sparse_and_dense_accumulation_agree():
 
 def reference_bonus(index: Index, question: str, passage: Passage) -> float:
     """The rerank rule, written plainly: best-sentence IDF share and shared-phrase share."""
-    from qa.answering.search import PHRASE_WEIGHT, SENTENCE_WEIGHT
+    from qa.index.ranking import PHRASE_WEIGHT, SENTENCE_WEIGHT
     from qa.text import split_sentences
 
     an = index.analyzer
@@ -146,7 +147,7 @@ def test_rerank_prefers_the_question_s_own_phrase():
 
 
 def test_expansion_adds_feedback_terms_and_keeps_the_question():
-    from qa.answering.search import FEEDBACK_KEEP, expansion_weights
+    from qa.index.ranking import FEEDBACK_KEEP, expansion_weights
 
     texts = [f"turbine blade cooling film {i}" for i in range(6)] + ["film festival", "blade runner"]
     index = fit(texts)
@@ -351,7 +352,7 @@ def test_k_hits_when_k_passages_match_even_after_many_repeats():
 @pytest.mark.parametrize("seed", range(6))
 @pytest.mark.parametrize("depth", [1, 5, 20])
 def test_top_passages_equals_scoring_every_passage(seed, depth):
-    from qa.answering.search import top_passages
+    from qa.index.ranking import top_passages
 
     rng = np.random.default_rng(seed)
     words = [f"w{i}" for i in range(60)]

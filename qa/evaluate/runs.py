@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime
 import functools
-import inspect
 import os
 import platform
 import tempfile
@@ -41,17 +40,8 @@ BENCH_HINT = "pip install .[bench]"
 Log = Callable[[str], None]
 
 
-def _accepts(fn, keyword: str) -> bool:
-    try:
-        return keyword in inspect.signature(fn).parameters
-    except (TypeError, ValueError):
-        return False
-
-
 def system_unavailable(name: str) -> str | None:
     """Why a system cannot run here (a one-line note), or None when it can."""
-    if name == "qa+prf" and not _accepts(search_documents, "expand"):
-        return "qa+prf skipped: qa.search_documents does not take expand= in this version"
     package = peers.missing_package(name) if name in ("bm25s", "tantivy", "sklearn-default") else None
     if package:
         return f"{name} skipped: {package} not installed: {BENCH_HINT}"
@@ -248,7 +238,7 @@ def _normalise(text: str) -> str:
 def _ask(index, text: str, expand: bool):
     """The Answer, or None when qa refuses the question (QuestionError)."""
     try:
-        return answer(index, text, k=ANSWER_K, **({"expand": True} if expand else {}))
+        return answer(index, text, k=ANSWER_K, expand=expand)
     except QuestionError:
         return None
 
@@ -406,11 +396,7 @@ def evaluate(datasets, systems=SYSTEMS, *, ood_corpus=None, command=None, log: L
             log(f"qa: note: {why}")
         else:
             runnable.append(s)
-    prf_answers = "qa+prf" in runnable and _accepts(answer, "expand")
-    if "qa+prf" in runnable and not prf_answers:
-        why = "qa+prf: qa.answer does not take expand= in this version; its answer figures are skipped"
-        notes.append(why)
-        log(f"qa: note: {why}")
+    prf_answers = "qa+prf" in runnable
 
     cache: dict = {}
     results: dict = {

@@ -27,8 +27,6 @@ when the index cannot be loaded.
 from __future__ import annotations
 
 import functools
-import importlib
-import importlib.util
 import logging
 import os
 import threading
@@ -41,6 +39,7 @@ from starlette.routing import Route
 from ..index.build import describe, index_version, open_index
 from ..errors import QAError, QuestionError
 from ..index.index import Index
+from .library import Library
 from .render import answer_to_dict
 from ..answering.summarize import answer
 
@@ -52,25 +51,18 @@ MAX_K = 50
 log = logging.getLogger("qa.api")
 
 
-def page_index_dir() -> str | None:
-    """The index folder the page answers from, found as the page finds it.
-
-    With `qa.serve.library` present, the page keeps its own index in its data folder
-    (``$QA_DATA``, else ``qa.serve.library.data_dir()``): ``Library(data).index_dir``,
-    made from ``$QA_INDEX`` or the default corpus if it does not exist yet
-    (`Library.ensure_index`, as the page does on its first run). Without it,
-    ``$QA_INDEX``, or None for the cached index of the default corpus.
+def page_index_dir() -> str:
+    """The index folder the page answers from, found as the page finds it: the page keeps its own
+    index in its data folder (``$QA_DATA``, else `qa.serve.library.data_dir`), ``Library(data).index_dir``,
+    made from ``$QA_INDEX`` or the default corpus if it does not exist yet (`Library.ensure_index`,
+    as the page does on its first run), with a served folder's edits followed (checked every few
+    seconds, `Library.follow_edits`).
 
     Raises `qa.QAError` if the page's index cannot be made.
     """
-    if importlib.util.find_spec("qa.serve.library") is None:
-        return os.environ.get("QA_INDEX") or None
-    library = importlib.import_module("qa.serve.library")
-    lib = library.Library(os.environ.get("QA_DATA") or None)
+    lib = Library(os.environ.get("QA_DATA") or None)
     lib.ensure_index(log=log.warning)
-    follow = getattr(lib, "follow_edits", None)
-    if follow is not None:
-        follow(log=log.warning)  # a served folder's edits, checked every few seconds
+    lib.follow_edits(log=log.warning)
     return str(lib.index_dir)
 
 
