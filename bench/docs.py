@@ -35,11 +35,11 @@ SECTIONS = [
     ("ablation.txt", "What each retrieval choice is worth", ".venv/bin/python bench/ablation.py ../shared/data",
      "Each row turns one choice off (Cranfield nDCG@10, SQuAD R@1)."),
     ("sentence_weights.txt", "The fitted sentence-scoring rule (tried, not kept)",
-     ".venv/bin/python bench/sentence_weights.py", "A logistic regression and a search over the rules' weights, "
+     ".venv/bin/python bench/sentence_weights.py (at c9b5154; removed since)", "A logistic regression and a search over the rules' weights, "
      "fitted on half of SQuAD 2.0 and tested on the other half ([design.md](design.md#how-the-summary-works))."),
-    ("sentence_weights_choose.txt", "The fitted rule: choosing sentences", ".venv/bin/python bench/sentence_weights.py --choose",
+    ("sentence_weights_choose.txt", "The fitted rule: choosing sentences", ".venv/bin/python bench/sentence_weights.py --choose (at c9b5154)",
      ""),
-    ("sentence_weights_swap.txt", "The fitted rule: one weight at a time", ".venv/bin/python bench/sentence_weights.py --swap",
+    ("sentence_weights_swap.txt", "The fitted rule: one weight at a time", ".venv/bin/python bench/sentence_weights.py --swap (at c9b5154)",
      ""),
     ("chinese.txt", "Chinese: segmentation modes", ".venv/bin/python bench/chinese.py",
      "The Chinese question set under each `IndexParams.chinese` mode ([design.md](design.md#chinese))."),
