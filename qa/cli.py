@@ -368,123 +368,12 @@ def _cmd_answer(args) -> int:
     return 0
 
 
-def _check_port_free(host: str, port: int) -> None:
-    """Fail with one line, before Streamlit starts, if `port` cannot be listened on."""
-    import socket
-
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    with socket.socket(family, socket.SOCK_STREAM) as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server binds: TIME_WAIT is no conflict
-        try:
-            sock.bind((host.strip("[]"), port))
-        except OSError as exc:
-            reason = exc.strerror or exc
-            raise QAError(f"port {port} on {host} is not available ({reason}); choose another with --port") from None
-
-
-def _ui_environment(args) -> dict[str, str]:
-    """The page's environment: ``QA_INDEX`` (the index it starts from) and ``QA_DATA`` (its own folder).
-    Checks both first, so a bad index or data folder is one clear error here, not a broken page."""
-    from .index.build import open_index
-
-    env = {}
-    corpus = getattr(args, "corpus", None)
-    if corpus:
-        if args.index:
-            raise QAError("--index and --corpus name two sources; give one")
-        if not Path(corpus).is_dir():
-            raise QAError(f"{corpus}: is not a folder; --corpus takes a folder of documents")
-        env["QA_CORPUS"] = str(Path(corpus).resolve())
-        os.environ["QA_CORPUS"] = env["QA_CORPUS"]
-        os.environ.pop("QA_INDEX", None)  # the folder is served, not an index named elsewhere
-    index = None if corpus else args.index or os.environ.get("QA_INDEX")
-    if index:
-        open_index(index)  # fail here, with a clear message, rather than in the page
-        env["QA_INDEX"] = str(Path(index).resolve())
-    else:
-        open_index(None, log=_log)  # builds the default corpus's cache before the page starts
-    data = args.data or os.environ.get("QA_DATA")
-    if data:
-        path = Path(data)
-        if path.exists() and not path.is_dir():
-            raise QAError(f"{path}: is not a folder; --data takes a folder (created if missing)")
-        try:
-            path.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise QAError(f"{path}: cannot create the data folder ({exc.strerror or exc})") from None
-        env["QA_DATA"] = str(path.resolve())
-    return env
-
-
-def _ui_access(args) -> dict[str, str]:
-    """The page's access settings: ``QA_UI_HOST``, ``QA_ALLOWED_HOSTS`` and ``QA_ADMIN_PASSWORD_FILE``
-    (checked readable and non-empty here; its content is never printed or put in the environment).
-    Warns on stderr when binding a non-loopback address with no owner's password."""
-    from .serve.access import admin_password, bind_warning
-
-    env = {"QA_UI_HOST": args.host}
-    names = [n.strip() for n in args.allowed_host]
-    bad = [n for n in names if not n or "," in n or "/" in n or " " in n]
-    if bad:
-        raise QAError(f"--allowed-host {bad[0]!r} is not a host name (a name such as qa.example.org, or name:port)")
-    env["QA_ALLOWED_HOSTS"] = ",".join(names)
-    if args.admin_password_file:
-        path = Path(args.admin_password_file).resolve()
-        old = os.environ.get("QA_ADMIN_PASSWORD_FILE")
-        os.environ["QA_ADMIN_PASSWORD_FILE"] = str(path)
-        try:
-            if os.environ.get("QA_ADMIN_PASSWORD"):
-                raise QAError("both $QA_ADMIN_PASSWORD and --admin-password-file are set; use one")
-            if admin_password() is None:
-                raise QAError(f"{path}: the owner's password file is empty")
-        finally:
-            if old is None:
-                os.environ.pop("QA_ADMIN_PASSWORD_FILE")
-            else:
-                os.environ["QA_ADMIN_PASSWORD_FILE"] = old
-        env["QA_ADMIN_PASSWORD_FILE"] = str(path)
-        has_password = True
-    else:
-        has_password = admin_password() is not None
-    warning = bind_warning(args.host, has_password)
-    if warning:
-        _log(warning)
-    return env
-
-
-def _page_script() -> Path:
-    """qa/serve/server.py (st.App: the page qa/serve/page.py plus qa.serve.api's routes), found through
-    the installed package (a wheel's site-packages or a checkout alike), never the working folder."""
-    import importlib.util
-
-    spec = importlib.util.find_spec("qa.serve.server")
-    server = Path(spec.origin).resolve() if spec and spec.origin else None
-    if server is None or not (server.is_file() and server.with_name("page.py").is_file()):
-        raise QAError(f"the page scripts of the installed qa package are missing ({server}); reinstall qa (pip install .)")
-    return server
-
-
 def _cmd_ui(args) -> int:
-    server = _page_script()
-    host = args.host
-    access = _ui_access(args)
-    env = _ui_environment(args)
-    _check_port_free(host, args.port)
-    os.environ.update(env)
-    os.environ.update(access)
-    from .serve.api import page_index_dir
+    from .serve.launch import serve_page
 
-    page_index_dir()  # the page's own index (with qa.library: made in its data folder now, not on first view)
-    cmd = [
-        sys.executable, "-m", "streamlit", "run", str(server),
-        "--server.address", host, "--server.port", str(args.port),
-        "--server.headless", "true", "--browser.gatherUsageStats", "false",
-        "--client.toolbarMode", "viewer",  # no Deploy button or developer menu for visitors
-    ]
-    _log(f"qa: serving http://{host}:{args.port} (JSON API: /api/ask?q=..., /api/health)")
-    sys.stderr.flush()
-    os.execv(sys.executable, cmd)
-    return 0  # pragma: no cover
+    return serve_page(host=args.host, port=args.port, index=args.index, corpus=getattr(args, "corpus", None),
+                      data=args.data, allowed_hosts=args.allowed_host, password_file=args.admin_password_file,
+                      log=_log)
 
 
 def _cmd_eval(args) -> int:

@@ -16,7 +16,9 @@ from streamlit.testing.v1 import AppTest
 from pages import APP, _ask, _page, _tab, _texts  # noqa: F401
 
 import qa
-from qa.serve.library import MAX_FILE_BYTES, Library
+import qa.answering.rephrase
+from qa.serve.library import Library
+from qa.serve.uploads import MAX_FILE_BYTES
 from qa.serve.render import escape, hit_location
 from qa.answering.suggest import suggest_questions
 
@@ -462,7 +464,7 @@ def test_no_answer_shows_what_was_searched_and_suggestions(seed_index):
     assert "Searched for: capital, france" in at.warning[0].value
     suggestions = [b for b in at.button if b.key.startswith("suggestion-")]
     assert 1 <= len(suggestions) <= 5
-    expected = qa.serve.library.suggest_rephrasings(qa.load_index(seed_index),
+    expected = qa.answering.rephrase.suggest_rephrasings(qa.load_index(seed_index),
                                               qa.answer(qa.load_index(seed_index), "What is the capital of France?"))
     above = {b.label for b in at.button if b.key.startswith("example-")}
     expected = [q for q in expected if escape(q) not in above] or expected  # not again the examples above

@@ -446,7 +446,8 @@ def test_a_bad_file_is_a_warning_and_the_rest_is_indexed(mixed_corpus, name):
 
 def test_hostile_uploads_are_refused_by_name_and_leave_the_data_folder_as_it_was(mixed_corpus, tmp_path, monkeypatch):
     """Through the page's upload path: each hostile file named with its reason, nothing kept."""
-    from qa.serve.library import Library, UploadError
+    from qa.serve.library import Library
+    from qa.serve.uploads import UploadError
 
     index, _ = qa.build_index(mixed_corpus)
     qa.save_index(index, tmp_path / "seed")

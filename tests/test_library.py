@@ -7,8 +7,11 @@ from pathlib import Path
 import pytest
 
 import qa
-from qa.serve.library import (ALLOWED_SUFFIXES, MAX_FILE_BYTES, MAX_FILES, Library, LibraryError, UploadError,
-                        check_uploads, close_words, context_html, data_dir, safe_name, suggest_rephrasings)
+from qa.answering.rephrase import close_words, suggest_rephrasings
+from qa.serve.context import context_html
+from qa.serve.library import Library, data_dir
+from qa.serve.uploads import (ALLOWED_SUFFIXES, MAX_FILE_BYTES, MAX_FILES, LibraryError, UploadError, check_uploads,
+                              safe_name)
 from qa.serve.render import escape
 
 CANTEEN = b"Canteen\n\nThe canteen opens at noon and closes at three in the afternoon.\n"

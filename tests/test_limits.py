@@ -24,7 +24,8 @@ import qa.ingest.formats as formats
 import qa.ingest.loader as loader
 from qa.ingest.chunking import MAX_PASSAGES_PER_DOCUMENT, chunk_documents, iter_passages
 from qa.cli import main
-from qa.serve.library import MAX_FILES, Library, UploadError, check_uploads
+from qa.serve.library import Library
+from qa.serve.uploads import MAX_FILES, UploadError, check_uploads
 from qa.answering.search import MAX_QUESTION_CHARS
 from qa.types import Document
 

@@ -264,7 +264,7 @@ def test_the_page_copies_a_sharded_index_and_lists_its_documents(sharded_dirs, t
     assert sum(r.n_passages for r in rows) == index.n_passages
     with pytest.raises(qa.QAError, match="sharded"):
         qa.index.build.update_index(index, remove=[rows[0].doc_id])
-    from qa.serve.library import UploadError
+    from qa.serve.uploads import UploadError
 
     with pytest.raises(UploadError, match="cannot be updated in place"):  # the page says so, and keeps no file
         lib.add_uploads([("new.txt", b"New\n\nA new document about parking permits and their renewal.\n")])

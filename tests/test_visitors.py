@@ -157,7 +157,7 @@ def fake_start(monkeypatch):
     for name in ("QA_INDEX", "QA_DATA", "QA_UI_HOST", "QA_ALLOWED_HOSTS", "QA_ADMIN_PASSWORD_FILE"):
         monkeypatch.setenv(name, "unused")
         monkeypatch.delenv(name)
-    monkeypatch.setattr("qa.cli._check_port_free", lambda host, port: None)
+    monkeypatch.setattr("qa.serve.launch.check_port_free", lambda host, port: None)
 
     def fake_exec(path, argv):
         started.update(argv=argv, env=dict(os.environ))

@@ -43,10 +43,7 @@ import numpy as np
 from ..index.build import build_index, default_corpus, open_index, update_index
 from ..errors import EmptyCorpusError, QAError
 from ..files import atomic_file
-from .context import CONTEXT_RADIUS, context_html  # noqa: F401  (re-exported: the page imports them from here)
-from .uploads import (  # noqa: F401  (re-exported, as above)
-    ALLOWED_SUFFIXES, MAX_FILE_BYTES, MAX_FILE_MB, MAX_FILES, LibraryError, UploadError, check_uploads, safe_name,
-)
+from .uploads import LibraryError, UploadError, check_uploads, safe_name
 from ..index.folders import load_index, save_index
 from ..index.store import outdated_manifest, read_manifest
 from ..index.versions import writer_lock
@@ -55,11 +52,7 @@ from ..ingest.loader import DOCUMENT_SUFFIXES
 from ..ingest.reading import read
 from ..text import detect_language, has_han, text_key
 
-__all__ = [
-    "ALLOWED_SUFFIXES", "MAX_FILE_BYTES", "MAX_FILE_MB", "MAX_FILES", "CONTEXT_RADIUS", "LibraryError",
-    "UploadError", "DocumentRow", "Library", "data_dir", "safe_name", "check_uploads", "context_html",
-    "suggest_rephrasings", "close_words",
-]
+__all__ = ["DocumentRow", "Library", "data_dir"]
 
 _CURRENT_FORMAT: set[tuple[str, str]] = set()  # (index folder, version) known to be of this qa's format
 _REREADABLE = DOCUMENT_SUFFIXES  # every format the loader reads: its offsets index the (extracted) text
@@ -582,64 +575,3 @@ class Library:
             return None
         # The file still reads as it did when indexed: the passage's span reads as its text.
         return document.text if read(document).of(passage.start, passage.end) == passage.text else None
-
-
-# -- when there is no answer -----------------------------------------------------------------------
-
-
-def close_words(index, word: str, n: int = 2, cutoff: float = 0.75) -> list[str]:
-    """Corpus words spelt like `word`: the index's speller (`qa.index.spelling.Speller.similar`)."""
-    return index.speller.similar(word, n=n, cutoff=cutoff, is_stop=index.analyzer.is_stop)
-
-
-def _replace_word(question: str, word: str, new: str) -> str:
-    return re.sub(rf"(?<!\w){re.escape(word)}(?!\w)", new, question, flags=re.IGNORECASE)
-
-
-def _answered(ask, index, question: str) -> bool:
-    try:
-        return not ask(index, question).abstained
-    except QAError:  # QuestionError: nothing left to search for
-        return False
-
-
-def suggest_rephrasings(index, answer, n: int = 5, examples=None) -> list[str]:
-    """Up to `n` questions to try when `answer` abstained.
-
-    First the question with each word the corpus lacks replaced by a corpus word
-    spelt like it (`close_words`), kept only if `qa.answer` answers it; then the
-    corpus's example questions (`qa.answering.suggest.suggest_questions`, which asks each
-    of the index, or `examples` if given), those sharing more index terms with
-    the question first. The question itself is never suggested.
-    """
-    from ..answering.summarize import answer as ask
-    from ..answering.suggest import suggest_questions
-
-    analyzer = index.analyzer
-    words = list(answer.query_terms)
-    stems = analyzer.stem_words(words) if words else []
-    unknown = [w for w, t in zip(words, stems) if t not in index.vocabulary]
-    out: list[str] = []
-    for w in unknown:
-        if has_han(w):  # spelling neighbours of a Chinese word are other words, not corrections
-            continue
-        for m in close_words(index, w):
-            rephrased = _replace_word(answer.question, w, m)
-            if rephrased != answer.question and _answered(ask, index, rephrased):
-                out.append(rephrased)
-    known = {t for t in stems if t in index.vocabulary}
-    pool = list(examples) if examples is not None else list(suggest_questions(index, n=20))
-    # Suggestions in the question's language, when the documents offer any.
-    pool = [q for q in pool if detect_language(q) == answer.language] or pool
-    overlap = [len(known & set(analyzer(q))) for q in pool]
-    out += [q for _, _, q in sorted(zip((-o for o in overlap), range(len(pool)), pool))]
-    seen = {text_key(answer.question)}
-    result = []
-    for q in out:
-        key = text_key(q)
-        if key not in seen:
-            seen.add(key)
-            result.append(q)
-        if len(result) == n:
-            break
-    return result
