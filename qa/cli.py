@@ -231,7 +231,7 @@ class _Output:
 
 
 def _cmd_index(args) -> int:
-    from .index.build import build_index, count_documents, update_index
+    from .index.build import build_index, count_documents, describe, update_index
     from .index.parallel import default_jobs
     from .index.folders import load_index, save_index
     from .index.versions import check_writable, writer_lock
@@ -257,7 +257,7 @@ def _cmd_index(args) -> int:
             for w in warnings:
                 _log(f"qa: warning: {w}")
             save_index(index, args.out)
-        _log(f"qa: updated {args.out}: {index.meta['n_documents']} document(s), {index.n_passages} passage(s) "
+        _log(f"qa: updated {args.out}: {describe(index)['documents']} document(s), {index.n_passages} passage(s) "
              f"(was {before.passages.n_documents} and {before.n_passages})")
         return 0
     if not args.sources:
@@ -270,7 +270,7 @@ def _cmd_index(args) -> int:
         _log(f"qa: warning: {w}")
     with writer_lock(args.out, log=_log):
         save_index(index, args.out)
-    _log(_index_summary(index, warnings, args.out, time.monotonic() - start))
+    _log(_index_summary(describe(index), warnings, args.out, time.monotonic() - start))
     return 0
 
 
@@ -285,17 +285,17 @@ def _progress(label: str, total, unit: str):
     return bar
 
 
-def _index_summary(index, warnings, out, seconds: float) -> str:
-    """The one line qa index ends with: documents, passages, terms, skipped files and why, time, folder.
+def _index_summary(facts: dict, warnings, out, seconds: float) -> str:
+    """The one line qa index ends with: documents, passages, terms (`facts`: `qa.index.build.describe`),
+    skipped files and why, time, folder.
 
-    >>> class I: meta = {"n_documents": 2}; n_passages = 5; n_terms = 40
-    >>> _index_summary(I(), ["a.bin: skipped, binary"], "ix", 1.25)
+    >>> _index_summary({"documents": 2, "passages": 5, "terms": 40}, ["a.bin: skipped, binary"], "ix", 1.25)
     'qa: indexed 2 document(s), 5 passage(s), 40 terms in 1.2 s into ix; skipped 1 file(s): a.bin: skipped, binary'
     """
     from .progress import format_duration
 
-    line = (f"qa: indexed {index.meta['n_documents']} document(s), {index.n_passages} passage(s), "
-            f"{index.n_terms} terms in {format_duration(seconds)} into {out}")
+    line = (f"qa: indexed {facts['documents']} document(s), {facts['passages']} passage(s), "
+            f"{facts['terms']} terms in {format_duration(seconds)} into {out}")
     if warnings:
         line += f"; skipped {len(warnings)} file(s): " + "; ".join(warnings)
     else:
@@ -304,16 +304,18 @@ def _index_summary(index, warnings, out, seconds: float) -> str:
 
 
 def _index_sharded(args) -> int:
+    from .index.build import describe
     from .index.shards import build_sharded, load_sharded
 
     if not args.sources:
         raise QAError("name at least one SOURCE to index (a folder, a .txt/.md file or a corpus.jsonl)")
     build_sharded(args.sources, args.out, args.shards, scheduler=args.scheduler, log=_log)
     index = load_sharded(args.out, verify=False)
-    for w in index.meta.get("warnings", []):
+    facts = describe(index)
+    for w in facts["warnings"]:
         _log(f"qa: warning: {w}")
     _log(
-        f"qa: indexed {index.meta['n_documents']} document(s), {index.n_passages} passage(s), "
+        f"qa: indexed {facts['documents']} document(s), {index.n_passages} passage(s), "
         f"{index.n_terms} terms into {args.out} ({len(index.shards)} shard(s))"
     )
     return 0

@@ -10,6 +10,7 @@ import qa
 from qa.answering.rephrase import close_words, suggest_rephrasings
 from qa.serve.context import context_html
 from qa.serve.library import Library, data_dir
+from qa.serve.state import read_state
 from qa.serve.uploads import (ALLOWED_SUFFIXES, MAX_FILE_BYTES, MAX_FILES, LibraryError, UploadError, check_uploads,
                               safe_name)
 from qa.serve.render import escape
@@ -74,8 +75,8 @@ def test_the_index_is_a_copy_of_qa_index_made_once(lib, seed):
     assert version and lib.ensure_index() == version  # made once, then reused
     index = _index(lib)
     assert sorted(index.passages.doc_id) == ["leave.md", "pay.txt"]
-    assert index.meta["library_seed"] == {"index": str(seed.resolve()), "corpus": None}
-    assert index.meta["uploads"] == {}
+    assert read_state(lib.root).seed == {"index": str(seed.resolve()), "corpus": None}
+    assert lib.uploads(index) == {}
     lib.add_uploads([("canteen.txt", CANTEEN)])
     assert qa.index.store.current_version(seed) == seed_version  # the seed index is never written
     assert sorted(qa.load_index(seed).passages.doc_id) == ["leave.md", "pay.txt"]
@@ -92,7 +93,7 @@ def test_without_qa_index_the_default_corpus_is_indexed(tmp_path, monkeypatch):
     lib.ensure_index()
     index = _index(lib)
     assert list(index.passages.doc_id) == ["a.txt"]
-    assert index.meta["library_seed"] == {"index": None, "corpus": str(corpus.resolve())}
+    assert read_state(lib.root).seed == {"index": None, "corpus": str(corpus.resolve())}
 
 
 def _other_index(tmp_path, name="other"):
@@ -111,9 +112,9 @@ def test_a_data_folder_follows_a_new_qa_index_with_its_uploads(lib, tmp_path, mo
     Library(tmp_path / "data").ensure_index()
     index = _index(lib)
     assert sorted(index.passages.doc_id) == ["bikes.txt", "canteen.txt"]  # B's documents and the page's uploads
-    assert index.meta["library_seed"] == {"index": str(other.resolve()), "corpus": None}
-    assert index.meta["seed_version"] == qa.index.store.current_version(other)
-    assert Library.uploads(index) == {"canteen.txt": "canteen.txt"}
+    assert read_state(lib.root).seed == {"index": str(other.resolve()), "corpus": None}
+    assert read_state(lib.root).seed_version == qa.index.store.current_version(other)
+    assert lib.uploads(index) == {"canteen.txt": "canteen.txt"}
     assert not qa.answer(index, "Where are bicycles stored?").abstained
     version = lib.version()
     assert lib.ensure_index() == version  # the same source again: kept
@@ -302,7 +303,7 @@ def test_uploads_are_saved_and_searchable_at_once(lib, tmp_path):
     assert sorted(os.listdir(lib.uploads_dir)) == ["canteen.txt", "parking.md"]
     assert (lib.uploads_dir / "canteen.txt").read_bytes() == CANTEEN
     index = _index(lib)
-    assert Library.uploads(index) == {"canteen.txt": "canteen.txt", "parking.md": "parking.md"}
+    assert lib.uploads(index) == {"canteen.txt": "canteen.txt", "parking.md": "parking.md"}
     assert index.meta["n_documents"] == 4
     result = qa.answer(index, "When does the canteen open?")
     assert not result.abstained and "noon" in result.text
@@ -344,9 +345,9 @@ def test_hostile_upload_names_write_and_read_nothing_outside_the_data_folder(lib
     assert len(saved) == len(HOSTILE_NAMES) and all(len(n) <= 120 and "/" not in n and "\0" not in n for n in saved)
     assert {"escape.txt", "qa-test-absolute-upload.md", "win.txt", "drv.txt", "nulbyte.txt", "2e2e2fencoded.txt",
             "CURRENT.txt", "img srcx onerroralert1.html", "bashrc.txt", "feedback.sqlite.md"} <= set(saved)
-    assert sorted(p.name for p in lib.root.iterdir()) == [".lock", "index", "uploads"]
+    assert sorted(p.name for p in lib.root.iterdir()) == [".lock", "index", "page-state.json", "uploads"]
     index = _index(lib)
-    assert sorted(Library.uploads(index).values()) == saved
+    assert sorted(lib.uploads(index).values()) == saved
     assert qa.answer(index, "Who handles topic4?").hits[0].passage.doc_id == "nulbyte.txt"
 
 
@@ -437,7 +438,7 @@ def test_remove_takes_out_the_document_and_its_upload(lib):
     lib.remove("canteen.txt")
     index = _index(lib)
     assert sorted(index.passages.doc_id) == ["leave.md", "parking.md", "pay.txt"]
-    assert Library.uploads(index) == {"parking.md": "parking.md"}
+    assert lib.uploads(index) == {"parking.md": "parking.md"}
     assert os.listdir(lib.uploads_dir) == ["parking.md"]
     assert qa.answer(index, "When does the canteen open?").abstained
     lib.remove("pay.txt")  # a corpus document: out of the page's index, its file untouched
@@ -469,7 +470,7 @@ def test_uploads_from_many_sessions_at_once_are_all_kept(lib):
     for t in threads:
         t.join()
     assert errors == []
-    assert len(Library.uploads(_index(lib))) == 6
+    assert len(lib.uploads(_index(lib))) == 6
 
 
 # -- reading a citation in its source ------------------------------------------------------------------
@@ -595,7 +596,7 @@ def test_an_index_from_an_older_qa_is_rebuilt_with_its_uploads(tmp_path, monkeyp
     before = lib.version()
     assert lib.ensure_index() != before
     index = qa.load_index(lib.index_dir)
-    assert Library.uploads(index) == {"parking.txt": "parking.txt"}
+    assert lib.uploads(index) == {"parking.txt": "parking.txt"}
     assert "town hall" in qa.answer(index, "Where do residents apply for a parking permit?").text
 
 
@@ -640,11 +641,24 @@ def test_editing_the_only_document_of_a_served_folder_rebuilds_it(tmp_path, monk
     assert lib.ensure_index() == lib.version()  # still made from this folder: kept
 
 
-def test_a_data_folder_made_before_folders_were_followed_is_rebuilt_once(served):
+def test_an_index_without_its_state_is_made_again_once_with_the_uploads_on_disk(served):
     lib, docs = served
-    index = _index(lib)
-    qa.save_index(index.with_meta(library_files=None), lib.index_dir)
+    lib.add_uploads([("canteen.txt", CANTEEN)])
+    (lib.root / "page-state.json").unlink()  # lost, or a data folder of another qa
     before = lib.version()
     assert lib.ensure_index() != before
-    assert isinstance(_index(lib).meta["library_files"], dict)
+    assert isinstance(read_state(lib.root).files, dict)
+    index = _index(lib)
+    assert sorted(index.passages.doc_id) == ["a.txt", "b.txt", "canteen.txt"]  # the files of uploads/ are the truth
+    assert lib.uploads(index) == {"canteen.txt": "canteen.txt"}
     assert lib.ensure_index() == lib.version()
+
+
+def test_the_page_writes_nothing_into_the_index_meta(served):
+    lib, docs = served
+    made = set(_index(lib).meta)
+    lib.add_uploads([("canteen.txt", CANTEEN)])
+    (docs / "b.txt").write_text("Dogs\n\nDogs bark at the mail carrier.\n", encoding="utf-8")
+    lib.follow_edits(every=0)
+    lib.remove("canteen.txt")
+    assert set(_index(lib).meta) <= made | {"updated_at"}  # the index stage's own keys only

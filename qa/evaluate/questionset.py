@@ -46,7 +46,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Mapping
 
-from ..index.build import build_index
+from ..index.build import build_index, describe
 from ..errors import QAError, QuestionError
 from .tables import text_table
 from ..serve.render import answer_to_dict
@@ -435,7 +435,7 @@ def answer_questions(qset: QuestionSet, *, log: Log | None = None) -> dict:
         for w in warnings:
             log(f"qa: warning: {w}")
         index = load_index(Path(tmp) / "index")
-        documents, passages = index.meta.get("n_documents"), index.n_passages
+        documents, passages = describe(index)["documents"], index.n_passages
         answers: dict[str, dict] = {}
         start = time.perf_counter()
         for q in qset.questions:

@@ -263,7 +263,11 @@ def index_version(index_dir=None) -> str | None:
 
 
 def describe(index: Index) -> dict:
-    """Corpus facts for display: documents, passages, when indexed, where from."""
+    """Facts about an index for the stages after this one, which never read its ``meta``: documents,
+    passages and terms; ``root`` (the corpus folder its document ids are relative to); ``built_at``
+    and ``updated_at`` (the last incremental change, or None); ``index_dir`` and ``version_dir``
+    (the folder and live version it was loaded from, None if it was never saved); ``warnings`` (the
+    build's, one line a skipped file); ``fingerprint`` (12 hex digits of the sources')."""
     m = index.meta
     return {
         "root": m.get("root"),
@@ -271,7 +275,10 @@ def describe(index: Index) -> dict:
         "passages": index.n_passages,
         "terms": index.n_terms,
         "built_at": m.get("built_at"),
+        "updated_at": m.get("updated_at"),
         "index_dir": m.get("index_dir"),
+        "version_dir": m.get("version_dir"),
+        "warnings": list(m.get("warnings") or ()),
         "fingerprint": (m.get("fingerprint") or "")[:12],
     }
 

@@ -96,7 +96,7 @@ class IndexSource:
             if self._index is None or self._key != (where, version):
                 index = open_index(where, mmap=self.mmap, log=log.warning)
                 if where is not None:
-                    version = index.meta.get("version_dir") or version
+                    version = describe(index)["version_dir"] or version
                 self._index, self._key = index, (where, version)
             return self._index, self._key[1]
 
@@ -109,10 +109,10 @@ def _error(message: str, code: int, **extra) -> JSONResponse:
 
 
 def _current(get_index) -> tuple[Index, str | None]:
-    if hasattr(get_index, "current"):
+    if isinstance(get_index, IndexSource):
         return get_index.current()
     index = get_index()
-    return index, index.meta.get("version")
+    return index, describe(index)["version_dir"]
 
 
 def _parse_k(text: str | None) -> int:

@@ -258,7 +258,7 @@ def sidebar(index, lib: Library, owner: bool):
     everyone's recent questions); returns k and a place for this session's recent questions,
     filled after the question of this run is recorded."""
     facts = describe(index)
-    indexed = index.meta.get("updated_at") or facts["built_at"]  # the last upload or removal, else the build
+    indexed = facts["updated_at"] or facts["built_at"]  # the last upload or removal, else the build
     with st.sidebar:
         st.header("Corpus")
         left, right = st.columns(2)
@@ -458,7 +458,7 @@ def documents_tab(index, lib: Library, version: str | None, owner: bool) -> None
     if owner:
         add_documents(lib)
     rows = document_rows(str(lib.index_dir), version)
-    uploads = Library.uploads(index)
+    uploads = lib.uploads(index)
     st.subheader(f"Documents ({len(rows):,})")
     st.dataframe(
         {"Title": [r[2] for r in rows], "Source": [r[1] for r in rows], "Passages": [r[3] for r in rows],
@@ -570,7 +570,7 @@ def main() -> None:
             version = lib.version()
         index_dir = str(lib.index_dir)
         index = cached_index(index_dir, version)
-        version = index.meta.get("version_dir") or version  # newer if an upload saved meanwhile
+        version = describe(index)["version_dir"] or version  # newer if an upload saved meanwhile
         examples = example_questions(index_dir, version)
     except QAError as exc:
         message = public_error(is_owner(), "Cannot load the index", exc)
