@@ -6,7 +6,7 @@ builds one shard per partition on a `dask.distributed` cluster (a
 ``LocalCluster`` by default, or a scheduler's address). Workers are sent file
 names and byte ranges, never text: each reads and chunks its own files.
 
-Scores equal a single-machine build's (``tests/test_shards.py``) because every
+Scores equal a single-machine build's (``tests/index/test_shards.py``) because every
 statistic a score uses is global:
 
 0. **Scan**: each partition's passages are chunked and their repeat keys

@@ -22,7 +22,7 @@ from qa.serve.uploads import MAX_FILE_BYTES
 from qa.serve.render import escape, hit_location
 from qa.answering.suggest import suggest_questions
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SEED_QUESTION = "Where do I go to pay social security myself?"
 pytestmark = pytest.mark.usefixtures("isolated_page")  # tmp data folder and cache, Streamlit caches cleared
 

@@ -19,7 +19,7 @@ import qa.serve.api as api
 from qa.cli import main
 from qa.index.store import current_version
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SEED_QUESTION = "Where do I go to pay social security myself?"
 CONTRACT = {"question", "answer", "abstained", "reason", "confidence", "sentences", "passages"}
 PASSAGE_CONTRACT = {"rank", "id", "doc_id", "source", "title", "section", "text", "start", "end", "score"}

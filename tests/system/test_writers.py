@@ -26,7 +26,7 @@ from qa.cli import main
 from qa.index.versions import LOCK_FILE, MARKER, writer_lock
 
 WRITERS = int(os.environ.get("QA_WRITERS", "4"))
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _word(i: int) -> str:

@@ -550,7 +550,7 @@ def test_a_folder_of_only_bad_documents_is_an_empty_corpus(tmp_path):
 
 # --- blocks: the extractors' structure of their text ------------------------------------------------------
 
-REALDOCS = Path(__file__).resolve().parent.parent.parent / "shared" / "realdocs"
+REALDOCS = Path(__file__).resolve().parents[3] / "shared" / "realdocs"
 REAL_FILES = ["shared-mime-info-spec.pdf", "libffi-The-Basics.html", "libffi-Introduction.html",
               "libffi-Memory-Usage.html", "libffi-Thread-Safety.html", "users-and-groups.html"]
 needs_realdocs = pytest.mark.skipif(not (REALDOCS / "docs").is_dir(), reason="../shared/realdocs is not beside the project")

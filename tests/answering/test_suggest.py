@@ -16,7 +16,7 @@ from qa.answering.suggest import (ASKS_PER_EXAMPLE, MAX_CHARS, answered_from, ca
                         document_name, suggest_questions)
 from qa.types import Passage
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _index(*sections, title="Guide", source="0.txt"):

@@ -3,8 +3,8 @@
 Limits tested here: passages per document (`qa.ingest.chunking.MAX_PASSAGES_PER_DOCUMENT`), question
 length through the API and the page, files per upload at exactly `MAX_FILES`, the loader's
 file size and a DOCX's unpacked size at exactly their limits, and the length of what feedback
-stores. The others are tested where their module is: upload size (tests/test_library.py),
-question length in `qa.answering.search` (tests/test_search.py), ``k`` (tests/test_api.py).
+stores. The others are tested where their module is: upload size (tests/serve/test_library.py),
+question length in `qa.answering.search` (tests/answering/test_search.py), ``k`` (tests/serve/test_api.py).
 """
 
 from __future__ import annotations
@@ -170,7 +170,7 @@ def test_page_question_at_the_length_limit_is_answered_and_one_more_is_an_error(
     monkeypatch.setenv("QA_CACHE_DIR", str(tmp_path / "cache"))
     st.cache_resource.clear()
     st.cache_data.clear()
-    at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "ui" / "app.py"), default_timeout=30).run()
+    at = AppTest.from_file(str(Path(__file__).resolve().parents[2] / "ui" / "app.py"), default_timeout=30).run()
     for n, errors in ((MAX_QUESTION_CHARS, 0), (MAX_QUESTION_CHARS + 1, 1)):
         at.text_input(key="question").input(_question(n))
         next(b for b in at.button if b.label == "Ask").click()

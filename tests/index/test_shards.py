@@ -23,7 +23,7 @@ from qa.index.folders import is_sharded, load_index  # noqa: E402
 
 pytestmark = pytest.mark.slow  # Dask LocalClusters: left out of make test-fast
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 REPEATED = ("Refunds for lost badges are paid by the security office within fourteen days of the claim, "
             "provided the badge was reported lost to the front desk on the day it went missing.")
 QUESTIONS = [

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-PACKAGE = Path(__file__).resolve().parent.parent / "qa"
+PACKAGE = Path(__file__).resolve().parents[2] / "qa"
 SHARED = {"qa.errors", "qa.types", "qa.text", "qa.files", "qa.progress"}
 STAGES = ["ingest", "index", "answering", "serve", "evaluate"]
 ENTRY = {"qa.cli", "qa.__main__"}

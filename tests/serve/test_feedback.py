@@ -132,7 +132,7 @@ def test_an_unusable_database_path_is_a_feedback_error(tmp_path, result):
     blocker.write_text("x")
     with pytest.raises(FeedbackError, match="cannot open"):
         record_question(blocker / "feedback.sqlite", "q", False)
-    garbage = tmp_path / "garbage.sqlite"  # not a database: set aside and made anew (tests/test_failures.py)
+    garbage = tmp_path / "garbage.sqlite"  # not a database: set aside and made anew (tests/system/test_failures.py)
     garbage.write_bytes(b"not a database" * 100)
     assert record_feedback(garbage, "q", result, "v", 1) == 1
     assert [f.read_bytes() for f in tmp_path.glob("garbage.sqlite.corrupt-*")] == [b"not a database" * 100]
