@@ -10,7 +10,7 @@ PORT   ?= 8501
 CHROMIUM := /usr/bin/chromium
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || command -v sudo)
 
-.PHONY: setup where chromium run index test test-fast screenshot docs stress seed-check eval bench bench-shards clean
+.PHONY: setup where chromium run index lint test test-fast screenshot docs stress seed-check eval bench bench-shards clean
 
 # Running needs only the core install (`pip install -e .`); the tests' extras (pytest, hypothesis,
 # playwright, dask, reportlab) are installed by setup, which every test and tool target needs.
@@ -45,10 +45,14 @@ run: $(RUN_STAMP)  ## index corpus/ (if changed); serve the page and /api/ask, /
 	@$(MAKE) --no-print-directory where
 	$(BIN)/qa ui --port $(PORT)
 
-test: setup chromium  ## the whole test suite, browser test included (it writes no tracked file)
+lint: setup  ## ruff: lint and format check (one config: pyproject.toml [tool.ruff]); `ruff format qa tests bench ui` fixes the format
+	$(BIN)/ruff check qa tests bench ui
+	$(BIN)/ruff format --check qa tests bench ui
+
+test: setup chromium lint  ## lint, then the whole test suite, browser test included (it writes no tracked file)
 	$(BIN)/python -m pytest
 
-test-fast: setup  ## the suite without the slow suites (browser, crash, concurrency, shards, long properties)
+test-fast: setup lint  ## lint, then the suite without the slow suites (browser, crash, concurrency, shards, long properties)
 	$(BIN)/python -m pytest -m "not slow"
 
 screenshot: setup chromium  ## remake docs/screenshot.png (the browser test, writing its screenshot there)

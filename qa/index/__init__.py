@@ -9,12 +9,4 @@ folders it and the sharded index publish; `sharded`, `shard_build` and
 `cluster` are the sharded index (overview: `shards`); `folders` opens or saves
 either kind; `build` turns sources into an index and opens the cached one.
 Imports `qa.ingest`, never a later stage.
-
-``from qa.index import Index, IndexParams`` keeps working (the module that was
-``qa/index.py`` is now `qa.index.index`).
 """
-
-from .index import *  # noqa: F401,F403
-from .index import Index, IndexParams
-
-__all__ = ["Index", "IndexParams"]
