@@ -26,6 +26,7 @@ from ..types import Query
 from . import ranking
 from .cluster import dask_client
 from .index import Index
+from .postings import Postings
 from .store import load_index
 from .versions import prepare_version, publish_version, read_manifest, writer_lock
 
@@ -171,7 +172,7 @@ class ShardedIndex:
             top = ranking.top_positions(ids, scores, min(ids.size, ranking.RERANK_DEPTH))
             bonus = np.zeros(top.size)
             for s, pos, local in self._split(ids[top]):
-                bonus[pos] = ranking.rerank_bonus(self.shards[s], query, local)
+                bonus[pos] = ranking.rerank_bonus(self.shards[s].scoring, query, local)
             scores = scores.copy()
             scores[top] += scores[top[0]] * bonus
         return ids, scores
@@ -179,8 +180,6 @@ class ShardedIndex:
     def _expansion(self, query: Query, ids: np.ndarray, scores: np.ndarray) -> dict[int, float]:
         """`qa.index.ranking.expansion_weights` over the merged candidates: the feedback passages' token
         sequences are gathered from their shards into one small table first."""
-        from types import SimpleNamespace
-
         top = np.sort(ids[ranking.top_positions(ids, scores, min(ids.size, ranking.FEEDBACK_PASSAGES))])  # global order kept for ties
         seqs = [None] * top.size
         for s, pos, local in self._split(top):
@@ -188,14 +187,14 @@ class ShardedIndex:
             for p, i in zip(pos.tolist(), local.tolist()):
                 seqs[p] = np.asarray(shard.tokens[shard.token_ptr[i] : shard.token_ptr[i + 1]])
         ptr = np.concatenate([[0], np.cumsum([q.size for q in seqs])]).astype(np.int64)
-        view = SimpleNamespace(tokens=np.concatenate(seqs), token_ptr=ptr, n_terms=self.n_terms)
+        view = Postings.of_tokens(np.concatenate(seqs), ptr, self.n_terms)
         return ranking.expansion_weights(view, query, np.arange(top.size), scores[np.searchsorted(ids, top)])
 
     def matched(self, query: Query, passage_ids: np.ndarray) -> list[list[int]]:
         """As `qa.index.ranking.matched`, for global passage numbers."""
         out: list[list[int]] = [[] for _ in range(len(passage_ids))]
         for s, pos, local in self._split(np.asarray(passage_ids, dtype=np.int64)):
-            for p, m in zip(pos.tolist(), ranking.matched(self.shards[s], query, local)):
+            for p, m in zip(pos.tolist(), ranking.matched(self.shards[s].scoring, query, local)):
                 out[p] = m
         return out
 
@@ -236,8 +235,8 @@ def _shard_top(shard: Index, weights: dict, depth: int | None, documents: int | 
     if depth is None:
         query = Query(text="", words=(), terms=(), term_ids=tuple(weights), idf=(), unknown=(), corrections=(),
                       total_idf=0.0)
-        return ranking.score_passages(shard, query, weights)
-    return ranking.top_passages(shard, weights, depth, documents)
+        return ranking.score_passages(shard.scoring, query, weights)
+    return ranking.top_passages(shard.scoring, weights, depth, documents)
 
 
 class _ShardActor:
