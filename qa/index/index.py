@@ -25,7 +25,7 @@ import numpy as np
 from ..errors import QAError, positive_int
 from ..ingest.chunking import Chunker
 from ..text import CHINESE_MODES, INDEX_TOKEN_ASCII_RE, INDEX_TOKEN_RE, SENTENCE_END_CHARS, Analyzer, has_han
-from ..types import Passage, Query
+from ..types import DocumentHeadings, Passage, Query
 from . import ranking
 from .passages import PassageTable, PassageTableBuilder, StringTable
 from .postings import Postings
@@ -624,6 +624,11 @@ class Index:
     def matched(self, query: Query, passage_ids: np.ndarray) -> list[list[int]]:
         """For each passage, which of the query's terms it holds (`qa.index.ranking.matched`)."""
         return ranking.matched(self.scoring, query, passage_ids)
+
+    def document_headings(self, max_passages: int, max_headings: int) -> list[DocumentHeadings]:
+        """The documents of the first `max_passages` passages with the headings they use
+        (`qa.index.passages.PassageTable.document_headings`)."""
+        return self.passages.document_headings(max_passages, max_headings)
 
     def connect(self, scheduler: str, *, optional: bool = False) -> "Index":
         """One index is searched in this process: a scheduler is refused unless `optional`."""

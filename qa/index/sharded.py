@@ -22,7 +22,7 @@ import numpy as np
 
 from ..errors import IndexFormatError
 from ..files import write_json
-from ..types import Query
+from ..types import DocumentHeadings, Query
 from . import ranking
 from .cluster import dask_client
 from .index import Index
@@ -63,8 +63,8 @@ def _column(name: str):
 
 
 class _ShardedPassages(_Concat):
-    """The passages of all shards as one table, by global passage number (what `qa.answering.search`,
-    `qa.serve.library` and `qa.answering.suggest` read of `Index.passages`)."""
+    """The passages of all shards as one table, by global passage number (what `qa.answering.search`
+    and `qa.serve.library` read of `Index.passages`)."""
 
     @property
     def n_documents(self) -> int:
@@ -196,6 +196,18 @@ class ShardedIndex:
         for s, pos, local in self._split(np.asarray(passage_ids, dtype=np.int64)):
             for p, m in zip(pos.tolist(), ranking.matched(self.shards[s].scoring, query, local)):
                 out[p] = m
+        return out
+
+    def document_headings(self, max_passages: int, max_headings: int) -> list[DocumentHeadings]:
+        """As `Index.document_headings`, shard after shard (corpus order): `max_passages` in all,
+        `max_headings` (document, heading) pairs read in each shard."""
+        out: list[DocumentHeadings] = []
+        left = max_passages
+        for shard in self.shards:
+            if left <= 0:
+                break
+            out += shard.document_headings(left, max_headings)
+            left -= shard.n_passages
         return out
 
     def connect(self, scheduler: str, *, optional: bool = False) -> "ShardedIndex":
