@@ -64,7 +64,7 @@ def _scheduler_option(parser) -> None:
 
 def _open(args):
     """The index named by ``--index`` (or the default one), connected to ``--scheduler`` if sharded."""
-    from .index.build import open_index
+    from .index.default import open_index
 
     index = open_index(args.index, log=_log)
     if args.scheduler:  # one index refuses it
@@ -401,7 +401,7 @@ def _check_port_free(host: str, port: int) -> None:
 def _ui_environment(args) -> dict[str, str]:
     """The page's environment: ``QA_INDEX`` (the index it starts from) and ``QA_DATA`` (its own folder).
     Checks both first, so a bad index or data folder is one clear error here, not a broken page."""
-    from .index.build import open_index
+    from .index.default import open_index
 
     env = {}
     corpus = getattr(args, "corpus", None)

@@ -7,7 +7,8 @@ rerank, expansion, top k); `protocol` is what any index offers the rest of qa
 (`SearchIndex`). `store` saves and loads one index and `versions` the version
 folders it and the sharded index publish; `sharded`, `shard_build` and
 `cluster` are the sharded index (overview: `shards`); `folders` opens or saves
-either kind; `build` turns sources into an index and opens the cached one.
+either kind; `build` turns sources into an index; `default` opens an index
+folder or the cached index of the default corpus.
 Imports `qa.ingest`, never a later stage.
 
 ``from qa.index import Index, IndexParams`` keeps working (the module that was

@@ -29,7 +29,8 @@ from .reading import read, sniff_format
 from ..text import squash_spaces
 from ..types import Document
 
-__all__ = ["TEXT_SUFFIXES", "DOCUMENT_SUFFIXES", "DocumentStream", "LoadResult", "fingerprint_update", "load_documents",
+__all__ = ["TEXT_SUFFIXES", "DOCUMENT_SUFFIXES", "DocumentStream", "LoadResult", "fingerprint_update", "folder_files",
+           "load_documents",
            "read_text_file", "read_document", "read_files", "read_jsonl_range", "corpus_root"]
 
 TEXT_SUFFIXES = (".txt", ".md", ".markdown", ".rst")  # read as UTF-8 text, offsets into the file's own characters
@@ -191,7 +192,10 @@ def _title_of(text: str, suffix: str, fmt: str = "plain", name: str = "") -> str
     return ""
 
 
-def _walk(folder: Path) -> list[Path]:
+def folder_files(folder: Path) -> list[Path]:
+    """The files of `folder` a build reads, sorted by path: the `DOCUMENT_SUFFIXES` types and
+    ``corpus.jsonl``, in every subfolder, hidden files and folders (``.name``) left out. The one walk:
+    `DocumentStream` reads these, and `qa.index.build` counts and signs them."""
     found = []
     for dirpath, dirnames, filenames in os.walk(folder):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
@@ -348,7 +352,7 @@ class DocumentStream:
     def _files(self) -> list[Path]:
         files: list[Path] = []
         for p in self.paths:
-            files.extend(_walk(p) if p.is_dir() else [p])
+            files.extend(folder_files(p) if p.is_dir() else [p])
         return files
 
     def files(self) -> list[tuple[Path, str]]:

@@ -11,7 +11,7 @@ The data folder (`data_dir`: ``$QA_DATA``, else ``$XDG_DATA_HOME/qa``, i.e.
     .lock             taken while the index is changed
 
 `Library.ensure_index` makes ``index/`` from the source this start serves: the default
-corpus (`qa.index.build.default_corpus`, ``$QA_CORPUS``: ``qa ui --corpus``) or, if
+corpus (`qa.index.default.default_corpus`, ``$QA_CORPUS``: ``qa ui --corpus``) or, if
 ``$QA_INDEX`` is set (``qa ui --index``), by loading that index and saving a copy, so
 uploads never change the index it was started from. The index records its source
 (``meta["library_seed"]``, and the source index's version in ``meta["seed_version"]``);
@@ -40,7 +40,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ..index.build import build_index, default_corpus, open_index, update_index
+from ..index.build import build_index, update_index
+from ..index.default import default_corpus, open_index
 from ..errors import EmptyCorpusError, QAError
 from ..files import atomic_file
 from .context import CONTEXT_RADIUS, context_html  # noqa: F401  (re-exported: the page imports them from here)
@@ -159,7 +160,7 @@ class Library:
         Returns its version.
 
         The source is ``$QA_INDEX`` (loaded and saved here: a copy) if set, else the default
-        corpus (`qa.index.build.open_index`, which reuses the corpus's cached index); the index
+        corpus (`qa.index.default.open_index`, which reuses the corpus's cached index); the index
         records it in ``meta["library_seed"]`` (and the source index's version in
         ``meta["seed_version"]``). Raises `qa.QAError` (an unloadable ``$QA_INDEX``, an empty
         corpus) unchanged.
