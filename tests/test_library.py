@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 import qa
+import qa.index.layout
 from qa.serve.library import (ALLOWED_SUFFIXES, MAX_FILE_BYTES, MAX_FILES, Library, LibraryError, UploadError,
                         check_uploads, close_words, context_html, data_dir, safe_name, suggest_rephrasings)
 from qa.serve.render import escape
@@ -66,7 +67,7 @@ def test_an_unwritable_data_folder_is_a_library_error(tmp_path):
 
 
 def test_the_index_is_a_copy_of_qa_index_made_once(lib, seed):
-    seed_version = qa.index.store.current_version(seed)
+    seed_version = qa.index.layout.current_version(seed)
     version = lib.version()
     assert version and lib.ensure_index() == version  # made once, then reused
     index = _index(lib)
@@ -74,7 +75,7 @@ def test_the_index_is_a_copy_of_qa_index_made_once(lib, seed):
     assert index.meta["library_seed"] == {"index": str(seed.resolve()), "corpus": None}
     assert index.meta["uploads"] == {}
     lib.add_uploads([("canteen.txt", CANTEEN)])
-    assert qa.index.store.current_version(seed) == seed_version  # the seed index is never written
+    assert qa.index.layout.current_version(seed) == seed_version  # the seed index is never written
     assert sorted(qa.load_index(seed).passages.doc_id) == ["leave.md", "pay.txt"]
 
 
@@ -109,7 +110,7 @@ def test_a_data_folder_follows_a_new_qa_index_with_its_uploads(lib, tmp_path, mo
     index = _index(lib)
     assert sorted(index.passages.doc_id) == ["bikes.txt", "canteen.txt"]  # B's documents and the page's uploads
     assert index.meta["library_seed"] == {"index": str(other.resolve()), "corpus": None}
-    assert index.meta["seed_version"] == qa.index.store.current_version(other)
+    assert index.meta["seed_version"] == qa.index.layout.current_version(other)
     assert Library.uploads(index) == {"canteen.txt": "canteen.txt"}
     assert not qa.answer(index, "Where are bicycles stored?").abstained
     version = lib.version()

@@ -17,7 +17,7 @@ from ..errors import IndexFormatError
 from .build import build_index, stat_signature
 from .folders import load_index, save_index
 from .protocol import SearchIndex
-from .versions import current_version, is_index_dir
+from .layout import current_version, is_index_dir
 
 __all__ = ["default_cache_dir", "default_corpus", "index_version", "open_index"]
 

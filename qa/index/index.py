@@ -382,7 +382,7 @@ def gather_ragged(data: np.ndarray, ptr: np.ndarray, rows: np.ndarray) -> tuple[
 
 @dataclass(eq=False)
 class Index:
-    """A fitted index. Build with `Index.fit`, or load with `qa.index.store.load_index`.
+    """A fitted index. Build with `Index.fit`, or load with `qa.index.folders.load_index`.
 
     Attributes
     ----------

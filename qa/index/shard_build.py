@@ -21,8 +21,8 @@ from ..ingest.loader import fingerprint_update, read_files
 from . import ranking
 from .cluster import dask_client
 from .index import Index, IndexParams, gather_ragged
-from .sharded import FORMAT, FORMAT_VERSION, MANIFEST
-from .store import load_index, save_index
+from .layout import SHARDED, shard_dir, stage_dir
+from .store import load_single, save_single
 from .versions import check_writable, prepare_version, publish_version, writer_lock
 
 __all__ = ["build_sharded", "plan_partitions"]
@@ -120,7 +120,7 @@ def _doc_id_at(pieces, position: int) -> str:
 def _count(pieces, params: IndexParams, drop: np.ndarray, stage: str) -> dict:
     """Pass 1: tokenise a partition into a staging index; return its statistics for the merge."""
     index = Index.fit(_passages(pieces, params, [], drop), params)
-    save_index(index, stage)
+    save_single(index, stage)
     terms = [None] * index.n_terms
     for t, i in index.vocabulary.items():
         terms[i] = t
@@ -138,7 +138,7 @@ def _write(stage: str, out: str, remap: np.ndarray, shared: dict) -> int:
     from .weighting import BM25Transformer
     import scipy.sparse as sp
 
-    local = load_index(stage, mmap=True, verify=False)
+    local = load_single(stage, mmap=True, verify=False)
     n_terms = len(shared["terms"])
     order = np.argsort(remap)  # local terms in global order; remap is one-to-one
     tf, ptr = gather_ragged(np.asarray(local.tf), np.asarray(local.indptr), order)
@@ -162,7 +162,7 @@ def _write(stage: str, out: str, remap: np.ndarray, shared: dict) -> int:
         tokens=np.where(tokens >= 0, remap[np.maximum(tokens, 0)], -1).astype(np.int32),
         token_ptr=np.asarray(local.token_ptr), meta={}, tf=tf, _term_max=term_max,
     )
-    save_index(shard, out)
+    save_single(shard, out)
     return local.n_passages
 
 
@@ -238,14 +238,14 @@ def build_sharded(sources, out, n_shards: int, *, scheduler: str | None = None, 
                 raise EmptyCorpusError(f"no readable passages in {', '.join(map(str, sources))}")
             done("scan", cpu, f"pass 0 (scan): {sum(len(s['keys']) for s in scans):,} passages, "
                               f"{sum(len(d) for d in drops):,} repeats dropped")
-            stages = [str(tmp / f"stage-{j:04d}") for j in range(len(live))]
+            stages = [str(tmp / stage_dir(j)) for j in range(len(live))]
             counts, cpu = _gather_all(client, _count, [parts[i] for i in live], [params] * len(live),
                                       [drops[i] for i in live], stages)
             done("count", cpu, f"pass 1 (count): {sum(c['n_passages'] for c in counts):,} passages")
             shared, remaps = _merge(counts)
             done("merge", None, f"merged: {len(shared['terms']):,} terms")
             [shared_future] = client.scatter([shared], broadcast=True)  # one copy per worker, not one per task
-            shard_dirs = [f"shard-{j:04d}" for j in range(len(live))]
+            shard_dirs = [shard_dir(j) for j in range(len(live))]
             _, cpu = _gather_all(client, _write, stages, [str(tmp / d) for d in shard_dirs], remaps,
                                  [shared_future] * len(live))
             for s in stages:
@@ -318,10 +318,10 @@ def _merge(counts: list[dict]) -> tuple[dict, list[np.ndarray]]:
 
 def _write_manifest(folder: Path, params: IndexParams, shared: dict, shard_dirs, counts, meta) -> None:
     manifest = {
-        "format": FORMAT, "format_version": FORMAT_VERSION, "params": params.to_dict(),
+        "format": SHARDED.format, "format_version": SHARDED.format_version, "params": params.to_dict(),
         "n_passages": shared["n_passages"], "n_terms": len(shared["terms"]), "avglen": shared["avglen"],
         "shards": [{"dir": d, "n_passages": c["n_passages"], "n_documents": c["n_documents"]}
                    for d, c in zip(shard_dirs, counts)],
         "meta": meta,
     }
-    write_json(folder / MANIFEST, manifest)
+    write_json(folder / SHARDED.manifest, manifest)

@@ -26,15 +26,12 @@ from ..types import DocumentHeadings, Query
 from . import ranking
 from .cluster import dask_client
 from .index import Index
+from .layout import SHARDED, LiveVersion, open_live
 from .postings import Postings
-from .store import load_index
-from .versions import prepare_version, publish_version, read_manifest, writer_lock
+from .store import check_verify, load_single
+from .versions import prepare_version, publish_version, writer_lock
 
-__all__ = ["FORMAT", "FORMAT_VERSION", "MANIFEST", "ShardedIndex", "load_sharded", "save_sharded"]
-
-MANIFEST = "shards.json"
-FORMAT = "qa-sharded-index"
-FORMAT_VERSION = 1
+__all__ = ["ShardedIndex", "load_sharded", "open_sharded", "save_sharded"]
 
 
 class _Concat(Sequence):
@@ -255,7 +252,7 @@ class _ShardActor:
     """A Dask actor: one shard loaded into a worker's memory, scoring questions on it."""
 
     def __init__(self, path: str):
-        self.index = load_index(path, mmap=False)
+        self.index = load_single(path, mmap=False)
 
     def top(self, weights: dict, depth, documents=None):
         return _shard_top(self.index, weights, depth, documents)
@@ -288,29 +285,32 @@ class _RemoteShards:
 
 
 def load_sharded(path, *, mmap: bool = True, verify="sample") -> ShardedIndex:
-    """Load the sharded index in folder `path` (each shard with `qa.index.store.load_index`).
+    """Load the sharded index in folder `path` (each shard with `qa.index.store.load_single`).
 
     Raises
     ------
     IndexFormatError
         The manifest is unreadable or of another version, or a shard is missing or corrupt.
     """
-    path = Path(path)
-    manifest = read_manifest(path, name=MANIFEST, fmt=FORMAT, fmt_version=FORMAT_VERSION, what="sharded index",
-                             rebuild="qa index --shards")
-    version = Path(manifest.pop("_dir"))
+    check_verify(verify)
+    return open_live(path, lambda live: open_sharded(live, mmap=mmap, verify=verify), (SHARDED,))
+
+
+def open_sharded(live: LiveVersion, *, mmap: bool = True, verify="sample") -> ShardedIndex:
+    """The sharded index of the live version `live` (read by `qa.index.layout.read_live`)."""
+    path, version, manifest = live.folder, live.dir, dict(live.manifest)
     try:
         entries = manifest["shards"]
         shards: list[Index] = []
         for s in entries:  # the shards share one vocabulary: parsed once, with shard 0
             first = shards[0] if shards else None
-            shards.append(load_index(version / s["dir"], mmap=mmap, verify=verify, share_terms=first))
+            shards.append(load_single(version / s["dir"], mmap=mmap, verify=verify, share_terms=first))
     except (KeyError, TypeError) as exc:
-        raise IndexFormatError(f"{path}: {MANIFEST} is incomplete ({exc}); rebuild with qa index --shards") from None
+        raise IndexFormatError(f"{path}: {SHARDED.manifest} is incomplete ({exc}); rebuild with qa index --shards") from None
     if (not shards
             or any(len(s.vocabulary) != manifest["n_terms"] or s.n_passages != e["n_passages"]
                    for s, e in zip(shards, entries))):
-        raise IndexFormatError(f"{path}: the shards disagree with {MANIFEST}; rebuild with qa index --shards")
+        raise IndexFormatError(f"{path}: the shards disagree with {SHARDED.manifest}; rebuild with qa index --shards")
     # Every shard's postings span the global vocabulary, so their lengths add up to the corpus's
     # document frequencies (for evidence weights and spelling correction).
     doc_freq = np.sum([s.doc_freq for s in shards], axis=0)
@@ -321,7 +321,7 @@ def load_sharded(path, *, mmap: bool = True, verify="sample") -> ShardedIndex:
 
 def save_sharded(index: ShardedIndex, out) -> Path:
     """Copy a sharded index to the folder `out` (hard links where the filesystem allows: shard files
-    are never changed once written), with its current `meta`; atomically, as `qa.index.store.save_index`."""
+    are never changed once written), with its current `meta`; atomically, as `qa.index.store.save_single`."""
     source = Path(index.meta["index_dir"]) / index.meta["version_dir"]
     with writer_lock(out):
         tmp, name = prepare_version(out)
@@ -332,7 +332,7 @@ def save_sharded(index: ShardedIndex, out) -> Path:
                     target.mkdir(parents=True, exist_ok=True)
                     continue
                 target.parent.mkdir(parents=True, exist_ok=True)
-                if f.name == MANIFEST:
+                if f.name == SHARDED.manifest:
                     continue
                 try:
                     os.link(f, target)
@@ -340,7 +340,7 @@ def save_sharded(index: ShardedIndex, out) -> Path:
                     shutil.copy2(f, target)
             manifest = {k: v for k, v in index.manifest.items()}
             manifest["meta"] = {k: v for k, v in index.meta.items() if k not in ("index_dir", "version_dir", "shards")}
-            write_json(tmp / MANIFEST, manifest)
+            write_json(tmp / SHARDED.manifest, manifest)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise

@@ -25,12 +25,12 @@ statistic a score uses is global:
 Tokenising, the slow part, happens once (pass 1); pass 2 is numpy. Pass 0
 re-reads and chunks the files, which is cheap next to tokenising.
 
-Layout (an index folder like `qa.index.store`'s, whose version holds shards)::
+Layout (an index folder like `qa.index.store`'s, whose version holds shards; named in `qa.index.layout`)::
 
     DIR/CURRENT                  the live version's name
     DIR/v-<time>-<pid>/
         shards.json              the manifest: format, params, global counts, the shards, checksums
-        shard-0000/ ...          one qa.store index each: global term numbers, globally weighed
+        shard-0000/ ...          one single index each: global term numbers, globally weighed
 
 Everything is written in a temporary version folder and published by one
 atomic swap of ``CURRENT`` (`qa.index.versions.publish_version`), so a crash leaves the
@@ -53,7 +53,6 @@ from __future__ import annotations
 
 from .cluster import dask_client
 from .shard_build import build_sharded, plan_partitions
-from .sharded import FORMAT, FORMAT_VERSION, MANIFEST, ShardedIndex, load_sharded, save_sharded
+from .sharded import ShardedIndex, load_sharded, save_sharded
 
-__all__ = ["FORMAT", "FORMAT_VERSION", "MANIFEST", "ShardedIndex", "build_sharded", "dask_client", "load_sharded",
-           "plan_partitions", "save_sharded"]
+__all__ = ["ShardedIndex", "build_sharded", "dask_client", "load_sharded", "plan_partitions", "save_sharded"]

@@ -239,7 +239,7 @@ def record_feedback(db, question: str, answer_obj, index_version: str | None, ra
     answer_obj : qa.Answer or dict
         The answer rated, or its `qa.serve.render.answer_to_dict` object.
     index_version : str or None
-        The version of the index that answered (`qa.index.store.current_version`).
+        The version of the index that answered (`qa.index.layout.current_version`).
     rating : int
         1 for thumbs up, 0 for thumbs down.
     comment : str, optional

@@ -49,9 +49,9 @@ from .uploads import (  # noqa: F401  (re-exported, as above)
     ALLOWED_SUFFIXES, MAX_FILE_BYTES, MAX_FILE_MB, MAX_FILES, LibraryError, UploadError, check_uploads, safe_name,
 )
 from ..index.folders import load_index, save_index
-from ..index.store import outdated_manifest, read_manifest
+from ..index.layout import current_version, is_index_dir, outdated_manifest, read_manifest
 from ..index.versions import writer_lock
-from ..index.versions import current_version, is_index_dir, sha256
+from ..index.versions import sha256
 from ..ingest.loader import DOCUMENT_SUFFIXES
 from ..ingest.reading import read
 from ..text import detect_language, has_han, text_key
@@ -325,7 +325,7 @@ class Library:
         return {"changed": changed, "added": added, "removed": removed}, table
 
     def _outdated(self, version: str | None) -> dict | None:
-        """The manifest of the live index if an older qa wrote it (`qa.index.store.outdated_manifest`).
+        """The manifest of the live index if an older qa wrote it (`qa.index.layout.outdated_manifest`).
         The page calls this on every rerun, so a version once found current is not read again:
         a version folder is never rewritten, and any save makes a new one."""
         key = (str(self.index_dir), version)
