@@ -254,7 +254,7 @@ GETATTR_ALLOWED = {
     ("qa.index.sharded", "p", "name"): "a shard's PassageTable column, inside the index stage",
     ("qa.index.versions", "_held", "'paths'"): "a threading.local, empty in a new thread",
     ("qa.index.versions", "os", "'O_CLOEXEC'"): "a platform constant the os module may lack",
-    ("qa.ingest.reading", "document", "'format'"): "ingest's own Document (qa.types); a stand-in without it reads as plain",
+    ("qa.ingest.reading", "document", "'format'"): "ingest's own Document (qa.types); a stand-in reads as plain",
     ("qa.ingest.reading", "document", "'blocks'"): "ingest's own Document (qa.types), as above",
     ("qa.serve.access", "exc", "'strerror'"): "an OSError's optional field",
     ("qa.serve.feedback", "exc", "'sqlite_errorname'"): "sqlite3's error name, an optional field of its exceptions",

@@ -33,9 +33,11 @@ from typing import Callable, TypeVar
 from ..errors import IndexFormatError
 
 __all__ = [
-    "ARRAYS", "CURRENT", "KINDS", "LOAD_ATTEMPTS", "LOCK_FILE", "MARKER", "PASSAGE_ARRAYS", "SHARDED", "SINGLE",
-    "TERM_FILES", "VOCAB_FILE", "WORDS_FILE", "WORDS_TERM_FILE", "IndexKind", "LiveVersion", "current_version", "is_index_dir", "npy", "open_live",
-    "outdated_manifest", "read_live", "read_manifest", "shard_dir", "stage_dir", "version_dir",
+    "ARRAYS", "CURRENT", "KINDS", "LEFTOVER", "LOAD_ATTEMPTS", "LOCK_FILE", "MARKER", "MAX_JSON_DEPTH",
+    "MAX_MANIFEST_BYTES", "OWN_TMP", "PASSAGE_ARRAYS", "SHARDED", "SINGLE", "TERM_FILES", "VERSION_NAME", "VOCAB_FILE",
+    "WORDS_FILE", "WORDS_TERM_FILE", "IndexKind", "LiveVersion", "current_version", "is_index_dir", "json_depth_ok",
+    "live_kind", "npy", "open_live", "outdated_manifest", "read_live", "read_manifest", "shard_dir", "stage_dir",
+    "version_dir",
 ]
 
 CURRENT = "CURRENT"

@@ -26,9 +26,9 @@ from ..types import DocumentHeadings, Query
 from . import ranking
 from .cluster import dask_client
 from .index import Index
-from .layout import SHARDED, LiveVersion, open_live
+from .layout import SHARDED, SINGLE, LiveVersion, open_live
 from .postings import Postings
-from .store import check_verify, load_single
+from .store import check_verify, load_single, open_single
 from .versions import prepare_version, publish_version, writer_lock
 
 __all__ = ["ShardedIndex", "load_sharded", "open_sharded", "save_sharded"]
@@ -302,9 +302,17 @@ def open_sharded(live: LiveVersion, *, mmap: bool = True, verify="sample") -> Sh
     try:
         entries = manifest["shards"]
         shards: list[Index] = []
+        first_files = None  # shard 0's manifest's checksums: each later shard compares its terms' with them
         for s in entries:  # the shards share one vocabulary: parsed once, with shard 0
             first = shards[0] if shards else None
-            shards.append(load_single(version / s["dir"], mmap=mmap, verify=verify, share_terms=first))
+
+            def open_shard(shard: LiveVersion) -> tuple[Index, dict]:
+                return (open_single(shard, mmap=mmap, verify=verify, share_terms=first, share_files=first_files),
+                        shard.manifest.get("files") or {})
+
+            index, files = open_live(version / s["dir"], open_shard, (SINGLE,))
+            shards.append(index)
+            first_files = files if first_files is None else first_files
     except (KeyError, TypeError) as exc:
         raise IndexFormatError(f"{path}: {SHARDED.manifest} is incomplete ({exc}); rebuild with qa index --shards") from None
     if (not shards

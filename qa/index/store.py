@@ -184,15 +184,17 @@ def _within(values: np.ndarray, n: int, low: int = 0) -> bool:
     return values.size == 0 or (int(values.min()) >= low and int(values.max()) < n)
 
 
-def _same_terms(manifest: dict, other: Index | None) -> tuple[dict, dict] | None:
+def _same_terms(manifest: dict, other: Index | None, theirs: dict | None = None) -> tuple[dict, dict] | None:
     """`other`'s (vocabulary, words) if its manifest records the same vocabulary and word files as
-    `manifest` (whose files are already verified), else None."""
+    `manifest` (whose files are already verified), else None. `theirs`: the file checksums of
+    `other`'s manifest, if the caller has them (else its manifest is read again)."""
     if other is None or not other.meta.get("index_dir"):
         return None
-    try:
-        theirs = read_manifest(other.meta["index_dir"], SINGLE).get("files") or {}
-    except IndexFormatError:
-        return None
+    if theirs is None:
+        try:
+            theirs = read_manifest(other.meta["index_dir"], SINGLE).get("files") or {}
+        except IndexFormatError:
+            return None
     ours = manifest.get("files") or {}
     if all(n in ours and n in theirs and ours[n]["sha256"] == theirs[n]["sha256"] for n in TERM_FILES):
         return other.vocabulary, other.words
@@ -238,9 +240,11 @@ def check_verify(verify) -> None:
         raise ValueError(f"verify must be 'sample', 'full', True or False, not {verify!r}")
 
 
-def open_single(live: LiveVersion, *, mmap: bool, verify, share_terms: Index | None = None) -> Index:
+def open_single(live: LiveVersion, *, mmap: bool, verify, share_terms: Index | None = None,
+                share_files: dict | None = None) -> Index:
     """The single index of the live version `live` (read by `qa.index.layout.read_live`): its
-    files checked against the manifest and loaded (see `load_single` for the parameters)."""
+    files checked against the manifest and loaded (see `load_single` for the parameters).
+    `share_files`: the ``files`` of `share_terms`' manifest, when the caller has read it."""
     path, version, manifest = live.folder, live.dir, live.manifest
     files = manifest.get("files") or {}
     names = TERM_FILES + tuple(npy(a) for a in ARRAYS + PASSAGE_ARRAYS)
@@ -264,7 +268,7 @@ def open_single(live: LiveVersion, *, mmap: bool, verify, share_terms: Index | N
         arrays = {a: _load_array(version / npy(a), mmap) for a in ARRAYS}
         columns = {a: _load_array(version / npy(a), mmap) for a in PASSAGE_ARRAYS}
         passages = PassageTable.from_arrays(columns)
-        shared = _same_terms(manifest, share_terms)
+        shared = _same_terms(manifest, share_terms, share_files)
         if shared is not None:
             vocabulary, words = shared
         else:
