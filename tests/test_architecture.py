@@ -49,15 +49,17 @@ MODULES = {module_name(p): p for p in sorted(PACKAGE.rglob("*.py"))}
 def _type_checking(node: ast.If) -> bool:
     test = node.test
     return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
-        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
 
 
 def imports_of(name: str, type_checking: bool = False) -> set[str]:
     """The qa modules `name` imports, anywhere in its source; ``if TYPE_CHECKING:`` blocks only
     with `type_checking` (they run for the type checker, not at import, but still tie the modules)."""
     path = MODULES[name]
-    return imports_in(ast.parse(path.read_text(encoding="utf-8"), str(path)), name, path.name == "__init__.py",
-                      type_checking)
+    return imports_in(
+        ast.parse(path.read_text(encoding="utf-8"), str(path)), name, path.name == "__init__.py", type_checking
+    )
 
 
 def imports_in(tree: ast.AST, name: str, is_package: bool = False, type_checking: bool = False) -> set[str]:
@@ -133,15 +135,25 @@ def allowed(source: str, target: str) -> bool:
 
 
 def test_every_module_is_read():
-    assert {"qa", "qa.cli", "qa.ingest.reading", "qa.index.store", "qa.answering.search", "qa.serve.api",
-            "qa.evaluate.runs", "qa.evaluate.peers"} <= set(GRAPH)
+    assert {
+        "qa",
+        "qa.cli",
+        "qa.ingest.reading",
+        "qa.index.store",
+        "qa.answering.search",
+        "qa.serve.api",
+        "qa.evaluate.runs",
+        "qa.evaluate.peers",
+    } <= set(GRAPH)
     assert "qa.index.versions" in GRAPH["qa.index.store"] and "qa.ingest.reading" in GRAPH["qa.ingest.chunking"]
 
 
 @pytest.mark.parametrize("name", sorted(MODULES))
 def test_imports_go_one_way(name):
     wrong = sorted(t for t in GRAPH[name] if not allowed(name, t))
-    assert not wrong, f"{name} ({layer(name)}) imports {wrong} against the direction ingest <- index <- answering <- serve"
+    assert not wrong, (
+        f"{name} ({layer(name)}) imports {wrong} against the direction ingest <- index <- answering <- serve"
+    )
 
 
 def test_no_stage_imports_the_old_module_paths():
@@ -222,7 +234,11 @@ def test_no_module_asks_which_kind_of_index_it_holds():
         if name == "qa.index.folders":
             continue
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("getattr", "hasattr"):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Name)
+                and node.func.id in ("getattr", "hasattr")
+            ):
                 if any(isinstance(a, ast.Constant) and a.value == "shards" for a in node.args[1:2]):
                     asking.append(f"{name}:{node.lineno}")
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "isinstance":
@@ -238,7 +254,9 @@ def test_no_module_imports_another_modules_private_names():
     for name, path in MODULES.items():
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.ImportFrom) and node.module != "__future__":
-                private += [f"{name}: {a.name}" for a in node.names if a.name.startswith("_") and a.name != "__version__"]
+                private += [
+                    f"{name}: {a.name}" for a in node.names if a.name.startswith("_") and a.name != "__version__"
+                ]
     assert not private
 
 
@@ -274,10 +292,14 @@ ATTRIBUTE_PROBES = ("getattr", "hasattr", "setattr", "delattr")
 
 def attribute_probes(name: str, tree: ast.AST) -> list[tuple[str, str, str]]:
     """``(module, object, attribute)`` of every getattr/hasattr/setattr/delattr call in `tree`."""
-    return [(name, ast.unparse(node.args[0]), ast.unparse(node.args[1]))
-            for node in ast.walk(tree)
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ATTRIBUTE_PROBES
-            and len(node.args) >= 2]
+    return [
+        (name, ast.unparse(node.args[0]), ast.unparse(node.args[1]))
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id in ATTRIBUTE_PROBES
+        and len(node.args) >= 2
+    ]
 
 
 def test_no_getattr_probes_of_another_stages_objects():
@@ -285,13 +307,16 @@ def test_no_getattr_probes_of_another_stages_objects():
     objects (suggest once read a sharded index's ``.parts`` and PassageTable columns so)."""
     found = {p for name, tree in TREES.items() for p in attribute_probes(name, tree)}
     unexpected = sorted(found - set(GETATTR_ALLOWED) - set(GETATTR_PENDING))
-    assert not unexpected, (f"getattr/hasattr not on the allow-list: {unexpected}; ask the object's interface "
-                            "(a SearchIndex method, a typed field) instead, or add it to GETATTR_ALLOWED with why")
+    assert not unexpected, (
+        f"getattr/hasattr not on the allow-list: {unexpected}; ask the object's interface "
+        "(a SearchIndex method, a typed field) instead, or add it to GETATTR_ALLOWED with why"
+    )
 
 
 def test_the_old_suggest_probe_is_caught():
-    old = ast.parse('tables = getattr(passages, "parts", None) or [passages]\n'
-                    'ok = all(hasattr(t, "section") for t in tables)\n')
+    old = ast.parse(
+        'tables = getattr(passages, "parts", None) or [passages]\nok = all(hasattr(t, "section") for t in tables)\n'
+    )
     found = set(attribute_probes("qa.answering.suggest", old))
     assert found == {("qa.answering.suggest", "passages", "'parts'"), ("qa.answering.suggest", "t", "'section'")}
     assert not found & set(GETATTR_ALLOWED)
@@ -331,9 +356,12 @@ def meta_writes(name: str, tree: ast.AST) -> list[str]:
 LATER_STAGES = ("answering", "serve", "evaluate", "entry", "top")
 
 
-@pytest.mark.xfail(strict=True, reason="the page's state (uploads, library files, seed) still lives in index.meta "
-                   "(qa.serve.library); issue 21's other half moves it to a file of the page's data folder. "
-                   "Remove this mark then.")
+@pytest.mark.xfail(
+    strict=True,
+    reason="the page's state (uploads, library files, seed) still lives in index.meta "
+    "(qa.serve.library); issue 21's other half moves it to a file of the page's data folder. "
+    "Remove this mark then.",
+)
 def test_no_later_stage_writes_an_index_meta():
     """An index's ``meta`` is its corpus facts, written by the index stage. A later stage keeps its
     own state in its own files; one writing ``meta`` (the page's uploads once) makes the index
@@ -343,8 +371,10 @@ def test_no_later_stage_writes_an_index_meta():
 
 
 def test_meta_writes_are_caught():
-    code = ("index = index.with_meta(uploads=u)\nindex.meta['x'] = 1\nindex.meta.update(y=2)\n"
-            "del index.meta['x']\nvalue = index.meta.get('root')\nmeta = {}\nmeta['k'] = 1\n")
+    code = (
+        "index = index.with_meta(uploads=u)\nindex.meta['x'] = 1\nindex.meta.update(y=2)\n"
+        "del index.meta['x']\nvalue = index.meta.get('root')\nmeta = {}\nmeta['k'] = 1\n"
+    )
     assert meta_writes("m", ast.parse(code)) == ["m:1", "m:2", "m:3", "m:4"]
 
 
@@ -401,9 +431,11 @@ def test_no_two_modules_define_one_name():
 
 
 def test_a_name_defined_twice_is_caught():
-    trees = {"qa.index.folders": ast.parse("def load_index(path): ...\n"),
-             "qa.index.store": ast.parse("from .x import y\ndef load_index(path): ...\n_private = 1\n"),
-             "qa.index.other": ast.parse("from .store import load_index\n")}
+    trees = {
+        "qa.index.folders": ast.parse("def load_index(path): ...\n"),
+        "qa.index.store": ast.parse("from .x import y\ndef load_index(path): ...\n_private = 1\n"),
+        "qa.index.other": ast.parse("from .store import load_index\n"),
+    }
     assert defined_twice(trees) == {"load_index": ["qa.index.folders", "qa.index.store"]}
 
 

@@ -40,7 +40,9 @@ def default_corpus() -> Path:
 
 def default_cache_dir(corpus: Path) -> Path:
     """Where the default corpus's index is cached: ``$QA_CACHE_DIR`` or ``~/.cache/qa``, per corpus path."""
-    base = Path(os.environ.get("QA_CACHE_DIR") or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "qa")
+    base = Path(
+        os.environ.get("QA_CACHE_DIR") or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "qa"
+    )
     key = hashlib.sha256(str(corpus.resolve()).encode("utf-8", "surrogatepass")).hexdigest()[:16]
     return base / f"index-{key}"
 

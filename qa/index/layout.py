@@ -33,10 +33,37 @@ from typing import Callable, TypeVar
 from ..errors import IndexFormatError
 
 __all__ = [
-    "ARRAYS", "CURRENT", "KINDS", "LEFTOVER", "LOAD_ATTEMPTS", "LOCK_FILE", "MARKER", "MAX_JSON_DEPTH",
-    "MAX_MANIFEST_BYTES", "OWN_TMP", "PASSAGE_ARRAYS", "SHARDED", "SINGLE", "TERM_FILES", "VERSION_NAME", "VOCAB_FILE",
-    "WORDS_FILE", "WORDS_TERM_FILE", "IndexKind", "LiveVersion", "current_version", "is_index_dir", "json_depth_ok",
-    "live_kind", "npy", "open_live", "outdated_manifest", "read_live", "read_manifest", "shard_dir", "stage_dir",
+    "ARRAYS",
+    "CURRENT",
+    "KINDS",
+    "LEFTOVER",
+    "LOAD_ATTEMPTS",
+    "LOCK_FILE",
+    "MARKER",
+    "MAX_JSON_DEPTH",
+    "MAX_MANIFEST_BYTES",
+    "OWN_TMP",
+    "PASSAGE_ARRAYS",
+    "SHARDED",
+    "SINGLE",
+    "TERM_FILES",
+    "VERSION_NAME",
+    "VOCAB_FILE",
+    "WORDS_FILE",
+    "WORDS_TERM_FILE",
+    "IndexKind",
+    "LiveVersion",
+    "current_version",
+    "is_index_dir",
+    "json_depth_ok",
+    "live_kind",
+    "npy",
+    "open_live",
+    "outdated_manifest",
+    "read_live",
+    "read_manifest",
+    "shard_dir",
+    "stage_dir",
     "version_dir",
 ]
 
@@ -68,7 +95,12 @@ VOCAB_FILE, WORDS_FILE, WORDS_TERM_FILE = "vocab.npy", "words.npy", "words_term.
 TERM_FILES = (VOCAB_FILE, WORDS_FILE, WORDS_TERM_FILE)
 ARRAYS = ("idf", "indptr", "indices", "weights", "tokens", "token_ptr", "term_max", "tf")
 PASSAGE_ARRAYS = (
-    "passage_doc", "passage_num", "passage_start", "passage_end", "passage_section", "passage_page",
+    "passage_doc",
+    "passage_num",
+    "passage_start",
+    "passage_end",
+    "passage_section",
+    "passage_page",
     *(f"{n}_{part}" for n in ("text", "doc_id", "source", "title", "sections", "layout") for part in ("data", "ptr")),
 )
 
@@ -112,7 +144,9 @@ def version_dir(path: Path) -> Path:
     if path.is_dir() and not os.access(path, os.R_OK | os.X_OK):
         raise IndexFormatError(f"{path}: the index folder cannot be read (permission denied)")
     if not is_index_dir(path):
-        raise IndexFormatError(f"{path}: not a qa index (no CURRENT file); build one with: qa index SOURCE --out {path}")
+        raise IndexFormatError(
+            f"{path}: not a qa index (no CURRENT file); build one with: qa index SOURCE --out {path}"
+        )
     try:
         name = (path / CURRENT).read_text(encoding="utf-8", errors="replace").strip()
     except OSError as exc:
@@ -257,7 +291,10 @@ def outdated_manifest(path) -> dict | None:
         manifest = json.loads((version_dir(Path(path)) / SINGLE.manifest).read_text(encoding="utf-8"))
     except (IndexFormatError, OSError, ValueError, RecursionError):
         return None
-    if (isinstance(manifest, dict) and manifest.get("format") == SINGLE.format
-            and manifest.get("format_version") != SINGLE.format_version):
+    if (
+        isinstance(manifest, dict)
+        and manifest.get("format") == SINGLE.format
+        and manifest.get("format_version") != SINGLE.format_version
+    ):
         return manifest
     return None

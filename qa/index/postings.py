@@ -67,6 +67,17 @@ class Postings:
     def of_tokens(cls, tokens: np.ndarray, token_ptr: np.ndarray, n_terms: int) -> "Postings":
         """Token sequences alone, without postings: what `qa.index.ranking.expansion_weights` reads
         (a sharded index's feedback passages, gathered from their shards)."""
-        return cls(indptr=np.zeros(1, dtype=np.int64), indices=_EMPTY_INT, weights=_EMPTY_FLOAT, idf=_EMPTY_FLOAT,
-                   doc_freq=_EMPTY_INT, term_max=_EMPTY_FLOAT, tokens=tokens, token_ptr=token_ptr,
-                   doc_of=_EMPTY_INT, n_documents=0, n_passages=int(token_ptr.size - 1), n_terms=n_terms)
+        return cls(
+            indptr=np.zeros(1, dtype=np.int64),
+            indices=_EMPTY_INT,
+            weights=_EMPTY_FLOAT,
+            idf=_EMPTY_FLOAT,
+            doc_freq=_EMPTY_INT,
+            term_max=_EMPTY_FLOAT,
+            tokens=tokens,
+            token_ptr=token_ptr,
+            doc_of=_EMPTY_INT,
+            n_documents=0,
+            n_passages=int(token_ptr.size - 1),
+            n_terms=n_terms,
+        )

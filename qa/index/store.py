@@ -46,7 +46,16 @@ from ..errors import IndexFormatError
 from ..files import write_json
 from .index import Index, IndexParams
 from .layout import (
-    ARRAYS, PASSAGE_ARRAYS, SINGLE, TERM_FILES, VOCAB_FILE, WORDS_FILE, WORDS_TERM_FILE, LiveVersion, npy, open_live,
+    ARRAYS,
+    PASSAGE_ARRAYS,
+    SINGLE,
+    TERM_FILES,
+    VOCAB_FILE,
+    WORDS_FILE,
+    WORDS_TERM_FILE,
+    LiveVersion,
+    npy,
+    open_live,
     read_manifest,
 )
 from .passages import PassageTable
@@ -105,8 +114,11 @@ def _save_single(index: Index, out) -> Path:
         # Two threads: writing and hashing release the GIL, and at a million passages they are
         # seconds of a build's serial end (1M synthetic: 4.3 -> 2.7 s).
         with ThreadPoolExecutor(2) as pool:
-            checksums = {k: v for part in pool.map(write, sorted(arrays.items(), key=lambda kv: -kv[1].nbytes))
-                         for k, v in part.items()}
+            checksums = {
+                k: v
+                for part in pool.map(write, sorted(arrays.items(), key=lambda kv: -kv[1].nbytes))
+                for k, v in part.items()
+            }
         manifest = {
             "format": SINGLE.format,
             "format_version": SINGLE.format_version,
@@ -162,8 +174,10 @@ def _check_npy_header(path: Path) -> None:
     for n in shape:
         items *= int(n)
     if items * dtype.itemsize != data_bytes:
-        raise ValueError(f"{path.name}: its header claims {items} items of {dtype.itemsize} bytes, "
-                         f"but the file holds {data_bytes} bytes of data")
+        raise ValueError(
+            f"{path.name}: its header claims {items} items of {dtype.itemsize} bytes, "
+            f"but the file holds {data_bytes} bytes of data"
+        )
 
 
 def _load_array(path: Path, mmap: bool) -> np.ndarray:
@@ -175,8 +189,13 @@ def _load_array(path: Path, mmap: bool) -> np.ndarray:
 
 def _ptr_ok(ptr: np.ndarray, end: int) -> bool:
     """`ptr` starts at 0, never decreases and ends at `end`."""
-    return ptr.ndim == 1 and ptr.size >= 1 and int(ptr[0]) == 0 and int(ptr[-1]) == end and bool(
-        np.all(ptr[1:] >= ptr[:-1]))
+    return (
+        ptr.ndim == 1
+        and ptr.size >= 1
+        and int(ptr[0]) == 0
+        and int(ptr[-1]) == end
+        and bool(np.all(ptr[1:] >= ptr[:-1]))
+    )
 
 
 def _within(values: np.ndarray, n: int, low: int = 0) -> bool:
@@ -240,8 +259,9 @@ def check_verify(verify) -> None:
         raise ValueError(f"verify must be 'sample', 'full', True or False, not {verify!r}")
 
 
-def open_single(live: LiveVersion, *, mmap: bool, verify, share_terms: Index | None = None,
-                share_files: dict | None = None) -> Index:
+def open_single(
+    live: LiveVersion, *, mmap: bool, verify, share_terms: Index | None = None, share_files: dict | None = None
+) -> Index:
     """The single index of the live version `live` (read by `qa.index.layout.read_live`): its
     files checked against the manifest and loaded (see `load_single` for the parameters).
     `share_files`: the ``files`` of `share_terms`' manifest, when the caller has read it."""
@@ -260,9 +280,13 @@ def open_single(live: LiveVersion, *, mmap: bool, verify, share_terms: Index | N
                 sampled = verify != "full" and size > SAMPLE_ABOVE
                 got = sampled_sha256(f) if sampled else sha256(f)
                 if got != files[name]["sampled_sha256" if sampled else "sha256"]:
-                    raise IndexFormatError(f"{path}: {name} does not match its checksum (corrupt); rebuild with qa index")
+                    raise IndexFormatError(
+                        f"{path}: {name} does not match its checksum (corrupt); rebuild with qa index"
+                    )
         except OSError as exc:
-            raise IndexFormatError(f"{path}: {name} is unreadable ({exc.strerror or exc}); rebuild with qa index") from None
+            raise IndexFormatError(
+                f"{path}: {name} is unreadable ({exc.strerror or exc}); rebuild with qa index"
+            ) from None
     try:
         # A memory map viewed as a plain ndarray: the same pages, without np.memmap's per-slice overhead.
         arrays = {a: _load_array(version / npy(a), mmap) for a in ARRAYS}
@@ -297,7 +321,8 @@ def open_single(live: LiveVersion, *, mmap: bool, verify, share_terms: Index | N
         or arrays["tf"].shape != arrays["weights"].shape
         or any(columns[c].shape != (n_passages,) for c in PASSAGE_ARRAYS[:6])
         or int(passages.text.ptr[-1]) != passages.text.data.shape[0]
-        or len(passages.source) != n_docs or len(passages.title) != n_docs
+        or len(passages.source) != n_docs
+        or len(passages.title) != n_docs
         or passages.layout.ptr.shape != (n_passages + 1,)
         or int(passages.layout.ptr[-1]) != passages.layout.data.shape[0]
         or bool(np.any(np.diff(passages.layout.ptr) % 24))
@@ -311,8 +336,9 @@ def open_single(live: LiveVersion, *, mmap: bool, verify, share_terms: Index | N
         and _within(arrays["tokens"], n_terms, low=-1)  # -1: a word that is not a term
         and _ptr_ok(passages.text.ptr, passages.text.data.shape[0])
     ):
-        raise IndexFormatError(f"{path}: index postings point outside the index (crafted or corrupt); "
-                               "rebuild with qa index")
+        raise IndexFormatError(
+            f"{path}: index postings point outside the index (crafted or corrupt); rebuild with qa index"
+        )
     meta = dict(manifest.get("meta") or {})
     meta["index_dir"] = str(path.resolve())
     meta["version_dir"] = version.name

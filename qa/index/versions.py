@@ -39,8 +39,18 @@ from ..errors import IndexFormatError, QAError
 from ..files import fsync_dir
 from .layout import CURRENT, KINDS, LEFTOVER, LOCK_FILE, MARKER, OWN_TMP, VERSION_NAME, current_version
 
-__all__ = ["IndexBusyError", "IndexWriteError", "KEEP_REPLACED_SECONDS", "check_writable", "file_checksums",
-           "prepare_version", "publish_version", "sampled_sha256", "sha256", "writer_lock"]
+__all__ = [
+    "IndexBusyError",
+    "IndexWriteError",
+    "KEEP_REPLACED_SECONDS",
+    "check_writable",
+    "file_checksums",
+    "prepare_version",
+    "publish_version",
+    "sampled_sha256",
+    "sha256",
+    "writer_lock",
+]
 
 KEEP_REPLACED_SECONDS = 120.0  # a replaced version stays this long for readers that read CURRENT before the swap
 
@@ -84,8 +94,10 @@ def check_writable(out) -> Path:
         return out
     others = [f for f in out.iterdir() if f.name != LOCK_FILE and not LEFTOVER.fullmatch(f.name)]
     if others and not _holds_qa_manifest(out):
-        raise IndexFormatError(f"{out}: folder is not empty and is not a qa index; refusing to write into it "
-                               "(choose an empty or new folder for --out)")
+        raise IndexFormatError(
+            f"{out}: folder is not empty and is not a qa index; refusing to write into it "
+            "(choose an empty or new folder for --out)"
+        )
     return out
 
 
@@ -137,8 +149,9 @@ def writer_lock(out, *, timeout: float | None = None, log=None):
     try:
         fd = os.open(lock, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o644)
     except OSError as exc:
-        raise IndexWriteError(f"{out}: cannot take the writer lock ({exc.strerror or exc}); "
-                              "is the folder writable?") from None
+        raise IndexWriteError(
+            f"{out}: cannot take the writer lock ({exc.strerror or exc}); is the folder writable?"
+        ) from None
     try:
         limit = _lock_timeout() if timeout is None else timeout
         deadline = time.monotonic() + limit
@@ -149,8 +162,10 @@ def writer_lock(out, *, timeout: float | None = None, log=None):
                 break
             except BlockingIOError:
                 if time.monotonic() >= deadline:
-                    raise IndexBusyError(f"{out}: another writer holds the index ({_holder(lock)}); gave up after "
-                                         f"{limit:g} s (set QA_LOCK_TIMEOUT to wait longer)") from None
+                    raise IndexBusyError(
+                        f"{out}: another writer holds the index ({_holder(lock)}); gave up after "
+                        f"{limit:g} s (set QA_LOCK_TIMEOUT to wait longer)"
+                    ) from None
                 if not said:
                     say = log or (lambda m: print(m, file=sys.stderr, flush=True))
                     say(f"qa: waiting for {out}: another writer holds the index ({_holder(lock)})")
@@ -180,6 +195,7 @@ def _pid_alive(pid: int) -> bool:
         return True
     return True
 
+
 _SAMPLE_BLOCK = 1 << 16
 _SAMPLE_COUNT = 64
 
@@ -206,8 +222,11 @@ def sampled_sha256(path: Path) -> str:
 def file_checksums(folder: Path, names) -> dict:
     """``{name: {"sha256", "sampled_sha256", "bytes"}}`` of files in `folder`, as manifests record them."""
     return {
-        f: {"sha256": sha256(folder / f), "sampled_sha256": sampled_sha256(folder / f),
-            "bytes": (folder / f).stat().st_size}
+        f: {
+            "sha256": sha256(folder / f),
+            "sampled_sha256": sampled_sha256(folder / f),
+            "bytes": (folder / f).stat().st_size,
+        }
         for f in names
     }
 
