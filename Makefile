@@ -27,7 +27,7 @@ $(STAMP): pyproject.toml $(RUN_STAMP)
 setup: $(STAMP)
 
 where: $(RUN_STAMP)  ## where make run keeps its data (page index, uploads, feedback) and the corpus's cached index
-	@$(BIN)/python -c 'from qa.index.build import default_corpus, default_cache_dir; \
+	@$(BIN)/python -c 'from qa.index.default import default_corpus, default_cache_dir; \
 	from qa.serve.library import data_dir; c = default_corpus(); \
 	print(f"qa: corpus {c.resolve()}\nqa: cached index {default_cache_dir(c)}\nqa: page data (index, uploads, feedback) {data_dir()}")'
 

@@ -21,7 +21,8 @@ import numpy as np
 from ..answering.search import search_documents
 from ..answering.summarize import answer
 from ..errors import QAError, QuestionError
-from ..index.build import build_index, default_corpus
+from ..index.build import build_index
+from ..index.default import default_corpus
 from . import peers, questionset
 from ..text import text_key
 from .datasets import Dataset, read_corpus
@@ -363,7 +364,7 @@ def evaluate(datasets, systems=SYSTEMS, *, ood_corpus=None, command=None, log: L
         Names from `SYSTEMS`. A peer whose package is missing is skipped with a note.
     ood_corpus : path-like, optional
         The corpus every dataset's questions are also asked of, to measure
-        out-of-domain abstention. Default: `qa.index.build.default_corpus`.
+        out-of-domain abstention. Default: `qa.index.default.default_corpus`.
     command : str, optional
         The command line, recorded in the results.
     log : callable, optional

@@ -13,7 +13,7 @@ import pytest
 
 from qa import build_index
 from qa.cli import main
-from qa.index.index import index as index_module
+from qa.index import index as index_module
 from qa.index.folders import load_index
 from qa.index.index import Index, IndexParams
 
@@ -146,7 +146,7 @@ def test_jobs_is_for_a_full_build(tmp_path, capsys):
 
 
 def test_the_default_is_the_usable_cores_at_most_eight(monkeypatch):
-    from qa.index.index import parallel
+    from qa.index import parallel
 
     for usable, want in ((1, 1), (2, 2), (64, parallel.MAX_DEFAULT_JOBS)):
         monkeypatch.setattr(parallel.os, "sched_getaffinity", lambda pid, n=usable: set(range(n)), raising=False)

@@ -18,7 +18,9 @@ from qa.cli import main
 from qa.errors import EmptyCorpusError
 from qa.ingest.loader import DocumentStream, read_files
 from qa.answering.search import search, search_documents
-from qa.index.shards import ShardedIndex, build_sharded, dask_client, load_sharded, plan_partitions
+from qa.index.cluster import dask_client
+from qa.index.shard_build import build_sharded, plan_partitions
+from qa.index.sharded import ShardedIndex, load_sharded
 from qa.index.folders import is_sharded, load_index
 
 pytestmark = pytest.mark.slow  # Dask LocalClusters: left out of make test-fast

@@ -16,7 +16,7 @@ from starlette.testclient import TestClient
 import qa
 import qa.serve.api as api
 from qa.cli import main
-from qa.index.store import current_version
+from qa.index.layout import current_version
 
 ROOT = Path(__file__).resolve().parents[2]
 SEED_QUESTION = "Where do I go to pay social security myself?"

@@ -241,16 +241,22 @@ def test_a_docx_unpacking_to_exactly_the_limit_is_read_and_one_byte_over_refused
 def test_a_stored_question_and_comment_are_kept_whole_at_the_limit_and_cut_one_past(tmp_path, corpus_index):
     import sqlite3
 
-    from qa.serve.feedback import MAX_COMMENT_CHARS, add_comment, record_feedback, record_question
+    from qa.serve.feedback import (
+        MAX_COMMENT_CHARS,
+        MAX_STORED_QUESTION_CHARS,
+        add_comment,
+        record_feedback,
+        record_question,
+    )
 
     db = tmp_path / "feedback.sqlite"
     result = qa.answer(corpus_index, "Where do I go to pay social security myself?")
-    for n in (MAX_QUESTION_CHARS, MAX_QUESTION_CHARS + 1):
+    for n in (MAX_STORED_QUESTION_CHARS, MAX_STORED_QUESTION_CHARS + 1):
         row = record_feedback(db, "q" * n, result, None, 1, comment="c" * n)
         add_comment(db, row, "d" * n)
         record_question(db, "q" * n, False)
     with sqlite3.connect(db) as con:
         stored = con.execute("SELECT length(question), length(comment) FROM feedback ORDER BY id").fetchall()
         history = con.execute("SELECT length(question) FROM history ORDER BY id").fetchall()
-    assert MAX_COMMENT_CHARS == MAX_QUESTION_CHARS == 2_000
+    assert MAX_COMMENT_CHARS == MAX_STORED_QUESTION_CHARS == 2_000
     assert stored == [(2_000, 2_000), (2_000, 2_000)] and history == [(2_000,), (2_000,)]

@@ -22,7 +22,8 @@ import pytest
 
 import qa
 from qa.cli import main
-from qa.index.versions import LOCK_FILE, MARKER, writer_lock
+from qa.index.layout import LOCK_FILE, MARKER
+from qa.index.versions import writer_lock
 
 WRITERS = int(os.environ.get("QA_WRITERS", "4"))
 ROOT = Path(__file__).resolve().parents[2]
