@@ -70,8 +70,16 @@ from dataclasses import dataclass
 from ..ingest.reading import layout_kind
 from ..text import split_sentences
 
-__all__ = ["Unit", "candidate_units", "passage_units", "UNIT_KINDS", "N_PASSAGES", "MAX_ITEM_CHARS",
-           "MAX_CODE_LINES", "MAX_LIST_ITEMS"]
+__all__ = [
+    "Unit",
+    "candidate_units",
+    "passage_units",
+    "UNIT_KINDS",
+    "N_PASSAGES",
+    "MAX_ITEM_CHARS",
+    "MAX_CODE_LINES",
+    "MAX_LIST_ITEMS",
+]
 
 UNIT_KINDS = ("sentence", "item", "definition", "row", "code")
 N_PASSAGES = 3
@@ -187,8 +195,11 @@ def passage_units(passage, hit_rank: int = 1) -> list[Unit]:
             lines = text[s:e].split("\n")
             # A command, not a program: a few lines, none of them a comment (an example to read
             # through, and a "# ..." line reads as a heading wherever the answer is shown).
-            if len(lines) <= MAX_CODE_LINES and e - s <= MAX_CODE_CHARS \
-                    and not any(_COMMENT_RE.match(line) for line in lines):
+            if (
+                len(lines) <= MAX_CODE_LINES
+                and e - s <= MAX_CODE_CHARS
+                and not any(_COMMENT_RE.match(line) for line in lines)
+            ):
                 return i + 1, ("code",) * len(lines)
             return None
         j = i + 1
@@ -220,7 +231,7 @@ def passage_units(passage, hit_rank: int = 1) -> list[Unit]:
             for n, (cs, ce) in enumerate(cells):
                 if n < len(head):
                     spans.extend((head[n], (cs, ce)))
-                    parts.append(f"{text[head[n][0]:head[n][1]]}: {text[cs:ce]}")
+                    parts.append(f"{text[head[n][0] : head[n][1]]}: {text[cs:ce]}")
                 else:
                     spans.append((cs, ce))
                     parts.append(text[cs:ce])
@@ -249,8 +260,12 @@ def passage_units(passage, hit_rank: int = 1) -> list[Unit]:
                 if _lead_in(text, bs, be) and (f := follower(i)):
                     add("code", bs, blocks[f[0]][2], ("item",) + f[1])
                 continue
-        if kind == "text" and len(block) <= MAX_ITEM_CHARS and _OPTION_RE.match(block) \
-                and block.lstrip().startswith("-"):
+        if (
+            kind == "text"
+            and len(block) <= MAX_ITEM_CHARS
+            and _OPTION_RE.match(block)
+            and block.lstrip().startswith("-")
+        ):
             add("definition", bs, be)
             continue
         sents = split_sentences(block)
@@ -270,9 +285,21 @@ def passage_units(passage, hit_rank: int = 1) -> list[Unit]:
         before = next((u.text for u in reversed(units) if u.end <= source[0][0]), "")
         # A row's extent is its own cells' (its header cells are elsewhere in the table).
         start, end = _source(passage, points, *extent)
-        units.append(Unit(text=piece, kind=kind, start=start, end=end, spans=source,
-                          hit_rank=hit_rank, position=position, section=passage.section, before=before,
-                          lines=lines, doc_id=passage.doc_id))
+        units.append(
+            Unit(
+                text=piece,
+                kind=kind,
+                start=start,
+                end=end,
+                spans=source,
+                hit_rank=hit_rank,
+                position=position,
+                section=passage.section,
+                before=before,
+                lines=lines,
+                doc_id=passage.doc_id,
+            )
+        )
     return units
 
 
