@@ -7,7 +7,9 @@ from pathlib import Path
 import pytest
 
 import qa
-from qa.serve.library import (ALLOWED_SUFFIXES, MAX_FILE_BYTES, MAX_FILES, Library, LibraryError, UploadError,
+from qa.ingest.kinds import ACCEPTED
+from qa.ingest.loader import DOCUMENT_SUFFIXES
+from qa.serve.library import (MAX_FILE_BYTES, MAX_FILES, Library, LibraryError, UploadError,
                         check_uploads, close_words, context_html, data_dir, safe_name, suggest_rephrasings)
 from qa.serve.render import escape
 
@@ -261,7 +263,7 @@ def test_safe_name_of_a_name_with_no_plain_letters_is_a_hash():
 @pytest.mark.parametrize("files, message", [
     ([], "no file chosen"),
     ([("virus.exe", b"MZ")], "a .exe file cannot be added"),
-    ([("noext", b"text")], "without a type"),
+    ([("logo.png", b"\x89PNG")], "a .png file cannot be added"),
     ([("archive.tar.gz", b"x")], ".gz"),
     ([("big.txt", b"a" * (MAX_FILE_BYTES + 1))], "over the 20 MB limit"),
     ([("empty.md", b"")], "empty"),
@@ -277,10 +279,16 @@ def test_check_uploads_names_every_refused_file():
     with pytest.raises(UploadError) as info:
         check_uploads([("ok.txt", b"fine"), ("x.exe", b"MZ"), ("y.bin", b"1")])
     assert str(info.value).splitlines() == [
-        f"x.exe: a .exe file cannot be added (allowed: {', '.join(ALLOWED_SUFFIXES)})",
-        f"y.bin: a .bin file cannot be added (allowed: {', '.join(ALLOWED_SUFFIXES)})",
+        f"x.exe: a .exe file cannot be added (a program or library; qa reads {ACCEPTED})",
+        f"y.bin: a .bin file cannot be added (a program or library; qa reads {ACCEPTED})",
     ]
     assert check_uploads([("ok.txt", b"fine"), ("big.md", b"a" * MAX_FILE_BYTES)])[0] == ("ok.txt", b"fine")
+
+
+def test_the_page_takes_what_qa_index_reads():
+    """One list: every kind the loader reads by name, .rst included, and text files of any name."""
+    names = [f"doc{s}" for s in DOCUMENT_SUFFIXES] + ["README", "FAQ", "README.Debian", "METADATA", "notes.log"]
+    assert [n for n, _ in check_uploads([(n, b"text") for n in names])] == [safe_name(n) for n in names]
 
 
 # -- adding and removing -----------------------------------------------------------------------------
@@ -360,10 +368,10 @@ def test_an_upload_replacing_a_symlink_in_the_uploads_folder_never_writes_throug
 
 def test_an_unreadable_file_is_reported_and_not_kept(lib):
     added, warnings = lib.add_uploads([("canteen.txt", CANTEEN), ("bad.txt", b"\x00\x01\x02 binary"),
-                                       ("latin.md", "café".encode("latin-1"))])
+                                       ("blank.md", b"  \n\n ")])
     assert added == ["canteen.txt"]
     assert len(warnings) == 2
-    assert warnings[0].startswith("bad.txt: binary file") and "latin.md" in warnings[1]
+    assert warnings[0].startswith("bad.txt: binary file") and "blank.md" in warnings[1]
     assert not any(str(lib.uploads_dir) in w for w in warnings)
     assert os.listdir(lib.uploads_dir) == ["canteen.txt"]
     assert "bad.txt" not in set(_index(lib).passages.doc_id)
@@ -372,10 +380,10 @@ def test_an_unreadable_file_is_reported_and_not_kept(lib):
 def test_when_no_file_is_readable_nothing_changes(lib):
     before = lib.version()
     with pytest.raises(UploadError) as info:
-        lib.add_uploads([("bad.txt", b"\x00\x00"), ("blank.md", b"  \n\n "), ("latin.txt", "café".encode("latin-1"))])
+        lib.add_uploads([("bad.txt", b"\x00\x00"), ("blank.md", b"  \n\n "), ("noext", b"\x00\x01\x02")])
     assert str(info.value).splitlines() == [
         "bad.txt: binary file (holds NUL bytes), not text", "blank.md: empty file",
-        "latin.txt: not UTF-8 text (bad byte at offset 3); save it as UTF-8"]
+        "noext: binary file (holds NUL bytes), not text"]
     assert lib.version() == before and os.listdir(lib.uploads_dir) == []
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from ..ingest.chunking import iter_passages
 from ..errors import EmptyCorpusError, IndexFormatError, SourceError, positive_int
 from .index import Index, IndexParams
-from ..ingest.loader import DOCUMENT_SUFFIXES, DocumentStream, fingerprint_update
+from ..ingest.loader import DocumentStream, fingerprint_update, walk
 from .folders import load_index, save_index
 from .versions import current_version, is_index_dir
 
@@ -32,14 +32,8 @@ def fingerprint(documents) -> str:
 
 
 def _source_files(source: Path) -> list[Path]:
-    """The files a build reads from one (resolved) source, sorted."""
-    return [source] if source.is_file() else sorted(
-        Path(d, f)
-        for d, dirs, fs in os.walk(source)
-        for f in fs
-        if not f.startswith(".") and (Path(f).suffix.lower() in DOCUMENT_SUFFIXES or f == "corpus.jsonl")
-        and not any(part.startswith(".") for part in Path(d).relative_to(source).parts)
-    )
+    """The files a build looks at in one (resolved) source (`qa.ingest.loader.walk`), sorted."""
+    return [source] if source.is_file() else sorted(walk(source))
 
 
 def count_documents(sources) -> int:

@@ -74,6 +74,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import terminal
+from .manpage import looks_like_man, man_blocks
+
 __all__ = ["Block", "Reading", "read", "sentences", "has_running_text", "to_reading", "sniff_format", "RUNNING", "WRAP_RATIO"]
 
 RUNNING = frozenset({"text", "item"})  # block kinds an answer sentence may come from
@@ -527,7 +530,7 @@ def _rst_inline(w: _Writer, s: int, e: int) -> None:
                 for i, ch in enumerate(role):
                     w.put(ch.upper(), m.start() + 1 + i)
                 w.space(m.start() + 1 + len(role))
-            w.copy(m.start("roletext"), m.end("roletext"))
+            _role_target(w, m.start("roletext"), m.end("roletext"))
         elif m.group("ref"):
             w.copy(m.start("reftext"), m.end("reftext"))
         elif m.group("esc"):
@@ -538,6 +541,18 @@ def _rst_inline(w: _Writer, s: int, e: int) -> None:
             w.pending_space = -1  # "Name [1]_." reads "Name."
         at = m.end()
     w.copy(at, e)
+
+
+def _role_target(w: _Writer, s: int, e: int) -> None:
+    """A role's text as Sphinx shows it: ``~a.b.Bar`` shows ``Bar`` (the last name), ``!name`` shows
+    ``name`` (the "!" only turns the link off)."""
+    text = w.src[s:e]
+    if text.startswith("!"):
+        s += 1
+    elif text.startswith("~"):
+        dot = text.rfind(".", 0, len(text.rstrip("()")))
+        s += dot + 1 if dot > 0 else 1
+    w.copy(s, e)
 
 
 _RST_ADORN = re.compile(r"^([!-/:-@\[-`{-~])\1{2,}\s*$")
@@ -930,9 +945,16 @@ _MD_SIGNS = (
 
 
 def sniff_format(text: str) -> str:
-    """``rst`` or ``markdown`` when a ``.txt`` file is unmistakably one of them (at least two kinds
-    of that syntax's marks, and more kinds than the other's), else ``plain``."""
+    """``man`` for a rendered man page (`qa.ingest.manpage.looks_like_man`); ``rst`` or ``markdown``
+    when a ``.txt`` file (or one without a known suffix) is unmistakably one of them (at least two
+    kinds of that syntax's marks, and more kinds than the other's); else ``plain``. Terminal
+    residue (`qa.ingest.terminal`) is looked through."""
     head = text[:200_000]
+    spans = terminal.residue(head)
+    if spans:
+        head = terminal.without(head, spans)[0]
+    if looks_like_man(head):
+        return "man"
     rst = sum(bool(p.search(head)) for p in _RST_SIGNS)
     md = sum(bool(p.search(head)) for p in _MD_SIGNS)
     if rst >= 2 and rst > md:
@@ -952,14 +974,42 @@ def _read_marked(fmt: str, src: str) -> Reading:
 
 
 def read(document) -> Reading:
-    """The reading of a `qa.types.Document`, by its ``format`` (see the module's rules)."""
+    """The reading of a `qa.types.Document`, by its ``format`` (see the module's rules).
+
+    Terminal residue (ANSI escapes, backspace overstrike, stray control characters, U+FFFD:
+    `qa.ingest.terminal`) and, in a man page, typesetters' line-end hyphens are not reading text:
+    the text without them is read, and its offsets mapped back through the characters kept, so
+    every reading character still stands for its own source character."""
     fmt = getattr(document, "format", "plain")
     src = document.text
+    spans = terminal.residue(src)
+    if not spans and fmt != "man":
+        return _read_clean(document, fmt, src, getattr(document, "blocks", ()))
+    clean, kept = terminal.without(src, spans) if spans else (src, None)
+    if fmt == "man":
+        hyphens = terminal.hyphenation(clean)
+        if hyphens:
+            joined, kept2 = terminal.without(clean, hyphens)
+            kept = kept2 if kept is None else kept[kept2]
+            clean = joined
+    if kept is None:
+        return _read_clean(document, fmt, clean, ())
+    blocks = getattr(document, "blocks", ())
+    if blocks:  # an extractor's blocks are source spans: the same spans of the cleaned text
+        blocks = tuple((kind, int(np.searchsorted(kept, s)), int(np.searchsorted(kept, e))) for kind, s, e in blocks)
+    reading = _read_clean(document, fmt, clean, blocks)
+    return Reading(text=reading.text, offsets=kept[reading.offsets], blocks=reading.blocks)
+
+
+def _read_clean(document, fmt: str, src: str, blocks) -> Reading:
+    """The reading of `src`, a document's text without residue, by format."""
+    if fmt == "man":
+        return _read_extracted(src, man_blocks(src))
     if fmt in ("markdown", "rst"):
         # The loader reads a Markdown or rst file once for its title, the chunker again: parse it once.
         return _read_marked(fmt, src) if len(src) <= _CACHED_CHARS else _MARKED[fmt](src)
-    if fmt == "extracted" and getattr(document, "blocks", ()):
-        return _read_extracted(src, document.blocks)
+    if fmt == "extracted" and blocks:
+        return _read_extracted(src, blocks)
     return _read_plain(src, title_line=document.source == document.doc_id)
 
 

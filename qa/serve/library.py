@@ -51,7 +51,7 @@ from ..index.folders import load_index, save_index
 from ..index.store import outdated_manifest, read_manifest
 from ..index.versions import writer_lock
 from ..index.versions import current_version, is_index_dir, sha256
-from ..ingest.loader import DOCUMENT_SUFFIXES
+from ..ingest.kinds import refusal
 from ..ingest.reading import read
 from ..text import detect_language, has_han, text_key
 
@@ -62,7 +62,6 @@ __all__ = [
 ]
 
 _CURRENT_FORMAT: set[tuple[str, str]] = set()  # (index folder, version) known to be of this qa's format
-_REREADABLE = DOCUMENT_SUFFIXES  # every format the loader reads: its offsets index the (extracted) text
 
 FOLLOW_EVERY = 3.0  # seconds between two checks of a served folder for edits (per data folder)
 _last_follow: dict[str, float] = {}
@@ -574,7 +573,7 @@ class Library:
             path = (root / passage.source).resolve()
             if root not in path.parents:
                 return None
-        if path.suffix.lower() not in _REREADABLE or not path.is_file():
+        if refusal(path.name) or not path.is_file():  # every file the loader reads: offsets index its text
             return None
         try:
             document = read_document(path, passage.doc_id)

@@ -29,7 +29,8 @@ from qa.serve.access import admin_password, bind_address, is_loopback, password_
 from qa.index.build import describe, open_index
 from qa.serve.feedback import (add_comment, count_feedback, export_csv, export_missing_csv, missing_questions,
                                recent_questions, record_feedback, record_question)
-from qa.serve.library import (ALLOWED_SUFFIXES, CONTEXT_RADIUS, MAX_FILE_MB, MAX_FILES, Library, UploadError,
+from qa.ingest.kinds import ACCEPTED
+from qa.serve.library import (CONTEXT_RADIUS, MAX_FILE_MB, MAX_FILES, Library, UploadError,
                         context_html, suggest_rephrasings)
 from qa.serve.labels import labels, reason_text
 from qa.serve.render import answer_html, escape, hit_location, hits_in_citation_order, matched_words, passage_html
@@ -41,7 +42,7 @@ DEFAULT_K = 5
 RECENT = 8  # recent questions listed in the sidebar
 WRONG_PASSWORD_DELAY = 1.0  # seconds a wrong owner's password costs
 LIMITS = (f"Up to {MAX_FILES} files at a time, at most {MAX_FILE_MB} MB each: "
-          f"{', '.join(ALLOWED_SUFFIXES)}. A file uploaded again under the same name replaces its earlier version.")
+          f"{ACCEPTED}. A file uploaded again under the same name replaces its earlier version.")
 CSS = """<style>
 .stApp, [data-testid="stMarkdownContainer"], [data-testid="stWidgetLabel"], .stButton button, .stTextInput input,
 [data-testid="stCaptionContainer"], [data-testid="stAlertContentWarning"] {
@@ -477,7 +478,7 @@ def add_documents(lib: Library) -> None:
     st.subheader("Add documents")
     st.caption(escape(LIMITS))
     set_state_if_absent("uploader", 0)
-    files = st.file_uploader("Files to add", type=[s.lstrip(".") for s in ALLOWED_SUFFIXES],
+    files = st.file_uploader("Files to add", type=None,  # any name: text files are read whatever they are called
                              accept_multiple_files=True, max_upload_size=MAX_FILE_MB,
                              key=f"uploader-{st.session_state.uploader}")
     if st.button("Add to the index", type="primary", key="add"):
