@@ -9,9 +9,10 @@ raises `SourceError` saying why the file is not text. The order:
 2. Bytes that are valid UTF-8 are UTF-8 (most files; nothing else is tried).
 3. Otherwise charset-normalizer picks the encoding (UTF-16 without a mark, cp1252, Latin-1,
    cp1251, Shift-JIS, GB18030, ...). On a short Western text its first pick is often a cousin
-   that misreads a few letters (cp1257 for French, cp1250 for German), so cp1252 (or Latin-1 where
-   cp1252 leaves a byte undefined) is taken whenever charset-normalizer finds it as good as its pick:
-   the encoding a legacy file without a label most likely has, as browsers assume.
+   that misreads a few letters (cp1257 for French, cp1250 for German, mac_latin2), so when it picks
+   a single-byte encoding, cp1252 (or Latin-1 where cp1252 leaves a byte undefined) is taken
+   whenever charset-normalizer, asked about cp1252 alone, finds it as good: the encoding a legacy
+   file without a label most likely has, as browsers assume.
 
 A file is *binary* (not text) when it holds NUL bytes and is not UTF-16/32, when no encoding
 decodes it, or when its text is more than `MAX_CONTROL_SHARE` control characters (not counting
@@ -38,8 +39,11 @@ _BOMS = (  # longest first: the UTF-32-LE mark starts with the UTF-16-LE one
 # Control characters that do not occur in text (tab, line breaks, form feed, ESC and backspace are left out).
 _CONTROL = re.compile(r"[\x00-\x07\x0e-\x1a\x1c-\x1f\x7f]")
 _WESTERN = ("cp1252", "latin_1")
+_MULTIBYTE = ("utf", "ascii", "gb", "big5", "cp932", "shift_jis", "euc", "iso2022", "cp949", "johab", "hz", "cp950")
 _WIDE = ["utf_16", "utf_16_be", "utf_16_le", "utf_32", "utf_32_be", "utf_32_le"]
 _MARGIN = 0.1  # how much more "chaos" (charset-normalizer's mess measure) cp1252 may show and still be taken
+_COHERENCE = 0.2  # how much less "coherence" (fit to a language's letter frequencies: noise on a few accented
+# letters, large for a text in another script, e.g. 0.47 for Russian in cp1251) cp1252 may show
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,10 +125,11 @@ def _detected(raw: bytes, where: str) -> tuple[str, str]:
     encoding = best.encoding
     if b"\x00" in raw and not (encoding.startswith(("utf_16", "utf_32")) and _wide_text(raw)):
         raise SourceError(f"{where}: binary file (holds NUL bytes), not text")
-    if encoding not in _WESTERN and not encoding.startswith(("utf", "ascii")):
-        # A match also lists the encodings that read the bytes the same way (could_be_from_charset).
-        western = next((m for m in results if set(m.could_be_from_charset) & set(_WESTERN)), None)
-        if western is not None and western.chaos <= best.chaos + _MARGIN and western.coherence >= best.coherence - 0.01:
+    if encoding not in _WESTERN and not encoding.startswith(_MULTIBYTE):
+        # Another single-byte pick: cp1252 instead when charset-normalizer, asked about cp1252 alone,
+        # finds it as good (its first pick among look-alikes is often a cousin).
+        western = from_bytes(raw, cp_isolation=["cp1252"]).best() or from_bytes(raw, cp_isolation=["latin_1"]).best()
+        if western is not None and western.chaos <= best.chaos + _MARGIN and western.coherence >= best.coherence - _COHERENCE:
             encoding = "cp1252"
     if encoding == "cp1252":
         try:
