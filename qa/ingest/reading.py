@@ -31,6 +31,9 @@ Rules for every format
   ends (blank lines, list items, headings, table rows).
 - Removed markup maps to nothing; every reading character stands for one
   source character, and the map is strictly increasing.
+- Terminal residue (ANSI escapes, backspace overstrike, control characters,
+  U+FFFD: `qa.ingest.terminal`) is never reading text, in any format: the text
+  without it is read, and the map composed with the characters kept.
 
 Per format (`read` dispatches on `Document.format`)
 ---------------------------------------------------
@@ -49,8 +52,13 @@ Per format (`read` dispatches on `Document.format`)
     read as text; ``code-block`` as code); the indented block after ``::`` and
     ``>>>`` sessions are code; bullet, enumerated and field-list entries are
     items; grid and simple tables are table rows. Inline: roles, hyperlink
-    references and literals become their text; substitutions and footnote
-    references are dropped.
+    references and literals become their text (a role as Sphinx shows it:
+    ``~a.b.C`` reads ``C``); substitutions and footnote references are dropped.
+``man`` (a rendered man page, sniffed: `qa.ingest.manpage`)
+    Read as an extractor's blocks (`qa.ingest.manpage.man_blocks`): sections
+    are headings, SYNOPSIS is code, an option entry (the option and its
+    indented description) is an item; a typesetter's line-end hyphen is
+    joined (`qa.ingest.terminal.hyphenation`).
 ``plain`` (``.txt``, ``corpus.jsonl``)
     Blank lines end blocks. A line break is a wrap (a space) when the next line
     starts in lower case or the line is long (at least `WRAP_RATIO` of the
