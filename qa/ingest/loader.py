@@ -34,6 +34,7 @@ from .decoding import decode
 from .formats import EXTRACTORS
 from .kinds import ACCEPTED, refusal
 from .reading import read, sniff_format
+from .headers import header_fields
 from .terminal import has_residue
 from ..text import squash_spaces
 from ..types import Document
@@ -172,6 +173,11 @@ def text_format(path: Path, text: str) -> str:
 
 
 def _title_of(text: str, suffix: str, fmt: str = "plain", name: str = "") -> str:
+    fields = header_fields(text)
+    if fields.get("name") or fields.get("subject"):  # a package's METADATA ("pip: The PyPA ..."), an e-mail
+        if fields.get("name") and fields.get("summary"):
+            return f"{fields['name']}: {fields['summary']}"[:200]
+        return (fields.get("name") or fields["subject"])[:200]
     if fmt == "man" or has_residue(text):
         # As a reader sees it: a man page by its NAME line ("gzip, gunzip, zcat - compress or expand
         # files"), other terminal output by its first block, escapes and overstrike read through.

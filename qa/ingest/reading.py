@@ -83,6 +83,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import terminal
+from .headers import header_end, header_lines
 from .manpage import looks_like_man, man_blocks
 
 __all__ = ["Block", "Reading", "read", "sentences", "has_running_text", "to_reading", "sniff_format", "RUNNING", "WRAP_RATIO"]
@@ -1010,7 +1011,28 @@ def read(document) -> Reading:
 
 
 def _read_clean(document, fmt: str, src: str, blocks) -> Reading:
-    """The reading of `src`, a document's text without residue, by format."""
+    """The reading of `src`, a document's text without residue, by format; a header block at its top
+    (`qa.ingest.headers`: a wheel's METADATA, an e-mail) read as table rows, then the body."""
+    if fmt in ("plain", "markdown", "rst"):
+        end = header_end(src)
+        if end:
+            head = _read_extracted(src[:end], [("table", s, e) for s, e in header_lines(src)])
+            return _followed(head, _read_body(document, fmt, src[end:], ()), end)
+    return _read_body(document, fmt, src, blocks)
+
+
+def _followed(head: Reading, body: Reading, at: int) -> Reading:
+    """`head` (of source ``[0, at)``) then `body` (the reading of source ``[at, ...)``, its offsets
+    from `at`), one ``\n`` between them standing for the line break at `at`."""
+    if not body.text:
+        return head
+    shift = len(head.text) + 1
+    return Reading(text=head.text + "\n" + body.text,
+                   offsets=np.concatenate([head.offsets, np.array([at], dtype=np.int64), body.offsets + at]),
+                   blocks=head.blocks + tuple(Block(b.kind, b.start + shift, b.end + shift, b.level) for b in body.blocks))
+
+
+def _read_body(document, fmt: str, src: str, blocks) -> Reading:
     if fmt == "man":
         return _read_extracted(src, man_blocks(src))
     if fmt in ("markdown", "rst"):
