@@ -226,6 +226,8 @@ class Library:
         mine = self.root.resolve()
         out = {}
         for path, rel in stream.files():
+            if refusal(path.name):  # an image or archive beside the documents: never read, so never a change
+                continue
             try:
                 real = path.resolve()
                 if real == mine or mine in real.parents:
