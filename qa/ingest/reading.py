@@ -94,9 +94,13 @@ HEADING_MAX_CHARS = 120
 
 _WHITESPACE = np.array([c for c in range(0x3001) if chr(c).isspace()], dtype=np.uint32)  # str.isspace's
 _ODD_WS_RE = re.compile(r"[^\S ]|  ")  # whitespace other than single spaces
-# The same, or a character that may start terminal residue (`qa.ingest.terminal`): one scan tells a
-# clean line of prose (most corpus.jsonl documents) from text that needs the full reading.
-_ODD_OR_RESIDUE_RE = re.compile(r"[^\S ]|  |[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f\ufffd]")
+# Whitespace other than a space as one character class (with "  " checked apart: an alternation
+# makes re try each position, at half the speed), and the same class with the characters that may
+# start terminal residue (`qa.ingest.terminal`): one scan tells a clean line of prose (most
+# corpus.jsonl documents) from text that needs the full reading.
+_WS_NOT_SPACE = re.escape("".join(chr(c) for c in _WHITESPACE.tolist() if c != 32))
+_ODD_CHAR_RE = re.compile(f"[{_WS_NOT_SPACE}]")
+_ODD_OR_RESIDUE_CHAR_RE = re.compile(f"[{_WS_NOT_SPACE}\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f\ufffd]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -879,17 +883,17 @@ def _plain_blocks(src: str, title_line: bool):
     return out
 
 
-def _is_prose_line(src: str, odd: re.Pattern = _ODD_WS_RE) -> bool:
+def _is_prose_line(src: str, odd: re.Pattern = _ODD_CHAR_RE) -> bool:
     """Whether plain text is one line of prose that `_read_plain` would copy verbatim as one text
     block (most corpus.jsonl documents): single spaces only, opening with a letter or digit (no
     ``#`` heading, rule, box or bullet), too long for the length-limited heading rules (none takes a
     line over ``2 * HEADING_MAX_CHARS``), not a numbered title, list item or clause; a first line is
-    a title only above other blocks, and one line has none. `odd` finds what rules a line out
-    (`_ODD_OR_RESIDUE_RE` also terminal residue, so `read` needs no second scan for it).
+    a title only above other blocks, and one line has none. `odd` finds a character that rules a
+    line out (`_ODD_OR_RESIDUE_CHAR_RE` also terminal residue, so `read` needs no second scan).
     `_prose_line` reads it without the line-by-line rules (tests/test_reading.py checks that both
     readings agree): a new rule of `_plain_blocks` that can take such a line must be excluded here."""
     return (len(src) > 2 * HEADING_MAX_CHARS and src[0].isalnum() and src[-1] != " "
-            and not odd.search(src) and not _PLAIN_ITEM.match(src) and not _CLAUSE_RE.match(src)
+            and "  " not in src and not odd.search(src) and not _PLAIN_ITEM.match(src) and not _CLAUSE_RE.match(src)
             and not _NUMBERED_TITLE_RE.match(src))
 
 
@@ -995,7 +999,7 @@ def read(document) -> Reading:
     every reading character still stands for its own source character."""
     fmt = getattr(document, "format", "plain")
     src = document.text
-    if fmt == "plain" and _is_prose_line(src, _ODD_OR_RESIDUE_RE):  # no residue, no header: one scan, no more
+    if fmt == "plain" and _is_prose_line(src, _ODD_OR_RESIDUE_CHAR_RE):  # no residue, no header: one scan, no more
         return _prose_line(src)
     spans = terminal.residue(src)
     if not spans and fmt != "man":
