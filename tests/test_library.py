@@ -314,6 +314,22 @@ def test_uploads_are_saved_and_searchable_at_once(lib, tmp_path):
     assert qa.answer(index, "Where do visitors park?").hits[0].passage.doc_id == "parking.md"
 
 
+def test_a_readme_an_rst_file_and_a_latin1_file_are_added_and_shown_in_source(lib):
+    """The page takes what qa index reads: a file without a suffix, .rst, another encoding."""
+    readme = b"Parking\n\nVisitors park in the east lot behind the library from 8 am.\n"
+    rst = b"Canteen\n=======\n\nThe canteen opens at noon and serves :class:`~food.Soup` daily.\n"
+    latin = "Caf\u00e9\n\nThe caf\u00e9 serves cr\u00e8me br\u00fbl\u00e9e on Fridays.\n".encode("latin-1")
+    added, warnings = lib.add_uploads([("README", readme), ("canteen.rst", rst), ("cafe.txt", latin)])
+    assert added == ["README", "canteen.rst", "cafe.txt"] and warnings == []
+    index = _index(lib)
+    hit = qa.answer(index, "What does the canteen serve?").hits[0]
+    assert hit.passage.doc_id == "canteen.rst" and "Soup" in hit.passage.text and "~" not in hit.passage.text
+    hit = qa.answer(index, "When does the café serve crème brûlée?").hits[0]
+    assert hit.passage.doc_id == "cafe.txt" and "crème brûlée" in hit.passage.text
+    assert lib.source_text(index, hit.passage).startswith("Café")  # "Show in source" reads it decoded, as indexed
+    assert qa.answer(index, "Where do visitors park?").hits[0].passage.doc_id == "README"
+
+
 def test_nothing_is_written_outside_the_uploads_folder(lib, tmp_path):
     before = _files(tmp_path)
     lib.add_uploads([("../../../escape.txt", CANTEEN), ("/tmp/abs.md", PARKING),

@@ -95,6 +95,8 @@ def decode(raw: bytes, where: str = "file") -> Decoded:
         except UnicodeDecodeError:
             pass
     if text is None:
+        if b"\x00" in raw[:65536] and not _wide_text(raw[:65536]):  # most binaries: told without a detector
+            raise SourceError(f"{where}: binary file (holds NUL bytes), not text")
         text, encoding = _detected(raw, where)
     if text:
         controls = len(_CONTROL.findall(text, 0, 1 << 20))
