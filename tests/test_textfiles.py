@@ -70,6 +70,21 @@ def test_a_man_page_rendered_for_a_terminal_reads_as_its_words(name):
     passages_of(doc)
 
 
+@pytest.mark.parametrize("name", ["gzip.1.txt", "gzip.1.sgr.txt"])
+def test_show_in_source_leaves_a_man_pages_escapes_out(name):
+    from types import SimpleNamespace
+
+    from qa.serve.context import context_html
+
+    doc = read_document(DATA / name, name)
+    passages = passages_of(doc)
+    p = next(p for p in passages if "--keep" in p.text)
+    for radius in (0, 17, 600):
+        html = context_html(doc.text, p, SimpleNamespace(sentences=(), hits=()), radius=radius)
+        assert "\x1b" not in html and "\b" not in html and "[1m" not in html and "[22m" not in html
+        assert "Keep &#40;don&#39;t delete" in html
+
+
 def test_the_overstruck_and_the_ansi_page_read_alike():
     over, sgr = (read(read_document(DATA / name, name)) for name in ("gzip.1.txt", "gzip.1.sgr.txt"))
     # The two runs break lines differently ("MS-" / "DOS" in one, "MSDOS" in the other) but read as the
