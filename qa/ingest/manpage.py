@@ -5,8 +5,9 @@ blocks, which `qa.ingest.reading.read` reads as it reads an extractor's (after r
 page's terminal residue and line-end hyphens, see `qa.ingest.terminal`):
 
 - the header and footer lines ("LS(1)   User Commands   LS(1)") are meta;
-- a line at the left margin is a section heading (NAME, DESCRIPTION, OPTIONS), a line indented
-  less than the text below it and standing alone ("   Exit status:") a subsection heading;
+- a line at the left margin is a section heading (NAME, DESCRIPTION, OPTIONS), a short line
+  indented less than the text ("   Exit status:", "   Generic Program Information") a subsection
+  heading;
 - the SYNOPSIS section is code (command lines, not sentences);
 - an option entry, a line followed by lines indented deeper than it ("-a, --all" above
   "do not ignore entries starting with ."), or one whose description starts on its line
@@ -26,7 +27,16 @@ _HEADER = re.compile(rf"^({_TITLE})\s{{2,}}.*\s{{2,}}\1\s*$")
 _FOOTER = re.compile(rf"^\S.*\s{{2,}}{_TITLE}\s*$")
 _SECTIONS = re.compile(r"^(?:NAME|SYNOPSIS|DESCRIPTION|OPTIONS)\s*$", re.M)
 _CODE_SECTIONS = frozenset({"SYNOPSIS"})
-_SHORT_OPTION = re.compile(r"\s*[-+]\S*(?:,? [-+]\S+)*\s{2,}\S")
+_SUBSECTION_INDENT = 4  # man renders .SS titles 3 columns in, text and option tags 7
+_SHORT_OPTION = re.compile(r"(\s*)[-+]\S*(?:,? [-+]\S+)*(\s+)\S")
+_TAG_WIDTH = 7  # man indents a tagged paragraph's description 7 columns past its tag's margin
+
+
+def _short_option(line: str) -> bool:
+    """Whether a line is an option with its description on the same line, which man sets at the
+    tagged paragraph's indentation: "-f     list all entries", "--help Output a usage message"."""
+    m = _SHORT_OPTION.match(line)
+    return m is not None and (len(m.group(2)) >= 2 or m.end(2) - len(m.group(1)) >= _TAG_WIDTH)
 
 
 def looks_like_man(text: str) -> bool:
@@ -79,7 +89,7 @@ def man_blocks(src: str) -> list[tuple[str, int, int]]:
             blocks.append(("code", group[0][0], group[-1][1]))
         elif len(group) > 1 and min(indents[1:]) > indents[0]:
             add("item", group)  # an option entry: the tag, then its description indented deeper
-        elif len(group) == 1 and _SHORT_OPTION.match(src, *group[0]):
+        elif len(group) == 1 and _short_option(src[group[0][0]:group[0][1]]):
             add("item", group)  # a short option with its description on its line: "-f     list all"
         else:
             add("text", group)
@@ -103,8 +113,9 @@ def man_blocks(src: str) -> list[tuple[str, int, int]]:
             continue
         nxt = next((j for j in range(i + 1, len(lines)) if src[lines[j][0]:lines[j][1]].strip()), None)
         deeper = nxt == i + 1 and _indent(src[lines[nxt][0]:lines[nxt][1]]) > ind
-        if not group and ind <= 4 and deeper and stripped.endswith(":") and not stripped.startswith("-"):
-            add("heading", [(s, e)])  # "   Exit status:" above its indented text
+        if not group and ind <= _SUBSECTION_INDENT and (deeper or nxt is None or nxt > i + 1) \
+                and not stripped.startswith("-") and len(stripped) <= 80 and stripped[-1:] not in ".,;":
+            add("heading", [(s, e)])  # "   Exit status:", "   Generic Program Information": a subsection (.SS)
             continue
         if group:
             base = _indent(src[group[0][0]:group[0][1]])

@@ -86,21 +86,27 @@ def without(text: str, spans: list[tuple[int, int]]) -> tuple[str, np.ndarray]:
 
 def hyphenation(text: str) -> list[tuple[int, int]]:
     """Spans of typesetters' line-end hyphens with the line break and indentation after them
-    ("speci‐\\n       fied" reads "specified"). Where the document writes the joined word with a
-    hyphen elsewhere ("command-line"), or a capital or digit is on either side ("MS-" / "DOS",
-    "non-" / "Unix"), only the break is removed and the hyphen stays.
+    ("speci‐\\n       fied" reads "specified"). Where the document writes the word with a hyphen
+    elsewhere ("command-line"), only the break is removed and the hyphen stays; where it writes it
+    whole elsewhere ("FORMAT"), the hyphen goes too; else a break between lower-case letters is a
+    typesetter's and one next to a capital or digit ("MS-" / "DOS", "non-" / "Unix") the word's own.
 
     Examples
     --------
-    >>> t = "is de-\\n   pendent on a command-\\n  line flag, any command-line, in MS-\\n DOS"
+    >>> t = "is de-\\n   pendent on a command-\\n  line flag, any command-line, in MS-\\n DOS, FOR-\\n MAT: FORMAT"
     >>> [t[s:e] for s, e in hyphenation(t)]
-    ['-\\n   ', '\\n  ', '\\n ']
+    ['-\\n   ', '\\n  ', '\\n ', '-\\n ']
     """
     spans = []
     for m in _HYPHEN_BREAK.finditer(text):
         before = _WORD_BEFORE.search(text, max(0, m.start() - 64), m.start())
         after = _WORD_AFTER.match(text, m.end())
-        compound = not (text[m.start() - 1].islower() and text[m.end()].islower()) or (
-            before and after and any(f"{before.group()}{h}{after.group()}" in text for h in "-\u2010"))
+        head, tail = (before.group(), after.group()) if before and after else ("", "")
+        if head and any(f"{head}{h}{tail}" in text for h in "-\u2010"):
+            compound = True  # the document writes the word with its hyphen
+        elif head and f"{head}{tail}" in text:
+            compound = False  # ... or without it ("FOR-" / "MAT" where FORMAT occurs)
+        else:
+            compound = not (text[m.start() - 1].islower() and text[m.end()].islower())
         spans.append((m.start() + 1, m.end()) if compound else m.span())
     return spans
