@@ -52,22 +52,22 @@ N_CANDIDATE_PASSAGES = 5
 NEAR = 3  # two question words this many content words apart, or closer, are "near"
 
 FEATURES = (
-    "rules",         # the hand-set rules' own score (`_candidates`): the search starts from it alone
-    "coverage",      # share of the question's evidence weight the sentence holds (rule 2)
-    "pairs",         # share of the question's adjacent content-word pairs found near each other
-    "proximity",     # matched distinct terms over the shortest window holding them all (1 = side by side)
-    "spread",        # that window over the sentence's content words (how much of it the match spans)
-    "cue",           # shows the content the question type asks for (rule 3)
-    "definition",    # "X is ..." for "What is X?"
-    "echo",          # share of the question's surface words repeated (rule 5)
-    "pronoun",       # opens with it/this/they/he/she...: the previous sentence's coverage, else 0
-    "rank",          # the passage's rank (1 = best)
+    "rules",  # the hand-set rules' own score (`_candidates`): the search starts from it alone
+    "coverage",  # share of the question's evidence weight the sentence holds (rule 2)
+    "pairs",  # share of the question's adjacent content-word pairs found near each other
+    "proximity",  # matched distinct terms over the shortest window holding them all (1 = side by side)
+    "spread",  # that window over the sentence's content words (how much of it the match spans)
+    "cue",  # shows the content the question type asks for (rule 3)
+    "definition",  # "X is ..." for "What is X?"
+    "echo",  # share of the question's surface words repeated (rule 5)
+    "pronoun",  # opens with it/this/they/he/she...: the previous sentence's coverage, else 0
+    "rank",  # the passage's rank (1 = best)
     "passage_score",  # the passage's retrieval score over the best one's
-    "opening",       # the passage's first sentence
-    "position",      # index of the sentence in its passage over the passage's sentence count
-    "log_words",     # log(1 + words)
-    "short",         # fewer than 4 words (rule 4)
-    "question",      # ends with "?" (rule 4)
+    "opening",  # the passage's first sentence
+    "position",  # index of the sentence in its passage over the passage's sentence count
+    "log_words",  # log(1 + words)
+    "short",  # fewer than 4 words (rule 4)
+    "question",  # ends with "?" (rule 4)
 )
 
 _PRONOUN_RE = re.compile(r"^\W*(?:it|its|this|these|that|those|they|them|their|he|his|she|her|such)\b", re.I)
@@ -83,8 +83,15 @@ def sentence_features(index, query, hits, cands) -> np.ndarray:
     score_of = {h.rank: max(h.score, 0.0) for h in hits}
     top_score = max(score_of.values(), default=0.0) or 1.0
     defined = S._DEFINITION_Q_RE.match(query.text)
-    defines = re.compile(rf"^\W*(?:the\s+)?{re.escape(defined.group('x'))}\s*(?:\([^)]*\)\s*|,[^,]{{0,60}},\s*)?"
-                         r"(?:is|are|means|stands for)\b", re.I) if defined else None
+    defines = (
+        re.compile(
+            rf"^\W*(?:the\s+)?{re.escape(defined.group('x'))}\s*(?:\([^)]*\)\s*|,[^,]{{0,60}},\s*)?"
+            r"(?:is|are|means|stands for)\b",
+            re.I,
+        )
+        if defined
+        else None
+    )
     by_place = {(c["rank"], c["index"]): c for c in cands}
     count = {}
     for c in cands:
@@ -110,24 +117,26 @@ def sentence_features(index, query, hits, cands) -> np.ndarray:
         prev = by_place.get((c["rank"], c["index"] - 1))
         pronoun = prev["coverage"] if prev is not None and _PRONOUN_RE.match(text) else 0.0
         n_words = S.count_words(text)
-        rows.append((
-            c["score"],
-            c["coverage"],
-            pairs,
-            proximity,
-            spread,
-            float(c["cue"]),
-            float(defines is not None and bool(defines.search(text))),
-            len(c["words"] & q_words) / len(q_words),
-            pronoun,
-            float(c["rank"]),
-            score_of.get(c["rank"], 0.0) / top_score,
-            float(c["index"] == 0),
-            c["index"] / max(count[c["rank"]], 1),
-            math.log1p(n_words),
-            float(n_words < 4),
-            float(text.rstrip().endswith(("?", "？"))),
-        ))
+        rows.append(
+            (
+                c["score"],
+                c["coverage"],
+                pairs,
+                proximity,
+                spread,
+                float(c["cue"]),
+                float(defines is not None and bool(defines.search(text))),
+                len(c["words"] & q_words) / len(q_words),
+                pronoun,
+                float(c["rank"]),
+                score_of.get(c["rank"], 0.0) / top_score,
+                float(c["index"] == 0),
+                c["index"] / max(count[c["rank"]], 1),
+                math.log1p(n_words),
+                float(n_words < 4),
+                float(text.rstrip().endswith(("?", "？"))),
+            )
+        )
     return np.asarray(rows, dtype=float).reshape(len(rows), len(FEATURES))
 
 
@@ -161,12 +170,12 @@ def as_vector(weights: dict) -> np.ndarray:
     return np.array([weights.get(name, 0.0) for name in FEATURES])
 
 
-def install(weights=None, bias: float = 0.0, passages: int = N_CANDIDATE_PASSAGES, link: str = "linear",
-            sink=None):
+def install(weights=None, bias: float = 0.0, passages: int = N_CANDIDATE_PASSAGES, link: str = "linear", sink=None):
     """Make `qa.answering.summarize.answer` read its candidates from `passages` hits and, given `weights`,
     score each ``weights . features + bias`` (``link="linear"``) or the logistic of that
     (``"logistic"``: a probability, as fitted by `fit_logistic`). Each candidate keeps its
     feature row (``"features"``); `sink` (a list) receives the candidate lists `_select` is given."""
+
     def candidates(index, query, hits, types):
         saved = S.N_PASSAGES
         S.N_PASSAGES = passages
@@ -295,7 +304,7 @@ def fit_logistic(items, c: float = 1.0):
 
 STEPS = (0.02, 0.05, 0.1, 0.2, 0.5)
 FIRST_WEIGHT = 2  # the search maximises FIRST_WEIGHT * answer_first + answer_any
-MIN_GAIN = 2      # a move must win this many (weighted) questions: fewer is noise
+MIN_GAIN = 2  # a move must win this many (weighted) questions: fewer is noise
 SETTINGS = ((1, 2), (1, 4), (2, 2), (2, 4), (4, 2), (4, 4))  # (first weight, min gain) tried by --choose
 
 
@@ -354,13 +363,23 @@ def realdocs_figures(realdocs: Path, weights=None, bias=0.0, passages=N_CANDIDAT
     """``realdocs/check.py``'s figures, its ``qa`` processes patched by a ``sitecustomize`` module
     (`weights` None: the rules, from `passages` hits)."""
     with tempfile.TemporaryDirectory(prefix="qa-sw-") as tmp:
-        patch = _SITECUSTOMIZE.format(bench=str(Path(__file__).resolve().parent),
-                                      weights=None if weights is None else [float(v) for v in weights],
-                                      bias=float(bias), passages=passages, link=link)
+        patch = _SITECUSTOMIZE.format(
+            bench=str(Path(__file__).resolve().parent),
+            weights=None if weights is None else [float(v) for v in weights],
+            bias=float(bias),
+            passages=passages,
+            link=link,
+        )
         Path(tmp, "sitecustomize.py").write_text(patch, encoding="utf-8")
         env = dict(os.environ, PYTHONPATH=os.pathsep.join([tmp, str(ROOT)]))
-        out = subprocess.run([sys.executable, str(realdocs / "check.py"), sys.executable, str(realdocs)],
-                             capture_output=True, text=True, env=env, cwd=ROOT, timeout=1800)
+        out = subprocess.run(
+            [sys.executable, str(realdocs / "check.py"), sys.executable, str(realdocs)],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=ROOT,
+            timeout=1800,
+        )
     lines = out.stdout.strip().splitlines()
     try:
         return json.loads(lines[-1])
@@ -377,21 +396,36 @@ def choose(index, dataset, fit_half, passages: int) -> None:
     rules = [replay(folds[1 - k]) for k in (0, 1)]
     print(f"  {'rules':24} {np.mean([r[0] for r in rules]):.3f}/{np.mean([r[1] for r in rules]):.3f}")
     for first_weight, min_gain in SETTINGS:
-        got = [replay(folds[1 - k], coordinate_search(folds[k], first_weight=first_weight, min_gain=min_gain))
-               for k in (0, 1)]
-        print(f"  {f'search {first_weight} x first, gain {min_gain}':24} "
-              f"{np.mean([g[0] for g in got]):.3f}/{np.mean([g[1] for g in got]):.3f}", flush=True)
+        got = [
+            replay(folds[1 - k], coordinate_search(folds[k], first_weight=first_weight, min_gain=min_gain))
+            for k in (0, 1)
+        ]
+        print(
+            f"  {f'search {first_weight} x first, gain {min_gain}':24} "
+            f"{np.mean([g[0] for g in got]):.3f}/{np.mean([g[1] for g in got]):.3f}",
+            flush=True,
+        )
 
 
 def main(argv) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("data", nargs="?", type=Path, default=ROOT.parent / "shared" / "data",
-                        help="folder holding squad2/ (BEIR layout)")
-    parser.add_argument("--realdocs", type=Path, default=ROOT.parent / "shared" / "realdocs",
-                        help="the real-documents set (docs/, questions.jsonl, check.py)")
+    parser.add_argument(
+        "data",
+        nargs="?",
+        type=Path,
+        default=ROOT.parent / "shared" / "data",
+        help="folder holding squad2/ (BEIR layout)",
+    )
+    parser.add_argument(
+        "--realdocs",
+        type=Path,
+        default=ROOT.parent / "shared" / "realdocs",
+        help="the real-documents set (docs/, questions.jsonl, check.py)",
+    )
     parser.add_argument("--swap", action="store_true", help="fit on the other half (a robustness check)")
-    parser.add_argument("--choose", action="store_true",
-                        help="only compare the search's settings within the fit half, and stop")
+    parser.add_argument(
+        "--choose", action="store_true", help="only compare the search's settings within the fit half, and stop"
+    )
     opts = parser.parse_args(argv)
     data, realdocs = opts.data, opts.realdocs
     squad = load_beir(data / "squad2")
@@ -399,18 +433,22 @@ def main(argv) -> None:
     fit_half, held_half = halves(squad)
     if opts.swap:  # the robustness check: fit on the other half
         fit_half, held_half = held_half, fit_half
-    print(f"SQuAD 2.0: {sum(q.answerable for q in fit_half)} answerable questions to fit on, "
-          f"{sum(q.answerable for q in held_half)} answerable (and "
-          f"{sum(not q.answerable for q in held_half)} unanswerable) held out"
-          + (" (--swap: the halves swapped)" if opts.swap else ""))
+    print(
+        f"SQuAD 2.0: {sum(q.answerable for q in fit_half)} answerable questions to fit on, "
+        f"{sum(q.answerable for q in held_half)} answerable (and "
+        f"{sum(not q.answerable for q in held_half)} unanswerable) held out"
+        + (" (--swap: the halves swapped)" if opts.swap else "")
+    )
     if opts.choose:
         for passages in (3, 5):
             choose(index, squad, fit_half, passages)
         return
 
-    rows = [("rules, 3 passages (main)", None, 0.0, 3, "linear"),
-            ("rules, 5 passages", None, 0.0, 5, "linear"),
-            ("rules as weights, 3 passages", as_vector(RULE_WEIGHTS), 0.0, 3, "linear")]
+    rows = [
+        ("rules, 3 passages (main)", None, 0.0, 3, "linear"),
+        ("rules, 5 passages", None, 0.0, 5, "linear"),
+        ("rules as weights, 3 passages", as_vector(RULE_WEIGHTS), 0.0, 3, "linear"),
+    ]
     fitted = {}
     for passages in (3, 5):
         items = collect(index, fit_half, passages)
@@ -420,9 +458,15 @@ def main(argv) -> None:
         w = coordinate_search(items)
         fitted[f"search, {passages}"] = (w, 0.0, "linear")
         rows.append((f"search, {passages} passages", w, 0.0, passages, "linear"))
-        print(f"fit half, {passages} passages: rules first/any {replay(items)[0]:.3f}/{replay(items)[1]:.3f}; "
-              + "; ".join(f"{name} {replay(items, w, b, link)[0]:.3f}/{replay(items, w, b, link)[1]:.3f}"
-                          for name, (w, b, link) in fitted.items() if name.endswith(str(passages))), flush=True)
+        print(
+            f"fit half, {passages} passages: rules first/any {replay(items)[0]:.3f}/{replay(items)[1]:.3f}; "
+            + "; ".join(
+                f"{name} {replay(items, w, b, link)[0]:.3f}/{replay(items, w, b, link)[1]:.3f}"
+                for name, (w, b, link) in fitted.items()
+                if name.endswith(str(passages))
+            ),
+            flush=True,
+        )
 
     print(f"\n{'feature':16} {'rules':>7} " + " ".join(f"{name:>12}" for name in fitted))
     rules = as_vector(RULE_WEIGHTS)
@@ -433,8 +477,11 @@ def main(argv) -> None:
     print(f"\n{'held-out SQuAD half':30} {'answer_first':>12} {'answer_any':>10} {'answered':>8} {'unans_abst':>10}")
     for label, w, b, passages, link in rows:
         f = squad_figures(index, held_half, w, b, passages, link)
-        print(f"{label:30} {f['answer_first']:12.3f} {f['answer_any']:10.3f} {f['answered']:8.3f} "
-              f"{f['unanswerable_abstained']:10.3f}", flush=True)
+        print(
+            f"{label:30} {f['answer_first']:12.3f} {f['answer_any']:10.3f} {f['answered']:8.3f} "
+            f"{f['unanswerable_abstained']:10.3f}",
+            flush=True,
+        )
 
     keys = ("first_has", "whole_has", "abstained_near", "abstained_off", "answered", "source_top3")
     print(f"\n{'realdocs (test set)':30} " + " ".join(f"{k:>14}" for k in keys))

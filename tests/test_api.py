@@ -101,7 +101,9 @@ def test_health(client, index_copy):
     assert r.status_code == 200
     index = qa.load_index(index_copy)
     assert r.json() == {
-        "status": "ok", "documents": index.passages.n_documents, "passages": index.n_passages,
+        "status": "ok",
+        "documents": index.passages.n_documents,
+        "passages": index.n_passages,
         "index_version": current_version(index_copy),
     }
 
@@ -157,7 +159,6 @@ def test_index_source_follows_the_located_folder(saved_corpus_index, tiny_corpus
     assert source() is not first and source.current()[1] == current_version(other)
 
 
-
 def test_a_save_while_the_source_loads_is_reported_with_the_version_it_read(index_copy, corpus_index, monkeypatch):
     """/api/health's version always names the index whose counts it gives, and the next
     request does not load the same version again."""
@@ -179,9 +180,12 @@ def test_a_save_while_the_source_loads_is_reported_with_the_version_it_read(inde
 
 # Where the API's index lives: the page's, read from the same environment.
 
+
 def _no_library(monkeypatch):
     real = importlib.util.find_spec
-    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "qa.serve.library" else real(name, *a))
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "qa.serve.library" else real(name, *a)
+    )
 
 
 def test_without_a_library_the_page_index_is_qa_index_or_the_default_corpus(monkeypatch):
@@ -234,6 +238,7 @@ def test_server_script_is_an_asgi_app_streamlit_run_serves():
 
 
 # qa ui: errors are one line and exit 1, before anything is served.
+
 
 @pytest.fixture
 def no_exec(monkeypatch):

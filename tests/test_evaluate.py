@@ -241,13 +241,31 @@ def test_answer_quality_matching_rules(tiny, monkeypatch):
 
     def fake(index, question, k=5):
         if "Eiffel" in question:  # abstains
-            return Answer(question=question, sentences=(), hits=(), abstained=True, reason="x", reason_code="no_match",
-                          confidence=0.0, query_terms=(), corrections=())
+            return Answer(
+                question=question,
+                sentences=(),
+                hits=(),
+                abstained=True,
+                reason="x",
+                reason_code="no_match",
+                confidence=0.0,
+                query_terms=(),
+                corrections=(),
+            )
         text = {"bee": "A queen lays UP  TO\n2,000 eggs.", "Etna": "It is volcanic.|Etna is on the island of sicily."}
         parts = next((v for key, v in text.items() if key in question), "Nothing here.").split("|")
         sentences = tuple(Sentence(text=p, rank=1, start=0, end=len(p), score=1.0) for p in parts)
-        return Answer(question=question, sentences=sentences, hits=(), abstained=False, reason=None,
-                      reason_code=None, confidence=1.0, query_terms=(), corrections=())
+        return Answer(
+            question=question,
+            sentences=sentences,
+            hits=(),
+            abstained=False,
+            reason=None,
+            reason_code=None,
+            confidence=1.0,
+            query_terms=(),
+            corrections=(),
+        )
 
     monkeypatch.setattr(ev_runs, "answer", fake)
     got = ev.answer_quality(None, tiny.queries)
@@ -258,8 +276,11 @@ def test_answer_quality_matching_rules(tiny, monkeypatch):
 
 def test_abstention_counts_refused_questions(tiny):
     index = ev._qa_index(tiny, None)[0]
-    queries = [ev.EvalQuery("a", "What is it?"), ev.EvalQuery("b", "zebra quantum saxophone"),
-               ev.EvalQuery("c", "When was the Eiffel Tower completed?")]
+    queries = [
+        ev.EvalQuery("a", "What is it?"),
+        ev.EvalQuery("b", "zebra quantum saxophone"),
+        ev.EvalQuery("c", "When was the Eiffel Tower completed?"),
+    ]
     assert ev.abstention(index, queries) == {"abstained": pytest.approx(2 / 3), "asked": 3}
 
 
@@ -285,8 +306,16 @@ def test_cli_eval_qa_end_to_end(tmp_path, capsys):
     assert {"platform", "python", "cpu_count", "qa_version"} <= set(res["machine"])
     assert res["command"].startswith("qa eval ") and res["date"]
     assert not list(out.parent.glob(".*.tmp"))  # written atomically, nothing left behind
-    for word in ("beir_tiny", "nDCG@10", "MRR@10", "index s", "q/s", "answer_first", "unanswerable_abstained",
-                 "ood_abstained"):
+    for word in (
+        "beir_tiny",
+        "nDCG@10",
+        "MRR@10",
+        "index s",
+        "q/s",
+        "answer_first",
+        "unanswerable_abstained",
+        "ood_abstained",
+    ):
         assert word in stdout
 
 
@@ -298,7 +327,10 @@ def test_cli_eval_two_datasets_asks_each_of_the_other(tmp_path, capsys):
     assert code == 0, capsys.readouterr().err
     pairs = [(o["queries"], o["corpus"]) for o in json.loads(out.read_text())["ood"]]
     assert pairs == [
-        ("beir_tiny", "tiny_copy"), ("tiny_copy", "beir_tiny"), ("beir_tiny", "corpus"), ("tiny_copy", "corpus"),
+        ("beir_tiny", "tiny_copy"),
+        ("tiny_copy", "beir_tiny"),
+        ("beir_tiny", "corpus"),
+        ("tiny_copy", "corpus"),
     ]
 
 

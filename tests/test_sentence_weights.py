@@ -44,12 +44,15 @@ def rows(index, question):
     return cands, {c["text"]: dict(zip(sw.FEATURES, row)) for c, row in zip(cands, x)}, x
 
 
-@pytest.mark.parametrize("positions, window", [
-    ({1: [0], 2: [1]}, 2),
-    ({1: [0, 9], 2: [8]}, 2),
-    ({1: [0], 2: [4], 3: [2]}, 5),
-    ({1: [3, 7], 2: [5], 3: [6, 12]}, 3),
-])
+@pytest.mark.parametrize(
+    "positions, window",
+    [
+        ({1: [0], 2: [1]}, 2),
+        ({1: [0, 9], 2: [8]}, 2),
+        ({1: [0], 2: [4], 3: [2]}, 5),
+        ({1: [3, 7], 2: [5], 3: [6, 12]}, 3),
+    ],
+)
 def test_shortest_window_holds_each_matched_term_once(positions, window):
     assert sw._shortest_window(positions) == window
 
@@ -73,7 +76,8 @@ def test_word_pairs_and_proximity(museum):
 def test_a_pronoun_opening_carries_the_previous_sentences_coverage(museum):
     _, f, _ = rows(museum, "How many paintings does the city museum hold?")
     assert f["It holds ten thousand paintings."]["pronoun"] == pytest.approx(
-        f["The city museum opened in 1921 beside the river."]["coverage"])
+        f["The city museum opened in 1921 beside the river."]["coverage"]
+    )
     assert f["Entry to the museum is free on Sundays."]["pronoun"] == 0.0
 
 
@@ -86,8 +90,11 @@ def test_passage_position_and_length(museum):
 
 
 def test_the_rules_as_weights_are_the_rules_scores(museum):
-    for question in ("When did the city museum open?", "Where do the guided tours begin?",
-                     "How many paintings does the museum hold?"):
+    for question in (
+        "When did the city museum open?",
+        "Where do the guided tours begin?",
+        "How many paintings does the museum hold?",
+    ):
         cands, _, x = rows(museum, question)
         assert np.allclose(x @ sw.as_vector(sw.RULE_WEIGHTS), [c["score"] for c in cands])
 

@@ -31,8 +31,11 @@ from qa.types import Document
 
 DATA = Path(__file__).parent / "data" / "textfiles"
 RESIDUE = ("\x1b", "\x08", "\ufffd", "\x00")
-SETTINGS = settings(max_examples=int(os.environ.get("QA_HYPOTHESIS_EXAMPLES", "60")), deadline=None,
-                    suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(
+    max_examples=int(os.environ.get("QA_HYPOTHESIS_EXAMPLES", "60")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 
 
 def passages_of(doc: Document, max_chars: int = 300):
@@ -59,10 +62,10 @@ def test_a_man_page_rendered_for_a_terminal_reads_as_its_words(name):
     if name == "gzip.1.txt":  # man's run hyphenates "MS-" / "DOS" at a line end (groff's alone does not):
         assert "For MSDOS, CR LF is converted" in text  # joined, as the page writes MSDOS elsewhere (and its source)
     # Option entries are items (the option and its description): answers can come from them.
-    items = [text[b.start:b.end] for b in reading.blocks if b.kind == "item"]
+    items = [text[b.start : b.end] for b in reading.blocks if b.kind == "item"]
     assert "-d --decompress --uncompress Decompress." in items
     assert any(i.startswith("-k --keep Keep (don't delete) input files") for i in items)
-    headings = [text[b.start:b.end] for b in reading.blocks if b.kind == "heading"]
+    headings = [text[b.start : b.end] for b in reading.blocks if b.kind == "heading"]
     assert headings[:4] == ["NAME", "SYNOPSIS", "DESCRIPTION", "OPTIONS"]
     # Every reading character maps to its own source character: the bold "N" of NAME is the second of "N\bN".
     at = text.index("NAME")
@@ -90,8 +93,9 @@ def test_the_overstruck_and_the_ansi_page_read_alike():
     # The two runs break lines differently ("MS-" / "DOS" in one, "MSDOS" in the other) but read as the
     # same blocks: the same headings, option entries and paragraphs.
     assert [b.kind for b in over.blocks] == [b.kind for b in sgr.blocks]
-    assert [over.text[b.start:b.end] for b in over.blocks if b.kind == "heading"] == \
-        [sgr.text[b.start:b.end] for b in sgr.blocks if b.kind == "heading"]
+    assert [over.text[b.start : b.end] for b in over.blocks if b.kind == "heading"] == [
+        sgr.text[b.start : b.end] for b in sgr.blocks if b.kind == "heading"
+    ]
 
 
 def test_a_latin1_file_is_indexed_with_offsets_into_the_decoded_text():
@@ -119,9 +123,14 @@ def test_a_readme_without_extension_and_a_wheel_metadata_are_read(tmp_path):
     assert "Nettle is a cryptographic library" in read(readme).text
     assert metadata.title == "setuptools: Easily download, build, install, upgrade, and uninstall Python packages"
     reading = read(metadata)  # the headers are table rows (searchable, never answers), the body rst
-    rows = [reading.text[b.start:b.end] for b in reading.blocks if b.kind == "table"]
-    assert rows[:2] == ["Metadata-Version: 2.1", "Name: setuptools"] and "Requires-Python: >=2.7,!=3.0.*,!=3.1.*,!=3.2.*,!=3.3.*" in rows
-    assert any(b.kind == "text" and "Installation Instructions" in reading.text[b.start:b.end] for b in reading.blocks)
+    rows = [reading.text[b.start : b.end] for b in reading.blocks if b.kind == "table"]
+    assert (
+        rows[:2] == ["Metadata-Version: 2.1", "Name: setuptools"]
+        and "Requires-Python: >=2.7,!=3.0.*,!=3.1.*,!=3.2.*,!=3.3.*" in rows
+    )
+    assert any(
+        b.kind == "text" and "Installation Instructions" in reading.text[b.start : b.end] for b in reading.blocks
+    )
     for doc in result.documents:
         passages_of(doc)
 
@@ -183,8 +192,12 @@ HEADERS = ["", "Metadata-Version: 2.1\nName: x\nSummary: a\n  b\n", "From: a\nSu
 
 
 @SETTINGS
-@given(st.sampled_from(HEADERS), texts, st.sampled_from(["plain", "man", "markdown", "rst"]),
-       st.integers(min_value=30, max_value=300))
+@given(
+    st.sampled_from(HEADERS),
+    texts,
+    st.sampled_from(["plain", "man", "markdown", "rst"]),
+    st.integers(min_value=30, max_value=300),
+)
 def test_terminal_text_reads_back_from_its_source_spans(head, text, fmt, max_chars):
     text = (head + text).replace("\r\n", "\n").replace("\r", "\n")
     passages_of(Document(doc_id="t", source="t", title="t", text=text, format=fmt), max_chars)
@@ -200,8 +213,10 @@ def test_residue_left_out_maps_every_kept_character(text):
 
 
 @SETTINGS
-@given(st.lists(st.sampled_from(WORDS + ["\n", "\n\n", "."]), min_size=1, max_size=40).map(" ".join),  # words, spaced
-       st.sampled_from(["cp1252", "utf-16", "utf-32", "utf-8", "utf-8-sig"]))
+@given(
+    st.lists(st.sampled_from(WORDS + ["\n", "\n\n", "."]), min_size=1, max_size=40).map(" ".join),  # words, spaced
+    st.sampled_from(["cp1252", "utf-16", "utf-32", "utf-8", "utf-8-sig"]),
+)
 def test_re_encoded_and_sniffed_files_read_back_from_their_spans(tmp_path_factory, text, encoding):
     assume(text.strip())
     try:

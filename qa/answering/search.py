@@ -27,8 +27,20 @@ import numpy as np
 from ..errors import QuestionError, positive_int
 from ..index.protocol import SearchIndex
 from ..index.ranking import (  # noqa: F401  (re-exported: qa.search's names before qa.index.ranking)
-    FEEDBACK_KEEP, FEEDBACK_MIN_DF, FEEDBACK_PASSAGES, FEEDBACK_TERMS, PHRASE_WEIGHT, RERANK_DEPTH, SENTENCE_WEIGHT,
-    best_per_document, bm25_idf, expansion_weights, kth_document_score, rerank_bonus, score_passages, top_passages,
+    FEEDBACK_KEEP,
+    FEEDBACK_MIN_DF,
+    FEEDBACK_PASSAGES,
+    FEEDBACK_TERMS,
+    PHRASE_WEIGHT,
+    RERANK_DEPTH,
+    SENTENCE_WEIGHT,
+    best_per_document,
+    bm25_idf,
+    expansion_weights,
+    kth_document_score,
+    rerank_bonus,
+    score_passages,
+    top_passages,
 )
 from ..index.ranking import top_positions as _top
 from ..text import FRAME_WORDS, has_han, text_key
@@ -37,8 +49,16 @@ from ..types import Hit, Query
 Index = SearchIndex  # the annotations below: any index, single or sharded
 
 __all__ = [
-    "MAX_QUESTION_CHARS", "evidence_weights", "expansion_weights", "parse_question", "ranked", "rerank_bonus",
-    "score_passages", "search", "search_documents", "top_passages",
+    "MAX_QUESTION_CHARS",
+    "evidence_weights",
+    "expansion_weights",
+    "parse_question",
+    "ranked",
+    "rerank_bonus",
+    "score_passages",
+    "search",
+    "search_documents",
+    "top_passages",
 ]
 
 MAX_QUESTION_CHARS = 2000
@@ -121,8 +141,9 @@ def parse_question(index: Index, question: str) -> Query:
     )
 
 
-def ranked(index: SearchIndex, query: Query, expand: bool = False, depth: int | None = None,
-           documents: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+def ranked(
+    index: SearchIndex, query: Query, expand: bool = False, depth: int | None = None, documents: int | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Matching passages and their final scores: the index's own `ranked` (one index:
     `qa.index.ranking.ranked`; a sharded one merges its shards' lists)."""
     return index.ranked(query, expand, depth, documents)

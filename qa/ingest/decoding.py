@@ -32,9 +32,11 @@ __all__ = ["Decoded", "decode", "MAX_CONTROL_SHARE"]
 
 MAX_CONTROL_SHARE = 0.05
 _BOMS = (  # longest first: the UTF-32-LE mark starts with the UTF-16-LE one
-    (codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
     (codecs.BOM_UTF8, "utf-8"),
-    (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
 )
 # Control characters that do not occur in text (tab, line breaks, form feed, ESC and backspace are left out).
 _CONTROL = re.compile(r"[\x00-\x07\x0e-\x1a\x1c-\x1f\x7f]")
@@ -87,8 +89,10 @@ def decode(raw: bytes, where: str = "file") -> Decoded:
         try:
             text = raw.decode(encoding)
         except UnicodeDecodeError as exc:
-            raise SourceError(f"{where}: not text (its {encoding.upper()} byte-order mark is followed by bytes "
-                              f"that are not {encoding.upper()}, at offset {exc.start})") from None
+            raise SourceError(
+                f"{where}: not text (its {encoding.upper()} byte-order mark is followed by bytes "
+                f"that are not {encoding.upper()}, at offset {exc.start})"
+            ) from None
     elif b"\x00" not in raw:
         try:
             text, encoding = raw.decode("utf-8"), "utf-8"
@@ -131,7 +135,11 @@ def _detected(raw: bytes, where: str) -> tuple[str, str]:
         # Another single-byte pick: cp1252 instead when charset-normalizer, asked about cp1252 alone,
         # finds it as good (its first pick among look-alikes is often a cousin).
         western = from_bytes(raw, cp_isolation=["cp1252"]).best() or from_bytes(raw, cp_isolation=["latin_1"]).best()
-        if western is not None and western.chaos <= best.chaos + _MARGIN and western.coherence >= best.coherence - _COHERENCE:
+        if (
+            western is not None
+            and western.chaos <= best.chaos + _MARGIN
+            and western.coherence >= best.coherence - _COHERENCE
+        ):
             encoding = "cp1252"
     if encoding == "cp1252":
         try:

@@ -14,11 +14,23 @@ import re
 
 __all__ = ["FIRST_KEYS", "header_end", "header_lines", "header_fields"]
 
-FIRST_KEYS = frozenset({
-    "metadata-version",  # METADATA, PKG-INFO
-    "from", "return-path", "received", "delivered-to", "message-id", "date", "subject", "mime-version",  # e-mail
-    "package", "source", "format", "upstream-name",  # Debian control and copyright files
-})
+FIRST_KEYS = frozenset(
+    {
+        "metadata-version",  # METADATA, PKG-INFO
+        "from",
+        "return-path",
+        "received",
+        "delivered-to",
+        "message-id",
+        "date",
+        "subject",
+        "mime-version",  # e-mail
+        "package",
+        "source",
+        "format",
+        "upstream-name",  # Debian control and copyright files
+    }
+)
 _HEADER = re.compile(r"([A-Za-z][A-Za-z0-9-]{0,60}):(?:[ \t]|$)")
 _MIN_HEADERS = 3
 

@@ -27,8 +27,7 @@ _GROUPS = {
     "a font": ".ttf .otf .woff .woff2 .eot .pfb .pfa .afm",
     "a program or library": ".exe .dll .so .dylib .a .o .obj .lib .bin .class .pyc .pyo .pyd .wasm .elc",
     "a database or data array": ".sqlite .sqlite3 .db .mdb .accdb .npy .npz .pkl .pickle .parquet .feather .h5 .hdf5",
-    "an office file qa has no reader for (save it as .docx, .pdf or text)":
-        ".doc .dot .xls .xlsx .xlsm .ppt .pptx .odt .ods .odp .rtf .pages .numbers .key .epub .mobi .ps .djvu",
+    "an office file qa has no reader for (save it as .docx, .pdf or text)": ".doc .dot .xls .xlsx .xlsm .ppt .pptx .odt .ods .odp .rtf .pages .numbers .key .epub .mobi .ps .djvu",
     "a web page's style or script": ".css .js .mjs .map",
 }
 NOT_DOCUMENTS: dict[str, str] = {suffix: what for what, suffixes in _GROUPS.items() for suffix in suffixes.split()}

@@ -39,8 +39,20 @@ from .terminal import has_residue
 from ..text import squash_spaces
 from ..types import Document
 
-__all__ = ["TEXT_SUFFIXES", "DOCUMENT_SUFFIXES", "DocumentStream", "LoadResult", "fingerprint_update", "load_documents",
-           "read_text_file", "read_document", "read_files", "read_jsonl_range", "corpus_root", "walk"]
+__all__ = [
+    "TEXT_SUFFIXES",
+    "DOCUMENT_SUFFIXES",
+    "DocumentStream",
+    "LoadResult",
+    "fingerprint_update",
+    "load_documents",
+    "read_text_file",
+    "read_document",
+    "read_files",
+    "read_jsonl_range",
+    "corpus_root",
+    "walk",
+]
 
 TEXT_SUFFIXES = (".txt", ".md", ".markdown", ".rst")  # text by name (any other file is text if it decodes as text)
 DOCUMENT_SUFFIXES = TEXT_SUFFIXES + tuple(EXTRACTORS)  # the suffixes read by name; other files are sniffed
@@ -128,8 +140,9 @@ def read_document(path: str | os.PathLike, doc_id: str, notes: list[str] | None 
         if not text.strip().lstrip("\ufeff").strip():
             raise SourceError(f"{path}: empty file")
         fmt = text_format(path, text)
-        return Document(doc_id=doc_id, source=doc_id, title=_title_of(text, suffix, fmt, path.name), text=text,
-                        format=fmt)
+        return Document(
+            doc_id=doc_id, source=doc_id, title=_title_of(text, suffix, fmt, path.name), text=text, format=fmt
+        )
     extract = EXTRACTORS[suffix]
     try:
         size = path.stat().st_size
@@ -142,8 +155,15 @@ def read_document(path: str | os.PathLike, doc_id: str, notes: list[str] | None 
         raise SourceError(f"{path}: no text found in it")
     if notes is not None:
         notes.extend(got.notes)
-    return Document(doc_id=doc_id, source=doc_id, title=got.title or _title_of(got.text, ".md"), text=got.text,
-                    pages=got.pages, format="extracted", blocks=got.blocks)
+    return Document(
+        doc_id=doc_id,
+        source=doc_id,
+        title=got.title or _title_of(got.text, ".md"),
+        text=got.text,
+        pages=got.pages,
+        format="extracted",
+        blocks=got.blocks,
+    )
 
 
 def _real(path: Path) -> Path:
@@ -183,10 +203,20 @@ def _title_of(text: str, suffix: str, fmt: str = "plain", name: str = "") -> str
         # files"), other terminal output by its first block, escapes and overstrike read through.
         reading = read(Document(doc_id="", source="", title="", text=text, format=fmt))
         blocks = [b for b in reading.blocks if b.kind != "meta"]
-        at = next((k + 1 for k, b in enumerate(blocks) if b.kind == "heading"
-                   and reading.text[b.start:b.end].strip().upper() == "NAME"), 0) if fmt == "man" else 0
+        at = (
+            next(
+                (
+                    k + 1
+                    for k, b in enumerate(blocks)
+                    if b.kind == "heading" and reading.text[b.start : b.end].strip().upper() == "NAME"
+                ),
+                0,
+            )
+            if fmt == "man"
+            else 0
+        )
         if at < len(blocks):
-            return squash_spaces(reading.text[blocks[at].start:blocks[at].end])[:200]
+            return squash_spaces(reading.text[blocks[at].start : blocks[at].end])[:200]
     if fmt in ("markdown", "rst"):
         # The first heading as a reader sees it: a top-level one, or one before any paragraph;
         # a README whose first heading is "Sponsors" below its introduction is named by its file.
@@ -196,7 +226,7 @@ def _title_of(text: str, suffix: str, fmt: str = "plain", name: str = "") -> str
         if first is None and blocks and blocks[0].kind == "heading":
             first = blocks[0]
         if first is not None:
-            return squash_spaces(reading.text[first.start:first.end])[:200]
+            return squash_spaces(reading.text[first.start : first.end])[:200]
         if name:
             return name.split(".")[0] or name
     lines = [ln.strip().lstrip("\ufeff").strip() for ln in text.split("\n")]
@@ -238,7 +268,7 @@ def _jsonl_document(line: str, where: str, rel: str, warnings: list[str]) -> Doc
         if not isinstance(text, str) or not isinstance(title, str):
             raise TypeError("text and title must be strings")
     except (ValueError, KeyError, TypeError) as exc:
-        warnings.append(f"{where}: skipped, not a {{\"_id\", \"title\", \"text\"}} object ({exc})")
+        warnings.append(f'{where}: skipped, not a {{"_id", "title", "text"}} object ({exc})')
         return None
     except RecursionError:  # json.loads of a line nested too deep (a crafted file): skip only that line
         warnings.append(f"{where}: skipped, JSON nested too deep")
@@ -378,9 +408,14 @@ class DocumentStream:
     def unread(self) -> list[str]:
         """A warning for each file in a source folder that `files` leaves out: ``.jsonl`` files not
         named ``corpus.jsonl`` (every other file is read, or named by the reader with its reason)."""
-        return [f"skipped {f}: a .jsonl file in a folder is read only when named corpus.jsonl "
-                "(name it as a source to index its lines as documents)"
-                for p in self.paths if p.is_dir() for f in walk(p) if _other_jsonl(f)]
+        return [
+            f"skipped {f}: a .jsonl file in a folder is read only when named corpus.jsonl "
+            "(name it as a source to index its lines as documents)"
+            for p in self.paths
+            if p.is_dir()
+            for f in walk(p)
+            if _other_jsonl(f)
+        ]
 
     def files(self) -> list[tuple[Path, str]]:
         """Every file a full iteration reads, in order, with its path relative to `root` (each once)."""

@@ -89,7 +89,7 @@ def man_blocks(src: str) -> list[tuple[str, int, int]]:
             blocks.append(("code", group[0][0], group[-1][1]))
         elif len(group) > 1 and min(indents[1:]) > indents[0]:
             add("item", group)  # an option entry: the tag, then its description indented deeper
-        elif len(group) == 1 and _short_option(src[group[0][0]:group[0][1]]):
+        elif len(group) == 1 and _short_option(src[group[0][0] : group[0][1]]):
             add("item", group)  # a short option with its description on its line: "-f     list all"
         else:
             add("text", group)
@@ -111,14 +111,20 @@ def man_blocks(src: str) -> list[tuple[str, int, int]]:
             section = stripped.upper()
             add("heading", [(s, e)])
             continue
-        nxt = next((j for j in range(i + 1, len(lines)) if src[lines[j][0]:lines[j][1]].strip()), None)
-        deeper = nxt == i + 1 and _indent(src[lines[nxt][0]:lines[nxt][1]]) > ind
-        if not group and ind <= _SUBSECTION_INDENT and (deeper or nxt is None or nxt > i + 1) \
-                and not stripped.startswith("-") and len(stripped) <= 80 and stripped[-1:] not in ".,;":
+        nxt = next((j for j in range(i + 1, len(lines)) if src[lines[j][0] : lines[j][1]].strip()), None)
+        deeper = nxt == i + 1 and _indent(src[lines[nxt][0] : lines[nxt][1]]) > ind
+        if (
+            not group
+            and ind <= _SUBSECTION_INDENT
+            and (deeper or nxt is None or nxt > i + 1)
+            and not stripped.startswith("-")
+            and len(stripped) <= 80
+            and stripped[-1:] not in ".,;"
+        ):
             add("heading", [(s, e)])  # "   Exit status:", "   Generic Program Information": a subsection (.SS)
             continue
         if group:
-            base = _indent(src[group[0][0]:group[0][1]])
+            base = _indent(src[group[0][0] : group[0][1]])
             if ind < base or (ind == base and any(_indent(src[a:b]) > base for a, b in group[1:])):
                 flush()  # back at or out of the margin of an entry's tag after its description: a new block
         group.append((s, e))

@@ -45,7 +45,14 @@ from ..errors import EmptyCorpusError, QAError
 from ..files import atomic_file
 from .context import CONTEXT_RADIUS, context_html  # noqa: F401  (re-exported: the page imports them from here)
 from .uploads import (  # noqa: F401  (re-exported, as above)
-    ALLOWED_SUFFIXES, MAX_FILE_BYTES, MAX_FILE_MB, MAX_FILES, LibraryError, UploadError, check_uploads, safe_name,
+    ALLOWED_SUFFIXES,
+    MAX_FILE_BYTES,
+    MAX_FILE_MB,
+    MAX_FILES,
+    LibraryError,
+    UploadError,
+    check_uploads,
+    safe_name,
 )
 from ..index.folders import load_index, save_index
 from ..index.store import outdated_manifest, read_manifest
@@ -56,9 +63,21 @@ from ..ingest.reading import read
 from ..text import detect_language, has_han, text_key
 
 __all__ = [
-    "ALLOWED_SUFFIXES", "MAX_FILE_BYTES", "MAX_FILE_MB", "MAX_FILES", "CONTEXT_RADIUS", "LibraryError",
-    "UploadError", "DocumentRow", "Library", "data_dir", "safe_name", "check_uploads", "context_html",
-    "suggest_rephrasings", "close_words",
+    "ALLOWED_SUFFIXES",
+    "MAX_FILE_BYTES",
+    "MAX_FILE_MB",
+    "MAX_FILES",
+    "CONTEXT_RADIUS",
+    "LibraryError",
+    "UploadError",
+    "DocumentRow",
+    "Library",
+    "data_dir",
+    "safe_name",
+    "check_uploads",
+    "context_html",
+    "suggest_rephrasings",
+    "close_words",
 ]
 
 _CURRENT_FORMAT: set[tuple[str, str]] = set()  # (index folder, version) known to be of this qa's format
@@ -121,8 +140,9 @@ class Library:
         try:
             self.uploads_dir.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise LibraryError(f"{self.root}: cannot create the data folder ({exc.strerror or exc}); "
-                               "set QA_DATA to a writable folder") from None
+            raise LibraryError(
+                f"{self.root}: cannot create the data folder ({exc.strerror or exc}); set QA_DATA to a writable folder"
+            ) from None
 
     def __repr__(self) -> str:
         return f"Library({str(self.root)!r})"
@@ -186,8 +206,12 @@ class Library:
                 scanned = self._scan(Path(origin["corpus"]), None)  # before the build: an edit meanwhile is seen later
                 files = {rel: [size, mtime, _file_sha256(path)] for rel, (path, size, mtime) in scanned.items()}
                 index = open_index(None, log=log)
-            index = index.with_meta(library_seed=origin, seed_version=seed_version, library_files=files,
-                                    uploads=dict(index.meta.get("uploads") or {}))
+            index = index.with_meta(
+                library_seed=origin,
+                seed_version=seed_version,
+                library_files=files,
+                uploads=dict(index.meta.get("uploads") or {}),
+            )
             if old is not None:  # made by an older qa or from another source: rebuilt, with the uploads on disk
                 index = self._readd_uploads(index, (old.get("meta") or {}).get("uploads") or {}, log)
             save_index(index, self.index_dir)
@@ -210,7 +234,9 @@ class Library:
         except (QAError, OSError, ValueError):
             return True  # unreadable: `load_index` reports it as usual
         origin, seed_version = self._wanted()
-        followed = origin["index"] is not None or isinstance(meta.get("library_files"), dict)  # made before qa followed folders
+        followed = origin["index"] is not None or isinstance(
+            meta.get("library_files"), dict
+        )  # made before qa followed folders
         return meta.get("library_seed") == origin and meta.get("seed_version") == seed_version and followed
 
     # -- following edits to a served folder ----------------------------------------------------
@@ -282,8 +308,11 @@ class Library:
                         raise ValueError("a changed corpus.jsonl may drop documents")  # rebuilt, below
                     updated, warnings = update_index(index, add=add) if add else (index, ())
                     now = updated.passages
-                    remove_ids = [now.doc_id[d] for d in range(now.n_documents)
-                                  if now.source[d] in set(removed) and now.doc_id[d] not in uploads]
+                    remove_ids = [
+                        now.doc_id[d]
+                        for d in range(now.n_documents)
+                        if now.source[d] in set(removed) and now.doc_id[d] not in uploads
+                    ]
                     if remove_ids:
                         updated, more = update_index(updated, remove=remove_ids)
                         warnings = (*warnings, *more)
@@ -291,8 +320,9 @@ class Library:
                     if log:
                         log(f"qa: rebuilding the index of {origin['corpus']}")
                     updated, warnings = build_index([Path(origin["corpus"])])
-                    updated = self._readd_uploads(updated.with_meta(library_seed=origin, seed_version=None,
-                                                                    uploads={}), uploads, log)
+                    updated = self._readd_uploads(
+                        updated.with_meta(library_seed=origin, seed_version=None, uploads={}), uploads, log
+                    )
             except (QAError, ValueError) as exc:
                 if log:
                     log(f"qa: the edited files were not re-indexed: {exc}")
@@ -337,7 +367,9 @@ class Library:
         return old
 
     def _readd_uploads(self, index, uploads: dict, log=None):
-        names = [n for n in uploads.values() if isinstance(n, str) and n == safe_name(n) and (self.uploads_dir / n).is_file()]
+        names = [
+            n for n in uploads.values() if isinstance(n, str) and n == safe_name(n) and (self.uploads_dir / n).is_file()
+        ]
         if not names:
             return index
         paths = [self._upload_path(n) for n in names]
@@ -368,8 +400,13 @@ class Library:
         first = np.zeros(n, dtype=np.int64)
         first[doc[::-1]] = np.arange(doc.size - 1, -1, -1)  # each document's first passage
         return [
-            DocumentRow(table.doc_id[d], table.source[d], table.title[d], int(counts[d]),
-                        detect_language(f"{table.title[d]}\n{table.text[int(first[d])][:500]}") if counts[d] else "en")
+            DocumentRow(
+                table.doc_id[d],
+                table.source[d],
+                table.title[d],
+                int(counts[d]),
+                detect_language(f"{table.title[d]}\n{table.text[int(first[d])][:500]}") if counts[d] else "en",
+            )
             for d in range(n)
         ]
 
@@ -484,8 +521,11 @@ class Library:
             known = set(index.passages.doc_id)
             paths = [self._upload_path(name) for name, _ in checked]
             ids = self._doc_ids(index, paths)
-            clashes = [f"{name}: a document {doc_id!r} that was not uploaded here is already indexed; rename the file"
-                       for (name, _), doc_id in zip(checked, ids) if doc_id in known and doc_id not in uploads]
+            clashes = [
+                f"{name}: a document {doc_id!r} that was not uploaded here is already indexed; rename the file"
+                for (name, _), doc_id in zip(checked, ids)
+                if doc_id in known and doc_id not in uploads
+            ]
             if clashes:
                 raise UploadError("\n".join(clashes))
             written: list[tuple[Path, Path | None]] = []
@@ -506,8 +546,9 @@ class Library:
             messages = [self._clean(w) for w in warnings]
             added, kept, failed = [], dict(uploads), []
             for (name, _), doc_id, (path, backup) in zip(checked, ids, written):
-                named = any(str(path) in w or str(path.resolve()) in w or w.startswith(f"skipped {doc_id}: ")
-                            for w in warnings)  # the loader names files, the passage limit documents
+                named = any(
+                    str(path) in w or str(path.resolve()) in w or w.startswith(f"skipped {doc_id}: ") for w in warnings
+                )  # the loader names files, the passage limit documents
                 if doc_id in now and not named:
                     added.append(doc_id)
                     kept[doc_id] = name

@@ -11,8 +11,17 @@ from ..errors import QAError
 from ..ingest.kinds import ACCEPTED, NOT_DOCUMENTS
 from ..ingest.loader import DOCUMENT_SUFFIXES
 
-__all__ = ["ACCEPTED", "ALLOWED_SUFFIXES", "LibraryError", "MAX_FILE_BYTES", "MAX_FILE_MB", "MAX_FILES", "UploadError",
-           "check_uploads", "safe_name"]
+__all__ = [
+    "ACCEPTED",
+    "ALLOWED_SUFFIXES",
+    "LibraryError",
+    "MAX_FILE_BYTES",
+    "MAX_FILE_MB",
+    "MAX_FILES",
+    "UploadError",
+    "check_uploads",
+    "safe_name",
+]
 
 # What the page takes is what `qa index` reads (`qa.ingest.kinds`): these suffixes by name, and any
 # other file that is text (README, FAQ, METADATA); a file that turns out not to be text is refused
