@@ -68,7 +68,7 @@ from pathlib import Path
 
 from qa.evaluate import peers  # bm25s and tantivy configured as qa eval configures them
 from qa.evaluate.tables import text_table  # formatting only: measurements run in child processes
-from qa.files import atomic_write
+from qa.files import save_json
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -341,7 +341,7 @@ def _searchers(system: str, index_dir: str) -> dict:
             query = peers.tantivy_query(index, q)
             if query is None:
                 return False
-            searcher.search(query, K_SEARCH).hits
+            _ = searcher.search(query, K_SEARCH).hits  # fetched, as a caller would read them
             return True
 
         return {"search": search}
@@ -843,7 +843,7 @@ def format_curve(curve: list[dict]) -> str:
     for r in curve:
         build_s, rss = _build_cells({"build": r["build"]})
 
-        def m(key, q):
+        def m(key, q, r=r):
             return "-" if not r.get(key) or r[key].get(q) is None else f"{r[key][q]:,.2f}"
 
         rows.append(
@@ -1077,12 +1077,6 @@ def machine_info() -> dict:
     }
 
 
-def write_json(results: dict, path: Path) -> None:
-    """Write atomically (`qa.files.atomic_write`)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write(path, json.dumps(results, indent=2, default=str) + "\n")
-
-
 def _unavailable(system: str) -> str | None:
     package = peers.missing_package(system)  # the same check as qa eval's
     return f"{system} skipped: {package} is not installed (pip install -e '.[bench]')" if package else None
@@ -1180,13 +1174,13 @@ def main(argv=None) -> int:
         results["seconds"] = time.perf_counter() - started
         results["qa_curve"] = _qa_curve(results)
         results["targets"] = _targets(results)
-        write_json(results, args.out)  # after every corpus, so an interrupted run keeps what it measured
+        save_json(args.out, results)  # after every corpus, so an interrupted run keeps what it measured
         print(format_corpus(entry) + "\n", flush=True)
 
     results["seconds"] = time.perf_counter() - started
     results["qa_curve"] = _qa_curve(results)
     results["targets"] = _targets(results)
-    write_json(results, args.out)
+    save_json(args.out, results)
     print(format_curve(results["qa_curve"]) + "\n")
     print(format_targets(results["targets"]) + "\n")
     for note in results["notes"]:

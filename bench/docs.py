@@ -18,10 +18,10 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-import bench  # noqa: E402  (bench/bench.py: its table formatters)
+import bench  # (bench/bench.py: its table formatters)
 
-from qa.evaluate.report import format_table  # noqa: E402
-from qa.files import atomic_write  # noqa: E402
+from qa.evaluate.report import format_table
+from qa.files import atomic_write
 
 # (file, heading, how it was made, what it shows), in the order the page shows them.
 SECTIONS = [
@@ -49,20 +49,20 @@ SECTIONS = [
     (
         "sentence_weights.txt",
         "The fitted sentence-scoring rule (tried, not kept)",
-        ".venv/bin/python bench/sentence_weights.py",
+        ".venv/bin/python bench/sentence_weights.py (at c9b5154; removed since)",
         "A logistic regression and a search over the rules' weights, "
         "fitted on half of SQuAD 2.0 and tested on the other half ([design.md](design.md#how-the-summary-works)).",
     ),
     (
         "sentence_weights_choose.txt",
         "The fitted rule: choosing sentences",
-        ".venv/bin/python bench/sentence_weights.py --choose",
+        ".venv/bin/python bench/sentence_weights.py --choose (at c9b5154)",
         "",
     ),
     (
         "sentence_weights_swap.txt",
         "The fitted rule: one weight at a time",
-        ".venv/bin/python bench/sentence_weights.py --swap",
+        ".venv/bin/python bench/sentence_weights.py --swap (at c9b5154)",
         "",
     ),
     (

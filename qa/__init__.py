@@ -9,12 +9,12 @@ Stages (each a subpackage): `ingest` (loader, reading, chunking) -> `index` (ind
 `answering` (search, summarize) -> `serve` (api, library, render); `evaluate` measures them all.
 """
 
-from .index.build import build_index, describe, open_index
+from .index.build import build_index, describe
+from .index.default import open_index
 from .ingest.chunking import Chunker, chunk_documents
 from .errors import EmptyCorpusError, IndexFormatError, QAError, QuestionError, SourceError
 from .index.index import Index, IndexParams
 from .ingest.loader import load_documents
-from . import search as _search_module  # noqa: F401  the old module path, imported first: qa.search is the function
 from .answering.search import parse_question, search, search_documents
 from .index.folders import load_index, save_index
 from .answering.suggest import suggest_questions

@@ -65,7 +65,7 @@ def _scheduler_option(parser) -> None:
 
 def _open(args):
     """The index named by ``--index`` (or the default one), connected to ``--scheduler`` if sharded."""
-    from .index.build import open_index
+    from .index.default import open_index
 
     index = open_index(args.index, log=_log)
     if args.scheduler:  # one index refuses it
@@ -84,7 +84,9 @@ def _batch(args):
     """``(index, queries, output)`` of qa search and qa answer; the index is released after."""
     index = _open(args)
     try:
-        queries = _read_queries(args.queries)
+        from .evaluate.datasets import read_queries  # the one reader of queries files (qa eval's too)
+
+        queries = [(q.qid, q.text) for q in read_queries(args.queries, allow_empty=True, missing="--queries names")]
         with _Output(args.out) as out:
             yield index, queries, out
     finally:
@@ -230,24 +232,6 @@ def _log(message: str) -> None:
     print(message, file=sys.stderr)
 
 
-def _read_queries(path: str) -> list[tuple[str, str]]:
-    try:
-        fh = open(path, encoding="utf-8-sig")
-    except OSError as exc:
-        raise QAError(f"{path}: cannot read queries ({exc.strerror or exc})") from None
-    out = []
-    with fh:
-        for lineno, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                obj = json.loads(line)
-                out.append((str(obj["_id"]), str(obj["text"])))
-            except (ValueError, KeyError, TypeError, RecursionError):
-                raise QAError(f'{path}:{lineno}: not a {{"_id", "text"}} JSON object') from None
-    return out
-
-
 class _Output:
     """Standard output, or a file written to a temporary name and renamed when complete
     (`qa.files.atomic_file`)."""
@@ -272,7 +256,7 @@ class _Output:
 
 
 def _cmd_index(args) -> int:
-    from .index.build import build_index, count_documents, update_index
+    from .index.build import build_index, count_documents, describe, update_index
     from .index.parallel import default_jobs
     from .index.folders import load_index, save_index
     from .index.versions import check_writable, writer_lock
@@ -301,7 +285,7 @@ def _cmd_index(args) -> int:
                 _log(f"qa: warning: {w}")
             save_index(index, args.out)
         _log(
-            f"qa: updated {args.out}: {index.meta['n_documents']} document(s), {index.n_passages} passage(s) "
+            f"qa: updated {args.out}: {describe(index)['documents']} document(s), {index.n_passages} passage(s) "
             f"(was {before.passages.n_documents} and {before.n_passages})"
         )
         return 0
@@ -315,7 +299,7 @@ def _cmd_index(args) -> int:
         _log(f"qa: warning: {w}")
     with writer_lock(args.out, log=_log):
         save_index(index, args.out)
-    _log(_index_summary(index, warnings, args.out, time.monotonic() - start))
+    _log(_index_summary(describe(index), warnings, args.out, time.monotonic() - start))
     return 0
 
 
@@ -330,18 +314,18 @@ def _progress(label: str, total, unit: str):
     return bar
 
 
-def _index_summary(index, warnings, out, seconds: float) -> str:
-    """The one line qa index ends with: documents, passages, terms, skipped files and why, time, folder.
+def _index_summary(facts: dict, warnings, out, seconds: float) -> str:
+    """The one line qa index ends with: documents, passages, terms (`facts`: `qa.index.build.describe`),
+    skipped files and why, time, folder.
 
-    >>> class I: meta = {"n_documents": 2}; n_passages = 5; n_terms = 40
-    >>> _index_summary(I(), ["a.bin: skipped, binary"], "ix", 1.25)
+    >>> _index_summary({"documents": 2, "passages": 5, "terms": 40}, ["a.bin: skipped, binary"], "ix", 1.25)
     'qa: indexed 2 document(s), 5 passage(s), 40 terms in 1.2 s into ix; skipped 1 file(s): a.bin: skipped, binary'
     """
     from .progress import format_duration
 
     line = (
-        f"qa: indexed {index.meta['n_documents']} document(s), {index.n_passages} passage(s), "
-        f"{index.n_terms} terms in {format_duration(seconds)} into {out}"
+        f"qa: indexed {facts['documents']} document(s), {facts['passages']} passage(s), "
+        f"{facts['terms']} terms in {format_duration(seconds)} into {out}"
     )
     if warnings:
         line += f"; skipped {len(warnings)} file(s): " + "; ".join(warnings)
@@ -351,16 +335,19 @@ def _index_summary(index, warnings, out, seconds: float) -> str:
 
 
 def _index_sharded(args) -> int:
-    from .index.shards import build_sharded, load_sharded
+    from .index.build import describe
+    from .index.shard_build import build_sharded
+    from .index.sharded import load_sharded
 
     if not args.sources:
         raise QAError("name at least one SOURCE to index (a folder, a .txt/.md file or a corpus.jsonl)")
     build_sharded(args.sources, args.out, args.shards, scheduler=args.scheduler, log=_log)
     index = load_sharded(args.out, verify=False)
-    for w in index.meta.get("warnings", []):
+    facts = describe(index)
+    for w in facts["warnings"]:
         _log(f"qa: warning: {w}")
     _log(
-        f"qa: indexed {index.meta['n_documents']} document(s), {index.n_passages} passage(s), "
+        f"qa: indexed {facts['documents']} document(s), {index.n_passages} passage(s), "
         f"{index.n_terms} terms into {args.out} ({len(index.shards)} shard(s))"
     )
     return 0
@@ -421,163 +408,49 @@ def _cmd_answer(args) -> int:
     return 0
 
 
-def _check_port_free(host: str, port: int) -> None:
-    """Fail with one line, before Streamlit starts, if `port` cannot be listened on."""
-    import socket
-
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    with socket.socket(family, socket.SOCK_STREAM) as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server binds: TIME_WAIT is no conflict
-        try:
-            sock.bind((host.strip("[]"), port))
-        except OSError as exc:
-            reason = exc.strerror or exc
-            raise QAError(f"port {port} on {host} is not available ({reason}); choose another with --port") from None
-
-
-def _ui_environment(args) -> dict[str, str]:
-    """The page's environment: ``QA_INDEX`` (the index it starts from) and ``QA_DATA`` (its own folder).
-    Checks both first, so a bad index or data folder is one clear error here, not a broken page."""
-    from .index.build import open_index
-
-    env = {}
-    corpus = getattr(args, "corpus", None)
-    if corpus:
-        if args.index:
-            raise QAError("--index and --corpus name two sources; give one")
-        if not Path(corpus).is_dir():
-            raise QAError(f"{corpus}: is not a folder; --corpus takes a folder of documents")
-        env["QA_CORPUS"] = str(Path(corpus).resolve())
-        os.environ["QA_CORPUS"] = env["QA_CORPUS"]
-        os.environ.pop("QA_INDEX", None)  # the folder is served, not an index named elsewhere
-    index = None if corpus else args.index or os.environ.get("QA_INDEX")
-    if index:
-        open_index(index)  # fail here, with a clear message, rather than in the page
-        env["QA_INDEX"] = str(Path(index).resolve())
-    else:
-        open_index(None, log=_log)  # builds the default corpus's cache before the page starts
-    data = args.data or os.environ.get("QA_DATA")
-    if data:
-        path = Path(data)
-        if path.exists() and not path.is_dir():
-            raise QAError(f"{path}: is not a folder; --data takes a folder (created if missing)")
-        try:
-            path.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise QAError(f"{path}: cannot create the data folder ({exc.strerror or exc})") from None
-        env["QA_DATA"] = str(path.resolve())
-    return env
-
-
-def _ui_access(args) -> dict[str, str]:
-    """The page's access settings: ``QA_UI_HOST``, ``QA_ALLOWED_HOSTS`` and ``QA_ADMIN_PASSWORD_FILE``
-    (checked readable and non-empty here; its content is never printed or put in the environment).
-    Warns on stderr when binding a non-loopback address with no owner's password."""
-    from .serve.access import admin_password, bind_warning
-
-    env = {"QA_UI_HOST": args.host}
-    names = [n.strip() for n in args.allowed_host]
-    bad = [n for n in names if not n or "," in n or "/" in n or " " in n]
-    if bad:
-        raise QAError(f"--allowed-host {bad[0]!r} is not a host name (a name such as qa.example.org, or name:port)")
-    env["QA_ALLOWED_HOSTS"] = ",".join(names)
-    if args.admin_password_file:
-        path = Path(args.admin_password_file).resolve()
-        old = os.environ.get("QA_ADMIN_PASSWORD_FILE")
-        os.environ["QA_ADMIN_PASSWORD_FILE"] = str(path)
-        try:
-            if os.environ.get("QA_ADMIN_PASSWORD"):
-                raise QAError("both $QA_ADMIN_PASSWORD and --admin-password-file are set; use one")
-            if admin_password() is None:
-                raise QAError(f"{path}: the owner's password file is empty")
-        finally:
-            if old is None:
-                os.environ.pop("QA_ADMIN_PASSWORD_FILE")
-            else:
-                os.environ["QA_ADMIN_PASSWORD_FILE"] = old
-        env["QA_ADMIN_PASSWORD_FILE"] = str(path)
-        has_password = True
-    else:
-        has_password = admin_password() is not None
-    warning = bind_warning(args.host, has_password)
-    if warning:
-        _log(warning)
-    return env
-
-
-def _page_script() -> Path:
-    """qa/serve/server.py (st.App: the page qa/serve/page.py plus qa.serve.api's routes), found through
-    the installed package (a wheel's site-packages or a checkout alike), never the working folder."""
-    import importlib.util
-
-    spec = importlib.util.find_spec("qa.serve.server")
-    server = Path(spec.origin).resolve() if spec and spec.origin else None
-    if server is None or not (server.is_file() and server.with_name("page.py").is_file()):
-        raise QAError(
-            f"the page scripts of the installed qa package are missing ({server}); reinstall qa (pip install .)"
-        )
-    return server
-
-
 def _cmd_ui(args) -> int:
-    server = _page_script()
-    host = args.host
-    access = _ui_access(args)
-    env = _ui_environment(args)
-    _check_port_free(host, args.port)
-    os.environ.update(env)
-    os.environ.update(access)
-    from .serve.api import page_index_dir
+    from .serve.launch import serve_page
 
-    page_index_dir()  # the page's own index (with qa.library: made in its data folder now, not on first view)
-    cmd = [
-        sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        str(server),
-        "--server.address",
-        host,
-        "--server.port",
-        str(args.port),
-        "--server.headless",
-        "true",
-        "--browser.gatherUsageStats",
-        "false",
-        "--client.toolbarMode",
-        "viewer",  # no Deploy button or developer menu for visitors
-    ]
-    _log(f"qa: serving http://{host}:{args.port} (JSON API: /api/ask?q=..., /api/health)")
-    sys.stderr.flush()
-    os.execv(sys.executable, cmd)
-    return 0  # pragma: no cover
+    return serve_page(
+        host=args.host,
+        port=args.port,
+        index=args.index,
+        corpus=getattr(args, "corpus", None),
+        data=args.data,
+        allowed_hosts=args.allowed_host,
+        password_file=args.admin_password_file,
+        log=_log,
+    )
 
 
 def _cmd_eval(args) -> int:
     import shlex
 
-    from . import evaluate as ev
+    from .evaluate.datasets import load_dataset
+    from .evaluate.report import format_table, plot, require_matplotlib
+    from .evaluate.runs import evaluate, parse_systems
+    from .files import save_json
 
-    systems = ev.parse_systems(args.systems)  # a bad name fails before any work
+    systems = parse_systems(args.systems)  # a bad name fails before any work
     if args.plot:
-        ev.require_matplotlib()
+        require_matplotlib()
     for out in (args.json, args.plot):
         if out and Path(out).is_dir():
             raise QAError(f"{out}: is a folder; --json and --plot take a file name")
-    datasets = [ev.load_dataset(d) for d in args.datasets]
+    datasets = [load_dataset(d) for d in args.datasets]
     command = ["qa", "eval", *args.datasets, "--systems", ",".join(systems)]
     for flag, value in (("--json", args.json), ("--plot", args.plot), ("--ood-corpus", args.ood_corpus)):
         if value:
             command += [flag, value]
     if args.verbose:
         command.append("--verbose")
-    results = ev.evaluate(datasets, systems, ood_corpus=args.ood_corpus, command=shlex.join(command), log=_log)
-    print(ev.format_table(results, verbose=args.verbose), end="")
+    results = evaluate(datasets, systems, ood_corpus=args.ood_corpus, command=shlex.join(command), log=_log)
+    print(format_table(results, verbose=args.verbose), end="")
     if args.json:
-        ev.write_json(results, args.json)
+        save_json(args.json, results)
         _log(f"qa: wrote {args.json}")
     if args.plot:
-        ev.plot(results, args.plot)
+        plot(results, args.plot)
         _log(f"qa: wrote {args.plot}")
     return 0
 

@@ -48,7 +48,7 @@ WORD_RE = re.compile(rf"[{HAN}]+|[^\W_{HAN}]+(?:['’][^\W_{HAN}]+)*")
 SENTENCE_END_CHARS = frozenset(".!?\n。！？；")
 INDEX_TOKEN_RE = re.compile(WORD_RE.pattern + r"|[.!?]+(?=\s|$)|[。！？；]+|\n")
 # The same tokens for ASCII text (``str.isascii()``), where a letter or digit is [A-Za-z0-9]: a fifth
-# faster without the Unicode classes, and most of a build's time is tokenising (tests/test_text.py).
+# faster without the Unicode classes, and most of a build's time is tokenising (tests/index/test_text.py).
 INDEX_TOKEN_ASCII_RE = re.compile(r"[A-Za-z0-9]+(?:'[A-Za-z0-9]+)*|[.!?]+(?=\s|$)|\n")
 
 # A short list, chosen to drop function words only. Content words that
@@ -87,7 +87,7 @@ CHINESE_STOP_WORDS = frozenset(
 # Words that frame a request rather than name its subject ("what do I *need* to
 # *bring*", "*tell* me"). They are searched like any word, but a frame word the
 # corpus lacks is no evidence that the question is off-topic, so it does not
-# count against coverage (see qa.search.parse_question).
+# count against coverage (see qa.answering.search.parse_question).
 FRAME_WORDS = frozenset(
     """
     need needs needed needing want wants wanted know knows tell get gets getting got gotten bring brings

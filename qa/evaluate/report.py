@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import importlib.util
-import json
 from pathlib import Path
 
 from ..errors import QAError
-from ..files import atomic_file, atomic_write
+from ..files import atomic_file
 from .metrics import METRICS
 from . import questionset
 from .runs import ANSWER_FIGURES, ANSWER_K, BENCH_HINT
 from .tables import text_table
 
-__all__ = ["format_table", "plot", "require_matplotlib", "write_json"]
+__all__ = ["format_table", "plot", "require_matplotlib"]
 
 
 def _fmt(value, digits: int = 3) -> str:
@@ -68,13 +67,6 @@ def format_table(results: dict, *, verbose: bool = False) -> str:
     for note in results.get("notes", ()):
         blocks.append(f"note: {note}")
     return "\n\n".join(blocks) + "\n"
-
-
-def write_json(results: dict, path) -> None:
-    """Write the results as JSON, atomically (`qa.files.atomic_write`)."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write(target, json.dumps(results, indent=2, ensure_ascii=False) + "\n")
 
 
 def require_matplotlib() -> None:

@@ -45,13 +45,13 @@ __all__ = [
     "DocumentStream",
     "LoadResult",
     "fingerprint_update",
+    "folder_files",
     "load_documents",
     "read_text_file",
     "read_document",
     "read_files",
     "read_jsonl_range",
     "corpus_root",
-    "walk",
 ]
 
 TEXT_SUFFIXES = (".txt", ".md", ".markdown", ".rst")  # text by name (any other file is text if it decodes as text)
@@ -240,7 +240,7 @@ def _title_of(text: str, suffix: str, fmt: str = "plain", name: str = "") -> str
     return ""
 
 
-def walk(folder: Path) -> list[Path]:
+def folder_files(folder: Path) -> list[Path]:
     """Every file under `folder` but hidden ones (a name starting with "."), in sorted path order: a
     build reads each, or names it with the reason it was not read. A ``.jsonl`` file other than
     ``corpus.jsonl`` is among them (`DocumentStream` names it as not read)."""
@@ -297,7 +297,7 @@ def _read_jsonl(path: Path, rel: str, warnings: list[str]):
 def read_jsonl_range(path, rel: str, start: int, end: int, warnings: list[str]):
     """The documents of the ``corpus.jsonl`` lines that start in bytes ``[start, end)`` of `path`.
 
-    `start` and `end` must be line starts (or the file's ends), as `qa.index.shards`
+    `start` and `end` must be line starts (or the file's ends), as `qa.index.shard_build`
     cuts them, so ranges that tile a file read each line exactly once. Warnings
     name a skipped line by its byte offset (line numbers would need the bytes
     before `start` to be read).
@@ -402,7 +402,7 @@ class DocumentStream:
     def _files(self) -> list[Path]:
         files: list[Path] = []
         for p in self.paths:
-            files.extend([f for f in walk(p) if not _other_jsonl(f)] if p.is_dir() else [p])
+            files.extend([f for f in folder_files(p) if not _other_jsonl(f)] if p.is_dir() else [p])
         return files
 
     def unread(self) -> list[str]:
@@ -413,7 +413,7 @@ class DocumentStream:
             "(name it as a source to index its lines as documents)"
             for p in self.paths
             if p.is_dir()
-            for f in walk(p)
+            for f in folder_files(p)
             if _other_jsonl(f)
         ]
 

@@ -959,7 +959,7 @@ def _is_prose_line(src: str, odd: re.Pattern = _ODD_CHAR_RE) -> bool:
     line over ``2 * HEADING_MAX_CHARS``), not a numbered title, list item or clause; a first line is
     a title only above other blocks, and one line has none. `odd` finds a character that rules a
     line out (`_ODD_OR_RESIDUE_CHAR_RE` also terminal residue, so `read` needs no second scan).
-    `_prose_line` reads it without the line-by-line rules (tests/test_reading.py checks that both
+    `_prose_line` reads it without the line-by-line rules (tests/ingest/test_reading.py checks that both
     readings agree): a new rule of `_plain_blocks` that can take such a line must be excluded here."""
     return (
         len(src) > 2 * HEADING_MAX_CHARS

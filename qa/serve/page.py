@@ -26,7 +26,8 @@ import streamlit as st
 from qa.answering.summarize import answer
 from qa.errors import QAError, QuestionError
 from qa.serve.access import admin_password, bind_address, is_loopback, password_matches
-from qa.index.build import describe, open_index
+from qa.index.build import describe
+from qa.index.default import open_index
 from qa.serve.feedback import (
     add_comment,
     count_feedback,
@@ -37,16 +38,11 @@ from qa.serve.feedback import (
     record_feedback,
     record_question,
 )
+from qa.answering.rephrase import suggest_rephrasings
 from qa.ingest.kinds import ACCEPTED
-from qa.serve.library import (
-    CONTEXT_RADIUS,
-    MAX_FILE_MB,
-    MAX_FILES,
-    Library,
-    UploadError,
-    context_html,
-    suggest_rephrasings,
-)
+from qa.serve.context import CONTEXT_RADIUS, context_html
+from qa.serve.library import Library
+from qa.serve.uploads import MAX_FILE_MB, MAX_FILES, UploadError
 from qa.serve.labels import labels, reason_text
 from qa.serve.render import answer_html, escape, hit_location, hits_in_citation_order, matched_words, passage_html
 from qa.answering.suggest import suggest_questions
@@ -86,7 +82,7 @@ mark { background: rgba(255, 208, 0, .45); color: inherit; padding: 0 .1em; bord
 
 
 @st.cache_resource(show_spinner="Loading the index…", max_entries=2)
-def load_index(index_dir: str | None, version: str | None):
+def cached_index(index_dir: str | None, version: str | None):
     """The index, loaded once per version: every save (an upload, a removal) makes a
     new version, so the page picks it up on the next rerun."""
     return open_index(index_dir, mmap=True, log=log.warning)
@@ -95,18 +91,18 @@ def load_index(index_dir: str | None, version: str | None):
 @st.cache_data(show_spinner=False, max_entries=4)
 def example_questions(index_dir: str | None, version: str | None) -> tuple[str, ...]:
     """Questions this version of the index answers (`suggest_questions` asks each one), once per version."""
-    return suggest_questions(load_index(index_dir, version))
+    return suggest_questions(cached_index(index_dir, version))
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
 def question_pool(index_dir: str | None, version: str | None) -> tuple[str, ...]:
     """More example questions, asked alike, to suggest when there is no answer."""
-    return suggest_questions(load_index(index_dir, version), n=20)
+    return suggest_questions(cached_index(index_dir, version), n=20)
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
 def document_rows(index_dir: str | None, version: str | None) -> list[tuple]:
-    return [tuple(r) for r in Library.documents(load_index(index_dir, version))]
+    return [tuple(r) for r in Library.documents(cached_index(index_dir, version))]
 
 
 def text(message: str) -> str:
@@ -274,7 +270,7 @@ def sidebar(index, lib: Library, owner: bool):
     everyone's recent questions); returns k and a place for this session's recent questions,
     filled after the question of this run is recorded."""
     facts = describe(index)
-    indexed = index.meta.get("updated_at") or facts["built_at"]  # the last upload or removal, else the build
+    indexed = facts["updated_at"] or facts["built_at"]  # the last upload or removal, else the build
     with st.sidebar:
         st.header("Corpus")
         left, right = st.columns(2)
@@ -497,7 +493,7 @@ def documents_tab(index, lib: Library, version: str | None, owner: bool) -> None
     if owner:
         add_documents(lib)
     rows = document_rows(str(lib.index_dir), version)
-    uploads = Library.uploads(index)
+    uploads = lib.uploads(index)
     st.subheader(f"Documents ({len(rows):,})")
     st.dataframe(
         {
@@ -642,8 +638,8 @@ def main() -> None:
             st.toast(followed)
             version = lib.version()
         index_dir = str(lib.index_dir)
-        index = load_index(index_dir, version)
-        version = index.meta.get("version_dir") or version  # newer if an upload saved meanwhile
+        index = cached_index(index_dir, version)
+        version = describe(index)["version_dir"] or version  # newer if an upload saved meanwhile
         examples = example_questions(index_dir, version)
     except QAError as exc:
         message = public_error(is_owner(), "Cannot load the index", exc)

@@ -15,7 +15,7 @@ __all__ = [
     "ACCEPTED",
     "ALLOWED_SUFFIXES",
     "LibraryError",
-    "MAX_FILE_BYTES",
+    "MAX_UPLOAD_BYTES",
     "MAX_FILE_MB",
     "MAX_FILES",
     "UploadError",
@@ -28,7 +28,7 @@ __all__ = [
 # when it is read, with the loader's reason.
 ALLOWED_SUFFIXES = DOCUMENT_SUFFIXES
 MAX_FILE_MB = 20
-MAX_FILE_BYTES = MAX_FILE_MB * 1024 * 1024
+MAX_UPLOAD_BYTES = MAX_FILE_MB * 1024 * 1024
 MAX_FILES = 20  # per upload
 _NAME_CHARS = re.compile(r"[^A-Za-z0-9._ -]")
 _MAX_NAME = 120
@@ -100,7 +100,7 @@ def check_uploads(files) -> list[tuple[str, bytes]]:
             problems.append(f"{shown}: no file content")
             continue
         size = len(data)
-        if size > MAX_FILE_BYTES:
+        if size > MAX_UPLOAD_BYTES:
             problems.append(f"{shown}: {size / 1024 / 1024:.1f} MB is over the {MAX_FILE_MB} MB limit per file")
             continue
         if size == 0:
