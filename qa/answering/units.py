@@ -16,8 +16,8 @@ kind            what it is
                 (HTML's <dt> and <dd>, a man page's option line and the text under it: the
                 term, a line break, the description's paragraph, or its first sentence
                 when the paragraph is long), a list item or field-list entry "term: text" (or
-                "term - text", "term — text"), a man-page option line ("-v, --verbose Print
-                more.").
+                "term - text", "term — text"), a man page's option entry ("-v, --verbose Print
+                more.": whole, or its first sentence when long).
 ``row``         a table row, read as "header: cell; header: cell" with the header row of its
                 table, when that row is in the same passage (a row without the header
                 naming its columns is no unit).
@@ -249,10 +249,12 @@ def passage_units(passage, hit_rank: int = 1) -> list[Unit]:
         if kind not in ("text", "item"):
             continue
         block = text[bs:be]
+        # A man page's option entry ("-k --keep Keep input files."): the option and what it does.
+        option = kind == "item" and block.startswith("-") and _OPTION_RE.match(block) is not None
         if kind == "item" and len(block) <= MAX_ITEM_CHARS:
             field = _FIELD_RE.match(block)
             s = bs + (field.end() if field else 0)
-            term = field or _TERM_RE.match(text, s, be)
+            term = field or _TERM_RE.match(text, s, be) or option
             # An item of one sentence is quoted whole; one of several, as its sentences (unless it
             # describes a term: "-q: be quiet. Really quiet.").
             if term or len(split_sentences(block)) == 1:
@@ -274,7 +276,7 @@ def passage_units(passage, hit_rank: int = 1) -> list[Unit]:
             article = _ARTICLE_RE.match(text, s, e)
             if article and article.end() < e:
                 s = article.end()
-            add("sentence", s, e)
+            add("definition" if option and n == 0 else "sentence", s, e)
             if n == len(sents) - 1 and _lead_in(text, s, e) and (f := follower(i)):
                 add("code", s, blocks[f[0]][2], ("text",) + f[1])
     units: list[Unit] = []

@@ -256,6 +256,21 @@ def test_man_page_options_are_definitions():
     assert ("definition", "--log-file=FILE Write the log to FILE instead of the terminal.") in got
 
 
+def test_a_rendered_man_pages_option_entries_are_definitions():
+    from pathlib import Path
+
+    from qa.ingest.reading import sniff_format
+
+    text = (Path(__file__).parents[1] / "data" / "textfiles" / "gzip.1.txt").read_text(encoding="utf-8")
+    d = Document(doc_id="gzip.1.txt", source="gzip.1.txt", title="", text=text, format=sniff_format(text))
+    reading = read(d)
+    units = units_of(d)
+    got = kinds(units)
+    assert ("definition", "-k --keep Keep (don't delete) input files during compression or decompression.") in got
+    assert ("definition", "-t --test Test. Check the compressed file integrity then quit.") in got
+    assert all(reading.of(u.start, u.end) == u.text for u in units)
+
+
 def test_chinese_sentences_end_at_full_stops_not_semicolons_and_skip_article_numbers():
     text = (
         "第四十六条 失业人员失业前累计缴费满一年不足五年的，领取失业保险金的期限最长为十二个月；"
