@@ -34,7 +34,7 @@ layout code 0 or 1) gives sentences only: items, rows, code and definitions need
 
 The interface (what the summary's scoring consumes)
 ---------------------------------------------------
-``candidate_units(hits, n_passages=N_PASSAGES) -> list[Unit]``: the units of the passages of
+``candidate_units(hits, n_passages=3) -> list[Unit]``: the units of the passages of
 ``hits[:n_passages]``, passage by passage in hit order, each passage's units in reading order.
 ``passage_units(passage, hit_rank=1) -> list[Unit]``: the same for one passage.
 
@@ -75,14 +75,13 @@ __all__ = [
     "candidate_units",
     "passage_units",
     "UNIT_KINDS",
-    "N_PASSAGES",
     "MAX_ITEM_CHARS",
     "MAX_CODE_LINES",
     "MAX_LIST_ITEMS",
 ]
 
 UNIT_KINDS = ("sentence", "item", "definition", "row", "code")
-N_PASSAGES = 3
+DEFAULT_DEPTH = 3  # passages read; the summary passes its own N_PASSAGES
 MAX_ITEM_CHARS = 400  # a longer list item is quoted by its sentences
 MAX_CODE_LINES = 8  # a longer listing is not quoted: an answer shows a command, not a program
 MAX_CODE_CHARS = 600
@@ -305,7 +304,7 @@ def passage_units(passage, hit_rank: int = 1) -> list[Unit]:
     return units
 
 
-def candidate_units(hits, n_passages: int = N_PASSAGES) -> list[Unit]:
+def candidate_units(hits, n_passages: int = DEFAULT_DEPTH) -> list[Unit]:
     """The answer units of the passages of ``hits[:n_passages]``, hit by hit, each passage's in
     reading order.
 
@@ -313,7 +312,7 @@ def candidate_units(hits, n_passages: int = N_PASSAGES) -> list[Unit]:
     ----------
     hits : sequence of qa.types.Hit
         Ranked hits; each unit keeps its hit's rank.
-    n_passages : int, default=N_PASSAGES
+    n_passages : int, default=DEFAULT_DEPTH
         How many of the top hits to read.
 
     Returns
