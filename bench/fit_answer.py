@@ -48,7 +48,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from qa.answering.features import FEATURES  # noqa: E402
-from qa.answering.scoring import CALIBRATION_INPUTS, MIN_EVIDENCE, Model, answers, calibration_inputs, choose, order  # noqa: E402,E501
+from qa.answering.scoring import MIN_EVIDENCE, Model, answers, calibration_inputs, choose, order  # noqa: E402,E501
 from qa.answering.summarize import prepare, score_units  # noqa: E402
 from qa.errors import QuestionError  # noqa: E402
 
@@ -62,8 +62,16 @@ MIN_ANSWERED = 0.92  # answerable questions answered, averaged over sets (the ta
 # The documented rules of `qa.answering.summarize` read as feature weights (its evidence share plus its
 # bonuses, on a scale of 10 per unit of evidence): the fit starts here and moves as far as the pool pulls.
 PRIOR_WEIGHTS = {
-    "coverage": 10.0, "cue": 1.5, "focus": 1.5, "echo": 1.0, "pairs": 1.0, "passage_score": 0.5, "short": -1.0,
-    "is_question": -5.0, "same_document": 2.0, "lead_in": -1.0,
+    "coverage": 10.0,
+    "cue": 1.5,
+    "focus": 1.5,
+    "echo": 1.0,
+    "pairs": 1.0,
+    "passage_score": 0.5,
+    "short": -1.0,
+    "is_question": -5.0,
+    "same_document": 2.0,
+    "lead_in": -1.0,
 }
 PRIOR = np.array([PRIOR_WEIGHTS.get(f, 0.0) for f in FEATURES])
 MAX_POS, MAX_NEG = 3, 20
@@ -102,8 +110,11 @@ def find_sets(config: Path) -> list[dict]:
     spec = json.loads(config.read_text(encoding="utf-8"))
     found = []
     for s in spec["sets"]:
-        ready = (lambda d: (d / "questions.jsonl").is_file() and (d / "docs").is_dir()) \
-            if s["format"] == "questionset" else Path.exists
+        ready = (
+            (lambda d: (d / "questions.jsonl").is_file() and (d / "docs").is_dir())
+            if s["format"] == "questionset"
+            else Path.exists
+        )
         path = next((ROOT / p for p in s["paths"] if ready(ROOT / p)), None)
         if path is None:
             print(f"fit: {s['name']}: not found or incomplete ({', '.join(s['paths'])}); skipped", file=sys.stderr)
@@ -131,8 +142,16 @@ def _questions(s: dict) -> tuple[object, list[dict]]:
         for x in (path / "queries.jsonl").read_text(encoding="utf-8").splitlines():
             if x.strip():
                 o = json.loads(x)
-                qs.append({"id": o["_id"], "question": o["text"], "answerable": bool(o.get("answerable")),
-                           "near": True, "answer_has": o.get("answers") or [], "paragraph": o.get("paragraph")})
+                qs.append(
+                    {
+                        "id": o["_id"],
+                        "question": o["text"],
+                        "answerable": bool(o.get("answerable")),
+                        "near": True,
+                        "answer_has": o.get("answers") or [],
+                        "paragraph": o.get("paragraph"),
+                    }
+                )
         return path / "corpus.jsonl", qs
     raise ValueError(f"unknown set format {s['format']!r}")
 
@@ -142,10 +161,21 @@ def _save_rows(rows: list[Row], path: Path) -> None:
     meta = []
     arrays = {}
     for n, r in enumerate(rows):
-        meta.append({"set": r.set, "qid": r.qid, "question": r.question, "answerable": r.answerable, "near": r.near,
-                     "phrases": r.phrases, "paraphrased": r.paraphrased, "refused": r.refused, "fit": r.fit,
-                     "passage_evidence": r.passage_evidence,
-                     "units": [[u.text, u.kind, u.rank, u.start, u.end, u.position, u.count, u.doc] for u in r.units]})
+        meta.append(
+            {
+                "set": r.set,
+                "qid": r.qid,
+                "question": r.question,
+                "answerable": r.answerable,
+                "near": r.near,
+                "phrases": r.phrases,
+                "paraphrased": r.paraphrased,
+                "refused": r.refused,
+                "fit": r.fit,
+                "passage_evidence": r.passage_evidence,
+                "units": [[u.text, u.kind, u.rank, u.start, u.end, u.position, u.count, u.doc] for u in r.units],
+            }
+        )
         if r.values is not None:
             arrays[f"v{n}"] = r.values
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -164,8 +194,12 @@ def _load_rows(path: Path) -> list[Row] | None:
     arrays = np.load(path.with_suffix(".npz"), allow_pickle=False)
     rows = []
     for n, m in enumerate(obj["rows"]):
-        units = tuple(AnswerUnit(text=t, kind=k, rank=rk, start=st, end=en, position=po, count=co, before="",
-                                 section="", title="", doc=d) for t, k, rk, st, en, po, co, d in m.pop("units"))
+        units = tuple(
+            AnswerUnit(
+                text=t, kind=k, rank=rk, start=st, end=en, position=po, count=co, before="", section="", title="", doc=d
+            )
+            for t, k, rk, st, en, po, co, d in m.pop("units")
+        )
         r = Row(**m, units=units)
         r.texts = [_norm(u.text) for u in units]
         if f"v{n}" in arrays:
@@ -199,9 +233,16 @@ def collect(s: dict, log=print, cache: Path | None = None) -> list[Row]:
         keep = set(rng.permutation(paras)[: max(1, int(len(paras) * sample / len(qs)))].tolist())
         fit_ids = {q["id"] for q in qs if (q.get("paragraph") or q["id"]) in keep}
     for q in qs:
-        row = Row(set=s["name"], qid=str(q["id"]), question=q["question"], answerable=bool(q["answerable"]),
-                  near=bool(q.get("near", True)), phrases=[_norm(p) for p in q.get("answer_has") or [] if _norm(p)],
-                  paraphrased=q.get("paraphrased"), fit=fit_ids is None or str(q["id"]) in fit_ids)
+        row = Row(
+            set=s["name"],
+            qid=str(q["id"]),
+            question=q["question"],
+            answerable=bool(q["answerable"]),
+            near=bool(q.get("near", True)),
+            phrases=[_norm(p) for p in q.get("answer_has") or [] if _norm(p)],
+            paraphrased=q.get("paraphrased"),
+            fit=fit_ids is None or str(q["id"]) in fit_ids,
+        )
         try:
             query, hits, on_topic, refused = prepare(index, q["question"], k=5)
         except QuestionError:
@@ -299,7 +340,9 @@ def _inputs(rows: list[Row], weights: np.ndarray):
             continue
         scores = r.values @ weights
         best = order(r.units, scores)[0]
-        out.append((r, calibration_inputs(scores, r.values, r.passage_evidence), bool(r.answerable and r.labels[best]), scores))
+        out.append(
+            (r, calibration_inputs(scores, r.values, r.passage_evidence), bool(r.answerable and r.labels[best]), scores)
+        )
     return out
 
 
@@ -355,8 +398,9 @@ def fit(rows: list[Row], mask: np.ndarray | None = None, meta: dict | None = Non
     else:
         cal = fit_calibration(rows, weights)
     model = Model(features=FEATURES, weights=weights, calibration=cal, threshold=0.5, meta=meta or {})
-    return Model(features=FEATURES, weights=weights, calibration=cal, threshold=choose_threshold(rows, model),
-                 meta=meta or {})
+    return Model(
+        features=FEATURES, weights=weights, calibration=cal, threshold=choose_threshold(rows, model), meta=meta or {}
+    )
 
 
 # ----------------------------------------------------------------------------- measuring
@@ -367,9 +411,29 @@ def measure(rows: list[Row], model: Model) -> tuple[dict, list]:
     sets: dict = {}
     shown = []
     for r in rows:
-        n = sets.setdefault(r.set, dict.fromkeys(
-            ("ans", "answered", "first", "whole", "near", "near_ab", "off", "off_ab", "para", "para_first",
-             "own", "own_first", "shown", "conf_sum", "right_shown"), 0))
+        n = sets.setdefault(
+            r.set,
+            dict.fromkeys(
+                (
+                    "ans",
+                    "answered",
+                    "first",
+                    "whole",
+                    "near",
+                    "near_ab",
+                    "off",
+                    "off_ab",
+                    "para",
+                    "para_first",
+                    "own",
+                    "own_first",
+                    "shown",
+                    "conf_sum",
+                    "right_shown",
+                ),
+                0,
+            ),
+        )
         abstained, first, whole = True, False, False
         if not r.refused and r.values is not None and len(r.units):
             scores = r.values @ model.weights
@@ -401,14 +465,22 @@ def measure(rows: list[Row], model: Model) -> tuple[dict, list]:
             n[key + "_ab"] += abstained
     out = {}
     for name, n in sets.items():
-        share = lambda a, b: round(n[a] / n[b], 3) if n[b] else None  # noqa: E731
+        share = lambda a, b, n=n: round(n[a] / n[b], 3) if n[b] else None  # noqa: E731
         out[name] = {
-            "answerable": n["ans"], "first_has": share("first", "ans"), "whole_has": share("whole", "ans"),
-            "answered": share("answered", "ans"), "near": n["near"], "abstained_near": share("near_ab", "near"),
-            "off_topic": n["off"], "abstained_off": share("off_ab", "off"),
-            "paraphrased": n["para"], "paraphrased_first": share("para_first", "para"),
-            "own_words": n["own"], "own_words_first": share("own_first", "own"),
-            "answers_shown": n["shown"], "mean_confidence": round(n["conf_sum"] / n["shown"], 3) if n["shown"] else None,
+            "answerable": n["ans"],
+            "first_has": share("first", "ans"),
+            "whole_has": share("whole", "ans"),
+            "answered": share("answered", "ans"),
+            "near": n["near"],
+            "abstained_near": share("near_ab", "near"),
+            "off_topic": n["off"],
+            "abstained_off": share("off_ab", "off"),
+            "paraphrased": n["para"],
+            "paraphrased_first": share("para_first", "para"),
+            "own_words": n["own"],
+            "own_words_first": share("own_first", "own"),
+            "answers_shown": n["shown"],
+            "mean_confidence": round(n["conf_sum"] / n["shown"], 3) if n["shown"] else None,
             "shown_right": share("right_shown", "shown"),
         }
     return out, shown
@@ -420,9 +492,14 @@ def reliability(shown: list) -> list[dict]:
     for lo, hi in zip(BINS, BINS[1:]):
         inside = [(c, y) for c, y in shown if lo <= c < hi]
         if inside:
-            table.append({"bin": f"{lo:.1f}-{min(hi, 1.0):.1f}", "answers": len(inside),
-                          "confidence": round(float(np.mean([c for c, _ in inside])), 3),
-                          "right": round(float(np.mean([y for _, y in inside])), 3)})
+            table.append(
+                {
+                    "bin": f"{lo:.1f}-{min(hi, 1.0):.1f}",
+                    "answers": len(inside),
+                    "confidence": round(float(np.mean([c for c, _ in inside])), 3),
+                    "right": round(float(np.mean([y for _, y in inside])), 3),
+                }
+            )
     return table
 
 
@@ -445,8 +522,11 @@ def loso_top1(rows: list[Row], mask: np.ndarray) -> float:
     shares = []
     for name in sorted({r.set for r in rows}):
         w = fit_ranker([r for r in rows if r.set != name], mask)
-        ok = [bool(r.labels[order(r.units, r.values @ w)[0]]) if r.values is not None and len(r.units) else False
-              for r in rows if r.set == name and r.answerable and not r.refused]
+        ok = [
+            bool(r.labels[order(r.units, r.values @ w)[0]]) if r.values is not None and len(r.units) else False
+            for r in rows
+            if r.set == name and r.answerable and not r.refused
+        ]
         shares.append(float(np.mean(ok)) if ok else 0.0)
     return float(np.mean(shares))
 
@@ -464,36 +544,62 @@ def format_result(result: dict, baseline: dict | None = None) -> str:
     on every set and leave-one-set-out (beside the figures of the rules before, `baseline`'s, when
     given), the reliability tables, the weights and the dropped features."""
     base = (baseline or {}).get("figures", {})
-    out = ["Each cell: before (the rules of " + ((baseline or {}).get("commit") or "-") + ") / fitted on every set / "
-           "held out (fitted on the other sets). In brackets: how many questions.", "",
-           "| set | answerable | first unit holds the answer | whole answer holds it | answered | near-topic "
-           "abstained | off-topic abstained | first, user's own words | first, the document's words | answers shown: "
-           "mean confidence / share right (held out) |",
-           "|---|---|---|---|---|---|---|---|---|---|"]
+    out = [
+        "Each cell: before (the rules of " + ((baseline or {}).get("commit") or "-") + ") / fitted on every set / "
+        "held out (fitted on the other sets). In brackets: how many questions.",
+        "",
+        "| set | answerable | first unit holds the answer | whole answer holds it | answered | near-topic "
+        "abstained | off-topic abstained | first, user's own words | first, the document's words | answers shown: "
+        "mean confidence / share right (held out) |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
     for name in sorted(result["loso"]):
         f, h, b = result["fitted"][name], result["loso"][name], base.get(name, {})
 
-        def cell(key, count=None):
+        def cell(key, count=None, f=f, h=h, b=b):
             text = f"{_f(b.get(key))} / {_f(f[key])} / {_f(h[key])}"
             return text + (f" ({f[count]})" if count else "")
 
-        words = [cell("paraphrased_first", "paraphrased"), cell("own_words_first", "own_words")] \
-            if f.get("paraphrased") else ["-", "-"]
-        out.append(f"| {name} | {f['answerable']} | {cell('first_has')} | {cell('whole_has')} | {cell('answered')} | "
-                   f"{cell('abstained_near', 'near')} | {cell('abstained_off', 'off_topic')} | {' | '.join(words)} | "
-                   f"{_f(h.get('mean_confidence'))} / {_f(h.get('shown_right'))} ({h.get('answers_shown', '-')}) |")
-    for key, title in (("reliability_fitted", "fitted on every set"), ("reliability_loso", "held out (each set's "
-                       "answers by weights, calibration and threshold fitted on the other sets)")):
-        out += ["", f"Reliability of the confidence, {title}: of the answers shown in each confidence bin, the "
-                "share whose first unit holds the answer.", "", "| confidence | answers | mean confidence | right |",
-                "|---|---|---|---|"]
+        words = (
+            [cell("paraphrased_first", "paraphrased"), cell("own_words_first", "own_words")]
+            if f.get("paraphrased")
+            else ["-", "-"]
+        )
+        out.append(
+            f"| {name} | {f['answerable']} | {cell('first_has')} | {cell('whole_has')} | {cell('answered')} | "
+            f"{cell('abstained_near', 'near')} | {cell('abstained_off', 'off_topic')} | {' | '.join(words)} | "
+            f"{_f(h.get('mean_confidence'))} / {_f(h.get('shown_right'))} ({h.get('answers_shown', '-')}) |"
+        )
+    for key, title in (
+        ("reliability_fitted", "fitted on every set"),
+        (
+            "reliability_loso",
+            "held out (each set's answers by weights, calibration and threshold fitted on the other sets)",
+        ),
+    ):
+        out += [
+            "",
+            f"Reliability of the confidence, {title}: of the answers shown in each confidence bin, the "
+            "share whose first unit holds the answer.",
+            "",
+            "| confidence | answers | mean confidence | right |",
+            "|---|---|---|---|",
+        ]
         out += [f"| {b['bin']} | {b['answers']} | {b['confidence']:.3f} | {b['right']:.3f} |" for b in result[key]]
-    out += ["", f"Weights (threshold {result['threshold']:.2f}): " + ", ".join(
-        f"{k} {v:+.3f}" for k, v in sorted(result["weights"].items(), key=lambda kv: -abs(kv[1]))) + ".", "",
+    out += [
+        "",
+        f"Weights (threshold {result['threshold']:.2f}): "
+        + ", ".join(f"{k} {v:+.3f}" for k, v in sorted(result["weights"].items(), key=lambda kv: -abs(kv[1])))
+        + ".",
+        "",
         "Dropped (leaving them out did not lower the held-out first-unit share, mean over sets; a feature of "
         "the earlier rules only when leaving it out raised that share by more than 0.0025): "
-        + (", ".join(f"{d['feature']} ({d['held_out_first_without']:.3f} without)" for d in result["dropped"])
-           or "none") + "."]
+        + (
+            ", ".join(f"{d['feature']} ({d['held_out_first_without']:.3f} without)" for d in result["dropped"])
+            or "none"
+        )
+        + ".",
+    ]
     return "\n".join(out)
 
 
@@ -504,8 +610,9 @@ def main(argv=None) -> int:
     ap.add_argument("--results", default=str(ROOT / "bench" / "results" / "fit_answer.json"))
     ap.add_argument("--no-write", action="store_true", help="print the figures only")
     ap.add_argument("--no-ablation", action="store_true", help="keep every feature (skip step 3's drops)")
-    ap.add_argument("--cache", metavar="DIR", help="keep each set's rows here and reuse them (delete it after "
-                    "changing a feature)")
+    ap.add_argument(
+        "--cache", metavar="DIR", help="keep each set's rows here and reuse them (delete it after changing a feature)"
+    )
     args = ap.parse_args(argv)
 
     sets = find_sets(Path(args.sets))
@@ -536,21 +643,30 @@ def main(argv=None) -> int:
         "fitted_by": "bench/fit_answer.py (make fit)",
         "dropped": [d["feature"] for d in dropped],
     }
-    meta["loso"] = {name: {k: f[k] for k in ("first_has", "whole_has", "answered", "abstained_near", "abstained_off")}
-                    for name, f in held.items()}
+    meta["loso"] = {
+        name: {k: f[k] for k in ("first_has", "whole_has", "answered", "abstained_near", "abstained_off")}
+        for name, f in held.items()
+    }
     model = fit(rows, mask, meta=meta)
     fitted, shown_fit = measure(rows, model)
     result = {
-        "date": meta["date"], "sets": [{"name": s["name"], "path": str(s["path"])} for s in sets],
-        "features": [f for f, m in zip(FEATURES, mask) if m], "dropped": dropped,
+        "date": meta["date"],
+        "sets": [{"name": s["name"], "path": str(s["path"])} for s in sets],
+        "features": [f for f, m in zip(FEATURES, mask) if m],
+        "dropped": dropped,
         "weights": {f: round(float(w), 4) for f, w, m in zip(FEATURES, model.weights, mask) if m},
-        "threshold": model.threshold, "fitted": fitted, "loso": held,
-        "reliability_loso": reliability(shown), "reliability_fitted": reliability(shown_fit),
+        "threshold": model.threshold,
+        "fitted": fitted,
+        "loso": held,
+        "reliability_loso": reliability(shown),
+        "reliability_fitted": reliability(shown_fit),
     }
     print(json.dumps({"fitted": fitted, "loso": held, "reliability_loso": result["reliability_loso"]}, indent=1))
     baseline = ROOT / "bench" / "results" / "answer_baseline.json"
-    print(format_result(result, json.loads(baseline.read_text(encoding="utf-8")) if baseline.is_file() else None),
-          file=sys.stderr)
+    print(
+        format_result(result, json.loads(baseline.read_text(encoding="utf-8")) if baseline.is_file() else None),
+        file=sys.stderr,
+    )
     if not args.no_write:
         _write(Path(args.out), model.to_json())
         _write(Path(args.results), result)

@@ -61,17 +61,48 @@ from ..ingest.reading import sentences
 from ..text import Analyzer, count_words, has_han
 
 __all__ = [
-    "FEATURES", "KINDS", "AnswerUnit", "QuestionView", "answer_type", "holds_type", "question_view",
-    "sentence_units", "unit_features", "word_sequence",
+    "FEATURES",
+    "AnswerUnit",
+    "QuestionView",
+    "answer_type",
+    "holds_type",
+    "question_view",
+    "sentence_units",
+    "unit_features",
+    "word_sequence",
 ]
 
-KINDS = ("sentence", "item", "definition", "row", "code")
 
 FEATURES = (
-    "coverage", "context", "heading_question", "proximity", "novelty", "restates", "echo", "pairs",
-    "type_held", "type_missing", "cue", "focus", "is_question", "short", "log_words", "pronoun", "lead_in",
-    "rank", "passage_score", "passage_coverage", "same_document", "first", "position",
-    "kind_item", "kind_definition", "kind_row", "kind_code", "chinese", "coverage_chinese",
+    "coverage",
+    "context",
+    "heading_question",
+    "proximity",
+    "novelty",
+    "restates",
+    "echo",
+    "pairs",
+    "type_held",
+    "type_missing",
+    "cue",
+    "focus",
+    "is_question",
+    "short",
+    "log_words",
+    "pronoun",
+    "lead_in",
+    "rank",
+    "passage_score",
+    "passage_coverage",
+    "same_document",
+    "first",
+    "position",
+    "kind_item",
+    "kind_definition",
+    "kind_row",
+    "kind_code",
+    "chinese",
+    "coverage_chinese",
 )
 
 
@@ -84,7 +115,7 @@ class AnswerUnit:
     text : str
         A substring of ``hit.passage.text``.
     kind : str
-        One of `KINDS`.
+        One of `qa.answering.units.UNIT_KINDS`.
     rank : int
         The hit's rank (1-based).
     start, end : int
@@ -131,9 +162,21 @@ def sentence_units(hits) -> list[AnswerUnit]:
         before = ""
         for n, (s, e, ss, se) in enumerate(spans):
             text = p.text[s:e]
-            out.append(AnswerUnit(text=text, kind="sentence", rank=hit.rank, start=ss, end=se, position=n,
-                                  count=len(spans), before=before, section=p.section, title=p.title,
-                                  doc=p.source))
+            out.append(
+                AnswerUnit(
+                    text=text,
+                    kind="sentence",
+                    rank=hit.rank,
+                    start=ss,
+                    end=se,
+                    position=n,
+                    count=len(spans),
+                    before=before,
+                    section=p.section,
+                    title=p.title,
+                    doc=p.source,
+                )
+            )
             before = text
     return out
 
@@ -150,52 +193,93 @@ NUMBER_WORDS = (
 _ZH_DIGITS = "〇零一二两三四五六七八九十百千万亿半"
 
 _Q_TYPES = (  # (type, question pattern): the first match wins
-    ("quantity", re.compile(
-        r"\bhow (?:many|much|long|large|big|high|far|old|fast|often)\b|\bwhat (?:percentage|proportion|amount|"
-        r"number|price|cost|fee|rate|size|limit|maximum|minimum)\b|\bnumeric\b|多少|几[天周个年月次成岁]|多久|多长|比例|"
-        r"金额|多大|多高|多远|最长|最多|至少|最少", _I)),
-    ("when", re.compile(
-        r"\bwhen\b|\bwhat (?:time|year|date|day|month|century|decade)\b|\bwhich (?:year|date|day|month|century)\b|"
-        r"\bhow soon\b|\bsince (?:when|which)\b|什么时候|什么时间|何时|哪天|哪一天|哪年|哪一年|几号|几月|日期", _I)),
-    ("who", re.compile(
-        r"\bwho(?:m|se)?\b|\b(?:which|what) (?:person|people|office|department|unit|agency|organi[sz]ation|company|"
-        r"body|group|team|authority)\b|谁|(?:哪个|哪些|什么)(?:单位|部门|机构|人)", _I)),
-    ("where", re.compile(
-        r"\bwhere\b|\b(?:what|which) (?:place|city|country|location|address|region|state|town|directory|folder|"
-        r"path|url|site|website)\b|哪里|哪儿|在哪|去哪|何处|什么地方|(?:哪个|什么)(?:地方|城市|地址|目录)", _I)),
-    ("code", re.compile(
-        r"\b(?:which|what) (?:\w+ )?(?:option|options|flag|flags|command|commands|switch|argument|parameter|"
-        r"variable|setting|function|method|file|files|key|field|module|package|keyword|setting)\b|"
-        r"\bwhat (?:do|should|can) i (?:run|type|use|set|pass|call)\b|哪个(?:命令|参数|选项|文件|变量)|什么(?:命令|参数|选项)", _I)),
-    ("definition", re.compile(
-        r"\bwhat does\b.{1,60}\b(?:mean|stand for)\b|\bstands? for\b|\bshort for\b|\bmeaning of\b|"
-        r"^\s*what (?:is|are) (?:an? |the )?[\w.+/-]+(?: [\w.+/-]+)?\s*\?*\s*$|是什么意思|是指什么|什么是|的含义|全称", _I)),
+    (
+        "quantity",
+        re.compile(
+            r"\bhow (?:many|much|long|large|big|high|far|old|fast|often)\b|\bwhat (?:percentage|proportion|amount|"
+            r"number|price|cost|fee|rate|size|limit|maximum|minimum)\b|\bnumeric\b|多少|几[天周个年月次成岁]|多久|多长|比例|"
+            r"金额|多大|多高|多远|最长|最多|至少|最少",
+            _I,
+        ),
+    ),
+    (
+        "when",
+        re.compile(
+            r"\bwhen\b|\bwhat (?:time|year|date|day|month|century|decade)\b|\bwhich (?:year|date|day|month|century)\b|"
+            r"\bhow soon\b|\bsince (?:when|which)\b|什么时候|什么时间|何时|哪天|哪一天|哪年|哪一年|几号|几月|日期",
+            _I,
+        ),
+    ),
+    (
+        "who",
+        re.compile(
+            r"\bwho(?:m|se)?\b|\b(?:which|what) (?:person|people|office|department|unit|agency|organi[sz]ation|company|"
+            r"body|group|team|authority)\b|谁|(?:哪个|哪些|什么)(?:单位|部门|机构|人)",
+            _I,
+        ),
+    ),
+    (
+        "where",
+        re.compile(
+            r"\bwhere\b|\b(?:what|which) (?:place|city|country|location|address|region|state|town|directory|folder|"
+            r"path|url|site|website)\b|哪里|哪儿|在哪|去哪|何处|什么地方|(?:哪个|什么)(?:地方|城市|地址|目录)",
+            _I,
+        ),
+    ),
+    (
+        "code",
+        re.compile(
+            r"\b(?:which|what) (?:\w+ )?(?:option|options|flag|flags|command|commands|switch|argument|parameter|"
+            r"variable|setting|function|method|file|files|key|field|module|package|keyword|setting)\b|"
+            r"\bwhat (?:do|should|can) i (?:run|type|use|set|pass|call)\b|哪个(?:命令|参数|选项|文件|变量)|什么(?:命令|参数|选项)",
+            _I,
+        ),
+    ),
+    (
+        "definition",
+        re.compile(
+            r"\bwhat does\b.{1,60}\b(?:mean|stand for)\b|\bstands? for\b|\bshort for\b|\bmeaning of\b|"
+            r"^\s*what (?:is|are) (?:an? |the )?[\w.+/-]+(?: [\w.+/-]+)?\s*\?*\s*$|是什么意思|是指什么|什么是|的含义|全称",
+            _I,
+        ),
+    ),
 )
 
 _UNIT_TYPES = {
-    "quantity": re.compile(rf"\d|[$€£¥%％]|\b(?:{NUMBER_WORDS})\b|[{_ZH_DIGITS}]+\s*[个日天周月年元次倍岁%]|百分之", _I),
+    "quantity": re.compile(
+        rf"\d|[$€£¥%％]|\b(?:{NUMBER_WORDS})\b|[{_ZH_DIGITS}]+\s*[个日天周月年元次倍岁%]|百分之", _I
+    ),
     "when": re.compile(
         r"\b1\d{3}\b|\b20\d{2}\b|\b\d{1,2}:\d{2}\b|\b\d+(?:st|nd|rd|th)\b|\b(?:january|february|march|april|may|"
         r"june|july|august|september|october|november|december|monday|tuesday|wednesday|thursday|friday|"
         r"saturday|sunday|today|tomorrow|yesterday|daily|weekly|monthly|annually|century|decade|"
         r"(?:before|after|until|since|within|during)\s+\w+)\b|"
-        rf"[\d{_ZH_DIGITS}]+\s*(?:年|月|日|号|时)|之前|之后|以前|以后|之日起|期间|当月|当日", _I),
+        rf"[\d{_ZH_DIGITS}]+\s*(?:年|月|日|号|时)|之前|之后|以前|以后|之日起|期间|当月|当日",
+        _I,
+    ),
     "who": re.compile(
         r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+(?:\s+(?:of\s+|de\s+|the\s+)?[A-Z][a-z]+)*|\b(?:I'm|I am|we are)\b|"
         r"(?i:\b(?:office|agency|department|bureau|employer|company|authority|government|committee|council|"
         r"ministry|court|organi[sz]ation|foundation|institution|association|university|team|maintainer|"
         r"maintainers|author|authors|developer|developers|steward|manager|staff|board|commission|person|"
-        r"people|individuals?)\b)|单位|部门|机构|公司|中心|政府|个人|本人|委员会|基金|经办", 0),
+        r"people|individuals?)\b)|单位|部门|机构|公司|中心|政府|个人|本人|委员会|基金|经办",
+        0,
+    ),
     "where": re.compile(
         r"https?://\S+|www\.\S+|(?:^|\s)[~.]?/[\w.-]+(?:/[\w.-]*)*|\b[\w-]+\.(?:txt|md|py|json|yaml|yml|toml|cfg|"
         r"ini|conf|html|pdf|exe|sh|xml|csv|log)\b|\b(?:in|at|to|from|near)\s+(?:the\s+)?[A-Z][a-z]+|"
         r"(?i:\b(?:street|office|center|centre|city|country|located|location|address|building|floor|room|"
-        r"directory|folder|website|site|online|page|portal)\b)|所在地|地方|街道|社区|中心|窗口|地址|网站|目录", 0),
+        r"directory|folder|website|site|online|page|portal)\b)|所在地|地方|街道|社区|中心|窗口|地址|网站|目录",
+        0,
+    ),
     "code": re.compile(
         r"(?:^|\s)--?[A-Za-z][\w-]*|`[^`]+`|\b\w+\(\)|\b[a-z]+_[a-z_]+\b|\b[A-Z][A-Z0-9]*_[A-Z0-9_]+\b|"
-        r"\b\w+\.\w+\.\w+\b|\$ \w+|\b[a-z]+[A-Z]\w+\b|(?:^|\s)[a-z][\w-]* (?:--?[a-z]|[a-z]+ [a-z]+=)"),
+        r"\b\w+\.\w+\.\w+\b|\$ \w+|\b[a-z]+[A-Z]\w+\b|(?:^|\s)[a-z][\w-]* (?:--?[a-z]|[a-z]+ [a-z]+=)"
+    ),
     "definition": re.compile(
-        r"\b(?:is|are|means|mean|refers? to|stands? for|short for|defined as|is called)\b|:\s|是指|是|指|即|称为|简称|全称", _I),
+        r"\b(?:is|are|means|mean|refers? to|stands? for|short for|defined as|is called)\b|:\s|是指|是|指|即|称为|简称|全称",
+        _I,
+    ),
 }
 
 
@@ -244,7 +328,9 @@ def holds_type(kind: str, text: str, question: str = "") -> bool:
 
 _WORDS = Analyzer(stem=False, stop_words=False, chinese="words")
 _NOT_RE = re.compile(r"n[’']t\b")
-_PRONOUN_RE = re.compile(r"^\W*(?:it|its|it's|it’s|this|these|they|their|he|his|she|her|that|those|such)\b|^\W*(?:它|他|她|其|该|此)", _I)
+_PRONOUN_RE = re.compile(
+    r"^\W*(?:it|its|it's|it’s|this|these|they|their|he|his|she|her|that|those|such)\b|^\W*(?:它|他|她|其|该|此)", _I
+)
 
 
 def word_sequence(text: str) -> list[str]:
@@ -291,9 +377,15 @@ def question_view(index, query, cues=(), focus=None, defined: str | None = None)
         focus = re.compile(rf"^\W*(?:the\s+)?{re.escape(defined)}\s*(?:\([^)]*\)\s*)?(?:is|are|means|stands for|:)", _I)
     seq = word_sequence(query.text)
     return QuestionView(
-        text=query.text, weight=dict(zip(query.term_ids, query.idf)), total=query.total_idf or 0.0,
-        words=frozenset(seq) or frozenset({""}), content=frozenset(w for w in seq if not _WORDS.is_stop(w)),
-        pairs=frozenset(_pairs(seq)), kind=answer_type(query.text), cues=tuple(cues), focus=focus,
+        text=query.text,
+        weight=dict(zip(query.term_ids, query.idf)),
+        total=query.total_idf or 0.0,
+        words=frozenset(seq) or frozenset({""}),
+        content=frozenset(w for w in seq if not _WORDS.is_stop(w)),
+        pairs=frozenset(_pairs(seq)),
+        kind=answer_type(query.text),
+        cues=tuple(cues),
+        focus=focus,
     )
 
 
@@ -389,8 +481,11 @@ def unit_features(index, q: QuestionView, units, hits) -> np.ndarray:
             if q.pairs:
                 row[col["pairs"]] = len(_pairs(words) & q.pairs) / len(q.pairs)
         if q.kind:
-            held_type = holds_type(q.kind, u.text, q.text) or (q.kind == "code" and u.kind == "code") or (
-                q.kind == "definition" and u.kind == "definition")
+            held_type = (
+                holds_type(q.kind, u.text, q.text)
+                or (q.kind == "code" and u.kind == "code")
+                or (q.kind == "definition" and u.kind == "definition")
+            )
             row[col["type_held"]] = float(held_type)
             row[col["type_missing"]] = float(not held_type)
         ql = q.text.lower()

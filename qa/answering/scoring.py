@@ -19,7 +19,7 @@
    can use an agency. ... all the expenses are borne by you"; on the pool it adds a right whole
    answer in policies and 8 in SQuAD, costs one in manuals); then up to three in all, best score first, each
    within `KEEP_MARGIN` of the best's score, sharing a question term or heading, not a near
-   duplicate (word Jaccard >= `DUPLICATE_JACCARD`) of one chosen, and from the best unit's
+   duplicate (word Jaccard >= `NEAR_DUPLICATE`) of one chosen, and from the best unit's
    document unless it holds the question's evidence on its own.
 
 `explain` gives each feature's value and contribution (weight x value) for ``qa ask --explain``.
@@ -38,17 +38,27 @@ import numpy as np
 from .features import FEATURES, word_sequence
 
 __all__ = [
-    "CALIBRATION_INPUTS", "KEEP_MARGIN", "MIN_EVIDENCE", "Model", "answers", "calibration_inputs", "choose", "explain",
-    "load_model", "order",
+    "CALIBRATION_INPUTS",
+    "KEEP_MARGIN",
+    "MIN_EVIDENCE",
+    "Model",
+    "answers",
+    "calibration_inputs",
+    "choose",
+    "explain",
+    "load_model",
+    "order",
 ]
 
 WEIGHTS_FILE = Path(__file__).with_name("answer_weights.json")
 CALIBRATION_INPUTS = ("best_score", "lead", "passage_evidence", "evidence")
-TYPE_BONUS = 0.15  # the evidence of a unit holding the answer type, as rule 7 of qa.answering.summarize read it
+EVIDENCE_TYPE_BONUS = (
+    0.15  # the evidence of a unit holding the answer type, as rule 7 of qa.answering.summarize read it
+)
 _COL = {f: i for i, f in enumerate(FEATURES)}
 KEEP_MARGIN = 2.5  # chosen on the pool (bench/fit_answer.py rows): whole answer, mean over 8 sets, 0.591 at 1.5, 0.623 at 2.5, 0.628 at 3.0
 MAX_UNITS = 3
-DUPLICATE_JACCARD = 0.7
+NEAR_DUPLICATE = 0.7
 CONTINUE = True
 MIN_EVIDENCE = 0.38  # the evidence below which qa abstains whatever the confidence (`answers`)
 MIN_ALONE = 0.38  # another document's unit joins only holding this much of the question's weight
@@ -90,9 +100,11 @@ class Model:
         return {
             "features": list(self.features),
             "weights": [round(float(w), 6) for w in self.weights],
-            "calibration": {"inputs": list(CALIBRATION_INPUTS),
-                            "weights": [round(float(w), 6) for w in self.calibration[:-1]],
-                            "intercept": round(float(self.calibration[-1]), 6)},
+            "calibration": {
+                "inputs": list(CALIBRATION_INPUTS),
+                "weights": [round(float(w), 6) for w in self.calibration[:-1]],
+                "intercept": round(float(self.calibration[-1]), 6),
+            },
             "threshold": round(float(self.threshold), 4),
             **self.meta,
         }
@@ -109,9 +121,11 @@ def model_from_json(obj: dict) -> Model:
     cal = obj["calibration"]
     meta = {k: v for k, v in obj.items() if k not in ("features", "weights", "calibration", "threshold")}
     return Model(
-        features=FEATURES, weights=np.array([float(given.get(f, 0.0)) for f in FEATURES]),
+        features=FEATURES,
+        weights=np.array([float(given.get(f, 0.0)) for f in FEATURES]),
         calibration=np.array([*map(float, cal["weights"]), float(cal["intercept"])]),
-        threshold=float(obj["threshold"]), meta=meta,
+        threshold=float(obj["threshold"]),
+        meta=meta,
     )
 
 
@@ -124,14 +138,14 @@ def load_model() -> Model:
 def calibration_inputs(scores: np.ndarray, values: np.ndarray, passage_evidence: float) -> np.ndarray:
     """`CALIBRATION_INPUTS` of a question: the best unit's score, its lead over the second (at most 3),
     the passage evidence, and the evidence: the mean of the passage evidence and the most of the
-    question's weight one unit holds (plus `TYPE_BONUS` when it holds what the question asks for,
+    question's weight one unit holds (plus `EVIDENCE_TYPE_BONUS` when it holds what the question asks for,
     at most 1)."""
     if not len(scores):
         return np.array([0.0, 0.0, passage_evidence, passage_evidence / 2])
     top2 = np.sort(scores)[::-1][:2]
     lead = float(top2[0] - top2[1]) if len(top2) > 1 else 3.0
     typed = np.maximum(values[:, _COL["cue"]], values[:, _COL["type_held"]])
-    unit = float(np.minimum(1.0, values[:, _COL["coverage"]] + TYPE_BONUS * typed).max())
+    unit = float(np.minimum(1.0, values[:, _COL["coverage"]] + EVIDENCE_TYPE_BONUS * typed).max())
     return np.array([float(top2[0]), min(lead, 3.0), passage_evidence, (passage_evidence + unit) / 2])
 
 
@@ -171,12 +185,20 @@ def choose(units, values: np.ndarray, scores: np.ndarray) -> list[int]:
     words = {first: _words(units[first].text)}
     if CONTINUE:
         # The unit right after the best one continues it when it holds what the question asks for.
-        nxt = min((i for i in ranked if units[i].rank == units[first].rank
-                   and units[i].position > units[first].position and not _overlaps(units[i], [units[first]])),
-                  key=lambda i: units[i].position, default=None)
+        nxt = min(
+            (
+                i
+                for i in ranked
+                if units[i].rank == units[first].rank
+                and units[i].position > units[first].position
+                and not _overlaps(units[i], [units[first]])
+            ),
+            key=lambda i: units[i].position,
+            default=None,
+        )
         if nxt is not None and (values[nxt, col["cue"]] or values[nxt, col["type_held"]]):
             w = _words(units[nxt].text)
-            if len(w & words[first]) / max(len(w | words[first]), 1) < DUPLICATE_JACCARD:
+            if len(w & words[first]) / max(len(w | words[first]), 1) < NEAR_DUPLICATE:
                 chosen.append(nxt)
                 words[nxt] = w
     for i in ranked[1:]:
@@ -192,7 +214,7 @@ def choose(units, values: np.ndarray, scores: np.ndarray) -> list[int]:
         if _overlaps(units[i], [units[c] for c in chosen]):
             continue  # a lead-in and its "code" unit share text: one of them is shown
         w = _words(units[i].text)
-        if any(len(w & words[c]) / max(len(w | words[c]), 1) >= DUPLICATE_JACCARD for c in chosen):
+        if any(len(w & words[c]) / max(len(w | words[c]), 1) >= NEAR_DUPLICATE for c in chosen):
             continue
         words[i] = w
         chosen.append(i)
@@ -211,6 +233,12 @@ def explain(model: Model, values: np.ndarray) -> dict:
     idx = sorted(range(len(FEATURES)), key=lambda i: -abs(contrib[i]))
     return {
         "score": round(float(contrib.sum()), 4),
-        "features": {FEATURES[i]: {"value": round(float(values[i]), 4), "weight": round(float(model.weights[i]), 4),
-                                   "contribution": round(float(contrib[i]), 4)} for i in idx},
+        "features": {
+            FEATURES[i]: {
+                "value": round(float(values[i]), 4),
+                "weight": round(float(model.weights[i]), 4),
+                "contribution": round(float(contrib[i]), 4),
+            }
+            for i in idx
+        },
     }

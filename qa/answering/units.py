@@ -16,8 +16,8 @@ kind            what it is
                 (HTML's <dt> and <dd>, a man page's option line and the text under it: the
                 term, a line break, the description's paragraph, or its first sentence
                 when the paragraph is long), a list item or field-list entry "term: text" (or
-                "term - text", "term — text"), a man-page option line ("-v, --verbose Print
-                more.").
+                "term - text", "term — text"), a man page's option entry ("-v, --verbose Print
+                more.": whole, or its first sentence when long).
 ``row``         a table row, read as "header: cell; header: cell" with the header row of its
                 table, when that row is in the same passage (a row without the header
                 naming its columns is no unit).
@@ -34,7 +34,7 @@ layout code 0 or 1) gives sentences only: items, rows, code and definitions need
 
 The interface (what the summary's scoring consumes)
 ---------------------------------------------------
-``candidate_units(hits, n_passages=N_PASSAGES) -> list[Unit]``: the units of the passages of
+``candidate_units(hits, n_passages=3) -> list[Unit]``: the units of the passages of
 ``hits[:n_passages]``, passage by passage in hit order, each passage's units in reading order.
 ``passage_units(passage, hit_rank=1) -> list[Unit]``: the same for one passage.
 
@@ -70,11 +70,18 @@ from dataclasses import dataclass
 from ..ingest.reading import layout_kind
 from ..text import split_sentences
 
-__all__ = ["Unit", "candidate_units", "passage_units", "UNIT_KINDS", "N_PASSAGES", "MAX_ITEM_CHARS",
-           "MAX_CODE_LINES", "MAX_LIST_ITEMS"]
+__all__ = [
+    "Unit",
+    "candidate_units",
+    "passage_units",
+    "UNIT_KINDS",
+    "MAX_ITEM_CHARS",
+    "MAX_CODE_LINES",
+    "MAX_LIST_ITEMS",
+]
 
 UNIT_KINDS = ("sentence", "item", "definition", "row", "code")
-N_PASSAGES = 3
+DEFAULT_DEPTH = 3  # passages read; the summary passes its own N_PASSAGES
 MAX_ITEM_CHARS = 400  # a longer list item is quoted by its sentences
 MAX_CODE_LINES = 8  # a longer listing is not quoted: an answer shows a command, not a program
 MAX_CODE_CHARS = 600
@@ -187,8 +194,11 @@ def passage_units(passage, hit_rank: int = 1) -> list[Unit]:
             lines = text[s:e].split("\n")
             # A command, not a program: a few lines, none of them a comment (an example to read
             # through, and a "# ..." line reads as a heading wherever the answer is shown).
-            if len(lines) <= MAX_CODE_LINES and e - s <= MAX_CODE_CHARS \
-                    and not any(_COMMENT_RE.match(line) for line in lines):
+            if (
+                len(lines) <= MAX_CODE_LINES
+                and e - s <= MAX_CODE_CHARS
+                and not any(_COMMENT_RE.match(line) for line in lines)
+            ):
                 return i + 1, ("code",) * len(lines)
             return None
         j = i + 1
@@ -220,7 +230,7 @@ def passage_units(passage, hit_rank: int = 1) -> list[Unit]:
             for n, (cs, ce) in enumerate(cells):
                 if n < len(head):
                     spans.extend((head[n], (cs, ce)))
-                    parts.append(f"{text[head[n][0]:head[n][1]]}: {text[cs:ce]}")
+                    parts.append(f"{text[head[n][0] : head[n][1]]}: {text[cs:ce]}")
                 else:
                     spans.append((cs, ce))
                     parts.append(text[cs:ce])
@@ -238,10 +248,12 @@ def passage_units(passage, hit_rank: int = 1) -> list[Unit]:
         if kind not in ("text", "item"):
             continue
         block = text[bs:be]
+        # A man page's option entry ("-k --keep Keep input files."): the option and what it does.
+        option = kind == "item" and block.startswith("-") and _OPTION_RE.match(block) is not None
         if kind == "item" and len(block) <= MAX_ITEM_CHARS:
             field = _FIELD_RE.match(block)
             s = bs + (field.end() if field else 0)
-            term = field or _TERM_RE.match(text, s, be)
+            term = field or _TERM_RE.match(text, s, be) or option
             # An item of one sentence is quoted whole; one of several, as its sentences (unless it
             # describes a term: "-q: be quiet. Really quiet.").
             if term or len(split_sentences(block)) == 1:
@@ -249,8 +261,12 @@ def passage_units(passage, hit_rank: int = 1) -> list[Unit]:
                 if _lead_in(text, bs, be) and (f := follower(i)):
                     add("code", bs, blocks[f[0]][2], ("item",) + f[1])
                 continue
-        if kind == "text" and len(block) <= MAX_ITEM_CHARS and _OPTION_RE.match(block) \
-                and block.lstrip().startswith("-"):
+        if (
+            kind == "text"
+            and len(block) <= MAX_ITEM_CHARS
+            and _OPTION_RE.match(block)
+            and block.lstrip().startswith("-")
+        ):
             add("definition", bs, be)
             continue
         sents = split_sentences(block)
@@ -259,7 +275,7 @@ def passage_units(passage, hit_rank: int = 1) -> list[Unit]:
             article = _ARTICLE_RE.match(text, s, e)
             if article and article.end() < e:
                 s = article.end()
-            add("sentence", s, e)
+            add("definition" if option and n == 0 else "sentence", s, e)
             if n == len(sents) - 1 and _lead_in(text, s, e) and (f := follower(i)):
                 add("code", s, blocks[f[0]][2], ("text",) + f[1])
     units: list[Unit] = []
@@ -270,13 +286,25 @@ def passage_units(passage, hit_rank: int = 1) -> list[Unit]:
         before = next((u.text for u in reversed(units) if u.end <= source[0][0]), "")
         # A row's extent is its own cells' (its header cells are elsewhere in the table).
         start, end = _source(passage, points, *extent)
-        units.append(Unit(text=piece, kind=kind, start=start, end=end, spans=source,
-                          hit_rank=hit_rank, position=position, section=passage.section, before=before,
-                          lines=lines, doc_id=passage.doc_id))
+        units.append(
+            Unit(
+                text=piece,
+                kind=kind,
+                start=start,
+                end=end,
+                spans=source,
+                hit_rank=hit_rank,
+                position=position,
+                section=passage.section,
+                before=before,
+                lines=lines,
+                doc_id=passage.doc_id,
+            )
+        )
     return units
 
 
-def candidate_units(hits, n_passages: int = N_PASSAGES) -> list[Unit]:
+def candidate_units(hits, n_passages: int = DEFAULT_DEPTH) -> list[Unit]:
     """The answer units of the passages of ``hits[:n_passages]``, hit by hit, each passage's in
     reading order.
 
@@ -284,7 +312,7 @@ def candidate_units(hits, n_passages: int = N_PASSAGES) -> list[Unit]:
     ----------
     hits : sequence of qa.types.Hit
         Ranked hits; each unit keeps its hit's rank.
-    n_passages : int, default=N_PASSAGES
+    n_passages : int, default=DEFAULT_DEPTH
         How many of the top hits to read.
 
     Returns

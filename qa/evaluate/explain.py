@@ -36,11 +36,25 @@ def explain_question(sets, qid: str, *, as_json: bool = False) -> str:
         index, _ = build_index([qset.docs])
         result = answer(index, question.question, k=ANSWER_K, explain=True)
         if as_json:
-            return json.dumps({"id": qid, "set": qset.name, "answerable": question.answerable,
-                               "answer_has": list(question.answer_has), "source": question.source,
-                               **answer_to_dict(result)}, ensure_ascii=False)
-        expected = (f"expected: {' | '.join(question.answer_has)} (from {question.source})" if question.answerable
-                    else f"expected: abstain ({'near' if question.near else 'off'}-topic)")
-        return (f"{qset.name} {qid}: {question.question}\n{expected}\n\n"
-                f"{answer_to_text(result, analyzer=index.analyzer)}\n\n{explanation_to_text(result)}")
-    raise QAError(f"no question {qid!r} in {', '.join(str(getattr(s, 'path', s)) for s in sets)}")
+            return json.dumps(
+                {
+                    "id": qid,
+                    "set": qset.name,
+                    "answerable": question.answerable,
+                    "answer_has": list(question.answer_has),
+                    "source": question.source,
+                    **answer_to_dict(result),
+                },
+                ensure_ascii=False,
+            )
+        expected = (
+            f"expected: {' | '.join(question.answer_has)} (from {question.source})"
+            if question.answerable
+            else f"expected: abstain ({'near' if question.near else 'off'}-topic)"
+        )
+        return (
+            f"{qset.name} {qid}: {question.question}\n{expected}\n\n"
+            f"{answer_to_text(result, analyzer=index.analyzer)}\n\n{explanation_to_text(result)}"
+        )
+    names = ", ".join(str(s.path) for s in sets if isinstance(s, QuestionSet)) or "no question set"
+    raise QAError(f"no question {qid!r} in {names}")

@@ -43,8 +43,14 @@ from .reading import Block, Reading, read
 from ..text import split_sentences, squash_spaces, text_key
 from ..types import Document, Passage
 
-__all__ = ["Chunker", "chunk_documents", "iter_passages", "passage_key", "HEADING_MAX_CHARS",
-           "MAX_PASSAGES_PER_DOCUMENT"]
+__all__ = [
+    "Chunker",
+    "chunk_documents",
+    "iter_passages",
+    "passage_key",
+    "HEADING_MAX_CHARS",
+    "MAX_PASSAGES_PER_DOCUMENT",
+]
 
 HEADING_MAX_CHARS = 120
 # Passages of at most 2,000 characters, short paragraphs merged: 10,000 of them is some 3-5
@@ -115,10 +121,10 @@ class Chunker:
                 groups.pop()  # a term with no description under it is a heading, as before
                 term_only = -1
             if b.kind == "heading":
-                section = squash_spaces(text[b.start:b.end])
+                section = squash_spaces(text[b.start : b.end])
                 continue
             if b.kind == "term":  # the section of the text below it, and the head of its passage
-                section = squash_spaces(text[b.start:b.end])
+                section = squash_spaces(text[b.start : b.end])
                 groups.append((section, b.start, b.end))
                 term_only = len(groups) - 1
                 continue
@@ -190,8 +196,10 @@ def iter_passages(documents, chunker: Chunker | None = None, warnings: list[str]
     for doc in documents:
         passages = chunker.chunk(doc)
         if len(passages) > MAX_PASSAGES_PER_DOCUMENT:
-            message = (f"{_named(doc)}: {len(passages):,} passages, over the limit of {MAX_PASSAGES_PER_DOCUMENT:,} "
-                       "per document; split it into smaller files")
+            message = (
+                f"{_named(doc)}: {len(passages):,} passages, over the limit of {MAX_PASSAGES_PER_DOCUMENT:,} "
+                "per document; split it into smaller files"
+            )
             if warnings is None:
                 raise SourceError(message)
             warnings.append(f"skipped {message}")

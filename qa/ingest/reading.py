@@ -33,6 +33,9 @@ Rules for every format
   ends (blank lines, list items, headings, table rows).
 - Removed markup maps to nothing; every reading character stands for one
   source character, and the map is strictly increasing.
+- Terminal residue (ANSI escapes, backspace overstrike, control characters,
+  U+FFFD: `qa.ingest.terminal`) is never reading text, in any format: the text
+  without it is read, and the map composed with the characters kept.
 
 Per format (`read` dispatches on `Document.format`)
 ---------------------------------------------------
@@ -51,8 +54,13 @@ Per format (`read` dispatches on `Document.format`)
     read as text; ``code-block`` as code); the indented block after ``::`` and
     ``>>>`` sessions are code; bullet, enumerated and field-list entries are
     items; grid and simple tables are table rows. Inline: roles, hyperlink
-    references and literals become their text; substitutions and footnote
-    references are dropped.
+    references and literals become their text (a role as Sphinx shows it:
+    ``~a.b.C`` reads ``C``); substitutions and footnote references are dropped.
+``man`` (a rendered man page, sniffed: `qa.ingest.manpage`)
+    Read as an extractor's blocks (`qa.ingest.manpage.man_blocks`): sections
+    are headings, SYNOPSIS is code, an option entry (the option and its
+    indented description) is an item; a typesetter's line-end hyphen is
+    joined (`qa.ingest.terminal.hyphenation`).
 ``plain`` (``.txt``, ``corpus.jsonl``)
     Blank lines end blocks. A line break is a wrap (a space) when the next line
     starts in lower case or the line is long (at least `WRAP_RATIO` of the
@@ -78,8 +86,23 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Block", "Reading", "read", "sentences", "has_running_text", "to_reading", "sniff_format", "RUNNING", "WRAP_RATIO",
-           "LAYOUT_CODES", "layout_kind"]
+from . import terminal
+from .headers import header_end, header_lines
+from .manpage import looks_like_man, man_blocks
+
+__all__ = [
+    "Block",
+    "Reading",
+    "read",
+    "sentences",
+    "has_running_text",
+    "to_reading",
+    "sniff_format",
+    "RUNNING",
+    "WRAP_RATIO",
+    "LAYOUT_CODES",
+    "layout_kind",
+]
 
 RUNNING = frozenset({"text", "item"})  # block kinds an answer sentence may come from
 # A layout breakpoint's third field: bit 0 says "not running text" (what indexes of format 5 wrote,
@@ -100,11 +123,20 @@ def _block_code(block: "Block") -> int:
     if block.kind == "table" and block.level:
         return LAYOUT_CODES["table-head"]
     return LAYOUT_CODES.get(block.kind, 1 if block.kind not in RUNNING else 0)
+
+
 WRAP_RATIO = 0.6
 HEADING_MAX_CHARS = 120
 
 _WHITESPACE = np.array([c for c in range(0x3001) if chr(c).isspace()], dtype=np.uint32)  # str.isspace's
 _ODD_WS_RE = re.compile(r"[^\S ]|  ")  # whitespace other than single spaces
+# Whitespace other than a space as one character class (with "  " checked apart: an alternation
+# makes re try each position, at half the speed), and the same class with the characters that may
+# start terminal residue (`qa.ingest.terminal`): one scan tells a clean line of prose (most
+# corpus.jsonl documents) from text that needs the full reading.
+_WS_NOT_SPACE = re.escape("".join(chr(c) for c in _WHITESPACE.tolist() if c != 32))
+_ODD_CHAR_RE = re.compile(f"[{_WS_NOT_SPACE}]")
+_ODD_OR_RESIDUE_CHAR_RE = re.compile(f"[{_WS_NOT_SPACE}\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f\ufffd]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,8 +181,7 @@ class Reading:
 
     def locate(self, start: int, end: int) -> tuple[int, int]:
         """The reading span of the source characters in ``[start, end)``."""
-        return (int(np.searchsorted(self.offsets, start, "left")),
-                int(np.searchsorted(self.offsets, end, "left")))
+        return (int(np.searchsorted(self.offsets, start, "left")), int(np.searchsorted(self.offsets, end, "left")))
 
     def of(self, start: int, end: int) -> str:
         """The reading text of source characters ``[start, end)``: what a passage or sentence shows."""
@@ -181,8 +212,11 @@ class Reading:
         cached = self.__dict__.get("_pp")
         if cached is None:
             n = len(self.text)
-            cached = bool(n) and all(b.kind == "text" for b in self.blocks) \
+            cached = (
+                bool(n)
+                and all(b.kind == "text" for b in self.blocks)
                 and int(self.offsets[-1]) - int(self.offsets[0]) == n - 1
+            )
             object.__setattr__(self, "_pp", cached)
         return cached
 
@@ -195,10 +229,10 @@ class Reading:
             for b in self.blocks:
                 code = _block_code(b)
                 if code:
-                    cached[b.start:b.end] = code
+                    cached[b.start : b.end] = code
             # a separator takes the kind of the block after it
             for prev, nxt in zip(self.blocks, self.blocks[1:]):
-                cached[prev.end:nxt.start] = _block_code(nxt)
+                cached[prev.end : nxt.start] = _block_code(nxt)
             object.__setattr__(self, "_nr", cached)
         return cached
 
@@ -268,7 +302,7 @@ class _Writer:
         first, last = int(words[0]), int(words[-1])
         if first:
             self.space(s)
-        inner = space[first:last + 1]
+        inner = space[first : last + 1]
         run_start = inner & ~np.concatenate(([False], inner[:-1]))
         keep = np.flatnonzero(~inner | run_start) + first
         kept = codes[keep].copy()
@@ -489,8 +523,11 @@ def _read_markdown(src: str) -> Reading:
             continue
         item_first = False
     # Lines no block covers (link reference definitions) stay searchable, as meta.
-    jobs.extend((ln, lambda ln=ln: meta_line(ln)) for ln in range(n_lines)
-                if not covered[ln] and src[starts[ln]:_line_end(src, starts[ln])].strip())
+    jobs.extend(
+        (ln, lambda ln=ln: meta_line(ln))
+        for ln in range(n_lines)
+        if not covered[ln] and src[starts[ln] : _line_end(src, starts[ln])].strip()
+    )
     jobs.sort(key=lambda job: job[0])
     for _, job in jobs:
         job()
@@ -509,7 +546,7 @@ def _unquoted(src: str, starts: list[int], tokens) -> str:
         m = _QUOTE_PREFIX.match(src, s, _line_end(src, s))
         if m:
             parts.append(src[at:s])
-            parts.append(re.sub(r"\S", " ", src[s:m.end()]))
+            parts.append(re.sub(r"\S", " ", src[s : m.end()]))
             at = m.end()
     parts.append(src[at:])
     return "".join(parts)
@@ -553,22 +590,34 @@ def _rst_inline(w: _Writer, s: int, e: int) -> None:
         if m.group("literal"):
             w.copy(m.start("litbody"), m.end("litbody"))
         elif m.group("role"):
-            role = m.group()[1:m.group().index(":", 1)]
+            role = m.group()[1 : m.group().index(":", 1)]
             if role.lower() in ("rfc", "pep"):  # :rfc:`6455` reads "RFC 6455"
                 for i, ch in enumerate(role):
                     w.put(ch.upper(), m.start() + 1 + i)
                 w.space(m.start() + 1 + len(role))
-            w.copy(m.start("roletext"), m.end("roletext"))
+            _role_target(w, m.start("roletext"), m.end("roletext"))
         elif m.group("ref"):
             w.copy(m.start("reftext"), m.end("reftext"))
         elif m.group("esc"):
             w.put(m.group("escaped"), m.start("escaped"))
         elif m.group("sub"):  # "please |donate| to the authors": the substitution's name is a word here
             w.copy(m.start() + 1, m.start() + m.group().rstrip("_").rindex("|"))
-        elif m.group("foot") and src[m.end():m.end() + 1] in tuple(".,;:!?)"):
+        elif m.group("foot") and src[m.end() : m.end() + 1] in tuple(".,;:!?)"):
             w.pending_space = -1  # "Name [1]_." reads "Name."
         at = m.end()
     w.copy(at, e)
+
+
+def _role_target(w: _Writer, s: int, e: int) -> None:
+    """A role's text as Sphinx shows it: ``~a.b.Bar`` shows ``Bar`` (the last name), ``!name`` shows
+    ``name`` (the "!" only turns the link off)."""
+    text = w.src[s:e]
+    if text.startswith("!"):
+        s += 1
+    elif text.startswith("~"):
+        dot = text.rfind(".", 0, len(text.rstrip("()")))
+        s += dot + 1 if dot > 0 else 1
+    w.copy(s, e)
 
 
 _RST_ADORN = re.compile(r"^([!-/:-@\[-`{-~])\1{2,}\s*$")
@@ -578,15 +627,38 @@ _RST_EXPLICIT = re.compile(r"^(\s*)\.\.(?:\s+|$)")
 _RST_DIRECTIVE = re.compile(r"^\s*\.\.\s+(?:\|[^|]+\|\s+)?([\w.+-]+)::")
 _RST_GRID = re.compile(r"^\s*[+|]")
 _RST_SIMPLE_TABLE = re.compile(r"^\s*=+(?:\s+=+)+\s*$")
-_RST_TEXT_DIRECTIVES = frozenset({
-    "note", "warning", "important", "tip", "hint", "attention", "caution", "danger", "error", "admonition",
-    "seealso", "topic", "sidebar", "rubric", "epigraph", "highlights", "pull-quote", "compound", "container",
-    "versionadded", "versionchanged", "deprecated",
-})
+_RST_TEXT_DIRECTIVES = frozenset(
+    {
+        "note",
+        "warning",
+        "important",
+        "tip",
+        "hint",
+        "attention",
+        "caution",
+        "danger",
+        "error",
+        "admonition",
+        "seealso",
+        "topic",
+        "sidebar",
+        "rubric",
+        "epigraph",
+        "highlights",
+        "pull-quote",
+        "compound",
+        "container",
+        "versionadded",
+        "versionchanged",
+        "deprecated",
+    }
+)
 _RST_TABLE_DIRECTIVES = frozenset({"list-table", "csv-table", "table"})
 _RST_CELL_RE = re.compile(r"\s*(?:[*-]\s+)*")
 _RST_SUBS_RE = re.compile(r"\|[^|\s][^|]*?\|_{0,2}")
-_RST_CODE_DIRECTIVES = frozenset({"code", "code-block", "sourcecode", "literalinclude", "highlight", "math", "parsed-literal"})
+_RST_CODE_DIRECTIVES = frozenset(
+    {"code", "code-block", "sourcecode", "literalinclude", "highlight", "math", "parsed-literal"}
+)
 
 
 def _indent(line: str) -> int:
@@ -596,7 +668,7 @@ def _indent(line: str) -> int:
 def _read_rst(src: str) -> Reading:
     w = _Writer(src)
     starts = _line_starts(src)
-    lines = [src[s:_line_end(src, s)] for s in starts]
+    lines = [src[s : _line_end(src, s)] for s in starts]
     n = len(lines)
 
     def blank(i):
@@ -619,7 +691,7 @@ def _read_rst(src: str) -> Reading:
     def running(i0, i1, kind, first_skip=0, cut=None):
         # One run: a reference or a literal may span a hard wrap; line breaks and indentation are spaces.
         end = starts[i1 - 1] + (len(lines[i1 - 1]) if cut is None else cut)
-        if not _RST_SUBS_RE.sub("", src[starts[i0] + first_skip:end]).strip():
+        if not _RST_SUBS_RE.sub("", src[starts[i0] + first_skip : end]).strip():
             kind = "meta"  # a row of badges: |pypi| |build| |docs|
         _rst_inline(w, starts[i0] + first_skip, end)
         w.end_block(kind)
@@ -642,15 +714,25 @@ def _read_rst(src: str) -> Reading:
                 i = end
                 continue
         # Titles: text with an underline, optionally an overline.
-        if _RST_ADORN.match(line) and i + 2 < n and lines[i + 1].strip() and _RST_ADORN.match(lines[i + 2]) \
-                and lines[i + 2].strip()[0] == stripped[0]:
+        if (
+            _RST_ADORN.match(line)
+            and i + 2 < n
+            and lines[i + 1].strip()
+            and _RST_ADORN.match(lines[i + 2])
+            and lines[i + 2].strip()[0] == stripped[0]
+        ):
             s = starts[i + 1] + _indent(lines[i + 1])
             _rst_inline(w, s, starts[i + 1] + len(lines[i + 1].rstrip()))
             w.end_block("heading", 1)
             i += 3
             continue
-        if i + 1 < n and not _RST_ADORN.match(line) and _RST_ADORN.match(lines[i + 1]) \
-                and len(lines[i + 1].strip()) >= min(len(stripped), 4) and ind == 0:
+        if (
+            i + 1 < n
+            and not _RST_ADORN.match(line)
+            and _RST_ADORN.match(lines[i + 1])
+            and len(lines[i + 1].strip()) >= min(len(stripped), 4)
+            and ind == 0
+        ):
             _rst_inline(w, starts[i], starts[i] + len(line.rstrip()))
             w.end_block("heading", 2)
             i += 2
@@ -678,9 +760,11 @@ def _read_rst(src: str) -> Reading:
                 body = i + 1
                 while body < end and (_RST_FIELD.match(lines[body])):
                     body += 1
-                head = line[d.end():].strip() if d else ""
+                head = line[d.end() :].strip() if d else ""
                 if head:
-                    running(i, i + 1, "text", first_skip=d.end() + (len(line[d.end():]) - len(line[d.end():].lstrip())))
+                    running(
+                        i, i + 1, "text", first_skip=d.end() + (len(line[d.end() :]) - len(line[d.end() :].lstrip()))
+                    )
                 j = body
                 while j < end:
                     if blank(j):
@@ -742,9 +826,12 @@ def _read_rst(src: str) -> Reading:
             skip = ind  # a field list entry keeps its field name
         # The paragraph: following lines until a blank, or a new bullet at this indentation.
         j = i + 1
-        while j < n and not blank(j) and not ((_RST_BULLET.match(lines[j]) or _RST_FIELD.match(lines[j]))
-                                              and _indent(lines[j]) <= ind) \
-                and not _RST_EXPLICIT.match(lines[j]):
+        while (
+            j < n
+            and not blank(j)
+            and not ((_RST_BULLET.match(lines[j]) or _RST_FIELD.match(lines[j])) and _indent(lines[j]) <= ind)
+            and not _RST_EXPLICIT.match(lines[j])
+        ):
             j += 1
         last = lines[j - 1].rstrip()
         if last.endswith("::"):
@@ -768,12 +855,16 @@ _SECTION_RE = re.compile(
     re.IGNORECASE,
 )
 _MD_HEADING_RE = re.compile(r"^\s{0,3}(#{1,6})\s+\S")
-_CLAUSE_RE = re.compile(r"\s*(\d{1,3}(?:\.\d{1,3})*\.?)\s+((?:[A-Z][\w'’-]*)(?:\s+(?:[A-Za-z][\w'’-]*)){0,5})\.\s+(?=\S)")
+_CLAUSE_RE = re.compile(
+    r"\s*(\d{1,3}(?:\.\d{1,3})*\.?)\s+((?:[A-Z][\w'’-]*)(?:\s+(?:[A-Za-z][\w'’-]*)){0,5})\.\s+(?=\S)"
+)
 _NUMBERED_TITLE_RE = re.compile(r"^\d{1,3}(?:\.\d{1,3})*\.?\s+[A-Z][\w'’-]*(?:\s+[\w'’-]+){0,6}\.?$")
 _URL_LINE_RE = re.compile(r"^(?:https?|ftp)://\S+$|^www\.\S+$")
 _TABLE_LINE_RE = re.compile(r" \| .* \| |^\s*\|.*\|\s*$")  # cells: two " | " or a line boxed in "|"
-_PLAIN_ITEM = re.compile(r"^\s*(?:[-*•·‣◦]|\(?(?:\d{1,3}|[a-z]|[ivx]{1,4})\)|(?:\d{1,3}|[a-z])\.(?=\s+[A-Z(\"'])"
-                         r")\s+\S")
+_PLAIN_ITEM = re.compile(
+    r"^\s*(?:[-*•·‣◦]|\(?(?:\d{1,3}|[a-z]|[ivx]{1,4})\)|(?:\d{1,3}|[a-z])\.(?=\s+[A-Z(\"'])"
+    r")\s+\S"
+)
 _BULLET_LINE_RE = re.compile(r"[-*•·‣◦]\s+\S")
 _OPTION_LINE_RE = re.compile(r"--?[A-Za-z0-9][\w.-]*(?:[=\s]\S+)?(?:,\s*--?[A-Za-z0-9][\w.-]*(?:[=\s]\S+)?)*$")
 # What a list item opens with, in any format: a bullet glyph or an enumerator ("2.", "(b)").
@@ -842,10 +933,17 @@ def _plain_blocks(src: str, title_line: bool):
         runs: list[list[tuple[int, int]]] = [[g[0]]]
         for k in range(1, len(g)):
             prev, nxt = texts[k - 1], texts[k]
-            starts_item = bool(_PLAIN_ITEM.match(src[g[k][0]:g[k][1]])) or bool(_MD_HEADING_RE.match(nxt)) \
-                or _TABLE_LINE_RE.search(nxt) or _TABLE_LINE_RE.search(prev)  # a table row is a line
-            wrap = not starts_item and (nxt[:1].islower() or nxt[:1] in "(,;)" or (
-                len(prev) >= WRAP_RATIO * longest and longest >= 40 and not prev.endswith(":")))
+            starts_item = (
+                bool(_PLAIN_ITEM.match(src[g[k][0] : g[k][1]]))
+                or bool(_MD_HEADING_RE.match(nxt))
+                or _TABLE_LINE_RE.search(nxt)
+                or _TABLE_LINE_RE.search(prev)
+            )  # a table row is a line
+            wrap = not starts_item and (
+                nxt[:1].islower()
+                or nxt[:1] in "(,;)"
+                or (len(prev) >= WRAP_RATIO * longest and longest >= 40 and not prev.endswith(":"))
+            )
             if _MD_HEADING_RE.match(prev):
                 wrap = False
             if wrap:
@@ -856,7 +954,7 @@ def _plain_blocks(src: str, title_line: bool):
         if gi + 1 < len(groups):
             next_len = sum(e - s for s, e in groups[gi + 1])
         for ri, run in enumerate(runs):
-            first = src[run[0][0]:run[0][1]].strip()
+            first = src[run[0][0] : run[0][1]].strip()
             one_line = len(run) == 1
             heading = 0
             if one_line and _URL_LINE_RE.match(first):
@@ -868,14 +966,18 @@ def _plain_blocks(src: str, title_line: bool):
                 if m:
                     heading = len(m.group(1))
                 elif _NUMBERED_TITLE_RE.match(first) or (
-                        len(first) <= HEADING_MAX_CHARS and first.isupper() and len(first.split()) >= 2):
+                    len(first) <= HEADING_MAX_CHARS and first.isupper() and len(first.split()) >= 2
+                ):
                     heading = 3  # "1. Definitions." on its own line; "TERMS AND CONDITIONS FOR USE"
                 elif gi == 0 and ri == 0 and title_line and (len(groups) > 1 or len(runs) > 1):
                     heading = 1
                 elif len(first) <= 2 * HEADING_MAX_CHARS and _SECTION_RE.match(first) and first[-1:] not in ",;":
                     heading = 2 if (len(first) <= HEADING_MAX_CHARS or first[-1:] in "?:？：") else 0
-                elif len(first) <= HEADING_MAX_CHARS and first[-1:] not in ".,;:。，；：" and (
-                        ri + 1 < len(runs) or (len(runs) == 1 and next_len > len(first))):
+                elif (
+                    len(first) <= HEADING_MAX_CHARS
+                    and first[-1:] not in ".,;:。，；："
+                    and (ri + 1 < len(runs) or (len(runs) == 1 and next_len > len(first)))
+                ):
                     following = sum(e - s for s, e in runs[ri + 1]) if ri + 1 < len(runs) else next_len
                     heading = 3 if following > len(first) else 0
             if heading and not _TABLE_LINE_RE.search(first):
@@ -887,22 +989,30 @@ def _plain_blocks(src: str, title_line: bool):
                 out.append(("heading", [(m.start(1), m.end(2))], 3))
                 out.append(("text", [(m.end(), run[0][1])] + run[1:], 0))
                 continue
-            kind = "item" if _PLAIN_ITEM.match(src[run[0][0]:run[0][1]]) else "text"
+            kind = "item" if _PLAIN_ITEM.match(src[run[0][0] : run[0][1]]) else "text"
             out.append((kind, run, 0))
     return out
 
 
-def _is_prose_line(src: str) -> bool:
+def _is_prose_line(src: str, odd: re.Pattern = _ODD_CHAR_RE) -> bool:
     """Whether plain text is one line of prose that `_read_plain` would copy verbatim as one text
     block (most corpus.jsonl documents): single spaces only, opening with a letter or digit (no
     ``#`` heading, rule, box or bullet), too long for the length-limited heading rules (none takes a
     line over ``2 * HEADING_MAX_CHARS``), not a numbered title, list item or clause; a first line is
-    a title only above other blocks, and one line has none.
-    `_prose_line` reads it without the line-by-line rules (tests/test_reading.py checks that both
+    a title only above other blocks, and one line has none. `odd` finds a character that rules a
+    line out (`_ODD_OR_RESIDUE_CHAR_RE` also terminal residue, so `read` needs no second scan).
+    `_prose_line` reads it without the line-by-line rules (tests/ingest/test_reading.py checks that both
     readings agree): a new rule of `_plain_blocks` that can take such a line must be excluded here."""
-    return (len(src) > 2 * HEADING_MAX_CHARS and src[0].isalnum() and src[-1] != " "
-            and not _ODD_WS_RE.search(src) and not _PLAIN_ITEM.match(src) and not _CLAUSE_RE.match(src)
-            and not _NUMBERED_TITLE_RE.match(src))
+    return (
+        len(src) > 2 * HEADING_MAX_CHARS
+        and src[0].isalnum()
+        and src[-1] != " "
+        and "  " not in src
+        and not odd.search(src)
+        and not _PLAIN_ITEM.match(src)
+        and not _CLAUSE_RE.match(src)
+        and not _NUMBERED_TITLE_RE.match(src)
+    )
 
 
 def _prose_line(src: str) -> Reading:
@@ -934,8 +1044,6 @@ def _read_plain_lines(src: str, title_line: bool) -> Reading:
     return w.finish()
 
 
-
-
 def _read_extracted(src: str, blocks) -> Reading:
     w = _Writer(src)
     for kind, s, e in blocks:
@@ -952,8 +1060,10 @@ def _read_extracted(src: str, blocks) -> Reading:
                 m = _MARKER_RE.match(src, s, e)
                 s = m.end() if m and m.end() < e else s
             w.copy(s, e)
-        w.end_block(kind if kind in ("heading", "term", "text", "item", "code", "table", "meta") else "text",
-                    1 if kind in ("heading", "term") or head else 0)
+        w.end_block(
+            kind if kind in ("heading", "term", "text", "item", "code", "table", "meta") else "text",
+            1 if kind in ("heading", "term") or head else 0,
+        )
     return w.finish()
 
 
@@ -972,9 +1082,16 @@ _MD_SIGNS = (
 
 
 def sniff_format(text: str) -> str:
-    """``rst`` or ``markdown`` when a ``.txt`` file is unmistakably one of them (at least two kinds
-    of that syntax's marks, and more kinds than the other's), else ``plain``."""
+    """``man`` for a rendered man page (`qa.ingest.manpage.looks_like_man`); ``rst`` or ``markdown``
+    when a ``.txt`` file (or one without a known suffix) is unmistakably one of them (at least two
+    kinds of that syntax's marks, and more kinds than the other's); else ``plain``. Terminal
+    residue (`qa.ingest.terminal`) is looked through."""
     head = text[:200_000]
+    spans = terminal.residue(head)
+    if spans:
+        head = terminal.without(head, spans)[0]
+    if looks_like_man(head):
+        return "man"
     rst = sum(bool(p.search(head)) for p in _RST_SIGNS)
     md = sum(bool(p.search(head)) for p in _MD_SIGNS)
     if rst >= 2 and rst > md:
@@ -994,14 +1111,67 @@ def _read_marked(fmt: str, src: str) -> Reading:
 
 
 def read(document) -> Reading:
-    """The reading of a `qa.types.Document`, by its ``format`` (see the module's rules)."""
+    """The reading of a `qa.types.Document`, by its ``format`` (see the module's rules).
+
+    Terminal residue (ANSI escapes, backspace overstrike, stray control characters, U+FFFD:
+    `qa.ingest.terminal`) and, in a man page, typesetters' line-end hyphens are not reading text:
+    the text without them is read, and its offsets mapped back through the characters kept, so
+    every reading character still stands for its own source character."""
     fmt = getattr(document, "format", "plain")
     src = document.text
+    if fmt == "plain" and _is_prose_line(src, _ODD_OR_RESIDUE_CHAR_RE):  # no residue, no header: one scan, no more
+        return _prose_line(src)
+    spans = terminal.residue(src)
+    if not spans and fmt != "man":
+        return _read_clean(document, fmt, src, getattr(document, "blocks", ()))
+    clean, kept = terminal.without(src, spans) if spans else (src, None)
+    if fmt == "man":
+        hyphens = terminal.hyphenation(clean)
+        if hyphens:
+            joined, kept2 = terminal.without(clean, hyphens)
+            kept = kept2 if kept is None else kept[kept2]
+            clean = joined
+    if kept is None:
+        return _read_clean(document, fmt, clean, ())
+    blocks = getattr(document, "blocks", ())
+    if blocks:  # an extractor's blocks are source spans: the same spans of the cleaned text
+        blocks = tuple((kind, int(np.searchsorted(kept, s)), int(np.searchsorted(kept, e))) for kind, s, e in blocks)
+    reading = _read_clean(document, fmt, clean, blocks)
+    return Reading(text=reading.text, offsets=kept[reading.offsets], blocks=reading.blocks)
+
+
+def _read_clean(document, fmt: str, src: str, blocks) -> Reading:
+    """The reading of `src`, a document's text without residue, by format; a header block at its top
+    (`qa.ingest.headers`: a wheel's METADATA, an e-mail) read as table rows, then the body."""
+    if fmt in ("plain", "markdown", "rst"):
+        end = header_end(src)
+        if end:
+            head = _read_extracted(src[:end], [("table", s, e) for s, e in header_lines(src)])
+            return _followed(head, _read_body(document, fmt, src[end:], ()), end)
+    return _read_body(document, fmt, src, blocks)
+
+
+def _followed(head: Reading, body: Reading, at: int) -> Reading:
+    """`head` (of source ``[0, at)``) then `body` (the reading of source ``[at, ...)``, its offsets
+    from `at`), one ``\n`` between them standing for the line break at `at`."""
+    if not body.text:
+        return head
+    shift = len(head.text) + 1
+    return Reading(
+        text=head.text + "\n" + body.text,
+        offsets=np.concatenate([head.offsets, np.array([at], dtype=np.int64), body.offsets + at]),
+        blocks=head.blocks + tuple(Block(b.kind, b.start + shift, b.end + shift, b.level) for b in body.blocks),
+    )
+
+
+def _read_body(document, fmt: str, src: str, blocks) -> Reading:
+    if fmt == "man":
+        return _read_extracted(src, man_blocks(src))
     if fmt in ("markdown", "rst"):
         # The loader reads a Markdown or rst file once for its title, the chunker again: parse it once.
         return _read_marked(fmt, src) if len(src) <= _CACHED_CHARS else _MARKED[fmt](src)
-    if fmt == "extracted" and getattr(document, "blocks", ()):
-        return _read_extracted(src, document.blocks)
+    if fmt == "extracted" and blocks:
+        return _read_extracted(src, blocks)
     return _read_plain(src, title_line=document.source == document.doc_id)
 
 

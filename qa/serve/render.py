@@ -15,7 +15,17 @@ from ..text import Analyzer, has_han, squash_spaces
 from ..ingest.reading import to_reading
 from ..types import Answer, Hit, Sentence
 
-__all__ = ["answer_to_dict", "answer_to_text", "escape", "passage_html", "answer_html", "citation_numbers", "hits_in_citation_order", "hit_location", "matched_words"]
+__all__ = [
+    "answer_to_dict",
+    "answer_to_text",
+    "escape",
+    "passage_html",
+    "answer_html",
+    "citation_numbers",
+    "hits_in_citation_order",
+    "hit_location",
+    "matched_words",
+]
 
 
 def matched_words(hit: Hit, answer: Answer, analyzer: Analyzer) -> list[str]:
@@ -90,8 +100,9 @@ def explanation_to_text(answer: Answer, top: int = 8) -> str:
     values and contributions (weight x value), the largest `top` first."""
     lines = [f"Confidence {answer.confidence:.0%} (the calibrated probability that the first unit holds the answer)."]
     for n, unit in enumerate(answer.explanation, 1):
-        lines.append(f"\n[{n}] passage [{unit['passage']}], {unit['kind']}, score {unit['score']:+.3f}: "
-                     f"{unit['text'][:100]!r}")
+        lines.append(
+            f"\n[{n}] passage [{unit['passage']}], {unit['kind']}, score {unit['score']:+.3f}: {unit['text'][:100]!r}"
+        )
         lines.append(f"    {'feature':<18} {'value':>7} {'weight':>8} {'contribution':>13}")
         for name, f in list(unit["features"].items())[:top]:
             lines.append(f"    {name:<18} {f['value']:>7.3f} {f['weight']:>+8.3f} {f['contribution']:>+13.3f}")
@@ -131,7 +142,9 @@ def _summary_lines(answer: Answer, width: int) -> list[str]:
             if kind == "code":
                 lines.append(f"      {part}{cite}")
             elif kind == "item":
-                lines.extend(textwrap.wrap(f"{part}{cite}", width, initial_indent="  \u2022 ", subsequent_indent="    "))
+                lines.extend(
+                    textwrap.wrap(f"{part}{cite}", width, initial_indent="  \u2022 ", subsequent_indent="    ")
+                )
             else:
                 lines.extend(textwrap.wrap(f"{part}{cite}", width, initial_indent="  ", subsequent_indent="  "))
     flush()
@@ -149,7 +162,9 @@ def answer_to_text(answer: Answer, width: int = 100, analyzer: Analyzer | None =
     t = labels(answer.language)
     lines = []
     if answer.corrections:
-        lines.append(f"{t['searched_for']} " + ", ".join(f"{b!r} ({t['you_typed']} {a!r})" for a, b in answer.corrections))
+        lines.append(
+            f"{t['searched_for']} " + ", ".join(f"{b!r} ({t['you_typed']} {a!r})" for a, b in answer.corrections)
+        )
     if answer.abstained:
         lines.append(t["no_answer"])
         lines.append(f"{t['reason']}: {reason_text(answer)}")
@@ -164,7 +179,9 @@ def answer_to_text(answer: Answer, width: int = 100, analyzer: Analyzer | None =
             head = " \u203a ".join(x for x in (p.title, p.section) if x)
             matched = ", ".join(matched_words(h, answer, analyzer))
             lines.append(f"[{h.rank}] {head}")
-            lines.append(f"    {hit_location(h, answer.language)}; {t['score']} {h.score:.3f}; {t['matched']}: {matched}")
+            lines.append(
+                f"    {hit_location(h, answer.language)}; {t['score']} {h.score:.3f}; {t['matched']}: {matched}"
+            )
             lines.extend(textwrap.wrap(squash_spaces(p.text), width, initial_indent="    ", subsequent_indent="    "))
     return "\n".join(lines)
 
@@ -189,27 +206,30 @@ def escape(text: str) -> str:
     return _ESCAPE_RE.sub(lambda m: _ESCAPES[m.group()], text).replace("\n", "<br>")
 
 
-def layered_html(text: str, base: int, layers) -> str:
+def layered_html(text: str, base: int, layers, hidden=()) -> str:
     """HTML of ``text`` (which starts at offset ``base`` in its source), every piece escaped, the
-    pieces inside each layer's spans wrapped in its tags.
+    pieces inside each layer's spans wrapped in its tags, the pieces inside a `hidden` span left out.
 
     `layers` is a sequence of ``(spans, open_tag, close_tag)``, spans as source offsets ``(start,
-    end)``; the first layer is innermost. Spans are cut at the window's ends.
+    end)``; the first layer is innermost. Spans are cut at the window's ends. `hidden` spans (source
+    offsets) are characters not shown: a man page's escapes and overstrike (`qa.ingest.terminal`).
 
     >>> layered_html("a<b c", 10, [([(12, 13)], "<mark>", "</mark>"), ([(10, 15)], "<i>", "</i>")])
     '<i>a&#60;</i><i><mark>b</mark></i><i> c</i>'
+    >>> layered_html("N\bNAME", 0, [], hidden=[(0, 2)])
+    'NAME'
     """
     end = base + len(text)
     bounds = {base, end}
-    for spans, _, _ in layers:
+    for spans, _, _ in [*layers, (hidden, "", "")]:
         for s, e in spans:
             bounds.update(x for x in (s, e) if base <= x <= end)
     points = sorted(bounds)
     out = []
     for a, b in zip(points, points[1:]):
-        if a == b:
+        if a == b or any(s <= a and b <= e for s, e in hidden):
             continue
-        piece = escape(text[a - base:b - base])
+        piece = escape(text[a - base : b - base])
         for spans, open_tag, close_tag in layers:
             if any(s <= a and b <= e for s, e in spans):
                 piece = f"{open_tag}{piece}{close_tag}"
@@ -235,7 +255,9 @@ def passage_html(hit: Hit, answer: Answer, analyzer: Analyzer) -> str:
 
 
 # A list marker opening a quoted sentence ("2. ", "(b) ", "• ", "二、"): layout, not the answer's words.
-_LEADING_MARKER = re.compile(r"^\s*(?:(?:[-*•·‣◦]|\(?(?:\d{1,3}|[a-z]|[ivx]{1,4})[.)])\s+|(?:[一二三四五六七八九十]{1,3}|\d{1,3})、\s*)")
+_LEADING_MARKER = re.compile(
+    r"^\s*(?:(?:[-*•·‣◦]|\(?(?:\d{1,3}|[a-z]|[ivx]{1,4})[.)])\s+|(?:[一二三四五六七八九十]{1,3}|\d{1,3})、\s*)"
+)
 
 
 def sentence_shown(text: str) -> str:

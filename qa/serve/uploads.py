@@ -8,13 +8,27 @@ import re
 from pathlib import Path
 
 from ..errors import QAError
+from ..ingest.kinds import ACCEPTED, NOT_DOCUMENTS
+from ..ingest.loader import DOCUMENT_SUFFIXES
 
-__all__ = ["ALLOWED_SUFFIXES", "LibraryError", "MAX_FILE_BYTES", "MAX_FILE_MB", "MAX_FILES", "UploadError",
-           "check_uploads", "safe_name"]
+__all__ = [
+    "ACCEPTED",
+    "ALLOWED_SUFFIXES",
+    "LibraryError",
+    "MAX_UPLOAD_BYTES",
+    "MAX_FILE_MB",
+    "MAX_FILES",
+    "UploadError",
+    "check_uploads",
+    "safe_name",
+]
 
-ALLOWED_SUFFIXES = (".txt", ".md", ".pdf", ".docx", ".html", ".htm")
+# What the page takes is what `qa index` reads (`qa.ingest.kinds`): these suffixes by name, and any
+# other file that is text (README, FAQ, METADATA); a file that turns out not to be text is refused
+# when it is read, with the loader's reason.
+ALLOWED_SUFFIXES = DOCUMENT_SUFFIXES
 MAX_FILE_MB = 20
-MAX_FILE_BYTES = MAX_FILE_MB * 1024 * 1024
+MAX_UPLOAD_BYTES = MAX_FILE_MB * 1024 * 1024
 MAX_FILES = 20  # per upload
 _NAME_CHARS = re.compile(r"[^A-Za-z0-9._ -]")
 _MAX_NAME = 120
@@ -65,7 +79,7 @@ def check_uploads(files) -> list[tuple[str, bytes]]:
     Raises
     ------
     UploadError
-        No file, more than `MAX_FILES`, a type not in `ALLOWED_SUFFIXES`, a file
+        No file, more than `MAX_FILES`, a kind qa does not read (`qa.ingest.kinds.refusal`), a file
         over `MAX_FILE_MB` MB or empty, or two files that would be saved under one
         name. The message names every refused file, one per line; nothing is accepted.
     """
@@ -75,19 +89,18 @@ def check_uploads(files) -> list[tuple[str, bytes]]:
     if len(files) > MAX_FILES:
         raise UploadError(f"{len(files)} files chosen; at most {MAX_FILES} can be added at once")
     problems, out, seen = [], [], {}
-    allowed = ", ".join(ALLOWED_SUFFIXES)
     for name, data in files:
         shown = _shown(name)
         safe = safe_name(name)
-        suffix = Path(safe).suffix.lower() if "." in safe else ""
-        if suffix not in ALLOWED_SUFFIXES:
-            problems.append(f"{shown}: a {suffix or 'file without a type'} file cannot be added (allowed: {allowed})")
+        suffix = Path(safe).suffix.lower()
+        if suffix in NOT_DOCUMENTS:  # `qa.ingest.kinds.refusal`'s list, in the page's words
+            problems.append(f"{shown}: a {suffix} file cannot be added ({NOT_DOCUMENTS[suffix]}; qa reads {ACCEPTED})")
             continue
         if not isinstance(data, (bytes, bytearray, memoryview)):
             problems.append(f"{shown}: no file content")
             continue
         size = len(data)
-        if size > MAX_FILE_BYTES:
+        if size > MAX_UPLOAD_BYTES:
             problems.append(f"{shown}: {size / 1024 / 1024:.1f} MB is over the {MAX_FILE_MB} MB limit per file")
             continue
         if size == 0:
