@@ -74,7 +74,8 @@ def test_an_abstention_says_the_documents_do_not_say_and_shows_the_closest_passa
     (warning,) = [w.value for w in at.warning]
     assert warning.startswith("**The documents do not say.** No passage mentions dental, treatment or covered.")
     assert "Searched for: dental, treatment, covered, insurance" in warning
-    assert "Closest passages (they do not answer the question)" in [h.value for h in at.subheader]
+    assert "Closest passages" in [h.value for h in at.subheader]
+    assert "They do not answer the question." in [c.value for c in at.caption]
     assert _passage_numbers(at)  # shown, not folded away
     shown = _shown(at)
     assert not INTERNALS.search(shown), INTERNALS.search(shown)

@@ -75,10 +75,12 @@ h1.qa-title { font-size: 1.9rem; padding: 0 0 .4rem; margin: 0; }
   [data-testid="stMainBlockContainer"] { padding-top: 3rem; }
 }
 .qa-table { border-collapse: collapse; width: 100%; font-size: .9em; table-layout: auto; }
-.qa-table th, .qa-table td { text-align: left; vertical-align: top; padding: .3em .5em;
-  border-bottom: 1px solid rgba(120, 120, 120, .25); overflow-wrap: anywhere; }
-.qa-table th { font-weight: 600; }
+.qa-table th, .qa-table td { text-align: left; vertical-align: top; padding: .3em .5em; overflow-wrap: break-word; }
+.qa-table th { font-weight: 600; white-space: nowrap; }
+.qa-documents td:nth-child(2), .qa-details td { overflow-wrap: anywhere; }  /* file names: long, no spaces */
+.qa-documents td:nth-child(n+3) { white-space: nowrap; }
 .qa-table-wrap { max-width: 100%; overflow-x: auto; }
+@media (max-width: 640px) { .qa-table { font-size: .8em; } .qa-table th, .qa-table td { padding: .25em .3em; } }
 </style>"""
 
 
@@ -421,6 +423,7 @@ def show_answer(result, index, lib: Library, version: str | None, pool: tuple[st
         show_feedback(qkey, lib, result, version)
         if result.hits:
             st.subheader(t["closest"])
+            st.caption(t["closest_note"])
             show_passages(result, index, lib, qkey, analyzer)
         show_details(result, analyzer, owner)
         return
