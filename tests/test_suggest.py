@@ -153,7 +153,9 @@ def test_headings_of_common_kinds_become_questions_about_the_name():
      "What documents do I need?", "What to bring to the office?", "Can after-service health insurance still be used?",
      "Is dental treatment covered?", "What's new in version 2?", "Where can I pay social security?",
      "被裁员后社保和医保怎么办？", "离职后医保还能用吗？", "失业金能领多少？",
-     "What is tomlkit?"],
+     "What is tomlkit?", "If my licence is suspended, what can I do?", "For how long will my certificate be valid?",
+     "I am studying here. Do I need a local licence?", "What kind of benefits can I get?", "What if I move abroad?",
+     "How much of my loan will be discharged?"],
 )
 def test_questions_a_person_writes_read_as_questions(question):
     assert reads_as_question(question)
@@ -163,7 +165,8 @@ def test_questions_a_person_writes_read_as_questions(question):
     "fragment",
     ["What about Opening hours?", "What about Individuals pay social security and medical insurance?",
      "Hate Type Annotations!?", "Part-time jobs?", "Quitting: what now?", "3.5 million users?", "What of it?",
-     "Fees and charges", "社保查询怎么办", "社保查询？", "Is?", "Why now?"],
+     "Fees and charges", "社保查询怎么办", "社保查询？", "Is?", "Why now?", "Ready to apply?", "What if?",
+     "Opening hours, fees?"],
 )
 def test_fragments_do_not_read_as_questions(fragment):
     assert not reads_as_question(fragment)

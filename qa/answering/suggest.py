@@ -23,10 +23,11 @@ section numbers of its current passages, so a removed document gives none):
    contribute to <name>?", "License" -> "What is the license of <name>?"
    (`HEADING_QUESTIONS`).
 4. **Only what a person would write.** Every candidate must read as a question
-   (`reads_as_question`): in English it opens with a question word and a verb
-   follows ("How do I...", "Who pays...", "What to bring?"), or it opens with an
-   auxiliary and its subject ("Can I...", "Is it..."); a fragment such as "What
-   about <heading>?" or "Hate Type Annotations!?" is not one. In Chinese it holds
+   (`reads_as_question`): in English it opens (perhaps after a lead clause: "If
+   I move, what...") with a question word and a verb follows ("How do I...",
+   "Who pays...", "What to bring?"), or with an auxiliary and its subject ("Can
+   I...", "Is it..."); a fragment such as "What about <heading>?" or "Hate Type
+   Annotations!?" is not one. In Chinese it holds
    a question word (什么, 怎么, 如何, 吗, 哪...). Other headings give no question:
    there is no "What about <heading>?" fallback, so a corpus whose headings make
    no good question offers none.
@@ -117,17 +118,21 @@ _HEADING_RES = tuple(
 # Candidate rules, best first (rule 7 tries a document's candidates in this order).
 QUESTION, ABOUT_NAME = 1, 3
 
-# Rule 4: how an English question opens. A question word is followed by a verb: an auxiliary within
-# the next few words ("How long does it take?"), "to" ("What to bring?"), or, for a question about
-# its subject, a verb form at once ("Who pays the fee?", "What happens if...?").
+# Rule 4: how an English question opens. A question word is followed by a verb: an auxiliary
+# ("How long does it take?", "What kind of benefits can I get?"), "to" at once ("What to bring?"), or,
+# for a question about its subject, a verb form at once ("Who pays the fee?", "What happens if...?").
+# "What if" opens a clause ("What if I move?"). The question may follow a lead clause ("If I move,
+# what do I do?", "I am a student. Do I need a licence?") and a preposition ("For how long...?").
 _WH_WORDS = frozenset("what how why when where who whom whose which".split())
 _AUXILIARIES = frozenset(
     "is are was were am be been do does did can could will would shall should may might must have has had "
     "isn't aren't wasn't weren't don't doesn't didn't can't cannot couldn't won't wouldn't shouldn't".split()
 )
 _SUBJECT_WH = frozenset("who what which".split())
-_AUX_WITHIN = 3  # words after the question word in which its verb must come
-_NOT_A_VERB = frozenset("about of for if".split())  # "What about X?", "What of it?", "What if?"
+_TO_WITHIN = 2  # words after the question word in which "to" makes it a question ("How to apply?")
+_NOT_A_VERB = frozenset("about of".split())  # "What about X?", "What of it?": fragments
+_LEAD_PREPOSITIONS = frozenset("for in to from with by at on under since until after before during".split())
+_CLAUSE_BREAK_RE = re.compile(r"[,.;:]\s+")
 _WORD_RE = re.compile(r"[a-z]+(?:['’][a-z]+)?")
 _ZH_QUESTION_RE = re.compile(
     r"什么|怎么|怎样|如何|为何|为什么|哪|谁|多少|几[个种次天年月岁]|吗|呢"
@@ -167,6 +172,8 @@ def reads_as_question(question: str) -> bool:
     --------
     >>> [reads_as_question(q) for q in ("How do I apply?", "Who pays the fee?", "Can I still use it?")]
     [True, True, True]
+    >>> reads_as_question("If my licence is suspended, what can I do?")
+    True
     >>> [reads_as_question(q) for q in ("What about Opening hours?", "Hate Type Annotations!?", "Fees?")]
     [False, False, False]
     >>> [reads_as_question(q) for q in ("离职后医保还能用吗？", "社保查询？")]
@@ -177,7 +184,14 @@ def reads_as_question(question: str) -> bool:
         return False
     if detect_language(question) == "zh":
         return bool(_ZH_QUESTION_RE.search(question))
-    words = _WORD_RE.findall(question.lower())
+    clauses = [question] + [question[m.end():] for m in _CLAUSE_BREAK_RE.finditer(question)]
+    return any(_opens_a_question(_WORD_RE.findall(c.lower())) for c in clauses)
+
+
+def _opens_a_question(words: list[str]) -> bool:
+    """Whether a clause's words (lower case) open an English question (see `reads_as_question`)."""
+    if words and words[0] in _LEAD_PREPOSITIONS:  # "For how long will it be valid?"
+        words = words[1:]
     if len(words) < 2:
         return False
     first, rest = words[0], words[1:]
@@ -190,7 +204,9 @@ def reads_as_question(question: str) -> bool:
         return True
     if rest[0] in _NOT_A_VERB:
         return False
-    if any(w in _AUXILIARIES or w == "to" for w in rest[:_AUX_WITHIN]):
+    if head == "what" and rest[0] == "if":  # "What if I move?": a clause follows
+        return len(rest) >= 3
+    if any(w in _AUXILIARIES for w in rest) or "to" in rest[:_TO_WITHIN]:
         return True
     return head in _SUBJECT_WH and rest[0].endswith(("s", "ed")) and not rest[0].endswith("ss")
 
