@@ -155,3 +155,21 @@ def test_plain_reasons_name_what_is_missing_and_no_figure():
     weak_zh = _answer(0.2, "zh", abstained=True, reason_code="weak_evidence", hits=(hit,))
     assert plain_reason(weak_zh, ["牙科", "报销"]) == "没有段落提到牙科或报销。"
     assert or_list(["a", "b", "c"]) == "a, b or c" and or_list(["a"]) == "a" and or_list([]) == ""
+
+
+def test_a_passage_is_placed_by_title_file_name_and_page_never_a_folder_or_offset():
+    from qa.serve.render import passage_heading, passage_place, table_html
+    from qa.types import Hit, Passage
+
+    p = Passage("d#1", "d", "/srv/qa/uploads/Guide.pdf", "The Guide", "Fees", 1200, 1400, "x", page=3)
+    hit = Hit(1, p, 7.5, (), 0.5)
+    assert passage_heading(hit) == "Fees"
+    assert passage_place(hit) == "from The Guide · Guide.pdf · page 3"
+    assert passage_place(hit, "zh") == "出自 The Guide · Guide.pdf · 第 3 页"
+    untitled = Hit(1, Passage("d#1", "d", "sub\\notes.txt", "", "", 0, 4, "x"), 1.0, (), 0.5)
+    assert (passage_heading(untitled), passage_place(untitled)) == ("notes.txt", "notes.txt")
+    same = Hit(1, Passage("d#1", "d", "a.md", "Leave", "", 0, 4, "x"), 1.0, (), 0.5)
+    assert (passage_heading(same), passage_place(same)) == ("Leave", "a.md")  # the title once
+    assert table_html(["<h>"], [["a&b", "<script>"]]) == (
+        '<table class="qa-table"><thead><tr><th>&#60;h&#62;</th></tr></thead>'
+        "<tbody><tr><td>a&#38;b</td><td>&#60;script&#62;</td></tr></tbody></table>")
