@@ -83,6 +83,16 @@ def test_an_abstention_says_the_documents_do_not_say_and_shows_the_closest_passa
     assert "deal treatment" not in shown.lower()  # "dental" is a word, never respelt
 
 
+def test_what_no_passage_mentions_is_listed_once_in_chinese(corpus_index):
+    from qa.serve.render import unmatched_words
+
+    result = qa.answer(corpus_index, "失业保险金每月能领多少钱？")
+    assert result.abstained
+    missing = unmatched_words(result, corpus_index.analyzer)
+    assert missing and not any(len(w) == 1 and any(w in o for o in missing if o != w) for w in missing)
+    assert plain_reason(result, missing) == f"没有段落提到{or_list(missing, 'zh')}。"
+
+
 def test_a_chinese_abstention_is_plain_chinese(visitor):
     at = _ask(_page(), "今天天气怎么样？")
     (warning,) = [w.value for w in at.warning]

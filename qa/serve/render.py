@@ -80,7 +80,9 @@ def unmatched_words(answer: Answer, analyzer: Analyzer) -> list[str]:
     if not words:
         return []
     held = {t for h in answer.hits for t in h.matched_terms}
-    return [w for w, t in zip(words, analyzer.stem_words(words)) if t not in held]
+    missing = [w for w, t in zip(words, analyzer.stem_words(words)) if t not in held]
+    # A Chinese character inside a word already listed says nothing more ("保险金", not also "金").
+    return [w for w in missing if not (len(w) == 1 and has_han(w) and any(w in o for o in missing if o != w))]
 
 
 def table_html(header, rows, css_class: str = "qa-table") -> str:
