@@ -46,6 +46,8 @@ def documents_table(at: AppTest) -> list[list[str]]:
     for value in _texts(at):
         if 'class="qa-table qa-documents"' in value:
             body = value.split("<tbody>", 1)[1]
-            return [[html.unescape(c) for c in re.findall(r"<td>(.*?)</td>", row)]
-                    for row in re.findall(r"<tr>(.*?)</tr>", body)]
+            return [
+                [html.unescape(c) for c in re.findall(r"<td>(.*?)</td>", row)]
+                for row in re.findall(r"<tr>(.*?)</tr>", body)
+            ]
     return []

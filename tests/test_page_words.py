@@ -63,7 +63,10 @@ def test_a_visitor_reads_no_offsets_scores_or_percentages(visitor, question):
 def test_confidence_is_a_word_in_the_questions_language(visitor):
     at = _ask(_page(), QUESTION)
     assert [c.value for c in at.caption if c.value.startswith("Confidence")] in (
-        ["Confidence: High"], ["Confidence: Medium"], ["Confidence: Low"])
+        ["Confidence: High"],
+        ["Confidence: Medium"],
+        ["Confidence: Low"],
+    )
     at = _ask(at, QUESTION_ZH)
     words = [c.value for c in at.caption if c.value.startswith("置信度")]
     assert words in (["置信度：高"], ["置信度：中"], ["置信度：低"])
@@ -143,15 +146,30 @@ def test_the_documents_list_is_a_readable_escaped_table(visitor, tmp_path):
 
 
 def _answer(confidence: float, language: str = "en", **kw) -> Answer:
-    base = dict(question="q", sentences=(), hits=(), abstained=False, reason=None, reason_code=None,
-                query_terms=(), corrections=(), language=language)
+    base = dict(
+        question="q",
+        sentences=(),
+        hits=(),
+        abstained=False,
+        reason=None,
+        reason_code=None,
+        query_terms=(),
+        corrections=(),
+        language=language,
+    )
     return Answer(**{**base, "confidence": confidence, **kw})
 
 
 def test_confidence_words_are_binned_at_0_75_and_0_45():
     assert CONFIDENCE_LEVELS == ((0.75, "high"), (0.45, "medium"), (0.0, "low"))
     assert [confidence_level(p) for p in (1.0, 0.75, 0.7499, 0.45, 0.4499, 0.0)] == [
-        "high", "high", "medium", "medium", "low", "low"]
+        "high",
+        "high",
+        "medium",
+        "medium",
+        "low",
+        "low",
+    ]
     assert confidence_word(_answer(1.0)) == "High" and confidence_word(_answer(0.5, "zh")) == "中"
 
 
@@ -182,4 +200,5 @@ def test_a_passage_is_placed_by_title_file_name_and_page_never_a_folder_or_offse
     assert (passage_heading(same), passage_place(same)) == ("Leave", "a.md")  # the title once
     assert table_html(["<h>"], [["a&b", "<script>"]]) == (
         '<table class="qa-table"><thead><tr><th>&#60;h&#62;</th></tr></thead>'
-        "<tbody><tr><td>a&#38;b</td><td>&#60;script&#62;</td></tr></tbody></table>")
+        "<tbody><tr><td>a&#38;b</td><td>&#60;script&#62;</td></tr></tbody></table>"
+    )

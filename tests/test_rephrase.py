@@ -25,8 +25,9 @@ def test_a_word_whose_stem_the_documents_hold_is_never_respelt(corpus_index, wor
     assert close_words(corpus_index, word) == []
 
 
-@pytest.mark.parametrize("word, fixed", [("hospitlization", "hospitalization"), ("insurrence", "insurance"),
-                                         ("certifcate", "certificate")])
+@pytest.mark.parametrize(
+    "word, fixed", [("hospitlization", "hospitalization"), ("insurrence", "insurance"), ("certifcate", "certificate")]
+)
 def test_an_unknown_word_is_respelt_as_a_corpus_word(corpus_index, word, fixed):
     assert not is_known_word(corpus_index, word)
     assert fixed in close_words(corpus_index, word)
@@ -43,8 +44,10 @@ def _swaps_a_word(question: str, suggestion: str) -> bool:
     return len(a) == len(b) and a != b and sum(x != y for x, y in zip(a, b)) <= 2
 
 
-@pytest.mark.parametrize("question", [DENTAL, "Does the insurance pay for dental implants?",
-                                      "Can my dentist bill the social security center?"])
+@pytest.mark.parametrize(
+    "question",
+    [DENTAL, "Does the insurance pay for dental implants?", "Can my dentist bill the social security center?"],
+)
 def test_a_rephrasing_never_swaps_a_known_word(corpus_index, question):
     result = qa.answer(corpus_index, question)
     for suggestion in suggest_rephrasings(corpus_index, result):

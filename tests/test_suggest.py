@@ -12,8 +12,16 @@ import pytest
 
 import qa
 import qa.answering.summarize
-from qa.answering.suggest import (ASKS_PER_EXAMPLE, MAX_CHARS, answered_from, candidate_questions, clean_heading,
-                                  document_name, reads_as_question, suggest_questions)
+from qa.answering.suggest import (
+    ASKS_PER_EXAMPLE,
+    MAX_CHARS,
+    answered_from,
+    candidate_questions,
+    clean_heading,
+    document_name,
+    reads_as_question,
+    suggest_questions,
+)
 from qa.types import Passage
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -73,9 +81,7 @@ READMES = {
         "zstandard requires CPython 3.9 or newer, or PyPy.\n"
     ),
     "glossary.txt": (
-        "Glossary of terms\n\n"
-        "What is a wheel?\n\n"
-        "A wheel is a built package archive, installed without a build step.\n"
+        "Glossary of terms\n\nWhat is a wheel?\n\nA wheel is a built package archive, installed without a build step.\n"
     ),
 }
 
@@ -124,7 +130,9 @@ def test_question_headings_come_first_in_corpus_order_prefixes_stripped():
 
 
 def test_duplicates_are_dropped_case_and_spacing_aside():
-    index = _index("How do I register?", "First, how do I  REGISTER?", "How do I register?", "Who pays the fee?", title="")
+    index = _index(
+        "How do I register?", "First, how do I  REGISTER?", "How do I register?", "Who pays the fee?", title=""
+    )
     assert _candidates(index) == ("How do I register?", "Who pays the fee?")
 
 
@@ -134,8 +142,17 @@ def test_then_questions_about_the_name_and_no_what_about_fallback():
 
 
 def test_headings_of_common_kinds_become_questions_about_the_name():
-    index = _index("tomlkit", "Installation", "Key features", "Usage", "Requirements", "Contributing", "License",
-                   "Data Classes", title="tomlkit")
+    index = _index(
+        "tomlkit",
+        "Installation",
+        "Key features",
+        "Usage",
+        "Requirements",
+        "Contributing",
+        "License",
+        "Data Classes",
+        title="tomlkit",
+    )
     assert _candidates(index) == (
         "What is tomlkit?",
         "How do I install tomlkit?",
@@ -149,13 +166,28 @@ def test_headings_of_common_kinds_become_questions_about_the_name():
 
 @pytest.mark.parametrize(
     "question",
-    ["How do I apply?", "How long does it take to register?", "Who pays the monthly fee?", "What happens if I move?",
-     "What documents do I need?", "What to bring to the office?", "Can after-service health insurance still be used?",
-     "Is dental treatment covered?", "What's new in version 2?", "Where can I pay social security?",
-     "被裁员后社保和医保怎么办？", "离职后医保还能用吗？", "失业金能领多少？",
-     "What is tomlkit?", "If my licence is suspended, what can I do?", "For how long will my certificate be valid?",
-     "I am studying here. Do I need a local licence?", "What kind of benefits can I get?", "What if I move abroad?",
-     "How much of my loan will be discharged?"],
+    [
+        "How do I apply?",
+        "How long does it take to register?",
+        "Who pays the monthly fee?",
+        "What happens if I move?",
+        "What documents do I need?",
+        "What to bring to the office?",
+        "Can after-service health insurance still be used?",
+        "Is dental treatment covered?",
+        "What's new in version 2?",
+        "Where can I pay social security?",
+        "被裁员后社保和医保怎么办？",
+        "离职后医保还能用吗？",
+        "失业金能领多少？",
+        "What is tomlkit?",
+        "If my licence is suspended, what can I do?",
+        "For how long will my certificate be valid?",
+        "I am studying here. Do I need a local licence?",
+        "What kind of benefits can I get?",
+        "What if I move abroad?",
+        "How much of my loan will be discharged?",
+    ],
 )
 def test_questions_a_person_writes_read_as_questions(question):
     assert reads_as_question(question)
@@ -163,10 +195,23 @@ def test_questions_a_person_writes_read_as_questions(question):
 
 @pytest.mark.parametrize(
     "fragment",
-    ["What about Opening hours?", "What about Individuals pay social security and medical insurance?",
-     "Hate Type Annotations!?", "Part-time jobs?", "Quitting: what now?", "3.5 million users?", "What of it?",
-     "Fees and charges", "社保查询怎么办", "社保查询？", "Is?", "Why now?", "Ready to apply?", "What if?",
-     "Opening hours, fees?"],
+    [
+        "What about Opening hours?",
+        "What about Individuals pay social security and medical insurance?",
+        "Hate Type Annotations!?",
+        "Part-time jobs?",
+        "Quitting: what now?",
+        "3.5 million users?",
+        "What of it?",
+        "Fees and charges",
+        "社保查询怎么办",
+        "社保查询？",
+        "Is?",
+        "Why now?",
+        "Ready to apply?",
+        "What if?",
+        "Opening hours, fees?",
+    ],
 )
 def test_fragments_do_not_read_as_questions(fragment):
     assert not reads_as_question(fragment)
@@ -176,19 +221,24 @@ def test_headings_that_make_no_good_question_give_none(tmp_path):
     """No "What about <heading>?" fallback: a corpus with plain headings and no name offers nothing."""
     index = _index("Opening hours", "Fees and charges", "Paying by yourself", title="")
     assert _candidates(index) == ()
-    index = _build(tmp_path, {"notes.txt": "Opening hours\n\nThe office opens at nine.\n\n"
-                                           "Fees and charges\n\nThe fee is ten euros.\n"})
+    index = _build(
+        tmp_path,
+        {"notes.txt": "Opening hours\n\nThe office opens at nine.\n\nFees and charges\n\nThe fee is ten euros.\n"},
+    )
     assert suggest_questions(index, n=4) == ()
 
 
 def test_what_is_name_is_offered_only_when_its_answer_names_it(tmp_path):
     """Rule 6: "What is <name>?" whose answer is about something else (a site's name atop a copied
     page) is not offered; one whose answer says the name is."""
-    index = _build(tmp_path, {
-        "copied.txt": "Jobs Portal - Insurance help\n\nInsurance after quitting\n\n"
-                      "After quitting, the insurance is paid by yourself at the street office.\n",
-        **{k: READMES[k] for k in ("tomlkit.md",)},
-    })
+    index = _build(
+        tmp_path,
+        {
+            "copied.txt": "Jobs Portal - Insurance help\n\nInsurance after quitting\n\n"
+            "After quitting, the insurance is paid by yourself at the street office.\n",
+            **{k: READMES[k] for k in ("tomlkit.md",)},
+        },
+    )
     offered = suggest_questions(index, n=20)
     assert "What is Jobs Portal?" in candidate_questions(index)["copied.txt"]
     assert "What is Jobs Portal?" not in offered and "What is tomlkit?" in offered
@@ -220,8 +270,9 @@ def test_the_question_part_of_a_title_is_a_question():
 def test_too_short_too_long_and_markup_candidates_are_skipped():
     long_q = "Why " + "very " * 40 + "long?"
     assert len(long_q) > MAX_CHARS
-    index = _index("Why?", long_q, "Fees", "<!-- badges -->", "See `docs`_", "-----", "When is the office open?",
-                   title="")
+    index = _index(
+        "Why?", long_q, "Fees", "<!-- badges -->", "See `docs`_", "-----", "When is the office open?", title=""
+    )
     assert _candidates(index) == ("When is the office open?",)
 
 
@@ -283,13 +334,18 @@ def test_at_most_three_questions_are_asked_per_example_and_asking_stops_when_n_a
     index = _build(tmp_path, READMES)
     real = qa.answering.summarize.answer
     asked = []
-    monkeypatch.setattr(qa.answering.summarize, "answer", lambda index, q, **kw: asked.append(q) or real(index, q, **kw))
+    monkeypatch.setattr(
+        qa.answering.summarize, "answer", lambda index, q, **kw: asked.append(q) or real(index, q, **kw)
+    )
     examples = suggest_questions(index, n=2)
     assert len(examples) == 2 and len(asked) <= 2 * ASKS_PER_EXAMPLE and asked[-1] == examples[-1]
 
     asked.clear()
-    monkeypatch.setattr(qa.answering.summarize, "answer", lambda index, q, **kw: asked.append(q) or
-                        real(index, "What is the capital of France?", **kw))  # nothing is ever answered
+    monkeypatch.setattr(
+        qa.answering.summarize,
+        "answer",
+        lambda index, q, **kw: asked.append(q) or real(index, "What is the capital of France?", **kw),
+    )  # nothing is ever answered
     assert suggest_questions(index, n=2) == ()
     assert len(asked) == 2 * ASKS_PER_EXAMPLE
 
@@ -329,10 +385,12 @@ def test_a_removed_documents_headings_are_no_longer_suggested(tmp_path, monkeypa
     monkeypatch.setenv("QA_INDEX", str(tmp_path / "seed"))
     lib = Library(tmp_path / "data")
     lib.ensure_index()
-    lib.add_uploads([
-        ("canteen.txt", b"When does the canteen open?\n\nThe canteen opens at noon and closes at three.\n"),
-        ("parking.md", b"# Where do visitors park?\n\nVisitors park on level two of the north garage.\n"),
-    ])
+    lib.add_uploads(
+        [
+            ("canteen.txt", b"When does the canteen open?\n\nThe canteen opens at noon and closes at three.\n"),
+            ("parking.md", b"# Where do visitors park?\n\nVisitors park on level two of the north garage.\n"),
+        ]
+    )
     before = suggest_questions(qa.load_index(lib.index_dir), n=10)
     assert any("canteen" in q.lower() for q in before) and any("park" in q.lower() for q in before)
     lib.remove("canteen.txt")

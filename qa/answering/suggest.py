@@ -66,8 +66,17 @@ from ..errors import QuestionError
 from ..text import count_words, detect_language, squash_spaces, text_key
 
 __all__ = [
-    "suggest_questions", "candidate_questions", "answered_from", "clean_heading", "document_name", "reads_as_question",
-    "ASKS_PER_EXAMPLE", "HEADING_QUESTIONS", "MAX_CHARS", "MAX_NAME_WORDS", "MIN_WORDS",
+    "suggest_questions",
+    "candidate_questions",
+    "answered_from",
+    "clean_heading",
+    "document_name",
+    "reads_as_question",
+    "ASKS_PER_EXAMPLE",
+    "HEADING_QUESTIONS",
+    "MAX_CHARS",
+    "MAX_NAME_WORDS",
+    "MIN_WORDS",
 ]
 
 MAX_CHARS = 150
@@ -184,7 +193,7 @@ def reads_as_question(question: str) -> bool:
         return False
     if detect_language(question) == "zh":
         return bool(_ZH_QUESTION_RE.search(question))
-    clauses = [question] + [question[m.end():] for m in _CLAUSE_BREAK_RE.finditer(question)]
+    clauses = [question] + [question[m.end() :] for m in _CLAUSE_BREAK_RE.finditer(question)]
     return any(_opens_a_question(_WORD_RE.findall(c.lower())) for c in clauses)
 
 
@@ -224,8 +233,11 @@ def _title_parts(title: str) -> list[str]:
 
 def _is_name(text: str) -> bool:
     return (
-        1 <= count_words(text) <= MAX_NAME_WORDS and _usable(text) and len(text) >= 2
-        and not text.endswith((".", "?", "!", "。", "？", "！")) and text.lower().removeprefix("the ") not in GENERIC_NAMES
+        1 <= count_words(text) <= MAX_NAME_WORDS
+        and _usable(text)
+        and len(text) >= 2
+        and not text.endswith((".", "?", "!", "。", "？", "！"))
+        and text.lower().removeprefix("the ") not in GENERIC_NAMES
     )
 
 
@@ -339,8 +351,12 @@ def _candidates(document: _Document) -> list[_Candidate]:
     out, keys = [], set()
     for c in ranked:
         key = _key(c.question)
-        if (key not in keys and len(c.question) <= MAX_CHARS and count_words(c.question) >= MIN_WORDS
-                and reads_as_question(c.question)):
+        if (
+            key not in keys
+            and len(c.question) <= MAX_CHARS
+            and count_words(c.question) >= MIN_WORDS
+            and reads_as_question(c.question)
+        ):
             keys.add(key)
             out.append(c)
     return out

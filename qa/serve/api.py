@@ -156,9 +156,14 @@ def health_endpoint(request: Request, *, get_index: Callable[[], Index]) -> JSON
     except QAError as exc:
         return _error(f"cannot load the index: {exc}", 503, status="error")
     facts = describe(index)
-    return JSONResponse({
-        "status": "ok", "documents": facts["documents"], "passages": facts["passages"], "index_version": version,
-    })
+    return JSONResponse(
+        {
+            "status": "ok",
+            "documents": facts["documents"],
+            "passages": facts["passages"],
+            "index_version": version,
+        }
+    )
 
 
 def make_routes(get_index: Callable[[], Index]) -> list[Route]:
