@@ -26,7 +26,8 @@ import streamlit as st
 from qa.answering.summarize import answer
 from qa.errors import QAError, QuestionError
 from qa.serve.access import admin_password, bind_address, is_loopback, password_matches
-from qa.index.build import describe, open_index
+from qa.index.build import describe
+from qa.index.default import open_index
 from qa.serve.feedback import (
     add_comment,
     count_feedback,

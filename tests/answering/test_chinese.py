@@ -1,7 +1,7 @@
 """Chinese documents and questions: segmentation, sentences, language, a mixed corpus, the page's labels."""
 
 import pytest
-from pages import _ask, _page, _texts
+from pages import _ask, _page
 
 import qa
 from qa.serve.labels import LABELS, labels, reason_text

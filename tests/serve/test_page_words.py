@@ -134,7 +134,7 @@ def test_the_documents_list_is_a_readable_escaped_table(visitor, tmp_path):
     at = _tab(_page(), "Documents")
     rows = documents_table(at)  # cell texts, entities decoded
     assert len(rows) == 3 and all(len(r) == 5 for r in rows)
-    corpus = sorted(p.name for p in (Path(__file__).resolve().parent.parent / "corpus").glob("*.txt"))
+    corpus = sorted(p.name for p in (Path(__file__).resolve().parents[2] / "corpus").glob("*.txt"))
     assert sorted(r[1] for r in rows if r[4] == "") == corpus
     (upload,) = [r for r in rows if r[4] == "yes"]
     assert upload == ["<b>Bold</b> & [link](javascript:x)", "tags.txt", "1", "en", "yes"]  # shown as text
