@@ -90,7 +90,7 @@ def access_environment(host: str, allowed_hosts=(), password_file=None, log=None
         has_password = True
     else:
         has_password = admin_password() is not None
-    warning = bind_warning(host, has_password)
+    warning = bind_warning(host, has_password, names)
     if warning and log:
         log(warning)
     return env

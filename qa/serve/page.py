@@ -8,7 +8,7 @@ folder (``$QA_DATA``, default ``~/.local/share/qa``; see `qa.serve.library`): it
 files uploaded here, and ``feedback.sqlite``. This file only lays out widgets:
 answering, uploads, feedback, example questions and HTML escaping all live in
 ``qa``. Visitors ask; the owner (`qa.serve.access`: the owner's password, or no password
-and a loopback bind) also uploads, removes, exports feedback and sees the server's paths.
+and a request proven local) also uploads, removes, exports feedback and sees the server's paths.
 Each session's recent questions are its own (``st.session_state``). Every string taken
 from a document or a user goes through ``qa.serve.render.escape`` (directly or via the
 render helpers) before it reaches Markdown.
@@ -25,7 +25,7 @@ import streamlit as st
 
 from qa.answering.summarize import answer
 from qa.errors import QAError, QuestionError
-from qa.serve.access import admin_password, bind_address, is_loopback, password_matches
+from qa.serve.access import admin_password, owner_without_password, password_matches
 from qa.index.build import describe, open_index
 from qa.serve.feedback import (add_comment, count_feedback, export_csv, export_missing_csv, missing_questions,
                                recent_questions, record_feedback, record_question)
@@ -159,10 +159,17 @@ def password() -> str | None:
 
 def is_owner() -> bool:
     """May this session upload, remove, export and see the server's paths? With a password set:
-    once it was entered here. Without one: only while the server is bound to a loopback address."""
+    once it was entered here. Without one: only if the server serves loopback names alone and this
+    session's request reached it as loopback (`qa.serve.access.owner_without_password`)."""
     if not _password_configured():
-        return is_loopback(bind_address())
+        return owner_without_password(request_headers())
     return bool(st.session_state.get("owner"))
+
+
+def request_headers() -> dict[str, str] | None:
+    """The headers of this session's request (``st.context.headers``); None with no request (AppTest)."""
+    headers = st.context.headers
+    return {name: headers[name] for name in headers} if len(headers) else None
 
 
 def _password_configured() -> bool:
