@@ -1,7 +1,7 @@
 """qa: ask questions of a folder of documents; answers are cited sentences from it.
 
 Commands:
-  qa index SOURCE... --out DIR       build an index of folders, .txt/.md files or corpus.jsonl
+  qa index SOURCE... --out DIR       build an index of folders, document files or corpus.jsonl
              [--shards N [--scheduler ADDRESS]]   ... as N shards, built on a Dask cluster
   qa ask "QUESTION" [--json]         answer one question (default corpus: ./corpus)
   qa search --index DIR --queries Q  rank documents for each query in a JSONL file
@@ -20,6 +20,7 @@ import errno
 import json
 import os
 import sys
+import textwrap
 import time
 from pathlib import Path
 
@@ -93,7 +94,12 @@ def _batch(args):
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="qa", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    from .ingest.loader import DOCUMENT_SUFFIXES
+
+    formats = ", ".join(DOCUMENT_SUFFIXES)  # the loader's one list: help never lags behind what is read
+    read = textwrap.fill(f"Formats read: {formats} files (folders are searched for them), and corpus.jsonl files "
+                         '(BEIR: one {"_id", "title", "text"} a line).', width=100)
+    p = _Parser(prog="qa", description=f"{__doc__}\n{read}", formatter_class=argparse.RawDescriptionHelpFormatter)
     from . import __version__
 
     p.add_argument("--version", action="version", version=f"qa {__version__}")
@@ -102,10 +108,11 @@ def _parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser(
         "index", help="build or update an index",
-        description="Index folders, .txt/.md files or corpus.jsonl files. With --add or --remove, update the "
-        "index in DIR in place (only the named documents are read; scores equal a full rebuild).",
+        description=f"Index folders (searched for {formats} files), such files, or corpus.jsonl files. With --add "
+        "or --remove, update the index in DIR in place (only the named documents are read; scores equal a full "
+        "rebuild).",
     )
-    s.add_argument("sources", nargs="*", metavar="SOURCE", help="a folder, a .txt/.md file, or a corpus.jsonl")
+    s.add_argument("sources", nargs="*", metavar="SOURCE", help=f"a folder, a file ({formats}), or a corpus.jsonl")
     s.add_argument("--out", required=True, metavar="DIR", help="folder to write the index to (replaced atomically)")
     s.add_argument("--add", action="store_true", help="add SOURCE(s) to the index in DIR (a known id is replaced)")
     s.add_argument("--remove", nargs="+", default=[], metavar="DOC_ID", help="remove documents (ids as qa shows them)")

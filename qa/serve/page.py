@@ -23,6 +23,7 @@ import time
 
 import streamlit as st
 
+from qa.answering.search import MAX_QUESTION_CHARS
 from qa.answering.summarize import answer
 from qa.errors import QAError, QuestionError
 from qa.serve.access import admin_password, owner_without_password, password_matches
@@ -534,7 +535,8 @@ def uploaded_documents(lib: Library, rows, uploads) -> None:
 
 def ask_tab(index, lib: Library, version: str | None, examples, k: int) -> None:
     with st.form("ask"):
-        st.text_input("Question", key="question", placeholder="Type a question about these documents")
+        st.text_input("Question", key="question", placeholder="Type a question about these documents",
+                      max_chars=MAX_QUESTION_CHARS)  # the server's limit, not the widget's
         st.form_submit_button("Ask", type="primary", on_click=ask_typed)
     show_examples(examples)
 
