@@ -169,17 +169,20 @@ def _parser() -> argparse.ArgumentParser:
     )
     s.add_argument(
         "--allowed-host", metavar="NAME", action="append", default=[],
-        help="a Host name the server answers besides the loopback names and the bound address (repeatable); "
-        "other names get 403",
+        help="a Host name the server answers besides the loopback names and the bound address (repeatable; "
+        "behind a reverse proxy, its public name: docs/reverse-proxy.md); other names get 403. Without an owner's "
+        "password, uploads, removals and the feedback export are then off for everyone",
     )
     s.add_argument(
         "--admin-password-file", metavar="FILE",
         help="file whose first line is the owner's password (default: $QA_ADMIN_PASSWORD); "
-        "the owner may upload, remove documents and export feedback",
+        "the owner may upload, remove documents and export feedback. Without one, only a request from this "
+        "machine to a loopback-only page (no proxy in between) has those",
     )
     s.add_argument(
         "--data", metavar="DIR",
-        help="folder for the page's own index, uploads and feedback (default: $QA_DATA, else ~/.local/share/qa)",
+        help="folder for the page's own index, uploads and feedback (default: $QA_DATA, else ~/.local/share/qa); "
+        "one live page a folder: another qa ui on it stops with one line naming the first",
     )
 
     s = sub.add_parser(
