@@ -78,7 +78,7 @@ def test_one_data_folder_one_live_page_nothing_lost(tmp_path):
 
         # The first serves its index, upload included, and never makes it again per request.
         versions = set()
-        for i in range(12):
+        for _ in range(12):
             assert _answered_from(first, "How many days of annual leave do I get?", "leave.txt")
             assert _answered_from(first, "When are salaries paid?", "pay.txt")
             versions.add(get_json(first["base"] + "/api/health")[1]["index_version"])
