@@ -57,7 +57,8 @@ def _port(text: str) -> int:
 
 def _scheduler_option(parser) -> None:
     parser.add_argument(
-        "--scheduler", metavar="ADDRESS",
+        "--scheduler",
+        metavar="ADDRESS",
         help="for a sharded index: score on the workers of this Dask scheduler, each holding shards in memory "
         "(default: $QA_SCHEDULER; without either, shards are searched in this process, memory-mapped)",
     )
@@ -97,8 +98,11 @@ def _parser() -> argparse.ArgumentParser:
     from .ingest.loader import DOCUMENT_SUFFIXES
 
     formats = ", ".join(DOCUMENT_SUFFIXES)  # the loader's one list: help never lags behind what is read
-    read = textwrap.fill(f"Formats read: {formats} files (folders are searched for them), and corpus.jsonl files "
-                         '(BEIR: one {"_id", "title", "text"} a line).', width=100)
+    read = textwrap.fill(
+        f"Formats read: {formats} files (folders are searched for them), and corpus.jsonl files "
+        '(BEIR: one {"_id", "title", "text"} a line).',
+        width=100,
+    )
     p = _Parser(prog="qa", description=f"{__doc__}\n{read}", formatter_class=argparse.RawDescriptionHelpFormatter)
     from . import __version__
 
@@ -107,7 +111,8 @@ def _parser() -> argparse.ArgumentParser:
     sub.required = True
 
     s = sub.add_parser(
-        "index", help="build or update an index",
+        "index",
+        help="build or update an index",
         description=f"Index folders (searched for {formats} files), such files, or corpus.jsonl files. With --add "
         "or --remove, update the index in DIR in place (only the named documents are read; scores equal a full "
         "rebuild).",
@@ -117,13 +122,20 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--add", action="store_true", help="add SOURCE(s) to the index in DIR (a known id is replaced)")
     s.add_argument("--remove", nargs="+", default=[], metavar="DOC_ID", help="remove documents (ids as qa shows them)")
     s.add_argument(
-        "--shards", type=_positive, metavar="N",
+        "--shards",
+        type=_positive,
+        metavar="N",
         help="build N shards on a Dask cluster (a LocalCluster of this machine unless --scheduler); "
         "scores equal a single build's",
     )
-    s.add_argument("--scheduler", metavar="ADDRESS", help="with --shards: the Dask scheduler to build on (tcp://host:8786)")
     s.add_argument(
-        "--jobs", type=_positive, default=None, metavar="N",
+        "--scheduler", metavar="ADDRESS", help="with --shards: the Dask scheduler to build on (tcp://host:8786)"
+    )
+    s.add_argument(
+        "--jobs",
+        type=_positive,
+        default=None,
+        metavar="N",
         help="processes to build on (default: one a usable core, at most 8; 1 builds in this process alone); "
         "the index is the same",
     )
@@ -147,46 +159,57 @@ def _parser() -> argparse.ArgumentParser:
         _scheduler_option(s)
 
     s = sub.add_parser(
-        "ui", help="serve the web page and its JSON API",
+        "ui",
+        help="serve the web page and its JSON API",
         description="Serve the question page and, from the same server, a JSON API on http://127.0.0.1:PORT: "
         "GET /api/ask?q=QUESTION&k=5 (the qa ask --json object) and GET /api/health.",
     )
     s.add_argument(
-        "--index", metavar="DIR",
+        "--index",
+        metavar="DIR",
         help="index to serve (default: $QA_INDEX, else the cached index of ./corpus); the page keeps a copy "
         "in its data folder, rebuilt (with the page's uploads) when it was made from another source",
     )
     s.add_argument(
-        "--corpus", metavar="DIR",
+        "--corpus",
+        metavar="DIR",
         help="folder of documents to serve instead (as $QA_CORPUS); the page follows its edits: changed, "
         "added and removed files are re-indexed before the next answer",
     )
     s.add_argument("--port", type=_port, default=8501, help="port to serve on (default 8501)")
     s.add_argument(
-        "--host", metavar="ADDR", default="127.0.0.1",
+        "--host",
+        metavar="ADDR",
+        default="127.0.0.1",
         help="address to bind (default 127.0.0.1); elsewhere without an owner's password, uploads, removals "
         "and the feedback export are off (a warning says so)",
     )
     s.add_argument(
-        "--allowed-host", metavar="NAME", action="append", default=[],
+        "--allowed-host",
+        metavar="NAME",
+        action="append",
+        default=[],
         help="a Host name the server answers besides the loopback names and the bound address (repeatable; "
         "behind a reverse proxy, its public name: docs/reverse-proxy.md); other names get 403. Without an owner's "
         "password, uploads, removals and the feedback export are then off for everyone",
     )
     s.add_argument(
-        "--admin-password-file", metavar="FILE",
+        "--admin-password-file",
+        metavar="FILE",
         help="file whose first line is the owner's password (default: $QA_ADMIN_PASSWORD); "
         "the owner may upload, remove documents and export feedback. Without one, only a request from this "
         "machine to a loopback-only page (no proxy in between) has those",
     )
     s.add_argument(
-        "--data", metavar="DIR",
+        "--data",
+        metavar="DIR",
         help="folder for the page's own index, uploads and feedback (default: $QA_DATA, else ~/.local/share/qa); "
         "one live page a folder: another qa ui on it stops with one line naming the first",
     )
 
     s = sub.add_parser(
-        "eval", help="evaluate on BEIR datasets and question-set folders",
+        "eval",
+        help="evaluate on BEIR datasets and question-set folders",
         description="Rank every judged query of each BEIR dataset (corpus.jsonl, queries.jsonl, qrels/test.tsv) "
         "with each system and print nDCG@10, MAP@100, Recall@1/5/20/100, MRR@10, index seconds and queries/second; "
         "for datasets with answerable/answers, how often qa's summary holds the answer; and how often qa abstains "
@@ -196,18 +219,23 @@ def _parser() -> argparse.ArgumentParser:
         "abstained_off, markup_sentences, fragment_sentences) and shown beside their targets.",
     )
     s.add_argument(
-        "datasets", nargs="+", metavar="DATASET_DIR",
+        "datasets",
+        nargs="+",
+        metavar="DATASET_DIR",
         help="a BEIR dataset folder, or a question-set folder (docs/ and questions.jsonl)",
     )
     s.add_argument(
-        "--systems", default="qa,qa+prf,bm25s,tantivy,sklearn-default", metavar="S,S",
+        "--systems",
+        default="qa,qa+prf,bm25s,tantivy,sklearn-default",
+        metavar="S,S",
         help="comma-separated, from qa, qa+prf, bm25s, tantivy, sklearn-default (default: all)",
     )
     s.add_argument("--json", metavar="OUT.json", help="write all figures and machine info here (atomically)")
     s.add_argument("--plot", metavar="FILE.png", help="draw a bar chart of the metrics here (needs matplotlib)")
     s.add_argument("--ood-corpus", metavar="DIR", help="corpus for out-of-domain abstention (default: qa ask's corpus)")
     s.add_argument(
-        "--verbose", action="store_true",
+        "--verbose",
+        action="store_true",
         help="also print each question set's misses, one line a question and problem (--json always keeps them)",
     )
     return p
@@ -251,8 +279,10 @@ def _cmd_index(args) -> int:
     if args.shards and (args.add or args.remove):
         raise QAError("--shards builds a new index; a sharded index cannot be updated with --add/--remove: rebuild it")
     if args.jobs and (args.shards or args.add or args.remove):  # said, not silently ignored
-        raise QAError("--jobs sets the processes of a full build: --shards builds on Dask workers, and "
-                      "--add/--remove update in this process")
+        raise QAError(
+            "--jobs sets the processes of a full build: --shards builds on Dask workers, and "
+            "--add/--remove update in this process"
+        )
     if args.shards:
         return _index_sharded(args)
     if args.add or args.remove:
@@ -267,8 +297,10 @@ def _cmd_index(args) -> int:
             for w in warnings:
                 _log(f"qa: warning: {w}")
             save_index(index, args.out)
-        _log(f"qa: updated {args.out}: {describe(index)['documents']} document(s), {index.n_passages} passage(s) "
-             f"(was {before.passages.n_documents} and {before.n_passages})")
+        _log(
+            f"qa: updated {args.out}: {describe(index)['documents']} document(s), {index.n_passages} passage(s) "
+            f"(was {before.passages.n_documents} and {before.n_passages})"
+        )
         return 0
     if not args.sources:
         raise QAError("name at least one SOURCE to index (a folder, a .txt/.md file or a corpus.jsonl)")
@@ -304,8 +336,10 @@ def _index_summary(facts: dict, warnings, out, seconds: float) -> str:
     """
     from .progress import format_duration
 
-    line = (f"qa: indexed {facts['documents']} document(s), {facts['passages']} passage(s), "
-            f"{facts['terms']} terms in {format_duration(seconds)} into {out}")
+    line = (
+        f"qa: indexed {facts['documents']} document(s), {facts['passages']} passage(s), "
+        f"{facts['terms']} terms in {format_duration(seconds)} into {out}"
+    )
     if warnings:
         line += f"; skipped {len(warnings)} file(s): " + "; ".join(warnings)
     else:
@@ -373,8 +407,14 @@ def _cmd_answer(args) -> int:
                 obj = answer_to_dict(answer(index, text, k=args.top_k))
             except QuestionError as exc:
                 obj = {
-                    "question": text, "answer": "", "abstained": True, "reason": str(exc),
-                    "reason_code": "bad_question", "confidence": 0.0, "sentences": [], "passages": [],
+                    "question": text,
+                    "answer": "",
+                    "abstained": True,
+                    "reason": str(exc),
+                    "reason_code": "bad_question",
+                    "confidence": 0.0,
+                    "sentences": [],
+                    "passages": [],
                 }
             out.write(json.dumps({"id": qid, **obj}, ensure_ascii=False) + "\n")
     return 0
@@ -383,9 +423,16 @@ def _cmd_answer(args) -> int:
 def _cmd_ui(args) -> int:
     from .serve.launch import serve_page
 
-    return serve_page(host=args.host, port=args.port, index=args.index, corpus=getattr(args, "corpus", None),
-                      data=args.data, allowed_hosts=args.allowed_host, password_file=args.admin_password_file,
-                      log=_log)
+    return serve_page(
+        host=args.host,
+        port=args.port,
+        index=args.index,
+        corpus=getattr(args, "corpus", None),
+        data=args.data,
+        allowed_hosts=args.allowed_host,
+        password_file=args.admin_password_file,
+        log=_log,
+    )
 
 
 def _cmd_eval(args) -> int:
@@ -421,7 +468,11 @@ def _cmd_eval(args) -> int:
 
 
 _COMMANDS = {
-    "index": _cmd_index, "ask": _cmd_ask, "search": _cmd_search, "answer": _cmd_answer, "ui": _cmd_ui,
+    "index": _cmd_index,
+    "ask": _cmd_ask,
+    "search": _cmd_search,
+    "answer": _cmd_answer,
+    "ui": _cmd_ui,
     "eval": _cmd_eval,
 }
 
@@ -430,8 +481,10 @@ def _os_error(exc: OSError) -> str:
     """An `OSError` as one line: the file, what went wrong, and that nothing was left half-written."""
     where = f"{exc.filename}: " if exc.filename else ""
     if exc.errno == errno.ENOSPC or (exc.errno is None and " requested and " in str(exc)):  # numpy's short write
-        return (f"{where}no space left on the device; nothing half-written was kept and the previous files are "
-                "unchanged (free some space and run it again)")
+        return (
+            f"{where}no space left on the device; nothing half-written was kept and the previous files are "
+            "unchanged (free some space and run it again)"
+        )
     if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
         return f"{where}{exc.strerror or exc} (check the permissions)"
     return f"{where}{exc.strerror or exc}"

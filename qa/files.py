@@ -35,8 +35,9 @@ def fsync_dir(path) -> None:
 
 
 @contextmanager
-def atomic_file(path, *, binary: bool = False, encoding: str = "utf-8", prefix: str | None = None,
-                suffix: str = ".tmp"):
+def atomic_file(
+    path, *, binary: bool = False, encoding: str = "utf-8", prefix: str | None = None, suffix: str = ".tmp"
+):
     """Open a temporary file beside `path` for writing; when the block ends without an error it is
     flushed, fsynced and renamed over `path` (``os.replace``), else removed. The folder must exist.
 

@@ -23,8 +23,18 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 __all__ = [
-    "Analyzer", "CHINESE_MODES", "STOP_WORDS", "FRAME_WORDS", "count_words", "detect_language", "has_han", "segment",
-    "split_sentences", "squash_spaces", "text_key", "WORD_RE",
+    "Analyzer",
+    "CHINESE_MODES",
+    "STOP_WORDS",
+    "FRAME_WORDS",
+    "count_words",
+    "detect_language",
+    "has_han",
+    "segment",
+    "split_sentences",
+    "squash_spaces",
+    "text_key",
+    "WORD_RE",
 ]
 
 # Han ideographs (CJK unified, extension A, compatibility, and the supplementary planes).
@@ -168,7 +178,8 @@ def segment(run: str, mode: str = "search_chars") -> tuple[tuple[str, int, int],
         # English ("缴" finds "缴纳" and "缴费", "证" finds "身份证" and "证明").
         chars = tuple(
             (c, a + i, a + i + 1)
-            for w, a, b in segment(run, "words") if b - a > 1 and w not in CHINESE_STOP_WORDS
+            for w, a, b in segment(run, "words")
+            if b - a > 1 and w not in CHINESE_STOP_WORDS
             for i, c in enumerate(w)
         )
         return segment(run, "search") + chars
@@ -266,7 +277,9 @@ class Analyzer:
 # sentence or follows a colon (a list item: "1. Take the ..."), a single capital
 # ("J. Smith") or a common abbreviation. A number that ends a sentence ("born in
 # 1990. Then ...") does end it.
-_ABBREV = frozenset("mr mrs ms dr prof st no vs etc e.g i.e eg ie cf viz a.k.a aka fig eq approx inc ltd co jr sr".split())
+_ABBREV = frozenset(
+    "mr mrs ms dr prof st no vs etc e.g i.e eg ie cf viz a.k.a aka fig eq approx inc ltd co jr sr".split()
+)
 _END_RE = re.compile(r"[.!?]+[\"'”’)\]]*(?=\s)|[。！？；]+[”’」』)]*|\n+")
 
 

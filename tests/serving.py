@@ -66,9 +66,25 @@ def qa_ui(tmp: Path, index_dir: Path, data_dir: Path, extra_args=(), extra_env=N
     env.pop("QA_INDEX", None)
     log = open(tmp / "server.log", "w+", encoding="utf-8")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "qa", "ui", "--port", str(port), "--index", str(index_dir), "--data", str(data_dir),
-         *extra_args],
-        cwd=tmp, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
+        [
+            sys.executable,
+            "-m",
+            "qa",
+            "ui",
+            "--port",
+            str(port),
+            "--index",
+            str(index_dir),
+            "--data",
+            str(data_dir),
+            *extra_args,
+        ],
+        cwd=tmp,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,
     )
     base = f"http://127.0.0.1:{port}"
     try:

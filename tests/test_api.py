@@ -98,7 +98,9 @@ def test_health(client, index_copy):
     assert r.status_code == 200
     index = qa.load_index(index_copy)
     assert r.json() == {
-        "status": "ok", "documents": index.passages.n_documents, "passages": index.n_passages,
+        "status": "ok",
+        "documents": index.passages.n_documents,
+        "passages": index.n_passages,
         "index_version": current_version(index_copy),
     }
 
@@ -154,7 +156,6 @@ def test_index_source_follows_the_located_folder(saved_corpus_index, tiny_corpus
     assert source() is not first and source.current()[1] == current_version(other)
 
 
-
 def test_a_save_while_the_source_loads_is_reported_with_the_version_it_read(index_copy, corpus_index, monkeypatch):
     """/api/health's version always names the index whose counts it gives, and the next
     request does not load the same version again."""
@@ -175,6 +176,7 @@ def test_a_save_while_the_source_loads_is_reported_with_the_version_it_read(inde
 
 
 # Where the API's index lives: the page's, read from the same environment.
+
 
 def test_the_page_index_is_the_librarys_and_follows_edits(monkeypatch, tmp_path):
     calls = []
@@ -197,6 +199,7 @@ def test_the_page_index_is_the_librarys_and_follows_edits(monkeypatch, tmp_path)
 
 def test_the_api_answers_from_the_pages_library_index(monkeypatch, saved_corpus_index, tmp_path):
     from qa.serve import library
+
     monkeypatch.setenv("QA_DATA", str(tmp_path / "data"))
     monkeypatch.setenv("QA_INDEX", str(saved_corpus_index))
     client = _client(api.IndexSource())
@@ -219,6 +222,7 @@ def test_server_script_is_an_asgi_app_streamlit_run_serves():
 
 
 # qa ui: errors are one line and exit 1, before anything is served.
+
 
 @pytest.fixture
 def no_exec(monkeypatch):

@@ -93,8 +93,11 @@ def test_unanswerable_question_abstains(seed_index):
     assert not any('class="qa-answer"' in v for v in _texts(at))
 
 
-@pytest.mark.parametrize("question", ["", "   \t ", "?!? ... ,", "what is the", "a" * 100_000],
-                         ids=["empty", "whitespace", "punctuation", "stop-words", "100k-chars"])
+@pytest.mark.parametrize(
+    "question",
+    ["", "   \t ", "?!? ... ,", "what is the", "a" * 100_000],
+    ids=["empty", "whitespace", "punctuation", "stop-words", "100k-chars"],
+)
 def test_bad_question_shows_an_error_not_a_traceback(seed_index, question):
     at = _ask(_page(), question)
     assert not at.exception
@@ -311,8 +314,13 @@ def test_upload_errors_are_shown_and_nothing_is_written(seed_index, tmp_path):
 def test_a_file_name_is_never_a_path(seed_index, tmp_path):
     at = _page()
     before = _files(tmp_path)
-    at = _upload(at, [("../../../../outside.txt", CANTEEN, "text/plain"),
-                      ("<img src=x onerror=alert(1)>.md", PARKING, "text/markdown")])
+    at = _upload(
+        at,
+        [
+            ("../../../../outside.txt", CANTEEN, "text/plain"),
+            ("<img src=x onerror=alert(1)>.md", PARKING, "text/markdown"),
+        ],
+    )
     assert not at.exception and not at.error
     new = _files(tmp_path) - before
     assert {f for f in new if not f.startswith(("data/uploads/", "data/index/"))} <= {"data/.lock"}
@@ -349,10 +357,21 @@ def test_after_a_removal_on_the_page_no_example_or_suggestion_comes_from_the_rem
     corpus.mkdir()
     (corpus / "pay.txt").write_text("Pay\n\nSalaries are paid on the last day of the month.\n", encoding="utf-8")
     monkeypatch.setenv("QA_INDEX", str(_index(corpus, tmp_path / "index")))
-    at = _upload(_page(), [
-        ("canteen.txt", b"When does the canteen open?\n\nThe canteen opens at noon and closes at three.\n", "text/plain"),
-        ("parking.md", b"# Where do visitors park?\n\nVisitors park on level two of the north garage.\n", "text/markdown"),
-    ])
+    at = _upload(
+        _page(),
+        [
+            (
+                "canteen.txt",
+                b"When does the canteen open?\n\nThe canteen opens at noon and closes at three.\n",
+                "text/plain",
+            ),
+            (
+                "parking.md",
+                b"# Where do visitors park?\n\nVisitors park on level two of the north garage.\n",
+                "text/markdown",
+            ),
+        ],
+    )
 
     def offered(at, kind):
         return [b.label.lower() for b in at.button if b.key and b.key.startswith(f"{kind}-")]
@@ -387,7 +406,7 @@ def test_show_in_source_highlights_the_passage_in_its_document(seed_index):
     hit = expected.hits[0]
     assert '<span class="qa-context-passage">' in context and '<span class="qa-cited">' in context
     source = (ROOT / "corpus" / hit.passage.source).read_text(encoding="utf-8")
-    before = source[max(0, hit.passage.start - 300):hit.passage.start]
+    before = source[max(0, hit.passage.start - 300) : hit.passage.start]
     assert escape(before.split("\n")[-1][-40:]) in context  # text from before the passage is shown
     assert any(c.value.startswith(escape(hit.passage.source)) for c in at.caption)
 
@@ -420,7 +439,9 @@ def test_a_thumbs_click_records_a_row_and_thanks(seed_index, tmp_path):
     at.run()
     with sqlite3.connect(db) as con:
         assert con.execute("SELECT rating, comment FROM feedback ORDER BY id").fetchall() == [
-            (1, "Good, but name the office's hours"), (0, None)]
+            (1, "Good, but name the office's hours"),
+            (0, None),
+        ]
     assert any(c.value == "Thanks, recorded." for c in at.caption)
 
 
@@ -449,7 +470,9 @@ def test_recent_questions_are_listed_and_re_asked(seed_index, tmp_path):
     assert recent() == [escape("What is the capital of France?"), escape(SEED_QUESTION)]
     with sqlite3.connect(tmp_path / "data" / "feedback.sqlite") as con:
         assert con.execute("SELECT question, abstained FROM history ORDER BY id").fetchall() == [
-            (SEED_QUESTION, 0), ("What is the capital of France?", 1)]
+            (SEED_QUESTION, 0),
+            ("What is the capital of France?", 1),
+        ]
     at = _tab(at, "Documents")
     at.sidebar.button(key="recent-1").click()  # from another tab: back to Ask, and asked
     at.run()
@@ -464,8 +487,9 @@ def test_no_answer_shows_what_was_searched_and_suggestions(seed_index):
     assert "Searched for: capital, france" in at.warning[0].value
     suggestions = [b for b in at.button if b.key.startswith("suggestion-")]
     assert 1 <= len(suggestions) <= 5
-    expected = qa.answering.rephrase.suggest_rephrasings(qa.load_index(seed_index),
-                                              qa.answer(qa.load_index(seed_index), "What is the capital of France?"))
+    expected = qa.answering.rephrase.suggest_rephrasings(
+        qa.load_index(seed_index), qa.answer(qa.load_index(seed_index), "What is the capital of France?")
+    )
     above = {b.label for b in at.button if b.key.startswith("example-")}
     expected = [q for q in expected if escape(q) not in above] or expected  # not again the examples above
     assert [b.label for b in suggestions] == [escape(q) for q in expected]
@@ -475,6 +499,7 @@ def test_no_answer_shows_what_was_searched_and_suggestions(seed_index):
 
 
 # -- the page serves what it is given, and follows a served folder's edits -------------------------------
+
 
 def test_a_page_started_with_another_index_serves_that_index(tmp_path, monkeypatch):
     a, b = tmp_path / "a", tmp_path / "b"

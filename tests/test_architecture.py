@@ -44,7 +44,8 @@ MODULES = {module_name(p): p for p in sorted(PACKAGE.rglob("*.py"))}
 def _type_checking(node: ast.If) -> bool:
     test = node.test
     return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
-        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
 
 
 def imports_of(name: str) -> set[str]:
@@ -119,15 +120,25 @@ def allowed(source: str, target: str) -> bool:
 
 
 def test_every_module_is_read():
-    assert {"qa", "qa.cli", "qa.ingest.reading", "qa.index.store", "qa.answering.search", "qa.serve.api",
-            "qa.evaluate.runs", "qa.evaluate.peers"} <= set(GRAPH)
+    assert {
+        "qa",
+        "qa.cli",
+        "qa.ingest.reading",
+        "qa.index.store",
+        "qa.answering.search",
+        "qa.serve.api",
+        "qa.evaluate.runs",
+        "qa.evaluate.peers",
+    } <= set(GRAPH)
     assert "qa.index.versions" in GRAPH["qa.index.store"] and "qa.ingest.reading" in GRAPH["qa.ingest.chunking"]
 
 
 @pytest.mark.parametrize("name", sorted(MODULES))
 def test_imports_go_one_way(name):
     wrong = sorted(t for t in GRAPH[name] if not allowed(name, t))
-    assert not wrong, f"{name} ({layer(name)}) imports {wrong} against the direction ingest <- index <- answering <- serve"
+    assert not wrong, (
+        f"{name} ({layer(name)}) imports {wrong} against the direction ingest <- index <- answering <- serve"
+    )
 
 
 def test_no_stage_imports_the_old_module_paths():
@@ -193,7 +204,11 @@ def test_no_module_asks_which_kind_of_index_it_holds():
         if name == "qa.index.folders":
             continue
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("getattr", "hasattr"):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Name)
+                and node.func.id in ("getattr", "hasattr")
+            ):
                 if any(isinstance(a, ast.Constant) and a.value == "shards" for a in node.args[1:2]):
                     asking.append(f"{name}:{node.lineno}")
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "isinstance":
@@ -209,5 +224,7 @@ def test_no_module_imports_another_modules_private_names():
     for name, path in MODULES.items():
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.ImportFrom) and node.module != "__future__":
-                private += [f"{name}: {a.name}" for a in node.names if a.name.startswith("_") and a.name != "__version__"]
+                private += [
+                    f"{name}: {a.name}" for a in node.names if a.name.startswith("_") and a.name != "__version__"
+                ]
     assert not private

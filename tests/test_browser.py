@@ -35,8 +35,12 @@ pytestmark = pytest.mark.slow  # a real browser and a served page: left out of m
 ROOT = Path(__file__).resolve().parent.parent
 SEED_QUESTION = "Where do I go to pay social security myself?"
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--disable-sync", "--no-first-run",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
 ]
 TIMEOUT_MS = 60_000  # for any one thing to appear on the page (generous: CI machines are shared)
 
@@ -251,9 +255,17 @@ def test_a_hostile_document_is_shown_as_text_and_runs_nothing(server, page):
     passage = page.locator(".qa-passage", has_text="refund desk within ten days").first
     sync_api.expect(passage).to_be_visible()
     shown = passage.inner_text()
-    for literal in ("<script>window.__pwned = 'script'</script>", "<img src=x onerror=", '<a href="javascript:alert(1)">',
-                    "[refund form](javascript:window.__pwned='link')", ":red[urgent]", ":material/home:",
-                    "$\\LaTeX$", "$$x^2$$", "**bold**"):
+    for literal in (
+        "<script>window.__pwned = 'script'</script>",
+        "<img src=x onerror=",
+        '<a href="javascript:alert(1)">',
+        "[refund form](javascript:window.__pwned='link')",
+        ":red[urgent]",
+        ":material/home:",
+        "$\\LaTeX$",
+        "$$x^2$$",
+        "**bold**",
+    ):
         assert literal in shown, literal
     toggle = page.get_by_text("Show in source", exact=True).first
     toggle.click()
@@ -340,12 +352,15 @@ def test_a_finished_page_at_desktop_and_phone_width(server, browser, width):
         passage = page.locator(target)
         sync_api.expect(passage).to_be_in_viewport(ratio=1.0)
         page.wait_for_timeout(800)  # the smooth scroll, if any, has ended
-        where = page.evaluate("""(sel) => {
+        where = page.evaluate(
+            """(sel) => {
           const r = document.querySelector(sel).getBoundingClientRect();
           const bar = document.querySelector('[data-testid="stHeader"]');
           return {top: r.top, bottom: r.bottom, bar: bar ? bar.getBoundingClientRect().bottom : 0,
                   height: window.innerHeight, bg: getComputedStyle(document.querySelector(sel)).backgroundColor};
-        }""", target)
+        }""",
+            target,
+        )
         assert where["bar"] <= where["top"] and where["bottom"] <= where["height"], where
         assert where["bg"] not in ("rgba(0, 0, 0, 0)", "transparent"), where  # the :target highlight
 

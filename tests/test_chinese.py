@@ -63,7 +63,13 @@ def test_chinese_stop_words_are_dropped():
 
 def test_chinese_sentences_end_at_full_width_marks_and_line_breaks():
     text = "离职后怎么办？先办理社保。然后缴费！最后；\n新的一行"
-    assert [text[s:e] for s, e in split_sentences(text)] == ["离职后怎么办？", "先办理社保。", "然后缴费！", "最后；", "新的一行"]
+    assert [text[s:e] for s, e in split_sentences(text)] == [
+        "离职后怎么办？",
+        "先办理社保。",
+        "然后缴费！",
+        "最后；",
+        "新的一行",
+    ]
 
 
 def test_closing_quotes_stay_with_their_sentence():
@@ -73,7 +79,13 @@ def test_closing_quotes_stay_with_their_sentence():
 
 @pytest.mark.parametrize(
     "text, language",
-    [("离职后医保还能用吗？", "zh"), ("医保 card 怎么用", "zh"), ("What is 社保?", "en"), ("Can I pay?", "en"), ("", "en")],
+    [
+        ("离职后医保还能用吗？", "zh"),
+        ("医保 card 怎么用", "zh"),
+        ("What is 社保?", "en"),
+        ("Can I pay?", "en"),
+        ("", "en"),
+    ],
 )
 def test_language_is_told_by_script(text, language):
     assert detect_language(text) == language
@@ -106,13 +118,18 @@ def mixed_index(tmp_path_factory):
     root = tmp_path_factory.mktemp("mixed")
     (root / "en.txt").write_text(
         "Parking\n\nResidents apply for a parking permit at the town hall. The permit costs 20 euros a year.\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     (root / "zh.txt").write_text(
         "停车\n\n居民需要到市政厅申请停车许可证。许可证每年收费二十欧元。\n\n"
-        "垃圾\n\n垃圾每周二收集。请把可回收物放在蓝色垃圾桶里。\n", encoding="utf-8")
+        "垃圾\n\n垃圾每周二收集。请把可回收物放在蓝色垃圾桶里。\n",
+        encoding="utf-8",
+    )
     (root / "mixed.md").write_text(
         "# 门禁卡 access card\n\n丢失门禁卡后，请带上身份证到物业办公室补办，补办费用为五十元。"
-        "Lost access cards are replaced at the property office.\n", encoding="utf-8")
+        "Lost access cards are replaced at the property office.\n",
+        encoding="utf-8",
+    )
     index, warnings = qa.build_index(root)
     assert warnings == ()
     return index

@@ -230,7 +230,9 @@ def test_lone_heading_document_keeps_its_heading_as_a_passage():
 
 # --- merging short paragraphs ------------------------------------------------------------------------
 
-SHORT_PARAS = "Title\n\nOne.\n\nTwo.\n\nThree.\n\nOther section\n\n" + "A body long enough to be a body. " * 2 + "\n\nFour.\n"
+SHORT_PARAS = (
+    "Title\n\nOne.\n\nTwo.\n\nThree.\n\nOther section\n\n" + "A body long enough to be a body. " * 2 + "\n\nFour.\n"
+)
 
 
 def test_short_paragraphs_merge_within_a_section():

@@ -46,7 +46,9 @@ def test_index_reports_what_it_indexed(corpus, tmp_path, capsys):
 
 
 def test_ask_json_has_the_contract_fields(index_dir, corpus, capsys):
-    code, out, _ = run(capsys, "ask", "How many days of annual leave do staff get?", "--index", str(index_dir), "--json")
+    code, out, _ = run(
+        capsys, "ask", "How many days of annual leave do staff get?", "--index", str(index_dir), "--json"
+    )
     assert code == 0
     obj = json.loads(out)
     assert {"question", "answer", "abstained", "reason", "confidence", "sentences", "passages"} <= set(obj)
@@ -96,7 +98,9 @@ def test_search_writes_one_ranked_line_per_query(index_dir, tmp_path, capsys):
     queries = tmp_path / "q.jsonl"
     queries.write_text(
         '{"_id": "q1", "text": "annual leave days", "extra": 1}\n{"_id": "q2", "text": "bank transfer salary"}\n'
-        '{"_id": "q3", "text": "???"}\n', encoding="utf-8")
+        '{"_id": "q3", "text": "???"}\n',
+        encoding="utf-8",
+    )
     run_file = tmp_path / "run.jsonl"
     code, _, err = run(capsys, "search", "--index", str(index_dir), "--queries", str(queries), "--out", str(run_file))
     assert code == 0 and "q3" in err
@@ -151,11 +155,14 @@ def test_truncated_index_is_refused(index_dir, capsys):
     assert code == 1 and "weights.npy" in err and "rebuild" in err
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["ask", "leave", "--index", "/nonexistent/ix"], "no index"),
-    (["search", "--index", "/nonexistent/ix", "--queries", "q.jsonl"], "no index"),
-    (["index", "/nonexistent/docs", "--out", "/tmp/never"], "no such file"),
-])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["ask", "leave", "--index", "/nonexistent/ix"], "no index"),
+        (["search", "--index", "/nonexistent/ix", "--queries", "q.jsonl"], "no index"),
+        (["index", "/nonexistent/docs", "--out", "/tmp/never"], "no such file"),
+    ],
+)
 def test_missing_paths_are_named(capsys, argv, message):
     code, _, err = run(capsys, *argv)
     assert code == 1 and message in err
@@ -171,10 +178,18 @@ def test_usage_errors_exit_2(capsys):
 
 
 def test_python_dash_m_and_the_console_script_agree(index_dir):
-    a = subprocess.run([sys.executable, "-m", "qa", "ask", "annual leave days", "--index", str(index_dir), "--json"],
-                       capture_output=True, text=True, check=True)
-    b = subprocess.run([str(Path(sys.executable).parent / "qa"), "ask", "annual leave days", "--index",
-                        str(index_dir), "--json"], capture_output=True, text=True, check=True)
+    a = subprocess.run(
+        [sys.executable, "-m", "qa", "ask", "annual leave days", "--index", str(index_dir), "--json"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    b = subprocess.run(
+        [str(Path(sys.executable).parent / "qa"), "ask", "annual leave days", "--index", str(index_dir), "--json"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert json.loads(a.stdout) == json.loads(b.stdout)
 
 
@@ -199,6 +214,7 @@ def test_index_add_and_remove_update_in_place(corpus, index_dir, tmp_path, capsy
 
 # Issue 16: progress on a terminal (stderr only), one summary line at the end.
 
+
 def _run_on_pty(argv, cwd):
     """Run ``python -m qa ARGV`` with stderr on a pseudo-terminal (stdout a pipe): (code, stdout, terminal text)."""
     import os
@@ -206,8 +222,9 @@ def _run_on_pty(argv, cwd):
 
     master, slave = pty.openpty()
     try:
-        proc = subprocess.Popen([sys.executable, "-m", "qa", *argv], cwd=cwd, stdout=subprocess.PIPE,
-                                stderr=slave, stdin=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "qa", *argv], cwd=cwd, stdout=subprocess.PIPE, stderr=slave, stdin=subprocess.DEVNULL
+        )
         os.close(slave)
         chunks = []
         while True:
@@ -230,8 +247,13 @@ def test_index_draws_a_progress_bar_on_a_terminal_only(corpus, tmp_path):
     assert code == 0 and out == ""
     assert "\rindexing [" in tty.replace("\x1b[K", "") and "/2 documents" in tty and "passages" in tty and "/s" in tty
     assert "qa: indexed 2 document(s)" in tty
-    piped = subprocess.run([sys.executable, "-m", "qa", "index", str(corpus), "--out", str(tmp_path / "b")],
-                           cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    piped = subprocess.run(
+        [sys.executable, "-m", "qa", "index", str(corpus), "--out", str(tmp_path / "b")],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert piped.returncode == 0 and piped.stdout == ""
     assert "\r" not in piped.stderr and "indexing [" not in piped.stderr and "\x1b" not in piped.stderr
     assert piped.stderr.count("\n") == 1  # the summary line only
@@ -255,7 +277,8 @@ def test_search_and_answer_show_progress_on_a_terminal_only(index_dir, tmp_path)
         argv = [command, "--index", str(index_dir), "--queries", str(queries)]
         code, out, tty = _run_on_pty(argv, tmp_path)
         assert code == 0 and f"\r\x1b[K{label} [" in tty and "/30 queries" in tty
-        piped = subprocess.run([sys.executable, "-m", "qa", *argv], cwd=tmp_path, capture_output=True, text=True,
-                               timeout=120)
+        piped = subprocess.run(
+            [sys.executable, "-m", "qa", *argv], cwd=tmp_path, capture_output=True, text=True, timeout=120
+        )
         assert piped.returncode == 0 and piped.stderr == "" and piped.stdout == out  # stdout unchanged
         assert [json.loads(line)["id"] for line in out.splitlines()] == [str(i) for i in range(30)]

@@ -55,9 +55,9 @@ CANTEEN = [
     b"from the kitchen office, and late dinners are served until nine.\n",
 ]
 QUESTIONS = [
-    "When does the canteen open?",                    # answered differently by each version of the upload
-    "Who runs the canteen night shift?",              # only the second version answers it
-    "Where do I go to pay social security myself?",   # the seed corpus answers; scores move with the corpus
+    "When does the canteen open?",  # answered differently by each version of the upload
+    "Who runs the canteen night shift?",  # only the second version answers it
+    "Where do I go to pay social security myself?",  # the seed corpus answers; scores move with the corpus
 ]
 
 
@@ -172,8 +172,9 @@ def _check_states(got: list[list], allowed) -> Counter:
     return seen
 
 
-def test_api_clients_asking_while_uploads_reindex_get_old_or_new_answers(states, saved_corpus_index, tmp_path,
-                                                                        record_property):
+def test_api_clients_asking_while_uploads_reindex_get_old_or_new_answers(
+    states, saved_corpus_index, tmp_path, record_property
+):
     allowed = _allowed(states, lambda a: _as_json(answer_to_dict(a)))
     data = tmp_path / "data"
     with qa_ui(tmp_path, saved_corpus_index, data) as server:
@@ -223,14 +224,18 @@ def _page_view(at: AppTest) -> tuple[str, tuple[str, ...]]:
     """What the page shows of an answer: the summary's HTML and, per passage, where and how it scored."""
     texts = [m.value for m in at.markdown]
     answer = next((v for v in texts if 'class="qa-answer"' in v), "")
-    where = tuple(v.split('class="qa-meta">', 1)[1].split(" &#183; matched", 1)[0] for v in texts if 'id="passage-' in v)
+    where = tuple(
+        v.split('class="qa-meta">', 1)[1].split(" &#183; matched", 1)[0] for v in texts if 'id="passage-' in v
+    )
     return answer, where
 
 
 def _expected_view(result) -> tuple[str, tuple[str, ...]]:
     answer = "" if result.abstained else f'<div class="qa-answer">{answer_html(result)}</div>'
-    where = tuple(f"{escape(h.passage.title)}<br>{escape(hit_location(h))} &#183; score {h.score:.3f}"
-                  for _, h in hits_in_citation_order(result))  # the page shows passages as the answer cites them
+    where = tuple(
+        f"{escape(h.passage.title)}<br>{escape(hit_location(h))} &#183; score {h.score:.3f}"
+        for _, h in hits_in_citation_order(result)
+    )  # the page shows passages as the answer cites them
     return answer, where
 
 

@@ -40,8 +40,11 @@ QUESTION = "Which animal lives in cold Arctic waters?"
 
 
 def qa_index(source, out):
-    return subprocess.Popen([sys.executable, "-m", "qa", "index", str(source), "--out", str(out)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    return subprocess.Popen(
+        [sys.executable, "-m", "qa", "index", str(source), "--out", str(out)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -73,7 +76,10 @@ def test_a_killed_indexer_leaves_the_previous_index_answering(corpora, tmp_path)
     assert qa_index(new, out).wait() == 0
     # No .tmp-* left; besides qa's marker and writer lock, only complete versions: the live one and those
     # replaced within the last KEEP_REPLACED_SECONDS, kept for readers (issue 15).
-    assert sorted(p.name for p in out.iterdir() if not p.name.startswith("v-")) == [".qa-index", ".qa-write.lock",
-                                                                                   "CURRENT"]
+    assert sorted(p.name for p in out.iterdir() if not p.name.startswith("v-")) == [
+        ".qa-index",
+        ".qa-write.lock",
+        "CURRENT",
+    ]
     assert all((p / "manifest.json").is_file() for p in out.iterdir() if p.name.startswith("v-"))
     assert load_index(out).n_passages == 12000

@@ -49,8 +49,15 @@ def blocks(path: Path) -> list[dict]:
             i += 1
         before = next((lines[j].strip() for j in range(start - 1, -1, -1) if lines[j].strip()), "")
         marked = NOT_RUN.match(before)
-        out.append({"lang": lang, "code": "\n".join(body) + "\n", "line": start + 1,
-                    "skip": marked["why"] if marked else None, "marked": before.startswith("<!-- not run")})
+        out.append(
+            {
+                "lang": lang,
+                "code": "\n".join(body) + "\n",
+                "line": start + 1,
+                "skip": marked["why"] if marked else None,
+                "marked": before.startswith("<!-- not run"),
+            }
+        )
         i += 1
     return out
 
@@ -58,11 +65,14 @@ def blocks(path: Path) -> list[dict]:
 def _pdf(lines: list[str]) -> bytes:
     """A one-page PDF with these lines of text (Helvetica), written by hand: no PDF library needed."""
     text = "\n".join(["BT", "/F1 12 Tf", "14 TL", "72 720 Td", *[f"({s}) Tj T*" for s in lines], "ET"]).encode()
-    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [4 0 R] /Count 1 >>",
-               b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R >> >> "
-               b"/Contents 5 0 R >>",
-               b"<< /Length %d >>\nstream\n" % len(text) + text + b"\nendstream"]
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [4 0 R] /Count 1 >>",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R >> >> "
+        b"/Contents 5 0 R >>",
+        b"<< /Length %d >>\nstream\n" % len(text) + text + b"\nendstream",
+    ]
     out, offsets = b"%PDF-1.4\n", []
     for n, obj in enumerate(objects, 1):
         offsets.append(len(out))
@@ -82,13 +92,17 @@ def scratch(tmp_path) -> tuple[Path, dict]:
     (policies / "leave.md").write_text(
         "# Leave\n\n## Annual leave\n\nEvery employee gets 25 days of annual leave a year, taken in agreement "
         "with their manager.\n\n## Sick leave\n\nSick leave is paid from the first day with a doctor's note.\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     (policies / "old" / "leave-2023.md").write_text(
-        "# Leave in 2023\n\nIn 2023 every employee got 22 days of annual leave.\n", encoding="utf-8")
-    (policies / "new-leave.pdf").write_bytes(_pdf(["New leave policy", "",
-                                                   "From 2025 parents get 16 weeks of paid parental leave."]))
-    (home / "faq.md").write_text("# FAQ\n\n## Where is the office?\n\nThe office is at 1 Main Street.\n",
-                                 encoding="utf-8")
+        "# Leave in 2023\n\nIn 2023 every employee got 22 days of annual leave.\n", encoding="utf-8"
+    )
+    (policies / "new-leave.pdf").write_bytes(
+        _pdf(["New leave policy", "", "From 2025 parents get 16 weeks of paid parental leave."])
+    )
+    (home / "faq.md").write_text(
+        "# FAQ\n\n## Where is the office?\n\nThe office is at 1 Main Street.\n", encoding="utf-8"
+    )
     bin_dir = work / ".venv" / "bin"
     bin_dir.mkdir(parents=True)
     for name, argv in (("qa", f'"{sys.executable}" -m qa'), ("python", f'"{sys.executable}"')):
@@ -96,11 +110,19 @@ def scratch(tmp_path) -> tuple[Path, dict]:
         (bin_dir / name).chmod(0o755)
     (work / "corpus").symlink_to(ROOT / "corpus", target_is_directory=True)
     (work / "queries.jsonl").write_text(
-        json.dumps({"_id": "q1", "text": "How many days of leave do I get?"}) + "\n"
-        + json.dumps({"_id": "q2", "text": "Where is the office?"}) + "\n", encoding="utf-8")
+        json.dumps({"_id": "q1", "text": "How many days of leave do I get?"})
+        + "\n"
+        + json.dumps({"_id": "q2", "text": "Where is the office?"})
+        + "\n",
+        encoding="utf-8",
+    )
     env = {k: v for k, v in os.environ.items() if not k.startswith("QA_")}
-    env.update(HOME=str(home), QA_CACHE_DIR=str(tmp_path / "cache"), QA_DATA=str(tmp_path / "data"),
-               PYTHONDONTWRITEBYTECODE="1")
+    env.update(
+        HOME=str(home),
+        QA_CACHE_DIR=str(tmp_path / "cache"),
+        QA_DATA=str(tmp_path / "data"),
+        PYTHONDONTWRITEBYTECODE="1",
+    )
     return work, env
 
 
@@ -121,13 +143,19 @@ def test_every_block_is_run_or_says_why_not(doc):
 def test_the_examples_run(doc, scratch):
     work, env = scratch
     for block in _runnable(doc):
-        argv = (["bash", "-e", "-o", "pipefail", "-c", block["code"]] if block["lang"] in SHELL
-                else [sys.executable, "-c", block["code"]])
-        done = subprocess.run(argv, cwd=work, env=env, capture_output=True, text=True, timeout=BLOCK_TIMEOUT,
-                              stdin=subprocess.DEVNULL)
-        assert done.returncode == 0, (f"{doc.name}:{block['line']}: the {block['lang']} block failed "
-                                      f"({done.returncode}):\n{block['code']}\n--- stdout\n{done.stdout[-3000:]}"
-                                      f"\n--- stderr\n{done.stderr[-3000:]}")
+        argv = (
+            ["bash", "-e", "-o", "pipefail", "-c", block["code"]]
+            if block["lang"] in SHELL
+            else [sys.executable, "-c", block["code"]]
+        )
+        done = subprocess.run(
+            argv, cwd=work, env=env, capture_output=True, text=True, timeout=BLOCK_TIMEOUT, stdin=subprocess.DEVNULL
+        )
+        assert done.returncode == 0, (
+            f"{doc.name}:{block['line']}: the {block['lang']} block failed "
+            f"({done.returncode}):\n{block['code']}\n--- stdout\n{done.stdout[-3000:]}"
+            f"\n--- stderr\n{done.stderr[-3000:]}"
+        )
         assert "Traceback" not in done.stderr, done.stderr
 
 
@@ -136,8 +164,9 @@ def _keys(obj: dict) -> dict:
 
 
 def test_the_readmes_json_object_is_what_qa_ask_json_prints(corpus_index):
-    shown = [json.loads(b["code"]) for b in blocks(ROOT / "README.md")
-             if b["lang"] == "json" and '"question"' in b["code"]]
+    shown = [
+        json.loads(b["code"]) for b in blocks(ROOT / "README.md") if b["lang"] == "json" and '"question"' in b["code"]
+    ]
     assert len(shown) == 1
     real = answer_to_dict(qa.answer(corpus_index, "Where do I go to pay social security myself?", k=5))
     assert _keys(shown[0]) == _keys(real)

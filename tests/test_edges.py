@@ -20,8 +20,9 @@ def client(corpus_index) -> TestClient:
     return TestClient(Starlette(routes=api.make_routes(lambda: corpus_index)))
 
 
-@pytest.mark.parametrize("path", ["/api", "/api/", "/api/nope", "/api/ask/extra", "/api/health/", "/api/../x",
-                                  "/api/%3Cscript%3E"])
+@pytest.mark.parametrize(
+    "path", ["/api", "/api/", "/api/nope", "/api/ask/extra", "/api/health/", "/api/../x", "/api/%3Cscript%3E"]
+)
 @pytest.mark.parametrize("method", ["GET", "POST", "HEAD"])
 def test_an_unknown_api_path_is_404_json(client, path, method):
     r = client.request(method, path)

@@ -133,7 +133,10 @@ def test_a_missing_ranking_counts_as_empty(tiny):
 
 
 def test_rank_metrics_of_no_judged_query():
-    assert ev_metrics.rank_metrics({"a": ["x"]}, {"a": {"x": 0}}) == {**dict.fromkeys(ev_metrics.METRICS, 0.0), "queries": 0}
+    assert ev_metrics.rank_metrics({"a": ["x"]}, {"a": {"x": 0}}) == {
+        **dict.fromkeys(ev_metrics.METRICS, 0.0),
+        "queries": 0,
+    }
 
 
 # ----------------------------------------------------------------------------- systems
@@ -233,13 +236,31 @@ def test_answer_quality_matching_rules(tiny, monkeypatch):
 
     def fake(index, question, k=5, expand=False):
         if "Eiffel" in question:  # abstains
-            return Answer(question=question, sentences=(), hits=(), abstained=True, reason="x", reason_code="no_match",
-                          confidence=0.0, query_terms=(), corrections=())
+            return Answer(
+                question=question,
+                sentences=(),
+                hits=(),
+                abstained=True,
+                reason="x",
+                reason_code="no_match",
+                confidence=0.0,
+                query_terms=(),
+                corrections=(),
+            )
         text = {"bee": "A queen lays UP  TO\n2,000 eggs.", "Etna": "It is volcanic.|Etna is on the island of sicily."}
         parts = next((v for key, v in text.items() if key in question), "Nothing here.").split("|")
         sentences = tuple(Sentence(text=p, rank=1, start=0, end=len(p), score=1.0) for p in parts)
-        return Answer(question=question, sentences=sentences, hits=(), abstained=False, reason=None,
-                      reason_code=None, confidence=1.0, query_terms=(), corrections=())
+        return Answer(
+            question=question,
+            sentences=sentences,
+            hits=(),
+            abstained=False,
+            reason=None,
+            reason_code=None,
+            confidence=1.0,
+            query_terms=(),
+            corrections=(),
+        )
 
     monkeypatch.setattr(ev_runs, "answer", fake)
     got = ev_runs.answer_quality(None, tiny.queries)
@@ -250,8 +271,11 @@ def test_answer_quality_matching_rules(tiny, monkeypatch):
 
 def test_abstention_counts_refused_questions(tiny):
     index = ev_runs._qa_index(tiny, None)[0]
-    queries = [ev_datasets.EvalQuery("a", "What is it?"), ev_datasets.EvalQuery("b", "zebra quantum saxophone"),
-               ev_datasets.EvalQuery("c", "When was the Eiffel Tower completed?")]
+    queries = [
+        ev_datasets.EvalQuery("a", "What is it?"),
+        ev_datasets.EvalQuery("b", "zebra quantum saxophone"),
+        ev_datasets.EvalQuery("c", "When was the Eiffel Tower completed?"),
+    ]
     assert ev_runs.abstention(index, queries) == {"abstained": pytest.approx(2 / 3), "asked": 3}
 
 
@@ -277,8 +301,16 @@ def test_cli_eval_qa_end_to_end(tmp_path, capsys):
     assert {"platform", "python", "cpu_count", "qa_version"} <= set(res["machine"])
     assert res["command"].startswith("qa eval ") and res["date"]
     assert not list(out.parent.glob(".*.tmp"))  # written atomically, nothing left behind
-    for word in ("beir_tiny", "nDCG@10", "MRR@10", "index s", "q/s", "answer_first", "unanswerable_abstained",
-                 "ood_abstained"):
+    for word in (
+        "beir_tiny",
+        "nDCG@10",
+        "MRR@10",
+        "index s",
+        "q/s",
+        "answer_first",
+        "unanswerable_abstained",
+        "ood_abstained",
+    ):
         assert word in stdout
 
 
@@ -290,7 +322,10 @@ def test_cli_eval_two_datasets_asks_each_of_the_other(tmp_path, capsys):
     assert code == 0, capsys.readouterr().err
     pairs = [(o["queries"], o["corpus"]) for o in json.loads(out.read_text())["ood"]]
     assert pairs == [
-        ("beir_tiny", "tiny_copy"), ("tiny_copy", "beir_tiny"), ("beir_tiny", "corpus"), ("tiny_copy", "corpus"),
+        ("beir_tiny", "tiny_copy"),
+        ("tiny_copy", "beir_tiny"),
+        ("beir_tiny", "corpus"),
+        ("tiny_copy", "corpus"),
     ]
 
 

@@ -66,8 +66,11 @@ def one_error_line(err: str, *fragments: str) -> str:
 def snapshot(folder: Path) -> dict:
     """Every file under `folder` (hidden ones included) with its bytes; the writer lock's holder line
     (rewritten by every writer that takes the lock, even one that then writes nothing) by name only."""
-    return {str(p.relative_to(folder)): b"" if p.name == ".qa-write.lock" else p.read_bytes()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(folder)): b"" if p.name == ".qa-write.lock" else p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 def disk_full_after(monkeypatch, module, name: str, calls: int = 2):
@@ -91,8 +94,9 @@ def disk_full_after(monkeypatch, module, name: str, calls: int = 2):
 
 
 @pytest.mark.parametrize("how", ["rebuild", "add"])
-def test_disk_full_while_saving_an_index_is_one_line_and_keeps_the_old_index(how, index_dir, corpus, tmp_path,
-                                                                              capsys, monkeypatch):
+def test_disk_full_while_saving_an_index_is_one_line_and_keeps_the_old_index(
+    how, index_dir, corpus, tmp_path, capsys, monkeypatch
+):
     before = snapshot(index_dir)
     extra = tmp_path / "extra.txt"
     extra.write_text("The canteen opens at noon every weekday.\n", encoding="utf-8")
@@ -114,8 +118,10 @@ def test_disk_full_on_a_real_small_filesystem(corpus, tmp_path, capsys):
         pytest.skip("cannot mount a tmpfs here")
     try:
         big = corpus / "big.txt"
-        big.write_text("\n\n".join(f"Paragraph {i} about topic{i} and word{i * 7} in the handbook." for i in range(20000)),
-                       encoding="utf-8")
+        big.write_text(
+            "\n\n".join(f"Paragraph {i} about topic{i} and word{i * 7} in the handbook." for i in range(20000)),
+            encoding="utf-8",
+        )
         code, _, err = run(capsys, "index", corpus, "--out", mnt / "index")
         assert code == 1
         one_error_line(err, "no space left on the device")
@@ -127,8 +133,10 @@ def test_disk_full_on_a_real_small_filesystem(corpus, tmp_path, capsys):
 
 def test_disk_full_in_answer_out_is_one_line_and_leaves_no_temporary_file(index_dir, tmp_path, capsys, monkeypatch):
     queries = tmp_path / "queries.jsonl"
-    queries.write_text("".join(json.dumps({"_id": str(i), "text": "How many days of annual leave?"}) + "\n"
-                               for i in range(50)), encoding="utf-8")
+    queries.write_text(
+        "".join(json.dumps({"_id": str(i), "text": "How many days of annual leave?"}) + "\n" for i in range(50)),
+        encoding="utf-8",
+    )
     out_dir = tmp_path / "runs"
     out_dir.mkdir()
     target = out_dir / "answers.jsonl"
@@ -194,8 +202,9 @@ def test_an_unreadable_index_folder_is_one_line(index_dir, capsys, monkeypatch):
             import qa.index.versions as versions
 
             real = os.access
-            monkeypatch.setattr(versions.os, "access",
-                                lambda p, mode, **k: False if Path(p) == index_dir else real(p, mode, **k))
+            monkeypatch.setattr(
+                versions.os, "access", lambda p, mode, **k: False if Path(p) == index_dir else real(p, mode, **k)
+            )
         code, _, err = run(capsys, "ask", "How many days?", "--index", index_dir)
         assert code == 1
         one_error_line(err, str(index_dir), "cannot be read (permission denied)")
@@ -212,8 +221,9 @@ def _version(index_dir: Path) -> Path:
 
 def test_a_manifest_nested_200000_deep_is_refused_before_parsing(index_dir, capsys):
     manifest = _version(index_dir) / "manifest.json"
-    manifest.write_text('{"format": "qa-index", "format_version": 5, "meta": ' + "[" * 200_000 + "]" * 200_000 + "}",
-                        encoding="utf-8")
+    manifest.write_text(
+        '{"format": "qa-index", "format_version": 5, "meta": ' + "[" * 200_000 + "]" * 200_000 + "}", encoding="utf-8"
+    )
     code, _, err = run(capsys, "ask", "How many days?", "--index", index_dir)
     assert code == 1
     one_error_line(err, "manifest.json is unreadable", "nested more than 100 deep", "rebuild")
@@ -248,11 +258,14 @@ def test_an_npy_header_claiming_2_to_the_40_items_is_refused_before_allocating(i
     one_error_line(err, "weights.npy", f"claims {2**40} items", "rebuild")
 
 
-@pytest.mark.parametrize("array, change", [
-    ("indices", lambda a: np.where(a == a.max(), 10**6, a)),       # a passage number past the passages
-    ("indices", lambda a: np.where(a == a.min(), -1, a)),          # a negative one
-    ("indptr", lambda a: np.concatenate([[0], a[2:2], a[1:-1][::-1], a[-1:]]) if a.size > 3 else a[::-1]),
-])
+@pytest.mark.parametrize(
+    "array, change",
+    [
+        ("indices", lambda a: np.where(a == a.max(), 10**6, a)),  # a passage number past the passages
+        ("indices", lambda a: np.where(a == a.min(), -1, a)),  # a negative one
+        ("indptr", lambda a: np.concatenate([[0], a[2:2], a[1:-1][::-1], a[-1:]]) if a.size > 3 else a[::-1]),
+    ],
+)
 def test_postings_pointing_outside_the_index_are_refused_at_load(array, change, index_dir, capsys):
     path = _version(index_dir) / f"{array}.npy"
     original = np.load(path)
@@ -367,8 +380,9 @@ def test_a_read_only_feedback_database_is_still_read_and_exported(tmp_path, monk
 
 _STARTERS = "=+-@\t\r\n\u2028\u2029\uff1d\uff0b\uff0d\uff20\ufe66\ufe62\ufe63\ufe6b\u2212|% "
 _text = st.text(
-    alphabet=st.one_of(st.sampled_from(list(_STARTERS) + ['"', ",", "'", "A", "1"]),
-                       st.characters(blacklist_categories=("Cs",))),
+    alphabet=st.one_of(
+        st.sampled_from(list(_STARTERS) + ['"', ",", "'", "A", "1"]), st.characters(blacklist_categories=("Cs",))
+    ),
     max_size=30,
 )
 
@@ -378,21 +392,32 @@ def _formula_like(field: str) -> bool:
     if not rest:
         return False
     first = rest[0]
-    return (first.isspace() or unicodedata.category(first)[0] in "CZ"
-            or any(c in "=+-@|%\u2212" for c in unicodedata.normalize("NFKC", first)))
+    return (
+        first.isspace()
+        or unicodedata.category(first)[0] in "CZ"
+        or any(c in "=+-@|%\u2212" for c in unicodedata.normalize("NFKC", first))
+    )
 
 
-@settings(max_examples=int(os.environ.get("QA_HYPOTHESIS_EXAMPLES", "150")), deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=int(os.environ.get("QA_HYPOTHESIS_EXAMPLES", "150")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(question=_text, comment=_text, answer=_text, prefix=st.sampled_from(list(_STARTERS) + ["", "  ="]))
-def test_no_exported_field_can_be_read_as_a_formula_and_the_export_round_trips(tmp_path_factory, question, comment,
-                                                                               answer, prefix):
+def test_no_exported_field_can_be_read_as_a_formula_and_the_export_round_trips(
+    tmp_path_factory, question, comment, answer, prefix
+):
     db = tmp_path_factory.mktemp("csv") / "feedback.sqlite"
-    record_feedback(db, prefix + question, {**ANSWER, "answer": prefix + answer}, prefix + "v", 1,
-                    comment=prefix + comment)
+    record_feedback(
+        db, prefix + question, {**ANSWER, "answer": prefix + answer}, prefix + "v", 1, comment=prefix + comment
+    )
     text = export_csv(db)
-    stored = sqlite3.connect(db).execute(
-        "SELECT id, created_at, question, answer, rating, comment, index_version, passages_json FROM feedback").fetchone()
+    stored = (
+        sqlite3.connect(db)
+        .execute("SELECT id, created_at, question, answer, rating, comment, index_version, passages_json FROM feedback")
+        .fetchone()
+    )
     rows = list(csv.reader(io.StringIO(text, newline="")))
     assert len(rows) == 2 and len(rows[1]) == 9
     # every field quoted: the text is exactly what csv writes with QUOTE_ALL
@@ -400,14 +425,24 @@ def test_no_exported_field_can_be_read_as_a_formula_and_the_export_round_trips(t
     csv.writer(again, lineterminator="\n", quoting=csv.QUOTE_ALL).writerows(rows)
     assert again.getvalue() == text
     id_, created, q, answer_json, rating, c, version, passages = stored
-    expected = [str(id_), created, q, json.loads(answer_json)["answer"], str(rating), c or "", version, answer_json,
-                passages]
+    expected = [
+        str(id_),
+        created,
+        q,
+        json.loads(answer_json)["answer"],
+        str(rating),
+        c or "",
+        version,
+        answer_json,
+        passages,
+    ]
     for got, want in zip(rows[1], expected):
         assert not _formula_like(got), repr(got)
         assert got == ("'" + want if _formula_like(want) else want)  # round-trips, the ' added only where needed
     # every record starts with a quote: a line break inside a field (CR, LF, U+2028) stays inside its quotes
     assert all(line.startswith('"') for line in text.split("\n") if line) or any(
-        ch in field for field in rows[1] for ch in "\r\n")
+        ch in field for field in rows[1] for ch in "\r\n"
+    )
 
 
 @pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("setpriv"), reason="needs root to run a command as nobody")
@@ -416,7 +451,9 @@ def test_an_index_folder_another_user_cannot_read_is_one_line_for_that_user(corp
     import sys
     import tempfile
 
-    shared = Path(tempfile.mkdtemp(prefix="qa-perm-"))  # /tmp/pytest-of-root is root's alone: nobody could not even look
+    shared = Path(
+        tempfile.mkdtemp(prefix="qa-perm-")
+    )  # /tmp/pytest-of-root is root's alone: nobody could not even look
     try:
         os.chmod(shared, 0o755)
         index = shared / "index"
@@ -426,8 +463,13 @@ def test_an_index_folder_another_user_cannot_read_is_one_line_for_that_user(corp
         env = {**os.environ, "HOME": str(shared)}
         if subprocess.run(as_nobody + ["-c", "import qa"], capture_output=True, env=env, timeout=120).returncode:
             pytest.skip("the user nobody cannot run this checkout's python (its folders are not readable to others)")
-        p = subprocess.run(as_nobody + ["-m", "qa", "ask", "How many days?", "--index", str(index)],
-                           capture_output=True, text=True, timeout=120, env=env)
+        p = subprocess.run(
+            as_nobody + ["-m", "qa", "ask", "How many days?", "--index", str(index)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env=env,
+        )
         assert p.returncode == 1, p.stderr
         one_error_line(p.stderr, str(index), "permission denied")
     finally:

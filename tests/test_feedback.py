@@ -9,8 +9,15 @@ import threading
 import pytest
 
 import qa
-from qa.serve.feedback import (FeedbackError, add_comment, count_feedback, export_csv, record_feedback, record_question,
-                         recent_questions)
+from qa.serve.feedback import (
+    FeedbackError,
+    add_comment,
+    count_feedback,
+    export_csv,
+    record_feedback,
+    record_question,
+    recent_questions,
+)
 from qa.serve.render import answer_to_dict
 
 QUESTION = "Where do I go to pay social security myself?"
@@ -37,7 +44,8 @@ def test_a_rating_is_stored_with_its_answer_passages_and_index_version(db, resul
     row = record_feedback(db, QUESTION, result, "v-1", 1)
     assert row == 1
     ((question, answer, passages, version, rating, comment, created),) = _rows(
-        db, "SELECT question, answer, passages_json, index_version, rating, comment, created_at FROM feedback")
+        db, "SELECT question, answer, passages_json, index_version, rating, comment, created_at FROM feedback"
+    )
     expected = answer_to_dict(result)
     assert (question, version, rating, comment) == (QUESTION, "v-1", 1, None)
     assert json.loads(passages) == expected.pop("passages")
@@ -52,8 +60,14 @@ def test_the_database_is_in_wal_mode_with_both_tables(db, result):
     assert {"feedback", "history"} <= tables
     columns = [c[1] for c in _rows(db, "PRAGMA table_info(feedback)")]
     assert columns == ["id", "created_at", "question", "answer", "passages_json", "index_version", "rating", "comment"]
-    assert [c[1] for c in _rows(db, "PRAGMA table_info(history)")] == ["id", "created_at", "question", "abstained",
-                                                                     "reason", "passages_json"]
+    assert [c[1] for c in _rows(db, "PRAGMA table_info(history)")] == [
+        "id",
+        "created_at",
+        "question",
+        "abstained",
+        "reason",
+        "passages_json",
+    ]
 
 
 def test_a_thumbs_down_with_a_dict_answer_and_a_comment(db, result):
@@ -89,15 +103,16 @@ def test_recent_questions_are_distinct_newest_first(db):
 
 def test_export_csv_has_a_header_and_every_row(db, result):
     assert export_csv(db).splitlines() == [  # every field quoted
-        '"id","created_at","question","answer_text","rating","comment","index_version","answer","passages_json"']
+        '"id","created_at","question","answer_text","rating","comment","index_version","answer","passages_json"'
+    ]
     record_feedback(db, QUESTION, result, "v-1", 1)
-    record_feedback(db, "=HYPERLINK(\"http://x\")", result, "v-2", 0, comment="-bad, \"quoted\"\nnew line")
+    record_feedback(db, '=HYPERLINK("http://x")', result, "v-2", 0, comment='-bad, "quoted"\nnew line')
     rows = list(csv.DictReader(io.StringIO(export_csv(db))))
     assert [r["id"] for r in rows] == ["1", "2"]
     assert rows[0]["question"] == QUESTION and rows[0]["answer_text"] == result.text and rows[0]["rating"] == "1"
     assert json.loads(rows[0]["passages_json"])[0]["text"] == result.hits[0].passage.text
-    assert rows[1]["question"] == "'=HYPERLINK(\"http://x\")"  # not run as a formula by a spreadsheet
-    assert rows[1]["comment"] == "'-bad, \"quoted\"\nnew line" and rows[1]["index_version"] == "v-2"
+    assert rows[1]["question"] == '\'=HYPERLINK("http://x")'  # not run as a formula by a spreadsheet
+    assert rows[1]["comment"] == '\'-bad, "quoted"\nnew line' and rows[1]["index_version"] == "v-2"
     assert count_feedback(db) == 2
 
 
@@ -159,9 +174,13 @@ def test_an_old_history_table_gains_the_new_columns(tmp_path):
 
     old = tmp_path / "old.sqlite"
     with sqlite3.connect(old) as con:
-        con.execute("CREATE TABLE history (id INTEGER PRIMARY KEY AUTOINCREMENT, created_at TEXT NOT NULL,"
-                    " question TEXT NOT NULL, abstained INTEGER NOT NULL)")
-        con.execute("INSERT INTO history (created_at, question, abstained) VALUES ('2026-01-01T00:00:00+0000', 'Old?', 1)")
+        con.execute(
+            "CREATE TABLE history (id INTEGER PRIMARY KEY AUTOINCREMENT, created_at TEXT NOT NULL,"
+            " question TEXT NOT NULL, abstained INTEGER NOT NULL)"
+        )
+        con.execute(
+            "INSERT INTO history (created_at, question, abstained) VALUES ('2026-01-01T00:00:00+0000', 'Old?', 1)"
+        )
     assert [g["question"] for g in missing_questions(old)] == ["Old?"]
     record_question(old, "New unicorns?", True, "No word matched.")
     assert [g["question"] for g in missing_questions(old)] == ["New unicorns?", "Old?"]

@@ -152,8 +152,12 @@ def mixed_corpus(tmp_path):
     (root / "handbook.pdf").write_bytes(make_pdf(PDF_PAGES, title="Staff handbook 2024"))
     make_docx(root / "benefits.docx")
     (root / "parking.html").write_text(HTML, encoding="utf-8")
-    (root / "canteen.md").write_text("# Canteen\n\nThe canteen serves lunch from noon until two o'clock.\n", encoding="utf-8")
-    (root / "wifi.txt").write_text("Wifi\n\nThe guest wifi password is printed on the badge of every visitor.\n", encoding="utf-8")
+    (root / "canteen.md").write_text(
+        "# Canteen\n\nThe canteen serves lunch from noon until two o'clock.\n", encoding="utf-8"
+    )
+    (root / "wifi.txt").write_text(
+        "Wifi\n\nThe guest wifi password is printed on the badge of every visitor.\n", encoding="utf-8"
+    )
     return root
 
 
@@ -175,11 +179,22 @@ def test_document_suffixes_extend_text_suffixes():
 
 def test_a_folder_of_every_format_loads_without_warnings(mixed_corpus):
     result = load_documents(mixed_corpus)
-    assert [d.doc_id for d in result.documents] == ["benefits.docx", "canteen.md", "handbook.pdf", "parking.html", "wifi.txt"]
+    assert [d.doc_id for d in result.documents] == [
+        "benefits.docx",
+        "canteen.md",
+        "handbook.pdf",
+        "parking.html",
+        "wifi.txt",
+    ]
     assert result.warnings == ()
     titles = {d.doc_id: d.title for d in result.documents}
-    assert titles == {"benefits.docx": "Benefits guide", "canteen.md": "Canteen", "handbook.pdf": "Staff handbook 2024",
-                      "parking.html": "Parking rules", "wifi.txt": "Wifi"}
+    assert titles == {
+        "benefits.docx": "Benefits guide",
+        "canteen.md": "Canteen",
+        "handbook.pdf": "Staff handbook 2024",
+        "parking.html": "Parking rules",
+        "wifi.txt": "Wifi",
+    }
     for doc in result.documents:
         assert bool(doc.pages) == doc.doc_id.endswith(".pdf")
         passages_of(doc)  # every passage slices its document's text exactly
@@ -198,7 +213,9 @@ def test_a_single_file_source_of_each_format(mixed_corpus, name):
 
 
 def test_htm_suffix_and_upper_case_suffixes(tmp_path):
-    (tmp_path / "a.HTM").write_text("<h1>Fire drill</h1><p>Leave by the nearest stairs, never the lift.</p>", encoding="utf-8")
+    (tmp_path / "a.HTM").write_text(
+        "<h1>Fire drill</h1><p>Leave by the nearest stairs, never the lift.</p>", encoding="utf-8"
+    )
     (tmp_path / "b.PDF").write_bytes(make_pdf([["The fire drill is held every March."]]))
     docs = load_documents(tmp_path).documents
     assert [d.doc_id for d in docs] == ["a.HTM", "b.PDF"]
@@ -223,8 +240,12 @@ def test_pdf_text_is_the_pages_joined_by_a_blank_line(tmp_path):
     assert got.text == "\n\n".join(page_texts)
     assert got.pages == (0, len(page_texts[0]) + 2, len(page_texts[0]) + len(page_texts[1]) + 4)
     for start, page_text in zip(got.pages, page_texts):
-        assert got.text[start:start + len(page_text)] == page_text
-    assert [got.text[s:e] for _, s, e in got.blocks] == ["Staff handbook", *page_texts[0].split("\n\n")[1:], *page_texts[1:]]
+        assert got.text[start : start + len(page_text)] == page_text
+    assert [got.text[s:e] for _, s, e in got.blocks] == [
+        "Staff handbook",
+        *page_texts[0].split("\n\n")[1:],
+        *page_texts[1:],
+    ]
     assert {kind for kind, _, _ in got.blocks} == {"text"}
     assert got.title == "Staff handbook 2024"
 
@@ -234,7 +255,9 @@ def test_pdf_lines_wrapped_mid_sentence_are_joined(tmp_path):
     path.write_bytes(make_pdf([["Leave may be carried over to the", "next year, up to five days.", "Sick leave"]]))
     got = extract_pdf(path)
     assert [got.text[s:e] for _, s, e in got.blocks] == [
-        "Leave may be carried over to the next year, up to five days.", "Sick leave"]  # a short line ends a sentence
+        "Leave may be carried over to the next year, up to five days.",
+        "Sick leave",
+    ]  # a short line ends a sentence
 
 
 @pytest.mark.parametrize("title", [None, "", "Microsoft Word - handbook.docx"])
@@ -290,7 +313,11 @@ def test_docx_headings_become_markdown_lines(tmp_path):
     make_docx(path)
     text = extract_docx(path).text
     lines = text.split("\n")
-    assert [ln for ln in lines if ln.startswith("#")] == ["# Employee benefits", "# Health insurance", "## Dental cover"]
+    assert [ln for ln in lines if ln.startswith("#")] == [
+        "# Employee benefits",
+        "# Health insurance",
+        "## Dental cover",
+    ]
     assert "\nDentist\nOptician\n" in text  # list items: consecutive lines of one block
     assert "\nPlan | Monthly cost\nFamily plan | Forty euros\n" in text  # a table: one row a line
     assert "\n\n\n" not in text
@@ -331,12 +358,24 @@ def test_html_main_text_without_page_furniture(tmp_path, html_parser):
     path = tmp_path / "p.html"
     path.write_text(HTML, encoding="utf-8")
     got = extract_html(path)
-    for hidden in ["SCRIPTTEXT", "STYLETEXT", "NAVTEXT", "SITEBANNER", "ASIDETEXT", "FOOTERTEXT", "NOSCRIPTTEXT",
-                   "TEMPLATETEXT", "token"]:
+    for hidden in [
+        "SCRIPTTEXT",
+        "STYLETEXT",
+        "NAVTEXT",
+        "SITEBANNER",
+        "ASIDETEXT",
+        "FOOTERTEXT",
+        "NOSCRIPTTEXT",
+        "TEMPLATETEXT",
+        "token",
+    ]:
         assert hidden not in got.text
     assert got.title == "Parking rules"
     assert [ln for ln in got.text.split("\n") if ln.startswith("#")] == [
-        "# Parking at the office", "## Electric cars", "### Fees"]
+        "# Parking at the office",
+        "## Electric cars",
+        "### Fees",
+    ]
     assert "\n\nBring your badge\nUnplug when done\n\n" in got.text
     assert "\n\nHours | Fee\nUp to four | Free\n\n" in got.text
     assert "garage under the building, free of charge, from seven" in got.text  # inline tags and newlines flattened
@@ -361,8 +400,11 @@ def test_html_title_falls_back_to_the_first_h1(tmp_path, html_parser):
     path = tmp_path / "p.html"
     path.write_text("<body><h1>Visitors</h1><p>Visitors sign in at the front desk.</p></body>", encoding="utf-8")
     assert extract_html(path).title == "Visitors"
-    path.write_text("<header><h1>Site name</h1></header><main><h2>Visitors</h2><h1>Front desk</h1>"
-                    "<p>Visitors sign in at the front desk.</p></main>", encoding="utf-8")
+    path.write_text(
+        "<header><h1>Site name</h1></header><main><h2>Visitors</h2><h1>Front desk</h1>"
+        "<p>Visitors sign in at the front desk.</p></main>",
+        encoding="utf-8",
+    )
     assert extract_html(path).title == "Front desk"  # the site header's <h1> is not the page's
 
 
@@ -374,7 +416,9 @@ def test_html_list_items_stay_one_block_even_when_wrapped_in_paragraphs(tmp_path
 
 def test_html_is_decoded_by_its_declared_charset(tmp_path, html_parser):
     path = tmp_path / "latin.html"
-    path.write_bytes('<meta charset="iso-8859-1"><h1>Caf\u00e9</h1><p>The caf\u00e9 opens at eight.</p>'.encode("latin-1"))
+    path.write_bytes(
+        '<meta charset="iso-8859-1"><h1>Caf\u00e9</h1><p>The caf\u00e9 opens at eight.</p>'.encode("latin-1")
+    )
     assert extract_html(path).text == "# Caf\u00e9\n\nThe caf\u00e9 opens at eight."
 
 
@@ -410,9 +454,9 @@ def _lying_docx(real_bytes: int, said: int = 4000) -> bytes:
     for signature, size_at, name_length_at, name_at in ((b"PK\x03\x04", 22, 26, 30), (b"PK\x01\x02", 24, 28, 46)):
         at = data.find(signature)
         while at >= 0:  # the local header and the central directory both state the size
-            n = int.from_bytes(data[at + name_length_at:at + name_length_at + 2], "little")
-            if data[at + name_at:at + name_at + n] == name:
-                data[at + size_at:at + size_at + 4] = said.to_bytes(4, "little")
+            n = int.from_bytes(data[at + name_length_at : at + name_length_at + 2], "little")
+            if data[at + name_at : at + name_at + n] == name:
+                data[at + size_at : at + size_at + 4] = said.to_bytes(4, "little")
             at = data.find(signature, at + 4)
     return bytes(data)
 
@@ -421,12 +465,16 @@ BAD_FILES = {
     "broken.pdf": (lambda: b"%PDF-1.4\nthis is not really a PDF\n", r"not a readable PDF"),
     "locked.pdf": (lambda: encrypt_pdf(make_pdf(PDF_PAGES), user_password="secret"), r"encrypted PDF"),
     "scanned.pdf": (lambda: make_pdf([[], []]), r"no text layer \(scanned\?\)"),
-    "bomb.docx": (lambda: _zip({"[Content_Types].xml": b"<x/>", "word/document.xml": b"\0" * (3 * 1024 * 1024)}),
-                  r"zip bomb"),
+    "bomb.docx": (
+        lambda: _zip({"[Content_Types].xml": b"<x/>", "word/document.xml": b"\0" * (3 * 1024 * 1024)}),
+        r"zip bomb",
+    ),
     "lying.docx": (lambda: _lying_docx(8 << 20), r"corrupt zip: Bad CRC-32 for file 'word/document\.xml'; zip bomb\?"),
     "notzip.docx": (lambda: b"This is plain text saved with a .docx name.", r"not a zip archive"),
-    "badxml.docx": (lambda: _zip({"[Content_Types].xml": b"<Types", "word/document.xml": b"<w:document"}),
-                    r"not a readable DOCX"),
+    "badxml.docx": (
+        lambda: _zip({"[Content_Types].xml": b"<Types", "word/document.xml": b"<w:document"}),
+        r"not a readable DOCX",
+    ),
     "binary.html": (lambda: b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", r"binary file"),
     "cp1252.html": (lambda: b"<p>caf\xe9 and cr\xe8me, saved without a charset</p>", r"not decodable as UTF-8"),
 }
@@ -456,8 +504,11 @@ def test_hostile_uploads_are_refused_by_name_and_leave_the_data_folder_as_it_was
     version = lib.ensure_index()
 
     def files():
-        return {f: (f.stat().st_mtime_ns, f.read_bytes()) for f in (tmp_path / "data").rglob("*")
-                if f.is_file() and f.name != ".qa-write.lock"}  # the index's writer lock names its last holder
+        return {
+            f: (f.stat().st_mtime_ns, f.read_bytes())
+            for f in (tmp_path / "data").rglob("*")
+            if f.is_file() and f.name != ".qa-write.lock"
+        }  # the index's writer lock names its last holder
 
     before = files()
     hostile = ["bomb.docx", "lying.docx", "notzip.docx", "broken.pdf", "binary.html"]
@@ -489,10 +540,16 @@ def _broken_xref(how: str) -> bytes:
     }[how]
 
 
-@pytest.mark.parametrize("how, readable", [
-    ("offsets off by 7", True), ("startxref past the end", True), ("xref its own /Prev", True),
-    ("xref cut short", False), ("no xref or trailer", False),
-])
+@pytest.mark.parametrize(
+    "how, readable",
+    [
+        ("offsets off by 7", True),
+        ("startxref past the end", True),
+        ("xref its own /Prev", True),
+        ("xref cut short", False),
+        ("no xref or trailer", False),
+    ],
+)
 def test_a_pdf_with_a_broken_xref_table_is_read_whole_or_refused(tmp_path, how, readable):
     """pypdf rebuilds a wrong cross-reference table from the objects themselves; then the text
     is exactly the intact file's. Without one to rebuild from, the file is refused by name."""
@@ -528,8 +585,11 @@ def test_a_docx_with_a_compression_word_does_not_use_is_refused(tmp_path):
         z.writestr("[Content_Types].xml", b"<Types/>")
         z.writestr("word/document.xml", b"<w:document/>")
     (tmp_path / "b.docx").write_bytes(buf.getvalue())
-    with pytest.raises(qa.SourceError, match=r"b\.docx: not a readable DOCX file \(\[Content_Types\]\.xml is compressed "
-                                             r"with a method Word does not use\)"):
+    with pytest.raises(
+        qa.SourceError,
+        match=r"b\.docx: not a readable DOCX file \(\[Content_Types\]\.xml is compressed "
+        r"with a method Word does not use\)",
+    ):
         extract_docx(tmp_path / "b.docx")
 
 
@@ -551,9 +611,17 @@ def test_a_folder_of_only_bad_documents_is_an_empty_corpus(tmp_path):
 # --- blocks: the extractors' structure of their text ------------------------------------------------------
 
 REALDOCS = Path(__file__).resolve().parent.parent.parent / "shared" / "realdocs"
-REAL_FILES = ["shared-mime-info-spec.pdf", "libffi-The-Basics.html", "libffi-Introduction.html",
-              "libffi-Memory-Usage.html", "libffi-Thread-Safety.html", "users-and-groups.html"]
-needs_realdocs = pytest.mark.skipif(not (REALDOCS / "docs").is_dir(), reason="../shared/realdocs is not beside the project")
+REAL_FILES = [
+    "shared-mime-info-spec.pdf",
+    "libffi-The-Basics.html",
+    "libffi-Introduction.html",
+    "libffi-Memory-Usage.html",
+    "libffi-Thread-Safety.html",
+    "users-and-groups.html",
+]
+needs_realdocs = pytest.mark.skipif(
+    not (REALDOCS / "docs").is_dir(), reason="../shared/realdocs is not beside the project"
+)
 
 
 def assert_blocks_hold(got) -> list[tuple[str, str]]:
@@ -574,7 +642,7 @@ def assert_blocks_hold(got) -> list[tuple[str, str]]:
         lead = text[line_start:start]
         if kind == "heading":
             assert re.fullmatch(r"#{1,6} ", lead), f"heading {span!r} has no # marker"
-            covered[line_start:start - 1] = b"#" * (start - 1 - line_start)
+            covered[line_start : start - 1] = b"#" * (start - 1 - line_start)
         else:
             assert lead == "", f"{kind} block {i} does not start its line"
         assert not any(start < page < end for page in got.pages), f"block {i} crosses a page start"
@@ -640,15 +708,20 @@ def test_the_real_pdf_reads_like_a_person_reads_it():
     kinds = kinds_of(got)
     assert kinds["Shared MIME-info Database"] == "heading"
     assert kinds["2.12. Recommended checking order"] == "heading"
-    assert kinds["This is version 0.21 of the Shared MIME-info Database specification, last updated 2 October 2018."] == "text"
+    assert (
+        kinds["This is version 0.21 of the Shared MIME-info Database specification, last updated 2 October 2018."]
+        == "text"
+    )
     (prefs,) = [t for t in kinds if t.startswith("The MIME database does NOT store user preferences")]
     assert prefs.endswith("may be viewed with a particular application.") and kinds[prefs] == "text"
     (magic,) = [t for t in kinds if t.startswith("• magic elements contain a list of match elements")]
     assert magic.endswith("The default priority value is 50, and the maximum is 100.") and kinds[magic] == "item"
-    assert not re.search(r"(?m)^Shared MIME-info Database$", got.text[got.pages[1]:])  # the running header of pages 2-17
+    assert not re.search(
+        r"(?m)^Shared MIME-info Database$", got.text[got.pages[1] :]
+    )  # the running header of pages 2-17
     assert not re.search(r"(?m)^\d+$", got.text)  # the page numbers
-    (listing,) = [t for t in kinds if t.startswith("<?xml version=\"1.0\"?>")]
-    assert kinds[listing] == "code" and "\n  <mime-type type=\"text/x-diff\">\n" in listing
+    (listing,) = [t for t in kinds if t.startswith('<?xml version="1.0"?>')]
+    assert kinds[listing] == "code" and '\n  <mime-type type="text/x-diff">\n' in listing
     assert "shared-mime-info.html" in got.text  # a hyphen at a line end inside a compound the file prints whole
     headings = [ln for ln in got.text.split("\n") if ln.startswith("#")]
     assert headings[:2] == ["# Shared MIME-info Database", "## X Desktop Group (http://www.freedesktop.org)"]
@@ -708,16 +781,22 @@ BODY = [  # a paragraph of full lines, one of them ending a sentence, then its s
 
 
 def test_pdf_paragraph_lines_are_one_line_until_a_gap_or_a_short_line_ending_a_sentence(tmp_path):
-    page = DrawnPage().para(*BODY).para("The canteen on the ground floor serves lunch from noon until",
-                                        "two o'clock.").para("A second paragraph after a gap is a block",
-                                                             "of its own, though no sentence ends in it")
+    page = (
+        DrawnPage()
+        .para(*BODY)
+        .para("The canteen on the ground floor serves lunch from noon until", "two o'clock.")
+        .para("A second paragraph after a gap is a block", "of its own, though no sentence ends in it")
+    )
     page.line("Directly below, a line that starts a new sentence after one ended.", before=0)
     _, blocks = read_drawn(tmp_path, [page])
     assert blocks == [
         ("text", " ".join(BODY)),
         ("text", "The canteen on the ground floor serves lunch from noon until two o'clock."),
-        ("text", "A second paragraph after a gap is a block of its own, though no sentence ends in it "
-                 "Directly below, a line that starts a new sentence after one ended."),
+        (
+            "text",
+            "A second paragraph after a gap is a block of its own, though no sentence ends in it "
+            "Directly below, a line that starts a new sentence after one ended.",
+        ),
     ]
 
 
@@ -730,40 +809,57 @@ def test_pdf_hyphenation_at_a_line_end_is_undone_but_a_compounds_hyphen_is_kept(
         "known names are kept as printed.",
     )
     _, blocks = read_drawn(tmp_path, [page])
-    assert blocks == [("text", "Every sub-class of a type is listed in the database, and the specification says how "
-                               "an application reads the list of each sub-class; the MIME-Type field and the "
-                               "wellknown names are kept as printed.")]
+    assert blocks == [
+        (
+            "text",
+            "Every sub-class of a type is listed in the database, and the specification says how "
+            "an application reads the list of each sub-class; the MIME-Type field and the "
+            "wellknown names are kept as printed.",
+        )
+    ]
     # "well-known" at a line end reads "wellknown": the rule is simple (lowercase "-" + lowercase joins)
     # and keeps a hyphen only when the document prints the pair whole elsewhere, as "sub-class" here
 
 
 def test_pdf_headings_by_size_weight_and_number_with_levels_by_size(tmp_path):
-    page = (DrawnPage()
-            .line("Visitor guide", font="Helvetica-Bold", size=20)
-            .line("1. Arriving", font="Helvetica-Bold", size=14, before=12)
-            .para(*BODY)
-            .line("2.3 Parking and bicycles", before=10)
-            .para(*BODY[:2], "the ground floor.")
-            .line("Opening hours", font="Helvetica-Bold", before=10)
-            .para(*BODY[1:]))
+    page = (
+        DrawnPage()
+        .line("Visitor guide", font="Helvetica-Bold", size=20)
+        .line("1. Arriving", font="Helvetica-Bold", size=14, before=12)
+        .para(*BODY)
+        .line("2.3 Parking and bicycles", before=10)
+        .para(*BODY[:2], "the ground floor.")
+        .line("Opening hours", font="Helvetica-Bold", before=10)
+        .para(*BODY[1:])
+    )
     got, blocks = read_drawn(tmp_path, [page])
     assert [(k, t) for k, t in blocks if k == "heading"] == [
-        ("heading", "Visitor guide"), ("heading", "1. Arriving"), ("heading", "2.3 Parking and bicycles"),
-        ("heading", "Opening hours")]
+        ("heading", "Visitor guide"),
+        ("heading", "1. Arriving"),
+        ("heading", "2.3 Parking and bicycles"),
+        ("heading", "Opening hours"),
+    ]
     assert [ln for ln in got.text.split("\n") if ln.startswith("#")] == [
-        "# Visitor guide", "## 1. Arriving", "### 2.3 Parking and bicycles", "### Opening hours"]
+        "# Visitor guide",
+        "## 1. Arriving",
+        "### 2.3 Parking and bicycles",
+        "### Opening hours",
+    ]
     assert [k for k, _ in blocks].count("text") == 3
 
 
 def test_pdf_list_items_and_their_wrapped_lines_and_paragraphs(tmp_path):
-    page = (DrawnPage().para("Bring these to your first day:")
-            .line("• Your passport or identity card, and the signed contract", before=4)
-            .line("that the office sent you by post.", x=82)
-            .line("• A photo for the badge.", before=4)
-            .para("The photo may also be sent by mail before the first day.", x=82)
-            .line("1. Sign in at the front desk.", before=4)
-            .line("2) Collect the badge.", before=4)
-            .para("After the list, running text goes on at the margin."))
+    page = (
+        DrawnPage()
+        .para("Bring these to your first day:")
+        .line("• Your passport or identity card, and the signed contract", before=4)
+        .line("that the office sent you by post.", x=82)
+        .line("• A photo for the badge.", before=4)
+        .para("The photo may also be sent by mail before the first day.", x=82)
+        .line("1. Sign in at the front desk.", before=4)
+        .line("2) Collect the badge.", before=4)
+        .para("After the list, running text goes on at the margin.")
+    )
     _, blocks = read_drawn(tmp_path, [page])
     assert blocks == [
         ("text", "Bring these to your first day:"),
@@ -777,15 +873,18 @@ def test_pdf_list_items_and_their_wrapped_lines_and_paragraphs(tmp_path):
 
 
 def test_pdf_monospaced_listing_is_code_with_its_lines_and_indentation(tmp_path):
-    page = (DrawnPage().para("Here is an example file, named diff.xml:")
-            .line("<mime-type type=\"text/x-diff\">", font="Courier", size=9, before=6)
-            .line("<glob pattern=\"*.diff\"/>", font="Courier", size=9, x=72 + 2 * 5.4)
-            .line("</mime-type>", font="Courier", size=9)
-            .para("It is installed with the other files.", before=6))
+    page = (
+        DrawnPage()
+        .para("Here is an example file, named diff.xml:")
+        .line('<mime-type type="text/x-diff">', font="Courier", size=9, before=6)
+        .line('<glob pattern="*.diff"/>', font="Courier", size=9, x=72 + 2 * 5.4)
+        .line("</mime-type>", font="Courier", size=9)
+        .para("It is installed with the other files.", before=6)
+    )
     _, blocks = read_drawn(tmp_path, [page])
     assert blocks == [
         ("text", "Here is an example file, named diff.xml:"),
-        ("code", "<mime-type type=\"text/x-diff\">\n  <glob pattern=\"*.diff\"/>\n</mime-type>"),
+        ("code", '<mime-type type="text/x-diff">\n  <glob pattern="*.diff"/>\n</mime-type>'),
         ("text", "It is installed with the other files."),
     ]
 
@@ -807,13 +906,17 @@ def test_pdf_running_headers_footers_and_page_numbers_are_dropped(tmp_path):
         page.line(f"Page {n} of 4", size=8, x=180, at=570)
         pages.append(page)
     got, blocks = read_drawn(tmp_path, pages)
-    assert blocks == [("text", f"Page {n} says what visitors do on day {n} of their stay with us.") for n in range(1, 5)]
+    assert blocks == [
+        ("text", f"Page {n} says what visitors do on day {n} of their stay with us.") for n in range(1, 5)
+    ]
     assert len(got.pages) == 4 and all(got.text[p:].startswith(f"Page {n} says") for n, p in enumerate(got.pages, 1))
 
 
 def test_pdf_a_line_repeated_on_two_of_five_pages_is_kept(tmp_path):
-    pages = [DrawnPage().line("Annex" if n in (1, 3) else f"Chapter {n}", at=20).para(f"Body of page {n}.", before=40)
-             for n in range(5)]
+    pages = [
+        DrawnPage().line("Annex" if n in (1, 3) else f"Chapter {n}", at=20).para(f"Body of page {n}.", before=40)
+        for n in range(5)
+    ]
     got, _ = read_drawn(tmp_path, pages)
     assert got.text.count("Annex") == 2
 
@@ -853,8 +956,11 @@ def test_a_pdf_whose_every_page_fails_is_refused_as_unreadable(tmp_path, monkeyp
         raise ValueError("bad content stream")
 
     monkeypatch.setattr(formats, "_pdf_page_lines", broken)
-    with pytest.raises(qa.SourceError, match=r"h\.pdf: not a readable PDF \(no page could be read; "
-                                             r"ValueError: bad content stream\)$"):
+    with pytest.raises(
+        qa.SourceError,
+        match=r"h\.pdf: not a readable PDF \(no page could be read; "
+        r"ValueError: bad content stream\)$",
+    ):
         extract_pdf(path)
 
 
@@ -868,47 +974,83 @@ def html_blocks(tmp_path, markup):
     return got, assert_blocks_hold(got)
 
 
-@pytest.mark.parametrize("markup, blocks, text", [
-    ("<p>a.</p><p>B</p>", [("text", "a."), ("text", "B")], "a.\n\nB"),
-    ("<p><b>x</b> y</p>", [("text", "x y")], "x y"),
-    ("<p><b>x</b>y and <em>z</em>\n<i>w</i></p>", [("text", "xy and z w")], "xy and z w"),
-    ("<p>x<br>y</p>", [("text", "x"), ("text", "y")], "x\ny"),  # a <br> ends a line of the paragraph
-    ("<div>He ran quickly.<div>Ninja</div>tail</div>", [("text", "He ran quickly."), ("text", "Ninja"), ("text", "tail")],
-     "He ran quickly.\n\nNinja\n\ntail"),
-    ("<table><tr><td>ran quickly.<h4>Ninja</h4></td><td>two<br>lines</td></tr></table>",
-     [("table", "ran quickly. Ninja | two lines")], "ran quickly. Ninja | two lines"),
-])
-def test_html_block_elements_end_blocks_and_inline_ones_keep_the_source_spacing(tmp_path, html_parser, markup, blocks, text):
+@pytest.mark.parametrize(
+    "markup, blocks, text",
+    [
+        ("<p>a.</p><p>B</p>", [("text", "a."), ("text", "B")], "a.\n\nB"),
+        ("<p><b>x</b> y</p>", [("text", "x y")], "x y"),
+        ("<p><b>x</b>y and <em>z</em>\n<i>w</i></p>", [("text", "xy and z w")], "xy and z w"),
+        ("<p>x<br>y</p>", [("text", "x"), ("text", "y")], "x\ny"),  # a <br> ends a line of the paragraph
+        (
+            "<div>He ran quickly.<div>Ninja</div>tail</div>",
+            [("text", "He ran quickly."), ("text", "Ninja"), ("text", "tail")],
+            "He ran quickly.\n\nNinja\n\ntail",
+        ),
+        (
+            "<table><tr><td>ran quickly.<h4>Ninja</h4></td><td>two<br>lines</td></tr></table>",
+            [("table", "ran quickly. Ninja | two lines")],
+            "ran quickly. Ninja | two lines",
+        ),
+    ],
+)
+def test_html_block_elements_end_blocks_and_inline_ones_keep_the_source_spacing(
+    tmp_path, html_parser, markup, blocks, text
+):
     got, found = html_blocks(tmp_path, markup)
     assert found == blocks and got.text == text
 
 
 def test_html_definition_lists_read_as_term_headings_and_their_descriptions(tmp_path, html_parser):
-    got, blocks = html_blocks(tmp_path, """<h2>Users</h2><p>Each user in turn.</p>
+    got, blocks = html_blocks(
+        tmp_path,
+        """<h2>Users</h2><p>Each user in turn.</p>
         <dl><dt>root</dt><dd><p>Root is the superuser.</p><p>It owns <tt>/etc</tt>.</p></dd>
         <dt id="f"><span>Function:</span> <strong>void</strong> <em>ffi_call (ffi_cif *<var>cif</var>)</em>
         <a class="copiable-anchor" href="#f"> &para;</a></dt><dd>This calls the function.
-        <dl><dt>rvalue</dt><dd>holds the result.</dd></dl></dd></dl>""")
-    assert blocks == [("heading", "Users"), ("text", "Each user in turn."), ("heading", "root"),
-                      ("text", "Root is the superuser."), ("text", "It owns /etc."),
-                      ("heading", "Function: void ffi_call (ffi_cif *cif)"), ("text", "This calls the function."),
-                      ("heading", "rvalue"), ("text", "holds the result.")]
+        <dl><dt>rvalue</dt><dd>holds the result.</dd></dl></dd></dl>""",
+    )
+    assert blocks == [
+        ("heading", "Users"),
+        ("text", "Each user in turn."),
+        ("heading", "root"),
+        ("text", "Root is the superuser."),
+        ("text", "It owns /etc."),
+        ("heading", "Function: void ffi_call (ffi_cif *cif)"),
+        ("text", "This calls the function."),
+        ("heading", "rvalue"),
+        ("text", "holds the result."),
+    ]
     assert [ln for ln in got.text.split("\n") if ln.startswith("#")] == [
-        "## Users", "### root", "### Function: void ffi_call (ffi_cif *cif)", "#### rvalue"]
+        "## Users",
+        "### root",
+        "### Function: void ffi_call (ffi_cif *cif)",
+        "#### rvalue",
+    ]
 
 
 def test_html_pre_is_code_table_rows_are_table_and_list_items_are_items(tmp_path, html_parser):
-    got, blocks = html_blocks(tmp_path, """<p>Example:</p><pre>
+    got, blocks = html_blocks(
+        tmp_path,
+        """<p>Example:</p><pre>
 int main(void)
 {
 
     return 0;
 }</pre><table><tr><th>User</th><th>Id</th></tr><tr><td>root</td><td>0</td></tr></table>
         <table><tr><td>bin</td><td>2</td></tr></table>
-        <ul><li>One</li><li><p>Two, first paragraph.</p><p>Two, second.</p><ul><li>Nested</li></ul></li></ul>""")
-    assert blocks == [("text", "Example:"), ("code", "int main(void)\n{\n    return 0;\n}"),
-                      ("table", "User | Id"), ("table", "root | 0"), ("table", "bin | 2"),
-                      ("item", "One"), ("item", "Two, first paragraph."), ("item", "Two, second."), ("item", "Nested")]
+        <ul><li>One</li><li><p>Two, first paragraph.</p><p>Two, second.</p><ul><li>Nested</li></ul></li></ul>""",
+    )
+    assert blocks == [
+        ("text", "Example:"),
+        ("code", "int main(void)\n{\n    return 0;\n}"),
+        ("table", "User | Id"),
+        ("table", "root | 0"),
+        ("table", "bin | 2"),
+        ("item", "One"),
+        ("item", "Two, first paragraph."),
+        ("item", "Two, second."),
+        ("item", "Nested"),
+    ]
     assert "User | Id\nroot | 0\n\nbin | 2\n\nOne\nTwo, first paragraph.\nTwo, second.\nNested" in got.text
 
 
@@ -928,10 +1070,12 @@ def test_docx_blocks_are_headings_paragraphs_items_and_table_rows(tmp_path):
         ("text", "This guide explains the benefits every employee receives from the first day of work onwards."),
         ("heading", "Health insurance"),
         ("text", "The company pays the full premium of the health insurance for you, your partner and children."),
-        ("item", "Dentist"), ("item", "Optician"),
+        ("item", "Dentist"),
+        ("item", "Optician"),
         ("heading", "Dental cover"),
         ("text", "Dental cover pays for two checkups a year and half the cost of fillings and crowns."),
-        ("table", "Plan | Monthly cost"), ("table", "Family plan | Forty euros"),
+        ("table", "Plan | Monthly cost"),
+        ("table", "Family plan | Forty euros"),
         ("text", "Prices in the table are per month and include all taxes and fees that apply."),
     ]
 
@@ -945,7 +1089,10 @@ def test_docx_line_breaks_inside_a_paragraph_are_joined(tmp_path):
     d.save(str(tmp_path / "b.docx"))
     got = extract_docx(tmp_path / "b.docx")
     assert got.text == "The canteen opens at noon and closes at two.\n\nCoffee is free."
-    assert assert_blocks_hold(got) == [("text", "The canteen opens at noon and closes at two."), ("text", "Coffee is free.")]
+    assert assert_blocks_hold(got) == [
+        ("text", "The canteen opens at noon and closes at two."),
+        ("text", "Coffee is free."),
+    ]
 
 
 # --- HTML navigation, tables of contents and layout tables (Texinfo, DocBook) -------------------------------
@@ -955,7 +1102,9 @@ needs_realdocs2 = pytest.mark.skipif(not REALDOCS2.is_dir(), reason="/work/reald
 
 
 def test_html_navigation_named_by_class_id_or_role_is_dropped(tmp_path, html_parser):
-    _, blocks = html_blocks(tmp_path, """<body>
+    _, blocks = html_blocks(
+        tmp_path,
+        """<body>
         <div class="header"><p>Next: <a href="#b" rel="next">Bees</a>, Up: <a href="#Top">Top</a>
           &nbsp; [<a href="#SEC_Contents">Contents</a>][<a href="#Index">Index</a>]</p></div>
         <h2>Ants</h2><p>Ants live in colonies.</p>
@@ -965,25 +1114,38 @@ def test_html_navigation_named_by_class_id_or_role_is_dropped(tmp_path, html_par
         <div class="navfooter"><table class="nav"><tr><td><a href="a.html">&lt;&lt; Ants</a></td>
           <td><a href="up.html">Up</a></td><td><a href="c.html">Cicadas &gt;&gt;</a></td></tr>
           <tr><td><a href="index.html">Home</a></td></tr></table></div>
-        </body>""")
+        </body>""",
+    )
     assert blocks == [("heading", "Ants"), ("text", "Ants live in colonies.")]
 
 
 def test_html_a_class_naming_navigation_does_not_drop_the_page_text(tmp_path, html_parser):
     prose = "Bees make honey from the nectar of flowers, and a hive of bees may hold fifty thousand of them in summer."
-    _, blocks = html_blocks(tmp_path, f"""<body>
+    _, blocks = html_blocks(
+        tmp_path,
+        f"""<body>
         <div class="wy-nav-content"><p>{prose}</p><p>{prose}</p></div>
         <div class="page-header"><h1>Wasps</h1></div><p>Wasps sting.</p>
         <table><thead><tr class="header"><th>Insect</th><th>Legs</th></tr></thead>
           <tr class="odd"><td>Bee</td><td>6</td></tr></table>
         <p id="zip"><b class="header">zip</b><code>_.zip(*arrays)</code> merges the arrays.</p>
-        </body>""")
-    assert blocks == [("text", prose), ("text", prose), ("heading", "Wasps"), ("text", "Wasps sting."),
-                      ("table", "Insect | Legs"), ("table", "Bee | 6"), ("text", "zip_.zip(*arrays) merges the arrays.")]
+        </body>""",
+    )
+    assert blocks == [
+        ("text", prose),
+        ("text", prose),
+        ("heading", "Wasps"),
+        ("text", "Wasps sting."),
+        ("table", "Insect | Legs"),
+        ("table", "Bee | 6"),
+        ("text", "zip_.zip(*arrays) merges the arrays."),
+    ]
 
 
 def test_html_tables_of_contents_are_dropped(tmp_path, html_parser):
-    _, blocks = html_blocks(tmp_path, """<body><h1>Manual</h1>
+    _, blocks = html_blocks(
+        tmp_path,
+        """<body><h1>Manual</h1>
         <div class="Contents_element" id="SEC_Contents"><h2 class="contents-heading">Table of Contents</h2>
           <div class="contents"><ul class="toc-numbered-mark">
             <li><a href="#Ants">1 Ants</a><ul><li><a href="#Queens">1.1 Queens</a></li></ul></li>
@@ -992,14 +1154,22 @@ def test_html_tables_of_contents_are_dropped(tmp_path, html_parser):
         <div class="toc"><p><b>Table of Contents</b></p><dl><dt>1. <a href="#Ants">Ants</a></dt></dl></div>
         <h2 id="Ants">1 Ants</h2><p>Ants live in colonies.</p>
         <ul class="mini-toc"><li><a href="#Queens">Queens</a></li><li><a href="#Workers">Workers</a></li></ul>
-        <h3 id="Queens">1.1 Queens</h3><p>A queen lays the eggs.</p></body>""")
-    assert blocks == [("heading", "Manual"), ("heading", "1 Ants"), ("text", "Ants live in colonies."),
-                      ("heading", "1.1 Queens"), ("text", "A queen lays the eggs.")]
+        <h3 id="Queens">1.1 Queens</h3><p>A queen lays the eggs.</p></body>""",
+    )
+    assert blocks == [
+        ("heading", "Manual"),
+        ("heading", "1 Ants"),
+        ("text", "Ants live in colonies."),
+        ("heading", "1.1 Queens"),
+        ("text", "A queen lays the eggs."),
+    ]
 
 
 def test_html_a_list_of_links_to_anchors_is_a_table_of_contents(tmp_path, html_parser):
     """DocBook's qandaset lists its questions, each a link to its answer below, above the answers."""
-    _, blocks = html_blocks(tmp_path, """<body><h1>FAQ</h1>
+    _, blocks = html_blocks(
+        tmp_path,
+        """<body><h1>FAQ</h1>
         <dl><dt>1. <a href="faq.html#bg">Background</a></dt>
           <dd>1.1. <a href="faq.html#say">How do you pronounce "Ants"?</a></dd>
           <dd>1.2. <a href="faq.html#name">Where does the name come from?</a></dd></dl>
@@ -1008,30 +1178,51 @@ def test_html_a_list_of_links_to_anchors_is_a_table_of_contents(tmp_path, html_p
           <li><code>signal</code> <a href="globals.html#abortsignal">&lt;AbortSignal&gt;</a></li></ul>
         <ul><li><a href="https://example.org/download">Download</a></li><li><a href="/docs">Documentation</a></li></ul>
         <dl><dt><a href="#root">root</a></dt><dd>The superuser, who owns every file.</dd>
-          <dt><a href="#bin">bin</a></dt><dd>Legacy.</dd></dl></body>""")
-    assert blocks == [("heading", "FAQ"), ("item", "source <AsyncIterable>"), ("item", "signal <AbortSignal>"),
-                      ("meta", "Download"), ("meta", "Documentation"),  # links to pages: a menu
-                      ("heading", "root"), ("text", "The superuser, who owns every file."),
-                      ("heading", "bin"), ("text", "Legacy.")]
+          <dt><a href="#bin">bin</a></dt><dd>Legacy.</dd></dl></body>""",
+    )
+    assert blocks == [
+        ("heading", "FAQ"),
+        ("item", "source <AsyncIterable>"),
+        ("item", "signal <AbortSignal>"),
+        ("meta", "Download"),
+        ("meta", "Documentation"),  # links to pages: a menu
+        ("heading", "root"),
+        ("text", "The superuser, who owns every file."),
+        ("heading", "bin"),
+        ("text", "Legacy."),
+    ]
 
 
 def test_html_paragraphs_and_items_that_are_all_but_links_are_meta(tmp_path, html_parser):
     """A menu is searchable but never an answer, as qa.reading reads a list of links in Markdown."""
-    got, blocks = html_blocks(tmp_path, """<p>Main menu</p><ul><li><a href="/">Home</a></li>
+    got, blocks = html_blocks(
+        tmp_path,
+        """<p>Main menu</p><ul><li><a href="/">Home</a></li>
         <li><a href="faq.html">FAQ</a></li><li>Returns: <a href="promise.html">&lt;Promise&gt;</a></li></ul>
         <p><a href="https://example.org">Download it</a> <br>Read <a href="guide.html">the guide</a> before you
-        install it, and ask on the list.</p>""")
-    assert blocks == [("text", "Main menu"), ("meta", "Home"), ("meta", "FAQ"), ("item", "Returns: <Promise>"),
-                      ("meta", "Download it"), ("text", "Read the guide before you install it, and ask on the list.")]
+        install it, and ask on the list.</p>""",
+    )
+    assert blocks == [
+        ("text", "Main menu"),
+        ("meta", "Home"),
+        ("meta", "FAQ"),
+        ("item", "Returns: <Promise>"),
+        ("meta", "Download it"),
+        ("text", "Read the guide before you install it, and ask on the list."),
+    ]
     assert "Home\nFAQ\nReturns: <Promise>" in got.text  # a list's entries stay one block, links or not
 
 
 def test_html_a_layout_table_reads_as_the_pages_blocks_and_its_questions_as_headings(tmp_path, html_parser):
     """DocBook's FAQ lays its questions and answers out in a table: a row holds a section heading,
     a question (its number in a cell of its own) or an answer's paragraphs, lists and listings."""
-    answer = ("From Nordic mythology. Originally the project was named Heimdall, after the watchman of the "
-              "Nordic gods, but that name was already taken by a security package.")
-    _, blocks = html_blocks(tmp_path, f"""<body><h1>FAQ</h1>
+    answer = (
+        "From Nordic mythology. Originally the project was named Heimdall, after the watchman of the "
+        "Nordic gods, but that name was already taken by a security package."
+    )
+    _, blocks = html_blocks(
+        tmp_path,
+        f"""<body><h1>FAQ</h1>
         <table summary="Q and A Div">
         <tr class="qandadiv"><td colspan="2"><a name="bg"></a><h3 class="title">1. Background</h3></td></tr>
         <tr class="toc"><td colspan="2">1.1. <a href="faq.html#name">Where does the name come from?</a><br></td></tr>
@@ -1039,12 +1230,19 @@ def test_html_a_layout_table_reads_as_the_pages_blocks_and_its_questions_as_head
         <tr class="answer"><td><a name="a-name"></a></td><td><p>{answer}</p><p>Valgrind is the gate of Valhalla.</p></td></tr>
         <tr class="question"><td><b>1.2.</b></td><td><b>The build fails with this:</b><pre class="screen">ld: cannot find -lc</pre></td></tr>
         <tr class="answer"><td></td><td><p>Install the static C library.</p><ul><li>On Fedora: glibc-static.</li></ul></td></tr>
-        </table></body>""")
-    assert blocks == [("heading", "FAQ"), ("heading", "1. Background"),
-                      ("heading", "1.1. Where does the name come from?"),
-                      ("text", answer), ("text", "Valgrind is the gate of Valhalla."),
-                      ("text", "The build fails with this:"), ("code", "ld: cannot find -lc"),
-                      ("text", "Install the static C library."), ("item", "On Fedora: glibc-static.")]
+        </table></body>""",
+    )
+    assert blocks == [
+        ("heading", "FAQ"),
+        ("heading", "1. Background"),
+        ("heading", "1.1. Where does the name come from?"),
+        ("text", answer),
+        ("text", "Valgrind is the gate of Valhalla."),
+        ("text", "The build fails with this:"),
+        ("code", "ld: cannot find -lc"),
+        ("text", "Install the static C library."),
+        ("item", "On Fedora: glibc-static."),
+    ]
 
 
 def test_html_a_question_cell_beside_its_answer_cell_is_a_heading(tmp_path, html_parser):
@@ -1057,13 +1255,22 @@ def test_html_data_tables_stay_table_rows(tmp_path, html_parser):
     """Short cells are values, even when each is wrapped in a <p> (docutils writes cells so), and one
     odd cell with a block inside does not make a table a layout; nor does a long cell in a table
     whose first row names its columns (Node.js's Version | Changes)."""
-    change = ("The callback now waits for the close event before it is invoked, and streams that "
-              "are expected to emit close are detected so that legacy streams keep working as before.")
-    _, blocks = html_blocks(tmp_path, f"""<table><tr><td><p>-v</p></td><td><p>Print every file's name.</p></td></tr>
+    change = (
+        "The callback now waits for the close event before it is invoked, and streams that "
+        "are expected to emit close are detected so that legacy streams keep working as before."
+    )
+    _, blocks = html_blocks(
+        tmp_path,
+        f"""<table><tr><td><p>-v</p></td><td><p>Print every file's name.</p></td></tr>
         <tr><td><p>-q</p></td><td><p>Is it quiet?</p></td></tr></table>
-        <table><tr><th>Version</th><th>Changes</th></tr><tr><td>v14.0.0</td><td><p>{change}</p></td></tr></table>""")
-    assert blocks == [("table", "-v | Print every file's name."), ("table", "-q | Is it quiet?"),
-                      ("table", "Version | Changes"), ("table", f"v14.0.0 | {change}")]
+        <table><tr><th>Version</th><th>Changes</th></tr><tr><td>v14.0.0</td><td><p>{change}</p></td></tr></table>""",
+    )
+    assert blocks == [
+        ("table", "-v | Print every file's name."),
+        ("table", "-q | Is it quiet?"),
+        ("table", "Version | Changes"),
+        ("table", f"v14.0.0 | {change}"),
+    ]
 
 
 @needs_realdocs2
@@ -1088,6 +1295,7 @@ def test_real_texinfo_and_docbook_html_read_without_navigation_or_contents():
 
 # --- PDF: page numbers in headers that change by chapter, contents, unmapped glyphs, names split at a line end
 
+
 def test_pdf_page_numbers_are_dropped_by_place_even_when_the_header_changes_by_chapter(tmp_path):
     """TeX's manuals: the front matter numbered i, ii; a chapter's first page its number alone,
     the next pages "Chapter 2: Parking 4" at the same place. A line elsewhere that starts with a
@@ -1109,11 +1317,14 @@ def test_pdf_page_numbers_are_dropped_by_place_even_when_the_header_changes_by_c
 
 
 def test_pdf_table_of_contents_lines_with_dot_leaders_are_dropped(tmp_path):
-    page = (DrawnPage().line("Contents", font="Helvetica-Bold", size=16)
-            .line("1 Arriving . . . . . . . . . . . . . . . . . . 1", size=12, before=8)
-            .line("1.1 Badges. . . . . . . . . . . . . . . . . . . . 2", x=84)
-            .line("Appendix A Rules.......................... iv", size=12)
-            .para("The hall holds forty people... and five more standing."))
+    page = (
+        DrawnPage()
+        .line("Contents", font="Helvetica-Bold", size=16)
+        .line("1 Arriving . . . . . . . . . . . . . . . . . . 1", size=12, before=8)
+        .line("1.1 Badges. . . . . . . . . . . . . . . . . . . . 2", x=84)
+        .line("Appendix A Rules.......................... iv", size=12)
+        .para("The hall holds forty people... and five more standing.")
+    )
     _, blocks = read_drawn(tmp_path, [page])
     assert blocks == [("heading", "Contents"), ("text", "The hall holds forty people... and five more standing.")]
 
@@ -1134,9 +1345,14 @@ def test_pdf_a_name_broken_after_an_underscore_or_a_hyphen_is_joined_whole(tmp_p
         "when it builds a new object of the class.",
     )
     _, blocks = read_drawn(tmp_path, [page])
-    assert blocks == [("text", "The longest name allowed is given by the constant ASN1_MAX_NAME_SIZE in the header, "
-                               "and the tool asn1-parser checks it; Python calls __init__ when it builds a new object "
-                               "of the class.")]
+    assert blocks == [
+        (
+            "text",
+            "The longest name allowed is given by the constant ASN1_MAX_NAME_SIZE in the header, "
+            "and the tool asn1-parser checks it; Python calls __init__ when it builds a new object "
+            "of the class.",
+        )
+    ]
 
 
 @needs_realdocs2

@@ -9,14 +9,20 @@ from qa.errors import SourceError
 
 DOCS = {
     "a.txt": "Leave\n\nStaff get 25 days of annual leave a year. Unused days expire in March.\n\n"
-             "Sick leave must be reported to a manager before ten.\n",
+    "Sick leave must be reported to a manager before ten.\n",
     "b.txt": "Pay\n\nSalaries are paid on the last working day of the month by bank transfer.\n",
     "c.md": "# Travel\n\nTravel costs are refunded within ten days of a claim. Keep every receipt.\n\n"
-            "## Trains\n\nSecond class train tickets are refunded; first class needs a manager's approval.\n",
+    "## Trains\n\nSecond class train tickets are refunded; first class needs a manager's approval.\n",
     "d.txt": "Pensions\n\nThe employer pays eight percent of salary into the pension each month.\n",
 }
-QUESTIONS = ["How many days of annual leave?", "When are salaries paid?", "refund train tickets receipt",
-             "manager approval", "pension salary month", "leave days month"]
+QUESTIONS = [
+    "How many days of annual leave?",
+    "When are salaries paid?",
+    "refund train tickets receipt",
+    "manager approval",
+    "pension salary month",
+    "leave days month",
+]
 
 
 def write(root, names):
@@ -113,8 +119,12 @@ def test_an_update_returns_a_new_index_and_leaves_the_callers_alone(tmp_path):
     root = write(tmp_path / "c", ["a.txt", "b.txt"])
     index, _ = build_index(root)
     before = (dict(index.meta), index.n_passages, scores(index))
-    for updated in (update_index(index, add=[write(root, ["d.txt"]) / "d.txt"])[0],
-                    update_index(index, remove=["b.txt"])[0], index.add([]), index.remove(["nothing.txt"]),
-                    index.with_meta(marker=1)):
+    for updated in (
+        update_index(index, add=[write(root, ["d.txt"]) / "d.txt"])[0],
+        update_index(index, remove=["b.txt"])[0],
+        index.add([]),
+        index.remove(["nothing.txt"]),
+        index.with_meta(marker=1),
+    ):
         assert updated is not index and updated.meta is not index.meta
     assert (index.meta, index.n_passages, scores(index)) == before

@@ -31,7 +31,9 @@ def installed(tmp_path_factory) -> Path:
     tmp = tmp_path_factory.mktemp("wheel")
     build = subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", str(ROOT), "-w", str(tmp / "dist")],
-        capture_output=True, text=True, timeout=300,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert build.returncode == 0, build.stdout + build.stderr
     assert "SetuptoolsDeprecationWarning" not in build.stderr + build.stdout
@@ -43,7 +45,9 @@ def installed(tmp_path_factory) -> Path:
     target = tmp / "site"
     install = subprocess.run(
         [sys.executable, "-m", "pip", "install", "--no-deps", "--no-index", "--target", str(target), str(wheel)],
-        capture_output=True, text=True, timeout=300,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert install.returncode == 0, install.stdout + install.stderr
     assert (target / "bin" / "qa").is_file()  # the console script
@@ -58,15 +62,26 @@ def _env(target: Path, tmp: Path) -> dict[str, str]:
 
 
 def _qa(target, cwd, *args):
-    return subprocess.run([sys.executable, "-m", "qa", *args], cwd=cwd, env=_env(target, cwd.parent),
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "qa", *args],
+        cwd=cwd,
+        env=_env(target, cwd.parent),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def test_the_wheel_indexes_and_answers_from_an_empty_folder(installed, tmp_path):
     empty = tmp_path / "empty"
     empty.mkdir()
-    where = subprocess.run([sys.executable, "-c", "import qa, qa.serve.server as s; print(qa.__file__)"],
-                           cwd=empty, env=_env(installed, tmp_path), capture_output=True, text=True)
+    where = subprocess.run(
+        [sys.executable, "-c", "import qa, qa.serve.server as s; print(qa.__file__)"],
+        cwd=empty,
+        env=_env(installed, tmp_path),
+        capture_output=True,
+        text=True,
+    )
     # qa.serve.server imports streamlit and builds its app; only the path matters here
     assert Path(where.stdout.strip().splitlines()[-1]).is_relative_to(installed), where.stdout + where.stderr
     done = _qa(installed, empty, "index", str(ROOT / "corpus"), "--out", str(tmp_path / "ix"))

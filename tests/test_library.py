@@ -11,8 +11,15 @@ from qa.answering.rephrase import close_words, suggest_rephrasings
 from qa.serve.context import context_html
 from qa.serve.library import Library, data_dir
 from qa.serve.state import read_state
-from qa.serve.uploads import (ALLOWED_SUFFIXES, MAX_FILE_BYTES, MAX_FILES, LibraryError, UploadError, check_uploads,
-                              safe_name)
+from qa.serve.uploads import (
+    ALLOWED_SUFFIXES,
+    MAX_FILE_BYTES,
+    MAX_FILES,
+    LibraryError,
+    UploadError,
+    check_uploads,
+    safe_name,
+)
 from qa.serve.render import escape
 
 CANTEEN = b"Canteen\n\nThe canteen opens at noon and closes at three in the afternoon.\n"
@@ -240,18 +247,21 @@ def test_documents_lists_each_document_with_its_passage_count(corpus_index):
 # -- validating uploads --------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name, saved", [
-    ("notes.txt", "notes.txt"),
-    ("../../etc/passwd.txt", "passwd.txt"),
-    ("..\\..\\Windows\\boot.md", "boot.md"),
-    ("/abs/path/x.html", "x.html"),
-    (".hidden.txt", "hidden.txt"),
-    ("...dots.md", "dots.md"),
-    ("a<b>|c?*:\"d.txt", "abcd.txt"),
-    ("Report FINAL (v2).PDF", "Report FINAL v2.pdf"),
-    ("nul\0byte.txt", "nulbyte.txt"),
-    ("  spaced name .docx", "spaced name.docx"),
-])
+@pytest.mark.parametrize(
+    "name, saved",
+    [
+        ("notes.txt", "notes.txt"),
+        ("../../etc/passwd.txt", "passwd.txt"),
+        ("..\\..\\Windows\\boot.md", "boot.md"),
+        ("/abs/path/x.html", "x.html"),
+        (".hidden.txt", "hidden.txt"),
+        ("...dots.md", "dots.md"),
+        ('a<b>|c?*:"d.txt', "abcd.txt"),
+        ("Report FINAL (v2).PDF", "Report FINAL v2.pdf"),
+        ("nul\0byte.txt", "nulbyte.txt"),
+        ("  spaced name .docx", "spaced name.docx"),
+    ],
+)
 def test_safe_name_keeps_a_plain_base_name(name, saved):
     assert safe_name(name) == saved
 
@@ -262,16 +272,19 @@ def test_safe_name_of_a_name_with_no_plain_letters_is_a_hash():
     assert len(safe_name("x" * 500 + ".md")) <= 120 and safe_name("x" * 500 + ".md").endswith(".md")
 
 
-@pytest.mark.parametrize("files, message", [
-    ([], "no file chosen"),
-    ([("virus.exe", b"MZ")], "a .exe file cannot be added"),
-    ([("noext", b"text")], "without a type"),
-    ([("archive.tar.gz", b"x")], ".gz"),
-    ([("big.txt", b"a" * (MAX_FILE_BYTES + 1))], "over the 20 MB limit"),
-    ([("empty.md", b"")], "empty"),
-    ([("a/x.txt", b"one"), ("b/x.txt", b"two")], "rename one of them"),
-    ([(f"f{i}.txt", b"x") for i in range(MAX_FILES + 1)], f"at most {MAX_FILES}"),
-])
+@pytest.mark.parametrize(
+    "files, message",
+    [
+        ([], "no file chosen"),
+        ([("virus.exe", b"MZ")], "a .exe file cannot be added"),
+        ([("noext", b"text")], "without a type"),
+        ([("archive.tar.gz", b"x")], ".gz"),
+        ([("big.txt", b"a" * (MAX_FILE_BYTES + 1))], "over the 20 MB limit"),
+        ([("empty.md", b"")], "empty"),
+        ([("a/x.txt", b"one"), ("b/x.txt", b"two")], "rename one of them"),
+        ([(f"f{i}.txt", b"x") for i in range(MAX_FILES + 1)], f"at most {MAX_FILES}"),
+    ],
+)
 def test_check_uploads_refuses_bad_files(files, message):
     with pytest.raises(UploadError, match=message):
         check_uploads(files)
@@ -293,8 +306,9 @@ def test_check_uploads_names_every_refused_file():
 def test_uploads_are_saved_and_searchable_at_once(lib, tmp_path):
     before = lib.version()
     calls = []
-    added, warnings = lib.add_uploads([("canteen.txt", CANTEEN), ("dir/parking.md", PARKING)],
-                                      progress=lambda f, m: calls.append((f, m)))
+    added, warnings = lib.add_uploads(
+        [("canteen.txt", CANTEEN), ("dir/parking.md", PARKING)], progress=lambda f, m: calls.append((f, m))
+    )
     assert added == ["canteen.txt", "parking.md"] and warnings == []
     assert lib.version() != before
     fractions = [f for f, _ in calls]
@@ -312,19 +326,29 @@ def test_uploads_are_saved_and_searchable_at_once(lib, tmp_path):
 
 def test_nothing_is_written_outside_the_uploads_folder(lib, tmp_path):
     before = _files(tmp_path)
-    lib.add_uploads([("../../../escape.txt", CANTEEN), ("/tmp/abs.md", PARKING),
-                     ("..\\win.txt", b"Win\n\nWindows path.\n")])
+    lib.add_uploads(
+        [("../../../escape.txt", CANTEEN), ("/tmp/abs.md", PARKING), ("..\\win.txt", b"Win\n\nWindows path.\n")]
+    )
     new = _files(tmp_path) - before
-    outside = {f for f in new if not (f.startswith("data/uploads/") or f.startswith("data/index/")
-                                      or f in ("data/.lock",))}
+    outside = {
+        f for f in new if not (f.startswith("data/uploads/") or f.startswith("data/index/") or f in ("data/.lock",))
+    }
     assert outside == set()
     assert sorted(os.listdir(lib.uploads_dir)) == ["abs.md", "escape.txt", "win.txt"]
 
 
 HOSTILE_NAMES = [
-    "../../../escape.txt", "/tmp/qa-test-absolute-upload.md", "..\\..\\win.txt", "C:\\Windows\\system32\\drv.txt",
-    "nul\0byte.txt", "x" * 5000 + ".txt", "%2e%2e%2fencoded.txt", "uploads/../../index/CURRENT.txt",
-    "<img src=x onerror=alert(1)>.html", ".bashrc.txt", "feedback.sqlite.md",
+    "../../../escape.txt",
+    "/tmp/qa-test-absolute-upload.md",
+    "..\\..\\win.txt",
+    "C:\\Windows\\system32\\drv.txt",
+    "nul\0byte.txt",
+    "x" * 5000 + ".txt",
+    "%2e%2e%2fencoded.txt",
+    "uploads/../../index/CURRENT.txt",
+    "<img src=x onerror=alert(1)>.html",
+    ".bashrc.txt",
+    "feedback.sqlite.md",
 ]
 
 
@@ -335,16 +359,28 @@ def test_hostile_upload_names_write_and_read_nothing_outside_the_data_folder(lib
     absolute.unlink(missing_ok=True)
     outside = tmp_path.parent
     before = {p: p.stat().st_mtime_ns for p in outside.rglob("*") if tmp_path not in p.parents and p != tmp_path}
-    files = [(name, f"Doc {i}\n\nTopic{i} is handled by desk number {i} on floor {i}.\n".encode())
-             for i, name in enumerate(HOSTILE_NAMES)]
+    files = [
+        (name, f"Doc {i}\n\nTopic{i} is handled by desk number {i} on floor {i}.\n".encode())
+        for i, name in enumerate(HOSTILE_NAMES)
+    ]
     added, problems = lib.add_uploads(files)
     assert problems == [] and len(added) == len(HOSTILE_NAMES)
     after = {p: p.stat().st_mtime_ns for p in outside.rglob("*") if tmp_path not in p.parents and p != tmp_path}
     assert after == before and not absolute.exists()
     saved = sorted(os.listdir(lib.uploads_dir))
     assert len(saved) == len(HOSTILE_NAMES) and all(len(n) <= 120 and "/" not in n and "\0" not in n for n in saved)
-    assert {"escape.txt", "qa-test-absolute-upload.md", "win.txt", "drv.txt", "nulbyte.txt", "2e2e2fencoded.txt",
-            "CURRENT.txt", "img srcx onerroralert1.html", "bashrc.txt", "feedback.sqlite.md"} <= set(saved)
+    assert {
+        "escape.txt",
+        "qa-test-absolute-upload.md",
+        "win.txt",
+        "drv.txt",
+        "nulbyte.txt",
+        "2e2e2fencoded.txt",
+        "CURRENT.txt",
+        "img srcx onerroralert1.html",
+        "bashrc.txt",
+        "feedback.sqlite.md",
+    } <= set(saved)
     assert sorted(p.name for p in lib.root.iterdir()) == [".lock", "index", "page-state.json", "uploads"]
     index = _index(lib)
     assert sorted(lib.uploads(index).values()) == saved
@@ -363,8 +399,9 @@ def test_an_upload_replacing_a_symlink_in_the_uploads_folder_never_writes_throug
 
 
 def test_an_unreadable_file_is_reported_and_not_kept(lib):
-    added, warnings = lib.add_uploads([("canteen.txt", CANTEEN), ("bad.txt", b"\x00\x01\x02 binary"),
-                                       ("latin.md", "café".encode("latin-1"))])
+    added, warnings = lib.add_uploads(
+        [("canteen.txt", CANTEEN), ("bad.txt", b"\x00\x01\x02 binary"), ("latin.md", "café".encode("latin-1"))]
+    )
     assert added == ["canteen.txt"]
     assert len(warnings) == 2
     assert warnings[0].startswith("bad.txt: binary file") and "latin.md" in warnings[1]
@@ -378,8 +415,10 @@ def test_when_no_file_is_readable_nothing_changes(lib):
     with pytest.raises(UploadError) as info:
         lib.add_uploads([("bad.txt", b"\x00\x00"), ("blank.md", b"  \n\n "), ("latin.txt", "café".encode("latin-1"))])
     assert str(info.value).splitlines() == [
-        "bad.txt: binary file (holds NUL bytes), not text", "blank.md: empty file",
-        "latin.txt: not UTF-8 text (bad byte at offset 3); save it as UTF-8"]
+        "bad.txt: binary file (holds NUL bytes), not text",
+        "blank.md: empty file",
+        "latin.txt: not UTF-8 text (bad byte at offset 3); save it as UTF-8",
+    ]
     assert lib.version() == before and os.listdir(lib.uploads_dir) == []
 
 
@@ -493,8 +532,14 @@ def test_source_text_of_a_jsonl_document_is_none(tmp_path):
 
 def test_context_html_shows_the_passage_in_its_source_escaped_and_marked(tmp_path):
     nasty = "<script>alert(1)</script> **bold** "
-    text = ("Intro line.\n\n" + nasty * 40 + "\n\nRefunds\n\nRefunds are paid by the refund office. Ask at the desk."
-            + "\n\nOther matters\n\n" + "[link](javascript:x) " * 60 + "\n")
+    text = (
+        "Intro line.\n\n"
+        + nasty * 40
+        + "\n\nRefunds\n\nRefunds are paid by the refund office. Ask at the desk."
+        + "\n\nOther matters\n\n"
+        + "[link](javascript:x) " * 60
+        + "\n"
+    )
     (tmp_path / "r.txt").write_text(text, encoding="utf-8")
     index, _ = qa.build_index(tmp_path / "r.txt")
     result = qa.answer(index, "Who pays refunds?")
@@ -507,8 +552,11 @@ def test_context_html_shows_the_passage_in_its_source_escaped_and_marked(tmp_pat
     assert '<span class="qa-context-passage">' in html
     sentence = result.sentences[0]
     assert f'<span class="qa-cited">{escape(sentence.text)}</span>' in html
-    plain = html.replace('<span class="qa-context-passage">', "").replace('<span class="qa-cited">', "") \
+    plain = (
+        html.replace('<span class="qa-context-passage">', "")
+        .replace('<span class="qa-cited">', "")
         .replace("</span>", "")
+    )
     a = plain.index(escape(passage.text[:20]))
     assert len(plain) < len(escape(text))
     assert a > 0
@@ -545,7 +593,9 @@ def test_a_rephrasing_is_suggested_only_if_qa_answers_it(lib, monkeypatch):
         for suggestion in suggest_rephrasings(index, qa.answer(index, question)):
             assert not qa.answer(index, suggestion).abstained, suggestion
     real = qa.answering.summarize.answer
-    monkeypatch.setattr(qa.answering.summarize, "answer", lambda index, q, **kw: real(index, q.replace("canteen", "tram"), **kw))
+    monkeypatch.setattr(
+        qa.answering.summarize, "answer", lambda index, q, **kw: real(index, q.replace("canteen", "tram"), **kw)
+    )
     assert "Is the canteen vegetarian?" not in suggest_rephrasings(index, real(index, "Is the CANTIN vegetarian?"))
 
 
@@ -566,8 +616,10 @@ def test_an_html_upload_is_indexed_when_the_loader_reads_html(lib):
     loader = pytest.importorskip("qa.ingest.loader")
     if ".html" not in getattr(loader, "DOCUMENT_SUFFIXES", ()):
         pytest.skip("this qa.loader does not read HTML")
-    html = b"<html><head><title>Canteen</title></head><body><h1>Canteen</h1>" \
-           b"<p>The canteen opens at noon and closes at three.</p><script>alert(1)</script></body></html>"
+    html = (
+        b"<html><head><title>Canteen</title></head><body><h1>Canteen</h1>"
+        b"<p>The canteen opens at noon and closes at three.</p><script>alert(1)</script></body></html>"
+    )
     added, warnings = lib.add_uploads([("canteen.html", html)])
     assert added == ["canteen.html"] and warnings == []
     index = _index(lib)
@@ -585,7 +637,9 @@ def test_an_index_from_an_older_qa_is_rebuilt_with_its_uploads(tmp_path, monkeyp
     monkeypatch.setenv("QA_INDEX", str(saved_corpus_index))
     lib = Library(tmp_path / "data")
     lib.ensure_index()
-    added, _ = lib.add_uploads([("parking.txt", b"Parking\n\nResidents apply for a parking permit at the town hall.\n")])
+    added, _ = lib.add_uploads(
+        [("parking.txt", b"Parking\n\nResidents apply for a parking permit at the town hall.\n")]
+    )
     assert added == ["parking.txt"]
     manifest_path = lib.index_dir / lib.version() / "manifest.json"
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
@@ -604,8 +658,10 @@ def test_a_markdown_passage_shows_reading_text_and_its_source_span_shows_the_mar
     """The page shows what a reader sees, and "Show in source" the exact characters it came from."""
     from qa.serve.render import passage_html
 
-    text = ("# Refunds\n\nRefunds are paid by the **refund office** within\nten days, see [the desk](https://x.example)."
-            " Bring the\nreceipt.\n")
+    text = (
+        "# Refunds\n\nRefunds are paid by the **refund office** within\nten days, see [the desk](https://x.example)."
+        " Bring the\nreceipt.\n"
+    )
     (tmp_path / "r.md").write_text(text, encoding="utf-8")
     index, _ = qa.build_index(tmp_path / "r.md")
     result = qa.answer(index, "Who pays refunds and within how many days?")
@@ -613,15 +669,16 @@ def test_a_markdown_passage_shows_reading_text_and_its_source_span_shows_the_mar
     hit, sentence = result.hits[0], result.sentences[0]
     assert hit.passage.text == "Refunds are paid by the refund office within ten days, see the desk. Bring the receipt."
     assert sentence.text == "Refunds are paid by the refund office within ten days, see the desk."
-    assert text[sentence.start:sentence.end] == ("Refunds are paid by the **refund office** within\nten days, "
-                                                 "see [the desk](https://x.example).")
+    assert text[sentence.start : sentence.end] == (
+        "Refunds are paid by the **refund office** within\nten days, see [the desk](https://x.example)."
+    )
     shown = passage_html(hit, result, index.analyzer)  # reading text, the cited sentence marked in it
     assert f'<span class="qa-cited">{escape(sentence.text[:7])}' in shown.replace("<mark>", "").replace("</mark>", "")
     assert "**" not in shown and "](" not in shown
     source = context_html(text, hit.passage, result, radius=10_000)  # the file itself, its span marked
     plain = source.replace("</span>", "")
     assert escape("**refund office**") in plain and escape("[the desk](https://x.example)") in plain
-    assert '<span class="qa-cited">' + escape(text[sentence.start:sentence.start + 20]) in plain
+    assert '<span class="qa-cited">' + escape(text[sentence.start : sentence.start + 20]) in plain
 
 
 def test_editing_the_only_document_of_a_served_folder_rebuilds_it(tmp_path, monkeypatch):

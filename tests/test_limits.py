@@ -34,8 +34,11 @@ LIMIT_MESSAGE = "passages, over the limit of {:,} per document; split it into sm
 
 def _paragraphs(n: int, word: str = "rule") -> str:
     """A title and `n` distinct paragraphs of over 100 characters: `n` passages."""
-    body = "\n\n".join(f"The {word} number {i} applies to every employee on the payroll of the company, "
-                       f"as the office explained on day {i}." for i in range(n))
+    body = "\n\n".join(
+        f"The {word} number {i} applies to every employee on the payroll of the company, "
+        f"as the office explained on day {i}."
+        for i in range(n)
+    )
     return f"Handbook\n\n{body}\n"
 
 
@@ -52,8 +55,9 @@ def test_a_document_of_exactly_the_passage_limit_is_indexed_and_one_more_is_skip
     assert len(at) == MAX_PASSAGES_PER_DOCUMENT and warnings == []
     past = list(iter_passages([_document(MAX_PASSAGES_PER_DOCUMENT + 1)], warnings=warnings))
     assert past == []
-    assert warnings == [f"skipped big.txt: {MAX_PASSAGES_PER_DOCUMENT + 1:,} "
-                        + LIMIT_MESSAGE.format(MAX_PASSAGES_PER_DOCUMENT)]
+    assert warnings == [
+        f"skipped big.txt: {MAX_PASSAGES_PER_DOCUMENT + 1:,} " + LIMIT_MESSAGE.format(MAX_PASSAGES_PER_DOCUMENT)
+    ]
 
 
 def test_without_a_warnings_list_a_document_over_the_limit_is_an_error(monkeypatch):
@@ -83,7 +87,10 @@ def test_a_build_skips_the_document_over_the_limit_with_a_warning(tmp_path, limi
 
 
 def test_a_jsonl_document_over_the_limit_is_named_by_its_id(tmp_path, limit_3):
-    rows = [{"_id": "d1", "title": "Short", "text": _paragraphs(2)}, {"_id": "d2", "title": "Long", "text": _paragraphs(5)}]
+    rows = [
+        {"_id": "d1", "title": "Short", "text": _paragraphs(2)},
+        {"_id": "d2", "title": "Long", "text": _paragraphs(5)},
+    ]
     (tmp_path / "corpus.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     index, warnings = qa.build_index(tmp_path / "corpus.jsonl")
     assert warnings == ("skipped corpus.jsonl, document 'd2': 5 " + LIMIT_MESSAGE.format(3),)
@@ -104,11 +111,15 @@ def test_an_update_over_the_limit_keeps_the_old_version(tmp_path, limit_3):
     doc = tmp_path / "docs" / "rules.txt"
     doc.parent.mkdir()
     doc.write_text(_paragraphs(2, "canteen"), encoding="utf-8")
-    (tmp_path / "docs" / "other.txt").write_text("Other\n\nThe library lends books for three weeks.\n", encoding="utf-8")
+    (tmp_path / "docs" / "other.txt").write_text(
+        "Other\n\nThe library lends books for three weeks.\n", encoding="utf-8"
+    )
     index, _ = qa.build_index(doc.parent)
 
     def texts(ix):
-        return [ix.passages.text[i] for i in range(ix.n_passages) if ix.passages.doc_id[ix.passages.doc[i]] == "rules.txt"]
+        return [
+            ix.passages.text[i] for i in range(ix.n_passages) if ix.passages.doc_id[ix.passages.doc[i]] == "rules.txt"
+        ]
 
     doc.write_text(_paragraphs(4, "parking"), encoding="utf-8")
     updated, warnings = qa.index.build.update_index(index, add=[doc])
@@ -136,8 +147,9 @@ def test_an_upload_over_the_limit_is_refused_and_nothing_changes(lib, limit_3):
 
 
 def test_with_others_an_upload_over_the_limit_is_reported_and_not_kept(lib, limit_3):
-    added, problems = lib.add_uploads([("at.txt", _paragraphs(3, "canteen").encode()),
-                                       ("big.txt", _paragraphs(4, "parking").encode())])
+    added, problems = lib.add_uploads(
+        [("at.txt", _paragraphs(3, "canteen").encode()), ("big.txt", _paragraphs(4, "parking").encode())]
+    )
     assert added == ["at.txt"]
     assert problems == ["big.txt: 4 " + LIMIT_MESSAGE.format(3)]
     assert sorted(p.name for p in lib.uploads_dir.iterdir()) == ["at.txt"]
@@ -147,7 +159,7 @@ def test_with_others_an_upload_over_the_limit_is_reported_and_not_kept(lib, limi
 
 
 def _question(n: int) -> str:
-    return ("canteen " * n)[:n - 1] + "?"
+    return ("canteen " * n)[: n - 1] + "?"
 
 
 def test_api_question_at_the_length_limit_is_answered_and_one_more_is_400(corpus_index):
@@ -156,12 +168,15 @@ def test_api_question_at_the_length_limit_is_answered_and_one_more_is_400(corpus
     assert at.status_code == 200 and len(at.json()["question"]) == MAX_QUESTION_CHARS
     past = client.get("/api/ask", params={"q": _question(MAX_QUESTION_CHARS + 1)})
     assert past.status_code == 400
-    assert past.json() == {"error": f"the question is {MAX_QUESTION_CHARS + 1:,} characters long; "
-                                    f"the limit is {MAX_QUESTION_CHARS:,}. Ask something shorter"}
+    assert past.json() == {
+        "error": f"the question is {MAX_QUESTION_CHARS + 1:,} characters long; "
+        f"the limit is {MAX_QUESTION_CHARS:,}. Ask something shorter"
+    }
 
 
-def test_page_question_at_the_length_limit_is_answered_and_one_more_is_an_error(saved_corpus_index, tmp_path,
-                                                                              monkeypatch):
+def test_page_question_at_the_length_limit_is_answered_and_one_more_is_an_error(
+    saved_corpus_index, tmp_path, monkeypatch
+):
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
@@ -204,8 +219,10 @@ def test_a_file_of_exactly_the_loader_size_limit_is_read_and_one_byte_more_skipp
     (tmp_path / f"past{suffix}").write_bytes(text + b" ")
     result = qa.load_documents(tmp_path)
     assert [d.doc_id for d in result.documents] == [f"at{suffix}"]
-    assert len(result.warnings) == 1 and f"past{suffix}: {len(text) + 1:,} bytes is over the {len(text):,}-byte limit" \
-        in result.warnings[0]
+    assert (
+        len(result.warnings) == 1
+        and f"past{suffix}: {len(text) + 1:,} bytes is over the {len(text):,}-byte limit" in result.warnings[0]
+    )
 
 
 def test_a_docx_unpacking_to_exactly_the_limit_is_read_and_one_byte_over_refused(tmp_path, monkeypatch):

@@ -178,7 +178,12 @@ def test_beir_jsonl_fields(tmp_path):
         ),
     )
     d1, d7 = load_documents(path).documents
-    assert (d1.doc_id, d1.source, d1.title, d1.text) == ("d1", "corpus.jsonl", "Refunds", "A refund is paid.\nWithin ten days.")
+    assert (d1.doc_id, d1.source, d1.title, d1.text) == (
+        "d1",
+        "corpus.jsonl",
+        "Refunds",
+        "A refund is paid.\nWithin ten days.",
+    )
     assert (d7.doc_id, d7.title) == ("7", "")
 
 
@@ -206,7 +211,9 @@ def test_malformed_jsonl_line_is_skipped_with_a_warning(tmp_path, bad):
 
 
 def test_jsonl_lines_without_text_or_title_are_dropped_silently(tmp_path):
-    path = write(tmp_path / "corpus.jsonl", jsonl({"_id": "a", "text": "Text."}, {"_id": "b", "title": " ", "text": ""}))
+    path = write(
+        tmp_path / "corpus.jsonl", jsonl({"_id": "a", "text": "Text."}, {"_id": "b", "title": " ", "text": ""})
+    )
     result = load_documents(path)
     assert ids(result) == ["a"] and result.warnings == ()
 
@@ -230,7 +237,10 @@ def test_duplicate_document_ids_are_refused(tmp_path):
 
 
 def test_empty_folder(tmp_path):
-    with pytest.raises(EmptyCorpusError, match=r"no readable documents \(\.txt, \.md, \.rst, \.pdf, \.docx, \.html or corpus\.jsonl\) in"):
+    with pytest.raises(
+        EmptyCorpusError,
+        match=r"no readable documents \(\.txt, \.md, \.rst, \.pdf, \.docx, \.html or corpus\.jsonl\) in",
+    ):
         load_documents(tmp_path)
 
 

@@ -68,9 +68,25 @@ def test_one_data_folder_one_live_page_nothing_lost(tmp_path):
         # A second page on the same folder, with another source: one line naming the first, nothing changed.
         before = _versions(data)
         second = subprocess.run(
-            [sys.executable, "-m", "qa", "ui", "--port", str(free_port()), "--index", str(canteen), "--data",
-             str(data)], cwd=tmp_path, env={**os.environ, "QA_CACHE_DIR": str(tmp_path / "cache")},
-            capture_output=True, text=True, timeout=REFUSE_TIMEOUT, stdin=subprocess.DEVNULL)
+            [
+                sys.executable,
+                "-m",
+                "qa",
+                "ui",
+                "--port",
+                str(free_port()),
+                "--index",
+                str(canteen),
+                "--data",
+                str(data),
+            ],
+            cwd=tmp_path,
+            env={**os.environ, "QA_CACHE_DIR": str(tmp_path / "cache")},
+            capture_output=True,
+            text=True,
+            timeout=REFUSE_TIMEOUT,
+            stdin=subprocess.DEVNULL,
+        )
         assert second.returncode == 1 and second.stdout == ""
         assert second.stderr.count("\n") == 1 and second.stderr.startswith("qa: error: "), second.stderr
         assert f"pid {pid}" in second.stderr and f":{port}" in second.stderr and "--data" in second.stderr

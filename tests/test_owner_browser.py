@@ -28,8 +28,9 @@ def test_a_browser_through_a_proxy_gets_no_uploader_and_one_from_this_machine_do
     index, _ = qa.build_index(ROOT / "corpus")
     qa.save_index(index, tmp_path / "idx")
     with qa_ui(tmp_path, tmp_path / "idx", tmp_path / "data") as server, sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"],
-                                     headless=True)
+        browser = pw.chromium.launch(
+            executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"], headless=True
+        )
         try:
             seen = {}
             for who, headers in (("proxied", {"X-Forwarded-For": "203.0.113.9"}), ("local", {})):

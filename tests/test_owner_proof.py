@@ -23,8 +23,13 @@ THEIRS = "What do I need to bring to the street office to apply?"
 LOCAL = {"Host": "127.0.0.1:8501", "Origin": "http://127.0.0.1:8501"}
 # What a visitor's request looks like through a reverse proxy on this machine (forwarding to 127.0.0.1:8501):
 THROUGH_PROXY = {
-    "caddy": {"Host": "qa.example.org", "X-Forwarded-For": "203.0.113.9", "X-Forwarded-Proto": "https",
-              "X-Forwarded-Host": "qa.example.org", "Origin": "https://qa.example.org"},
+    "caddy": {
+        "Host": "qa.example.org",
+        "X-Forwarded-For": "203.0.113.9",
+        "X-Forwarded-Proto": "https",
+        "X-Forwarded-Host": "qa.example.org",
+        "Origin": "https://qa.example.org",
+    },
     "nginx, Host kept": {"Host": "qa.example.org", "X-Real-IP": "203.0.113.9", "Origin": "https://qa.example.org"},
     # nginx's defaults: Host rewritten to the upstream's, no forwarding header; the browser's Origin passes
     "nginx, defaults": {"Host": "127.0.0.1:8501", "Origin": "https://qa.example.org"},
@@ -33,32 +38,38 @@ THROUGH_PROXY = {
 }
 
 
-@pytest.mark.parametrize("headers, local", [
-    (LOCAL, True),
-    ({"host": "localhost:8501"}, True),  # a client with no Origin (curl)
-    ({"Host": "[::1]:8501", "Origin": "http://[::1]:8501"}, True),
-    ({"Host": "localhost", "Origin": "http://localhost:8501"}, True),
-    ({}, False),
-    ({"Host": "qa.example.org"}, False),
-    ({"Host": "192.0.2.7:8501"}, False),
-    ({"Host": "127.0.0.1.attacker.example"}, False),
-    ({"Host": "127.0.0.1:8501", "Origin": "null"}, False),
-    ({"Host": "127.0.0.1:8501", "Origin": "http://attacker.example"}, False),
-    ({"Host": "127.0.0.1:8501", "X-FORWARDED-FOR": ""}, False),  # present, even empty: relayed
-    ({"Host": "127.0.0.1:8501", "Via": "1.1 proxy"}, False),
-    *[(h, False) for h in THROUGH_PROXY.values()],
-])
+@pytest.mark.parametrize(
+    "headers, local",
+    [
+        (LOCAL, True),
+        ({"host": "localhost:8501"}, True),  # a client with no Origin (curl)
+        ({"Host": "[::1]:8501", "Origin": "http://[::1]:8501"}, True),
+        ({"Host": "localhost", "Origin": "http://localhost:8501"}, True),
+        ({}, False),
+        ({"Host": "qa.example.org"}, False),
+        ({"Host": "192.0.2.7:8501"}, False),
+        ({"Host": "127.0.0.1.attacker.example"}, False),
+        ({"Host": "127.0.0.1:8501", "Origin": "null"}, False),
+        ({"Host": "127.0.0.1:8501", "Origin": "http://attacker.example"}, False),
+        ({"Host": "127.0.0.1:8501", "X-FORWARDED-FOR": ""}, False),  # present, even empty: relayed
+        ({"Host": "127.0.0.1:8501", "Via": "1.1 proxy"}, False),
+        *[(h, False) for h in THROUGH_PROXY.values()],
+    ],
+)
 def test_request_is_local(headers, local):
     assert access.request_is_local(headers) is local
 
 
-@pytest.mark.parametrize("env, published", [
-    ({"QA_UI_HOST": "127.0.0.1"}, False),
-    ({"QA_UI_HOST": "::1"}, False),
-    ({"QA_UI_HOST": "127.0.0.1", "QA_ALLOWED_HOSTS": "qa.example.org"}, True),
-    ({"QA_UI_HOST": "0.0.0.0"}, True),
-    ({"QA_UI_HOST": "192.0.2.7"}, True),
-])
+@pytest.mark.parametrize(
+    "env, published",
+    [
+        ({"QA_UI_HOST": "127.0.0.1"}, False),
+        ({"QA_UI_HOST": "::1"}, False),
+        ({"QA_UI_HOST": "127.0.0.1", "QA_ALLOWED_HOSTS": "qa.example.org"}, True),
+        ({"QA_UI_HOST": "0.0.0.0"}, True),
+        ({"QA_UI_HOST": "192.0.2.7"}, True),
+    ],
+)
 def test_published_servers_have_no_owner_without_a_password(monkeypatch, env, published):
     for name, value in env.items():
         monkeypatch.setenv(name, value)
@@ -164,16 +175,35 @@ def fake_start(monkeypatch):
     return started
 
 
-def test_qa_ui_under_another_name_says_the_owner_needs_the_password(fake_start, saved_corpus_index, tmp_path,
-                                                                      capsys):
+def test_qa_ui_under_another_name_says_the_owner_needs_the_password(fake_start, saved_corpus_index, tmp_path, capsys):
     with pytest.raises(SystemExit):
-        main(["ui", "--index", str(saved_corpus_index), "--data", str(tmp_path / "d"),
-              "--allowed-host", "qa.example.org"])
+        main(
+            [
+                "ui",
+                "--index",
+                str(saved_corpus_index),
+                "--data",
+                str(tmp_path / "d"),
+                "--allowed-host",
+                "qa.example.org",
+            ]
+        )
     err = capsys.readouterr().err
     assert "qa: warning: serving as qa.example.org without an owner's password" in err
     assert "QA_ADMIN_PASSWORD or --admin-password-file" in err and "localhost too" in err
     (tmp_path / "pw").write_text("secret\n")
     with pytest.raises(SystemExit):
-        main(["ui", "--index", str(saved_corpus_index), "--data", str(tmp_path / "d"),
-              "--allowed-host", "qa.example.org", "--admin-password-file", str(tmp_path / "pw")])
+        main(
+            [
+                "ui",
+                "--index",
+                str(saved_corpus_index),
+                "--data",
+                str(tmp_path / "d"),
+                "--allowed-host",
+                "qa.example.org",
+                "--admin-password-file",
+                str(tmp_path / "pw"),
+            ]
+        )
     assert "warning" not in capsys.readouterr().err

@@ -34,7 +34,9 @@ def corpus(root, n_docs=120, seed=7):
     for i in range(n_docs // 3):
         (root / f"doc{i:03}.md").write_text(
             f"# Title{i} only\n\n{sentence()} {sentence()}\n\n## Heading{i % 7} section\n\n"
-            f"{sentence()} The {sentence()}\n", encoding="utf-8")
+            f"{sentence()} The {sentence()}\n",
+            encoding="utf-8",
+        )
         (root / f"note{i:03}.txt").write_text(f"Note {i}\n\n{sentence()} {sentence()}\n", encoding="utf-8")
     lines = []
     for i in range(n_docs // 3):
@@ -75,11 +77,19 @@ def test_more_workers_than_cores_build_alike(tmp_path):
     assert_same_index(build_index([root], batch_size=3)[0], build_index([root], jobs=3, batch_size=3)[0])
 
 
-@pytest.mark.parametrize("params", [IndexParams(heading_boost=0), IndexParams(heading_boost=2, stem=False),
-                                    IndexParams(stop_words=False, chinese="bigrams")])
+@pytest.mark.parametrize(
+    "params",
+    [
+        IndexParams(heading_boost=0),
+        IndexParams(heading_boost=2, stem=False),
+        IndexParams(stop_words=False, chinese="bigrams"),
+    ],
+)
 def test_every_analyzer_setting_builds_alike(tmp_path, params):
     root = corpus(tmp_path / "docs", n_docs=45)
-    assert_same_index(build_index([root], params, batch_size=4)[0], build_index([root], params, jobs=2, batch_size=4)[0])
+    assert_same_index(
+        build_index([root], params, batch_size=4)[0], build_index([root], params, jobs=2, batch_size=4)[0]
+    )
 
 
 def test_a_small_corpus_is_built_in_process(tmp_path, monkeypatch):
@@ -108,8 +118,11 @@ def test_bad_jobs_are_refused(tmp_path, jobs):
 def test_qa_index_jobs(tmp_path, monkeypatch, capsys):
     root = corpus(tmp_path / "docs")
     fit = Index.fit.__func__
-    monkeypatch.setattr(index_module.Index, "fit",  # small batches, so --jobs 2 starts workers
-                        classmethod(lambda cls, passages, params=None, **kw: fit(cls, passages, params, **{**kw, "batch_size": 5})))
+    monkeypatch.setattr(
+        index_module.Index,
+        "fit",  # small batches, so --jobs 2 starts workers
+        classmethod(lambda cls, passages, params=None, **kw: fit(cls, passages, params, **{**kw, "batch_size": 5})),
+    )
     assert main(["index", str(root), "--out", str(tmp_path / "one"), "--jobs", "1"]) == 0
     assert main(["index", str(root), "--out", str(tmp_path / "two"), "--jobs", "2"]) == 0
     assert_same_index(load_index(tmp_path / "one"), load_index(tmp_path / "two"))

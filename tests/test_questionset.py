@@ -31,22 +31,73 @@ GUIDE = (  # hard-wrapped Markdown
 NOTES = "Notes\n\nKrill are small crustaceans eaten by many whales.\nThey swarm in cold\nwaters near Antarctica.\n"
 PAGE = "<html><body><h1>Orcas</h1><p>Orcas hunt in family groups called pods.</p></body></html>\n"
 QUESTIONS = [
-    {"id": "a1", "question": "Which is the largest animal?", "answerable": True, "source": "guide.md",
-     "answer_has": ["largest  ANIMAL"], "kind": "md"},
-    {"id": "a2", "question": "Where do krill swarm?", "answerable": True, "source": "notes.txt",
-     "answer_has": ["cold waters"], "kind": "txt"},
-    {"id": "a3", "question": "What eats krill?", "answerable": True, "source": "notes.txt",
-     "answer_has": ["nowhere at all", "many whales"], "kind": "txt"},
-    {"id": "a4", "question": "What are orca groups called?", "answerable": True, "source": "page.html",
-     "answer_has": ["pods"], "kind": "html"},
-    {"id": "n1", "question": "How long do blue whales live?", "answerable": False, "source": None,
-     "answer_has": [], "kind": None, "near": True},
-    {"id": "n2", "question": "How much does a krill weigh?", "answerable": False, "source": None,
-     "answer_has": [], "kind": None, "near": True},
-    {"id": "o1", "question": "How do I reset my office printer?", "answerable": False, "source": None,
-     "answer_has": [], "kind": None, "near": False},
-    {"id": "o2", "question": "zebra quantum saxophone", "answerable": False, "source": None, "answer_has": [],
-     "kind": None},  # no "near": off topic, as the checker reads it
+    {
+        "id": "a1",
+        "question": "Which is the largest animal?",
+        "answerable": True,
+        "source": "guide.md",
+        "answer_has": ["largest  ANIMAL"],
+        "kind": "md",
+    },
+    {
+        "id": "a2",
+        "question": "Where do krill swarm?",
+        "answerable": True,
+        "source": "notes.txt",
+        "answer_has": ["cold waters"],
+        "kind": "txt",
+    },
+    {
+        "id": "a3",
+        "question": "What eats krill?",
+        "answerable": True,
+        "source": "notes.txt",
+        "answer_has": ["nowhere at all", "many whales"],
+        "kind": "txt",
+    },
+    {
+        "id": "a4",
+        "question": "What are orca groups called?",
+        "answerable": True,
+        "source": "page.html",
+        "answer_has": ["pods"],
+        "kind": "html",
+    },
+    {
+        "id": "n1",
+        "question": "How long do blue whales live?",
+        "answerable": False,
+        "source": None,
+        "answer_has": [],
+        "kind": None,
+        "near": True,
+    },
+    {
+        "id": "n2",
+        "question": "How much does a krill weigh?",
+        "answerable": False,
+        "source": None,
+        "answer_has": [],
+        "kind": None,
+        "near": True,
+    },
+    {
+        "id": "o1",
+        "question": "How do I reset my office printer?",
+        "answerable": False,
+        "source": None,
+        "answer_has": [],
+        "kind": None,
+        "near": False,
+    },
+    {
+        "id": "o2",
+        "question": "zebra quantum saxophone",
+        "answerable": False,
+        "source": None,
+        "answer_has": [],
+        "kind": None,
+    },  # no "near": off topic, as the checker reads it
 ]
 
 
@@ -72,9 +123,11 @@ def sentence(text: str, rank: int, source_text: str | None = None, start: int | 
 
 def said(*sentences, sources, abstained=False) -> dict:
     return {
-        "answer": " ".join(s["text"] for s in sentences), "abstained": abstained,
+        "answer": " ".join(s["text"] for s in sentences),
+        "abstained": abstained,
         "reason_code": "no_match" if abstained else None,
-        "sentences": list(sentences), "passages": [{"source": s} for s in sources],
+        "sentences": list(sentences),
+        "passages": [{"source": s} for s in sources],
     }
 
 
@@ -85,15 +138,22 @@ KRILL = "Krill are small crustaceans eaten by many whales."
 ANSWERS = {
     # answered; source first; first sentence holds the phrase (case and spacing aside); a fragment. Its second
     # sentence cites an HTML passage: never checked for fragments, however it ends.
-    "a1": said(sentence(BLUE, 1, GUIDE), sentence("Orcas hunt in family", 2, start=0),
-               sources=["guide.md", "page.html"]),
+    "a1": said(
+        sentence(BLUE, 1, GUIDE), sentence("Orcas hunt in family", 2, start=0), sources=["guide.md", "page.html"]
+    ),
     # answered; source 4th; neither sentence nor the whole holds the phrase; one markup, one fragment
-    "a2": said(sentence(BLOWHOLE, 1, GUIDE), sentence(WATERS, 4, NOTES),
-               sources=["guide.md", "guide.md", "guide.md", "notes.txt"]),
+    "a2": said(
+        sentence(BLOWHOLE, 1, GUIDE),
+        sentence(WATERS, 4, NOTES),
+        sources=["guide.md", "guide.md", "guide.md", "notes.txt"],
+    ),
     # answered; source 2nd (by its path under docs/); the phrase in the second sentence only; the first cites
     # passage 3, which the answer does not have (counted, not checked for fragments)
-    "a3": said(sentence("The blue whale is the largest animal that has ever lived", 3, start=15),
-               sentence(KRILL, 2, NOTES), sources=["guide.md", "./notes.txt"]),
+    "a3": said(
+        sentence("The blue whale is the largest animal that has ever lived", 3, start=15),
+        sentence(KRILL, 2, NOTES),
+        sources=["guide.md", "./notes.txt"],
+    ),
     "a4": said(sources=["page.html"], abstained=True),  # abstained on an answerable question
     "n1": said(sources=[], abstained=True),
     "n2": said(sentence(KRILL, 1, NOTES), sources=["notes.txt"]),  # answered instead of abstaining
@@ -126,8 +186,10 @@ def test_load_dataset_tells_the_layouts_apart(whales):
     [
         ('{"id": "x", "question": "Why?"}\n', r"questions.jsonl:1: not a"),
         ('{"id": "x", "question": "Why?", "answerable": "yes"}\n', r"questions.jsonl:1: not a"),
-        ('\n{"id": "x", "question": "Why?", "answerable": true, "source": "a.md", "answer_has": "ab"}\n',
-         r"questions.jsonl:2: not a"),
+        (
+            '\n{"id": "x", "question": "Why?", "answerable": true, "source": "a.md", "answer_has": "ab"}\n',
+            r"questions.jsonl:2: not a",
+        ),
         ('{"id": "x", "question": "Why?", "answerable": true, "source": null}\n', "names no source"),
         ('{"id": "x", "question": "Why?", "answerable": false}\n' * 2, "question id 'x' appears twice"),
         ("\n", "holds no question"),
@@ -167,13 +229,25 @@ def test_each_figure_hand_computed(whales):
         "sentences": 6,  # of the answered answerable questions only
     }
     assert got["counts"] == {
-        "answerable": 4, "answered": 3, "source_top3": 2, "first_has": 1, "whole_has": 2, "near": 2,
-        "abstained_near": 1, "off_topic": 2, "abstained_off": 2, "sentences": 6, "markup_sentences": 1,
+        "answerable": 4,
+        "answered": 3,
+        "source_top3": 2,
+        "first_has": 1,
+        "whole_has": 2,
+        "near": 2,
+        "abstained_near": 1,
+        "off_topic": 2,
+        "abstained_off": 2,
+        "sentences": 6,
+        "markup_sentences": 1,
         "fragment_sentences": 2,
     }
     assert [(f["id"], f["figure"]) for f in got["failures"]] == [
         ("a1", "fragment_sentences"),
-        ("a2", "source_top3"), ("a2", "first_has"), ("a2", "whole_has"), ("a2", "markup_sentences"),
+        ("a2", "source_top3"),
+        ("a2", "first_has"),
+        ("a2", "whole_has"),
+        ("a2", "markup_sentences"),
         ("a2", "fragment_sentences"),
         ("a3", "first_has"),
         ("a4", "answered"),
@@ -188,9 +262,11 @@ def test_each_figure_hand_computed(whales):
 
 def test_shares_round_to_three_decimals_and_empty_ones_are_zero():
     questions = [qs.Question(f"q{i}", "Who?", True, "x.md", ("ada",)) for i in range(3)]
-    answers = {"q0": said(sentence("Ada did.", 1, start=0), sources=["x.md"]),
-               "q1": said(sentence("Ada did.", 1, start=0), sources=["x.md"]),
-               "q2": said(sources=["x.md"], abstained=True)}
+    answers = {
+        "q0": said(sentence("Ada did.", 1, start=0), sources=["x.md"]),
+        "q1": said(sentence("Ada did.", 1, start=0), sources=["x.md"]),
+        "q2": said(sources=["x.md"], abstained=True),
+    }
     figures = qs.measure(questions, answers, lambda source: None)["figures"]
     assert figures["answered"] == 0.667 and figures["first_has"] == 0.667
     assert figures["abstained_near"] == 0.0 and figures["abstained_off"] == 0.0  # no such question: 0, as check.py
@@ -216,9 +292,14 @@ def test_sources_are_read_by_their_path_under_docs(tmp_path):
 @pytest.mark.parametrize(
     "text, markup",
     [
-        ("See [the docs](https://example.org).", True), ("Use `pip install x`_ now.", True),
-        ("A **bold** claim.", True), ("It has <b>tags</b>.", True), (".. note:: careful", True),
-        ("## A heading", True), ("----", True), ("Plain prose, with 3 < 4 and a * star.", False),
+        ("See [the docs](https://example.org).", True),
+        ("Use `pip install x`_ now.", True),
+        ("A **bold** claim.", True),
+        ("It has <b>tags</b>.", True),
+        (".. note:: careful", True),
+        ("## A heading", True),
+        ("----", True),
+        ("Plain prose, with 3 < 4 and a * star.", False),
     ],
 )
 def test_markup_rule(text, markup):
@@ -246,7 +327,11 @@ def test_meets_and_target_text():
     assert qs.meets("answered", 0.95) and not qs.meets("answered", 0.949)
     assert qs.meets("abstained_off", 1.0) and not qs.meets("abstained_off", 0.999)
     assert qs.meets("markup_sentences", 0) and not qs.meets("fragment_sentences", 1)
-    assert [qs.target_text(k) for k in ("first_has", "abstained_off", "markup_sentences")] == [">= 0.80", "= 1.00", "= 0"]
+    assert [qs.target_text(k) for k in ("first_has", "abstained_off", "markup_sentences")] == [
+        ">= 0.80",
+        "= 1.00",
+        "= 0",
+    ]
 
 
 @pytest.mark.skipif(not CHECK.is_file(), reason="../shared/realdocs/check.py is not beside the project")
@@ -272,25 +357,38 @@ def test_answers_are_those_of_qa_index_and_qa_answer(whales, tmp_path, capsys):
     assert main(["index", str(whales / "docs"), "--out", str(tmp_path / "idx")]) == 0
     queries = tmp_path / "q.jsonl"
     queries.write_text("".join(json.dumps({"_id": q["id"], "text": q["question"]}) + "\n" for q in QUESTIONS))
-    assert main(["answer", "--index", str(tmp_path / "idx"), "--queries", str(queries), "--out", str(tmp_path / "a")]) == 0
+    assert (
+        main(["answer", "--index", str(tmp_path / "idx"), "--queries", str(queries), "--out", str(tmp_path / "a")]) == 0
+    )
     capsys.readouterr()
     cli = {a["id"]: a for a in map(json.loads, (tmp_path / "a").read_text(encoding="utf-8").splitlines())}
     assert qs.measure(qset.questions, cli, qs.source_reader(qset.docs)) == {
         k: entry[k] for k in ("figures", "counts", "failures")
     }
     assert (entry["documents"], entry["questions"], entry["answerable"], entry["near"], entry["off_topic"]) == (
-        3, 8, 4, 2, 2,
+        3,
+        8,
+        4,
+        2,
+        2,
     )
     assert entry["answer_k"] == 5 and entry["index_seconds"] > 0 and entry["warnings"] == []
-    assert entry["targets"] == {k: {"target": t, "met": qs.meets(k, entry["figures"][k])} for k, t in qs.TARGETS.items()}
+    assert entry["targets"] == {
+        k: {"target": t, "met": qs.meets(k, entry["figures"][k])} for k, t in qs.TARGETS.items()
+    }
 
 
 @pytest.mark.skipif(not CHECK.is_file(), reason="../shared/realdocs/check.py is not beside the project")
 def test_tiny_set_figures_equal_check_py_s(whales, tmp_path):
     entry = qs.evaluate_question_set(qs.load_question_set(whales))
     out = tmp_path / "check.json"
-    p = subprocess.run([sys.executable, str(CHECK), sys.executable, str(whales), "--json", str(out)],
-                       capture_output=True, text=True, timeout=600, cwd=ROOT)
+    p = subprocess.run(
+        [sys.executable, str(CHECK), sys.executable, str(whales), "--json", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=ROOT,
+    )
     assert p.returncode == 0, p.stdout + p.stderr
     assert entry["figures"] == json.loads(out.read_text())
 
@@ -303,8 +401,14 @@ def fake_answers(monkeypatch):
     """qa's answers replaced by `ANSWERS`, so the table's figures are the hand-computed ones."""
 
     def answer_questions(qset, *, log=None):
-        return {"answers": ANSWERS, "documents": 3, "passages": 4, "warnings": [], "index_seconds": 0.01,
-                "answer_seconds": 0.01}
+        return {
+            "answers": ANSWERS,
+            "documents": 3,
+            "passages": 4,
+            "warnings": [],
+            "index_seconds": 0.01,
+            "answer_seconds": 0.01,
+        }
 
     monkeypatch.setattr(qs, "answer_questions", answer_questions)
 
@@ -342,7 +446,9 @@ def test_cli_eval_question_set(whales, fake_answers, tmp_path, capsys):
 def test_cli_eval_verbose_prints_each_miss(whales, fake_answers, capsys):
     assert main(["eval", str(whales), "--systems", "qa", "--verbose"]) == 0
     stdout = capsys.readouterr().out
-    failures = qs.measure(qs.load_question_set(whales).questions, ANSWERS, qs.source_reader(whales / "docs"))["failures"]
+    failures = qs.measure(qs.load_question_set(whales).questions, ANSWERS, qs.source_reader(whales / "docs"))[
+        "failures"
+    ]
     assert stdout.split("whales: misses\n")[1].splitlines() == [f["line"] for f in failures]
 
 
@@ -398,8 +504,13 @@ def realdocs(tmp_path_factory):
     if not (REALDOCS / "questions.jsonl").is_file():
         pytest.skip("../shared/realdocs is not beside the project")
     out = tmp_path_factory.mktemp("realdocs") / "eval.json"
-    p = subprocess.run([sys.executable, "-m", "qa", "eval", str(REALDOCS), "--systems", "qa", "--verbose",
-                        "--json", str(out)], capture_output=True, text=True, timeout=900, cwd=ROOT)
+    p = subprocess.run(
+        [sys.executable, "-m", "qa", "eval", str(REALDOCS), "--systems", "qa", "--verbose", "--json", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        cwd=ROOT,
+    )
     assert p.returncode == 0, p.stderr
     return p.stdout, json.loads(out.read_text(encoding="utf-8"))
 
@@ -413,8 +524,13 @@ def test_realdocs_figures_equal_check_py_s(realdocs, tmp_path):
     if not CHECK.is_file():
         pytest.skip("../shared/realdocs/check.py is not beside the project: figures not compared")
     out = tmp_path / "check.json"
-    p = subprocess.run([sys.executable, str(CHECK), sys.executable, str(REALDOCS), "--json", str(out)],
-                       capture_output=True, text=True, timeout=900, cwd=ROOT)
+    p = subprocess.run(
+        [sys.executable, str(CHECK), sys.executable, str(REALDOCS), "--json", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        cwd=ROOT,
+    )
     assert p.returncode == 0, p.stdout + p.stderr
     assert entry["figures"] == json.loads(out.read_text(encoding="utf-8"))
     # the same misses, in the same words (qa eval also lists whole answers that lack every phrase)

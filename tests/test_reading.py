@@ -16,8 +16,11 @@ from qa.types import Document
 EXAMPLES = int(os.environ.get("QA_HYPOTHESIS_EXAMPLES", "150"))
 SETTINGS = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 # Markup a reader never sees (the real-documents check's own list, and rst's).
-MARKUP = re.compile(r"\]\(|!\[|```|\[!\[|<\s*/?\s*[a-zA-Z][a-zA-Z0-9]*(\s[^>]*)?>|\|\s*:?-{3,}|^\s*[-=~^]{4,}\s*$"
-                    r"|\.\.\s+[a-z-]+::|:[a-z]+:`|^\s*#{1,6}\s|\*\*[^*]+\*\*|`[^`]+`_|``", re.M)
+MARKUP = re.compile(
+    r"\]\(|!\[|```|\[!\[|<\s*/?\s*[a-zA-Z][a-zA-Z0-9]*(\s[^>]*)?>|\|\s*:?-{3,}|^\s*[-=~^]{4,}\s*$"
+    r"|\.\.\s+[a-z-]+::|:[a-z]+:`|^\s*#{1,6}\s|\*\*[^*]+\*\*|`[^`]+`_|``",
+    re.M,
+)
 
 
 def doc(text, fmt, name="doc"):
@@ -26,7 +29,7 @@ def doc(text, fmt, name="doc"):
 
 def blocks(text, fmt="markdown"):
     r = read(doc(text, fmt))
-    return [(b.kind, r.text[b.start:b.end]) for b in r.blocks]
+    return [(b.kind, r.text[b.start : b.end]) for b in r.blocks]
 
 
 def running(text, fmt="markdown"):
@@ -37,7 +40,10 @@ def running(text, fmt="markdown"):
 
 
 def test_markdown_a_hard_wrap_is_a_space_and_a_blank_line_ends_a_paragraph():
-    assert running("One sentence that is\nwrapped here.\n\nAnother.\n") == ["One sentence that is wrapped here.", "Another."]
+    assert running("One sentence that is\nwrapped here.\n\nAnother.\n") == [
+        "One sentence that is wrapped here.",
+        "Another.",
+    ]
 
 
 def test_markdown_headings_atx_and_setext_are_headings_without_markers():
@@ -46,8 +52,10 @@ def test_markdown_headings_atx_and_setext_are_headings_without_markers():
 
 
 def test_markdown_links_read_as_their_text_images_and_badges_are_dropped():
-    text = ("[![Build](https://ci/badge.svg)](https://ci) ![logo](logo.png)\n\n"
-            "See [the docs](https://docs.example/x_(y)) or [ref][1] and <https://example.org>.\n\n[1]: https://r.example\n")
+    text = (
+        "[![Build](https://ci/badge.svg)](https://ci) ![logo](logo.png)\n\n"
+        "See [the docs](https://docs.example/x_(y)) or [ref][1] and <https://example.org>.\n\n[1]: https://r.example\n"
+    )
     got = blocks(text)
     assert ("text", "See the docs or ref and https://example.org.") in got
     assert ("meta", "[1]: https://r.example") in got  # a link reference definition stays searchable, never an answer
@@ -77,8 +85,10 @@ def test_markdown_a_list_of_links_is_meta():
 
 
 def test_markdown_a_question_on_its_own_line_is_a_heading():
-    assert blocks("Can I pay by card?\n\nYes, at every desk.\n") == [("heading", "Can I pay by card?"),
-                                                                  ("text", "Yes, at every desk.")]
+    assert blocks("Can I pay by card?\n\nYes, at every desk.\n") == [
+        ("heading", "Can I pay by card?"),
+        ("text", "Yes, at every desk."),
+    ]
 
 
 def test_markdown_blockquote_markers_are_removed():
@@ -124,7 +134,10 @@ def test_rst_blocks():
     got = blocks(RST, "rst")
     assert got[0] == ("heading", "Title")
     assert got[1][0] == "meta" and "image::" in got[1][1]
-    assert ("text", "The pytest framework, see the docs and fixtures or Name badge.") in got  # a substitution in a sentence is a word
+    assert (
+        "text",
+        "The pytest framework, see the docs and fixtures or Name badge.",
+    ) in got  # a substitution in a sentence is a word
     assert ("heading", "Section") in got
     assert ("item", "First item that wraps.") in got and ("item", "Second item.") in got
     assert ("item", ":Author: Someone") in got
@@ -163,17 +176,26 @@ def test_plain_hard_wraps_clauses_and_items():
     got = blocks(LICENCE, "plain")
     assert got[0] == ("heading", "Some Licence")
     assert ("heading", "TERMS AND CONDITIONS") in got and ("heading", "1. Definitions.") in got
-    assert ('text', '"Licence" shall mean the terms and conditions for use, reproduction, and distribution as '
-                    'defined by this document.') in got
+    assert (
+        "text",
+        '"Licence" shall mean the terms and conditions for use, reproduction, and distribution as '
+        "defined by this document.",
+    ) in got
     assert ("heading", "2. Grant of Rights") in got  # a numbered clause's title is its section
-    assert ("text", "Subject to the terms of this Licence, each Contributor grants to You a licence to reproduce "
-                    "the Work.") in got
+    assert (
+        "text",
+        "Subject to the terms of this Licence, each Contributor grants to You a licence to reproduce the Work.",
+    ) in got
     assert ("item", "You must give recipients a copy; and") in got  # the marker is layout
 
 
 def test_plain_short_lines_stay_lines():
     assert running("Staff\n\nName: Ann\nRoom: 4\n\nThe office opens at nine.\nIt closes at five.\n", "plain") == [
-        "Name: Ann", "Room: 4", "The office opens at nine.", "It closes at five."]
+        "Name: Ann",
+        "Room: 4",
+        "The office opens at nine.",
+        "It closes at five.",
+    ]
 
 
 def test_plain_clean_prose_reads_as_itself():
@@ -185,19 +207,30 @@ def test_plain_clean_prose_reads_as_itself():
 
 def test_extracted_items_lose_their_bullet_and_code_keeps_its_lines():
     text = "• magic elements contain a list\n\nint main()\n  return 0;\n"
-    d = Document(doc_id="x.pdf", source="x.pdf", title="", text=text, format="extracted",
-                 blocks=(("item", 0, 31), ("code", 33, len(text) - 1)))
+    d = Document(
+        doc_id="x.pdf",
+        source="x.pdf",
+        title="",
+        text=text,
+        format="extracted",
+        blocks=(("item", 0, 31), ("code", 33, len(text) - 1)),
+    )
     r = read(d)
-    assert [(b.kind, r.text[b.start:b.end]) for b in r.blocks] == [
-        ("item", "magic elements contain a list"), ("code", "int main()\n  return 0;")]
+    assert [(b.kind, r.text[b.start : b.end]) for b in r.blocks] == [
+        ("item", "magic elements contain a list"),
+        ("code", "int main()\n  return 0;"),
+    ]
 
 
-@pytest.mark.parametrize("text, fmt", [
-    ("Title\n=====\n\n.. note:: x\n\n:role:`y` and ``z``\n", "rst"),
-    ("# Title\n\nSee [x](http://y) and ```code```.\n", "markdown"),
-    ("Just some words.\nAnd more.\n", "plain"),
-    ("A line with `backticks` only.\n", "plain"),
-])
+@pytest.mark.parametrize(
+    "text, fmt",
+    [
+        ("Title\n=====\n\n.. note:: x\n\n:role:`y` and ``z``\n", "rst"),
+        ("# Title\n\nSee [x](http://y) and ```code```.\n", "markdown"),
+        ("Just some words.\nAnd more.\n", "plain"),
+        ("A line with `backticks` only.\n", "plain"),
+    ],
+)
 def test_sniff_format(text, fmt):
     assert sniff_format(text) == fmt
 
@@ -303,7 +336,9 @@ def test_any_text_in_any_format_reads_back_from_its_offsets(text, fmt):
 
 
 def test_markdown_quoted_paragraphs_spaced_destinations_and_multi_line_tags():
-    assert running("> Quoted text that\n> wraps [a link\n> here](http://x).\n") == ["Quoted text that wraps a link here."]
+    assert running("> Quoted text that\n> wraps [a link\n> here](http://x).\n") == [
+        "Quoted text that wraps a link here."
+    ]
     assert running("See [here]( https://x.org/a ) now.\n") == ["See here now."]
     assert blocks('<p align="center"><img\n  src="x.png"></p>\n') == []
 
@@ -314,10 +349,56 @@ def test_rst_a_one_character_literal_ends_at_its_own_backquotes():
 
 # --- one line of prose: the fast reading is the line-by-line reading -------------------------------------
 
-_LINE_STARTS = ["", "1. ", "1 ", "2.3 ", "a) ", "(b) ", "iv) ", "a. ", "Section 2. ", "CHAPTER ", "# ", "* ", "- ",
-                "https://x.org/", "www.", "| a | ", "4. Redistribution. ", "No", "1. Definitions."]
-_WORDS = st.sampled_from(["the", "Policy", "A", "TERMS", "AND", "CONDITIONS", "x", "2.", "3.1", "|", "*", "-", "#",
-                          "(c)", "you", "may.", "Foo,", "bar;", "end.", "What?", "社保", "éte", "Ñu", ":", "—"])
+_LINE_STARTS = [
+    "",
+    "1. ",
+    "1 ",
+    "2.3 ",
+    "a) ",
+    "(b) ",
+    "iv) ",
+    "a. ",
+    "Section 2. ",
+    "CHAPTER ",
+    "# ",
+    "* ",
+    "- ",
+    "https://x.org/",
+    "www.",
+    "| a | ",
+    "4. Redistribution. ",
+    "No",
+    "1. Definitions.",
+]
+_WORDS = st.sampled_from(
+    [
+        "the",
+        "Policy",
+        "A",
+        "TERMS",
+        "AND",
+        "CONDITIONS",
+        "x",
+        "2.",
+        "3.1",
+        "|",
+        "*",
+        "-",
+        "#",
+        "(c)",
+        "you",
+        "may.",
+        "Foo,",
+        "bar;",
+        "end.",
+        "What?",
+        "社保",
+        "éte",
+        "Ñu",
+        ":",
+        "—",
+    ]
+)
 
 
 @st.composite
@@ -347,6 +428,14 @@ def test_the_fast_path_takes_a_corpus_line_and_leaves_headings_items_and_clauses
 
     prose = "The insurer pays the claim within thirty days of receiving the form, " * 4
     assert _is_prose_line(prose.strip())
-    for text in (prose.upper()[:100], "1. " + prose, "4. Redistribution. " + prose, "a) " + prose,
-                 "# " + prose, prose + "\nsecond line", "  " + prose, prose.replace(" ", "  ")):
+    for text in (
+        prose.upper()[:100],
+        "1. " + prose,
+        "4. Redistribution. " + prose,
+        "a) " + prose,
+        "# " + prose,
+        prose + "\nsecond line",
+        "  " + prose,
+        prose.replace(" ", "  "),
+    ):
         assert not _is_prose_line(text)

@@ -17,8 +17,13 @@ BASE = 100
 TEXT = "Pay the insurance yourself. <b>Insurances</b> cost $5 & more.\nAsk [here](javascript:alert(1))."
 PASSAGE = Passage("doc.txt#1", "doc.txt", "doc.txt", "Guide", "Paying", BASE, BASE + len(TEXT), TEXT)
 HIT = Hit(rank=1, passage=PASSAGE, score=2.5, matched_terms=("insur", "pay"), coverage=0.8)
-OTHER = Hit(rank=2, passage=Passage("doc.txt#2", "doc.txt", "doc.txt", "Guide", "", 300, 310, "Other text"),
-            score=1.0, matched_terms=(), coverage=0.1)
+OTHER = Hit(
+    rank=2,
+    passage=Passage("doc.txt#2", "doc.txt", "doc.txt", "Guide", "", 300, 310, "Other text"),
+    score=1.0,
+    matched_terms=(),
+    coverage=0.1,
+)
 FIRST = "Pay the insurance yourself."
 ANSWER = Answer(
     question="Who pays the insurance?",
@@ -32,9 +37,14 @@ ANSWER = Answer(
     corrections=(("insurence", "insurance"),),
 )
 ABSTAINED = Answer(
-    question="What about unicorns?", sentences=(), hits=(), abstained=True,
+    question="What about unicorns?",
+    sentences=(),
+    hits=(),
+    abstained=True,
     reason="No word of the question appears in these documents (searched for: unicorns).",
-    reason_code="no_match", confidence=0.0, query_terms=("unicorns",),
+    reason_code="no_match",
+    confidence=0.0,
+    query_terms=("unicorns",),
 )
 
 CONTRACT = {"question", "answer", "abstained", "reason", "confidence", "sentences", "passages"}
@@ -136,8 +146,12 @@ def test_passage_html_of_an_uncited_passage_has_no_cited_span():
 
 
 def test_passage_html_ignores_sentences_citing_other_passages():
-    other_answer = Answer(**{**{f: getattr(ANSWER, f) for f in ANSWER.__dataclass_fields__},
-                             "sentences": (Sentence("Other text", 2, 300, 310, 0.5),)})
+    other_answer = Answer(
+        **{
+            **{f: getattr(ANSWER, f) for f in ANSWER.__dataclass_fields__},
+            "sentences": (Sentence("Other text", 2, 300, 310, 0.5),),
+        }
+    )
     assert "qa-cited" not in passage_html(HIT, other_answer, Analyzer())
 
 
@@ -150,8 +164,12 @@ def test_answer_html_cites_each_sentence():
 
 
 def test_answer_html_escapes_sentence_text():
-    evil = Answer(**{**{f: getattr(ANSWER, f) for f in ANSWER.__dataclass_fields__},
-                     "sentences": (Sentence("<script>x</script>", 1, 0, 18, 1.0),)})
+    evil = Answer(
+        **{
+            **{f: getattr(ANSWER, f) for f in ANSWER.__dataclass_fields__},
+            "sentences": (Sentence("<script>x</script>", 1, 0, 18, 1.0),),
+        }
+    )
     assert "<script>" not in answer_html(evil)
 
 
@@ -189,11 +207,22 @@ def test_answer_to_dict_has_exactly_the_contract_keys_plus_extras(answer):
 def test_answer_to_dict_values():
     d = answer_to_dict(ANSWER)
     assert (d["question"], d["answer"], d["abstained"], d["reason"], d["confidence"]) == (
-        ANSWER.question, FIRST, False, None, 0.75)
+        ANSWER.question,
+        FIRST,
+        False,
+        None,
+        0.75,
+    )
     assert d["sentences"] == [{"text": FIRST, "passage": 1, "start": BASE, "end": BASE + len(FIRST)}]
     p = d["passages"][0]
     assert (p["rank"], p["id"], p["doc_id"], p["source"], p["title"], p["section"]) == (
-        1, "doc.txt#1", "doc.txt", "doc.txt", "Guide", "Paying")
+        1,
+        "doc.txt#1",
+        "doc.txt",
+        "doc.txt",
+        "Guide",
+        "Paying",
+    )
     assert (p["text"], p["start"], p["end"], p["score"]) == (TEXT, BASE, BASE + len(TEXT), 2.5)
     assert d["corrections"] == [{"typed": "insurence", "corrected": "insurance"}]
 
@@ -219,13 +248,26 @@ def test_answer_to_dict_of_a_real_answer(corpus_index):
 
 
 def _cited_out_of_order() -> Answer:
-    third = Hit(rank=3, passage=Passage("doc.txt#3", "doc.txt", "doc.txt", "Guide", "", 400, 410, "Third text"),
-                score=0.5, matched_terms=(), coverage=0.1)
+    third = Hit(
+        rank=3,
+        passage=Passage("doc.txt#3", "doc.txt", "doc.txt", "Guide", "", 400, 410, "Third text"),
+        score=0.5,
+        matched_terms=(),
+        coverage=0.1,
+    )
     return Answer(
-        question="Who pays?", hits=(HIT, OTHER, third), abstained=False, reason=None, reason_code=None,
-        confidence=0.5, query_terms=("pays",),
-        sentences=(Sentence("Other text", 2, 300, 310, 0.9), Sentence(FIRST, 1, BASE, BASE + len(FIRST), 0.8),
-                   Sentence("Other text", 2, 300, 310, 0.7)),
+        question="Who pays?",
+        hits=(HIT, OTHER, third),
+        abstained=False,
+        reason=None,
+        reason_code=None,
+        confidence=0.5,
+        query_terms=("pays",),
+        sentences=(
+            Sentence("Other text", 2, 300, 310, 0.9),
+            Sentence(FIRST, 1, BASE, BASE + len(FIRST), 0.8),
+            Sentence("Other text", 2, 300, 310, 0.7),
+        ),
     )
 
 
@@ -240,16 +282,31 @@ def test_citations_are_numbered_in_order_of_first_use():
     assert [s["passage"] for s in answer_to_dict(answer)["sentences"]] == [2, 1, 2]  # the JSON as it was
 
 
-@pytest.mark.parametrize("quoted, shown", [
-    ("2. Individuals must pay.", "Individuals must pay."), ("2. 个人必须自己缴纳全部社保费用。", "个人必须自己缴纳全部社保费用。"),
-    ("(b) Bring your ID.", "Bring your ID."), ("• Bring your ID.", "Bring your ID."), ("二、离职后", "离职后"),
-    ("3.5 million people pay.", "3.5 million people pay."), ("A plain sentence.", "A plain sentence."),
-])
+@pytest.mark.parametrize(
+    "quoted, shown",
+    [
+        ("2. Individuals must pay.", "Individuals must pay."),
+        ("2. 个人必须自己缴纳全部社保费用。", "个人必须自己缴纳全部社保费用。"),
+        ("(b) Bring your ID.", "Bring your ID."),
+        ("• Bring your ID.", "Bring your ID."),
+        ("二、离职后", "离职后"),
+        ("3.5 million people pay.", "3.5 million people pay."),
+        ("A plain sentence.", "A plain sentence."),
+    ],
+)
 def test_a_list_marker_does_not_open_an_answer_sentence_on_the_page(quoted, shown):
     from qa.serve.render import sentence_shown
 
     assert sentence_shown(quoted) == shown
-    answer = Answer(question="q", sentences=(Sentence(quoted, 1, BASE, BASE + len(quoted), 0.9),), hits=(HIT,),
-                    abstained=False, reason=None, reason_code=None, confidence=0.5, query_terms=("q",))
+    answer = Answer(
+        question="q",
+        sentences=(Sentence(quoted, 1, BASE, BASE + len(quoted), 0.9),),
+        hits=(HIT,),
+        abstained=False,
+        reason=None,
+        reason_code=None,
+        confidence=0.5,
+        query_terms=("q",),
+    )
     assert answer_html(answer).startswith(escape(shown) + " <a")
     assert answer_to_dict(answer)["sentences"][0]["text"] == quoted

@@ -158,7 +158,9 @@ def test_expansion_adds_feedback_terms_and_keeps_the_question():
     assert index.vocabulary["cool"] in weights and index.vocabulary["festiv"] not in weights
     assert all(weights[t] >= FEEDBACK_KEEP for t in q.term_ids)
     expanded = search(index, "turbine blade", k=8, expand=True)
-    assert {h.passage.passage_id for h in expanded} >= {h.passage.passage_id for h in search(index, "turbine blade", k=8)}
+    assert {h.passage.passage_id for h in expanded} >= {
+        h.passage.passage_id for h in search(index, "turbine blade", k=8)
+    }
 
 
 def test_hit_fields(corpus_index):
@@ -406,8 +408,10 @@ def test_search_documents_prunes_without_changing_the_ranking(seed):
     texts, docs = [], []
     for d in range(int(rng.integers(20, 120))):
         for _ in range(int(rng.integers(1, 7))):
-            sentences = [" ".join(rng.choice(words, size=rng.integers(1, 8), p=zipf / zipf.sum()))
-                         for _ in range(int(rng.integers(1, 3)))]
+            sentences = [
+                " ".join(rng.choice(words, size=rng.integers(1, 8), p=zipf / zipf.sum()))
+                for _ in range(int(rng.integers(1, 3)))
+            ]
             texts.append(". ".join(sentences) + ".")
             docs.append(f"doc{d}")
     index = fit(texts, docs)

@@ -35,8 +35,11 @@ KNOWN_MISSES_ZH = {
     "zp-21": "去哪个部门 asks where and who; the sentence naming the place loses to one naming the payer",
 }
 OURS_ZH = [
-    pytest.param(c, id=c["id"], marks=[pytest.mark.xfail(reason=KNOWN_MISSES_ZH[c["id"]], strict=True)]
-                 if c["id"] in KNOWN_MISSES_ZH else [])
+    pytest.param(
+        c,
+        id=c["id"],
+        marks=[pytest.mark.xfail(reason=KNOWN_MISSES_ZH[c["id"]], strict=True)] if c["id"] in KNOWN_MISSES_ZH else [],
+    )
     for c in read_question_set(ROOT / "tests" / "data" / "seed_paraphrases_zh.jsonl")
 ]
 
@@ -110,7 +113,11 @@ def test_the_shared_check_script_passes(name, tmp_path):
     env = {"QA_CACHE_DIR": str(tmp_path), "PATH": "/usr/bin:/bin"}
     proc = subprocess.run(
         [sys.executable, str(SHARED / "check_questions.py"), sys.executable, str(SHARED / name)],
-        cwd=ROOT, capture_output=True, text=True, timeout=600, env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=env,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "questions pass" in proc.stdout

@@ -24,8 +24,10 @@ from qa.index.folders import is_sharded, load_index  # noqa: E402
 pytestmark = pytest.mark.slow  # Dask LocalClusters: left out of make test-fast
 
 REPO = Path(__file__).resolve().parent.parent
-REPEATED = ("Refunds for lost badges are paid by the security office within fourteen days of the claim, "
-            "provided the badge was reported lost to the front desk on the day it went missing.")
+REPEATED = (
+    "Refunds for lost badges are paid by the security office within fourteen days of the claim, "
+    "provided the badge was reported lost to the front desk on the day it went missing."
+)
 QUESTIONS = [
     "Where do I go to pay social security myself?",
     "What do I need to bring to the street office to apply?",
@@ -44,8 +46,11 @@ QUESTIONS = [
 def _jsonl_corpus(path: Path, n: int = 600) -> None:
     """Documents of made-up words drawn from a small vocabulary, so terms recur across shards."""
     rng = np.random.default_rng(9)
-    vocab = [a + b for a in ("tar", "vel", "mes", "orb", "pel", "kas", "rim", "sov", "lun", "dra")
-             for b in ("n", "o", "k", "u", "a", "e", "is", "ot")]
+    vocab = [
+        a + b
+        for a in ("tar", "vel", "mes", "orb", "pel", "kas", "rim", "sov", "lun", "dra")
+        for b in ("n", "o", "k", "u", "a", "e", "is", "ot")
+    ]
     rows = []
     for i in range(n):
         sentences = [" ".join(rng.choice(vocab, size=rng.integers(6, 14))).capitalize() + "." for _ in range(3)]
@@ -93,8 +98,10 @@ def sharded_dirs(corpus_dir, client, tmp_path_factory) -> dict[int, Path]:
 
 
 def _ranked(index, expand=False):
-    return [[(h.passage.passage_id, h.score, h.matched_terms, h.coverage) for h in search(index, q, k=10, expand=expand)]
-            for q in QUESTIONS]
+    return [
+        [(h.passage.passage_id, h.score, h.matched_terms, h.coverage) for h in search(index, q, k=10, expand=expand)]
+        for q in QUESTIONS
+    ]
 
 
 def _same(a, b, path="") -> None:

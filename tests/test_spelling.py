@@ -8,8 +8,17 @@ import pytest
 from qa.index.spelling import MIN_LEN, Speller, _one_edit, is_common_word
 
 # Surface word -> term number; DF gives passages per term.
-WORDS = {"insurance": 0, "reimbursement": 1, "hospitalization": 2, "pharmacies": 3, "clinics": 4, "clinic": 5,
-         "cleric": 6, "card": 7, "flexible": 8}
+WORDS = {
+    "insurance": 0,
+    "reimbursement": 1,
+    "hospitalization": 2,
+    "pharmacies": 3,
+    "clinics": 4,
+    "clinic": 5,
+    "cleric": 6,
+    "card": 7,
+    "flexible": 8,
+}
 DF = np.array([9, 2, 1, 3, 2, 5, 1, 4, 2])
 
 
@@ -42,7 +51,10 @@ def test_two_edits_away_or_nothing_close_is_not_corrected(speller, typed):
 @pytest.mark.parametrize("word", ["sort", "short", "employer", "claims", "clinical", "pharmacy"])
 def test_common_english_words_are_never_corrected(word):
     assert is_common_word(word)
-    assert Speller({"short": 0, "employee": 1, "clinics": 2, "pharmacies": 3}, np.array([1, 1, 1, 1])).correct(word) is None
+    assert (
+        Speller({"short": 0, "employee": 1, "clinics": 2, "pharmacies": 3}, np.array([1, 1, 1, 1])).correct(word)
+        is None
+    )
 
 
 def test_known_word_is_not_corrected(speller):

@@ -77,8 +77,9 @@ def test_unicode_passages_round_trip(tmp_path):
     from qa.types import Passage
 
     text = "Caf\u00e9 \u4e2d\u6587 \U0001f600 \u201cquoted\u201d text\nwith a newline"
-    index = Index.fit([Passage("\u00e9#0", "\u00e9", "\u00e9.txt", "T\u00eftle", "S\u00e9ction", 0, len(text), text)],
-                      IndexParams())
+    index = Index.fit(
+        [Passage("\u00e9#0", "\u00e9", "\u00e9.txt", "T\u00eftle", "S\u00e9ction", 0, len(text), text)], IndexParams()
+    )
     save_index(index, tmp_path / "u")
     assert tuple(load_index(tmp_path / "u").passages) == tuple(index.passages)
 
@@ -88,14 +89,30 @@ def test_unicode_passages_round_trip(tmp_path):
 
 def test_layout_is_current_plus_one_version_folder(saved_corpus_index):
     entries = sorted(p.name for p in saved_corpus_index.iterdir())  # plus qa's marker and writer lock (issue 15)
-    assert len(entries) == 4 and entries[:3] == [".qa-index", ".qa-write.lock", "CURRENT"] and entries[3].startswith("v-")
+    assert (
+        len(entries) == 4 and entries[:3] == [".qa-index", ".qa-write.lock", "CURRENT"] and entries[3].startswith("v-")
+    )
     assert is_index_dir(saved_corpus_index)
     files = sorted(p.name for p in version_dir(saved_corpus_index).iterdir())
     columns = ["passage_doc", "passage_num", "passage_start", "passage_end", "passage_section", "passage_page"] + [
-        f"{n}_{part}" for n in ("text", "doc_id", "source", "title", "sections", "layout") for part in ("data", "ptr")]
+        f"{n}_{part}" for n in ("text", "doc_id", "source", "title", "sections", "layout") for part in ("data", "ptr")
+    ]
     assert files == sorted(
-        ["manifest.json", "vocab.npy", "words.npy", "words_term.npy", "idf.npy", "indptr.npy", "indices.npy",
-         "weights.npy", "tokens.npy", "token_ptr.npy", "term_max.npy", "tf.npy"] + [f"{c}.npy" for c in columns]
+        [
+            "manifest.json",
+            "vocab.npy",
+            "words.npy",
+            "words_term.npy",
+            "idf.npy",
+            "indptr.npy",
+            "indices.npy",
+            "weights.npy",
+            "tokens.npy",
+            "token_ptr.npy",
+            "term_max.npy",
+            "tf.npy",
+        ]
+        + [f"{c}.npy" for c in columns]
     )
 
 
@@ -121,7 +138,10 @@ def test_saving_again_replaces_the_version_and_keeps_the_old_one_for_readers(cor
     new = save_index(corpus_index, saved)
     assert new != old and old.exists()
     assert version_dir(saved) == new
-    assert sorted(p.name for p in saved.iterdir() if not p.name.startswith(".qa-")) == ["CURRENT", *sorted([old.name, new.name])]
+    assert sorted(p.name for p in saved.iterdir() if not p.name.startswith(".qa-")) == [
+        "CURRENT",
+        *sorted([old.name, new.name]),
+    ]
 
 
 def test_versions_replaced_longer_ago_than_the_grace_period_are_removed(corpus_index, saved, monkeypatch):

@@ -12,8 +12,15 @@ import pytest
 
 import qa
 import qa.answering.summarize
-from qa.answering.suggest import (ASKS_PER_EXAMPLE, MAX_CHARS, answered_from, candidate_questions, clean_heading,
-                        document_name, suggest_questions)
+from qa.answering.suggest import (
+    ASKS_PER_EXAMPLE,
+    MAX_CHARS,
+    answered_from,
+    candidate_questions,
+    clean_heading,
+    document_name,
+    suggest_questions,
+)
 from qa.types import Passage
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -73,9 +80,7 @@ READMES = {
         "zstandard requires CPython 3.9 or newer, or PyPy.\n"
     ),
     "glossary.txt": (
-        "Glossary of terms\n\n"
-        "What is a wheel?\n\n"
-        "A wheel is a built package archive, installed without a build step.\n"
+        "Glossary of terms\n\nWhat is a wheel?\n\nA wheel is a built package archive, installed without a build step.\n"
     ),
 }
 
@@ -124,7 +129,9 @@ def test_question_headings_come_first_in_corpus_order_prefixes_stripped():
 
 
 def test_duplicates_are_dropped_case_and_spacing_aside():
-    index = _index("How do I register?", "First, how do I  REGISTER?", "How do I register?", "Who pays the fee?", title="")
+    index = _index(
+        "How do I register?", "First, how do I  REGISTER?", "How do I register?", "Who pays the fee?", title=""
+    )
     assert _candidates(index) == ("How do I register?", "Who pays the fee?")
 
 
@@ -139,8 +146,17 @@ def test_then_questions_about_the_name_then_what_about_the_other_headings():
 
 
 def test_headings_of_common_kinds_become_questions_about_the_name():
-    index = _index("tomlkit", "Installation", "Key features", "Usage", "Requirements", "Contributing", "License",
-                   "Data Classes", title="tomlkit")
+    index = _index(
+        "tomlkit",
+        "Installation",
+        "Key features",
+        "Usage",
+        "Requirements",
+        "Contributing",
+        "License",
+        "Data Classes",
+        title="tomlkit",
+    )
     assert _candidates(index) == (
         "What is tomlkit?",
         "How do I install tomlkit?",
@@ -180,14 +196,18 @@ def test_document_name(title, source, name):
 def test_the_question_part_of_a_title_is_a_question():
     index = _index(("Overview", "Jobs Site - Insurance help - Can I keep my insurance after I quit?"))
     assert _candidates(index)[:3] == (
-        "Can I keep my insurance after I quit?", "What is Jobs Site?", "What about Overview?")
+        "Can I keep my insurance after I quit?",
+        "What is Jobs Site?",
+        "What about Overview?",
+    )
 
 
 def test_too_short_too_long_and_markup_candidates_are_skipped():
     long_q = "Why " + "very " * 40 + "long?"
     assert len(long_q) > MAX_CHARS
-    index = _index("Why?", long_q, "Fees", "<!-- badges -->", "See `docs`_", "-----", "When is the office open?",
-                   title="")
+    index = _index(
+        "Why?", long_q, "Fees", "<!-- badges -->", "See `docs`_", "-----", "When is the office open?", title=""
+    )
     assert _candidates(index) == ("When is the office open?", "What about Fees?")
 
 
@@ -249,13 +269,18 @@ def test_at_most_three_questions_are_asked_per_example_and_asking_stops_when_n_a
     index = _build(tmp_path, READMES)
     real = qa.answering.summarize.answer
     asked = []
-    monkeypatch.setattr(qa.answering.summarize, "answer", lambda index, q, **kw: asked.append(q) or real(index, q, **kw))
+    monkeypatch.setattr(
+        qa.answering.summarize, "answer", lambda index, q, **kw: asked.append(q) or real(index, q, **kw)
+    )
     examples = suggest_questions(index, n=2)
     assert len(examples) == 2 and len(asked) <= 2 * ASKS_PER_EXAMPLE and asked[-1] == examples[-1]
 
     asked.clear()
-    monkeypatch.setattr(qa.answering.summarize, "answer", lambda index, q, **kw: asked.append(q) or
-                        real(index, "What is the capital of France?", **kw))  # nothing is ever answered
+    monkeypatch.setattr(
+        qa.answering.summarize,
+        "answer",
+        lambda index, q, **kw: asked.append(q) or real(index, "What is the capital of France?", **kw),
+    )  # nothing is ever answered
     assert suggest_questions(index, n=2) == ()
     assert len(asked) == 2 * ASKS_PER_EXAMPLE
 
@@ -294,10 +319,12 @@ def test_a_removed_documents_headings_are_no_longer_suggested(tmp_path, monkeypa
     monkeypatch.setenv("QA_INDEX", str(tmp_path / "seed"))
     lib = Library(tmp_path / "data")
     lib.ensure_index()
-    lib.add_uploads([
-        ("canteen.txt", b"When does the canteen open?\n\nThe canteen opens at noon and closes at three.\n"),
-        ("parking.md", b"# Where do visitors park?\n\nVisitors park on level two of the north garage.\n"),
-    ])
+    lib.add_uploads(
+        [
+            ("canteen.txt", b"When does the canteen open?\n\nThe canteen opens at noon and closes at three.\n"),
+            ("parking.md", b"# Where do visitors park?\n\nVisitors park on level two of the north garage.\n"),
+        ]
+    )
     before = suggest_questions(qa.load_index(lib.index_dir), n=10)
     assert any("canteen" in q.lower() for q in before) and any("park" in q.lower() for q in before)
     lib.remove("canteen.txt")

@@ -71,29 +71,38 @@ def test_a_how_long_question_prefers_a_duration(tmp_path):
 
 
 def test_a_sentence_that_is_a_question_is_not_the_answer(tmp_path):
-    index = make_index(tmp_path, {
-        "faq.txt": "FAQ\n\nCan I park my bicycle at the station? Bicycles park in the covered rack by platform two.\n",
-    })
+    index = make_index(
+        tmp_path,
+        {
+            "faq.txt": "FAQ\n\nCan I park my bicycle at the station? Bicycles park in the covered rack by platform two.\n",
+        },
+    )
     result = answer(index, "Can I park my bicycle at the station?")
     assert result.sentences[0].text.startswith("Bicycles park")
 
 
 def test_near_duplicate_sentences_are_shown_once(tmp_path):
     same = "Refunds for cancelled tickets are paid within ten working days."
-    index = make_index(tmp_path, {
-        "a.txt": f"Tickets\n\n{same} Keep your receipt.\n",
-        "b.txt": f"Refunds\n\n{same[:-1]}, always. Contact the desk.\n",
-    })
+    index = make_index(
+        tmp_path,
+        {
+            "a.txt": f"Tickets\n\n{same} Keep your receipt.\n",
+            "b.txt": f"Refunds\n\n{same[:-1]}, always. Contact the desk.\n",
+        },
+    )
     result = answer(index, "When are refunds for cancelled tickets paid?")
     texts = [s.text for s in result.sentences]
     assert sum("Refunds for cancelled tickets" in t for t in texts) == 1
 
 
 def test_the_next_sentence_continues_an_answer_that_shows_what_was_asked(tmp_path):
-    index = make_index(tmp_path, {
-        "agency.txt": "Agencies\n\nYou can also ask a professional agency to file the tax return for you. "
-        "All the expenses are borne by you personally.\n\nAgencies must be licensed by the tax office.\n",
-    })
+    index = make_index(
+        tmp_path,
+        {
+            "agency.txt": "Agencies\n\nYou can also ask a professional agency to file the tax return for you. "
+            "All the expenses are borne by you personally.\n\nAgencies must be licensed by the tax office.\n",
+        },
+    )
     result = answer(index, "Who pays when an agency files my tax return?")
     assert [s.text for s in result.sentences][:2] == [
         "You can also ask a professional agency to file the tax return for you.",

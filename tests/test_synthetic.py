@@ -99,7 +99,7 @@ def test_questions_are_deterministic_and_hit_their_passage():
         words = q["text"][:-1].lower().split()
         assert 3 <= len(words) <= 8
         prefix = next(p for p in synthetic._PREFIXES if q["text"].lower().startswith(p + " "))
-        content = words[len(prefix.split()):]
+        content = words[len(prefix.split()) :]
         text_words = set(passages[q["passage"]]["text"].lower().replace(".", "").split())
         assert len(content) >= 2 and set(content) <= text_words
         assert len(set(content) & common) == 1  # one common word, the rest mid/low frequency

@@ -28,9 +28,12 @@ SPLITS = [
     ("Ask Dr. Smith or Mr. Jones. They know.", ["Ask Dr. Smith or Mr. Jones.", "They know."]),
     ("Written by J. Smith in the spring. Read it.", ["Written by J. Smith in the spring.", "Read it."]),
     ("See fig. 2 for details. Next.", ["See fig. 2 for details.", "Next."]),
-    ("He said \"Stop.\" Then he left.", ["He said \"Stop.\"", "Then he left."]),
+    ('He said "Stop." Then he left.', ['He said "Stop."', "Then he left."]),
     ("Wait... what? Really?!", ["Wait...", "what?", "Really?!"]),
-    ("\u672c\u6cd5\u9002\u7528\u3002\u4f60\u597d\u5417\uff1f\u662f\u7684\uff01\u597d", ["\u672c\u6cd5\u9002\u7528\u3002", "\u4f60\u597d\u5417\uff1f", "\u662f\u7684\uff01", "\u597d"]),
+    (
+        "\u672c\u6cd5\u9002\u7528\u3002\u4f60\u597d\u5417\uff1f\u662f\u7684\uff01\u597d",
+        ["\u672c\u6cd5\u9002\u7528\u3002", "\u4f60\u597d\u5417\uff1f", "\u662f\u7684\uff01", "\u597d"],
+    ),
     ("Version 3.5 is out. Update now.", ["Version 3.5 is out.", "Update now."]),
     ("No full stop at the end", ["No full stop at the end"]),
 ]
@@ -109,7 +112,14 @@ def test_no_stemming():
 
 
 def test_words_are_letters_and_digits_only():
-    assert [w for w, _, _ in Analyzer().words("ID-card, 2nd_try (e-mail)!")] == ["id", "card", "2nd", "try", "e", "mail"]
+    assert [w for w, _, _ in Analyzer().words("ID-card, 2nd_try (e-mail)!")] == [
+        "id",
+        "card",
+        "2nd",
+        "try",
+        "e",
+        "mail",
+    ]
 
 
 def test_unicode_words():

@@ -68,8 +68,9 @@ def test_two_sessions_do_not_see_each_others_questions(seed_index, tmp_path):
 
 
 @pytest.mark.parametrize("how", ["env", "file"])
-def test_with_a_password_owner_actions_are_hidden_until_it_is_entered(seed_index, tmp_path, monkeypatch,
-                                                                        no_delay, how, caplog):
+def test_with_a_password_owner_actions_are_hidden_until_it_is_entered(
+    seed_index, tmp_path, monkeypatch, no_delay, how, caplog
+):
     if how == "env":
         monkeypatch.setenv("QA_ADMIN_PASSWORD", PASSWORD)
     else:
@@ -169,8 +170,19 @@ def fake_start(monkeypatch):
 
 def test_ui_host_without_a_password_warns(fake_start, saved_corpus_index, tmp_path, capsys):
     with pytest.raises(SystemExit):
-        main(["ui", "--index", str(saved_corpus_index), "--data", str(tmp_path / "d"), "--host", "0.0.0.0",
-              "--allowed-host", "qa.example.org"])
+        main(
+            [
+                "ui",
+                "--index",
+                str(saved_corpus_index),
+                "--data",
+                str(tmp_path / "d"),
+                "--host",
+                "0.0.0.0",
+                "--allowed-host",
+                "qa.example.org",
+            ]
+        )
     err = capsys.readouterr().err
     assert "qa: warning: serving on 0.0.0.0 without an owner's password" in err
     argv = fake_start["argv"]
@@ -179,12 +191,22 @@ def test_ui_host_without_a_password_warns(fake_start, saved_corpus_index, tmp_pa
     assert fake_start["env"]["QA_ALLOWED_HOSTS"] == "qa.example.org"
 
 
-def test_ui_with_a_password_file_does_not_warn_and_never_prints_it(fake_start, saved_corpus_index, tmp_path,
-                                                                   capsys):
+def test_ui_with_a_password_file_does_not_warn_and_never_prints_it(fake_start, saved_corpus_index, tmp_path, capsys):
     (tmp_path / "pw").write_text(PASSWORD + "\n")
     with pytest.raises(SystemExit):
-        main(["ui", "--index", str(saved_corpus_index), "--data", str(tmp_path / "d"), "--host", "0.0.0.0",
-              "--admin-password-file", str(tmp_path / "pw")])
+        main(
+            [
+                "ui",
+                "--index",
+                str(saved_corpus_index),
+                "--data",
+                str(tmp_path / "d"),
+                "--host",
+                "0.0.0.0",
+                "--admin-password-file",
+                str(tmp_path / "pw"),
+            ]
+        )
     err = capsys.readouterr().err
     assert "warning" not in err and PASSWORD not in err
     assert fake_start["env"]["QA_ADMIN_PASSWORD_FILE"] == str((tmp_path / "pw").resolve())
@@ -210,13 +232,27 @@ def test_ui_refuses_an_empty_password_file(fake_start, saved_corpus_index, tmp_p
 # -- only its own Host names ----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("host, allowed", [
-    ("localhost", True), ("localhost:8501", True), ("127.0.0.1:8501", True), ("[::1]:8501", True),
-    ("[::1]", True), ("LOCALHOST:8501", True), ("localhost.", True),
-    ("localhost:9999", False), ("attacker.example", False), ("attacker.example:8501", False),
-    ("127.0.0.1.attacker.example", False), ("", False), (None, False),
-    ("qa.example.org", True), ("qa.example.org:8501", True), ("qa.example.org:1", False),
-])
+@pytest.mark.parametrize(
+    "host, allowed",
+    [
+        ("localhost", True),
+        ("localhost:8501", True),
+        ("127.0.0.1:8501", True),
+        ("[::1]:8501", True),
+        ("[::1]", True),
+        ("LOCALHOST:8501", True),
+        ("localhost.", True),
+        ("localhost:9999", False),
+        ("attacker.example", False),
+        ("attacker.example:8501", False),
+        ("127.0.0.1.attacker.example", False),
+        ("", False),
+        (None, False),
+        ("qa.example.org", True),
+        ("qa.example.org:8501", True),
+        ("qa.example.org:1", False),
+    ],
+)
 def test_host_allowed(host, allowed):
     names = {*access.LOOPBACK_NAMES, "qa.example.org"}
     assert access.host_allowed(host, 8501, names) is allowed
@@ -245,8 +281,13 @@ def _raw(port: int, path: str, host: str, websocket: bool = False) -> int:
     if websocket:
         key = base64.b64encode(os.urandom(16)).decode()
         headers[2] = "Connection: Upgrade"
-        headers += ["Upgrade: websocket", f"Sec-WebSocket-Key: {key}", "Sec-WebSocket-Version: 13",
-                    "Sec-WebSocket-Protocol: streamlit", f"Origin: http://{host}"]
+        headers += [
+            "Upgrade: websocket",
+            f"Sec-WebSocket-Key: {key}",
+            "Sec-WebSocket-Version: 13",
+            "Sec-WebSocket-Protocol: streamlit",
+            f"Origin: http://{host}",
+        ]
     with socket.create_connection(("127.0.0.1", port), timeout=20) as sock:
         sock.sendall(("\r\n".join(headers) + "\r\n\r\n").encode())
         line = b""
@@ -261,8 +302,9 @@ def _raw(port: int, path: str, host: str, websocket: bool = False) -> int:
 def test_a_running_server_answers_only_its_own_host_names(saved_corpus_index, tmp_path):
     from serving import qa_ui
 
-    with qa_ui(tmp_path, saved_corpus_index, tmp_path / "data", extra_args=("--allowed-host", "qa.example.org")) \
-            as server:
+    with qa_ui(
+        tmp_path, saved_corpus_index, tmp_path / "data", extra_args=("--allowed-host", "qa.example.org")
+    ) as server:
         port = server["port"]
         for host in ("attacker.example", f"attacker.example:{port}", f"localhost:{port + 1}"):
             assert _raw(port, "/", host) == 403

@@ -49,8 +49,13 @@ def _env(**extra) -> dict:
 
 
 def _qa(*argv, **env) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "qa", *map(str, argv)], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=_env(**env))
+    return subprocess.Popen(
+        [sys.executable, "-m", "qa", *map(str, argv)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=_env(**env),
+    )
 
 
 def _docs_of(path) -> set[str]:
@@ -71,11 +76,14 @@ def base(tmp_path):
 
 
 def _tree(folder: Path) -> dict:
-    return {p.relative_to(folder).as_posix(): (p.read_bytes() if p.is_file() else None, p.stat().st_mtime_ns)
-            for p in sorted(folder.rglob("*"))}
+    return {
+        p.relative_to(folder).as_posix(): (p.read_bytes() if p.is_file() else None, p.stat().st_mtime_ns)
+        for p in sorted(folder.rglob("*"))
+    }
 
 
 # -- a folder qa did not make --------------------------------------------------------------------------
+
 
 def test_out_into_a_folder_with_a_foreign_current_is_refused_and_left_untouched(tmp_path, capsys):
     """A LevelDB/RocksDB-like folder: a file named CURRENT, a v-* folder, a .tmp-* file."""
@@ -89,8 +97,11 @@ def test_out_into_a_folder_with_a_foreign_current_is_refused_and_left_untouched(
     (db / ".tmp-draft.md").write_text("my draft\n", encoding="utf-8")
     (db / "LOG").write_text("log\n", encoding="utf-8")
     before = _tree(db)
-    for argv in (["index", str(corpus), "--out", str(db)], ["index", str(corpus / "a.txt"), "--add", "--out", str(db)],
-                 ["index", "--remove", "a.txt", "--out", str(db)]):
+    for argv in (
+        ["index", str(corpus), "--out", str(db)],
+        ["index", str(corpus / "a.txt"), "--add", "--out", str(db)],
+        ["index", "--remove", "a.txt", "--out", str(db)],
+    ):
         assert main(argv) == 1
         err = capsys.readouterr().err
         assert err.startswith("qa: error: ") and err.count("\n") == 1 and "not a qa index" in err
@@ -134,6 +145,7 @@ def test_a_save_never_removes_another_writers_tmp_or_foreign_files(base):
 
 # -- the lock ------------------------------------------------------------------------------------------
 
+
 def test_a_folder_that_cannot_be_made_is_one_line_and_an_oserror(tmp_path, capsys):
     """An OSError too, so the default corpus's cache carries on without saving (`qa.open_index`)."""
     from qa.index.versions import IndexWriteError
@@ -149,11 +161,13 @@ def test_a_folder_that_cannot_be_made_is_one_line_and_an_oserror(tmp_path, capsy
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "cannot create the index folder" in err
 
+
 def test_the_lock_is_reentrant_in_a_thread_and_excludes_other_threads(base):
     order = []
     with writer_lock(base):
         with writer_lock(base):  # save_index inside --add's lock
             pass
+
         def other():
             with writer_lock(base):
                 order.append("other")
@@ -176,8 +190,9 @@ with writer_lock(sys.argv[1]):
 
 
 def _holder(folder: Path, seconds: float) -> subprocess.Popen:
-    p = subprocess.Popen([sys.executable, "-c", HOLD, str(folder), str(seconds)], stdout=subprocess.PIPE,
-                         text=True, env=_env())
+    p = subprocess.Popen(
+        [sys.executable, "-c", HOLD, str(folder), str(seconds)], stdout=subprocess.PIPE, text=True, env=_env()
+    )
     assert p.stdout.readline().strip() == "locked"
     return p
 
@@ -229,6 +244,7 @@ def test_a_lock_left_by_a_killed_writer_does_not_block(base):
 
 # -- writers at once -----------------------------------------------------------------------------------
 
+
 def _rebuild_equal(path: Path, sources) -> None:
     """The index in `path` holds what a fresh build of `sources` holds: the same passages of the same
     documents, the same vocabulary and the same IDF."""
@@ -250,6 +266,7 @@ def _readers(path: Path, stop: threading.Event, errors: list, answers: list) -> 
                 answers.append(qa.answer(qa.load_index(path), "When are salaries paid?").text)
             except Exception as exc:  # noqa: BLE001 - every failure is recorded
                 errors.append(repr(exc))
+
     threads = [threading.Thread(target=read, daemon=True) for _ in range(2)]
     for t in threads:
         t.start()
@@ -304,8 +321,12 @@ for _ in range(int(sys.argv[3])):
 @pytest.mark.slow
 def test_saves_racing_saves_always_leave_an_index_that_loads(base):
     rounds = 15
-    procs = [subprocess.Popen([sys.executable, "-c", SAVER, str(base), str(w), str(rounds)], env=_env(),
-                              stderr=subprocess.PIPE, text=True) for w in range(3)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", SAVER, str(base), str(w), str(rounds)], env=_env(), stderr=subprocess.PIPE, text=True
+        )
+        for w in range(3)
+    ]
     loads, failures = 0, []
     while any(p.poll() is None for p in procs):
         try:
@@ -335,8 +356,10 @@ def test_an_upload_racing_a_cli_add_both_land(tmp_path, monkeypatch):
     lib.ensure_index()
     (tmp_path / "new").mkdir()
     cli_docs = [_doc(tmp_path / "new", i) for i in range(4)]
-    uploads = [(f"upload-{i}.txt", f"Upload {_word(100 + i)}\n\nThe {_word(100 + i)} form is due on day {i}.\n".encode())
-               for i in range(4)]
+    uploads = [
+        (f"upload-{i}.txt", f"Upload {_word(100 + i)}\n\nThe {_word(100 + i)} form is due on day {i}.\n".encode())
+        for i in range(4)
+    ]
     procs = []
     for doc, upload in zip(cli_docs, uploads):
         procs.append(_qa("index", doc, "--add", "--out", lib.index_dir))

@@ -31,7 +31,11 @@ from ..text import FRAME_WORDS, has_han, text_key
 from ..types import Hit, Query
 
 __all__ = [
-    "MAX_QUESTION_CHARS", "evidence_weights", "parse_question", "search", "search_documents",
+    "MAX_QUESTION_CHARS",
+    "evidence_weights",
+    "parse_question",
+    "search",
+    "search_documents",
 ]
 
 MAX_QUESTION_CHARS = 2000

@@ -59,8 +59,16 @@ from ..errors import QuestionError
 from ..text import count_words, detect_language, squash_spaces, text_key
 
 __all__ = [
-    "suggest_questions", "candidate_questions", "answered_from", "clean_heading", "document_name",
-    "ASKS_PER_EXAMPLE", "HEADING_QUESTIONS", "MAX_CHARS", "MAX_NAME_WORDS", "MIN_WORDS",
+    "suggest_questions",
+    "candidate_questions",
+    "answered_from",
+    "clean_heading",
+    "document_name",
+    "ASKS_PER_EXAMPLE",
+    "HEADING_QUESTIONS",
+    "MAX_CHARS",
+    "MAX_NAME_WORDS",
+    "MIN_WORDS",
 ]
 
 MAX_CHARS = 150
@@ -157,8 +165,11 @@ def _what_about(heading: str) -> str:
 
 def _is_name(text: str) -> bool:
     return (
-        1 <= count_words(text) <= MAX_NAME_WORDS and _usable(text) and len(text) >= 2
-        and not text.endswith((".", "?", "!", "。", "？", "！")) and text.lower().removeprefix("the ") not in GENERIC_NAMES
+        1 <= count_words(text) <= MAX_NAME_WORDS
+        and _usable(text)
+        and len(text) >= 2
+        and not text.endswith((".", "?", "!", "。", "？", "！"))
+        and text.lower().removeprefix("the ") not in GENERIC_NAMES
     )
 
 

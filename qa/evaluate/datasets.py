@@ -91,8 +91,9 @@ def _read_lines(path: Path, what: str, missing: str = "a BEIR dataset folder nee
             raise QAError(f"{path}: not UTF-8 text") from None
 
 
-def read_queries(path, *, allow_empty: bool = False, missing: str = "a BEIR dataset folder needs"
-                 ) -> tuple[EvalQuery, ...]:
+def read_queries(
+    path, *, allow_empty: bool = False, missing: str = "a BEIR dataset folder needs"
+) -> tuple[EvalQuery, ...]:
     """The queries of a BEIR ``queries.jsonl`` file (``{"_id", "text"}`` a line; SQuAD's
     ``answerable`` and ``answers`` kept): the one reader of such files, for ``qa eval`` and for
     ``qa search/answer --queries``.

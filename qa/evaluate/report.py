@@ -37,13 +37,16 @@ def format_table(results: dict, *, verbose: bool = False) -> str:
     blocks = []
     for name, d in results["datasets"].items():
         judged = next(iter(d["retrieval"].values()), {}).get("queries")
-        title = (
-            f"{name}: {d['documents']:,} documents, {d['judged']:,} judged queries"
-            + (f" ({judged:,} with a relevant document)" if judged is not None else "")
+        title = f"{name}: {d['documents']:,} documents, {d['judged']:,} judged queries" + (
+            f" ({judged:,} with a relevant document)" if judged is not None else ""
         )
         rows = [
-            [s, *(_fmt(f[m]) for m in METRICS), _fmt(f["index_seconds"], 2),
-             "-" if f["queries_per_second"] is None else f"{f['queries_per_second']:,.0f}"]
+            [
+                s,
+                *(_fmt(f[m]) for m in METRICS),
+                _fmt(f["index_seconds"], 2),
+                "-" if f["queries_per_second"] is None else f"{f['queries_per_second']:,.0f}",
+            ]
             for s, f in d["retrieval"].items()
         ]
         table = text_table(["system", *METRICS, "index s", "q/s"], rows) if rows else "(no system ran)"
@@ -53,7 +56,8 @@ def format_table(results: dict, *, verbose: bool = False) -> str:
             rows = [[s, *(_fmt(a[k]) for k in ANSWER_FIGURES)] for s, a in d["answers"].items()]
             blocks.append(
                 f"{name} answers (k={results.get('answer_k', ANSWER_K)}): {any_answers['answerable']:,} answerable, "
-                f"{any_answers['unanswerable']:,} unanswerable questions\n" + text_table(["system", *ANSWER_FIGURES], rows)
+                f"{any_answers['unanswerable']:,} unanswerable questions\n"
+                + text_table(["system", *ANSWER_FIGURES], rows)
             )
     if results["ood"]:
         rows = [[o["queries"], o["corpus"], f"{o['asked']:,}", _fmt(o["abstained"])] for o in results["ood"]]

@@ -27,8 +27,20 @@ from .datasets import Dataset, read_corpus
 from .metrics import METRICS, rank_metrics
 
 __all__ = [
-    "ANSWER_FIGURES", "ANSWER_K", "SYSTEMS", "TOP_K", "abstention", "answer_quality", "evaluate", "machine_info",
-    "parse_systems", "run_bm25s", "run_qa", "run_sklearn_default", "run_tantivy", "system_unavailable",
+    "ANSWER_FIGURES",
+    "ANSWER_K",
+    "SYSTEMS",
+    "TOP_K",
+    "abstention",
+    "answer_quality",
+    "evaluate",
+    "machine_info",
+    "parse_systems",
+    "run_bm25s",
+    "run_qa",
+    "run_sklearn_default",
+    "run_tantivy",
+    "system_unavailable",
 ]
 
 TOP_K = 100  # documents ranked per query
@@ -334,7 +346,10 @@ def machine_info() -> dict:
         "python": platform.python_version(),
         "cpu_count": os.cpu_count(),
         "qa_version": __version__,
-        "packages": {p: peers.package_version(p) for p in ("numpy", "scikit-learn", "PyStemmer", "bm25s", "tantivy", "matplotlib")},
+        "packages": {
+            p: peers.package_version(p)
+            for p in ("numpy", "scikit-learn", "PyStemmer", "bm25s", "tantivy", "matplotlib")
+        },
     }
 
 

@@ -20,7 +20,18 @@ from ..ingest.loader import DOCUMENT_SUFFIXES, DocumentStream, fingerprint_updat
 from .folders import load_index, save_index
 from .versions import current_version, is_index_dir
 
-__all__ = ["build_index", "count_documents", "update_index", "index_version", "default_corpus", "default_cache_dir", "open_index", "stat_signature", "fingerprint", "describe"]
+__all__ = [
+    "build_index",
+    "count_documents",
+    "update_index",
+    "index_version",
+    "default_corpus",
+    "default_cache_dir",
+    "open_index",
+    "stat_signature",
+    "fingerprint",
+    "describe",
+]
 
 
 def fingerprint(documents) -> str:
@@ -33,12 +44,17 @@ def fingerprint(documents) -> str:
 
 def _source_files(source: Path) -> list[Path]:
     """The files a build reads from one (resolved) source, sorted."""
-    return [source] if source.is_file() else sorted(
-        Path(d, f)
-        for d, dirs, fs in os.walk(source)
-        for f in fs
-        if not f.startswith(".") and (Path(f).suffix.lower() in DOCUMENT_SUFFIXES or f == "corpus.jsonl")
-        and not any(part.startswith(".") for part in Path(d).relative_to(source).parts)
+    return (
+        [source]
+        if source.is_file()
+        else sorted(
+            Path(d, f)
+            for d, dirs, fs in os.walk(source)
+            for f in fs
+            if not f.startswith(".")
+            and (Path(f).suffix.lower() in DOCUMENT_SUFFIXES or f == "corpus.jsonl")
+            and not any(part.startswith(".") for part in Path(d).relative_to(source).parts)
+        )
     )
 
 
@@ -72,8 +88,9 @@ def stat_signature(sources) -> str:
     return h.hexdigest()
 
 
-def build_index(sources, params: IndexParams | None = None, progress=None, jobs: int = 1,
-                batch_size: int = 5_000) -> tuple[Index, tuple[str, ...]]:
+def build_index(
+    sources, params: IndexParams | None = None, progress=None, jobs: int = 1, batch_size: int = 5_000
+) -> tuple[Index, tuple[str, ...]]:
     """Load, chunk and index sources, streaming: no stage holds the whole corpus as text.
 
     Parameters
@@ -164,7 +181,9 @@ def update_index(index: Index, add=(), remove=()) -> tuple[Index, tuple[str, ...
     known = set(index.passages.doc_id)
     missing = [d for d in remove if d not in known]
     if missing:
-        raise SourceError(f"document {missing[0]!r} is not in the index (ids are paths relative to {index.meta.get('root')})")
+        raise SourceError(
+            f"document {missing[0]!r} is not in the index (ids are paths relative to {index.meta.get('root')})"
+        )
     documents, warnings = [], []
     if add:
         stream = DocumentStream([Path(s) for s in add], root=index.meta.get("root"))
@@ -182,16 +201,19 @@ def update_index(index: Index, add=(), remove=()) -> tuple[Index, tuple[str, ...
     replaced = [d.doc_id for d in documents if d.doc_id in known]
     gone = set(remove) | set(replaced)
     if not documents and gone >= known:
-        raise EmptyCorpusError(f"removing {'this document' if len(gone) == 1 else f'these {len(gone)} documents'} "
-                               "would leave the index empty; nothing was written (to start again, build a "
-                               "new index with qa index SOURCE --out DIR)")
+        raise EmptyCorpusError(
+            f"removing {'this document' if len(gone) == 1 else f'these {len(gone)} documents'} "
+            "would leave the index empty; nothing was written (to start again, build a "
+            "new index with qa index SOURCE --out DIR)"
+        )
     if gone:
         index = index.remove(gone)
     if documents:
         index = index.add(passages)  # repeats of indexed passages (and of each other) are dropped here
     n_docs = index.passages.n_documents
-    index = index.with_meta(n_documents=n_docs, updated_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"), fingerprint=None,
-                            stat_signature=None)
+    index = index.with_meta(
+        n_documents=n_docs, updated_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"), fingerprint=None, stat_signature=None
+    )
     return index, tuple(warnings)
 
 
@@ -213,7 +235,9 @@ def default_corpus() -> Path:
 
 def default_cache_dir(corpus: Path) -> Path:
     """Where the default corpus's index is cached: ``$QA_CACHE_DIR`` or ``~/.cache/qa``, per corpus path."""
-    base = Path(os.environ.get("QA_CACHE_DIR") or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "qa")
+    base = Path(
+        os.environ.get("QA_CACHE_DIR") or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "qa"
+    )
     key = hashlib.sha256(str(corpus.resolve()).encode("utf-8", "surrogatepass")).hexdigest()[:16]
     return base / f"index-{key}"
 
@@ -281,4 +305,3 @@ def describe(index: Index) -> dict:
         "warnings": list(m.get("warnings") or ()),
         "fingerprint": (m.get("fingerprint") or "")[:12],
     }
-

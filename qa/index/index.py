@@ -290,8 +290,16 @@ class _Builder:
             tf, passages, indptr = self.term_major()
             table, (tokens, token_ptr) = side.result()
         return _weighed(
-            self.params, tf, passages, indptr, table, dict(self.stems),
-            self.words(), tokens, token_ptr, dict(meta or {}),
+            self.params,
+            tf,
+            passages,
+            indptr,
+            table,
+            dict(self.stems),
+            self.words(),
+            tokens,
+            token_ptr,
+            dict(meta or {}),
         )
 
     @classmethod
@@ -436,8 +444,14 @@ class Index:
         return self.params.analyzer()
 
     @classmethod
-    def fit(cls, passages, params: IndexParams | None = None, meta: dict | None = None,
-            batch_size: int = 5_000, jobs: int = 1) -> "Index":
+    def fit(
+        cls,
+        passages,
+        params: IndexParams | None = None,
+        meta: dict | None = None,
+        batch_size: int = 5_000,
+        jobs: int = 1,
+    ) -> "Index":
         """Build an index over passages, streaming them in batches.
 
         Parameters
@@ -526,9 +540,16 @@ class Index:
         indices[new_dest], tf[new_dest] = new.indices + self.n_passages, new.data
         tokens, token_ptr = builder.sequences()
         return _weighed(
-            self.params, tf, indices, indptr, self.passages.concat(builder.table.finish()), dict(builder.stems),
-            builder.words(), np.concatenate([self.tokens, tokens]),
-            np.concatenate([self.token_ptr, token_ptr[1:] + self.token_ptr[-1]]), {**self.meta, **(meta or {})},
+            self.params,
+            tf,
+            indices,
+            indptr,
+            self.passages.concat(builder.table.finish()),
+            dict(builder.stems),
+            builder.words(),
+            np.concatenate([self.tokens, tokens]),
+            np.concatenate([self.token_ptr, token_ptr[1:] + self.token_ptr[-1]]),
+            {**self.meta, **(meta or {})},
         )
 
     def remove(self, doc_ids, meta: dict | None = None) -> "Index":
@@ -537,8 +558,9 @@ class Index:
         Terms no remaining passage holds leave the vocabulary, as they would in a fresh build.
         """
         doc_ids = set(doc_ids)
-        numbers = np.array([d for d in range(self.passages.n_documents) if self.passages.doc_id[d] in doc_ids],
-                           dtype=np.int64)
+        numbers = np.array(
+            [d for d in range(self.passages.n_documents) if self.passages.doc_id[d] in doc_ids], dtype=np.int64
+        )
         keep = ~np.isin(self.passages.doc, numbers)
         if keep.all():
             return self.with_meta(**(meta or {}))
@@ -560,9 +582,15 @@ class Index:
         tokens, token_ptr = gather_ragged(np.asarray(self.tokens), np.asarray(self.token_ptr), rows)
         tokens = np.where(tokens >= 0, new_term[np.maximum(tokens, 0)], -1).astype(np.int32)
         return _weighed(
-            self.params, self._counts()[entry_keep], new_row[self.indices[entry_keep]].astype(np.int32), indptr,
-            self.passages.select(rows), {t: i for i, t in enumerate(terms)},
-            {w: int(new_term[i]) for w, i in self.words.items() if live[i]}, tokens, token_ptr,
+            self.params,
+            self._counts()[entry_keep],
+            new_row[self.indices[entry_keep]].astype(np.int32),
+            indptr,
+            self.passages.select(rows),
+            {t: i for i, t in enumerate(terms)},
+            {w: int(new_term[i]) for w, i in self.words.items() if live[i]},
+            tokens,
+            token_ptr,
             {**self.meta, **(meta or {})},
         )
 
@@ -606,8 +634,9 @@ class Index:
 
     # -- the rest of `qa.index.protocol.SearchIndex` (what search and the summary ask of any index) --
 
-    def ranked(self, query: Query, expand: bool = False, depth: int | None = None, documents: int | None = None
-               ) -> tuple[np.ndarray, np.ndarray]:
+    def ranked(
+        self, query: Query, expand: bool = False, depth: int | None = None, documents: int | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Matching passages and their final scores (`qa.index.ranking.ranked`)."""
         return ranking.ranked(self, query, expand, depth, documents)
 

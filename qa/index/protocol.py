@@ -65,8 +65,9 @@ class SearchIndex(Protocol):
     @property
     def passage_doc(self) -> tuple[np.ndarray, Sequence[str]]: ...
 
-    def ranked(self, query: Query, expand: bool = False, depth: int | None = None, documents: int | None = None
-               ) -> tuple[np.ndarray, np.ndarray]:
+    def ranked(
+        self, query: Query, expand: bool = False, depth: int | None = None, documents: int | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Matching passages and their final scores (`qa.index.ranking.ranked`): with `depth`, at
         least the best `depth` passages; with `documents`, at least what ranks the best `documents`
         documents by their best passage."""

@@ -22,9 +22,23 @@ if TYPE_CHECKING:  # annotations only: the index module imports this one
     from .index import Index
 
 __all__ = [
-    "FEEDBACK_KEEP", "FEEDBACK_MIN_DF", "FEEDBACK_PASSAGES", "FEEDBACK_TERMS", "PHRASE_WEIGHT", "RERANK_DEPTH",
-    "SENTENCE_WEIGHT", "best_per_document", "bm25_idf", "expansion_weights", "kth_document_score", "matched",
-    "ranked", "rerank_bonus", "score_passages", "top_positions", "top_passages",
+    "FEEDBACK_KEEP",
+    "FEEDBACK_MIN_DF",
+    "FEEDBACK_PASSAGES",
+    "FEEDBACK_TERMS",
+    "PHRASE_WEIGHT",
+    "RERANK_DEPTH",
+    "SENTENCE_WEIGHT",
+    "best_per_document",
+    "bm25_idf",
+    "expansion_weights",
+    "kth_document_score",
+    "matched",
+    "ranked",
+    "rerank_bonus",
+    "score_passages",
+    "top_positions",
+    "top_passages",
 ]
 
 RERANK_DEPTH = 20  # candidates rescored by sentence and phrase evidence
@@ -159,8 +173,9 @@ def rerank_bonus(index: Index, query: Query, cands: np.ndarray) -> np.ndarray:
     held = _member(tok, qids)
     if held.any():
         pairs = np.unique(sid[held] * n_terms + tok[held])
-        per_sentence = np.bincount(pairs // n_terms, weights=index.idf[pairs % n_terms].astype(np.float64),
-                                   minlength=int(sid[-1]) + 1)
+        per_sentence = np.bincount(
+            pairs // n_terms, weights=index.idf[pairs % n_terms].astype(np.float64), minlength=int(sid[-1]) + 1
+        )
         sentence_owner = np.zeros(per_sentence.size, dtype=np.int64)
         sentence_owner[sid] = owner
         best = np.zeros(cands.size)
@@ -218,8 +233,9 @@ def expansion_weights(index: Index, query: Query, ids: np.ndarray, scores: np.nd
     return out
 
 
-def top_passages(index: Index, weights: dict[int, float], depth: int, documents: int | None = None
-                 ) -> tuple[np.ndarray, np.ndarray]:
+def top_passages(
+    index: Index, weights: dict[int, float], depth: int, documents: int | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """The `depth` best passages by BM25, exactly, reading as few postings as it can (MaxScore).
 
     Terms are taken in order of the most they can add to a score
@@ -288,8 +304,9 @@ def top_passages(index: Index, weights: dict[int, float], depth: int, documents:
     return ids, scores
 
 
-def _merge_dense(ids: np.ndarray, scores: np.ndarray, postings: np.ndarray, add: np.ndarray, n: int
-                 ) -> tuple[np.ndarray, np.ndarray]:
+def _merge_dense(
+    ids: np.ndarray, scores: np.ndarray, postings: np.ndarray, add: np.ndarray, n: int
+) -> tuple[np.ndarray, np.ndarray]:
     """Candidates plus one term's postings, through arrays of all `n` passages: passages ascending,
     each known score plus the term's weight (the same sum, to the bit, as the sorted merge)."""
     total = np.zeros(n)
@@ -332,8 +349,9 @@ def kth_document_score(ids: np.ndarray, scores: np.ndarray, doc_of: np.ndarray, 
         m *= 4
 
 
-def ranked(index: Index, query: Query, expand: bool = False, depth: int | None = None,
-           documents: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+def ranked(
+    index: Index, query: Query, expand: bool = False, depth: int | None = None, documents: int | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Matching passages of one index and their final scores (BM25, expanded if asked, reranked at
     the top). What `Index.ranked` does; a sharded index runs the same steps over its shards.
 
@@ -345,8 +363,11 @@ def ranked(index: Index, query: Query, expand: bool = False, depth: int | None =
     """
     weights = dict.fromkeys(query.term_ids, 1.0)
     if (depth is not None or documents is not None) and not expand:
-        ids, scores = top_passages(index, weights, max(depth or 0, RERANK_DEPTH), documents) if weights else (
-            np.empty(0, np.int64), np.empty(0))
+        ids, scores = (
+            top_passages(index, weights, max(depth or 0, RERANK_DEPTH), documents)
+            if weights
+            else (np.empty(0, np.int64), np.empty(0))
+        )
     else:
         ids, scores = score_passages(index, query)
     if expand and ids.size:

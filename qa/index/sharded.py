@@ -137,11 +137,13 @@ class ShardedIndex:
     def _split(self, ids: np.ndarray) -> list[tuple[int, np.ndarray, np.ndarray]]:
         """``(shard, positions in ids, local numbers)`` for each shard holding some of the global `ids`."""
         shard = np.searchsorted(self.offsets, ids, side="right") - 1
-        return [(s, pos, ids[pos] - self.offsets[s])
-                for s in np.unique(shard).tolist() for pos in [np.flatnonzero(shard == s)]]
+        return [
+            (s, pos, ids[pos] - self.offsets[s])
+            for s in np.unique(shard).tolist()
+            for pos in [np.flatnonzero(shard == s)]
+        ]
 
-    def _scores(self, weights: dict, depth: int | None, documents: int | None = None
-                ) -> tuple[np.ndarray, np.ndarray]:
+    def _scores(self, weights: dict, depth: int | None, documents: int | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Every shard's best passages by BM25 (or all matching ones), merged: global numbers ascending.
 
         With `documents`, each shard keeps what ranks its own best `documents` documents: a
@@ -161,8 +163,9 @@ class ShardedIndex:
         if not weights:
             return np.empty(0, np.int64), np.empty(0)
         pruned = (depth is not None or documents is not None) and not expand
-        ids, scores = self._scores(weights, max(depth or 0, ranking.RERANK_DEPTH) if pruned else None,
-                                   documents if pruned else None)
+        ids, scores = self._scores(
+            weights, max(depth or 0, ranking.RERANK_DEPTH) if pruned else None, documents if pruned else None
+        )
         if expand and ids.size:
             weights = self._expansion(query, ids, scores)
             if len(weights) > len(query.term_ids):
@@ -181,7 +184,9 @@ class ShardedIndex:
         sequences are gathered from their shards into one small table first."""
         from types import SimpleNamespace
 
-        top = np.sort(ids[ranking.top_positions(ids, scores, min(ids.size, ranking.FEEDBACK_PASSAGES))])  # global order kept for ties
+        top = np.sort(
+            ids[ranking.top_positions(ids, scores, min(ids.size, ranking.FEEDBACK_PASSAGES))]
+        )  # global order kept for ties
         seqs = [None] * top.size
         for s, pos, local in self._split(top):
             shard = self.shards[s]
@@ -225,8 +230,9 @@ class ShardedIndex:
             self._remote = None
 
 
-def _shard_top(shard: Index, weights: dict, depth: int | None, documents: int | None = None
-               ) -> tuple[np.ndarray, np.ndarray]:
+def _shard_top(
+    shard: Index, weights: dict, depth: int | None, documents: int | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """A shard's best `depth` passages by BM25 (`top_passages`, with what ranks its best `documents`
     documents), or all matching ones: local numbers."""
     df = shard.doc_freq  # computed once per shard
@@ -234,8 +240,9 @@ def _shard_top(shard: Index, weights: dict, depth: int | None, documents: int | 
     if not weights:
         return np.empty(0, np.int64), np.empty(0)
     if depth is None:
-        query = Query(text="", words=(), terms=(), term_ids=tuple(weights), idf=(), unknown=(), corrections=(),
-                      total_idf=0.0)
+        query = Query(
+            text="", words=(), terms=(), term_ids=tuple(weights), idf=(), unknown=(), corrections=(), total_idf=0.0
+        )
         return ranking.score_passages(shard, query, weights)
     return ranking.top_passages(shard, weights, depth, documents)
 
@@ -259,9 +266,10 @@ class _RemoteShards:
         workers = sorted(client.scheduler_info()["workers"])
         # Shards round-robin over the workers; each actor keeps its shard in that worker's memory.
         try:
-            futures = [client.submit(_ShardActor, p, actor=True,
-                                     workers=[workers[i % len(workers)]] if workers else None)
-                       for i, p in enumerate(paths)]
+            futures = [
+                client.submit(_ShardActor, p, actor=True, workers=[workers[i % len(workers)]] if workers else None)
+                for i, p in enumerate(paths)
+            ]
             self.actors = [f.result() for f in futures]  # a worker that cannot open its shard raises here
         except BaseException:
             self._context.__exit__(None, None, None)
@@ -285,8 +293,9 @@ def load_sharded(path, *, mmap: bool = True, verify="sample") -> ShardedIndex:
         The manifest is unreadable or of another version, or a shard is missing or corrupt.
     """
     path = Path(path)
-    manifest = read_manifest(path, name=MANIFEST, fmt=FORMAT, fmt_version=FORMAT_VERSION, what="sharded index",
-                             rebuild="qa index --shards")
+    manifest = read_manifest(
+        path, name=MANIFEST, fmt=FORMAT, fmt_version=FORMAT_VERSION, what="sharded index", rebuild="qa index --shards"
+    )
     version = Path(manifest.pop("_dir"))
     try:
         entries = manifest["shards"]
@@ -296,9 +305,9 @@ def load_sharded(path, *, mmap: bool = True, verify="sample") -> ShardedIndex:
             shards.append(load_index(version / s["dir"], mmap=mmap, verify=verify, share_terms=first))
     except (KeyError, TypeError) as exc:
         raise IndexFormatError(f"{path}: {MANIFEST} is incomplete ({exc}); rebuild with qa index --shards") from None
-    if (not shards
-            or any(len(s.vocabulary) != manifest["n_terms"] or s.n_passages != e["n_passages"]
-                   for s, e in zip(shards, entries))):
+    if not shards or any(
+        len(s.vocabulary) != manifest["n_terms"] or s.n_passages != e["n_passages"] for s, e in zip(shards, entries)
+    ):
         raise IndexFormatError(f"{path}: the shards disagree with {MANIFEST}; rebuild with qa index --shards")
     # Every shard's postings span the global vocabulary, so their lengths add up to the corpus's
     # document frequencies (for evidence weights and spelling correction).

@@ -55,5 +55,14 @@ from .cluster import dask_client
 from .shard_build import build_sharded, plan_partitions
 from .sharded import FORMAT, FORMAT_VERSION, MANIFEST, ShardedIndex, load_sharded, save_sharded
 
-__all__ = ["FORMAT", "FORMAT_VERSION", "MANIFEST", "ShardedIndex", "build_sharded", "dask_client", "load_sharded",
-           "plan_partitions", "save_sharded"]
+__all__ = [
+    "FORMAT",
+    "FORMAT_VERSION",
+    "MANIFEST",
+    "ShardedIndex",
+    "build_sharded",
+    "dask_client",
+    "load_sharded",
+    "plan_partitions",
+    "save_sharded",
+]

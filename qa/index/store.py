@@ -48,18 +48,37 @@ from .index import Index, IndexParams
 from .passages import PassageTable
 from . import versions
 from .versions import (  # noqa: F401  (re-exported: qa.store's names before qa.index.versions)
-    current_version, file_checksums, is_index_dir, prepare_version, publish_version, sampled_sha256, sha256,
+    current_version,
+    file_checksums,
+    is_index_dir,
+    prepare_version,
+    publish_version,
+    sampled_sha256,
+    sha256,
 )
 
-__all__ = ["FORMAT_VERSION", "SAMPLE_ABOVE", "current_version", "outdated_manifest", "save_index", "load_index", "read_manifest", "is_index_dir"]
+__all__ = [
+    "FORMAT_VERSION",
+    "SAMPLE_ABOVE",
+    "current_version",
+    "outdated_manifest",
+    "save_index",
+    "load_index",
+    "read_manifest",
+    "is_index_dir",
+]
 
 FORMAT = "qa-index"
 FORMAT_VERSION = 5  # 4: Chinese words (IndexParams.chinese); 5: reading text and passage layouts
 _ARRAYS = ("idf", "indptr", "indices", "weights", "tokens", "token_ptr", "term_max", "tf")
 _PASSAGE_ARRAYS = (
-    "passage_doc", "passage_num", "passage_start", "passage_end", "passage_section", "passage_page",
-    *(f"{n}_{part}" for n in ("text", "doc_id", "source", "title", "sections", "layout")
-      for part in ("data", "ptr")),
+    "passage_doc",
+    "passage_num",
+    "passage_start",
+    "passage_end",
+    "passage_section",
+    "passage_page",
+    *(f"{n}_{part}" for n in ("text", "doc_id", "source", "title", "sections", "layout") for part in ("data", "ptr")),
 )
 SAMPLE_ABOVE = 8 << 20
 _LOAD_ATTEMPTS = 5  # reads of an index that a concurrent save keeps replacing
@@ -111,8 +130,11 @@ def _save_index(index: Index, out) -> Path:
         # Two threads: writing and hashing release the GIL, and at a million passages they are
         # seconds of a build's serial end (1M synthetic: 4.3 -> 2.7 s).
         with ThreadPoolExecutor(2) as pool:
-            checksums = {k: v for part in pool.map(write, sorted(arrays.items(), key=lambda kv: -kv[1].nbytes))
-                         for k, v in part.items()}
+            checksums = {
+                k: v
+                for part in pool.map(write, sorted(arrays.items(), key=lambda kv: -kv[1].nbytes))
+                for k, v in part.items()
+            }
         manifest = {
             "format": FORMAT,
             "format_version": FORMAT_VERSION,
@@ -140,7 +162,11 @@ def outdated_manifest(path) -> dict | None:
         manifest = json.loads((versions.version_dir(Path(path)) / "manifest.json").read_text(encoding="utf-8"))
     except (IndexFormatError, OSError, ValueError, RecursionError):
         return None
-    if isinstance(manifest, dict) and manifest.get("format") == FORMAT and manifest.get("format_version") != FORMAT_VERSION:
+    if (
+        isinstance(manifest, dict)
+        and manifest.get("format") == FORMAT
+        and manifest.get("format_version") != FORMAT_VERSION
+    ):
         return manifest
     return None
 
@@ -148,8 +174,9 @@ def outdated_manifest(path) -> dict | None:
 def read_manifest(path) -> dict:
     """The manifest of the live (single) index in `path`, checked for format and version
     (`qa.index.versions.read_manifest` with this store's format)."""
-    return versions.read_manifest(path, name="manifest.json", fmt=FORMAT, fmt_version=FORMAT_VERSION, what="index",
-                                  rebuild="qa index")
+    return versions.read_manifest(
+        path, name="manifest.json", fmt=FORMAT, fmt_version=FORMAT_VERSION, what="index", rebuild="qa index"
+    )
 
 
 def _lines(strings) -> np.ndarray:
@@ -191,8 +218,10 @@ def _check_npy_header(path: Path) -> None:
     for n in shape:
         items *= int(n)
     if items * dtype.itemsize != data_bytes:
-        raise ValueError(f"{path.name}: its header claims {items} items of {dtype.itemsize} bytes, "
-                         f"but the file holds {data_bytes} bytes of data")
+        raise ValueError(
+            f"{path.name}: its header claims {items} items of {dtype.itemsize} bytes, "
+            f"but the file holds {data_bytes} bytes of data"
+        )
 
 
 def _load_array(path: Path, mmap: bool) -> np.ndarray:
@@ -204,8 +233,13 @@ def _load_array(path: Path, mmap: bool) -> np.ndarray:
 
 def _ptr_ok(ptr: np.ndarray, end: int) -> bool:
     """`ptr` starts at 0, never decreases and ends at `end`."""
-    return ptr.ndim == 1 and ptr.size >= 1 and int(ptr[0]) == 0 and int(ptr[-1]) == end and bool(
-        np.all(ptr[1:] >= ptr[:-1]))
+    return (
+        ptr.ndim == 1
+        and ptr.size >= 1
+        and int(ptr[0]) == 0
+        and int(ptr[-1]) == end
+        and bool(np.all(ptr[1:] >= ptr[:-1]))
+    )
 
 
 def _within(values: np.ndarray, n: int, low: int = 0) -> bool:
@@ -290,9 +324,13 @@ def _load_version(path: Path, *, mmap: bool, verify, share_terms: Index | None =
                 sampled = verify != "full" and size > SAMPLE_ABOVE
                 got = sampled_sha256(f) if sampled else sha256(f)
                 if got != files[name]["sampled_sha256" if sampled else "sha256"]:
-                    raise IndexFormatError(f"{path}: {name} does not match its checksum (corrupt); rebuild with qa index")
+                    raise IndexFormatError(
+                        f"{path}: {name} does not match its checksum (corrupt); rebuild with qa index"
+                    )
         except OSError as exc:
-            raise IndexFormatError(f"{path}: {name} is unreadable ({exc.strerror or exc}); rebuild with qa index") from None
+            raise IndexFormatError(
+                f"{path}: {name} is unreadable ({exc.strerror or exc}); rebuild with qa index"
+            ) from None
     try:
         # A memory map viewed as a plain ndarray: the same pages, without np.memmap's per-slice overhead.
         arrays = {a: _load_array(version / f"{a}.npy", mmap) for a in _ARRAYS}
@@ -327,7 +365,8 @@ def _load_version(path: Path, *, mmap: bool, verify, share_terms: Index | None =
         or arrays["tf"].shape != arrays["weights"].shape
         or any(columns[c].shape != (n_passages,) for c in _PASSAGE_ARRAYS[:6])
         or int(passages.text.ptr[-1]) != passages.text.data.shape[0]
-        or len(passages.source) != n_docs or len(passages.title) != n_docs
+        or len(passages.source) != n_docs
+        or len(passages.title) != n_docs
         or passages.layout.ptr.shape != (n_passages + 1,)
         or int(passages.layout.ptr[-1]) != passages.layout.data.shape[0]
         or bool(np.any(np.diff(passages.layout.ptr) % 24))
@@ -341,8 +380,9 @@ def _load_version(path: Path, *, mmap: bool, verify, share_terms: Index | None =
         and _within(arrays["tokens"], n_terms, low=-1)  # -1: a word that is not a term
         and _ptr_ok(passages.text.ptr, passages.text.data.shape[0])
     ):
-        raise IndexFormatError(f"{path}: index postings point outside the index (crafted or corrupt); "
-                               "rebuild with qa index")
+        raise IndexFormatError(
+            f"{path}: index postings point outside the index (crafted or corrupt); rebuild with qa index"
+        )
     meta = dict(manifest.get("meta") or {})
     meta["index_dir"] = str(path.resolve())
     meta["version_dir"] = version.name

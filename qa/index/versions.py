@@ -39,9 +39,25 @@ from pathlib import Path
 from ..errors import IndexFormatError, QAError
 from ..files import fsync_dir
 
-__all__ = ["IndexBusyError", "IndexWriteError", "KEEP_REPLACED_SECONDS", "LOCK_FILE", "MARKER", "check_writable",
-           "current_version", "file_checksums", "is_index_dir", "live_holds", "prepare_version", "publish_version", "read_manifest",
-           "sampled_sha256", "sha256", "version_dir", "writer_lock"]
+__all__ = [
+    "IndexBusyError",
+    "IndexWriteError",
+    "KEEP_REPLACED_SECONDS",
+    "LOCK_FILE",
+    "MARKER",
+    "check_writable",
+    "current_version",
+    "file_checksums",
+    "is_index_dir",
+    "live_holds",
+    "prepare_version",
+    "publish_version",
+    "read_manifest",
+    "sampled_sha256",
+    "sha256",
+    "version_dir",
+    "writer_lock",
+]
 
 LOCK_FILE = ".qa-write.lock"
 MARKER = ".qa-index"  # written into every folder qa writes an index into: how --out knows it may write there
@@ -91,8 +107,10 @@ def check_writable(out) -> Path:
         return out
     others = [f for f in out.iterdir() if f.name != LOCK_FILE and not _LEFTOVER.fullmatch(f.name)]
     if others and not _holds_qa_manifest(out):
-        raise IndexFormatError(f"{out}: folder is not empty and is not a qa index; refusing to write into it "
-                               "(choose an empty or new folder for --out)")
+        raise IndexFormatError(
+            f"{out}: folder is not empty and is not a qa index; refusing to write into it "
+            "(choose an empty or new folder for --out)"
+        )
     return out
 
 
@@ -144,8 +162,9 @@ def writer_lock(out, *, timeout: float | None = None, log=None):
     try:
         fd = os.open(lock, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o644)
     except OSError as exc:
-        raise IndexWriteError(f"{out}: cannot take the writer lock ({exc.strerror or exc}); "
-                              "is the folder writable?") from None
+        raise IndexWriteError(
+            f"{out}: cannot take the writer lock ({exc.strerror or exc}); is the folder writable?"
+        ) from None
     try:
         limit = _lock_timeout() if timeout is None else timeout
         deadline = time.monotonic() + limit
@@ -156,8 +175,10 @@ def writer_lock(out, *, timeout: float | None = None, log=None):
                 break
             except BlockingIOError:
                 if time.monotonic() >= deadline:
-                    raise IndexBusyError(f"{out}: another writer holds the index ({_holder(lock)}); gave up after "
-                                         f"{limit:g} s (set QA_LOCK_TIMEOUT to wait longer)") from None
+                    raise IndexBusyError(
+                        f"{out}: another writer holds the index ({_holder(lock)}); gave up after "
+                        f"{limit:g} s (set QA_LOCK_TIMEOUT to wait longer)"
+                    ) from None
                 if not said:
                     say = log or (lambda m: print(m, file=sys.stderr, flush=True))
                     say(f"qa: waiting for {out}: another writer holds the index ({_holder(lock)})")
@@ -186,6 +207,7 @@ def _pid_alive(pid: int) -> bool:
     except OSError:
         return True
     return True
+
 
 MAX_MANIFEST_BYTES = 64 << 20  # a manifest is a few KB; its meta a few hundred bytes a document
 MAX_JSON_DEPTH = 100  # a manifest nests 4 deep
@@ -220,8 +242,11 @@ def is_index_dir(path) -> bool:
 def file_checksums(folder: Path, names) -> dict:
     """``{name: {"sha256", "sampled_sha256", "bytes"}}`` of files in `folder`, as manifests record them."""
     return {
-        f: {"sha256": sha256(folder / f), "sampled_sha256": sampled_sha256(folder / f),
-            "bytes": (folder / f).stat().st_size}
+        f: {
+            "sha256": sha256(folder / f),
+            "sampled_sha256": sampled_sha256(folder / f),
+            "bytes": (folder / f).stat().st_size,
+        }
         for f in names
     }
 
@@ -302,7 +327,9 @@ def version_dir(path: Path) -> Path:
     if path.is_dir() and not os.access(path, os.R_OK | os.X_OK):
         raise IndexFormatError(f"{path}: the index folder cannot be read (permission denied)")
     if not is_index_dir(path):
-        raise IndexFormatError(f"{path}: not a qa index (no CURRENT file); build one with: qa index SOURCE --out {path}")
+        raise IndexFormatError(
+            f"{path}: not a qa index (no CURRENT file); build one with: qa index SOURCE --out {path}"
+        )
     try:
         name = (path / "CURRENT").read_text(encoding="utf-8", errors="replace").strip()
     except OSError as exc:
@@ -346,8 +373,7 @@ def json_depth_ok(text: str, limit: int = MAX_JSON_DEPTH) -> bool:
     return True
 
 
-def read_manifest(path, *, name: str, fmt: str, fmt_version: int, what: str,
-                  rebuild: str) -> dict:
+def read_manifest(path, *, name: str, fmt: str, fmt_version: int, what: str, rebuild: str) -> dict:
     """The manifest of the live index in `path`, checked for format and version.
 
     The keywords name the kind of manifest (`qa.index.store`'s or `qa.index.shards`'s): its file name,

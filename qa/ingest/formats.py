@@ -49,8 +49,16 @@ from pathlib import Path
 from ..errors import SourceError
 from ..text import squash_spaces
 
-__all__ = ["Extracted", "EXTRACTORS", "BLOCK_KINDS", "extract_pdf", "extract_docx", "extract_html",
-           "DOCX_MAX_UNPACKED_BYTES", "DOCX_MAX_RATIO"]
+__all__ = [
+    "Extracted",
+    "EXTRACTORS",
+    "BLOCK_KINDS",
+    "extract_pdf",
+    "extract_docx",
+    "extract_html",
+    "DOCX_MAX_UNPACKED_BYTES",
+    "DOCX_MAX_RATIO",
+]
 
 DOCX_MAX_UNPACKED_BYTES = 50 * 1024 * 1024  # the sum of the members' sizes a DOCX may unpack to
 DOCX_MAX_RATIO = 100  # unpacked : packed; Word's XML packs about 5-20 to 1
@@ -208,7 +216,10 @@ _WORD_START_RE = re.compile(r"[^\W\d_]+")
 _FURNITURE_BAND = 0.12  # running headers and footers sit in the top and bottom 12% of the page
 _ROMAN_RE = re.compile(r"(?=[ivxlc])(?:c|xc|l?x{0,3}|xl)(?:ix|iv|v?i{0,3})", re.IGNORECASE)  # i to c
 _PAGE_NUMBER_RES = (  # a page number alone ("- 3 -"), at the start of a header ("12 GNU Libtasn1") or at its end
-    re.compile(r"^[-–—]?\s*(\w+)\s*[-–—]?$"), re.compile(r"^(\w+)\s+\S"), re.compile(r"\S\s+(\w+)$"))
+    re.compile(r"^[-–—]?\s*(\w+)\s*[-–—]?$"),
+    re.compile(r"^(\w+)\s+\S"),
+    re.compile(r"\S\s+(\w+)$"),
+)
 _ROW_SLACK = 2.0  # points: lines this close in height are on one row of the page
 # A table of contents' entry: its title, a dot leader, its page ("2.1 ASN.1 syntax. . . . . 2").
 _DOT_LEADER_RE = re.compile(r"(?:[.·…]\s?){4,}\s*(?:\d{1,4}|[ivxlc]{1,7})$", re.IGNORECASE)
@@ -363,13 +374,22 @@ def _drop_furniture(pages: list[list[_Line]], heights: list[float]) -> list[list
     with_text = sum(1 for lines in pages if lines)
     if with_text < 2:
         return pages
-    counts = Counter(key for lines, h in zip(pages, heights)
-                     for key in {_furniture_key(line, h) for line in lines} if key is not None)
+    counts = Counter(
+        key
+        for lines, h in zip(pages, heights)
+        for key in {_furniture_key(line, h) for line in lines}
+        if key is not None
+    )
     need = max(2, math.ceil(with_text / 2))
     numbers = _page_number_lines(pages, heights, max(2, math.ceil(with_text / 4)))
-    return [[line for i, line in enumerate(lines)
-             if counts.get(_furniture_key(line, h), 0) < need and (p, i) not in numbers]
-            for p, (lines, h) in enumerate(zip(pages, heights))]
+    return [
+        [
+            line
+            for i, line in enumerate(lines)
+            if counts.get(_furniture_key(line, h), 0) < need and (p, i) not in numbers
+        ]
+        for p, (lines, h) in enumerate(zip(pages, heights))
+    ]
 
 
 def _drop_contents(pages: list[list[_Line]]) -> list[list[_Line]]:
@@ -519,8 +539,15 @@ class _PdfRules:
             for b in blocks:
                 if b.kind == "heading" and sum(len(line.text) + 1 for line in b.lines) > 200:
                     b.kind = "text"  # a large-print paragraph
-        big = sorted({round(b.lines[0].size * 2) / 2 for blocks in pages for b in blocks
-                      if b.kind == "heading" and b.lines[0].size >= self.body * _HEADING_RATIO}, reverse=True)
+        big = sorted(
+            {
+                round(b.lines[0].size * 2) / 2
+                for blocks in pages
+                for b in blocks
+                if b.kind == "heading" and b.lines[0].size >= self.body * _HEADING_RATIO
+            },
+            reverse=True,
+        )
         anchor = None  # the x0 of the last list item's bullet, while its indented paragraphs go on
         for blocks in pages:
             for b in blocks:
@@ -552,8 +579,7 @@ def _open_pdf(path: Path):
             opened = reader.decrypt("")  # many PDFs are "encrypted" with an empty user password
         except DependencyError:
             raise SourceError(
-                f"{path}: encrypted with AES; reading it needs the cryptography package "
-                "(pip install 'pypdf[crypto]')"
+                f"{path}: encrypted with AES; reading it needs the cryptography package (pip install 'pypdf[crypto]')"
             ) from None
         if not opened:
             raise SourceError(f"{path}: encrypted PDF (it needs a password to open)")
@@ -633,8 +659,13 @@ def extract_pdf(path) -> Extracted:
         for block in blocks:
             out.add(block.kind, rules.text_of(block), level=block.level)
     text = out.text()
-    return Extracted(text=text, title=title or _first_line(text), pages=tuple(out.pages), notes=tuple(notes),
-                     blocks=tuple(out.blocks))
+    return Extracted(
+        text=text,
+        title=title or _first_line(text),
+        pages=tuple(out.pages),
+        notes=tuple(notes),
+        blocks=tuple(out.blocks),
+    )
 
 
 # --- DOCX ----------------------------------------------------------------------------------------------
@@ -678,8 +709,9 @@ def _check_docx_members(path: Path, infos) -> None:
     """
     for info in infos:
         if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-            raise SourceError(f"{path}: not a readable DOCX file ({info.filename} is compressed with a method "
-                              "Word does not use)")
+            raise SourceError(
+                f"{path}: not a readable DOCX file ({info.filename} is compressed with a method Word does not use)"
+            )
     try:
         with zipfile.ZipFile(path) as archive:
             for info in infos:
@@ -781,22 +813,74 @@ def extract_docx(path) -> Extracted:
     text = out.text()
     return Extracted(text=text, title=(title or first_heading or _first_line(text))[:200], blocks=tuple(out.blocks))
 
+
 # --- HTML ----------------------------------------------------------------------------------------------
 
 # Never text: code, styling, page furniture.
-_HTML_DROP = frozenset({
-    "script", "style", "nav", "aside", "noscript", "template", "head",
-    "svg", "canvas", "iframe", "object", "embed", "select", "button",
-})
+_HTML_DROP = frozenset(
+    {
+        "script",
+        "style",
+        "nav",
+        "aside",
+        "noscript",
+        "template",
+        "head",
+        "svg",
+        "canvas",
+        "iframe",
+        "object",
+        "embed",
+        "select",
+        "button",
+    }
+)
 # Site banners and footers; an <article>'s or <main>'s own header (often holding its <h1>) is kept.
 _HTML_DROP_OUTSIDE_CONTENT = frozenset({"header", "footer"})
 _HTML_HEADINGS = {f"h{i}": i for i in range(1, 7)}
-_HTML_BLOCKS = frozenset({
-    "address", "article", "blockquote", "body", "caption", "center", "dd", "details", "dialog", "div",
-    "dl", "dt", "fieldset", "figcaption", "figure", "footer", "form", "header", "hgroup", "hr", "html",
-    "li", "main", "menu", "ol", "p", "section", "summary", "table", "tbody", "td", "tfoot", "th",
-    "thead", "tr", "ul", "legend", "search", "dir",
-})
+_HTML_BLOCKS = frozenset(
+    {
+        "address",
+        "article",
+        "blockquote",
+        "body",
+        "caption",
+        "center",
+        "dd",
+        "details",
+        "dialog",
+        "div",
+        "dl",
+        "dt",
+        "fieldset",
+        "figcaption",
+        "figure",
+        "footer",
+        "form",
+        "header",
+        "hgroup",
+        "hr",
+        "html",
+        "li",
+        "main",
+        "menu",
+        "ol",
+        "p",
+        "section",
+        "summary",
+        "table",
+        "tbody",
+        "td",
+        "tfoot",
+        "th",
+        "thead",
+        "tr",
+        "ul",
+        "legend",
+        "search",
+        "dir",
+    }
+)
 _HTML_CODE = frozenset({"pre", "listing", "xmp", "plaintext"})
 # Navigation named by its class, id or role, as documentation generators write it: Texinfo's
 # <div class="header"> / <div class="nav-panel"> ("Next: ..., Up: ... [Contents][Index]"), DocBook's
@@ -822,15 +906,21 @@ _HTML_BREAKS = _HTML_BLOCKS | _HTML_CODE | frozenset(_HTML_HEADINGS) | {"br"}
 _BR = "\ue000"  # stands for <br> while whitespace is collapsed
 _META_CHARSET_RE = re.compile(rb"""<meta[^>]*?charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.IGNORECASE)
 _XML_ENCODING_RE = re.compile(rb"""^\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._:-]+)""")
-_LATIN1_NAMES = frozenset({"iso-8859-1", "iso8859-1", "latin-1", "latin1", "l1", "us-ascii", "ascii", "windows-1252", "cp1252"})
+_LATIN1_NAMES = frozenset(
+    {"iso-8859-1", "iso8859-1", "latin-1", "latin1", "l1", "us-ascii", "ascii", "windows-1252", "cp1252"}
+)
 
 
 def _decode_html(path: Path, raw: bytes) -> str:
     """The page's characters: by its byte-order mark, else its declared charset, else UTF-8."""
-    for bom, encoding in ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be")):
+    for bom, encoding in (
+        (codecs.BOM_UTF8, "utf-8"),
+        (codecs.BOM_UTF16_LE, "utf-16-le"),
+        (codecs.BOM_UTF16_BE, "utf-16-be"),
+    ):
         if raw.startswith(bom):
             try:
-                return raw[len(bom):].decode(encoding)
+                return raw[len(bom) :].decode(encoding)
             except UnicodeDecodeError as exc:
                 raise SourceError(f"{path}: not valid {encoding} (bad byte at offset {exc.start + len(bom)})") from None
     if b"\x00" in raw:
@@ -1068,8 +1158,12 @@ def _html_blocks(root, out: _Layout) -> str:
                 buffer.append((str(node), links > 0))
             continue
         name = node.name
-        if (name in _HTML_DROP or (name in _HTML_DROP_OUTSIDE_CONTENT and not in_content)
-                or _is_furniture(node, in_content > 0) or (name in _LINK_LIST and _is_link_list(node))):
+        if (
+            name in _HTML_DROP
+            or (name in _HTML_DROP_OUTSIDE_CONTENT and not in_content)
+            or _is_furniture(node, in_content > 0)
+            or (name in _LINK_LIST and _is_link_list(node))
+        ):
             continue
         if name in _HTML_HEADINGS:
             flush()

@@ -26,9 +26,21 @@ from pathlib import Path
 
 from ..errors import QAError
 
-__all__ = ["LOOPBACK_NAMES", "FORWARDING_HEADERS", "admin_password", "password_matches", "is_loopback",
-           "bind_address", "bind_warning", "published", "request_is_local", "owner_without_password",
-           "allowed_hosts", "host_allowed", "HostCheck"]
+__all__ = [
+    "LOOPBACK_NAMES",
+    "FORWARDING_HEADERS",
+    "admin_password",
+    "password_matches",
+    "is_loopback",
+    "bind_address",
+    "bind_warning",
+    "published",
+    "request_is_local",
+    "owner_without_password",
+    "allowed_hosts",
+    "host_allowed",
+    "HostCheck",
+]
 
 log = logging.getLogger("qa.access")
 
@@ -36,8 +48,17 @@ LOOPBACK_NAMES = ("localhost", "127.0.0.1", "[::1]")
 _WILDCARDS = ("", "0.0.0.0", "::", "[::]")
 # Headers a proxy adds (nginx's and Caddy's usual ones, RFC 7239's, CDNs'): any of them, whatever its
 # value, means the request was relayed, so it proves nothing about where the visitor is.
-FORWARDING_HEADERS = ("forwarded", "x-forwarded-for", "x-forwarded-host", "x-forwarded-proto", "x-real-ip", "via",
-                      "x-client-ip", "true-client-ip", "cf-connecting-ip")
+FORWARDING_HEADERS = (
+    "forwarded",
+    "x-forwarded-for",
+    "x-forwarded-host",
+    "x-forwarded-proto",
+    "x-real-ip",
+    "via",
+    "x-client-ip",
+    "true-client-ip",
+    "cf-connecting-ip",
+)
 
 
 def admin_password() -> str | None:
@@ -55,8 +76,9 @@ def admin_password() -> str | None:
     try:
         text = Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise QAError(f"{path}: cannot read the owner's password file ({getattr(exc, 'strerror', None) or exc})") \
-            from None
+        raise QAError(
+            f"{path}: cannot read the owner's password file ({getattr(exc, 'strerror', None) or exc})"
+        ) from None
     line = text.splitlines()[0].strip() if text.strip() else ""
     return line or None
 
@@ -101,9 +123,11 @@ def bind_warning(host: str, has_password: bool, allowed: tuple[str, ...] | list[
     if has_password or (is_loopback(host) and not allowed):
         return None
     where = f"on {host}" if not is_loopback(host) else "as " + ", ".join(allowed)
-    return (f"qa: warning: serving {where} without an owner's password: anyone who can reach it can ask, "
-            f"but uploading, removing documents and exporting feedback are off (for requests to localhost "
-            f"too); set QA_ADMIN_PASSWORD or --admin-password-file FILE to use them")
+    return (
+        f"qa: warning: serving {where} without an owner's password: anyone who can reach it can ask, "
+        f"but uploading, removing documents and exporting feedback are off (for requests to localhost "
+        f"too); set QA_ADMIN_PASSWORD or --admin-password-file FILE to use them"
+    )
 
 
 def published() -> bool:
@@ -182,8 +206,8 @@ def _split(host: str) -> tuple[str, str | None]:
         end = host.find("]")
         if end < 0:
             return host, None
-        rest = host[end + 1:]
-        return host[:end + 1], rest[1:] if rest.startswith(":") else None
+        rest = host[end + 1 :]
+        return host[: end + 1], rest[1:] if rest.startswith(":") else None
     if host.count(":") == 1:
         name, port = host.split(":")
         return name, port
@@ -228,12 +252,19 @@ class HostCheck:
         port = server[1] if server and len(server) > 1 else None
         if host_allowed(host, port, self.allowed):
             return await self.app(scope, receive, send)
-        log.warning("refused a request for Host %r (not a name this server serves; see qa ui --allowed-host)",
-                    (host or "")[:100])
+        log.warning(
+            "refused a request for Host %r (not a name this server serves; see qa ui --allowed-host)",
+            (host or "")[:100],
+        )
         if scope["type"] == "websocket":
             await send({"type": "websocket.close", "code": 1008})  # before accept: the server answers 403
             return
         body = b'{"error": "this server does not serve that Host name (see qa ui --allowed-host)"}'
-        await send({"type": "http.response.start", "status": 403,
-                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 403,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+            }
+        )
         await send({"type": "http.response.body", "body": body})

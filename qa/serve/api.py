@@ -45,8 +45,16 @@ from .library import Library
 from .render import answer_to_dict
 from ..answering.summarize import answer
 
-__all__ = ["DEFAULT_K", "MAX_K", "IndexSource", "page_index_dir", "ask_endpoint", "health_endpoint", "make_routes",
-           "unknown_endpoint"]
+__all__ = [
+    "DEFAULT_K",
+    "MAX_K",
+    "IndexSource",
+    "page_index_dir",
+    "ask_endpoint",
+    "health_endpoint",
+    "make_routes",
+    "unknown_endpoint",
+]
 
 DEFAULT_K = 5
 MAX_K = 50
@@ -159,9 +167,14 @@ def health_endpoint(request: Request, *, get_index: Callable[[], Index]) -> JSON
     except QAError as exc:
         return _error(f"cannot load the index: {exc}", 503, status="error")
     facts = describe(index)
-    return JSONResponse({
-        "status": "ok", "documents": facts["documents"], "passages": facts["passages"], "index_version": version,
-    })
+    return JSONResponse(
+        {
+            "status": "ok",
+            "documents": facts["documents"],
+            "passages": facts["passages"],
+            "index_version": version,
+        }
+    )
 
 
 def make_routes(get_index: Callable[[], Index]) -> list[Route]:
@@ -183,8 +196,9 @@ def unknown_endpoint(request: Request) -> JSONResponse:
     never the page's HTML with 200."""
     path = request.url.path
     if path in _ROUTES and request.method not in ("GET", "HEAD"):
-        return JSONResponse({"error": f"{path} answers GET only, not {request.method}"}, status_code=405,
-                            headers={"Allow": "GET, HEAD"})
+        return JSONResponse(
+            {"error": f"{path} answers GET only, not {request.method}"}, status_code=405, headers={"Allow": "GET, HEAD"}
+        )
     return _error("no such API path; the API answers GET " + " and ".join(_ROUTES), 404)  # the path not echoed
 
 

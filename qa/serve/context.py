@@ -40,6 +40,12 @@ def context_html(doc_text: str | None, passage, answer, radius: int = CONTEXT_RA
     for s in getattr(answer, "sentences", ()) or ():
         if 1 <= s.rank <= len(answer.hits) and answer.hits[s.rank - 1].passage.doc_id == passage.doc_id:
             sentences.append((s.start, s.end))
-    html = layered_html(text, base, [(sentences, '<span class="qa-cited">', "</span>"),
-                                     ([(passage.start, passage.end)], '<span class="qa-context-passage">', "</span>")])
+    html = layered_html(
+        text,
+        base,
+        [
+            (sentences, '<span class="qa-cited">', "</span>"),
+            ([(passage.start, passage.end)], '<span class="qa-context-passage">', "</span>"),
+        ],
+    )
     return ("\u2026 " if cut_left else "") + html + (" \u2026" if cut_right else "")

@@ -66,8 +66,10 @@ class DataFolderInUse(QAError):
 
     def __init__(self, root: Path, who: Holder):
         self.root, self.holder = root, who
-        super().__init__(f"{root}: this data folder is in use by another qa ui ({who.describe()}); stop it, or give "
-                         "this page a folder of its own with --data DIR (or $QA_DATA)")
+        super().__init__(
+            f"{root}: this data folder is in use by another qa ui ({who.describe()}); stop it, or give "
+            "this page a folder of its own with --data DIR (or $QA_DATA)"
+        )
 
 
 def _read(path: Path) -> Holder:
@@ -75,8 +77,11 @@ def _read(path: Path) -> Holder:
         with open(path, "rb") as fh:
             obj = json.loads(fh.read(MAX_HOLD_BYTES).decode("utf-8"))
         pid = obj.get("pid")
-        return Holder(pid=pid if isinstance(pid, int) else None, url=str(obj.get("url") or "") or None,
-                      source=str(obj.get("source") or "") or None)
+        return Holder(
+            pid=pid if isinstance(pid, int) else None,
+            url=str(obj.get("url") or "") or None,
+            source=str(obj.get("source") or "") or None,
+        )
     except (OSError, ValueError, AttributeError):
         return Holder()
 

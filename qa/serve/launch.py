@@ -104,12 +104,15 @@ def page_script() -> Path:
     spec = importlib.util.find_spec("qa.serve.server")
     server = Path(spec.origin).resolve() if spec and spec.origin else None
     if server is None or not (server.is_file() and server.with_name("page.py").is_file()):
-        raise QAError(f"the page scripts of the installed qa package are missing ({server}); reinstall qa (pip install .)")
+        raise QAError(
+            f"the page scripts of the installed qa package are missing ({server}); reinstall qa (pip install .)"
+        )
     return server
 
 
-def serve_page(host: str, port: int, index=None, corpus=None, data=None, allowed_hosts=(), password_file=None,
-               log=None) -> int:
+def serve_page(
+    host: str, port: int, index=None, corpus=None, data=None, allowed_hosts=(), password_file=None, log=None
+) -> int:
     """Check everything, then replace this process with ``streamlit run`` of `page_script` (what
     ``qa ui`` does): the page and its JSON API on ``http://host:port``.
 
@@ -152,10 +155,21 @@ def serve_page(host: str, port: int, index=None, corpus=None, data=None, allowed
         page_index_dir()  # the page's own index, made in its data folder now, not on first view
         Library(root).readd_missing_uploads(log=log)  # the files of uploads/ are the truth
         cmd = [
-            sys.executable, "-m", "streamlit", "run", str(server),
-            "--server.address", host, "--server.port", str(port),
-            "--server.headless", "true", "--browser.gatherUsageStats", "false",
-            "--client.toolbarMode", "viewer",  # no Deploy button or developer menu for visitors
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(server),
+            "--server.address",
+            host,
+            "--server.port",
+            str(port),
+            "--server.headless",
+            "true",
+            "--browser.gatherUsageStats",
+            "false",
+            "--client.toolbarMode",
+            "viewer",  # no Deploy button or developer menu for visitors
         ]
         log(f"qa: serving {url} (JSON API: /api/ask?q=..., /api/health)")
         sys.stderr.flush()

@@ -111,8 +111,9 @@ class Library:
         try:
             self.uploads_dir.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise LibraryError(f"{self.root}: cannot create the data folder ({exc.strerror or exc}); "
-                               "set QA_DATA to a writable folder") from None
+            raise LibraryError(
+                f"{self.root}: cannot create the data folder ({exc.strerror or exc}); set QA_DATA to a writable folder"
+            ) from None
 
     def __repr__(self) -> str:
         return f"Library({str(self.root)!r})"
@@ -259,8 +260,11 @@ class Library:
                         raise ValueError("a changed corpus.jsonl may drop documents")  # rebuilt, below
                     updated, warnings = update_index(index, add=add) if add else (index, ())
                     now = updated.passages
-                    remove_ids = [now.doc_id[d] for d in range(now.n_documents)
-                                  if now.source[d] in set(removed) and now.doc_id[d] not in uploads]
+                    remove_ids = [
+                        now.doc_id[d]
+                        for d in range(now.n_documents)
+                        if now.source[d] in set(removed) and now.doc_id[d] not in uploads
+                    ]
                     if remove_ids:
                         updated, more = update_index(updated, remove=remove_ids)
                         warnings = (*warnings, *more)
@@ -348,13 +352,16 @@ class Library:
             if not missing:
                 return []
             updated = self._readd_uploads(index, log, missing)
-            added = [p.name for p, d in zip(missing, self._doc_ids(index, missing))
-                     if d in set(updated.passages.doc_id)]
+            added = [
+                p.name for p, d in zip(missing, self._doc_ids(index, missing)) if d in set(updated.passages.doc_id)
+            ]
             if added:
                 save_index(updated, self.index_dir)
         if added and log:
-            log(f"qa: re-added {len(added)} file(s) of {self.uploads_dir} missing from the page's index: "
-                + ", ".join(added))
+            log(
+                f"qa: re-added {len(added)} file(s) of {self.uploads_dir} missing from the page's index: "
+                + ", ".join(added)
+            )
         return added
 
     def uploads(self, index) -> dict[str, str]:
@@ -387,8 +394,13 @@ class Library:
         first = np.zeros(n, dtype=np.int64)
         first[doc[::-1]] = np.arange(doc.size - 1, -1, -1)  # each document's first passage
         return [
-            DocumentRow(table.doc_id[d], table.source[d], table.title[d], int(counts[d]),
-                        detect_language(f"{table.title[d]}\n{table.text[int(first[d])][:500]}") if counts[d] else "en")
+            DocumentRow(
+                table.doc_id[d],
+                table.source[d],
+                table.title[d],
+                int(counts[d]),
+                detect_language(f"{table.title[d]}\n{table.text[int(first[d])][:500]}") if counts[d] else "en",
+            )
             for d in range(n)
         ]
 
@@ -503,8 +515,11 @@ class Library:
             known = set(index.passages.doc_id)
             paths = [self._upload_path(name) for name, _ in checked]
             ids = self._doc_ids(index, paths)
-            clashes = [f"{name}: a document {doc_id!r} that was not uploaded here is already indexed; rename the file"
-                       for (name, _), doc_id in zip(checked, ids) if doc_id in known and doc_id not in uploads]
+            clashes = [
+                f"{name}: a document {doc_id!r} that was not uploaded here is already indexed; rename the file"
+                for (name, _), doc_id in zip(checked, ids)
+                if doc_id in known and doc_id not in uploads
+            ]
             if clashes:
                 raise UploadError("\n".join(clashes))
             written: list[tuple[Path, Path | None]] = []
@@ -525,8 +540,9 @@ class Library:
             messages = [self._clean(w) for w in warnings]
             added, failed = [], []
             for (name, _), doc_id, (path, backup) in zip(checked, ids, written):
-                named = any(str(path) in w or str(path.resolve()) in w or w.startswith(f"skipped {doc_id}: ")
-                            for w in warnings)  # the loader names files, the passage limit documents
+                named = any(
+                    str(path) in w or str(path.resolve()) in w or w.startswith(f"skipped {doc_id}: ") for w in warnings
+                )  # the loader names files, the passage limit documents
                 if doc_id in now and not named:
                     added.append(doc_id)
                 else:

@@ -9,8 +9,16 @@ from pathlib import Path
 
 from ..errors import QAError
 
-__all__ = ["ALLOWED_SUFFIXES", "LibraryError", "MAX_FILE_BYTES", "MAX_FILE_MB", "MAX_FILES", "UploadError",
-           "check_uploads", "safe_name"]
+__all__ = [
+    "ALLOWED_SUFFIXES",
+    "LibraryError",
+    "MAX_FILE_BYTES",
+    "MAX_FILE_MB",
+    "MAX_FILES",
+    "UploadError",
+    "check_uploads",
+    "safe_name",
+]
 
 ALLOWED_SUFFIXES = (".txt", ".md", ".pdf", ".docx", ".html", ".htm")
 MAX_FILE_MB = 20
