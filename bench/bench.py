@@ -68,7 +68,7 @@ from pathlib import Path
 
 from qa.evaluate import peers  # bm25s and tantivy configured as qa eval configures them
 from qa.evaluate.tables import text_table  # formatting only: measurements run in child processes
-from qa.files import atomic_write, save_json
+from qa.files import save_json
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -341,7 +341,7 @@ def _searchers(system: str, index_dir: str) -> dict:
             query = peers.tantivy_query(index, q)
             if query is None:
                 return False
-            searcher.search(query, K_SEARCH).hits
+            _ = searcher.search(query, K_SEARCH).hits  # fetched, as a caller would read them
             return True
 
         return {"search": search}
@@ -843,7 +843,7 @@ def format_curve(curve: list[dict]) -> str:
     for r in curve:
         build_s, rss = _build_cells({"build": r["build"]})
 
-        def m(key, q):
+        def m(key, q, r=r):
             return "-" if not r.get(key) or r[key].get(q) is None else f"{r[key][q]:,.2f}"
 
         rows.append(

@@ -28,12 +28,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from qa.index.build import build_index  # noqa: E402
-from qa.evaluate.checks import check_answer, read_question_set  # noqa: E402
-from qa.index import IndexParams  # noqa: E402
-from qa.serve.render import answer_to_dict  # noqa: E402
-from qa.answering.summarize import answer  # noqa: E402
-from qa.text import CHINESE_MODES, Analyzer, segment  # noqa: E402
+from qa.index.build import build_index
+from qa.evaluate.checks import check_answer, read_question_set
+from qa.index.index import IndexParams
+from qa.serve.render import answer_to_dict
+from qa.answering.summarize import answer
+from qa.text import CHINESE_MODES, Analyzer, segment
 
 SETS = [
     ROOT.parent / "shared" / "eval" / "seed_questions_zh.jsonl",

@@ -18,10 +18,10 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-import bench  # noqa: E402  (bench/bench.py: its table formatters)
+import bench  # (bench/bench.py: its table formatters)
 
-from qa.evaluate.report import format_table  # noqa: E402
-from qa.files import atomic_write  # noqa: E402
+from qa.evaluate.report import format_table
+from qa.files import atomic_write
 
 # (file, heading, how it was made, what it shows), in the order the page shows them.
 SECTIONS = [

@@ -9,7 +9,7 @@ On the synthetic corpus of ``--size`` passages (`synthetic.py`, the corpus
 single build
     ``qa.build_index`` + ``qa.save_index`` in this process: the reference.
 sharded build, for each shard count S
-    `qa.index.shards.build_sharded` on a ``LocalCluster`` of ``min(S, cores)``
+    `qa.index.shard_build.build_sharded` on a ``LocalCluster`` of ``min(S, cores)``
     single-threaded worker processes (cluster start-up timed apart: a real
     cluster is already running). Wall time, and each pass.
 search
@@ -49,8 +49,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-import bench as common  # noqa: E402  (bench/bench.py: corpus preparation, machine facts)
-from qa.files import save_json  # noqa: E402
+import bench as common  # (bench/bench.py: corpus preparation, machine facts)
+from qa.files import save_json
 
 WARMUP = common.WARMUP
 
@@ -102,7 +102,9 @@ def _single(corpus: Path, out: Path, questions: list[str], log) -> dict:
 
 def _sharded(corpus: Path, out: Path, n: int, questions: list[str], log) -> dict:
     import qa
-    from qa.index.shards import build_sharded, dask_client, load_sharded
+    from qa.index.cluster import dask_client
+    from qa.index.shard_build import build_sharded
+    from qa.index.sharded import load_sharded
 
     start = time.perf_counter()
     with dask_client(None, n) as client:

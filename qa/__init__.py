@@ -9,7 +9,8 @@ Stages (each a subpackage): `ingest` (loader, reading, chunking) -> `index` (ind
 `answering` (search, summarize) -> `serve` (api, library, render); `evaluate` measures them all.
 """
 
-from .index.build import build_index, describe, open_index
+from .index.build import build_index, describe
+from .index.default import open_index
 from .ingest.chunking import Chunker, chunk_documents
 from .errors import EmptyCorpusError, IndexFormatError, QAError, QuestionError, SourceError
 from .index.index import Index, IndexParams

@@ -66,7 +66,7 @@ def _scheduler_option(parser) -> None:
 
 def _open(args):
     """The index named by ``--index`` (or the default one), connected to ``--scheduler`` if sharded."""
-    from .index.build import open_index
+    from .index.default import open_index
 
     index = open_index(args.index, log=_log)
     if args.scheduler:  # one index refuses it
@@ -349,7 +349,8 @@ def _index_summary(facts: dict, warnings, out, seconds: float) -> str:
 
 def _index_sharded(args) -> int:
     from .index.build import describe
-    from .index.shards import build_sharded, load_sharded
+    from .index.shard_build import build_sharded
+    from .index.sharded import load_sharded
 
     if not args.sources:
         raise QAError("name at least one SOURCE to index (a folder, a .txt/.md file or a corpus.jsonl)")

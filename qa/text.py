@@ -48,7 +48,7 @@ WORD_RE = re.compile(rf"[{HAN}]+|[^\W_{HAN}]+(?:['’][^\W_{HAN}]+)*")
 SENTENCE_END_CHARS = frozenset(".!?\n。！？；")
 INDEX_TOKEN_RE = re.compile(WORD_RE.pattern + r"|[.!?]+(?=\s|$)|[。！？；]+|\n")
 # The same tokens for ASCII text (``str.isascii()``), where a letter or digit is [A-Za-z0-9]: a fifth
-# faster without the Unicode classes, and most of a build's time is tokenising (tests/test_text.py).
+# faster without the Unicode classes, and most of a build's time is tokenising (tests/index/test_text.py).
 INDEX_TOKEN_ASCII_RE = re.compile(r"[A-Za-z0-9]+(?:'[A-Za-z0-9]+)*|[.!?]+(?=\s|$)|\n")
 
 # A short list, chosen to drop function words only. Content words that

@@ -1,6 +1,6 @@
 """Start and stop a real `qa ui` server (the page and its JSON API in one process) for a test.
 
-Used by tests/test_browser.py and tests/test_concurrency.py. The server runs in its own
+Used by tests/system/test_browser.py and tests/system/test_concurrency.py. The server runs in its own
 process group on a free port, with its cache and data folder where the caller says, and is
 always stopped (that group only) when the ``with`` block ends.
 """

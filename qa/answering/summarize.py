@@ -1,6 +1,6 @@
 """The rule-derived summary: 1-3 sentences copied verbatim from the top passages.
 
-Rules (each is tested in ``tests/test_summarize.py``):
+Rules (each is tested in ``tests/answering/test_summarize.py``):
 
 1. **Candidates.** Every running-text sentence (`qa.ingest.reading.sentences`: never
    code, a table row, a heading or a list of links) of the top `N_PASSAGES`

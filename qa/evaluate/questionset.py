@@ -52,6 +52,7 @@ from .tables import text_table
 from ..serve.render import answer_to_dict
 from ..index.folders import load_index, save_index
 from ..answering.summarize import answer
+from ..text import text_key
 
 __all__ = [
     "ANSWER_K",
@@ -225,11 +226,6 @@ def load_question_set(directory) -> QuestionSet:
 # ----------------------------------------------------------------------------- the checker's rules
 
 
-def _norm(text) -> str:
-    """Lowercase, runs of whitespace as one space, stripped: how phrases are matched."""
-    return re.sub(r"\s+", " ", text or "").strip().lower()
-
-
 def is_fragment(source_text: str, start: int, end: int, text: str) -> bool:
     """Whether an answer sentence cut a hard-wrapped sentence of its source.
 
@@ -372,14 +368,14 @@ def measure(questions, answers: Mapping[str, Mapping], read_source: Callable[[st
             n["top3"] += 1
         else:
             fail(q.qid, "source_top3", f"{q.qid}: {q.source} not in the top 3 ({names})")
-        phrases = [_norm(p) for p in q.answer_has]
-        first = _norm(sentences[0]["text"]) if sentences else ""
+        phrases = [text_key(p) for p in q.answer_has]
+        first = text_key(sentences[0]["text"]) if sentences else ""
         if any(p in first for p in phrases):
             n["first"] += 1
         else:
             wanted = q.answer_has[0] if q.answer_has else None
             fail(q.qid, "first_has", f"{q.qid}: first sentence lacks {wanted!r}: {first[:110]!r}")
-        whole = _norm(a.get("answer"))
+        whole = text_key(a.get("answer") or "")
         if any(p in whole for p in phrases):
             n["whole"] += 1
         else:

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import importlib.util
-import json
 from pathlib import Path
 
 from ..errors import QAError
-from ..files import atomic_file, atomic_write
+from ..files import atomic_file
 from .metrics import METRICS
 from . import questionset
 from .runs import ANSWER_FIGURES, ANSWER_K, BENCH_HINT

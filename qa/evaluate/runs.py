@@ -21,8 +21,10 @@ import numpy as np
 from ..answering.search import search_documents
 from ..answering.summarize import answer
 from ..errors import QAError, QuestionError
-from ..index.build import build_index, default_corpus
+from ..index.build import build_index
+from ..index.default import default_corpus
 from . import peers, questionset
+from ..text import text_key
 from .datasets import Dataset, read_corpus
 from .metrics import METRICS, rank_metrics
 
@@ -243,10 +245,6 @@ def run_sklearn_default(dataset: Dataset):
     return runs, index_seconds, query_seconds
 
 
-def _normalise(text: str) -> str:
-    return " ".join(text.casefold().split())
-
-
 def _ask(index, text: str, expand: bool):
     """The Answer, or None when qa refuses the question (QuestionError)."""
     try:
@@ -293,12 +291,12 @@ def answer_quality(index, queries, *, expand: bool = False) -> dict:
         if abstained:
             continue
         answered += 1
-        gold = [g for g in (_normalise(a) for a in q.answers) if g]
-        head = _normalise(result.sentences[0].text)
-        whole = _normalise(" ".join(s.text for s in result.sentences))
+        gold = [g for g in (text_key(a) for a in q.answers) if g]
+        head = text_key(result.sentences[0].text)
+        whole = text_key(" ".join(s.text for s in result.sentences))
         first += any(g in head for g in gold)
         anywhere += any(g in whole for g in gold)
-    share = lambda n, d: n / d if d else None  # noqa: E731
+    share = lambda n, d: n / d if d else None
     return {
         "answer_first": share(first, n_yes),
         "answer_any": share(anywhere, n_yes),
@@ -366,7 +364,7 @@ def evaluate(datasets, systems=SYSTEMS, *, ood_corpus=None, command=None, log: L
         Names from `SYSTEMS`. A peer whose package is missing is skipped with a note.
     ood_corpus : path-like, optional
         The corpus every dataset's questions are also asked of, to measure
-        out-of-domain abstention. Default: `qa.index.build.default_corpus`.
+        out-of-domain abstention. Default: `qa.index.default.default_corpus`.
     command : str, optional
         The command line, recorded in the results.
     log : callable, optional

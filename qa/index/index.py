@@ -25,9 +25,10 @@ import numpy as np
 from ..errors import QAError, positive_int
 from ..ingest.chunking import Chunker
 from ..text import CHINESE_MODES, INDEX_TOKEN_ASCII_RE, INDEX_TOKEN_RE, SENTENCE_END_CHARS, Analyzer, has_han
-from ..types import Passage, Query
+from ..types import DocumentHeadings, Passage, Query
 from . import ranking
 from .passages import PassageTable, PassageTableBuilder, StringTable
+from .postings import Postings
 
 __all__ = ["Index", "IndexParams"]
 
@@ -389,7 +390,7 @@ def gather_ragged(data: np.ndarray, ptr: np.ndarray, rows: np.ndarray) -> tuple[
 
 @dataclass(eq=False)
 class Index:
-    """A fitted index. Build with `Index.fit`, or load with `qa.index.store.load_index`.
+    """A fitted index. Build with `Index.fit`, or load with `qa.index.folders.load_index`.
 
     Attributes
     ----------
@@ -627,6 +628,24 @@ class Index:
 
         return Speller(self.words, self.doc_freq)
 
+    @cached_property
+    def scoring(self) -> Postings:
+        """The arrays ranking scores (`qa.index.ranking` reads these, never the index)."""
+        return Postings(
+            indptr=self.indptr,
+            indices=self.indices,
+            weights=self.weights,
+            idf=self.idf,
+            doc_freq=self.doc_freq,
+            term_max=self.term_max,
+            tokens=self.tokens,
+            token_ptr=self.token_ptr,
+            doc_of=self.passages.doc,
+            n_documents=len(self.passages.doc_id),
+            n_passages=self.n_passages,
+            n_terms=self.n_terms,
+        )
+
     def postings(self, term_id: int) -> tuple[np.ndarray, np.ndarray]:
         """Passage numbers (ascending) and weights of one term."""
         s, e = int(self.indptr[term_id]), int(self.indptr[term_id + 1])
@@ -638,11 +657,16 @@ class Index:
         self, query: Query, expand: bool = False, depth: int | None = None, documents: int | None = None
     ) -> tuple[np.ndarray, np.ndarray]:
         """Matching passages and their final scores (`qa.index.ranking.ranked`)."""
-        return ranking.ranked(self, query, expand, depth, documents)
+        return ranking.ranked(self.scoring, query, expand, depth, documents)
 
     def matched(self, query: Query, passage_ids: np.ndarray) -> list[list[int]]:
         """For each passage, which of the query's terms it holds (`qa.index.ranking.matched`)."""
-        return ranking.matched(self, query, passage_ids)
+        return ranking.matched(self.scoring, query, passage_ids)
+
+    def document_headings(self, max_passages: int, max_headings: int) -> list[DocumentHeadings]:
+        """The documents of the first `max_passages` passages with the headings they use
+        (`qa.index.passages.PassageTable.document_headings`)."""
+        return self.passages.document_headings(max_passages, max_headings)
 
     def connect(self, scheduler: str, *, optional: bool = False) -> "Index":
         """One index is searched in this process: a scheduler is refused unless `optional`."""

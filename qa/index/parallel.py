@@ -17,7 +17,7 @@ a single-process build meets it. Numbering the list's words not yet known
 here in that order, and their terms on first sight, gives them the
 single-process build's numbers; a lookup array per worker then turns its
 local term numbers into those. The index is therefore equal, array by array,
-to a single-process build's (`tests/test_parallel_build.py`).
+to a single-process build's (`tests/index/test_parallel_build.py`).
 
 A worker counts its batches in the order it takes them, which is the order
 they were sent, and the merge runs in that order too, so a worker's local

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..types import Passage
+from ..types import DocumentHeadings, Passage
 
 __all__ = ["StringTable", "PassageTable", "LAYOUT_DTYPE"]
 
@@ -125,6 +125,23 @@ class PassageTable(Sequence):
 
     def __len__(self) -> int:
         return self.doc.size
+
+    def document_headings(self, max_passages: int, max_headings: int) -> list[DocumentHeadings]:
+        """The documents of the first `max_passages` passages, in order, each with the distinct
+        section headings those passages use (the first `max_headings` (document, heading) pairs).
+
+        Read by column. Headings are the sections the passages use, not the whole `sections`
+        table: removing a document (`select`) keeps every string of that table, its headings
+        included.
+        """
+        doc = np.asarray(self.doc[:max_passages], dtype=np.int64)
+        section = np.asarray(self.section[:max_passages], dtype=np.int64)
+        _, first = np.unique(doc * (len(self.sections) + 1) + section, return_index=True)
+        first = np.sort(first)[:max_headings]
+        docs: dict[int, list[str]] = {}
+        for d, s in zip(doc[first].tolist(), section[first].tolist()):
+            docs.setdefault(d, []).append(self.sections[s])
+        return [DocumentHeadings(self.doc_id[d], self.source[d], self.title[d], tuple(hs)) for d, hs in docs.items()]
 
     def __getitem__(self, i):
         if isinstance(i, slice):

@@ -1,7 +1,42 @@
-"""Building a sharded index on a Dask cluster: `plan_partitions` and `build_sharded`.
+"""Building a sharded index on a Dask cluster: `plan_partitions` and `build_sharded`; the result is
+read by `qa.index.sharded.load_sharded` (`ShardedIndex`, which searches it shard by shard and scores
+as one index), and `qa.index.cluster.dask_client` connects to the cluster.
 
-The passes are described in `qa.index.shards`; the result is read by
-`qa.index.sharded.load_sharded`.
+When a corpus outgrows one machine, `build_sharded` splits it into contiguous
+*partitions* (whole files, and ``corpus.jsonl`` files cut at line starts) and
+builds one shard per partition on a `dask.distributed` cluster (a
+``LocalCluster`` by default, or a scheduler's address). Workers are sent file
+names and byte ranges, never text: each reads and chunks its own files.
+
+Scores equal a single-machine build's (``tests/index/test_shards.py``) because every
+statistic a score uses is global:
+
+0. **Scan**: each partition's passages are chunked and their repeat keys
+   (`qa.ingest.chunking.passage_key`) returned. A passage that repeats an earlier one
+   *anywhere in the corpus* (corpus order: partitions in order) is dropped, as
+   `qa.ingest.chunking.iter_passages` drops it in a single build; so a paragraph
+   repeated across shards is indexed once, in the first shard that holds it.
+1. **Count**: each partition is tokenised into a staging index (local term
+   numbers) and returns its document frequencies, passage count and summed
+   passage length. The driver merges them into one vocabulary, IDF and BM25
+   mean passage length.
+2. **Write**: each staging index is renumbered to the global vocabulary and
+   weighed with the global IDF and mean length (`BM25Transformer` with those
+   statistics), and saved as an ordinary index (`qa.index.store`), one folder each.
+
+Tokenising, the slow part, happens once (pass 1); pass 2 is numpy. Pass 0
+re-reads and chunks the files, which is cheap next to tokenising.
+
+Layout (an index folder like `qa.index.store`'s, whose version holds shards; named in `qa.index.layout`)::
+
+    DIR/CURRENT                  the live version's name
+    DIR/v-<time>-<pid>/
+        shards.json              the manifest: format, params, global counts, the shards, checksums
+        shard-0000/ ...          one single index each: global term numbers, globally weighed
+
+Everything is written in a temporary version folder and published by one
+atomic swap of ``CURRENT`` (`qa.index.versions.publish_version`), so a crash leaves the
+previous index live.
 """
 
 from __future__ import annotations
@@ -21,8 +56,8 @@ from ..ingest.loader import fingerprint_update, read_files
 from . import ranking
 from .cluster import dask_client
 from .index import Index, IndexParams, gather_ragged
-from .sharded import FORMAT, FORMAT_VERSION, MANIFEST
-from .store import load_index, save_index
+from .layout import SHARDED, shard_dir, stage_dir
+from .store import load_single, save_single
 from .versions import check_writable, prepare_version, publish_version, writer_lock
 
 __all__ = ["build_sharded", "plan_partitions"]
@@ -127,7 +162,7 @@ def _doc_id_at(pieces, position: int) -> str:
 def _count(pieces, params: IndexParams, drop: np.ndarray, stage: str) -> dict:
     """Pass 1: tokenise a partition into a staging index; return its statistics for the merge."""
     index = Index.fit(_passages(pieces, params, [], drop), params)
-    save_index(index, stage)
+    save_single(index, stage)
     terms = [None] * index.n_terms
     for t, i in index.vocabulary.items():
         terms[i] = t
@@ -148,7 +183,7 @@ def _write(stage: str, out: str, remap: np.ndarray, shared: dict) -> int:
     from .weighting import BM25Transformer
     import scipy.sparse as sp
 
-    local = load_index(stage, mmap=True, verify=False)
+    local = load_single(stage, mmap=True, verify=False)
     n_terms = len(shared["terms"])
     order = np.argsort(remap)  # local terms in global order; remap is one-to-one
     tf, ptr = gather_ragged(np.asarray(local.tf), np.asarray(local.indptr), order)
@@ -181,7 +216,7 @@ def _write(stage: str, out: str, remap: np.ndarray, shared: dict) -> int:
         tf=tf,
         _term_max=term_max,
     )
-    save_index(shard, out)
+    save_single(shard, out)
     return local.n_passages
 
 
@@ -269,7 +304,7 @@ def build_sharded(
                 f"pass 0 (scan): {sum(len(s['keys']) for s in scans):,} passages, "
                 f"{sum(len(d) for d in drops):,} repeats dropped",
             )
-            stages = [str(tmp / f"stage-{j:04d}") for j in range(len(live))]
+            stages = [str(tmp / stage_dir(j)) for j in range(len(live))]
             counts, cpu = _gather_all(
                 client, _count, [parts[i] for i in live], [params] * len(live), [drops[i] for i in live], stages
             )
@@ -277,7 +312,7 @@ def build_sharded(
             shared, remaps = _merge(counts)
             done("merge", None, f"merged: {len(shared['terms']):,} terms")
             [shared_future] = client.scatter([shared], broadcast=True)  # one copy per worker, not one per task
-            shard_dirs = [f"shard-{j:04d}" for j in range(len(live))]
+            shard_dirs = [shard_dir(j) for j in range(len(live))]
             _, cpu = _gather_all(
                 client, _write, stages, [str(tmp / d) for d in shard_dirs], remaps, [shared_future] * len(live)
             )
@@ -360,8 +395,8 @@ def _merge(counts: list[dict]) -> tuple[dict, list[np.ndarray]]:
 
 def _write_manifest(folder: Path, params: IndexParams, shared: dict, shard_dirs, counts, meta) -> None:
     manifest = {
-        "format": FORMAT,
-        "format_version": FORMAT_VERSION,
+        "format": SHARDED.format,
+        "format_version": SHARDED.format_version,
         "params": params.to_dict(),
         "n_passages": shared["n_passages"],
         "n_terms": len(shared["terms"]),
@@ -372,4 +407,4 @@ def _write_manifest(folder: Path, params: IndexParams, shared: dict, shard_dirs,
         ],
         "meta": meta,
     }
-    write_json(folder / MANIFEST, manifest)
+    write_json(folder / SHARDED.manifest, manifest)

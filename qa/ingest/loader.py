@@ -35,6 +35,7 @@ __all__ = [
     "DocumentStream",
     "LoadResult",
     "fingerprint_update",
+    "folder_files",
     "load_documents",
     "read_text_file",
     "read_document",
@@ -210,7 +211,10 @@ def _title_of(text: str, suffix: str, fmt: str = "plain", name: str = "") -> str
     return ""
 
 
-def _walk(folder: Path) -> list[Path]:
+def folder_files(folder: Path) -> list[Path]:
+    """The files of `folder` a build reads, sorted by path: the `DOCUMENT_SUFFIXES` types and
+    ``corpus.jsonl``, in every subfolder, hidden files and folders (``.name``) left out. The one walk:
+    `DocumentStream` reads these, and `qa.index.build` counts and signs them."""
     found = []
     for dirpath, dirnames, filenames in os.walk(folder):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
@@ -263,7 +267,7 @@ def _read_jsonl(path: Path, rel: str, warnings: list[str]):
 def read_jsonl_range(path, rel: str, start: int, end: int, warnings: list[str]):
     """The documents of the ``corpus.jsonl`` lines that start in bytes ``[start, end)`` of `path`.
 
-    `start` and `end` must be line starts (or the file's ends), as `qa.index.shards`
+    `start` and `end` must be line starts (or the file's ends), as `qa.index.shard_build`
     cuts them, so ranges that tile a file read each line exactly once. Warnings
     name a skipped line by its byte offset (line numbers would need the bytes
     before `start` to be read).
@@ -367,7 +371,7 @@ class DocumentStream:
     def _files(self) -> list[Path]:
         files: list[Path] = []
         for p in self.paths:
-            files.extend(_walk(p) if p.is_dir() else [p])
+            files.extend(folder_files(p) if p.is_dir() else [p])
         return files
 
     def files(self) -> list[tuple[Path, str]]:

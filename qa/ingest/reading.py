@@ -927,7 +927,7 @@ def _is_prose_line(src: str) -> bool:
     ``#`` heading, rule, box or bullet), too long for the length-limited heading rules (none takes a
     line over ``2 * HEADING_MAX_CHARS``), not a numbered title, list item or clause; a first line is
     a title only above other blocks, and one line has none.
-    `_prose_line` reads it without the line-by-line rules (tests/test_reading.py checks that both
+    `_prose_line` reads it without the line-by-line rules (tests/ingest/test_reading.py checks that both
     readings agree): a new rule of `_plain_blocks` that can take such a line must be excluded here."""
     return (
         len(src) > 2 * HEADING_MAX_CHARS

@@ -4,7 +4,7 @@ The handlers are plain Starlette endpoints (sync functions, so Starlette runs
 them in its thread pool and a slow question never blocks the page's
 websocket). `make_routes` binds them to a function that returns the index to
 answer from; `IndexSource` is that function for a running server: it loads the
-index once and loads it again only when `qa.index.build.index_version` of its folder
+index once and loads it again only when `qa.index.default.index_version` of its folder
 changes, so the API follows a re-indexed corpus as the page does.
 
 >>> from starlette.applications import Starlette
@@ -38,7 +38,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from ..index.build import describe, index_version, open_index
+from ..index.build import describe
+from ..index.default import index_version, open_index
 from ..errors import QAError, QuestionError
 from ..index.index import Index
 from .library import Library

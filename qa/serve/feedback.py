@@ -42,13 +42,13 @@ __all__ = [
     "export_csv",
     "count_feedback",
     "MAX_COMMENT_CHARS",
-    "MAX_QUESTION_CHARS",
+    "MAX_STORED_QUESTION_CHARS",
     "TIMEOUT",
 ]
 
 TIMEOUT = 30.0  # seconds a writer waits for another's transaction
 MAX_COMMENT_CHARS = 2_000
-MAX_QUESTION_CHARS = 2_000  # longer questions are stored cut to this
+MAX_STORED_QUESTION_CHARS = 2_000  # longer questions are stored cut to this
 # Characters a spreadsheet may start a formula with (after NFKC, so fullwidth and small forms count too).
 _FORMULA_START = frozenset("=+-@|%\u2212")
 log = logging.getLogger(__name__)
@@ -239,7 +239,7 @@ def _answer_dict(answer_obj) -> dict:
 def _question(question) -> str:
     if not isinstance(question, str):
         raise FeedbackError(f"the question must be text, not {type(question).__name__}")
-    return question.strip()[:MAX_QUESTION_CHARS]
+    return question.strip()[:MAX_STORED_QUESTION_CHARS]
 
 
 def record_feedback(
@@ -255,7 +255,7 @@ def record_feedback(
     answer_obj : qa.Answer or dict
         The answer rated, or its `qa.serve.render.answer_to_dict` object.
     index_version : str or None
-        The version of the index that answered (`qa.index.store.current_version`).
+        The version of the index that answered (`qa.index.layout.current_version`).
     rating : int
         1 for thumbs up, 0 for thumbs down.
     comment : str, optional

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from ..errors import QAError
-from ..index.build import default_corpus, open_index
+from ..index.default import default_corpus, open_index
 from .access import admin_password, bind_warning
 from .api import page_index_dir
 from .hold import hold_data_folder, release

@@ -13,7 +13,7 @@ The data folder (`data_dir`: ``$QA_DATA``, else ``$XDG_DATA_HOME/qa``, i.e.
     page.lock         held by the live ``qa ui`` serving this folder, for its life (`qa.serve.hold`)
 
 `Library.ensure_index` makes ``index/`` from the source this start serves: the default
-corpus (`qa.index.build.default_corpus`, ``$QA_CORPUS``: ``qa ui --corpus``) or, if
+corpus (`qa.index.default.default_corpus`, ``$QA_CORPUS``: ``qa ui --corpus``) or, if
 ``$QA_INDEX`` is set (``qa ui --index``), by loading that index and saving a copy, so
 uploads never change the index it was started from. ``page-state.json`` records the source
 (and the source index's version); an index made from another source (another ``--index``,
@@ -42,19 +42,20 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ..index.build import build_index, default_corpus, describe, open_index, update_index
+from ..index.build import build_index, describe, update_index
+from ..index.default import default_corpus, open_index
 from ..errors import EmptyCorpusError, QAError
 from ..files import atomic_file
 from .hold import DataFolderInUse, holder
 from .state import PageState, read_state, write_state
 from .uploads import LibraryError, UploadError, check_uploads, safe_name
 from ..index.folders import load_index, save_index
-from ..index.store import outdated_manifest
+from ..index.layout import current_version, is_index_dir, outdated_manifest
 from ..index.versions import writer_lock
-from ..index.versions import current_version, is_index_dir, sha256
+from ..index.versions import sha256
 from ..ingest.loader import DOCUMENT_SUFFIXES
 from ..ingest.reading import read
-from ..text import detect_language, has_han, text_key
+from ..text import detect_language
 
 __all__ = ["DocumentRow", "Library", "data_dir"]
 
@@ -149,7 +150,7 @@ class Library:
         Returns its version.
 
         The source is ``$QA_INDEX`` (loaded and saved here: a copy) if set, else the default
-        corpus (`qa.index.build.open_index`, which reuses the corpus's cached index); the page's
+        corpus (`qa.index.default.open_index`, which reuses the corpus's cached index); the page's
         state (`qa.serve.state`) records it, and the source index's version. Raises `qa.QAError`
         (an unloadable ``$QA_INDEX``, an empty corpus) unchanged.
         """
@@ -305,7 +306,7 @@ class Library:
         return {"changed": changed, "added": added, "removed": removed}, table
 
     def _outdated(self, version: str | None) -> dict | None:
-        """The manifest of the live index if an older qa wrote it (`qa.index.store.outdated_manifest`).
+        """The manifest of the live index if an older qa wrote it (`qa.index.layout.outdated_manifest`).
         The page calls this on every rerun, so a version once found current is not read again:
         a version folder is never rewritten, and any save makes a new one."""
         key = (str(self.index_dir), version)
@@ -539,7 +540,7 @@ class Library:
             now = set(updated.passages.doc_id)
             messages = [self._clean(w) for w in warnings]
             added, failed = [], []
-            for (name, _), doc_id, (path, backup) in zip(checked, ids, written):
+            for (name, _), doc_id, (path, _backup) in zip(checked, ids, written):
                 named = any(
                     str(path) in w or str(path.resolve()) in w or w.startswith(f"skipped {doc_id}: ") for w in warnings
                 )  # the loader names files, the passage limit documents

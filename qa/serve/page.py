@@ -27,7 +27,8 @@ from qa.answering.search import MAX_QUESTION_CHARS
 from qa.answering.summarize import answer
 from qa.errors import QAError, QuestionError
 from qa.serve.access import admin_password, owner_without_password, password_matches
-from qa.index.build import describe, open_index
+from qa.index.build import describe
+from qa.index.default import open_index
 from qa.serve.feedback import (
     add_comment,
     count_feedback,

@@ -9,7 +9,7 @@ import pytest
 
 from qa.cli import main
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 DOCS = {
     "leave.md": "# Leave policy\n\n## Annual leave\n\nStaff get 25 days of annual leave a year. "

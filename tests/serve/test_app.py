@@ -13,16 +13,17 @@ from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
-from pages import APP, _ask, _page, _tab, _texts  # noqa: F401
+from pages import APP, _ask, _page, _tab, _texts
 
 import qa
 import qa.answering.rephrase
+import qa.index.layout
 from qa.serve.library import Library
-from qa.serve.uploads import MAX_FILE_BYTES
+from qa.serve.uploads import MAX_UPLOAD_BYTES
 from qa.serve.render import escape, hit_location
 from qa.answering.suggest import suggest_questions
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SEED_QUESTION = "Where do I go to pay social security myself?"
 pytestmark = pytest.mark.usefixtures("isolated_page")  # tmp data folder and cache, Streamlit caches cleared
 
@@ -261,7 +262,7 @@ def test_first_start_copies_qa_index_into_the_data_folder(seed_index, tmp_path):
     at = _page()
     assert not at.exception and not at.error
     data = tmp_path / "data"
-    assert qa.index.store.is_index_dir(data / "index") and (data / "uploads").is_dir()
+    assert qa.index.layout.is_index_dir(data / "index") and (data / "uploads").is_dir()
     assert qa.describe(qa.load_index(data / "index"))["passages"] == qa.describe(qa.load_index(seed_index))["passages"]
     assert [t.label for t in at.tabs] == ["Ask", "Documents"]
     assert not at.file_uploader and not at.dataframe  # the closed tab does not run
@@ -292,9 +293,9 @@ def test_an_uploaded_file_can_be_asked_about_at_once(seed_index, tmp_path):
 
 def test_upload_errors_are_shown_and_nothing_is_written(seed_index, tmp_path):
     at = _page()
-    version = qa.index.store.current_version(tmp_path / "data" / "index")
+    version = qa.index.layout.current_version(tmp_path / "data" / "index")
     before = _files(tmp_path)
-    at = _upload(at, [("../../big.txt", b"a" * (MAX_FILE_BYTES + 1), "text/plain")])
+    at = _upload(at, [("../../big.txt", b"a" * (MAX_UPLOAD_BYTES + 1), "text/plain")])
     assert not at.exception
     assert len(at.error) == 1 and "Nothing was added" in at.error[0].value
     assert "over the 20 MB limit" in at.error[0].value
@@ -307,7 +308,7 @@ def test_upload_errors_are_shown_and_nothing_is_written(seed_index, tmp_path):
     at.run()
     assert len(at.error) == 1 and "no file chosen" in at.error[0].value
     assert _files(tmp_path) == before  # nothing written anywhere, the uploads folder included
-    assert qa.index.store.current_version(tmp_path / "data" / "index") == version
+    assert qa.index.layout.current_version(tmp_path / "data" / "index") == version
     assert not at.success
 
 
@@ -424,7 +425,7 @@ def test_a_thumbs_click_records_a_row_and_thanks(seed_index, tmp_path):
     assert len(rows) == 1
     question, rating, version, answer_json, passages = rows[0]
     assert (question, rating) == (SEED_QUESTION, 1)
-    assert version == qa.index.store.current_version(tmp_path / "data" / "index")
+    assert version == qa.index.layout.current_version(tmp_path / "data" / "index")
     expected = qa.answer(qa.load_index(seed_index), SEED_QUESTION, k=5)
     assert expected.sentences[0].text in answer_json and expected.hits[0].passage.text[:50] in passages
     at.text_input(key=f"{at.feedback[0].key}-comment").input("Good, but name the office's hours")

@@ -5,14 +5,16 @@ from __future__ import annotations
 import json
 import shutil
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from qa.errors import IndexFormatError
 from qa.answering.search import search
-from qa.index.store import FORMAT_VERSION, is_index_dir, load_index, read_manifest, save_index
+from qa.index.layout import SINGLE, is_index_dir, read_manifest
+from qa.index.store import load_single, save_single
+
+FORMAT_VERSION = SINGLE.format_version
 
 QUESTIONS = [
     "Where do I pay social security myself?",
@@ -41,14 +43,14 @@ def version_dir(path):
 
 @pytest.mark.parametrize("mmap", [False, True])
 def test_round_trip_gives_identical_search_results(corpus_index, saved_corpus_index, mmap):
-    loaded = load_index(saved_corpus_index, mmap=mmap)
+    loaded = load_single(saved_corpus_index, mmap=mmap)
     for q in QUESTIONS:
         assert results(loaded, q) == results(corpus_index, q)
 
 
 @pytest.mark.parametrize("mmap", [False, True])
 def test_round_trip_preserves_every_field(corpus_index, saved_corpus_index, mmap):
-    loaded = load_index(saved_corpus_index, mmap=mmap)
+    loaded = load_single(saved_corpus_index, mmap=mmap)
     assert loaded.params == corpus_index.params
     assert tuple(loaded.passages) == tuple(corpus_index.passages)
     assert loaded.vocabulary == corpus_index.vocabulary
@@ -61,27 +63,27 @@ def test_round_trip_preserves_every_field(corpus_index, saved_corpus_index, mmap
 
 
 def test_mmap_arrays_are_memory_mapped_read_only(saved_corpus_index):
-    loaded = load_index(saved_corpus_index, mmap=True)
+    loaded = load_single(saved_corpus_index, mmap=True)
     assert isinstance(loaded.weights.base, np.memmap)  # a plain view of the mapped file
     assert not loaded.weights.flags.writeable
 
 
 def test_loaded_meta_says_where_it_came_from(saved_corpus_index):
-    loaded = load_index(saved_corpus_index)
+    loaded = load_single(saved_corpus_index)
     assert loaded.meta["index_dir"] == str(saved_corpus_index.resolve())
     assert loaded.meta["version_dir"] == version_dir(saved_corpus_index).name
 
 
 def test_unicode_passages_round_trip(tmp_path):
-    from qa.index import Index, IndexParams
+    from qa.index.index import Index, IndexParams
     from qa.types import Passage
 
     text = "Caf\u00e9 \u4e2d\u6587 \U0001f600 \u201cquoted\u201d text\nwith a newline"
     index = Index.fit(
         [Passage("\u00e9#0", "\u00e9", "\u00e9.txt", "T\u00eftle", "S\u00e9ction", 0, len(text), text)], IndexParams()
     )
-    save_index(index, tmp_path / "u")
-    assert tuple(load_index(tmp_path / "u").passages) == tuple(index.passages)
+    save_single(index, tmp_path / "u")
+    assert tuple(load_single(tmp_path / "u").passages) == tuple(index.passages)
 
 
 # --- layout -------------------------------------------------------------------------------------------
@@ -135,7 +137,7 @@ def test_no_pickle_every_npy_loads_without_allow_pickle(saved_corpus_index):
 def test_saving_again_replaces_the_version_and_keeps_the_old_one_for_readers(corpus_index, saved):
     """Issue 15: a save keeps the version it replaced (a reader may have just read CURRENT)."""
     old = version_dir(saved)
-    new = save_index(corpus_index, saved)
+    new = save_single(corpus_index, saved)
     assert new != old and old.exists()
     assert version_dir(saved) == new
     assert sorted(p.name for p in saved.iterdir() if not p.name.startswith(".qa-")) == [
@@ -149,10 +151,10 @@ def test_versions_replaced_longer_ago_than_the_grace_period_are_removed(corpus_i
 
     monkeypatch.setattr(versions, "KEEP_REPLACED_SECONDS", 0.0)
     first = version_dir(saved)
-    second = save_index(corpus_index, saved)
+    second = save_single(corpus_index, saved)
     assert first.exists()  # the previous version always stays
     time.sleep(0.01)
-    third = save_index(corpus_index, saved)
+    third = save_single(corpus_index, saved)
     assert not first.exists() and second.exists() and third.exists()
     assert sorted(p.name for p in saved.glob("v-*")) == sorted([second.name, third.name])
 
@@ -161,26 +163,26 @@ def test_versions_replaced_longer_ago_than_the_grace_period_are_removed(corpus_i
 def test_a_save_that_removes_the_version_being_loaded_gives_the_new_index(corpus_index, saved, monkeypatch, mmap):
     """The race the concurrency test found: a reader read CURRENT, then a save swapped it and
     removed the old version before the reader opened its files (the API answered 503)."""
-    import qa.index.store as store
+    import qa.index.layout as layout
 
     other = corpus_index.add([])  # the same passages: a different index object to save
     other.meta["marker"] = "new"
-    stale = read_manifest(saved)
-    real = store.read_manifest
+    stale = layout.read_live(saved)
+    real = layout.read_live
     calls = []
 
-    def read_then_replaced(path):
+    def read_then_replaced(path, kinds=layout.KINDS):
         calls.append(path)
         if len(calls) == 1:  # this reader has chosen the old version; a save replaces it now
-            save_index(other, saved)
-            shutil.rmtree(stale["_dir"])  # and removes it (as a later save does once its grace period is over)
+            save_single(other, saved)
+            shutil.rmtree(stale.dir)  # and removes it (as a later save does once its grace period is over)
             return stale
-        return real(path)
+        return real(path, kinds)
 
-    monkeypatch.setattr(store, "read_manifest", read_then_replaced)
-    index = load_index(saved, mmap=mmap)
+    monkeypatch.setattr(layout, "read_live", read_then_replaced)
+    index = load_single(saved, mmap=mmap)
     assert len(calls) == 2 and index.meta["marker"] == "new"
-    assert not Path(stale["_dir"]).exists()
+    assert not stale.dir.exists()
 
 
 def test_threads_loading_indexes_read_npy_headers_one_at_a_time(saved_corpus_index, monkeypatch):
@@ -212,8 +214,8 @@ def test_threads_loading_indexes_read_npy_headers_one_at_a_time(saved_corpus_ind
     def load(mmap):
         try:
             for _ in range(3):
-                load_index(saved_corpus_index, mmap=mmap)
-        except Exception as exc:  # noqa: BLE001 - reported below
+                load_single(saved_corpus_index, mmap=mmap)
+        except Exception as exc:  # reported below
             errors.append(exc)
 
     threads = [threading.Thread(target=load, args=(i % 2 == 0,)) for i in range(6)]
@@ -225,27 +227,27 @@ def test_threads_loading_indexes_read_npy_headers_one_at_a_time(saved_corpus_ind
 
 
 def test_a_damaged_index_is_not_retried(saved, monkeypatch):
-    import qa.index.store as store
+    import qa.index.layout as layout
 
     calls = []
-    real = store.read_manifest
-    monkeypatch.setattr(store, "read_manifest", lambda path: calls.append(path) or real(path))
+    real = layout.read_live
+    monkeypatch.setattr(layout, "read_live", lambda path, kinds=layout.KINDS: calls.append(path) or real(path, kinds))
     (version_dir(saved) / "weights.npy").unlink()
     with pytest.raises(IndexFormatError, match="weights.npy is missing"):
-        load_index(saved)
+        load_single(saved)
     assert len(calls) == 1  # CURRENT did not move: the index itself is broken
 
 
 def test_save_creates_missing_parent_folders(corpus_index, tmp_path):
     out = tmp_path / "a" / "b" / "idx"
-    save_index(corpus_index, out)
+    save_single(corpus_index, out)
     assert is_index_dir(out)
 
 
 def test_save_into_an_empty_folder(corpus_index, tmp_path):
     out = tmp_path / "empty"
     out.mkdir()
-    save_index(corpus_index, out)
+    save_single(corpus_index, out)
     assert is_index_dir(out)
 
 
@@ -253,14 +255,14 @@ def test_no_tmp_left_after_save_and_leftovers_of_a_crash_are_removed(corpus_inde
     (saved / ".tmp-v-crashed").mkdir()
     (saved / ".tmp-v-crashed" / "idf.npy").write_bytes(b"partial")
     (saved / ".tmp-CURRENT-12345").write_text("v-crashed\n")
-    save_index(corpus_index, saved)
+    save_single(corpus_index, saved)
     assert not list(saved.glob(".tmp-*"))
 
 
 def test_a_folder_holding_only_a_crashed_first_save_can_be_saved_into(corpus_index, tmp_path):
     out = tmp_path / "idx"
     (out / ".tmp-v-crashed").mkdir(parents=True)
-    save_index(corpus_index, out)
+    save_single(corpus_index, out)
     assert is_index_dir(out) and not list(out.glob(".tmp-*"))
 
 
@@ -269,27 +271,27 @@ def test_a_folder_holding_only_a_crashed_first_save_can_be_saved_into(corpus_ind
 
 def test_missing_folder(tmp_path):
     with pytest.raises(IndexFormatError, match="no index here; build one with: qa index"):
-        load_index(tmp_path / "nothing")
+        load_single(tmp_path / "nothing")
 
 
 def test_folder_that_is_not_an_index(tmp_path):
     (tmp_path / "notes.txt").write_text("hello", encoding="utf-8")
     with pytest.raises(IndexFormatError, match=r"not a qa index \(no CURRENT file\)"):
-        load_index(tmp_path)
+        load_single(tmp_path)
 
 
 @pytest.mark.parametrize("pointer", ["v-gone", "../elsewhere", "", "v-a/../../x"])
 def test_current_naming_a_missing_version(saved, pointer):
     (saved / "CURRENT").write_text(pointer + "\n", encoding="utf-8")
     with pytest.raises(IndexFormatError, match="CURRENT names .* which is missing"):
-        load_index(saved)
+        load_single(saved)
 
 
 def test_truncated_weights(saved):
     f = version_dir(saved) / "weights.npy"
     f.write_bytes(f.read_bytes()[:-8])
     with pytest.raises(IndexFormatError, match=r"weights\.npy has the wrong size \(truncated\?\)"):
-        load_index(saved)
+        load_single(saved)
 
 
 def test_flipped_byte_in_indices_fails_the_checksum(saved):
@@ -298,14 +300,14 @@ def test_flipped_byte_in_indices_fails_the_checksum(saved):
     data[-1] ^= 0x01
     f.write_bytes(bytes(data))
     with pytest.raises(IndexFormatError, match=r"indices\.npy does not match its checksum \(corrupt\)"):
-        load_index(saved)
+        load_single(saved)
 
 
 @pytest.mark.parametrize("name", ["vocab.npy", "text_data.npy", "idf.npy"])
 def test_missing_file(saved, name):
     (version_dir(saved) / name).unlink()
     with pytest.raises(IndexFormatError, match=f"{name} is missing"):
-        load_index(saved)
+        load_single(saved)
 
 
 @pytest.mark.parametrize("version", [FORMAT_VERSION + 1, 0, "1", None])
@@ -315,26 +317,26 @@ def test_wrong_format_version(saved, version):
     manifest["format_version"] = version
     m.write_text(json.dumps(manifest), encoding="utf-8")
     with pytest.raises(IndexFormatError, match=rf"index format version {version!r}, but this qa reads version"):
-        load_index(saved)
+        load_single(saved)
 
 
 def test_manifest_of_another_format(saved):
     m = version_dir(saved) / "manifest.json"
     m.write_text(json.dumps({"format": "something-else", "format_version": FORMAT_VERSION}), encoding="utf-8")
     with pytest.raises(IndexFormatError, match="not a qa index manifest"):
-        load_index(saved)
+        load_single(saved)
 
 
 def test_unreadable_manifest(saved):
     (version_dir(saved) / "manifest.json").write_text("{not json", encoding="utf-8")
     with pytest.raises(IndexFormatError, match=r"manifest\.json is unreadable"):
-        load_index(saved)
+        load_single(saved)
 
 
 def test_save_into_a_non_empty_folder_that_is_not_an_index(corpus_index, tmp_path):
     (tmp_path / "precious.txt").write_text("do not delete", encoding="utf-8")
     with pytest.raises(IndexFormatError, match="folder is not empty and is not a qa index; refusing to write"):
-        save_index(corpus_index, tmp_path)
+        save_single(corpus_index, tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["precious.txt"]
 
 
@@ -342,11 +344,11 @@ def test_save_onto_a_file(corpus_index, tmp_path):
     f = tmp_path / "file"
     f.write_text("x", encoding="utf-8")
     with pytest.raises(IndexFormatError, match="exists and is not a folder"):
-        save_index(corpus_index, f)
+        save_single(corpus_index, f)
 
 
 def test_verify_false_still_checks_sizes(saved):
     f = version_dir(saved) / "weights.npy"
     f.write_bytes(f.read_bytes() + b"\0")
     with pytest.raises(IndexFormatError, match="wrong size"):
-        load_index(saved, verify=False)
+        load_single(saved, verify=False)

@@ -1,6 +1,6 @@
 """Issue 16: a real `qa ui` serves the index it is given, on a data folder made from another one.
 
-(The same, in-process and faster, is in tests/test_library.py and tests/test_app.py.)
+(The same, in-process and faster, is in tests/serve/test_library.py and tests/serve/test_app.py.)
 """
 
 from __future__ import annotations

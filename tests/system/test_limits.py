@@ -3,8 +3,8 @@
 Limits tested here: passages per document (`qa.ingest.chunking.MAX_PASSAGES_PER_DOCUMENT`), question
 length through the API and the page, files per upload at exactly `MAX_FILES`, the loader's
 file size and a DOCX's unpacked size at exactly their limits, and the length of what feedback
-stores. The others are tested where their module is: upload size (tests/test_library.py),
-question length in `qa.answering.search` (tests/test_search.py), ``k`` (tests/test_api.py).
+stores. The others are tested where their module is: upload size (tests/serve/test_library.py),
+question length in `qa.answering.search` (tests/answering/test_search.py), ``k`` (tests/serve/test_api.py).
 """
 
 from __future__ import annotations
@@ -185,7 +185,7 @@ def test_page_question_at_the_length_limit_is_answered_and_one_more_is_an_error(
     monkeypatch.setenv("QA_CACHE_DIR", str(tmp_path / "cache"))
     st.cache_resource.clear()
     st.cache_data.clear()
-    app = str(Path(__file__).resolve().parent.parent / "ui" / "app.py")
+    app = str(Path(__file__).resolve().parents[2] / "ui" / "app.py")
     at = AppTest.from_file(app, default_timeout=30).run()
     assert at.text_input(key="question").proto.max_chars == MAX_QUESTION_CHARS  # the box takes what the server does
     at.text_input(key="question").input(_question(MAX_QUESTION_CHARS))
@@ -246,16 +246,22 @@ def test_a_docx_unpacking_to_exactly_the_limit_is_read_and_one_byte_over_refused
 def test_a_stored_question_and_comment_are_kept_whole_at_the_limit_and_cut_one_past(tmp_path, corpus_index):
     import sqlite3
 
-    from qa.serve.feedback import MAX_COMMENT_CHARS, add_comment, record_feedback, record_question
+    from qa.serve.feedback import (
+        MAX_COMMENT_CHARS,
+        MAX_STORED_QUESTION_CHARS,
+        add_comment,
+        record_feedback,
+        record_question,
+    )
 
     db = tmp_path / "feedback.sqlite"
     result = qa.answer(corpus_index, "Where do I go to pay social security myself?")
-    for n in (MAX_QUESTION_CHARS, MAX_QUESTION_CHARS + 1):
+    for n in (MAX_STORED_QUESTION_CHARS, MAX_STORED_QUESTION_CHARS + 1):
         row = record_feedback(db, "q" * n, result, None, 1, comment="c" * n)
         add_comment(db, row, "d" * n)
         record_question(db, "q" * n, False)
     with sqlite3.connect(db) as con:
         stored = con.execute("SELECT length(question), length(comment) FROM feedback ORDER BY id").fetchall()
         history = con.execute("SELECT length(question) FROM history ORDER BY id").fetchall()
-    assert MAX_COMMENT_CHARS == MAX_QUESTION_CHARS == 2_000
+    assert MAX_COMMENT_CHARS == MAX_STORED_QUESTION_CHARS == 2_000
     assert stored == [(2_000, 2_000), (2_000, 2_000)] and history == [(2_000,), (2_000,)]

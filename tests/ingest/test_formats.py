@@ -610,7 +610,7 @@ def test_a_folder_of_only_bad_documents_is_an_empty_corpus(tmp_path):
 
 # --- blocks: the extractors' structure of their text ------------------------------------------------------
 
-REALDOCS = Path(__file__).resolve().parent.parent.parent / "shared" / "realdocs"
+REALDOCS = Path(__file__).resolve().parents[3] / "shared" / "realdocs"
 REAL_FILES = [
     "shared-mime-info-spec.pdf",
     "libffi-The-Basics.html",

@@ -1,5 +1,5 @@
 """Issue 24, item 6: edges that stay true. Unknown ``/api/`` paths answer 404 JSON (a real server's
-is checked in tests/test_one_page_per_folder.py); ``qa --help`` and ``qa index --help`` list the
+is checked in tests/serve/test_one_page_per_folder.py); ``qa --help`` and ``qa index --help`` list the
 formats the loader reads, from its one list; the question box takes what the server takes."""
 
 from __future__ import annotations

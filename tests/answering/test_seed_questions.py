@@ -20,7 +20,7 @@ import pytest
 from qa.evaluate.checks import check_answer, read_question_set
 from qa.cli import main
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SHARED = ROOT.parent / "shared" / "eval"
 
 

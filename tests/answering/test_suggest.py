@@ -6,7 +6,6 @@ indexes, then what is offered (rules 6 and 7) on small corpora built in tmp_path
 
 import dataclasses
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 
@@ -21,18 +20,19 @@ from qa.answering.suggest import (
     document_name,
     suggest_questions,
 )
+from qa.index.index import Index
 from qa.types import Passage
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _index(*sections, title="Guide", source="0.txt"):
-    """A stand-in index of one document: one passage per (section[, title]) in order."""
+    """An index of one document: one passage per (section[, title]) in order."""
     passages = []
     for i, s in enumerate(sections):
         section, t = (s, title) if isinstance(s, str) else s
         passages.append(Passage(f"d#{i}", "d", source, t, section, 0, 4, "body"))
-    return SimpleNamespace(passages=tuple(passages))
+    return Index.fit(passages)
 
 
 def _candidates(index) -> tuple[str, ...]:
@@ -213,7 +213,7 @@ def test_too_short_too_long_and_markup_candidates_are_skipped():
 
 def test_no_headings_no_candidates_no_suggestions():
     assert candidate_questions(_index("", title="")) == {}
-    assert suggest_questions(SimpleNamespace(passages=())) == ()
+    assert suggest_questions(_index("", title="")) == ()
 
 
 # -- what is offered --------------------------------------------------------------------------------

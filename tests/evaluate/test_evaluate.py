@@ -17,8 +17,8 @@ import qa.evaluate.runs as ev_runs  # where the runs look up search_documents an
 from qa.cli import main
 from qa.errors import QAError
 
-FIXTURE = Path(__file__).resolve().parent / "data" / "beir_tiny"
-SEED_CORPUS = Path(__file__).resolve().parent.parent / "corpus"
+FIXTURE = Path(__file__).resolve().parents[1] / "data" / "beir_tiny"
+SEED_CORPUS = Path(__file__).resolve().parents[2] / "corpus"
 
 
 @pytest.fixture(scope="module")

@@ -128,7 +128,7 @@ def test_twenty_threads_writing_at_once_lose_nothing(db, result):
                 record_feedback(db, f"q{i}-{j}", data, f"v{i}", j % 2)
                 record_question(db, f"q{i}-{j}", j % 3 == 0)
                 recent_questions(db, 5)
-        except Exception as exc:  # noqa: BLE001 - reported below
+        except Exception as exc:  # reported below
             errors.append(exc)
 
     threads = [threading.Thread(target=work, args=(i,)) for i in range(20)]
@@ -147,7 +147,7 @@ def test_an_unusable_database_path_is_a_feedback_error(tmp_path, result):
     blocker.write_text("x")
     with pytest.raises(FeedbackError, match="cannot open"):
         record_question(blocker / "feedback.sqlite", "q", False)
-    garbage = tmp_path / "garbage.sqlite"  # not a database: set aside and made anew (tests/test_failures.py)
+    garbage = tmp_path / "garbage.sqlite"  # not a database: set aside and made anew (tests/system/test_failures.py)
     garbage.write_bytes(b"not a database" * 100)
     assert record_feedback(garbage, "q", result, "v", 1) == 1
     assert [f.read_bytes() for f in tmp_path.glob("garbage.sqlite.corrupt-*")] == [b"not a database" * 100]

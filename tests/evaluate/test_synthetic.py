@@ -11,7 +11,7 @@ import pytest
 
 from qa.text import STOP_WORDS
 
-_PATH = Path(__file__).resolve().parent.parent / "bench" / "synthetic.py"
+_PATH = Path(__file__).resolve().parents[2] / "bench" / "synthetic.py"
 _spec = importlib.util.spec_from_file_location("bench_synthetic", _PATH)
 synthetic = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(synthetic)

@@ -7,13 +7,14 @@ from pathlib import Path
 import pytest
 
 import qa
+import qa.index.layout
 from qa.answering.rephrase import close_words, suggest_rephrasings
 from qa.serve.context import context_html
 from qa.serve.library import Library, data_dir
 from qa.serve.state import read_state
 from qa.serve.uploads import (
     ALLOWED_SUFFIXES,
-    MAX_FILE_BYTES,
+    MAX_UPLOAD_BYTES,
     MAX_FILES,
     LibraryError,
     UploadError,
@@ -77,7 +78,7 @@ def test_an_unwritable_data_folder_is_a_library_error(tmp_path):
 
 
 def test_the_index_is_a_copy_of_qa_index_made_once(lib, seed):
-    seed_version = qa.index.store.current_version(seed)
+    seed_version = qa.index.layout.current_version(seed)
     version = lib.version()
     assert version and lib.ensure_index() == version  # made once, then reused
     index = _index(lib)
@@ -85,7 +86,7 @@ def test_the_index_is_a_copy_of_qa_index_made_once(lib, seed):
     assert read_state(lib.root).seed == {"index": str(seed.resolve()), "corpus": None}
     assert lib.uploads(index) == {}
     lib.add_uploads([("canteen.txt", CANTEEN)])
-    assert qa.index.store.current_version(seed) == seed_version  # the seed index is never written
+    assert qa.index.layout.current_version(seed) == seed_version  # the seed index is never written
     assert sorted(qa.load_index(seed).passages.doc_id) == ["leave.md", "pay.txt"]
 
 
@@ -120,7 +121,7 @@ def test_a_data_folder_follows_a_new_qa_index_with_its_uploads(lib, tmp_path, mo
     index = _index(lib)
     assert sorted(index.passages.doc_id) == ["bikes.txt", "canteen.txt"]  # B's documents and the page's uploads
     assert read_state(lib.root).seed == {"index": str(other.resolve()), "corpus": None}
-    assert read_state(lib.root).seed_version == qa.index.store.current_version(other)
+    assert read_state(lib.root).seed_version == qa.index.layout.current_version(other)
     assert lib.uploads(index) == {"canteen.txt": "canteen.txt"}
     assert not qa.answer(index, "Where are bicycles stored?").abstained
     version = lib.version()
@@ -221,7 +222,7 @@ def test_sessions_starting_at_once_make_one_index(seed, tmp_path):
     def start():
         try:
             versions.append(Library(tmp_path / "data").ensure_index())
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=start) for _ in range(6)]
@@ -279,7 +280,7 @@ def test_safe_name_of_a_name_with_no_plain_letters_is_a_hash():
         ([("virus.exe", b"MZ")], "a .exe file cannot be added"),
         ([("noext", b"text")], "without a type"),
         ([("archive.tar.gz", b"x")], ".gz"),
-        ([("big.txt", b"a" * (MAX_FILE_BYTES + 1))], "over the 20 MB limit"),
+        ([("big.txt", b"a" * (MAX_UPLOAD_BYTES + 1))], "over the 20 MB limit"),
         ([("empty.md", b"")], "empty"),
         ([("a/x.txt", b"one"), ("b/x.txt", b"two")], "rename one of them"),
         ([(f"f{i}.txt", b"x") for i in range(MAX_FILES + 1)], f"at most {MAX_FILES}"),
@@ -297,7 +298,7 @@ def test_check_uploads_names_every_refused_file():
         f"x.exe: a .exe file cannot be added (allowed: {', '.join(ALLOWED_SUFFIXES)})",
         f"y.bin: a .bin file cannot be added (allowed: {', '.join(ALLOWED_SUFFIXES)})",
     ]
-    assert check_uploads([("ok.txt", b"fine"), ("big.md", b"a" * MAX_FILE_BYTES)])[0] == ("ok.txt", b"fine")
+    assert check_uploads([("ok.txt", b"fine"), ("big.md", b"a" * MAX_UPLOAD_BYTES)])[0] == ("ok.txt", b"fine")
 
 
 # -- adding and removing -----------------------------------------------------------------------------
@@ -500,7 +501,7 @@ def test_uploads_from_many_sessions_at_once_are_all_kept(lib):
     def upload(i):
         try:
             lib.add_uploads([(f"note{i}.txt", f"Note {i}\n\nTopic number{i} is handled by desk {i}.\n".encode())])
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=upload, args=(i,)) for i in range(6)]

@@ -7,7 +7,6 @@ import json
 import os
 import shutil
 import socket
-import sys
 from pathlib import Path
 
 import pytest
@@ -17,9 +16,9 @@ from starlette.testclient import TestClient
 import qa
 import qa.serve.api as api
 from qa.cli import main
-from qa.index.store import current_version
+from qa.index.layout import current_version
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SEED_QUESTION = "Where do I go to pay social security myself?"
 CONTRACT = {"question", "answer", "abstained", "reason", "confidence", "sentences", "passages"}
 PASSAGE_CONTRACT = {"rank", "id", "doc_id", "source", "title", "section", "text", "start", "end", "score"}

@@ -20,7 +20,7 @@ import pytest
 
 from serving import qa_ui
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 pytestmark = pytest.mark.slow
 

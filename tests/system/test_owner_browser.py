@@ -1,7 +1,7 @@
 """Issue 24, item 2, in a real browser on a real `qa ui` (no password, loopback bind): the request
 headers reach the page (``st.context.headers`` of its websocket), so a browser whose requests carry a
 proxy's ``X-Forwarded-For`` gets no uploader, while the same browser without it does. (Every header
-case is in tests/test_owner_proof.py; this proves the wiring.) Chromium as in tests/test_browser.py.
+case is in tests/serve/test_owner_proof.py; this proves the wiring.) Chromium as in test_browser.py.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not 
 
 pytestmark = pytest.mark.slow  # a real browser and a served page: left out of make test-fast
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT_MS = 60_000
 
 

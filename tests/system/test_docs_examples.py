@@ -22,7 +22,7 @@ import pytest
 import qa
 from qa.serve.render import answer_to_dict
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 SHELL = {"sh", "bash", "shell"}
 PYTHON = {"python", "py"}

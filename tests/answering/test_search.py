@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from qa.errors import QuestionError
-from qa.index import Index, IndexParams
+from qa.index.index import Index, IndexParams
 from qa.answering.search import MAX_QUESTION_CHARS, parse_question, search, search_documents
 from qa.index.ranking import score_passages
 from qa.types import Passage
@@ -78,7 +78,7 @@ SEED_QUESTIONS = [
 @pytest.mark.parametrize("question", SEED_QUESTIONS)
 def test_scores_equal_the_dense_reference(corpus_index, question):
     ref = reference_scores(corpus_index, question)
-    ids, scores = score_passages(corpus_index, parse_question(corpus_index, question))
+    ids, scores = score_passages(corpus_index.scoring, parse_question(corpus_index, question))
     assert ids.tolist() == np.flatnonzero(ref > 0).tolist()  # touched passages, ascending
     np.testing.assert_allclose(scores, ref[ids], rtol=1e-6)
 
@@ -86,7 +86,7 @@ def test_scores_equal_the_dense_reference(corpus_index, question):
 @pytest.mark.parametrize("question", ["apple", "apple banana", "banana cherry fig grape", "durian elderberry"])
 def test_tiny_scores_equal_the_dense_reference(fruit, question):
     ref = reference_scores(fruit, question)
-    ids, scores = score_passages(fruit, parse_question(fruit, question))
+    ids, scores = score_passages(fruit.scoring, parse_question(fruit, question))
     np.testing.assert_allclose(scores, ref[ids], rtol=1e-6)
     assert set(ids.tolist()) == set(np.flatnonzero(ref > 0).tolist())
 
@@ -96,7 +96,7 @@ def test_sparse_and_dense_accumulation_agree():
     texts = [f"filler{i} common" for i in range(200)] + ["rare1 rare2 common", "rare1 other"]
     index = fit(texts)
     q = parse_question(index, "rare1 rare2")
-    ids, scores = score_passages(index, q)
+    ids, scores = score_passages(index.scoring, q)
     ref = reference_scores(index, "rare1 rare2")
     assert ids.tolist() == [200, 201]
     np.testing.assert_allclose(scores, ref[ids], rtol=1e-6)
@@ -152,8 +152,8 @@ def test_expansion_adds_feedback_terms_and_keeps_the_question():
     texts = [f"turbine blade cooling film {i}" for i in range(6)] + ["film festival", "blade runner"]
     index = fit(texts)
     q = parse_question(index, "turbine blade")
-    ids, scores = score_passages(index, q)
-    weights = expansion_weights(index, q, ids, scores)
+    ids, scores = score_passages(index.scoring, q)
+    weights = expansion_weights(index.scoring, q, ids, scores)
     assert set(q.term_ids) < set(weights)
     assert index.vocabulary["cool"] in weights and index.vocabulary["festiv"] not in weights
     assert all(weights[t] >= FEEDBACK_KEEP for t in q.term_ids)
@@ -218,7 +218,7 @@ def test_k_must_be_a_positive_integer(fruit, k):
 def test_passage_contained_in_a_better_one_is_not_returned_twice():
     # "cherry durian." is inside passage 0, which holds "cherry" three times and ranks first.
     index = fit(["cherry durian. cherry cherry", "cherry durian.", "cherry fig"])
-    ids, _ = score_passages(index, parse_question(index, "cherry"))
+    ids, _ = score_passages(index.scoring, parse_question(index, "cherry"))
     assert 1 in ids.tolist()  # it does match
     assert ranked_ids(search(index, "cherry", k=5)) == ["d#0", "d#2"]
 
@@ -365,8 +365,8 @@ def test_top_passages_equals_scoring_every_passage(seed, depth):
         q = parse_question(index, " ".join(rng.choice(words, size=rng.integers(1, 6))))
         if not q.term_ids:
             continue
-        all_ids, all_scores = score_passages(index, q)
-        ids, scores = top_passages(index, dict.fromkeys(q.term_ids, 1.0), depth)
+        all_ids, all_scores = score_passages(index.scoring, q)
+        ids, scores = top_passages(index.scoring, dict.fromkeys(q.term_ids, 1.0), depth)
         k = min(depth, all_ids.size)
         expected = set(all_ids[np.argsort(-all_scores, kind="stable")][:k].tolist())
         best = ids[np.argsort(-scores, kind="stable")][:k]
@@ -381,9 +381,9 @@ def test_top_passages_equals_scoring_every_passage(seed, depth):
 
 def _documents_scoring_everything(index: Index, question: str, k: int) -> list[tuple[str, float]]:
     """search_documents as it was before pruning: every matching passage scored, best per document."""
-    from qa.index.ranking import ranked, top_positions
+    from qa.index.ranking import top_positions
 
-    ids, scores = ranked(index, parse_question(index, question))
+    ids, scores = index.ranked(parse_question(index, question))
     if ids.size == 0:
         return []
     doc_of, doc_ids = index.passage_doc

@@ -13,17 +13,19 @@ import pytest
 
 pytest.importorskip("dask.distributed")
 
-import qa  # noqa: E402
-from qa.cli import main  # noqa: E402
-from qa.errors import EmptyCorpusError  # noqa: E402
-from qa.ingest.loader import DocumentStream, read_files  # noqa: E402
-from qa.answering.search import search, search_documents  # noqa: E402
-from qa.index.shards import ShardedIndex, build_sharded, dask_client, load_sharded, plan_partitions  # noqa: E402
-from qa.index.folders import is_sharded, load_index  # noqa: E402
+import qa
+from qa.cli import main
+from qa.errors import EmptyCorpusError
+from qa.ingest.loader import DocumentStream, read_files
+from qa.answering.search import search, search_documents
+from qa.index.cluster import dask_client
+from qa.index.shard_build import build_sharded, plan_partitions
+from qa.index.sharded import ShardedIndex, load_sharded
+from qa.index.folders import is_sharded, load_index
 
 pytestmark = pytest.mark.slow  # Dask LocalClusters: left out of make test-fast
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 REPEATED = (
     "Refunds for lost badges are paid by the security office within fourteen days of the claim, "
     "provided the badge was reported lost to the front desk on the day it went missing."

@@ -32,7 +32,7 @@ sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not 
 
 pytestmark = pytest.mark.slow  # a real browser and a served page: left out of make test-fast
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SEED_QUESTION = "Where do I go to pay social security myself?"
 CHROMIUM_ARGS = [
     "--no-sandbox",

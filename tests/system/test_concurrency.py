@@ -47,7 +47,7 @@ SESSIONS = int(os.environ.get("QA_CONCURRENCY_SESSIONS", "4"))
 ROUNDS = int(os.environ.get("QA_CONCURRENCY_ROUNDS", "4"))  # uploads while the clients ask
 FINAL = 1 + (ROUNDS - 1) % 2  # the index state after the last upload (state 1: first version, 2: second)
 K = 5
-APP = str(Path(__file__).resolve().parent.parent / "ui" / "app.py")
+APP = str(Path(__file__).resolve().parents[2] / "ui" / "app.py")
 
 CANTEEN = [
     b"Canteen\n\nThe staff canteen opens at noon and closes at two. Lunch is free for interns.\n",
@@ -134,7 +134,7 @@ def _while_uploading(lib: Library, users: int, ask) -> tuple[list[list], list[st
                     first_round.wait(timeout=300)
                 if last:
                     return
-        except Exception as exc:  # noqa: BLE001 - reported below
+        except Exception as exc:  # reported below
             errors.append(f"user {u}: {exc!r}")
             first_round.abort()
 
@@ -142,7 +142,7 @@ def _while_uploading(lib: Library, users: int, ask) -> tuple[list[list], list[st
         try:
             first_round.wait(timeout=300)
             _upload_all(lib, ROUNDS, versions)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             errors.append(f"uploader: {exc!r}")
         finally:
             done.set()

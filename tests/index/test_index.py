@@ -9,7 +9,7 @@ from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from sklearn.feature_extraction.text import CountVectorizer
 
-from qa.index import Index, IndexParams
+from qa.index.index import Index, IndexParams
 from qa.types import Passage
 from qa.index.weighting import BM25Transformer, bm25_idf
 

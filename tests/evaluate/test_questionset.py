@@ -17,10 +17,10 @@ import qa.evaluate.questionset as qs
 from qa.cli import main
 from qa.errors import QAError
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 REALDOCS = ROOT.parent / "shared" / "realdocs"
 CHECK = REALDOCS / "check.py"
-BEIR = Path(__file__).resolve().parent / "data" / "beir_tiny"
+BEIR = Path(__file__).resolve().parents[1] / "data" / "beir_tiny"
 SEED_CORPUS = ROOT / "corpus"
 
 GUIDE = (  # hard-wrapped Markdown
