@@ -8,7 +8,7 @@ folder (``$QA_DATA``, default ``~/.local/share/qa``; see `qa.serve.library`): it
 files uploaded here, and ``feedback.sqlite``. This file only lays out widgets:
 answering, uploads, feedback, example questions and HTML escaping all live in
 ``qa``. Visitors ask; the owner (`qa.serve.access`: the owner's password, or no password
-and a loopback bind) also uploads, removes, exports feedback and sees the server's paths.
+and a request proven local) also uploads, removes, exports feedback and sees the server's paths.
 Each session's recent questions are its own (``st.session_state``). Every string taken
 from a document or a user goes through ``qa.serve.render.escape`` (directly or via the
 render helpers) before it reaches Markdown.
@@ -23,9 +23,10 @@ import time
 
 import streamlit as st
 
+from qa.answering.search import MAX_QUESTION_CHARS
 from qa.answering.summarize import answer
 from qa.errors import QAError, QuestionError
-from qa.serve.access import admin_password, bind_address, is_loopback, password_matches
+from qa.serve.access import admin_password, owner_without_password, password_matches
 from qa.index.build import describe
 from qa.index.default import open_index
 from qa.serve.feedback import (
@@ -196,10 +197,17 @@ def password() -> str | None:
 
 def is_owner() -> bool:
     """May this session upload, remove, export and see the server's paths? With a password set:
-    once it was entered here. Without one: only while the server is bound to a loopback address."""
+    once it was entered here. Without one: only if the server serves loopback names alone and this
+    session's request reached it as loopback (`qa.serve.access.owner_without_password`)."""
     if not _password_configured():
-        return is_loopback(bind_address())
+        return owner_without_password(request_headers())
     return bool(st.session_state.get("owner"))
+
+
+def request_headers() -> dict[str, str] | None:
+    """The headers of this session's request (``st.context.headers``); None with no request (AppTest)."""
+    headers = st.context.headers
+    return {name: headers[name] for name in headers} if len(headers) else None
 
 
 def _password_configured() -> bool:
@@ -633,7 +641,12 @@ def uploaded_documents(lib: Library, rows, uploads) -> None:
 
 def ask_tab(index, lib: Library, version: str | None, examples, k: int, owner: bool) -> None:
     with st.form("ask"):
-        st.text_input("Question", key="question", placeholder="Type a question about these documents")
+        st.text_input(
+            "Question",
+            key="question",
+            placeholder="Type a question about these documents",
+            max_chars=MAX_QUESTION_CHARS,
+        )  # the server's limit, not the widget's
         st.form_submit_button("Ask", type="primary", on_click=ask_typed)
     st.session_state["examples-shown"] = tuple(examples)  # "Try asking" does not repeat them
 
