@@ -29,10 +29,10 @@ the text but whitespace and the ``#`` markers lies in exactly one block.
 A file that cannot be read raises `SourceError` naming the file and the
 reason (encrypted, corrupt, no text layer, not decodable, a zip bomb); the
 loader turns it into a warning and goes on with the other files. The parsers
-(pypdf and pdfplumber, python-docx, BeautifulSoup) are imported only when a
+(pypdfium2, python-docx, BeautifulSoup) are imported only when a
 file of their kind is read, so qa starts as fast as before.
 
-One module a format: `pdf`, `docx`, `html`; `common` holds what they share.
+One module a format: `pdf` (its lines read by `pdf_lines`), `docx`, `html`; `common` holds what they share.
 """
 
 from .common import BLOCK_KINDS, Extracted
@@ -44,7 +44,6 @@ from . import html, pdf
 # Set here, the modules read them from here: a test chooses the HTML parser and breaks a PDF page.
 _html_parser = html._html_parser
 _pdf_page_lines = pdf._pdf_page_lines
-_pdf_line = pdf._pdf_line
 
 __all__ = ["Extracted", "EXTRACTORS", "BLOCK_KINDS", "extract_pdf", "extract_docx", "extract_html",
            "DOCX_MAX_UNPACKED_BYTES", "DOCX_MAX_RATIO"]

@@ -12,19 +12,12 @@ from pathlib import Path
 
 from ...errors import SourceError
 from .common import Extracted, first_line, Layout, one_line, quiet, reason
+from .pdf_lines import Line
+from .pdf_lines import page_lines
 
 __all__ = ["extract_pdf"]
 
 _FILE_NAME_TITLE_RE = re.compile(r"\.(?:docx?|pdf|txt|rtf|odt|indd|pptx?|xlsx?|tex|dvi|ps)$|^untitled$", re.IGNORECASE)
-# A gap between two letters wider than this share of the font size is a space: a PDF often draws
-# no space characters at all (TeX never does), and pdfplumber's fixed 3pt default joined "Thisisversion".
-_X_TOLERANCE_RATIO = 0.15
-_MONO_FONT_RE = re.compile(r"mono|courier|consol|menlo|cmtt|typewriter|nimbusmon|fixed", re.IGNORECASE)
-_BOLD_FONT_RE = re.compile(r"bold|black|heavy|demi|medi|cmbx", re.IGNORECASE)  # NimbusRomNo9L-Medi is TeX's bold Times
-# A glyph with no text behind it (pdfminer writes "(cid:127)") opening a line, before a space, is a bullet
-# drawn from a symbol font, or one a PDF writer encoded its own way (reportlab's Helvetica "•").
-_CID_BULLET_RE = re.compile(r"^\(cid:\d+\)\s+")
-_CID_RE = re.compile(r"\(cid:\d+\)")  # any other such glyph is no word: "Copyright (cid:13)c" (TeX's circle of ©)
 _PDF_ITEM_RE = re.compile(r"^(?:[•●○◦▪▫■□‣⁃∙·*–—-]|\(?(?:\d{1,3}|[a-zA-Z]|[ivxlc]{1,5})\)|\d{1,3}\.)\s")
 _NUMBERED_TITLE_RE = re.compile(r"^\d{1,2}(?:\.\d{1,2})+\.?\s+\S")  # "2.3 Recommended checking order"
 _SENTENCE_END_RE = re.compile(r"[.!?:;。！？：；][\"'”’)\]]*$")
@@ -45,89 +38,58 @@ _HEADING_RATIO = 1.15  # a line this much bigger than the body text is a heading
 
 
 @dataclass(slots=True)
-class _Line:
-    """One line of a PDF page as pdfplumber groups its characters, with what the layout rules need."""
-
-    text: str
-    x0: float
-    x1: float
-    top: float
-    bottom: float
-    size: float  # the most common font size of its characters (of the proportional ones, if any)
-    bold: bool
-    mono: bool
-
-
-@dataclass(slots=True)
 class _PdfBlock:
     kind: str
     lines: list = field(default_factory=list)
     level: int = 0
 
 
-def _pdf_title(reader) -> str:
+def _pdf_title(document) -> str:
+    """The metadata title, unless it is missing or a file name ("Microsoft Word - x.docx")."""
     try:
-        title = one_line(str(reader.metadata.title or "")) if reader.metadata else ""
+        title = one_line(str(document.get_metadata_value("Title") or ""))
     except Exception:  # a malformed /Info dictionary costs the title only
         return ""
     return "" if _FILE_NAME_TITLE_RE.search(title) else title[:200]
 
 
-def _pdf_line(raw: dict) -> _Line | None:
-    text = one_line(_CID_RE.sub("", _CID_BULLET_RE.sub("• ", one_line(raw["text"]))))
-    chars = [c for c in raw["chars"] if not c["text"].isspace()]
-    if not text or not chars:
-        return None
-    fonts = [c.get("fontname") or "" for c in chars]
-    n_mono = sum(1 for f in fonts if _MONO_FONT_RE.search(f))
-    # A listing line is monospaced but for an odd glyph from a symbol font; a sentence that
-    # names a path or two in a monospaced font is running text.
-    mono = n_mono >= 0.9 * len(chars) and len(chars) - n_mono <= max(1, len(chars) / 30)
-    sized = chars if mono else [c for c, f in zip(chars, fonts) if not _MONO_FONT_RE.search(f)] or chars
-    size = Counter(round(float(c["size"]), 1) for c in sized).most_common(1)[0][0]
-    bold = sum(1 for f in fonts if _BOLD_FONT_RE.search(f)) >= 0.9 * len(chars)
-    return _Line(text, float(raw["x0"]), float(raw["x1"]), float(raw["top"]), float(raw["bottom"]), size, bold, mono)
+def _pdf_page_lines(page) -> list[Line]:
+    """The page's lines, in the order the page draws them."""
+    return page_lines(page)
 
 
-def _pdf_page_lines(page) -> list[_Line]:
-    """The page's lines, top to bottom."""
-    raw = page.extract_text_lines(return_chars=True, x_tolerance_ratio=_X_TOLERANCE_RATIO)
-    return [line for line in map(_pdf_line, raw) if line is not None]
-
-
-def _read_pdf_lines(source, path: Path, n_pages: int, notes: list[str]) -> tuple[list[list[_Line]], list[float]]:
-    """Each page's lines and height, read by pdfplumber; a page that fails is empty and noted."""
-    import pdfplumber
-
-    pages: list[list[_Line]] = []
+def _read_pdf_lines(document, path: Path, notes: list[str]) -> tuple[list[list[Line]], list[float]]:
+    """Each page's lines and height, read by pdfium; a page that fails is empty and noted."""
+    read_lines = sys.modules[__package__]._pdf_page_lines  # the package's: a test breaks pages there
+    pages: list[list[Line]] = []
     heights: list[float] = []
-    with pdfplumber.open(source) as pdf:
-        if len(pdf.pages) != n_pages:  # pdfminer lost pages pypdf found (a broken xref table)
-            raise ValueError(f"pdfminer found {len(pdf.pages)} of {n_pages} pages")
-        for number, page in enumerate(pdf.pages, 1):
-            lines, height = [], 0.0
-            try:
-                height = float(page.height)
-                lines = sys.modules[__package__]._pdf_page_lines(page)  # the package's: a test breaks pages there
-            except Exception as exc:  # one bad page should not lose the others
-                notes.append(f"{path}: page {number} skipped, its text could not be read ({reason(exc)})")
-            finally:
-                page.close()  # pdfplumber caches each page's objects; a long PDF would keep them all
-            pages.append(lines)
-            heights.append(height)
+    for number in range(1, len(document) + 1):
+        lines, height = [], 0.0
+        page = None
+        try:
+            page = document[number - 1]
+            height = float(page.get_height())
+            lines = read_lines(page)
+        except Exception as exc:  # one bad page should not lose the others
+            notes.append(f"{path}: page {number} skipped, its text could not be read ({reason(exc)})")
+        finally:
+            if page is not None:
+                page.close()
+        pages.append(lines)
+        heights.append(height)
     return pages, heights
 
 
-def _repaired_copy(reader) -> bytes:
-    """The PDF as pypdf read it (decrypted, its cross-reference table rebuilt), written anew for pdfminer."""
-    from pypdf import PdfWriter
+def _repaired_copy(path: Path) -> bytes:
+    """The PDF as pypdf reads it (its cross-reference table rebuilt from the objects), written anew for pdfium."""
+    from pypdf import PdfReader, PdfWriter
 
     buf = io.BytesIO()
-    PdfWriter(clone_from=reader).write(buf)
+    PdfWriter(clone_from=PdfReader(path)).write(buf)
     return buf.getvalue()
 
 
-def _furniture_key(line: _Line, height: float):
+def _furniture_key(line: Line, height: float):
     if line.top < height * _FURNITURE_BAND:
         band = "top"
     elif line.bottom > height * (1 - _FURNITURE_BAND):
@@ -155,7 +117,7 @@ def _page_number(text: str) -> tuple[int, bool] | None:
     return None
 
 
-def _page_number_lines(pages: list[list[_Line]], heights: list[float], need: int) -> set[tuple[int, int]]:
+def _page_number_lines(pages: list[list[Line]], heights: list[float], need: int) -> set[tuple[int, int]]:
     """``(page, line)`` of each page number in a header or footer, found by where it is, not by its
     words: a line in the top or bottom band whose number counts the pages (page index minus number
     the same) on `need` pages at the same height, however its words change by chapter ("Chapter
@@ -184,7 +146,7 @@ def _page_number_lines(pages: list[list[_Line]], heights: list[float], need: int
     return drop
 
 
-def _drop_furniture(pages: list[list[_Line]], heights: list[float]) -> list[list[_Line]]:
+def _drop_furniture(pages: list[list[Line]], heights: list[float]) -> list[list[Line]]:
     """Drop running headers, footers and page numbers, by their place on the page: a line in the
     top or bottom band of the page whose text (its numbers aside) and size recur there on at least
     half the pages, and on two; and page numbers (`_page_number_lines`), which TeX puts in headers
@@ -201,13 +163,13 @@ def _drop_furniture(pages: list[list[_Line]], heights: list[float]) -> list[list
             for p, (lines, h) in enumerate(zip(pages, heights))]
 
 
-def _drop_contents(pages: list[list[_Line]]) -> list[list[_Line]]:
+def _drop_contents(pages: list[list[Line]]) -> list[list[Line]]:
     """Drop a table of contents' (or an index's) entries: lines that end in a dot leader and a page
     number. They are no heading (the heading is further on) and no text."""
     return [[line for line in lines if line.mono or not _DOT_LEADER_RE.search(line.text)] for lines in pages]
 
 
-def _compounds(pages: list[list[_Line]]) -> set[str]:
+def _compounds(pages: list[list[Line]]) -> set[str]:
     """Hyphenated word pairs printed whole inside a line ("sub-class"), lowercased: at a line end
     their hyphen is the word's own, not the typesetter's."""
     found = set()
@@ -223,7 +185,7 @@ def _compounds(pages: list[list[_Line]]) -> set[str]:
     return found
 
 
-def _join_lines(lines: list[_Line], compounds: set[str]) -> str:
+def _join_lines(lines: list[Line], compounds: set[str]) -> str:
     """A paragraph's lines as one line. A line ending in a lowercase letter and ``-`` before a
     line starting in lowercase is a word the typesetter split: "specifi-" + "cation" is
     "specification", unless the document prints that pair with its hyphen inside a line too
@@ -251,7 +213,7 @@ def _join_lines(lines: list[_Line], compounds: set[str]) -> str:
     return out
 
 
-def _code_text(lines: list[_Line]) -> str:
+def _code_text(lines: list[Line]) -> str:
     """A listing's lines, each indented by its distance from the leftmost line in character widths."""
     left = min(line.x0 for line in lines)
     widths = [(line.x1 - line.x0) / len(line.text) for line in lines if len(line.text) > 1]
@@ -266,7 +228,7 @@ def _code_text(lines: list[_Line]) -> str:
 class _PdfRules:
     """The reading rules, with the measurements of one document they depend on."""
 
-    def __init__(self, pages: list[list[_Line]]):
+    def __init__(self, pages: list[list[Line]]):
         lines = [line for page in pages for line in page]
         sizes = Counter()
         for line in lines:
@@ -286,18 +248,18 @@ class _PdfRules:
         self.line_gap = min(sorted(ratios)[len(ratios) // 2], 0.5) if ratios else 0.3
         self.compounds = _compounds(pages)
 
-    def _right(self, page: list[_Line]) -> float:
+    def _right(self, page: list[Line]) -> float:
         """The right edge of the page's text: where most full lines end."""
         ends = sorted(line.x1 for line in page if not line.mono)
         return ends[round(0.9 * (len(ends) - 1))] if ends else 0.0
 
-    def _left(self, page: list[_Line]) -> float:
+    def _left(self, page: list[Line]) -> float:
         return min((line.x0 for line in page if not line.mono), default=0.0)
 
-    def _short(self, line: _Line, left: float, right: float) -> bool:
+    def _short(self, line: Line, left: float, right: float) -> bool:
         return line.x1 < right - max(2 * line.size, 0.1 * (right - left))
 
-    def _role(self, line: _Line, left: float, right: float) -> str:
+    def _role(self, line: Line, left: float, right: float) -> str:
         if line.mono:
             return "code"
         if line.size >= self.body * _HEADING_RATIO:
@@ -309,7 +271,7 @@ class _PdfRules:
             return "heading"
         return "text"
 
-    def _breaks(self, block: _PdfBlock, line: _Line, role: str, left: float, right: float) -> bool:
+    def _breaks(self, block: _PdfBlock, line: Line, role: str, left: float, right: float) -> bool:
         """Whether `line` starts a new block after `block`."""
         prev = block.lines[-1]
         size = max(line.size, prev.size)
@@ -331,7 +293,7 @@ class _PdfRules:
             return ends and line.x0 <= block.lines[0].x0 + 0.25 * line.size
         return ends and line.x0 > prev.x0 + line.size  # an indented line after a sentence: a new paragraph
 
-    def page_blocks(self, page: list[_Line]) -> list[_PdfBlock]:
+    def page_blocks(self, page: list[Line]) -> list[_PdfBlock]:
         left, right = self._left(page), self._right(page)
         blocks: list[_PdfBlock] = []
         for line in page:
@@ -371,30 +333,33 @@ class _PdfRules:
 
 
 def _open_pdf(path: Path):
-    """pypdf's reader of `path`, decrypted when its user password is empty; its title; its page count."""
-    from pypdf import PdfReader
-    from pypdf.errors import DependencyError
+    """pdfium's document of `path`, opened with an empty password when it is encrypted with one.
 
-    reader = PdfReader(path)
-    if reader.is_encrypted:
-        try:
-            opened = reader.decrypt("")  # many PDFs are "encrypted" with an empty user password
-        except DependencyError:
-            raise SourceError(
-                f"{path}: encrypted with AES; reading it needs the cryptography package "
-                "(pip install 'pypdf[crypto]')"
-            ) from None
-        if not opened:
-            raise SourceError(f"{path}: encrypted PDF (it needs a password to open)")
-    return reader, _pdf_title(reader), len(reader.pages)
+    pdfium rebuilds a damaged cross-reference table itself; a file it refuses anyway is given to
+    pypdf, whose rebuilt copy pdfium then reads.
+    """
+    import pypdfium2 as pdfium
+
+    try:
+        return pdfium.PdfDocument(str(path))
+    except pdfium.PdfiumError as exc:
+        if "password" in str(exc).lower():
+            raise SourceError(f"{path}: encrypted PDF (it needs a password to open)") from None
+        first = exc
+    try:
+        return pdfium.PdfDocument(_repaired_copy(path))
+    except Exception:
+        raise first from None
 
 
 def extract_pdf(path) -> Extracted:
     """Read a PDF's text layer as a person reads the page: paragraphs, headings, lists, listings.
 
-    pypdf opens the file (and decrypts one whose user password is empty, and
-    rebuilds a broken cross-reference table); pdfplumber gives each page's lines
-    with their position, font and size, from which the blocks are read:
+    pdfium (pypdfium2) opens the file (and decrypts one whose user password is
+    empty, and rebuilds a broken cross-reference table; pypdf's rebuilt copy is
+    read when pdfium refuses the file) and gives each page's lines with their
+    position, font and size (`qa.ingest.formats.pdf_lines`), from which the
+    blocks are read:
 
     - Running headers, footers and page numbers are dropped: a line in the top
       or bottom 12% of the page whose text, numbers aside, and size recur there
@@ -403,8 +368,8 @@ def extract_pdf(path) -> Extracted:
       same height on a quarter of the pages, with a number alone ("i", a
       chapter's first page) at that height.
     - A table of contents' or an index's entries (a dot leader and a page
-      number: "2.1 Syntax . . . . 2") are dropped; pdfminer's "(cid:13)" for a
-      glyph it could not map is dropped from the text.
+      number: "2.1 Syntax . . . . 2") are dropped; a glyph pdfium could not
+      map to text is dropped (a bullet, when it opens a line).
     - A line in a monospaced font is a listing (``code``): its lines are kept,
       indented as printed.
     - A heading is a line 15% bigger than the body text, or a bold or numbered
@@ -434,20 +399,20 @@ def extract_pdf(path) -> Extracted:
     """
     path = Path(path)
     notes: list[str] = []
-    with quiet("pypdf", "pdfminer", "pdfplumber"):
+    with quiet("pypdf"):
         try:
-            reader, title, n_pages = _open_pdf(path)
-            if not n_pages:
-                raise SourceError(f"{path}: PDF has no pages")
-            try:
-                pages, heights = _read_pdf_lines(path, path, n_pages, notes)
-            except Exception:  # pdfminer is stricter than pypdf about a damaged file: read pypdf's copy
-                notes.clear()
-                pages, heights = _read_pdf_lines(io.BytesIO(_repaired_copy(reader)), path, n_pages, notes)
+            document = _open_pdf(path)
         except SourceError:
             raise
         except Exception as exc:  # the parsers raise many kinds of error on malformed files
             raise SourceError(f"{path}: not a readable PDF ({reason(exc)})") from None
+    try:
+        if not len(document):
+            raise SourceError(f"{path}: PDF has no pages")
+        title = _pdf_title(document)
+        pages, heights = _read_pdf_lines(document, path, notes)
+    finally:
+        document.close()
     if len(notes) == len(pages):  # no page could be read: the file, not a page, is broken
         raise SourceError(f"{path}: not a readable PDF (no page could be read; {notes[0].rpartition(' (')[2]}")
     if not any(pages):
