@@ -17,6 +17,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
+from bisect import bisect_left, bisect_right
 from itertools import compress, repeat
 from operator import ne
 
@@ -89,6 +90,13 @@ def _api() -> _Api:
     return _Api()
 
 
+@lru_cache(maxsize=1024)
+def _font_kind(name: bytes) -> tuple[bool, bool]:
+    """Whether the font of this name is bold, and whether it is monospaced."""
+    fontname = name.decode("latin-1")
+    return bool(_BOLD_FONT_RE.search(fontname)), bool(_MONO_FONT_RE.search(fontname))
+
+
 def _clean(text: str) -> str:
     # pdfium writes a hyphen that ends a line as U+0002 (its "hyphen at a line end" mark); it is the
     # printed hyphen, and the paragraph rules decide whether it splits a word or belongs to it.
@@ -116,12 +124,14 @@ def page_lines(page) -> list[Line]:
         if len(text) != n:  # characters beyond the BMP come as surrogate pairs: one string index a character
             text = "".join(map(chr, map(api.unicode, repeat(handle, n), range(n))))
         objects = list(map(api.text_object, repeat(handle, n), range(n)))
+        breaks = [m.end() for m in _BREAK_RE.finditer(text)]  # where a line ends inside a run, found once
         starts = [0, *compress(range(1, n), map(ne, objects[1:], objects[:-1])), n]
         box = api.rect()
         box_ref = ctypes.byref(box)
         fonts: dict[int, tuple[bool, bool]] = {}
         name = ctypes.create_string_buffer(256)
         flags = ctypes.c_int()
+        flags_ref = ctypes.byref(flags)
         lines: list[Line] = []
         segments: list = []  # the current line's segments: (x0, x1, top, bottom, size, bold, mono, text, spaced)
         spaced = False
@@ -134,13 +144,13 @@ def page_lines(page) -> list[Line]:
                 continue
             font = fonts.get(obj)
             if font is None:
-                api.font_info(handle, a, name, 256, ctypes.byref(flags))
-                fontname = name.value.decode("latin-1")
-                font = fonts[obj] = (bool(_BOLD_FONT_RE.search(fontname)), bool(_MONO_FONT_RE.search(fontname)))
+                api.font_info(handle, a, name, 256, flags_ref)
+                font = fonts[obj] = _font_kind(name.value)
             size = round(api.font_size(handle, a), 1)
             # A line ends inside the run where the file holds a line break, and after a hyphen
             # that ends a line: pdfium joins the two lines and writes the hyphen as U+FFFE.
-            cuts = [m.end() for m in _BREAK_RE.finditer(text, a, b) if m.end() < b] if _BREAK_RE.search(text, a, b) else []
+            k = bisect_right(breaks, a)
+            cuts = [] if k == len(breaks) or breaks[k] >= b else [e for e in breaks[k:bisect_left(breaks, b)]]
             for p0, p1 in zip([a, *cuts], [*cuts, b]):
                 part = text[p0:p1]
                 hyphen = part.endswith("\ufffe")
