@@ -14,6 +14,7 @@ from ...errors import SourceError
 from .common import Extracted, first_line, Layout, one_line, quiet, reason
 from .pdf_lines import Line
 from .pdf_lines import page_lines
+from .pdf_tables import split_columns, table_rows, table_runs
 
 __all__ = ["extract_pdf"]
 
@@ -42,6 +43,7 @@ class _PdfBlock:
     kind: str
     lines: list = field(default_factory=list)
     level: int = 0
+    text: str = ""  # a table row's text, written from its cells
 
 
 def _pdf_title(document) -> str:
@@ -294,14 +296,38 @@ class _PdfRules:
         return ends and line.x0 > prev.x0 + line.size  # an indented line after a sentence: a new paragraph
 
     def page_blocks(self, page: list[Line]) -> list[_PdfBlock]:
+        page = split_columns(page)
         left, right = self._left(page), self._right(page)
+        rows = {}  # the first line of each table: its rows' texts
+        in_table = set()
+        for a, b in table_runs(page):
+            rows[a] = table_rows(page[a:b])
+            in_table.update(range(a, b))
         blocks: list[_PdfBlock] = []
-        for line in page:
+        for i, line in enumerate(page):
+            if i in rows:
+                for k, text in enumerate(rows[i]):  # a table: one block a row
+                    blocks.append(_PdfBlock("table", [page[i + k]], text=text))
+            if i in in_table:
+                continue
             role = self._role(line, left, right)
-            if not blocks or self._breaks(blocks[-1], line, role, left, right):
+            if role == "code" and self._goes_on(blocks, line, page[i + 1] if i + 1 < len(page) else None):
+                role = blocks[-1].kind
+            elif not blocks or self._breaks(blocks[-1], line, role, left, right):
                 blocks.append(_PdfBlock(role))
             blocks[-1].lines.append(line)
         return blocks
+
+    def _goes_on(self, blocks: list[_PdfBlock], line: Line, after: Line | None) -> bool:
+        """Whether a monospaced line is a name that ends a sentence broken off above it ("... may be
+        called on a" / "CipherState."), not a listing: one line alone, right below a paragraph
+        line that ends no sentence, no wider apart than a paragraph's lines, and not indented."""
+        if not blocks or blocks[-1].kind not in ("text", "item") or (after is not None and after.mono):
+            return False
+        prev = blocks[-1].lines[-1]
+        gap = line.top - prev.bottom
+        return (not _SENTENCE_END_RE.search(prev.text) and -0.5 * line.size <= gap <= (self.line_gap + 0.4) * line.size
+                and line.x0 <= prev.x0 + 0.5 * line.size and len(line.text) <= 80)
 
     def settle(self, pages: list[list[_PdfBlock]]) -> None:
         """Kinds that need the whole document: heading levels by size, too-long "headings" made
@@ -327,9 +353,36 @@ class _PdfRules:
                     anchor = None
 
     def text_of(self, block: _PdfBlock) -> str:
+        if block.text:
+            return block.text
         if block.kind == "code":
             return _code_text(block.lines)
         return _join_lines(block.lines, self.compounds)
+
+
+_TITLE_BLOCKS = 8  # the title is among the first blocks of the first page with text
+
+
+def _settle_title(pages: list[list[_PdfBlock]], rules: _PdfRules, title: str) -> str:
+    """The document's title, and its block on the first page with text made a level-1 heading (a
+    title is never an answer): the metadata title where a block prints it, else the block of the
+    largest type among the first ones when it is larger than the body text."""
+    first = next((blocks[:_TITLE_BLOCKS] for blocks in pages if blocks), [])
+    key = _title_key(title)
+    if key:
+        for b in first:
+            if b.kind in ("text", "item", "heading") and _title_key(rules.text_of(b)) == key:
+                b.kind, b.level = "heading", 1
+        return title
+    sized = [b for b in first if b.kind == "heading" and b.lines[0].size >= rules.body * _HEADING_RATIO]
+    if not sized:
+        return ""
+    big = max(sized, key=lambda b: b.lines[0].size)
+    return one_line(rules.text_of(big))[:200]
+
+
+def _title_key(text: str) -> str:
+    return " ".join(re.sub(r"[^\w\s]", " ", text.casefold()).split())
 
 
 def _open_pdf(path: Path):
@@ -421,6 +474,7 @@ def extract_pdf(path) -> Extracted:
     rules = _PdfRules(pages)
     page_blocks = [rules.page_blocks(lines) for lines in pages]
     rules.settle(page_blocks)
+    title = _settle_title(page_blocks, rules, title)
     out = Layout()
     for blocks in page_blocks:
         out.page()
