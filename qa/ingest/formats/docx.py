@@ -9,6 +9,7 @@ from pathlib import Path
 
 from ...errors import SourceError
 from .common import Extracted, first_line, Layout, one_line, reason
+from .docx_text import body_items, paragraph_text
 
 __all__ = ["extract_docx", "DOCX_MAX_UNPACKED_BYTES", "DOCX_MAX_RATIO"]
 
@@ -76,27 +77,57 @@ def _check_docx_members(path: Path, infos) -> None:
 
 
 _DOCX_HEADING_RE = re.compile(r"^heading\s*([1-9])$", re.IGNORECASE)
+_DOCX_TOC_RE = re.compile(r"^toc\s*\d$|^toc\s*heading$|^table\s*of\s*(?:contents|figures)$", re.IGNORECASE)
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
+def _style_name(paragraph) -> str:
+    try:
+        return ((paragraph.style.name or "") if paragraph.style is not None else "").strip()
+    except Exception:  # a paragraph pointing at a missing style is plain text
+        return ""
+
+
+def _outline_level(paragraph) -> int:
+    """1-9 from the outline level the paragraph or its style (or a style it is based on) sets, 0 for none."""
+    holders = [paragraph._p]
+    try:
+        style = paragraph.style
+        for _ in range(10):  # a loop of based-on styles cannot hang the reader
+            if style is None:
+                break
+            holders.append(style.element)
+            style = style.base_style
+    except Exception:
+        pass
+    for el in holders:
+        found = el.find(f"{_W}pPr/{_W}outlineLvl")
+        if found is not None:
+            try:
+                value = int(found.get(f"{_W}val"))
+            except (TypeError, ValueError):
+                return 0
+            return value + 1 if 0 <= value < 9 else 0  # 9 is "body text"
+    return 0
 
 
 def _docx_heading_level(paragraph) -> int:
-    """1-9 for "Title" and "Heading n" paragraphs, 0 for the rest."""
-    try:
-        name = (paragraph.style.name or "") if paragraph.style is not None else ""
-    except Exception:  # a paragraph pointing at a missing style is plain text
-        return 0
-    if name.strip().lower() == "title":
+    """1-9 for "Title", "Heading n" and outline-level paragraphs (a style of a writer's own, or
+    another language's: "Überschrift 1" sets level 1), 0 for the rest."""
+    name = _style_name(paragraph)
+    if name.lower() == "title":
         return 1
-    m = _DOCX_HEADING_RE.match(name.strip())
-    return int(m.group(1)) if m else 0
+    m = _DOCX_HEADING_RE.match(name)
+    return int(m.group(1)) if m else _outline_level(paragraph)
 
 
 def _docx_is_list_item(paragraph) -> bool:
-    try:
-        name = (paragraph.style.name or "") if paragraph.style is not None else ""
-    except Exception:
-        name = ""
     ppr = paragraph._p.pPr
-    return name.lower().startswith("list") or (ppr is not None and ppr.numPr is not None)
+    return _style_name(paragraph).lower().startswith("list") or (ppr is not None and ppr.numPr is not None)
+
+
+def _cell_text(tc) -> str:
+    return one_line(" ".join(paragraph_text(p) for p in tc.iter(f"{_W}p")))
 
 
 def _docx_table_rows(table) -> list[str]:
@@ -108,7 +139,7 @@ def _docx_table_rows(table) -> list[str]:
             if any(cell._tc is tc for tc in seen):
                 continue
             seen.append(cell._tc)
-            text = one_line(cell.text)
+            text = _cell_text(cell._tc)
             if text:
                 cells.append(text)
         if cells:
@@ -119,11 +150,15 @@ def _docx_table_rows(table) -> list[str]:
 def extract_docx(path) -> Extracted:
     """Read a Word document's body: paragraphs and tables in document order.
 
-    Paragraphs styled "Title" or "Heading 1" to "Heading 9" become ``#`` lines
-    (``#`` for Title and Heading 1, ``##`` for Heading 2, ..., at most six);
-    list paragraphs (a "List ..." style or numbering) are items on consecutive
-    lines; every other paragraph is one line of text, its line breaks joined
-    with a space; a table row is one line, its cells' text joined by `` | ``. The
+    Paragraphs styled "Title" or "Heading 1" to "Heading 9", or given an
+    outline level by their style, become ``#`` lines (``#`` for Title and
+    Heading 1, ``##`` for Heading 2, ..., at most six); list paragraphs (a
+    "List ..." style or numbering) are items on consecutive lines; a table of
+    contents' entries (styles "TOC 1", ..., "TOC Heading") are dropped; every
+    other paragraph is one line of text, its line breaks joined with a space; a
+    table row is one line, its cells' text joined by `` | ``. A field's result is
+    text and its instruction is not (`qa.ingest.formats.docx_text`: ``TOC``,
+    ``PAGEREF``, ``REF``, ``HYPERLINK``); content controls are opened. The
     title is the document's ``core_properties.title``, else its first heading,
     else its first line. Headers, footers, footnotes, comments and text boxes are
     not read.
@@ -141,20 +176,27 @@ def extract_docx(path) -> Extracted:
     out = Layout()
     try:
         import docx
+        from docx.table import Table
         from docx.text.paragraph import Paragraph
 
         document = docx.Document(str(path))
         first_heading = ""
-        for item in document.iter_inner_content():
-            if isinstance(item, Paragraph):
+        body = document.element.body
+        for element in body_items(body):
+            if element.tag == f"{_W}p":
+                item = Paragraph(element, document._body)
+                text = paragraph_text(element)
+                # A table of contents' entry, by its style's name or id ("toc 1" is "TOC1"): the headings come later.
+                if _DOCX_TOC_RE.match(_style_name(item)) or _DOCX_TOC_RE.match(element.style or ""):
+                    continue
                 level = _docx_heading_level(item)
                 if level:
-                    out.add("heading", item.text, level=level)
-                    first_heading = first_heading or one_line(item.text)
+                    out.add("heading", text, level=level)
+                    first_heading = first_heading or one_line(text)
                 else:
-                    out.add("item" if _docx_is_list_item(item) else "text", item.text)
+                    out.add("item" if _docx_is_list_item(item) else "text", text)
             else:
-                for i, row in enumerate(_docx_table_rows(item)):
+                for i, row in enumerate(_docx_table_rows(Table(element, document._body))):
                     out.add("table", row, tight=i > 0)  # a table's first row starts a block, even after a table
         title = one_line(document.core_properties.title or "")
     except Exception as exc:  # bad XML, missing parts, wrong content type: all "corrupt"
