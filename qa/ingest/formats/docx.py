@@ -81,49 +81,58 @@ _DOCX_TOC_RE = re.compile(r"^toc\s*\d$|^toc\s*heading$|^table\s*of\s*(?:contents
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
 
-def _style_name(paragraph) -> str:
+def _outline_value(el) -> int | None:
+    """The outline level a ``w:p`` or ``w:style`` element sets itself, 1-9; 0 for "body text"; None for none."""
+    found = el.find(f"{_W}pPr/{_W}outlineLvl")
+    if found is None:
+        return None
     try:
-        return ((paragraph.style.name or "") if paragraph.style is not None else "").strip()
-    except Exception:  # a paragraph pointing at a missing style is plain text
-        return ""
+        value = int(found.get(f"{_W}val"))
+    except (TypeError, ValueError):
+        return 0
+    return value + 1 if 0 <= value < 9 else 0  # 9 is "body text"
 
 
-def _outline_level(paragraph) -> int:
-    """1-9 from the outline level the paragraph or its style (or a style it is based on) sets, 0 for none."""
-    holders = [paragraph._p]
-    try:
-        style = paragraph.style
-        for _ in range(10):  # a loop of based-on styles cannot hang the reader
-            if style is None:
-                break
-            holders.append(style.element)
-            style = style.base_style
-    except Exception:
-        pass
-    for el in holders:
-        found = el.find(f"{_W}pPr/{_W}outlineLvl")
-        if found is not None:
+class _Styles:
+    """What the reader asks of a paragraph style, looked up once a style (python-docx looks a style
+    up by an XPath search of the styles part on every ``Paragraph.style``: seconds for a long file)."""
+
+    def __init__(self, document):
+        from docx.enum.style import WD_STYLE_TYPE
+
+        self.by_id = {}
+        self.default = None
+        try:
+            for style in document.styles:
+                if style.type == WD_STYLE_TYPE.PARAGRAPH:
+                    self.by_id[style.style_id] = style
+            self.default = document.styles.default(WD_STYLE_TYPE.PARAGRAPH)
+        except Exception:  # a broken styles part: every paragraph is plain
+            pass
+        self._cache: dict[str | None, tuple[str, int]] = {}
+
+    def of(self, style_id: str | None) -> tuple[str, int]:
+        """The style's name and its heading level ("Title" and "Heading n" by name, else the outline
+        level it or a style it is based on sets), 0 for none."""
+        if style_id not in self._cache:
+            style = self.by_id.get(style_id, self.default) if style_id is not None else self.default
+            name, level = "", 0
             try:
-                value = int(found.get(f"{_W}val"))
-            except (TypeError, ValueError):
-                return 0
-            return value + 1 if 0 <= value < 9 else 0  # 9 is "body text"
-    return 0
-
-
-def _docx_heading_level(paragraph) -> int:
-    """1-9 for "Title", "Heading n" and outline-level paragraphs (a style of a writer's own, or
-    another language's: "Überschrift 1" sets level 1), 0 for the rest."""
-    name = _style_name(paragraph)
-    if name.lower() == "title":
-        return 1
-    m = _DOCX_HEADING_RE.match(name)
-    return int(m.group(1)) if m else _outline_level(paragraph)
-
-
-def _docx_is_list_item(paragraph) -> bool:
-    ppr = paragraph._p.pPr
-    return _style_name(paragraph).lower().startswith("list") or (ppr is not None and ppr.numPr is not None)
+                name = (style.name or "").strip() if style is not None else ""
+                m = _DOCX_HEADING_RE.match(name)
+                level = 1 if name.lower() == "title" else int(m.group(1)) if m else 0
+                for _ in range(10):  # a loop of based-on styles cannot hang the reader
+                    if level or style is None:
+                        break
+                    value = _outline_value(style.element)
+                    if value is not None:
+                        level = value
+                        break
+                    style = style.base_style
+            except Exception:  # a style pointing at a missing one: what was found so far
+                pass
+            self._cache[style_id] = (name, level)
+        return self._cache[style_id]
 
 
 def _cell_text(tc) -> str:
@@ -177,24 +186,28 @@ def extract_docx(path) -> Extracted:
     try:
         import docx
         from docx.table import Table
-        from docx.text.paragraph import Paragraph
 
         document = docx.Document(str(path))
+        styles = _Styles(document)
         first_heading = ""
         body = document.element.body
         for element in body_items(body):
             if element.tag == f"{_W}p":
-                item = Paragraph(element, document._body)
                 text = paragraph_text(element)
+                style_id = element.style
+                name, level = styles.of(style_id)
                 # A table of contents' entry, by its style's name or id ("toc 1" is "TOC1"): the headings come later.
-                if _DOCX_TOC_RE.match(_style_name(item)) or _DOCX_TOC_RE.match(element.style or ""):
+                if _DOCX_TOC_RE.match(name) or _DOCX_TOC_RE.match(style_id or ""):
                     continue
-                level = _docx_heading_level(item)
+                own = _outline_value(element)
+                level = own if own is not None else level
                 if level:
                     out.add("heading", text, level=level)
                     first_heading = first_heading or one_line(text)
                 else:
-                    out.add("item" if _docx_is_list_item(item) else "text", text)
+                    ppr = element.pPr
+                    listed = name.lower().startswith("list") or (ppr is not None and ppr.numPr is not None)
+                    out.add("item" if listed else "text", text)
             else:
                 for i, row in enumerate(_docx_table_rows(Table(element, document._body))):
                     out.add("table", row, tight=i > 0)  # a table's first row starts a block, even after a table
