@@ -6,6 +6,7 @@ import io
 import math
 import re
 import sys
+import threading
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +37,7 @@ _ROW_SLACK = 2.0  # points: lines this close in height are on one row of the pag
 # A table of contents' entry: its title, a dot leader, its page ("2.1 ASN.1 syntax. . . . . 2").
 _DOT_LEADER_RE = re.compile(r"(?:[.·…]\s?){4,}\s*(?:\d{1,4}|[ivxlc]{1,7})$", re.IGNORECASE)
 _HEADING_RATIO = 1.15  # a line this much bigger than the body text is a heading
+_PDFIUM_LOCK = threading.Lock()
 
 
 @dataclass(slots=True)
@@ -452,20 +454,23 @@ def extract_pdf(path) -> Extracted:
     """
     path = Path(path)
     notes: list[str] = []
-    with quiet("pypdf"):
+    # pdfium is not thread-safe: one thread of a process reads a PDF at a time (the page serves
+    # each visitor's upload on a thread of its own; `qa index --jobs` reads on processes).
+    with _PDFIUM_LOCK:
+        with quiet("pypdf"):
+            try:
+                document = _open_pdf(path)
+            except SourceError:
+                raise
+            except Exception as exc:  # the parsers raise many kinds of error on malformed files
+                raise SourceError(f"{path}: not a readable PDF ({reason(exc)})") from None
         try:
-            document = _open_pdf(path)
-        except SourceError:
-            raise
-        except Exception as exc:  # the parsers raise many kinds of error on malformed files
-            raise SourceError(f"{path}: not a readable PDF ({reason(exc)})") from None
-    try:
-        if not len(document):
-            raise SourceError(f"{path}: PDF has no pages")
-        title = _pdf_title(document)
-        pages, heights = _read_pdf_lines(document, path, notes)
-    finally:
-        document.close()
+            if not len(document):
+                raise SourceError(f"{path}: PDF has no pages")
+            title = _pdf_title(document)
+            pages, heights = _read_pdf_lines(document, path, notes)
+        finally:
+            document.close()
     if len(notes) == len(pages):  # no page could be read: the file, not a page, is broken
         raise SourceError(f"{path}: not a readable PDF (no page could be read; {notes[0].rpartition(' (')[2]}")
     if not any(pages):
