@@ -493,7 +493,7 @@ def _broken_xref(how: str) -> bytes:
     ("xref cut short", False), ("no xref or trailer", False),
 ])
 def test_a_pdf_with_a_broken_xref_table_is_read_whole_or_refused(tmp_path, how, readable):
-    """pypdf rebuilds a wrong cross-reference table from the objects themselves; then the text
+    """pdfium rebuilds a wrong cross-reference table from the objects themselves; then the text
     is exactly the intact file's. Without one to rebuild from, the file is refused by name."""
     (tmp_path / "intact.pdf").write_bytes(make_pdf(PDF_PAGES))
     (tmp_path / "broken.pdf").write_bytes(_broken_xref(how))

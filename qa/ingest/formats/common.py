@@ -3,14 +3,12 @@ with their spans, and the small text helpers (one line, one block, the first lin
 
 from __future__ import annotations
 
-import logging
 import re
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 from ...text import squash_spaces
 
-__all__ = ["Extracted", "BLOCK_KINDS", "Layout", "one_line", "one_block", "clean_lines", "first_line", "reason", "quiet", "PILCROW_RE"]
+__all__ = ["Extracted", "BLOCK_KINDS", "Layout", "one_line", "one_block", "clean_lines", "first_line", "reason", "PILCROW_RE"]
 
 BLOCK_KINDS = ("heading", "text", "item", "code", "table", "meta")
 
@@ -125,17 +123,3 @@ def first_line(text: str) -> str:
 def reason(exc: BaseException) -> str:
     msg = one_line(str(exc))[:200]
     return f"{type(exc).__name__}: {msg}" if msg else type(exc).__name__
-
-
-@contextmanager
-def quiet(*logger_names: str):
-    """Silence parsers' logged warnings about malformed input; qa reports per-file problems itself."""
-    logs = [logging.getLogger(name) for name in logger_names]
-    old = [log.level for log in logs]
-    for log in logs:
-        log.setLevel(logging.ERROR)
-    try:
-        yield
-    finally:
-        for log, level in zip(logs, old):
-            log.setLevel(level)

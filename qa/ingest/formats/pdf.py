@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import math
 import re
 import sys
@@ -12,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ...errors import SourceError
-from .common import Extracted, first_line, Layout, one_line, quiet, reason
+from .common import Extracted, first_line, Layout, one_line, reason
 from .pdf_lines import Line
 from .pdf_lines import page_lines
 from .pdf_tables import split_columns, table_rows, table_runs
@@ -82,15 +81,6 @@ def _read_pdf_lines(document, path: Path, notes: list[str]) -> tuple[list[list[L
         pages.append(lines)
         heights.append(height)
     return pages, heights
-
-
-def _repaired_copy(path: Path) -> bytes:
-    """The PDF as pypdf reads it (its cross-reference table rebuilt from the objects), written anew for pdfium."""
-    from pypdf import PdfReader, PdfWriter
-
-    buf = io.BytesIO()
-    PdfWriter(clone_from=PdfReader(path)).write(buf)
-    return buf.getvalue()
 
 
 def _furniture_key(line: Line, height: float):
@@ -388,11 +378,8 @@ def _title_key(text: str) -> str:
 
 
 def _open_pdf(path: Path):
-    """pdfium's document of `path`, opened with an empty password when it is encrypted with one.
-
-    pdfium rebuilds a damaged cross-reference table itself; a file it refuses anyway is given to
-    pypdf, whose rebuilt copy pdfium then reads.
-    """
+    """pdfium's document of `path`, opened with an empty password when it is encrypted with one
+    (pdfium rebuilds a damaged cross-reference table itself)."""
     import pypdfium2 as pdfium
 
     try:
@@ -400,19 +387,14 @@ def _open_pdf(path: Path):
     except pdfium.PdfiumError as exc:
         if "password" in str(exc).lower():
             raise SourceError(f"{path}: encrypted PDF (it needs a password to open)") from None
-        first = exc
-    try:
-        return pdfium.PdfDocument(_repaired_copy(path))
-    except Exception:
-        raise first from None
+        raise
 
 
 def extract_pdf(path) -> Extracted:
     """Read a PDF's text layer as a person reads the page: paragraphs, headings, lists, listings.
 
     pdfium (pypdfium2) opens the file (and decrypts one whose user password is
-    empty, and rebuilds a broken cross-reference table; pypdf's rebuilt copy is
-    read when pdfium refuses the file) and gives each page's lines with their
+    empty, and rebuilds a broken cross-reference table) and gives each page's lines with their
     position, font and size (`qa.ingest.formats.pdf_lines`), from which the
     blocks are read:
 
@@ -457,13 +439,12 @@ def extract_pdf(path) -> Extracted:
     # pdfium is not thread-safe: one thread of a process reads a PDF at a time (the page serves
     # each visitor's upload on a thread of its own; `qa index --jobs` reads on processes).
     with _PDFIUM_LOCK:
-        with quiet("pypdf"):
-            try:
-                document = _open_pdf(path)
-            except SourceError:
-                raise
-            except Exception as exc:  # the parsers raise many kinds of error on malformed files
-                raise SourceError(f"{path}: not a readable PDF ({reason(exc)})") from None
+        try:
+            document = _open_pdf(path)
+        except SourceError:
+            raise
+        except Exception as exc:  # pdfium's "Data format error" and the like: the file is broken
+            raise SourceError(f"{path}: not a readable PDF ({reason(exc)})") from None
         try:
             if not len(document):
                 raise SourceError(f"{path}: PDF has no pages")
