@@ -10,7 +10,7 @@ PORT   ?= 8501
 CHROMIUM := /usr/bin/chromium
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || command -v sudo)
 
-.PHONY: setup where chromium run index test test-fast screenshot docs stress seed-check eval bench bench-shards bench-ingest clean
+.PHONY: setup where chromium run index lint test test-fast screenshot docs stress seed-check eval bench bench-shards bench-ingest clean
 
 # Running needs only the core install (`pip install -e .`); the tests' extras (pytest, hypothesis,
 # playwright, dask, reportlab) are installed by setup, which every test and tool target needs.
@@ -27,11 +27,11 @@ $(STAMP): pyproject.toml $(RUN_STAMP)
 setup: $(STAMP)
 
 where: $(RUN_STAMP)  ## where make run keeps its data (page index, uploads, feedback) and the corpus's cached index
-	@$(BIN)/python -c 'from qa.index.build import default_corpus, default_cache_dir; \
+	@$(BIN)/python -c 'from qa.index.default import default_corpus, default_cache_dir; \
 	from qa.serve.library import data_dir; c = default_corpus(); \
 	print(f"qa: corpus {c.resolve()}\nqa: cached index {default_cache_dir(c)}\nqa: page data (index, uploads, feedback) {data_dir()}")'
 
-chromium:  ## Debian's chromium and CJK fonts (fonts-noto-cjk) for tests/test_browser.py (Playwright's own browser download is never used)
+chromium:  ## Debian's chromium and CJK fonts (fonts-noto-cjk) for tests/system/test_browser.py (Playwright's own browser download is never used)
 	@if [ -x $(CHROMIUM) ] && [ -d /usr/share/fonts/opentype/noto ]; then :; \
 	elif command -v apt-get >/dev/null; then \
 	  $(SUDO) apt-get update && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium fonts-noto-cjk; \
@@ -45,14 +45,18 @@ run: $(RUN_STAMP)  ## index corpus/ (if changed); serve the page and /api/ask, /
 	@$(MAKE) --no-print-directory where
 	$(BIN)/qa ui --port $(PORT)
 
-test: setup chromium  ## the whole test suite, browser test included (it writes no tracked file)
+lint: setup  ## ruff: lint and format check (one config: pyproject.toml [tool.ruff]); `ruff format qa tests bench ui` fixes the format
+	$(BIN)/ruff check qa tests bench ui
+	$(BIN)/ruff format --check qa tests bench ui
+
+test: setup chromium lint  ## lint, then the whole test suite, browser test included (it writes no tracked file)
 	$(BIN)/python -m pytest
 
-test-fast: setup  ## the suite without the slow suites (browser, crash, concurrency, shards, long properties)
+test-fast: setup lint  ## lint, then the suite without the slow suites (browser, crash, concurrency, shards, long properties)
 	$(BIN)/python -m pytest -m "not slow"
 
 screenshot: setup chromium  ## remake docs/screenshot.png (the browser test, writing its screenshot there)
-	QA_SCREENSHOT=$(CURDIR)/docs/screenshot.png $(BIN)/python -m pytest tests/test_browser.py -k screenshot
+	QA_SCREENSHOT=$(CURDIR)/docs/screenshot.png $(BIN)/python -m pytest tests/system/test_browser.py -k screenshot
 
 docs: setup  ## docs/benchmarks.md from bench/results/ (every figure from a results file)
 	$(BIN)/python bench/docs.py --out docs/benchmarks.md
@@ -60,7 +64,7 @@ docs: setup  ## docs/benchmarks.md from bench/results/ (every figure from a resu
 stress: setup  ## longer property runs, more kill -9 points, more concurrent users and writers than make test (docs/reliability.md)
 	QA_HYPOTHESIS_EXAMPLES=3000 QA_KILL_AFTER=0.2,0.4,0.6,0.8,1.0,1.2,1.4,1.6,1.8,2.0,2.2,2.4,2.7,3.0,3.5 \
 	QA_CONCURRENCY_CLIENTS=200 QA_CONCURRENCY_SESSIONS=8 QA_CONCURRENCY_ROUNDS=20 QA_WRITERS=20 \
-	  $(BIN)/python -m pytest tests/test_properties.py tests/test_crash.py tests/test_concurrency.py tests/test_writers.py
+	  $(BIN)/python -m pytest tests/system/test_properties.py tests/system/test_crash.py tests/system/test_concurrency.py tests/system/test_writers.py
 
 seed-check: setup  ## the public seed questions, English and Chinese, through `qa ask --json`
 	$(BIN)/python ../shared/eval/check_questions.py $(BIN)/python ../shared/eval/seed_questions.jsonl \

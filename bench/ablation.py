@@ -15,7 +15,7 @@ from pathlib import Path
 from qa.index.build import build_index
 from qa.errors import QuestionError
 from qa.evaluate import load_beir
-from qa.index import IndexParams
+from qa.index.index import IndexParams
 from qa.evaluate.metrics import ndcg_at, recall_at
 
 search_module = importlib.import_module("qa.answering.search")

@@ -68,7 +68,7 @@ from pathlib import Path
 
 from qa.evaluate import peers  # bm25s and tantivy configured as qa eval configures them
 from qa.evaluate.tables import text_table  # formatting only: measurements run in child processes
-from qa.files import atomic_write
+from qa.files import save_json
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -149,8 +149,14 @@ def _run(cmd, *, timeout: float, mem_limit: int | None, log_stem: Path) -> dict:
     with open(out_path, "wb") as out, open(err_path, "wb") as err:
         start = time.perf_counter()
         proc = subprocess.Popen(
-            cmd, stdout=out, stderr=err, stdin=subprocess.DEVNULL, cwd=ROOT, env=env,
-            preexec_fn=limit, start_new_session=True,
+            cmd,
+            stdout=out,
+            stderr=err,
+            stdin=subprocess.DEVNULL,
+            cwd=ROOT,
+            env=env,
+            preexec_fn=limit,
+            start_new_session=True,
         )
 
         def kill():
@@ -185,8 +191,11 @@ def _run(cmd, *, timeout: float, mem_limit: int | None, log_stem: Path) -> dict:
         proc.returncode = os.waitstatus_to_exitcode(status)
     stdout = out_path.read_text(encoding="utf-8", errors="replace")
     stderr = err_path.read_text(encoding="utf-8", errors="replace")
-    reported = [int(ln.split("=", 1)[1]) for ln in stderr.splitlines()
-                if ln.startswith("BENCH_VMHWM_KIB=") and ln.split("=", 1)[1].isdigit()]
+    reported = [
+        int(ln.split("=", 1)[1])
+        for ln in stderr.splitlines()
+        if ln.startswith("BENCH_VMHWM_KIB=") and ln.split("=", 1)[1].isdigit()
+    ]
     result = {
         "status": "ok",
         "seconds": seconds,
@@ -197,8 +206,10 @@ def _run(cmd, *, timeout: float, mem_limit: int | None, log_stem: Path) -> dict:
         # the sum of each process's own peak (an upper bound: the peaks need not coincide).
         "processes": len(state["peaks"]) or 1,
         "peak_rss_tree_polled_mib": state["tree"] / 1024,
-        "peak_rss_tree_sum_mib": (sum(v for p, v in state["peaks"].items() if p != proc.pid)
-                                  + max(reported[-1:] + [state["hwm"]])) / 1024,
+        "peak_rss_tree_sum_mib": (
+            sum(v for p, v in state["peaks"].items() if p != proc.pid) + max(reported[-1:] + [state["hwm"]])
+        )
+        / 1024,
         "ru_maxrss_mib": usage.ru_maxrss / 1024,  # KiB on Linux
         "returncode": proc.returncode,
         "stdout": stdout,
@@ -230,7 +241,8 @@ import qa
 index = qa.load_index(sys.argv[1], mmap=True, **({} if sys.argv[3] == "default" else {"verify": False}))
 result = qa.answer(index, sys.argv[2], k=%d)
 print(len(result.hits))
-""" % K_ASK,
+"""
+    % K_ASK,
     "bm25s": """
 import sys
 import bm25s, Stemmer
@@ -239,7 +251,8 @@ tokens = bm25s.tokenize([sys.argv[2]], stopwords="en", stemmer=Stemmer.Stemmer("
                         return_ids=False)
 found, scores = retriever.retrieve(tokens, k=%d, show_progress=False, n_threads=0)
 print(int(found[0][0]))
-""" % K_SEARCH,
+"""
+    % K_SEARCH,
     "tantivy": """
 import re, sys
 import tantivy
@@ -248,7 +261,8 @@ searcher = index.searcher()
 query = index.parse_query(re.sub(r"[^\\w]+", " ", sys.argv[2]).strip().lower(), ["title", "body"])
 hits = searcher.search(query, %d).hits
 print(searcher.doc(hits[0][1])["id"][0] if hits else "")
-""" % K_SEARCH,
+"""
+    % K_SEARCH,
 }
 
 
@@ -294,6 +308,7 @@ def _searchers(system: str, index_dir: str) -> dict:
                 except QuestionError:
                     return False
                 return True
+
             return run
 
         return {
@@ -326,7 +341,7 @@ def _searchers(system: str, index_dir: str) -> dict:
             query = peers.tantivy_query(index, q)
             if query is None:
                 return False
-            searcher.search(query, K_SEARCH).hits
+            _ = searcher.search(query, K_SEARCH).hits  # fetched, as a caller would read them
             return True
 
         return {"search": search}
@@ -430,7 +445,10 @@ def _prepare_synthetic(n: int, work: Path, log) -> dict:
     folder = work / f"synthetic-{n}"
     corpus, questions, marker = folder / "corpus.jsonl", folder / "questions.jsonl", folder / "params.json"
     params = {
-        "n_passages": n, "words_per_passage": 80, "vocab_size": synthetic.VOCAB_SIZE, "seed": 0,
+        "n_passages": n,
+        "words_per_passage": 80,
+        "vocab_size": synthetic.VOCAB_SIZE,
+        "seed": 0,
         "questions": N_QUESTIONS,
         "generator_sha256": hashlib.sha256(Path(synthetic.__file__).read_bytes()).hexdigest(),
     }
@@ -445,14 +463,24 @@ def _prepare_synthetic(n: int, work: Path, log) -> dict:
         marker.unlink(missing_ok=True)
         start = time.perf_counter()
         synthetic.write_corpus(corpus, n, params["words_per_passage"], params["vocab_size"], params["seed"])
-        qs = synthetic.questions(N_QUESTIONS, params["seed"], n_passages=n,
-                                 words_per_passage=params["words_per_passage"], vocab_size=params["vocab_size"])
+        qs = synthetic.questions(
+            N_QUESTIONS,
+            params["seed"],
+            n_passages=n,
+            words_per_passage=params["words_per_passage"],
+            vocab_size=params["vocab_size"],
+        )
         synthetic.write_questions(questions, qs)
         marker.write_text(json.dumps(params), encoding="utf-8")
         log(f"bench: wrote it in {time.perf_counter() - start:.1f} s ({corpus.stat().st_size / (1 << 20):,.0f} MiB)")
     return {
-        "name": f"synthetic-{n}", "label": f"synthetic {n:,} passages", "kind": "synthetic", "size": n,
-        "corpus": corpus, "questions": questions, "documents": n,
+        "name": f"synthetic-{n}",
+        "label": f"synthetic {n:,} passages",
+        "kind": "synthetic",
+        "size": n,
+        "corpus": corpus,
+        "questions": questions,
+        "documents": n,
         "params": {k: v for k, v in params.items() if k != "generator_sha256"},
     }
 
@@ -474,8 +502,13 @@ def _prepare_real(name: str, data: Path, work: Path) -> dict | None:
     with open(corpus, encoding="utf-8") as fh:
         documents = sum(1 for line in fh if line.strip())
     return {
-        "name": name, "label": f"{name} ({documents:,} documents)", "kind": "beir", "size": None,
-        "corpus": corpus, "questions": qfile, "documents": documents,
+        "name": name,
+        "label": f"{name} ({documents:,} documents)",
+        "kind": "beir",
+        "size": None,
+        "corpus": corpus,
+        "questions": qfile,
+        "documents": documents,
     }
 
 
@@ -489,8 +522,14 @@ def _summary(times: list[float]) -> dict:
         return {"n": 0}
     a = np.asarray(times)
     p50, p90, p99 = np.percentile(a, [50, 90, 99])
-    return {"n": int(a.size), "p50": float(p50), "p90": float(p90), "p99": float(p99), "mean": float(a.mean()),
-            "max": float(a.max())}
+    return {
+        "n": int(a.size),
+        "p50": float(p50),
+        "p90": float(p90),
+        "p99": float(p99),
+        "mean": float(a.mean()),
+        "max": float(a.max()),
+    }
 
 
 def _measure(corpus: dict, system: str, args, log) -> dict:
@@ -504,8 +543,16 @@ def _measure(corpus: dict, system: str, args, log) -> dict:
     index_dir.parent.mkdir(parents=True, exist_ok=True)
     mem = int(args.mem_limit_gib * GIB)
     if system == "qa":
-        cmd = [py, str(Path(__file__).resolve()), "_worker", "qa-cli", "index", str(corpus["corpus"]), "--out",
-               str(index_dir)]
+        cmd = [
+            py,
+            str(Path(__file__).resolve()),
+            "_worker",
+            "qa-cli",
+            "index",
+            str(corpus["corpus"]),
+            "--out",
+            str(index_dir),
+        ]
     else:
         cmd = [py, str(Path(__file__).resolve()), "_worker", f"build-{system}", str(corpus["corpus"]), str(index_dir)]
     log(f"bench: {corpus['name']} / {system}: building")
@@ -513,12 +560,16 @@ def _measure(corpus: dict, system: str, args, log) -> dict:
     build.pop("stdout")
     entry: dict = {"build": build}
     if build["status"] != "ok":
-        log(f"bench: {corpus['name']} / {system}: build {build['status']} after {build['seconds']:.0f} s: "
-            f"{build.get('error')}")
+        log(
+            f"bench: {corpus['name']} / {system}: build {build['status']} after {build['seconds']:.0f} s: "
+            f"{build.get('error')}"
+        )
         return entry
     entry["index_mib"] = _dir_mib(index_dir)
-    log(f"bench: {corpus['name']} / {system}: built in {build['seconds']:.2f} s, peak RSS "
-        f"{build['peak_rss_mib']:,.0f} MiB, {entry['index_mib']:,.1f} MiB on disk")
+    log(
+        f"bench: {corpus['name']} / {system}: built in {build['seconds']:.2f} s, peak RSS "
+        f"{build['peak_rss_mib']:,.0f} MiB, {entry['index_mib']:,.1f} MiB on disk"
+    )
 
     first_question = json.loads(corpus["questions"].read_text(encoding="utf-8").splitlines()[0])["text"]
     variants = {"cold_start": "default"}
@@ -527,22 +578,39 @@ def _measure(corpus: dict, system: str, args, log) -> dict:
     for key, verify in variants.items():
         runs = []
         for i in range(args.cold_runs):
-            r = _run([py, "-c", _COLD[system], str(index_dir), first_question, verify], timeout=args.timeout,
-                     mem_limit=mem, log_stem=logs / f"{system}-{key}-{i}")
+            r = _run(
+                [py, "-c", _COLD[system], str(index_dir), first_question, verify],
+                timeout=args.timeout,
+                mem_limit=mem,
+                log_stem=logs / f"{system}-{key}-{i}",
+            )
             if r["status"] != "ok":
                 entry[key] = {"status": r["status"], "error": r.get("error")}
                 break
             runs.append(r["seconds"])
         else:
-            entry[key] = {"status": "ok", "seconds": statistics.median(runs), "runs": runs,
-                          "peak_rss_mib": r["peak_rss_mib"]}
+            entry[key] = {
+                "status": "ok",
+                "seconds": statistics.median(runs),
+                "runs": runs,
+                "peak_rss_mib": r["peak_rss_mib"],
+            }
     log(f"bench: {corpus['name']} / {system}: cold start {_fmt_status(entry['cold_start'], 'seconds', 2)} s")
 
-    cmd = [py, str(Path(__file__).resolve()), "_worker", "latency", system, str(index_dir), str(corpus["questions"]),
-           str(args.latency_budget)]
+    cmd = [
+        py,
+        str(Path(__file__).resolve()),
+        "_worker",
+        "latency",
+        system,
+        str(index_dir),
+        str(corpus["questions"]),
+        str(args.latency_budget),
+    ]
     passes = 3 if system == "qa" else 1
-    r = _run(cmd, timeout=passes * args.latency_budget + args.timeout, mem_limit=mem,
-             log_stem=logs / f"{system}-latency")
+    r = _run(
+        cmd, timeout=passes * args.latency_budget + args.timeout, mem_limit=mem, log_stem=logs / f"{system}-latency"
+    )
     if r["status"] != "ok":
         entry["latency"] = {"status": r["status"], "error": r.get("error")}
         log(f"bench: {corpus['name']} / {system}: latency run {r['status']}: {r.get('error')}")
@@ -551,9 +619,15 @@ def _measure(corpus: dict, system: str, args, log) -> dict:
     entry["latency"] = {"status": "ok", "peak_rss_mib": r["peak_rss_mib"]}
     for name, m in measured.items():
         entry[f"{name}_ms"] = {**_summary(m["times_ms"]), "refused": m["refused"], "of": m["of"]}
-    log(f"bench: {corpus['name']} / {system}: search p50 {entry['search_ms'].get('p50', float('nan')):.2f} ms"
-        + (f", documents p50 {entry['documents_ms'].get('p50', float('nan')):.2f} ms" if "documents_ms" in entry else "")
-        + (f", ask p50 {entry['ask_ms'].get('p50', float('nan')):.2f} ms" if "ask_ms" in entry else ""))
+    log(
+        f"bench: {corpus['name']} / {system}: search p50 {entry['search_ms'].get('p50', float('nan')):.2f} ms"
+        + (
+            f", documents p50 {entry['documents_ms'].get('p50', float('nan')):.2f} ms"
+            if "documents_ms" in entry
+            else ""
+        )
+        + (f", ask p50 {entry['ask_ms'].get('p50', float('nan')):.2f} ms" if "ask_ms" in entry else "")
+    )
     if corpus["kind"] == "beir":
         entry["throughput"] = _throughput(corpus, system, index_dir, args, log)
     return entry
@@ -568,8 +642,11 @@ def _throughput(corpus: dict, system: str, index_dir: Path, args, log) -> dict:
     folder = args.work / "throughput" / corpus["name"]
     folder.mkdir(parents=True, exist_ok=True)
     lines = [json.loads(ln) for ln in corpus["questions"].read_text(encoding="utf-8").splitlines() if ln.strip()]
-    rows = [{"_id": f"{r}-{q['_id']}", "text": q["text"]}
-            for r in range(-(-THROUGHPUT_QUESTIONS // len(lines))) for q in lines]
+    rows = [
+        {"_id": f"{r}-{q['_id']}", "text": q["text"]}
+        for r in range(-(-THROUGHPUT_QUESTIONS // len(lines)))
+        for q in lines
+    ]
     files = {"one": folder / "one.jsonl", "all": folder / "all.jsonl"}
     files["one"].write_text(json.dumps(rows[0]) + "\n", encoding="utf-8")
     files["all"].write_text("".join(json.dumps(q) + "\n" for q in rows), encoding="utf-8")
@@ -577,23 +654,57 @@ def _throughput(corpus: dict, system: str, index_dir: Path, args, log) -> dict:
     for name, qfile in files.items():
         out = folder / f"{system}-{name}.out.jsonl"
         if system == "qa":
-            cmd = [py, me, "_worker", "qa-cli", "search", "--index", str(index_dir), "--queries", str(qfile),
-                   "--top-k", str(K_SEARCH), "--out", str(out)]
+            cmd = [
+                py,
+                me,
+                "_worker",
+                "qa-cli",
+                "search",
+                "--index",
+                str(index_dir),
+                "--queries",
+                str(qfile),
+                "--top-k",
+                str(K_SEARCH),
+                "--out",
+                str(out),
+            ]
         else:
-            cmd = [py, me, "_worker", "search-file", system, str(index_dir), str(corpus["corpus"]), str(qfile), str(out)]
+            cmd = [
+                py,
+                me,
+                "_worker",
+                "search-file",
+                system,
+                str(index_dir),
+                str(corpus["corpus"]),
+                str(qfile),
+                str(out),
+            ]
         runs = []
         for i in range(args.cold_runs):
-            r = _run(cmd, timeout=args.timeout, mem_limit=int(args.mem_limit_gib * GIB),
-                     log_stem=args.work / "logs" / corpus["name"] / f"{system}-throughput-{name}-{i}")
+            r = _run(
+                cmd,
+                timeout=args.timeout,
+                mem_limit=int(args.mem_limit_gib * GIB),
+                log_stem=args.work / "logs" / corpus["name"] / f"{system}-throughput-{name}-{i}",
+            )
             if r["status"] != "ok":
                 return {"status": r["status"], "error": r.get("error")}
             runs.append(r["seconds"])
         seconds[name] = statistics.median(runs)
     per_question = (seconds["all"] - seconds["one"]) / (len(rows) - 1)
-    result = {"status": "ok", "questions": len(rows), "seconds_one": seconds["one"], "seconds_all": seconds["all"],
-              "per_second": 1 / per_question if per_question > 0 else None}
-    log(f"bench: {corpus['name']} / {system}: one question at a time, {len(rows):,} questions: "
-        + (f"{result['per_second']:,.0f} questions/s" if result["per_second"] else "too fast to tell"))
+    result = {
+        "status": "ok",
+        "questions": len(rows),
+        "seconds_one": seconds["one"],
+        "seconds_all": seconds["all"],
+        "per_second": 1 / per_question if per_question > 0 else None,
+    }
+    log(
+        f"bench: {corpus['name']} / {system}: one question at a time, {len(rows):,} questions: "
+        + (f"{result['per_second']:,.0f} questions/s" if result["per_second"] else "too fast to tell")
+    )
     return result
 
 
@@ -634,8 +745,18 @@ def _build_cells(entry: dict) -> tuple[str, str]:
 
 
 def format_corpus(c: dict) -> str:
-    header = ["system", "build s", "peak RSS MiB", "index MiB", "cold start s", "search p50 ms", "search p99 ms",
-              "documents p50 ms", "ask p50 ms", "ask p99 ms"]
+    header = [
+        "system",
+        "build s",
+        "peak RSS MiB",
+        "index MiB",
+        "cold start s",
+        "search p50 ms",
+        "search p99 ms",
+        "documents p50 ms",
+        "ask p50 ms",
+        "ask p99 ms",
+    ]
     beir = c["kind"] == "beir"
     if beir:
         header.append("one at a time q/s")
@@ -646,19 +767,27 @@ def format_corpus(c: dict) -> str:
             continue
         build_s, rss = _build_cells(e)
         ok = e["build"]["status"] == "ok"
-        rows.append([
-            system, build_s, rss,
-            f"{e['index_mib']:,.1f}" if ok else "-",
-            _fmt_status(e.get("cold_start"), "seconds", 2) if ok else "-",
-            _ms(e, "search_ms", "p50"), _ms(e, "search_ms", "p99"),
-            _ms(e, "documents_ms", "p50") if system == "qa" else "",
-            _ms(e, "ask_ms", "p50") if system == "qa" else "",
-            _ms(e, "ask_ms", "p99") if system == "qa" else "",
-        ] + ([_fmt_status(e.get("throughput"), "per_second", 0) if ok else "-"] if beir else []))
+        rows.append(
+            [
+                system,
+                build_s,
+                rss,
+                f"{e['index_mib']:,.1f}" if ok else "-",
+                _fmt_status(e.get("cold_start"), "seconds", 2) if ok else "-",
+                _ms(e, "search_ms", "p50"),
+                _ms(e, "search_ms", "p99"),
+                _ms(e, "documents_ms", "p50") if system == "qa" else "",
+                _ms(e, "ask_ms", "p50") if system == "qa" else "",
+                _ms(e, "ask_ms", "p99") if system == "qa" else "",
+            ]
+            + ([_fmt_status(e.get("throughput"), "per_second", 0) if ok else "-"] if beir else [])
+        )
         b = e["build"]
         if b.get("processes", 1) > 1:
-            notes.append(f"{system}: build ran {b['processes']} processes; peak RSS is the most they held at once "
-                         f"(polled every 0.1 s); the sum of each one's own peak is {b['peak_rss_tree_sum_mib']:,.0f} MiB")
+            notes.append(
+                f"{system}: build ran {b['processes']} processes; peak RSS is the most they held at once "
+                f"(polled every 0.1 s); the sum of each one's own peak is {b['peak_rss_tree_sum_mib']:,.0f} MiB"
+            )
         if not ok:
             notes.append(f"{system}: build {e['build']['status']}: {e['build'].get('error')}")
         nv = e.get("cold_start_noverify")
@@ -667,8 +796,9 @@ def format_corpus(c: dict) -> str:
         for key in ("search_ms", "documents_ms", "ask_ms"):
             m = e.get(key)
             if m and m.get("n", 0) < m.get("of", 0):
-                notes.append(f"{system}: {key[:-3]} latency over the first {m['n']} of {m['of']} questions "
-                             f"(time budget reached)")
+                notes.append(
+                    f"{system}: {key[:-3]} latency over the first {m['n']} of {m['of']} questions (time budget reached)"
+                )
             if m and m.get("refused"):
                 notes.append(f"{system}: {m['refused']} question(s) refused or empty in the {key[:-3]} pass")
     title = f"{c['label']}: {c['n_questions']:,} questions"
@@ -682,32 +812,54 @@ def _qa_curve(results: dict) -> list[dict]:
         if c["kind"] != "synthetic" or "qa" not in c["systems"] or "skipped" in c["systems"]["qa"]:
             continue
         e = c["systems"]["qa"]
-        curve.append({
-            "passages": c["size"],
-            "build": e["build"],
-            "index_mib": e.get("index_mib"),
-            "cold_start_s": (e.get("cold_start") or {}).get("seconds"),
-            "search_ms": e.get("search_ms"),
-            "documents_ms": e.get("documents_ms"),
-            "ask_ms": e.get("ask_ms"),
-        })
+        curve.append(
+            {
+                "passages": c["size"],
+                "build": e["build"],
+                "index_mib": e.get("index_mib"),
+                "cold_start_s": (e.get("cold_start") or {}).get("seconds"),
+                "search_ms": e.get("search_ms"),
+                "documents_ms": e.get("documents_ms"),
+                "ask_ms": e.get("ask_ms"),
+            }
+        )
     return sorted(curve, key=lambda r: r["passages"])
 
 
 def format_curve(curve: list[dict]) -> str:
-    header = ["passages", "build s", "peak RSS MiB", "index MiB", "cold start s", "search p50 ms", "search p99 ms",
-              "documents p50 ms", "ask p50 ms", "ask p99 ms"]
+    header = [
+        "passages",
+        "build s",
+        "peak RSS MiB",
+        "index MiB",
+        "cold start s",
+        "search p50 ms",
+        "search p99 ms",
+        "documents p50 ms",
+        "ask p50 ms",
+        "ask p99 ms",
+    ]
     rows = []
     for r in curve:
         build_s, rss = _build_cells({"build": r["build"]})
 
-        def m(key, q):
+        def m(key, q, r=r):
             return "-" if not r.get(key) or r[key].get(q) is None else f"{r[key][q]:,.2f}"
 
-        rows.append([f"{r['passages']:,}", build_s, rss, "-" if r["index_mib"] is None else f"{r['index_mib']:,.1f}",
-                     "-" if r["cold_start_s"] is None else f"{r['cold_start_s']:.2f}",
-                     m("search_ms", "p50"), m("search_ms", "p99"), m("documents_ms", "p50"), m("ask_ms", "p50"),
-                     m("ask_ms", "p99")])
+        rows.append(
+            [
+                f"{r['passages']:,}",
+                build_s,
+                rss,
+                "-" if r["index_mib"] is None else f"{r['index_mib']:,.1f}",
+                "-" if r["cold_start_s"] is None else f"{r['cold_start_s']:.2f}",
+                m("search_ms", "p50"),
+                m("search_ms", "p99"),
+                m("documents_ms", "p50"),
+                m("ask_ms", "p50"),
+                m("ask_ms", "p99"),
+            ]
+        )
     return "qa across synthetic corpus sizes\n" + (text_table(header, rows) if rows else "(no synthetic size ran)")
 
 
@@ -752,14 +904,21 @@ def _targets(results: dict) -> list[dict]:
 
     big, mid = 1_000_000, 100_000
     if f"synthetic-{big}" not in corpora:
-        for name in ("1M: qa search p50 <= 0.5 x tantivy search p50", "1M: qa search p50 x 5 <= bm25s search p50",
-                     "1M: qa ask p50 <= 50 ms", "1M: qa build <= 2 x tantivy build", "1M: qa peak build RSS <= 4 GiB",
-                     "1M: qa cold start <= 1 s"):
+        for name in (
+            "1M: qa search p50 <= 0.5 x tantivy search p50",
+            "1M: qa search p50 x 5 <= bm25s search p50",
+            "1M: qa ask p50 <= 50 ms",
+            "1M: qa build <= 2 x tantivy build",
+            "1M: qa peak build RSS <= 4 GiB",
+            "1M: qa cold start <= 1 s",
+        ):
             add(name, "SKIP", "1,000,000 not in --sizes")
     else:
         qa_e = sys_entry(big, "qa")
-        for peer, name, factor in (("tantivy", "1M: qa search p50 <= 0.5 x tantivy search p50", 0.5),
-                                   ("bm25s", "1M: qa search p50 x 5 <= bm25s search p50", 0.2)):
+        for peer, name, factor in (
+            ("tantivy", "1M: qa search p50 <= 0.5 x tantivy search p50", 0.5),
+            ("bm25s", "1M: qa search p50 x 5 <= bm25s search p50", 0.2),
+        ):
             value, why = peer_value(sys_entry(big, peer), peer, "search_ms")
             problem = qa_problem(qa_e, "search_ms")
             if problem:
@@ -768,8 +927,11 @@ def _targets(results: dict) -> list[dict]:
                 add(name, "N/A", why)
             else:
                 q = qa_e["search_ms"]["p50"]
-                add(name, verdict(q <= factor * value),
-                    f"qa {q:.2f} ms vs {peer} {value:.2f} ms: ratio qa/{peer} {q / value:.2f} (need <= {factor:g})")
+                add(
+                    name,
+                    verdict(q <= factor * value),
+                    f"qa {q:.2f} ms vs {peer} {value:.2f} ms: ratio qa/{peer} {q / value:.2f} (need <= {factor:g})",
+                )
         problem = qa_problem(qa_e, "ask_ms")
         name = "1M: qa ask p50 <= 50 ms"
         if problem:
@@ -782,14 +944,21 @@ def _targets(results: dict) -> list[dict]:
         if qa_e is None or "skipped" in qa_e:
             add(name, "MISS", "qa did not run")
         elif qa_e["build"]["status"] != "ok":
-            add(name, "MISS", f"qa build {qa_e['build']['status']} after {qa_e['build']['seconds']:.0f} s"
-                + (f"; 2 x tantivy = {2 * value:.1f} s" if value is not None else ""))
+            add(
+                name,
+                "MISS",
+                f"qa build {qa_e['build']['status']} after {qa_e['build']['seconds']:.0f} s"
+                + (f"; 2 x tantivy = {2 * value:.1f} s" if value is not None else ""),
+            )
         elif value is None:
             add(name, "N/A", why)
         else:
             q = qa_e["build"]["seconds"]
-            add(name, verdict(q <= 2 * value),
-                f"qa {q:.1f} s vs tantivy {value:.1f} s: ratio {q / value:.2f} (need <= 2)")
+            add(
+                name,
+                verdict(q <= 2 * value),
+                f"qa {q:.1f} s vs tantivy {value:.1f} s: ratio {q / value:.2f} (need <= 2)",
+            )
         name = "1M: qa peak build RSS <= 4 GiB"
         if qa_e is None or "skipped" in qa_e:
             add(name, "MISS", "qa did not run")
@@ -797,9 +966,17 @@ def _targets(results: dict) -> list[dict]:
             b = qa_e["build"]
             gib = build_peak_mib(b) / 1024
             if b["status"] == "ok":
-                add(name, verdict(gib <= 4), f"qa peak RSS {gib:.2f} GiB" + (
-                    f" ({b['processes']} processes at most at once; each one's own peak summed: "
-                    f"{b['peak_rss_tree_sum_mib'] / 1024:.2f} GiB)" if b.get("processes", 1) > 1 else ""))
+                add(
+                    name,
+                    verdict(gib <= 4),
+                    f"qa peak RSS {gib:.2f} GiB"
+                    + (
+                        f" ({b['processes']} processes at most at once; each one's own peak summed: "
+                        f"{b['peak_rss_tree_sum_mib'] / 1024:.2f} GiB)"
+                        if b.get("processes", 1) > 1
+                        else ""
+                    ),
+                )
             else:
                 add(name, "MISS", f"qa build {b['status']}; peak RSS at least {gib:.2f} GiB when stopped")
         name = "1M: qa cold start <= 1 s"
@@ -809,8 +986,12 @@ def _targets(results: dict) -> list[dict]:
         else:
             s = qa_e["cold_start"]["seconds"]
             nv = (qa_e.get("cold_start_noverify") or {}).get("seconds")
-            add(name, verdict(s <= 1), f"qa cold start {s:.2f} s (load_index(DIR, mmap=True), its default checks)"
-                + (f"; {nv:.2f} s with verify=False" if nv is not None else ""))
+            add(
+                name,
+                verdict(s <= 1),
+                f"qa cold start {s:.2f} s (load_index(DIR, mmap=True), its default checks)"
+                + (f"; {nv:.2f} s with verify=False" if nv is not None else ""),
+            )
     name = "200k: qa search_documents p50 <= 1.2 x qa.search p50"
     if "synthetic-200000" not in corpora:
         add(name, "SKIP", "200,000 not in --sizes")
@@ -821,7 +1002,11 @@ def _targets(results: dict) -> list[dict]:
             add(name, "MISS", problem)
         else:
             d, p = qa_e["documents_ms"]["p50"], qa_e["search_ms"]["p50"]
-            add(name, verdict(d <= 1.2 * p), f"documents {d:.2f} ms vs passages {p:.2f} ms: ratio {d / p:.2f} (need <= 1.2)")
+            add(
+                name,
+                verdict(d <= 1.2 * p),
+                f"documents {d:.2f} ms vs passages {p:.2f} ms: ratio {d / p:.2f} (need <= 1.2)",
+            )
     for real in REAL:
         name = f"{real}: qa search one question at a time >= 1,500 questions/s"
         c = corpora.get(real)
@@ -833,7 +1018,11 @@ def _targets(results: dict) -> list[dict]:
         if got["qa"] is None:
             add(name, "MISS", "qa has no figure" + (f" ({peers_text})" if peers_text else ""))
         else:
-            add(name, verdict(got["qa"] >= 1500), f"qa {got['qa']:,.0f} questions/s" + (f"; {peers_text}" if peers_text else ""))
+            add(
+                name,
+                verdict(got["qa"] >= 1500),
+                f"qa {got['qa']:,.0f} questions/s" + (f"; {peers_text}" if peers_text else ""),
+            )
     name = "100k: qa search p50 <= 2 ms"
     if f"synthetic-{mid}" not in corpora:
         add(name, "SKIP", "100,000 not in --sizes")
@@ -850,7 +1039,9 @@ def _targets(results: dict) -> list[dict]:
 
 def format_targets(targets: list[dict]) -> str:
     width = max(len(t["target"]) for t in targets)
-    return "targets (issues 5 and 17)\n" + "\n".join(f"[{t['status']:<4}] {t['target']:<{width}}  {t['detail']}" for t in targets)
+    return "targets (issues 5 and 17)\n" + "\n".join(
+        f"[{t['status']:<4}] {t['target']:<{width}}  {t['detail']}" for t in targets
+    )
 
 
 def _cpu_model() -> str | None:
@@ -886,12 +1077,6 @@ def machine_info() -> dict:
     }
 
 
-def write_json(results: dict, path: Path) -> None:
-    """Write atomically (`qa.files.atomic_write`)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write(path, json.dumps(results, indent=2, default=str) + "\n")
-
-
 def _unavailable(system: str) -> str | None:
     package = peers.missing_package(system)  # the same check as qa eval's
     return f"{system} skipped: {package} is not installed (pip install -e '.[bench]')" if package else None
@@ -899,19 +1084,26 @@ def _unavailable(system: str) -> str | None:
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="bench.py", description=__doc__.split("\n\n")[0])
-    p.add_argument("--sizes", default=",".join(str(s) for s in DEFAULT_SIZES),
-                   help="synthetic corpus sizes in passages, comma-separated (default %(default)s; '' for none)")
+    p.add_argument(
+        "--sizes",
+        default=",".join(str(s) for s in DEFAULT_SIZES),
+        help="synthetic corpus sizes in passages, comma-separated (default %(default)s; '' for none)",
+    )
     p.add_argument("--systems", default=",".join(SYSTEMS), help="from qa, bm25s, tantivy (default %(default)s)")
     p.add_argument("--out", default=str(HERE / "results" / "bench.json"), help="JSON results (default %(default)s)")
-    p.add_argument("--data", default=str(ROOT.parent / "shared" / "data"),
-                   help="folder holding cranfield/ and squad2/ (default %(default)s; a missing one is skipped)")
+    p.add_argument(
+        "--data",
+        default=str(ROOT.parent / "shared" / "data"),
+        help="folder holding cranfield/ and squad2/ (default %(default)s; a missing one is skipped)",
+    )
     p.add_argument("--no-real", action="store_true", help="skip Cranfield and SQuAD")
     p.add_argument("--work", default=str(HERE / ".work"), help="corpora, indexes and logs (default %(default)s)")
     p.add_argument("--timeout", type=float, default=360.0, help="seconds allowed per build or load (default 360)")
     p.add_argument("--mem-limit-gib", type=float, default=12.0, help="address-space limit per child (default 12)")
     p.add_argument("--cold-runs", type=int, default=3, help="cold starts per system; the median is reported")
-    p.add_argument("--latency-budget", type=float, default=120.0,
-                   help="seconds per timed pass before it stops early (default 120)")
+    p.add_argument(
+        "--latency-budget", type=float, default=120.0, help="seconds per timed pass before it stops early (default 120)"
+    )
     return p
 
 
@@ -940,9 +1132,16 @@ def main(argv=None) -> int:
         "command": shlex.join([Path(sys.executable).name, *sys.argv]),
         "machine": machine_info(),
         "settings": {
-            "sizes": sizes, "systems": systems, "timeout_s": args.timeout, "mem_limit_gib": args.mem_limit_gib,
-            "cold_runs": args.cold_runs, "latency_budget_s": args.latency_budget, "warmup": WARMUP,
-            "k_search": K_SEARCH, "k_ask": K_ASK, "max_questions": N_QUESTIONS,
+            "sizes": sizes,
+            "systems": systems,
+            "timeout_s": args.timeout,
+            "mem_limit_gib": args.mem_limit_gib,
+            "cold_runs": args.cold_runs,
+            "latency_budget_s": args.latency_budget,
+            "warmup": WARMUP,
+            "k_search": K_SEARCH,
+            "k_ask": K_ASK,
+            "max_questions": N_QUESTIONS,
         },
         "notes": [],
         "corpora": {},
@@ -975,13 +1174,13 @@ def main(argv=None) -> int:
         results["seconds"] = time.perf_counter() - started
         results["qa_curve"] = _qa_curve(results)
         results["targets"] = _targets(results)
-        write_json(results, args.out)  # after every corpus, so an interrupted run keeps what it measured
+        save_json(args.out, results)  # after every corpus, so an interrupted run keeps what it measured
         print(format_corpus(entry) + "\n", flush=True)
 
     results["seconds"] = time.perf_counter() - started
     results["qa_curve"] = _qa_curve(results)
     results["targets"] = _targets(results)
-    write_json(results, args.out)
+    save_json(args.out, results)
     print(format_curve(results["qa_curve"]) + "\n")
     print(format_targets(results["targets"]) + "\n")
     for note in results["notes"]:

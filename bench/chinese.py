@@ -28,14 +28,17 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from qa.index.build import build_index  # noqa: E402
-from qa.evaluate.checks import check_answer, read_question_set  # noqa: E402
-from qa.index import IndexParams  # noqa: E402
-from qa.serve.render import answer_to_dict  # noqa: E402
-from qa.answering.summarize import answer  # noqa: E402
-from qa.text import CHINESE_MODES, Analyzer, segment  # noqa: E402
+from qa.index.build import build_index
+from qa.evaluate.checks import check_answer, read_question_set
+from qa.index.index import IndexParams
+from qa.serve.render import answer_to_dict
+from qa.answering.summarize import answer
+from qa.text import CHINESE_MODES, Analyzer, segment
 
-SETS = [ROOT.parent / "shared" / "eval" / "seed_questions_zh.jsonl", ROOT / "tests" / "data" / "seed_paraphrases_zh.jsonl"]
+SETS = [
+    ROOT.parent / "shared" / "eval" / "seed_questions_zh.jsonl",
+    ROOT / "tests" / "data" / "seed_paraphrases_zh.jsonl",
+]
 
 
 def main(argv=None) -> int:
@@ -69,10 +72,20 @@ def main(argv=None) -> int:
         analyzer(big)
         speed = len(big.encode()) / 1e6 / (time.perf_counter() - t)
         n_ans = sum(c["answerable"] for c in cases)
-        rows[mode] = dict(passed=passed, questions=len(cases), top3=top3, answerable=n_ans, abstained_right=abstain_ok,
-                          unanswerable=len(cases) - n_ans, terms=index.n_terms, mb_per_s=round(speed, 2))
-        print(f"{mode:<8} {passed:>3}/{len(cases):<2} {top3:>3}/{n_ans:<2} {abstain_ok:>4}/{len(cases) - n_ans:<3} "
-              f"{index.n_terms:>6} {speed:>6.2f}")
+        rows[mode] = dict(
+            passed=passed,
+            questions=len(cases),
+            top3=top3,
+            answerable=n_ans,
+            abstained_right=abstain_ok,
+            unanswerable=len(cases) - n_ans,
+            terms=index.n_terms,
+            mb_per_s=round(speed, 2),
+        )
+        print(
+            f"{mode:<8} {passed:>3}/{len(cases):<2} {top3:>3}/{n_ans:<2} {abstain_ok:>4}/{len(cases) - n_ans:<3} "
+            f"{index.n_terms:>6} {speed:>6.2f}"
+        )
     build = build_speed(args.passages)
     if args.json:
         args.json.write_text(json.dumps({"modes": rows, "build": build}, indent=2) + "\n", encoding="utf-8")
@@ -110,8 +123,13 @@ def build_speed(n: int) -> dict:
             t = time.perf_counter()
             index, _ = build_index([path])
             seconds = time.perf_counter() - t
-        out[language] = dict(passages=n, seconds=round(seconds, 2), megabytes=round(size / 1e6, 1),
-                             terms=index.n_terms, passages_per_s=round(n / seconds))
+        out[language] = dict(
+            passages=n,
+            seconds=round(seconds, 2),
+            megabytes=round(size / 1e6, 1),
+            terms=index.n_terms,
+            passages_per_s=round(n / seconds),
+        )
         print(f"{language:<9} {seconds:>8.2f} {n / seconds:>11,.0f} {size / 1e6 / seconds:>6.2f}")
     return out
 

@@ -18,43 +18,82 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-import bench  # noqa: E402  (bench/bench.py: its table formatters)
-import ingest  # noqa: E402  (bench/ingest.py: its table)
+import bench  # (bench/bench.py: its table formatters)
+import ingest  # (bench/ingest.py: its table)
 
-from qa.evaluate.report import format_table  # noqa: E402
-from qa.files import atomic_write  # noqa: E402
+from qa.evaluate.report import format_table
+from qa.files import atomic_write
 
 # (file, heading, how it was made, what it shows), in the order the page shows them.
 SECTIONS = [
-    ("eval.json", "Retrieval: qa and its peers on Cranfield and SQuAD 2.0", "make eval",
-     "nDCG, MAP, recall and MRR against bm25s, tantivy and scikit-learn's defaults; answer and abstention "
-     "figures on SQuAD 2.0 (design notes: [design.md](design.md#retrieval-choices-measured)). The chart: "
-     "![qa against its peers](eval.png)"),
-    ("realdocs.json", "Real documents: the question-set folder", "make eval",
-     "qa's answers to the realdocs question set, scored as the reference checker does, beside the targets "
-     "([design.md](design.md#real-documents-question-set-folders))."),
-    ("ablation.txt", "What each retrieval choice is worth", ".venv/bin/python bench/ablation.py ../shared/data",
-     "Each row turns one choice off (Cranfield nDCG@10, SQuAD R@1)."),
-    ("sentence_weights.txt", "The fitted sentence-scoring rule (tried, not kept)",
-     ".venv/bin/python bench/sentence_weights.py", "A logistic regression and a search over the rules' weights, "
-     "fitted on half of SQuAD 2.0 and tested on the other half ([design.md](design.md#how-the-summary-works))."),
-    ("sentence_weights_choose.txt", "The fitted rule: choosing sentences", ".venv/bin/python bench/sentence_weights.py --choose",
-     ""),
-    ("sentence_weights_swap.txt", "The fitted rule: one weight at a time", ".venv/bin/python bench/sentence_weights.py --swap",
-     ""),
-    ("chinese.txt", "Chinese: segmentation modes", ".venv/bin/python bench/chinese.py",
-     "The Chinese question set under each `IndexParams.chinese` mode ([design.md](design.md#chinese))."),
-    ("bench.json", "Speed and size: qa, bm25s and tantivy", "make bench",
-     "Build time, peak memory, index size, cold start and latency (passages, documents, answers) on synthetic "
-     "corpora of 10k to 1M passages and on Cranfield and SQuAD, where also a file of questions is run one at a "
-     "time through `qa search` ([design.md](design.md#scale-and-speed))."),
-    ("ingest.json", "Ingest: PDF pages a second beside pdfium's floor, other formats, qa index", "make bench-ingest",
-     "qa's PDF reader against the pypdfium2 pass it stands on (text and every character's box), on real PDFs "
-     "(Debian's policy manual, FHS, developers' reference, libtasn1, the Chinese Debian Reference, ...); HTML, "
-     "Markdown and DOCX in MB a second; `qa index` end to end on a folder of them with `--jobs 1` and `2`."),
-    ("shards.txt", "Sharding: build and search on a LocalCluster", "make bench-shards",
-     "Sharded build and search p50 for 1, 2 and 4 shards, projected to 10x and 100x "
-     "([sharding.md](sharding.md))."),
+    (
+        "eval.json",
+        "Retrieval: qa and its peers on Cranfield and SQuAD 2.0",
+        "make eval",
+        "nDCG, MAP, recall and MRR against bm25s, tantivy and scikit-learn's defaults; answer and abstention "
+        "figures on SQuAD 2.0 (design notes: [design.md](design.md#retrieval-choices-measured)). The chart: "
+        "![qa against its peers](eval.png)",
+    ),
+    (
+        "realdocs.json",
+        "Real documents: the question-set folder",
+        "make eval",
+        "qa's answers to the realdocs question set, scored as the reference checker does, beside the targets "
+        "([design.md](design.md#real-documents-question-set-folders)).",
+    ),
+    (
+        "ablation.txt",
+        "What each retrieval choice is worth",
+        ".venv/bin/python bench/ablation.py ../shared/data",
+        "Each row turns one choice off (Cranfield nDCG@10, SQuAD R@1).",
+    ),
+    (
+        "sentence_weights.txt",
+        "The fitted sentence-scoring rule (tried, not kept)",
+        ".venv/bin/python bench/sentence_weights.py (at c9b5154; removed since)",
+        "A logistic regression and a search over the rules' weights, "
+        "fitted on half of SQuAD 2.0 and tested on the other half ([design.md](design.md#how-the-summary-works)).",
+    ),
+    (
+        "sentence_weights_choose.txt",
+        "The fitted rule: choosing sentences",
+        ".venv/bin/python bench/sentence_weights.py --choose (at c9b5154)",
+        "",
+    ),
+    (
+        "sentence_weights_swap.txt",
+        "The fitted rule: one weight at a time",
+        ".venv/bin/python bench/sentence_weights.py --swap (at c9b5154)",
+        "",
+    ),
+    (
+        "chinese.txt",
+        "Chinese: segmentation modes",
+        ".venv/bin/python bench/chinese.py",
+        "The Chinese question set under each `IndexParams.chinese` mode ([design.md](design.md#chinese)).",
+    ),
+    (
+        "bench.json",
+        "Speed and size: qa, bm25s and tantivy",
+        "make bench",
+        "Build time, peak memory, index size, cold start and latency (passages, documents, answers) on synthetic "
+        "corpora of 10k to 1M passages and on Cranfield and SQuAD, where also a file of questions is run one at a "
+        "time through `qa search` ([design.md](design.md#scale-and-speed)).",
+    ),
+    (
+        "ingest.json",
+        "Ingest: PDF pages a second beside pdfium's floor, other formats, qa index",
+        "make bench-ingest",
+        "qa's PDF reader against the pypdfium2 pass it stands on (text and every character's box), on real PDFs "
+        "(Debian's policy manual, FHS, developers' reference, libtasn1, the Chinese Debian Reference, ...); HTML, "
+        "Markdown and DOCX in MB a second; `qa index` end to end on a folder of them with `--jobs 1` and `2`.",
+    ),
+    (
+        "shards.txt",
+        "Sharding: build and search on a LocalCluster",
+        "make bench-shards",
+        "Sharded build and search p50 for 1, 2 and 4 shards, projected to 10x and 100x ([sharding.md](sharding.md)).",
+    ),
 ]
 
 
@@ -85,8 +124,13 @@ def render(results_dir: Path) -> str:
             continue
         if name.endswith(".json"):
             data = json.loads(path.read_text(encoding="utf-8"))
-            body = (_bench_text(data) if name == "bench.json" else ingest.format_table(data) if name == "ingest.json"
-                    else format_table(data))
+            body = (
+                _bench_text(data)
+                if name == "bench.json"
+                else ingest.format_table(data)
+                if name == "ingest.json"
+                else format_table(data)
+            )
             made = data.get("command") or command
             date = data.get("date")
         else:

@@ -124,15 +124,29 @@ def bench_pdfs(pdfs: list[Path]) -> dict:
         except SourceError as exc:
             rows.append({"file": path.name, "error": str(exc)})
             continue
-        qa_s = _best(lambda: extract_pdf(path))
-        floor_s = _best(lambda: floor_pass(path))
-        rows.append({"file": path.name, "path": str(path), "pages": pages, "qa_s": qa_s, "floor_s": floor_s,
-                     "qa_pages_s": pages / qa_s, "floor_pages_s": pages / floor_s})
+        qa_s = _best(lambda path=path: extract_pdf(path))
+        floor_s = _best(lambda path=path: floor_pass(path))
+        rows.append(
+            {
+                "file": path.name,
+                "path": str(path),
+                "pages": pages,
+                "qa_s": qa_s,
+                "floor_s": floor_s,
+                "qa_pages_s": pages / qa_s,
+                "floor_pages_s": pages / floor_s,
+            }
+        )
     ok = [r for r in rows if "pages" in r]
     pages = sum(r["pages"] for r in ok)
     qa_s, floor_s = sum(r["qa_s"] for r in ok), sum(r["floor_s"] for r in ok)
-    return {"files": rows, "pages": pages, "qa_pages_s": pages / qa_s if qa_s else None,
-            "floor_pages_s": pages / floor_s if floor_s else None, "floor_ratio": qa_s / floor_s if floor_s else None}
+    return {
+        "files": rows,
+        "pages": pages,
+        "qa_pages_s": pages / qa_s if qa_s else None,
+        "floor_pages_s": pages / floor_s if floor_s else None,
+        "floor_ratio": qa_s / floor_s if floor_s else None,
+    }
 
 
 _BEFORE = """
@@ -150,8 +164,9 @@ print(pages / seconds)
 def before_pages_s(python: str, tree: str, pdfs: list[Path]) -> float | None:
     """Pages a second of the PDF reader in `tree` (qa before pdfium), run by `python`, on `pdfs` (one run)."""
     env = {**os.environ, "PYTHONPATH": str(Path(tree).resolve())}
-    run = subprocess.run([python, "-c", _BEFORE, *map(str, pdfs)], capture_output=True, text=True, env=env,
-                         cwd=tempfile.gettempdir())
+    run = subprocess.run(
+        [python, "-c", _BEFORE, *map(str, pdfs)], capture_output=True, text=True, env=env, cwd=tempfile.gettempdir()
+    )
     return float(run.stdout.strip()) if run.returncode == 0 else None
 
 
@@ -212,7 +227,7 @@ def bench_formats(work: Path) -> dict:
             size += f.stat().st_size
         if not ok:
             continue
-        seconds = _best(lambda: [read(read_document(f, f.name)) for f in ok])
+        seconds = _best(lambda ok=ok: [read(read_document(f, f.name)) for f in ok])
         out[kind] = {"files": len(ok), "mb": size / 1e6, "seconds": seconds, "mb_s": size / 1e6 / seconds}
     return out
 
@@ -229,12 +244,21 @@ def bench_index(files: list[Path], jobs_list: list[int]) -> dict:
         for jobs in jobs_list:
             out = Path(tmp) / f"index-{jobs}"
             t = time.perf_counter()
-            run = subprocess.run([str(qa_bin), "index", str(folder), "--out", str(out), "--jobs", str(jobs)],
-                                 capture_output=True, text=True)
+            run = subprocess.run(
+                [str(qa_bin), "index", str(folder), "--out", str(out), "--jobs", str(jobs)],
+                capture_output=True,
+                text=True,
+            )
             seconds = time.perf_counter() - t
             line = (run.stdout + run.stderr).strip().splitlines()
-            runs.append({"jobs": jobs, "seconds": seconds, "returncode": run.returncode,
-                         "summary": next((s for s in line if s.startswith("qa: indexed")), line[-1] if line else "")})
+            runs.append(
+                {
+                    "jobs": jobs,
+                    "seconds": seconds,
+                    "returncode": run.returncode,
+                    "summary": next((s for s in line if s.startswith("qa: indexed")), line[-1] if line else ""),
+                }
+            )
     kinds = {}
     for f in files:
         kinds[f.suffix.lower() or "(none)"] = kinds.get(f.suffix.lower() or "(none)", 0) + 1
@@ -243,20 +267,31 @@ def bench_index(files: list[Path], jobs_list: list[int]) -> dict:
 
 def format_table(results: dict) -> str:
     pdf = results["pdf"]
-    lines = ["PDF reading, pages a second (best of %d; qa's whole reading beside pypdfium2's text + character boxes):"
-             % results.get("repeats", REPEATS), "",
-             f"{'file':34} {'pages':>5} {'qa p/s':>8} {'floor p/s':>9} {'qa/floor':>8}"]
+    lines = [
+        "PDF reading, pages a second (best of %d; qa's whole reading beside pypdfium2's text + character boxes):"
+        % results.get("repeats", REPEATS),
+        "",
+        f"{'file':34} {'pages':>5} {'qa p/s':>8} {'floor p/s':>9} {'qa/floor':>8}",
+    ]
     for r in pdf["files"]:
         if "pages" in r:
-            lines.append(f"{r['file'][:34]:34} {r['pages']:5d} {r['qa_pages_s']:8.1f} {r['floor_pages_s']:9.1f} "
-                         f"{r['floor_pages_s'] and r['qa_s'] / r['floor_s']:7.2f}x")
+            lines.append(
+                f"{r['file'][:34]:34} {r['pages']:5d} {r['qa_pages_s']:8.1f} {r['floor_pages_s']:9.1f} "
+                f"{r['floor_pages_s'] and r['qa_s'] / r['floor_s']:7.2f}x"
+            )
         else:
             lines.append(f"{r['file'][:34]:34} refused: {r['error'][:80]}")
     if pdf["pages"]:
-        lines.append(f"{'all':34} {pdf['pages']:5d} {pdf['qa_pages_s']:8.1f} {pdf['floor_pages_s']:9.1f} "
-                     f"{pdf['floor_ratio']:7.2f}x")
-    lines += ["", "Other formats, MB of file a second (loader + reader):", "",
-              f"{'format':10} {'files':>5} {'MB':>7} {'MB/s':>7}"]
+        lines.append(
+            f"{'all':34} {pdf['pages']:5d} {pdf['qa_pages_s']:8.1f} {pdf['floor_pages_s']:9.1f} "
+            f"{pdf['floor_ratio']:7.2f}x"
+        )
+    lines += [
+        "",
+        "Other formats, MB of file a second (loader + reader):",
+        "",
+        f"{'format':10} {'files':>5} {'MB':>7} {'MB/s':>7}",
+    ]
     for kind, r in results["formats"].items():
         lines.append(f"{kind:10} {r['files']:5d} {r['mb']:7.2f} {r['mb_s']:7.2f}")
     index = results["index"]
@@ -267,8 +302,10 @@ def format_table(results: dict) -> str:
     for target in results.get("targets", []):
         lines.append(target)
     if results.get("load"):
-        lines.append(f"1-minute load average {results['load'][0]:.1f} at the start, {results['load'][1]:.1f} at the end, "
-                     f"on {results.get('machine', {}).get('cores', '?')} cores (the timings are of one shared machine)")
+        lines.append(
+            f"1-minute load average {results['load'][0]:.1f} at the start, {results['load'][1]:.1f} at the end, "
+            f"on {results.get('machine', {}).get('cores', '?')} cores (the timings are of one shared machine)"
+        )
     return "\n".join(lines)
 
 
@@ -277,11 +314,15 @@ def targets(results: dict, before: float | None) -> list[str]:
     out = [""]
     if before:
         x = pdf["qa_pages_s"] / before
-        out.append(f"target >= 5x the reader before (pdfplumber, c9b5154: {before:.1f} p/s on these files, "
-                   f"same run): {x:.1f}x "
-                   f"{'met' if x >= 5 else 'missed'}")
-    out.append(f"target within 2x of the pypdfium2 floor: {pdf['floor_ratio']:.2f}x "
-               f"{'met' if pdf['floor_ratio'] <= 2 else 'missed'}")
+        out.append(
+            f"target >= 5x the reader before (pdfplumber, c9b5154: {before:.1f} p/s on these files, "
+            f"same run): {x:.1f}x "
+            f"{'met' if x >= 5 else 'missed'}"
+        )
+    out.append(
+        f"target within 2x of the pypdfium2 floor: {pdf['floor_ratio']:.2f}x "
+        f"{'met' if pdf['floor_ratio'] <= 2 else 'missed'}"
+    )
     return out
 
 
@@ -292,26 +333,40 @@ def main(argv=None) -> int:
     parser.add_argument("--work", type=Path, default=HERE / ".work" / "ingest")
     parser.add_argument("--out", type=Path, default=HERE / "results" / "ingest.json")
     parser.add_argument("--jobs", default="1,2")
-    parser.add_argument("--before", nargs=2, metavar=("PYTHON", "TREE"), default=None,
-                        help="a Python with pdfplumber and a checkout of qa before issue 23 (git archive c9b5154 qa): "
-                             "its PDF reader is timed on the same files, for the 5x target")
+    parser.add_argument(
+        "--before",
+        nargs=2,
+        metavar=("PYTHON", "TREE"),
+        default=None,
+        help="a Python with pdfplumber and a checkout of qa before issue 23 (git archive c9b5154 qa): "
+        "its PDF reader is timed on the same files, for the 5x target",
+    )
     args = parser.parse_args(argv)
     args.work.mkdir(parents=True, exist_ok=True)
     notes = fetch_pdfs(args.work) if args.fetch else []
     started = time.time()
     pdfs = find_pdfs(args.pdf, args.work)
-    command = "make bench-ingest" if not args.before else \
-        "bench/ingest.py --fetch --before PYTHON TREE (TREE: git archive c9b5154 qa; PYTHON: one with pdfplumber)"
+    command = (
+        "make bench-ingest"
+        if not args.before
+        else "bench/ingest.py --fetch --before PYTHON TREE (TREE: git archive c9b5154 qa; PYTHON: one with pdfplumber)"
+    )
     load = os.getloadavg()[0]
-    results = {"command": command, "date": time.strftime("%Y-%m-%d"), "repeats": REPEATS,
-               "pdf": bench_pdfs(pdfs), "formats": bench_formats(args.work)}
+    results = {
+        "command": command,
+        "date": time.strftime("%Y-%m-%d"),
+        "repeats": REPEATS,
+        "pdf": bench_pdfs(pdfs),
+        "formats": bench_formats(args.work),
+    }
     mixed = pdfs + [f for r in ("*.html", "*.md", "*.txt", "*.rst") for f in sorted(REALDOCS.glob(r))]
     mixed += [Path(p) for p in sorted(glob.glob(str(args.work / "docx" / "*.docx")))]
     results["index"] = bench_index(mixed, [int(j) for j in args.jobs.split(",")])
     before = None
     if args.before:
-        before = before_pages_s(args.before[0], args.before[1], [Path(r["path"]) for r in results["pdf"]["files"]
-                                                                  if "path" in r])
+        before = before_pages_s(
+            args.before[0], args.before[1], [Path(r["path"]) for r in results["pdf"]["files"] if "path" in r]
+        )
         results["pdf"]["before_pages_s"] = before
     results["targets"] = targets(results, before)
     results["notes"] = notes

@@ -9,7 +9,7 @@ On the synthetic corpus of ``--size`` passages (`synthetic.py`, the corpus
 single build
     ``qa.build_index`` + ``qa.save_index`` in this process: the reference.
 sharded build, for each shard count S
-    `qa.index.shards.build_sharded` on a ``LocalCluster`` of ``min(S, cores)``
+    `qa.index.shard_build.build_sharded` on a ``LocalCluster`` of ``min(S, cores)``
     single-threaded worker processes (cluster start-up timed apart: a real
     cluster is already running). Wall time, and each pass.
 search
@@ -49,7 +49,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-import bench as common  # noqa: E402  (bench/bench.py: corpus preparation, machine facts, JSON writing)
+import bench as common  # (bench/bench.py: corpus preparation, machine facts)
+from qa.files import save_json
 
 WARMUP = common.WARMUP
 
@@ -91,7 +92,9 @@ def _single(corpus: Path, out: Path, questions: list[str], log) -> dict:
     log(f"bench: single build {build:.1f} s")
     index = qa.load_index(out, mmap=True)
     return {
-        "build_s": build, "index_mib": _dir_mib(out), "n_terms": index.n_terms,
+        "build_s": build,
+        "index_mib": _dir_mib(out),
+        "n_terms": index.n_terms,
         "search_ms": _latency(lambda q: qa.search(index, q, k=10), questions),
         "ask_ms": _latency(lambda q: qa.answer(index, q, k=5), questions),
     }
@@ -99,7 +102,9 @@ def _single(corpus: Path, out: Path, questions: list[str], log) -> dict:
 
 def _sharded(corpus: Path, out: Path, n: int, questions: list[str], log) -> dict:
     import qa
-    from qa.index.shards import build_sharded, dask_client, load_sharded
+    from qa.index.cluster import dask_client
+    from qa.index.shard_build import build_sharded
+    from qa.index.sharded import load_sharded
 
     start = time.perf_counter()
     with dask_client(None, n) as client:
@@ -112,10 +117,15 @@ def _sharded(corpus: Path, out: Path, n: int, questions: list[str], log) -> dict
         index = qa.load_index(out)
         passes = index.meta["passes"]
         entry = {
-            "shards": n, "workers": workers, "cluster_startup_s": startup, "build_s": build,
-            "passes": passes, "publish_s": build - sum(p["wall_s"] for p in passes.values()),
+            "shards": n,
+            "workers": workers,
+            "cluster_startup_s": startup,
+            "build_s": build,
+            "passes": passes,
+            "publish_s": build - sum(p["wall_s"] for p in passes.values()),
             "worker_cpu_s": sum(p.get("worker_cpu_s", 0.0) for p in passes.values()),
-            "index_mib": _dir_mib(out), "n_terms": index.n_terms,
+            "index_mib": _dir_mib(out),
+            "n_terms": index.n_terms,
             "search_ms": _latency(lambda q: qa.search(index, q, k=10), questions),
             "ask_ms": _latency(lambda q: qa.answer(index, q, k=5), questions),
         }
@@ -161,32 +171,49 @@ def project(results: dict) -> dict:
     mib_per_passage = best["index_mib"] / size
     base = best["search_ms"]["p50"] / best["shards"]  # one shard's share of the measured in-process p50
     remote = [e for e in runs if "remote_search_ms" in e]
-    rtt = max(0.0, remote[-1]["remote_search_ms"]["p50"] - remote[-1]["search_ms"]["p50"] / remote[-1]["shards"]) \
-        if remote else 0.0
-    out = {"model": {
-        "build": f"T = {per_passage * 1000:.3f} ms worker CPU a passage (scan + count + write, median of the "
-                 f"runs) x passages / workers + {driver * 1000:.3f} ms a passage on the driver (merge, publish); "
-                 "linear in passages, the workers' part divided among them",
-        "search": f"one shard's p50 ~ (passages per shard) ** alpha, alpha = {alpha:.2f} ({alpha_note}); "
-                  f"shards in this process are searched one after another; remote shards in parallel, plus "
-                  f"the measured remote overhead ({rtt:.1f} ms: remote p50 minus one shard's share)",
-        "memory": f"index {mib_per_passage * 1e6 / 1024:.2f} GiB a million passages, linear; "
-                  f"a machine of {ram_gib:.0f} GiB serves about {0.6 * ram_gib * 1024 / mib_per_passage / 1e6:.1f}M "
-                  "passages (60% of its RAM for shards)",
-        "worker_seconds_per_passage": per_passage, "alpha": alpha, "remote_overhead_ms": rtt,
-    }, "rows": []}
+    rtt = (
+        max(0.0, remote[-1]["remote_search_ms"]["p50"] - remote[-1]["search_ms"]["p50"] / remote[-1]["shards"])
+        if remote
+        else 0.0
+    )
+    out = {
+        "model": {
+            "build": f"T = {per_passage * 1000:.3f} ms worker CPU a passage (scan + count + write, median of the "
+            f"runs) x passages / workers + {driver * 1000:.3f} ms a passage on the driver (merge, publish); "
+            "linear in passages, the workers' part divided among them",
+            "search": f"one shard's p50 ~ (passages per shard) ** alpha, alpha = {alpha:.2f} ({alpha_note}); "
+            f"shards in this process are searched one after another; remote shards in parallel, plus "
+            f"the measured remote overhead ({rtt:.1f} ms: remote p50 minus one shard's share)",
+            "memory": f"index {mib_per_passage * 1e6 / 1024:.2f} GiB a million passages, linear; "
+            f"a machine of {ram_gib:.0f} GiB serves about {0.6 * ram_gib * 1024 / mib_per_passage / 1e6:.1f}M "
+            "passages (60% of its RAM for shards)",
+            "worker_seconds_per_passage": per_passage,
+            "alpha": alpha,
+            "remote_overhead_ms": rtt,
+        },
+        "rows": [],
+    }
     cores = results["cores"]
     for factor in (10, 100):
         passages = size * factor
-        for workers, shards, where in ((cores, best["shards"], "in process"), (factor * cores, factor * cores, "remote")):
+        for workers, shards, where in (
+            (cores, best["shards"], "in process"),
+            (factor * cores, factor * cores, "remote"),
+        ):
             shard_ms = base * (passages / shards / (size / best["shards"])) ** alpha
-            out["rows"].append({
-                "factor": factor, "passages": passages, "workers": workers, "shards": shards, "search": where,
-                "build_s": per_passage * passages / workers + driver * passages,
-                "index_gib": mib_per_passage * passages / 1024,
-                "search_p50_ms": shard_ms * shards if where == "in process" else shard_ms + rtt,
-                "machines_for_memory": math.ceil(mib_per_passage * passages / 1024 / (0.6 * ram_gib)),
-            })
+            out["rows"].append(
+                {
+                    "factor": factor,
+                    "passages": passages,
+                    "workers": workers,
+                    "shards": shards,
+                    "search": where,
+                    "build_s": per_passage * passages / workers + driver * passages,
+                    "index_gib": mib_per_passage * passages / 1024,
+                    "search_p50_ms": shard_ms * shards if where == "in process" else shard_ms + rtt,
+                    "machines_for_memory": math.ceil(mib_per_passage * passages / 1024 / (0.6 * ram_gib)),
+                }
+            )
     return out
 
 
@@ -208,21 +235,32 @@ def format_text(results: dict) -> str:
             f"{p['merge']:>7.1f}{p['write']:>7.1f}{e['worker_cpu_s']:>7.1f}{e['index_mib']:>10.1f}"
             f"{e['search_ms']['p50']:>11.2f}{e['search_ms']['p99']:>7.2f}{e['ask_ms']['p50']:>9.2f}{remote:>11}"
         )
-    lines.append("  LocalCluster start-up (not in build s): "
-                 + ", ".join(f"{e['shards']} shard(s) {e['cluster_startup_s']:.1f} s" for e in results["sharded"]))
+    lines.append(
+        "  LocalCluster start-up (not in build s): "
+        + ", ".join(f"{e['shards']} shard(s) {e['cluster_startup_s']:.1f} s" for e in results["sharded"])
+    )
     pr = results["projection"]
-    lines += ["", "projection (model below)",
-              f"{'corpus':<8}{'passages':>13}{'workers':>8}{'shards':>7}{'build s':>9}{'index GiB':>10}"
-              f"{'search':>12}{'p50 ms':>8}{'machines for RAM':>18}"]
+    lines += [
+        "",
+        "projection (model below)",
+        f"{'corpus':<8}{'passages':>13}{'workers':>8}{'shards':>7}{'build s':>9}{'index GiB':>10}"
+        f"{'search':>12}{'p50 ms':>8}{'machines for RAM':>18}",
+    ]
     for r in pr["rows"]:
-        lines.append(f"{str(r['factor']) + 'x':<8}{r['passages']:>13,}{r['workers']:>8}{r['shards']:>7}"
-                     f"{r['build_s']:>9.0f}{r['index_gib']:>10.1f}{r['search']:>12}{r['search_p50_ms']:>8.1f}"
-                     f"{r['machines_for_memory']:>18}")
-    lines += [f"  model: build: {pr['model']['build']}", f"  model: search: {pr['model']['search']}",
-              f"  model: memory: {pr['model']['memory']}", f"  command: {results['command']}",
-              f"  load average (1, 5, 15 min) at start {results.get('load_average_at_start')}, "
-              f"at end {results.get('load_average_at_end')} on {results['cores']} cores",
-              f"  total time {results['total_s'] / 60:.1f} min"]
+        lines.append(
+            f"{str(r['factor']) + 'x':<8}{r['passages']:>13,}{r['workers']:>8}{r['shards']:>7}"
+            f"{r['build_s']:>9.0f}{r['index_gib']:>10.1f}{r['search']:>12}{r['search_p50_ms']:>8.1f}"
+            f"{r['machines_for_memory']:>18}"
+        )
+    lines += [
+        f"  model: build: {pr['model']['build']}",
+        f"  model: search: {pr['model']['search']}",
+        f"  model: memory: {pr['model']['memory']}",
+        f"  command: {results['command']}",
+        f"  load average (1, 5, 15 min) at start {results.get('load_average_at_start')}, "
+        f"at end {results.get('load_average_at_end')} on {results['cores']} cores",
+        f"  total time {results['total_s'] / 60:.1f} min",
+    ]
     return "\n".join(lines) + "\n"
 
 
@@ -246,7 +284,9 @@ def main(argv=None) -> int:
     indexes = work / "indexes" / f"shards-{args.size}"
     shutil.rmtree(indexes, ignore_errors=True)
     results = {
-        "size": args.size, "n_questions": len(questions), "cores": os.cpu_count(),
+        "size": args.size,
+        "n_questions": len(questions),
+        "cores": os.cpu_count(),
         "command": " ".join([".venv/bin/python", "bench/shards.py", *(argv if argv is not None else sys.argv[1:])]),
         "machine": common.machine_info(),
         "load_average_at_start": _loadavg(),  # other work on the machine inflates every figure
@@ -260,7 +300,7 @@ def main(argv=None) -> int:
     results["load_average_at_end"] = _loadavg()
     text = format_text(results)
     print(text, end="")
-    common.write_json(results, Path(args.out))
+    save_json(args.out, results)
     Path(args.text).write_text(text, encoding="utf-8")
     return 0
 

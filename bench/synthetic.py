@@ -28,8 +28,15 @@ from pathlib import Path
 import numpy as np
 
 __all__ = [
-    "CHUNK", "COMMON_RANKS", "VOCAB_SIZE", "ZIPF_EXPONENT", "generate", "questions", "vocabulary",
-    "write_corpus", "write_questions",
+    "CHUNK",
+    "COMMON_RANKS",
+    "VOCAB_SIZE",
+    "ZIPF_EXPONENT",
+    "generate",
+    "questions",
+    "vocabulary",
+    "write_corpus",
+    "write_questions",
 ]
 
 VOCAB_SIZE = 200_000
@@ -285,8 +292,9 @@ def main(argv=None) -> int:
     args = p.parse_args(argv)
     write_corpus(args.out, args.n_passages, args.words, args.vocab_size, args.seed)
     if args.questions:
-        qs = questions(1000, args.seed, n_passages=args.n_passages, words_per_passage=args.words,
-                       vocab_size=args.vocab_size)
+        qs = questions(
+            1000, args.seed, n_passages=args.n_passages, words_per_passage=args.words, vocab_size=args.vocab_size
+        )
         write_questions(args.questions, qs)
     return 0
 

@@ -56,7 +56,8 @@ def _port(text: str) -> int:
 
 def _scheduler_option(parser) -> None:
     parser.add_argument(
-        "--scheduler", metavar="ADDRESS",
+        "--scheduler",
+        metavar="ADDRESS",
         help="for a sharded index: score on the workers of this Dask scheduler, each holding shards in memory "
         "(default: $QA_SCHEDULER; without either, shards are searched in this process, memory-mapped)",
     )
@@ -64,7 +65,7 @@ def _scheduler_option(parser) -> None:
 
 def _open(args):
     """The index named by ``--index`` (or the default one), connected to ``--scheduler`` if sharded."""
-    from .index.build import open_index
+    from .index.default import open_index
 
     index = open_index(args.index, log=_log)
     if args.scheduler:  # one index refuses it
@@ -83,7 +84,9 @@ def _batch(args):
     """``(index, queries, output)`` of qa search and qa answer; the index is released after."""
     index = _open(args)
     try:
-        queries = _read_queries(args.queries)
+        from .evaluate.datasets import read_queries  # the one reader of queries files (qa eval's too)
+
+        queries = [(q.qid, q.text) for q in read_queries(args.queries, allow_empty=True, missing="--queries names")]
         with _Output(args.out) as out:
             yield index, queries, out
     finally:
@@ -99,7 +102,8 @@ def _parser() -> argparse.ArgumentParser:
     sub.required = True
 
     s = sub.add_parser(
-        "index", help="build or update an index",
+        "index",
+        help="build or update an index",
         description="Index folders, .txt/.md files or corpus.jsonl files. With --add or --remove, update the "
         "index in DIR in place (only the named documents are read; scores equal a full rebuild).",
     )
@@ -108,13 +112,20 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--add", action="store_true", help="add SOURCE(s) to the index in DIR (a known id is replaced)")
     s.add_argument("--remove", nargs="+", default=[], metavar="DOC_ID", help="remove documents (ids as qa shows them)")
     s.add_argument(
-        "--shards", type=_positive, metavar="N",
+        "--shards",
+        type=_positive,
+        metavar="N",
         help="build N shards on a Dask cluster (a LocalCluster of this machine unless --scheduler); "
         "scores equal a single build's",
     )
-    s.add_argument("--scheduler", metavar="ADDRESS", help="with --shards: the Dask scheduler to build on (tcp://host:8786)")
     s.add_argument(
-        "--jobs", type=_positive, default=None, metavar="N",
+        "--scheduler", metavar="ADDRESS", help="with --shards: the Dask scheduler to build on (tcp://host:8786)"
+    )
+    s.add_argument(
+        "--jobs",
+        type=_positive,
+        default=None,
+        metavar="N",
         help="processes to build on (default: one a usable core, at most 8; 1 builds in this process alone); "
         "the index is the same",
     )
@@ -138,43 +149,54 @@ def _parser() -> argparse.ArgumentParser:
         _scheduler_option(s)
 
     s = sub.add_parser(
-        "ui", help="serve the web page and its JSON API",
+        "ui",
+        help="serve the web page and its JSON API",
         description="Serve the question page and, from the same server, a JSON API on http://127.0.0.1:PORT: "
         "GET /api/ask?q=QUESTION&k=5 (the qa ask --json object) and GET /api/health.",
     )
     s.add_argument(
-        "--index", metavar="DIR",
+        "--index",
+        metavar="DIR",
         help="index to serve (default: $QA_INDEX, else the cached index of ./corpus); the page keeps a copy "
         "in its data folder, rebuilt (with the page's uploads) when it was made from another source",
     )
     s.add_argument(
-        "--corpus", metavar="DIR",
+        "--corpus",
+        metavar="DIR",
         help="folder of documents to serve instead (as $QA_CORPUS); the page follows its edits: changed, "
         "added and removed files are re-indexed before the next answer",
     )
     s.add_argument("--port", type=_port, default=8501, help="port to serve on (default 8501)")
     s.add_argument(
-        "--host", metavar="ADDR", default="127.0.0.1",
+        "--host",
+        metavar="ADDR",
+        default="127.0.0.1",
         help="address to bind (default 127.0.0.1); elsewhere without an owner's password, uploads, removals "
         "and the feedback export are off (a warning says so)",
     )
     s.add_argument(
-        "--allowed-host", metavar="NAME", action="append", default=[],
+        "--allowed-host",
+        metavar="NAME",
+        action="append",
+        default=[],
         help="a Host name the server answers besides the loopback names and the bound address (repeatable); "
         "other names get 403",
     )
     s.add_argument(
-        "--admin-password-file", metavar="FILE",
+        "--admin-password-file",
+        metavar="FILE",
         help="file whose first line is the owner's password (default: $QA_ADMIN_PASSWORD); "
         "the owner may upload, remove documents and export feedback",
     )
     s.add_argument(
-        "--data", metavar="DIR",
+        "--data",
+        metavar="DIR",
         help="folder for the page's own index, uploads and feedback (default: $QA_DATA, else ~/.local/share/qa)",
     )
 
     s = sub.add_parser(
-        "eval", help="evaluate on BEIR datasets and question-set folders",
+        "eval",
+        help="evaluate on BEIR datasets and question-set folders",
         description="Rank every judged query of each BEIR dataset (corpus.jsonl, queries.jsonl, qrels/test.tsv) "
         "with each system and print nDCG@10, MAP@100, Recall@1/5/20/100, MRR@10, index seconds and queries/second; "
         "for datasets with answerable/answers, how often qa's summary holds the answer; and how often qa abstains "
@@ -184,18 +206,23 @@ def _parser() -> argparse.ArgumentParser:
         "abstained_off, markup_sentences, fragment_sentences) and shown beside their targets.",
     )
     s.add_argument(
-        "datasets", nargs="+", metavar="DATASET_DIR",
+        "datasets",
+        nargs="+",
+        metavar="DATASET_DIR",
         help="a BEIR dataset folder, or a question-set folder (docs/ and questions.jsonl)",
     )
     s.add_argument(
-        "--systems", default="qa,qa+prf,bm25s,tantivy,sklearn-default", metavar="S,S",
+        "--systems",
+        default="qa,qa+prf,bm25s,tantivy,sklearn-default",
+        metavar="S,S",
         help="comma-separated, from qa, qa+prf, bm25s, tantivy, sklearn-default (default: all)",
     )
     s.add_argument("--json", metavar="OUT.json", help="write all figures and machine info here (atomically)")
     s.add_argument("--plot", metavar="FILE.png", help="draw a bar chart of the metrics here (needs matplotlib)")
     s.add_argument("--ood-corpus", metavar="DIR", help="corpus for out-of-domain abstention (default: qa ask's corpus)")
     s.add_argument(
-        "--verbose", action="store_true",
+        "--verbose",
+        action="store_true",
         help="also print each question set's misses, one line a question and problem (--json always keeps them)",
     )
     return p
@@ -203,24 +230,6 @@ def _parser() -> argparse.ArgumentParser:
 
 def _log(message: str) -> None:
     print(message, file=sys.stderr)
-
-
-def _read_queries(path: str) -> list[tuple[str, str]]:
-    try:
-        fh = open(path, encoding="utf-8-sig")
-    except OSError as exc:
-        raise QAError(f"{path}: cannot read queries ({exc.strerror or exc})") from None
-    out = []
-    with fh:
-        for lineno, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                obj = json.loads(line)
-                out.append((str(obj["_id"]), str(obj["text"])))
-            except (ValueError, KeyError, TypeError, RecursionError):
-                raise QAError(f'{path}:{lineno}: not a {{"_id", "text"}} JSON object') from None
-    return out
 
 
 class _Output:
@@ -247,7 +256,7 @@ class _Output:
 
 
 def _cmd_index(args) -> int:
-    from .index.build import build_index, count_documents, update_index
+    from .index.build import build_index, count_documents, describe, update_index
     from .index.parallel import default_jobs
     from .index.folders import load_index, save_index
     from .index.versions import check_writable, writer_lock
@@ -257,8 +266,10 @@ def _cmd_index(args) -> int:
     if args.shards and (args.add or args.remove):
         raise QAError("--shards builds a new index; a sharded index cannot be updated with --add/--remove: rebuild it")
     if args.jobs and (args.shards or args.add or args.remove):  # said, not silently ignored
-        raise QAError("--jobs sets the processes of a full build: --shards builds on Dask workers, and "
-                      "--add/--remove update in this process")
+        raise QAError(
+            "--jobs sets the processes of a full build: --shards builds on Dask workers, and "
+            "--add/--remove update in this process"
+        )
     if args.shards:
         return _index_sharded(args)
     if args.add or args.remove:
@@ -273,8 +284,10 @@ def _cmd_index(args) -> int:
             for w in warnings:
                 _log(f"qa: warning: {w}")
             save_index(index, args.out)
-        _log(f"qa: updated {args.out}: {index.meta['n_documents']} document(s), {index.n_passages} passage(s) "
-             f"(was {before.passages.n_documents} and {before.n_passages})")
+        _log(
+            f"qa: updated {args.out}: {describe(index)['documents']} document(s), {index.n_passages} passage(s) "
+            f"(was {before.passages.n_documents} and {before.n_passages})"
+        )
         return 0
     if not args.sources:
         raise QAError("name at least one SOURCE to index (a folder, a .txt/.md file or a corpus.jsonl)")
@@ -286,7 +299,7 @@ def _cmd_index(args) -> int:
         _log(f"qa: warning: {w}")
     with writer_lock(args.out, log=_log):
         save_index(index, args.out)
-    _log(_index_summary(index, warnings, args.out, time.monotonic() - start))
+    _log(_index_summary(describe(index), warnings, args.out, time.monotonic() - start))
     return 0
 
 
@@ -301,17 +314,19 @@ def _progress(label: str, total, unit: str):
     return bar
 
 
-def _index_summary(index, warnings, out, seconds: float) -> str:
-    """The one line qa index ends with: documents, passages, terms, skipped files and why, time, folder.
+def _index_summary(facts: dict, warnings, out, seconds: float) -> str:
+    """The one line qa index ends with: documents, passages, terms (`facts`: `qa.index.build.describe`),
+    skipped files and why, time, folder.
 
-    >>> class I: meta = {"n_documents": 2}; n_passages = 5; n_terms = 40
-    >>> _index_summary(I(), ["a.bin: skipped, binary"], "ix", 1.25)
+    >>> _index_summary({"documents": 2, "passages": 5, "terms": 40}, ["a.bin: skipped, binary"], "ix", 1.25)
     'qa: indexed 2 document(s), 5 passage(s), 40 terms in 1.2 s into ix; skipped 1 file(s): a.bin: skipped, binary'
     """
     from .progress import format_duration
 
-    line = (f"qa: indexed {index.meta['n_documents']} document(s), {index.n_passages} passage(s), "
-            f"{index.n_terms} terms in {format_duration(seconds)} into {out}")
+    line = (
+        f"qa: indexed {facts['documents']} document(s), {facts['passages']} passage(s), "
+        f"{facts['terms']} terms in {format_duration(seconds)} into {out}"
+    )
     if warnings:
         line += f"; skipped {len(warnings)} file(s): " + "; ".join(warnings)
     else:
@@ -320,16 +335,19 @@ def _index_summary(index, warnings, out, seconds: float) -> str:
 
 
 def _index_sharded(args) -> int:
-    from .index.shards import build_sharded, load_sharded
+    from .index.build import describe
+    from .index.shard_build import build_sharded
+    from .index.sharded import load_sharded
 
     if not args.sources:
         raise QAError("name at least one SOURCE to index (a folder, a .txt/.md file or a corpus.jsonl)")
     build_sharded(args.sources, args.out, args.shards, scheduler=args.scheduler, log=_log)
     index = load_sharded(args.out, verify=False)
-    for w in index.meta.get("warnings", []):
+    facts = describe(index)
+    for w in facts["warnings"]:
         _log(f"qa: warning: {w}")
     _log(
-        f"qa: indexed {index.meta['n_documents']} document(s), {index.n_passages} passage(s), "
+        f"qa: indexed {facts['documents']} document(s), {index.n_passages} passage(s), "
         f"{index.n_terms} terms into {args.out} ({len(index.shards)} shard(s))"
     )
     return 0
@@ -377,163 +395,72 @@ def _cmd_answer(args) -> int:
                 obj = answer_to_dict(answer(index, text, k=args.top_k))
             except QuestionError as exc:
                 obj = {
-                    "question": text, "answer": "", "abstained": True, "reason": str(exc),
-                    "reason_code": "bad_question", "confidence": 0.0, "sentences": [], "passages": [],
+                    "question": text,
+                    "answer": "",
+                    "abstained": True,
+                    "reason": str(exc),
+                    "reason_code": "bad_question",
+                    "confidence": 0.0,
+                    "sentences": [],
+                    "passages": [],
                 }
             out.write(json.dumps({"id": qid, **obj}, ensure_ascii=False) + "\n")
     return 0
 
 
-def _check_port_free(host: str, port: int) -> None:
-    """Fail with one line, before Streamlit starts, if `port` cannot be listened on."""
-    import socket
-
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    with socket.socket(family, socket.SOCK_STREAM) as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server binds: TIME_WAIT is no conflict
-        try:
-            sock.bind((host.strip("[]"), port))
-        except OSError as exc:
-            reason = exc.strerror or exc
-            raise QAError(f"port {port} on {host} is not available ({reason}); choose another with --port") from None
-
-
-def _ui_environment(args) -> dict[str, str]:
-    """The page's environment: ``QA_INDEX`` (the index it starts from) and ``QA_DATA`` (its own folder).
-    Checks both first, so a bad index or data folder is one clear error here, not a broken page."""
-    from .index.build import open_index
-
-    env = {}
-    corpus = getattr(args, "corpus", None)
-    if corpus:
-        if args.index:
-            raise QAError("--index and --corpus name two sources; give one")
-        if not Path(corpus).is_dir():
-            raise QAError(f"{corpus}: is not a folder; --corpus takes a folder of documents")
-        env["QA_CORPUS"] = str(Path(corpus).resolve())
-        os.environ["QA_CORPUS"] = env["QA_CORPUS"]
-        os.environ.pop("QA_INDEX", None)  # the folder is served, not an index named elsewhere
-    index = None if corpus else args.index or os.environ.get("QA_INDEX")
-    if index:
-        open_index(index)  # fail here, with a clear message, rather than in the page
-        env["QA_INDEX"] = str(Path(index).resolve())
-    else:
-        open_index(None, log=_log)  # builds the default corpus's cache before the page starts
-    data = args.data or os.environ.get("QA_DATA")
-    if data:
-        path = Path(data)
-        if path.exists() and not path.is_dir():
-            raise QAError(f"{path}: is not a folder; --data takes a folder (created if missing)")
-        try:
-            path.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise QAError(f"{path}: cannot create the data folder ({exc.strerror or exc})") from None
-        env["QA_DATA"] = str(path.resolve())
-    return env
-
-
-def _ui_access(args) -> dict[str, str]:
-    """The page's access settings: ``QA_UI_HOST``, ``QA_ALLOWED_HOSTS`` and ``QA_ADMIN_PASSWORD_FILE``
-    (checked readable and non-empty here; its content is never printed or put in the environment).
-    Warns on stderr when binding a non-loopback address with no owner's password."""
-    from .serve.access import admin_password, bind_warning
-
-    env = {"QA_UI_HOST": args.host}
-    names = [n.strip() for n in args.allowed_host]
-    bad = [n for n in names if not n or "," in n or "/" in n or " " in n]
-    if bad:
-        raise QAError(f"--allowed-host {bad[0]!r} is not a host name (a name such as qa.example.org, or name:port)")
-    env["QA_ALLOWED_HOSTS"] = ",".join(names)
-    if args.admin_password_file:
-        path = Path(args.admin_password_file).resolve()
-        old = os.environ.get("QA_ADMIN_PASSWORD_FILE")
-        os.environ["QA_ADMIN_PASSWORD_FILE"] = str(path)
-        try:
-            if os.environ.get("QA_ADMIN_PASSWORD"):
-                raise QAError("both $QA_ADMIN_PASSWORD and --admin-password-file are set; use one")
-            if admin_password() is None:
-                raise QAError(f"{path}: the owner's password file is empty")
-        finally:
-            if old is None:
-                os.environ.pop("QA_ADMIN_PASSWORD_FILE")
-            else:
-                os.environ["QA_ADMIN_PASSWORD_FILE"] = old
-        env["QA_ADMIN_PASSWORD_FILE"] = str(path)
-        has_password = True
-    else:
-        has_password = admin_password() is not None
-    warning = bind_warning(args.host, has_password)
-    if warning:
-        _log(warning)
-    return env
-
-
-def _page_script() -> Path:
-    """qa/serve/server.py (st.App: the page qa/serve/page.py plus qa.serve.api's routes), found through
-    the installed package (a wheel's site-packages or a checkout alike), never the working folder."""
-    import importlib.util
-
-    spec = importlib.util.find_spec("qa.serve.server")
-    server = Path(spec.origin).resolve() if spec and spec.origin else None
-    if server is None or not (server.is_file() and server.with_name("page.py").is_file()):
-        raise QAError(f"the page scripts of the installed qa package are missing ({server}); reinstall qa (pip install .)")
-    return server
-
-
 def _cmd_ui(args) -> int:
-    server = _page_script()
-    host = args.host
-    access = _ui_access(args)
-    env = _ui_environment(args)
-    _check_port_free(host, args.port)
-    os.environ.update(env)
-    os.environ.update(access)
-    from .serve.api import page_index_dir
+    from .serve.launch import serve_page
 
-    page_index_dir()  # the page's own index (with qa.library: made in its data folder now, not on first view)
-    cmd = [
-        sys.executable, "-m", "streamlit", "run", str(server),
-        "--server.address", host, "--server.port", str(args.port),
-        "--server.headless", "true", "--browser.gatherUsageStats", "false",
-        "--client.toolbarMode", "viewer",  # no Deploy button or developer menu for visitors
-    ]
-    _log(f"qa: serving http://{host}:{args.port} (JSON API: /api/ask?q=..., /api/health)")
-    sys.stderr.flush()
-    os.execv(sys.executable, cmd)
-    return 0  # pragma: no cover
+    return serve_page(
+        host=args.host,
+        port=args.port,
+        index=args.index,
+        corpus=getattr(args, "corpus", None),
+        data=args.data,
+        allowed_hosts=args.allowed_host,
+        password_file=args.admin_password_file,
+        log=_log,
+    )
 
 
 def _cmd_eval(args) -> int:
     import shlex
 
-    from . import evaluate as ev
+    from .evaluate.datasets import load_dataset
+    from .evaluate.report import format_table, plot, require_matplotlib
+    from .evaluate.runs import evaluate, parse_systems
+    from .files import save_json
 
-    systems = ev.parse_systems(args.systems)  # a bad name fails before any work
+    systems = parse_systems(args.systems)  # a bad name fails before any work
     if args.plot:
-        ev.require_matplotlib()
+        require_matplotlib()
     for out in (args.json, args.plot):
         if out and Path(out).is_dir():
             raise QAError(f"{out}: is a folder; --json and --plot take a file name")
-    datasets = [ev.load_dataset(d) for d in args.datasets]
+    datasets = [load_dataset(d) for d in args.datasets]
     command = ["qa", "eval", *args.datasets, "--systems", ",".join(systems)]
     for flag, value in (("--json", args.json), ("--plot", args.plot), ("--ood-corpus", args.ood_corpus)):
         if value:
             command += [flag, value]
     if args.verbose:
         command.append("--verbose")
-    results = ev.evaluate(datasets, systems, ood_corpus=args.ood_corpus, command=shlex.join(command), log=_log)
-    print(ev.format_table(results, verbose=args.verbose), end="")
+    results = evaluate(datasets, systems, ood_corpus=args.ood_corpus, command=shlex.join(command), log=_log)
+    print(format_table(results, verbose=args.verbose), end="")
     if args.json:
-        ev.write_json(results, args.json)
+        save_json(args.json, results)
         _log(f"qa: wrote {args.json}")
     if args.plot:
-        ev.plot(results, args.plot)
+        plot(results, args.plot)
         _log(f"qa: wrote {args.plot}")
     return 0
 
 
 _COMMANDS = {
-    "index": _cmd_index, "ask": _cmd_ask, "search": _cmd_search, "answer": _cmd_answer, "ui": _cmd_ui,
+    "index": _cmd_index,
+    "ask": _cmd_ask,
+    "search": _cmd_search,
+    "answer": _cmd_answer,
+    "ui": _cmd_ui,
     "eval": _cmd_eval,
 }
 
@@ -542,8 +469,10 @@ def _os_error(exc: OSError) -> str:
     """An `OSError` as one line: the file, what went wrong, and that nothing was left half-written."""
     where = f"{exc.filename}: " if exc.filename else ""
     if exc.errno == errno.ENOSPC or (exc.errno is None and " requested and " in str(exc)):  # numpy's short write
-        return (f"{where}no space left on the device; nothing half-written was kept and the previous files are "
-                "unchanged (free some space and run it again)")
+        return (
+            f"{where}no space left on the device; nothing half-written was kept and the previous files are "
+            "unchanged (free some space and run it again)"
+        )
     if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
         return f"{where}{exc.strerror or exc} (check the permissions)"
     return f"{where}{exc.strerror or exc}"

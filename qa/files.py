@@ -14,7 +14,7 @@ import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
-__all__ = ["atomic_file", "atomic_write", "fsync_dir", "write_json"]
+__all__ = ["atomic_file", "atomic_write", "fsync_dir", "save_json", "write_json"]
 
 _UMASK = os.umask(0o022)  # read once, at import (setting it later would race other threads)
 os.umask(_UMASK)
@@ -35,8 +35,9 @@ def fsync_dir(path) -> None:
 
 
 @contextmanager
-def atomic_file(path, *, binary: bool = False, encoding: str = "utf-8", prefix: str | None = None,
-                suffix: str = ".tmp"):
+def atomic_file(
+    path, *, binary: bool = False, encoding: str = "utf-8", prefix: str | None = None, suffix: str = ".tmp"
+):
     """Open a temporary file beside `path` for writing; when the block ends without an error it is
     flushed, fsynced and renamed over `path` (``os.replace``), else removed. The folder must exist.
 
@@ -70,8 +71,18 @@ def atomic_write(path, data: bytes | str, *, encoding: str = "utf-8") -> Path:
 
 
 def write_json(path, obj) -> None:
-    """Write `obj` as compact JSON (UTF-8, not ASCII-escaped) to a new file, fsynced."""
+    """Write `obj` as compact JSON (UTF-8, not ASCII-escaped) to a new file, fsynced: a file inside a
+    version folder that is itself published atomically (the index store)."""
     with open(path, "w", encoding="utf-8") as fh:
         json.dump(obj, fh, ensure_ascii=False, separators=(",", ":"))
         fh.flush()
         os.fsync(fh.fileno())
+
+
+def save_json(path, obj) -> Path:
+    """Replace the results file `path` with `obj` as indented JSON, atomically (`atomic_write`),
+    creating its folder: `qa eval --json` and ``bench/`` results. Values JSON cannot hold (paths,
+    dates) are written as their text."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return atomic_write(path, json.dumps(obj, indent=2, ensure_ascii=False, default=str) + "\n")

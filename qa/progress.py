@@ -44,8 +44,16 @@ class Progress:
 
     WIDTH = 24
 
-    def __init__(self, label: str, total: int | None = None, unit: str = "", *, stream=None,
-                 enabled: bool | None = None, interval: float = 0.1):
+    def __init__(
+        self,
+        label: str,
+        total: int | None = None,
+        unit: str = "",
+        *,
+        stream=None,
+        enabled: bool | None = None,
+        interval: float = 0.1,
+    ):
         self.stream = stream if stream is not None else sys.stderr
         if enabled is None:
             try:
@@ -79,8 +87,10 @@ class Progress:
         if self.total:
             done = min(self.count / self.total, 1.0)
             filled = int(done * self.WIDTH)
-            parts.append(f"{self.label} [{'#' * filled}{'-' * (self.WIDTH - filled)}] "
-                         f"{self.count:,}/{self.total:,} {self.unit}".rstrip())
+            parts.append(
+                f"{self.label} [{'#' * filled}{'-' * (self.WIDTH - filled)}] "
+                f"{self.count:,}/{self.total:,} {self.unit}".rstrip()
+            )
         else:
             parts.append(f"{self.label} {self.count:,} {self.unit}".rstrip())
         parts += [f"{v:,} {k}" for k, v in self.extra.items()]

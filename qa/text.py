@@ -23,8 +23,18 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 __all__ = [
-    "Analyzer", "CHINESE_MODES", "STOP_WORDS", "FRAME_WORDS", "count_words", "detect_language", "has_han", "segment",
-    "split_sentences", "squash_spaces", "text_key", "WORD_RE",
+    "Analyzer",
+    "CHINESE_MODES",
+    "STOP_WORDS",
+    "FRAME_WORDS",
+    "count_words",
+    "detect_language",
+    "has_han",
+    "segment",
+    "split_sentences",
+    "squash_spaces",
+    "text_key",
+    "WORD_RE",
 ]
 
 # Han ideographs (CJK unified, extension A, compatibility, and the supplementary planes).
@@ -38,7 +48,7 @@ WORD_RE = re.compile(rf"[{HAN}]+|[^\W_{HAN}]+(?:['’][^\W_{HAN}]+)*")
 SENTENCE_END_CHARS = frozenset(".!?\n。！？；")
 INDEX_TOKEN_RE = re.compile(WORD_RE.pattern + r"|[.!?]+(?=\s|$)|[。！？；]+|\n")
 # The same tokens for ASCII text (``str.isascii()``), where a letter or digit is [A-Za-z0-9]: a fifth
-# faster without the Unicode classes, and most of a build's time is tokenising (tests/test_text.py).
+# faster without the Unicode classes, and most of a build's time is tokenising (tests/index/test_text.py).
 INDEX_TOKEN_ASCII_RE = re.compile(r"[A-Za-z0-9]+(?:'[A-Za-z0-9]+)*|[.!?]+(?=\s|$)|\n")
 
 # A short list, chosen to drop function words only. Content words that
@@ -77,7 +87,7 @@ CHINESE_STOP_WORDS = frozenset(
 # Words that frame a request rather than name its subject ("what do I *need* to
 # *bring*", "*tell* me"). They are searched like any word, but a frame word the
 # corpus lacks is no evidence that the question is off-topic, so it does not
-# count against coverage (see qa.search.parse_question).
+# count against coverage (see qa.answering.search.parse_question).
 FRAME_WORDS = frozenset(
     """
     need needs needed needing want wants wanted know knows tell get gets getting got gotten bring brings
@@ -168,7 +178,8 @@ def segment(run: str, mode: str = "search_chars") -> tuple[tuple[str, int, int],
         # English ("缴" finds "缴纳" and "缴费", "证" finds "身份证" and "证明").
         chars = tuple(
             (c, a + i, a + i + 1)
-            for w, a, b in segment(run, "words") if b - a > 1 and w not in CHINESE_STOP_WORDS
+            for w, a, b in segment(run, "words")
+            if b - a > 1 and w not in CHINESE_STOP_WORDS
             for i, c in enumerate(w)
         )
         return segment(run, "search") + chars
@@ -266,7 +277,9 @@ class Analyzer:
 # sentence or follows a colon (a list item: "1. Take the ..."), a single capital
 # ("J. Smith") or a common abbreviation. A number that ends a sentence ("born in
 # 1990. Then ...") does end it.
-_ABBREV = frozenset("mr mrs ms dr prof st no vs etc e.g i.e eg ie cf viz a.k.a aka fig eq approx inc ltd co jr sr".split())
+_ABBREV = frozenset(
+    "mr mrs ms dr prof st no vs etc e.g i.e eg ie cf viz a.k.a aka fig eq approx inc ltd co jr sr".split()
+)
 _END_RE = re.compile(r"[.!?]+[\"'”’)\]]*(?=\s)|[。！？；]+[”’」』)]*|\n+")
 
 

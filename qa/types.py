@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["Document", "Passage", "Query", "Hit", "Sentence", "Answer"]
+__all__ = ["Document", "DocumentHeadings", "Passage", "Query", "Hit", "Sentence", "Answer"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +126,25 @@ class Query:
     corrections: tuple[tuple[str, str], ...]
     total_idf: float
     sequence: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentHeadings:
+    """A document of an index with the section headings its passages use
+    (`qa.index.protocol.SearchIndex.document_headings`; example questions are made from them).
+
+    Attributes
+    ----------
+    doc_id, source, title : str
+        As in `Passage`.
+    headings : tuple of str
+        Its distinct section headings, in corpus order ("" for passages before any heading).
+    """
+
+    doc_id: str
+    source: str
+    title: str
+    headings: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,8 @@ import qa
 from qa.ingest.chunking import chunk_documents
 
 REPO = Path(__file__).resolve().parent.parent
+# The helpers beside this file (pages.py, serving.py) are imported by tests in the stage folders below it.
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 CORPUS_DIR = REPO / "corpus"
 SEED = CORPUS_DIR / "000_88822b98fb06234c.txt"
 

@@ -1,6 +1,6 @@
 """Start and stop a real `qa ui` server (the page and its JSON API in one process) for a test.
 
-Used by tests/test_browser.py and tests/test_concurrency.py. The server runs in its own
+Used by tests/system/test_browser.py and tests/system/test_concurrency.py. The server runs in its own
 process group on a free port, with its cache and data folder where the caller says, and is
 always stopped (that group only) when the ``with`` block ends.
 """
@@ -66,9 +66,25 @@ def qa_ui(tmp: Path, index_dir: Path, data_dir: Path, extra_args=(), extra_env=N
     env.pop("QA_INDEX", None)
     log = open(tmp / "server.log", "w+", encoding="utf-8")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "qa", "ui", "--port", str(port), "--index", str(index_dir), "--data", str(data_dir),
-         *extra_args],
-        cwd=tmp, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
+        [
+            sys.executable,
+            "-m",
+            "qa",
+            "ui",
+            "--port",
+            str(port),
+            "--index",
+            str(index_dir),
+            "--data",
+            str(data_dir),
+            *extra_args,
+        ],
+        cwd=tmp,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,
     )
     base = f"http://127.0.0.1:{port}"
     try:

@@ -26,19 +26,16 @@ import numpy as np
 
 from ..errors import QuestionError, positive_int
 from ..index.protocol import SearchIndex
-from ..index.ranking import (  # noqa: F401  (re-exported: qa.search's names before qa.index.ranking)
-    FEEDBACK_KEEP, FEEDBACK_MIN_DF, FEEDBACK_PASSAGES, FEEDBACK_TERMS, PHRASE_WEIGHT, RERANK_DEPTH, SENTENCE_WEIGHT,
-    best_per_document, bm25_idf, expansion_weights, kth_document_score, rerank_bonus, score_passages, top_passages,
-)
-from ..index.ranking import top_positions as _top
+from ..index.ranking import best_per_document, bm25_idf, kth_document_score, top_positions
 from ..text import FRAME_WORDS, has_han, text_key
 from ..types import Hit, Query
 
-Index = SearchIndex  # the annotations below: any index, single or sharded
-
 __all__ = [
-    "MAX_QUESTION_CHARS", "evidence_weights", "expansion_weights", "parse_question", "ranked", "rerank_bonus",
-    "score_passages", "search", "search_documents", "top_passages",
+    "MAX_QUESTION_CHARS",
+    "evidence_weights",
+    "parse_question",
+    "search",
+    "search_documents",
 ]
 
 MAX_QUESTION_CHARS = 2000
@@ -47,7 +44,7 @@ MAX_QUESTION_CHARS = 2000
 BACKGROUND_PASSAGES = 1000
 
 
-def evidence_weights(index: Index, term_ids, unknown: int = 0) -> np.ndarray:
+def evidence_weights(index: SearchIndex, term_ids, unknown: int = 0) -> np.ndarray:
     """How much finding each term counts as evidence of an answer.
 
     ``log(1 + (N + B - df + 0.5) / (df + 0.5))``: the term's IDF in the corpus
@@ -62,7 +59,7 @@ def evidence_weights(index: Index, term_ids, unknown: int = 0) -> np.ndarray:
     return bm25_idf(df, n)
 
 
-def parse_question(index: Index, question: str) -> Query:
+def parse_question(index: SearchIndex, question: str) -> Query:
     """Analyse a question with the index's own analyzer and vocabulary.
 
     Raises
@@ -121,14 +118,7 @@ def parse_question(index: Index, question: str) -> Query:
     )
 
 
-def ranked(index: SearchIndex, query: Query, expand: bool = False, depth: int | None = None,
-           documents: int | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Matching passages and their final scores: the index's own `ranked` (one index:
-    `qa.index.ranking.ranked`; a sharded one merges its shards' lists)."""
-    return index.ranked(query, expand, depth, documents)
-
-
-def search(index: Index, question, k: int = 5, expand: bool = False) -> tuple[Hit, ...]:
+def search(index: SearchIndex, question, k: int = 5, expand: bool = False) -> tuple[Hit, ...]:
     """The k best passages for a question.
 
     Parameters
@@ -147,7 +137,7 @@ def search(index: Index, question, k: int = 5, expand: bool = False) -> tuple[Hi
     """
     positive_int(k, "k")
     query = question if isinstance(question, Query) else parse_question(index, question)
-    ids, scores = ranked(index, query, expand, depth=k + 8)
+    ids, scores = index.ranked(query, expand, depth=k + 8)
     if ids.size == 0:
         return ()
     hits: list[Hit] = []
@@ -156,8 +146,8 @@ def search(index: Index, question, k: int = 5, expand: bool = False) -> tuple[Hi
     want = k + 8  # a few spare: some may be dropped as repeats of a better hit
     while len(hits) < k and done < ids.size:
         if want > k + 8 and not expand:  # more repeats than spares: score every passage after all
-            ids, scores = ranked(index, query, expand)
-        best = _top(ids, scores, min(ids.size, want))[done:]
+            ids, scores = index.ranked(query, expand)
+        best = top_positions(ids, scores, min(ids.size, want))[done:]
         done += best.size
         want *= 4
         chosen = ids[best]
@@ -182,7 +172,7 @@ def search(index: Index, question, k: int = 5, expand: bool = False) -> tuple[Hi
     return tuple(hits)
 
 
-def search_documents(index: Index, question, k: int = 100, expand: bool = False) -> list[tuple[str, float]]:
+def search_documents(index: SearchIndex, question, k: int = 100, expand: bool = False) -> list[tuple[str, float]]:
     """Rank documents by their best passage's score: ``[(doc_id, score)]``, best first, each once.
 
     Only the passages that can decide the k best documents are scored (`qa.index.ranking.top_passages`
@@ -191,7 +181,7 @@ def search_documents(index: Index, question, k: int = 100, expand: bool = False)
     """
     positive_int(k, "k")
     query = question if isinstance(question, Query) else parse_question(index, question)
-    ids, scores = ranked(index, query, expand, documents=k)
+    ids, scores = index.ranked(query, expand, documents=k)
     if ids.size == 0:
         return []
     doc_of, doc_ids = index.passage_doc
@@ -200,5 +190,5 @@ def search_documents(index: Index, question, k: int = 100, expand: bool = False)
     ids, scores = ids[keep], scores[keep]
     docs = doc_of[ids]
     best_pos = best_per_document(docs, scores)
-    top = _top(docs[best_pos], scores[best_pos], min(best_pos.size, k))
+    top = top_positions(docs[best_pos], scores[best_pos], min(best_pos.size, k))
     return [(doc_ids[int(docs[best_pos[i]])], float(scores[best_pos[i]])) for i in top]

@@ -51,16 +51,22 @@ from __future__ import annotations
 import heapq
 import re
 from pathlib import PurePosixPath
-from typing import NamedTuple
-
-import numpy as np
 
 from ..errors import QuestionError
 from ..text import count_words, detect_language, squash_spaces, text_key
+from ..types import DocumentHeadings
 
 __all__ = [
-    "suggest_questions", "candidate_questions", "answered_from", "clean_heading", "document_name",
-    "ASKS_PER_EXAMPLE", "HEADING_QUESTIONS", "MAX_CHARS", "MAX_NAME_WORDS", "MIN_WORDS",
+    "suggest_questions",
+    "candidate_questions",
+    "answered_from",
+    "clean_heading",
+    "document_name",
+    "ASKS_PER_EXAMPLE",
+    "HEADING_QUESTIONS",
+    "MAX_CHARS",
+    "MAX_NAME_WORDS",
+    "MIN_WORDS",
 ]
 
 MAX_CHARS = 150
@@ -157,8 +163,11 @@ def _what_about(heading: str) -> str:
 
 def _is_name(text: str) -> bool:
     return (
-        1 <= count_words(text) <= MAX_NAME_WORDS and _usable(text) and len(text) >= 2
-        and not text.endswith((".", "?", "!", "。", "？", "！")) and text.lower().removeprefix("the ") not in GENERIC_NAMES
+        1 <= count_words(text) <= MAX_NAME_WORDS
+        and _usable(text)
+        and len(text) >= 2
+        and not text.endswith((".", "?", "!", "。", "？", "！"))
+        and text.lower().removeprefix("the ") not in GENERIC_NAMES
     )
 
 
@@ -206,54 +215,15 @@ MAX_HEADINGS = 10_000  # (document, heading) pairs read, at most: a million-pass
 MAX_PASSAGES = 200_000  # passages whose document and section numbers are read, at most
 
 
-class _Document(NamedTuple):
-    doc_id: str
-    source: str
-    title: str
-    headings: list[str]  # its distinct section headings, in corpus order
-
-
-def _table_documents(table, limit: int) -> list[_Document]:
-    """The documents of the first `limit` passages of a `qa.index.passages.PassageTable`, read by column.
-
-    Headings are the sections the passages use, not the whole `sections` table: removing a
-    document (`PassageTable.select`) keeps every string of that table, its headings included.
-    """
-    doc = np.asarray(table.doc[:limit], dtype=np.int64)
-    section = np.asarray(table.section[:limit], dtype=np.int64)
-    _, first = np.unique(doc * (len(table.sections) + 1) + section, return_index=True)
-    first = np.sort(first)[:MAX_HEADINGS]
-    docs: dict[int, list[str]] = {}
-    for d, s in zip(doc[first].tolist(), section[first].tolist()):
-        docs.setdefault(d, []).append(table.sections[s])
-    return [_Document(table.doc_id[d], table.source[d], table.title[d], hs) for d, hs in docs.items()]
-
-
-def _documents(passages) -> list[_Document]:
-    """The documents of the passages, in index order, each with its distinct headings."""
-    tables = getattr(passages, "parts", None) or [passages]  # a sharded index's passages: one table a shard
-    if all(hasattr(t, "section") and hasattr(t, "sections") for t in tables):
-        out, left = [], MAX_PASSAGES
-        for table in tables:
-            if left <= 0:
-                break
-            out += _table_documents(table, left)
-            left -= len(table)
-        return out
-    by_id: dict[str, _Document] = {}
-    for p in passages[:MAX_PASSAGES]:  # a sequence of qa.Passage
-        d = by_id.get(p.doc_id)
-        if d is None:
-            d = by_id[p.doc_id] = _Document(p.doc_id, p.source, p.title, [])
-        if p.section not in d.headings:
-            d.headings.append(p.section)
-    return list(by_id.values())
+def _documents(index) -> list[DocumentHeadings]:
+    """The documents of the index, in index order, each with its distinct headings (within the limits)."""
+    return index.document_headings(MAX_PASSAGES, MAX_HEADINGS)
 
 
 _key = text_key  # questions the same but for case and spacing
 
 
-def _candidates(document: _Document) -> list[tuple[int, str]]:
+def _candidates(document: DocumentHeadings) -> list[tuple[int, str]]:
     """(rule, question) pairs of one document, in the order they are tried (rules 1 to 5)."""
     headings = [clean_heading(h) for h in document.headings if h]
     parts = [clean_heading(p) for p in _title_parts(document.title)] if document.title else []
@@ -277,8 +247,8 @@ def candidate_questions(index) -> dict[str, tuple[str, ...]]:
 
     Parameters
     ----------
-    index : qa.Index
-        Anything with a ``passages`` sequence of `qa.Passage` (or a `qa.index.passages.PassageTable`).
+    index : qa.index.protocol.SearchIndex
+        Its documents and headings are read with `SearchIndex.document_headings`.
 
     Returns
     -------
@@ -287,7 +257,7 @@ def candidate_questions(index) -> dict[str, tuple[str, ...]]:
         documents that have any, in index order.
     """
     out = {}
-    for document in _documents(index.passages):
+    for document in _documents(index):
         questions = tuple(q for _, q in _candidates(document))
         if questions:
             out[document.doc_id] = questions
@@ -325,7 +295,7 @@ def suggest_questions(index, n: int = 4) -> tuple[str, ...]:
         raise ValueError(f"n must be a non-negative integer, got {n!r}")
     from .summarize import answer
 
-    documents = _documents(index.passages) if n else []
+    documents = _documents(index) if n else []
     queues = [_candidates(d) for d in documents]
     # One heap entry per document with candidates left: (examples so far, rule of its next
     # candidate, document order, position in its queue). Only the popped document's key changes.

@@ -1,6 +1,6 @@
 """The rule-derived summary: 1-3 sentences copied verbatim from the top passages.
 
-Rules (each is tested in ``tests/test_summarize.py``):
+Rules (each is tested in ``tests/answering/test_summarize.py``):
 
 1. **Candidates.** Every running-text sentence (`qa.ingest.reading.sentences`: never
    code, a table row, a heading or a list of links) of the top `N_PASSAGES`
@@ -136,43 +136,73 @@ _NUMWORDS = r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twe
 QUESTION_TYPES: tuple[tuple[str, re.Pattern, re.Pattern], ...] = tuple(
     (name, re.compile(q, _I), re.compile(s, 0 if case else _I))
     for name, q, s, case in [
-        ("how long",
-         rf"\bhow long\b|\bhow many (?:{_DUR_UNITS})\b|\buntil when\b|\bfor how much time\b|\btime limit\b",
-         rf"\b(?:\d+|{_NUMWORDS}|a|an)\s+(?:{_DUR_UNITS})\b|\b(?:until|limit|only|current|permanent|forever|period|"
-         rf"expire[sd]?|valid|{_DUR_UNITS})\b", False),
-        ("when",
-         r"\bwhen\b|\bwhat (?:time|year|date|day|month|century|decade|period|era)\b|\bwhich (?:year|date|day|month|century)\b|\bhow soon\b",
-         rf"\b1\d{{3}}\b|\b20\d{{2}}\b|\b\d+(?:st|nd|rd|th)\b|\b(?:{_MONTHS}|monday|tuesday|wednesday|thursday|friday|"
-         rf"saturday|sunday|spring|summer|autumn|winter|century|centuries|decade|year|month|week|day|today|"
-         rf"before|after|until|since|during|era|dynasty|period)\b", False),
-        ("how much",
-         r"\bhow (?:much|many|large|big|high|far|old|fast)\b|\bwhat (?:percentage|proportion|amount|number|price|cost|fee|rate|size)\b",
-         rf"\d|[$€£¥%]|\b(?:{_NUMWORDS}|all|none|several|few)\b", False),
-        ("who",
-         r"\bwho(?:m|se)?\b|\b(?:which|what) (?:person|people|office|department|unit|agency|organi[sz]ation|company|body|group)\b",
-         rf"\b(?:{_BODY}|he|she|they|his|her|you|yourself|themselves|himself|herself|personally|individuals?|"
-         rf"person|people|king|queen|president|minister)\b|{_NAME}", True),
-        ("where",
-         r"\bwhere\b|\b(?:what|which) (?:place|city|country|location|address|region|state|town)\b",
-         rf"(?i:\b(?:{_PLACES})\b)|\b(?:in|at|to|from|near)\s+(?:the\s+)?[A-Z][a-z]+", True),
-        ("what if",
-         r"\bwhat (?:happens|will happen|would happen|if)\b|\bwhat are the consequences\b|\bif i\b|\bwhat if\b",
-         r"\b(?:if|will|lead|leads|led|result|results|cause|causes|otherwise|unless|consequence)\b", False),
-        ("needs",
-         r"\bwhat (?:documents?|materials?|papers?|certificates?|items?|things?) (?:do|should|must|shall)\b|"
-         r"\bwhat (?:do|should|must) (?:i|we|you) (?:need|bring|take|prepare|submit)\b|\bneed to bring\b|"
-         r"\b(?:which|what) documents?\b",
-         r"\b(?:certificates?|cards?|id|documents?|forms?|passports?|proof|cop(?:y|ies)|licen[cs]e|records?|bring|take)\b", False),
-        ("how to",
-         r"\bhow (?:do|can|should|does|would|could|to|may)\b|\bwhat (?:steps|procedures?|should i do)\b|\bprocedure\b|\bsteps?\b|\bapply\b",
-         r"^\s*(?:\d+[.)]|[-*•])\s|\b(?:take|go|bring|apply|submit|fill|visit|contact|register|handle|participate|"
-         r"through|procedures?|steps?|then|can|should|must|need)\b", False),
-        ("why",
-         r"\bwhy\b|\bwhat (?:is|was) the reason\b|\bfor what reason\b",
-         r"\b(?:because|since|due to|so that|reason|therefore|in order to|as a result)\b", False),
-        ("stands for",
-         r"\bstands? for\b|\bshort for\b|\babbreviat\w*|\bacronym\b|\bwhat does\b.{1,60}\bmean\b",
-         r"\bstands? for\b|\bshort for\b|\babbreviat\w*|\bacronym\b|\bmeans\b|\b[A-Z][a-z]*(?:[-\s]+[A-Z][a-z]*){2,}", True),
+        (
+            "how long",
+            rf"\bhow long\b|\bhow many (?:{_DUR_UNITS})\b|\buntil when\b|\bfor how much time\b|\btime limit\b",
+            rf"\b(?:\d+|{_NUMWORDS}|a|an)\s+(?:{_DUR_UNITS})\b|\b(?:until|limit|only|current|permanent|forever|period|"
+            rf"expire[sd]?|valid|{_DUR_UNITS})\b",
+            False,
+        ),
+        (
+            "when",
+            r"\bwhen\b|\bwhat (?:time|year|date|day|month|century|decade|period|era)\b|\bwhich (?:year|date|day|month|century)\b|\bhow soon\b",
+            rf"\b1\d{{3}}\b|\b20\d{{2}}\b|\b\d+(?:st|nd|rd|th)\b|\b(?:{_MONTHS}|monday|tuesday|wednesday|thursday|friday|"
+            rf"saturday|sunday|spring|summer|autumn|winter|century|centuries|decade|year|month|week|day|today|"
+            rf"before|after|until|since|during|era|dynasty|period)\b",
+            False,
+        ),
+        (
+            "how much",
+            r"\bhow (?:much|many|large|big|high|far|old|fast)\b|\bwhat (?:percentage|proportion|amount|number|price|cost|fee|rate|size)\b",
+            rf"\d|[$€£¥%]|\b(?:{_NUMWORDS}|all|none|several|few)\b",
+            False,
+        ),
+        (
+            "who",
+            r"\bwho(?:m|se)?\b|\b(?:which|what) (?:person|people|office|department|unit|agency|organi[sz]ation|company|body|group)\b",
+            rf"\b(?:{_BODY}|he|she|they|his|her|you|yourself|themselves|himself|herself|personally|individuals?|"
+            rf"person|people|king|queen|president|minister)\b|{_NAME}",
+            True,
+        ),
+        (
+            "where",
+            r"\bwhere\b|\b(?:what|which) (?:place|city|country|location|address|region|state|town)\b",
+            rf"(?i:\b(?:{_PLACES})\b)|\b(?:in|at|to|from|near)\s+(?:the\s+)?[A-Z][a-z]+",
+            True,
+        ),
+        (
+            "what if",
+            r"\bwhat (?:happens|will happen|would happen|if)\b|\bwhat are the consequences\b|\bif i\b|\bwhat if\b",
+            r"\b(?:if|will|lead|leads|led|result|results|cause|causes|otherwise|unless|consequence)\b",
+            False,
+        ),
+        (
+            "needs",
+            r"\bwhat (?:documents?|materials?|papers?|certificates?|items?|things?) (?:do|should|must|shall)\b|"
+            r"\bwhat (?:do|should|must) (?:i|we|you) (?:need|bring|take|prepare|submit)\b|\bneed to bring\b|"
+            r"\b(?:which|what) documents?\b",
+            r"\b(?:certificates?|cards?|id|documents?|forms?|passports?|proof|cop(?:y|ies)|licen[cs]e|records?|bring|take)\b",
+            False,
+        ),
+        (
+            "how to",
+            r"\bhow (?:do|can|should|does|would|could|to|may)\b|\bwhat (?:steps|procedures?|should i do)\b|\bprocedure\b|\bsteps?\b|\bapply\b",
+            r"^\s*(?:\d+[.)]|[-*•])\s|\b(?:take|go|bring|apply|submit|fill|visit|contact|register|handle|participate|"
+            r"through|procedures?|steps?|then|can|should|must|need)\b",
+            False,
+        ),
+        (
+            "why",
+            r"\bwhy\b|\bwhat (?:is|was) the reason\b|\bfor what reason\b",
+            r"\b(?:because|since|due to|so that|reason|therefore|in order to|as a result)\b",
+            False,
+        ),
+        (
+            "stands for",
+            r"\bstands? for\b|\bshort for\b|\babbreviat\w*|\bacronym\b|\bwhat does\b.{1,60}\bmean\b",
+            r"\bstands? for\b|\bshort for\b|\babbreviat\w*|\bacronym\b|\bmeans\b|\b[A-Z][a-z]*(?:[-\s]+[A-Z][a-z]*){2,}",
+            True,
+        ),
     ]
 )
 
@@ -197,7 +227,10 @@ CHINESE_TYPES: dict[str, tuple[str, str]] = {
         "哪里|哪儿|在哪|去哪|何处|什么地方|(?:哪个|什么)(?:地方|城市|地址)",
         "所在地|地方|街道|社区|中心|机构|医院|诊所|药店|银行|窗口|地址|到|前往",
     ),
-    "what if": ("会怎样|会怎么样|会有什么|什么后果|后果|影响|如果|要是|假如|万一", "如果|导致|造成|否则|将会|就会|会|后果|影响"),
+    "what if": (
+        "会怎样|会怎么样|会有什么|什么后果|后果|影响|如果|要是|假如|万一",
+        "如果|导致|造成|否则|将会|就会|会|后果|影响",
+    ),
     "needs": (
         "(?:带|准备|提交|提供|携带)(?:什么|哪些)|(?:什么|哪些)(?:材料|证件|资料|证明|文件|东西)",
         "证明|身份证|证件|材料|资料|户口本|卡|复印件|照片|表格|带上|携带",
@@ -210,21 +243,31 @@ CHINESE_TYPES: dict[str, tuple[str, str]] = {
     "stands for": ("代表什么|是什么意思|的缩写|全称", "代表|意思是|缩写|全称|简称"),
 }
 QUESTION_TYPES = tuple(
-    (name, re.compile(f"{q.pattern}|{CHINESE_TYPES[name][0]}", q.flags), re.compile(f"(?:{s.pattern})|{CHINESE_TYPES[name][1]}", s.flags))
+    (
+        name,
+        re.compile(f"{q.pattern}|{CHINESE_TYPES[name][0]}", q.flags),
+        re.compile(f"(?:{s.pattern})|{CHINESE_TYPES[name][1]}", s.flags),
+    )
     for name, q, s in QUESTION_TYPES
 )
 
 
 _HOW_MUCH_CUE = next(s for name, _, s in QUESTION_TYPES if name == "how much")
-_COUNTED_RE = re.compile(r"\bhow many\s+([a-z]{3,})\b(?:\s+([a-z]{3,})\b)?", re.I)  # the counted thing, one of two words
+_COUNTED_RE = re.compile(
+    r"\bhow many\s+([a-z]{3,})\b(?:\s+([a-z]{3,})\b)?", re.I
+)  # the counted thing, one of two words
 
 
 _WHICH_NOUN_RE = re.compile(
     r"^\W*(?:\w+\s+){0,3}?(?:which|what)\s+(?!(?:is|are|was|were|do|does|did|can|could|should|would|will|happens?|"
-    r"if|about|kind|type|sort)\b)[\w-]+(?:\s+[\w-]+)?", re.I)
+    r"if|about|kind|type|sort)\b)[\w-]+(?:\s+[\w-]+)?",
+    re.I,
+)
 
 
-_AUXILIARIES = frozenset("do does did is are was were be can could will would should shall may might must has have had".split())
+_AUXILIARIES = frozenset(
+    "do does did is are was were be can could will would should shall may might must has have had".split()
+)
 
 
 def _focus(question: str):
@@ -232,13 +275,13 @@ def _focus(question: str):
     m = _WHICH_NOUN_RE.match(question)
     if not m:
         return None
-    words = re.findall(r"[\w-]+", question[m.start():m.end()])
-    words = words[words.index(next(w for w in words if w.lower() in ("which", "what"))) + 1:]
+    words = re.findall(r"[\w-]+", question[m.start() : m.end()])
+    words = words[words.index(next(w for w in words if w.lower() in ("which", "what"))) + 1 :]
     while words and (_WORDS.is_stop(words[-1].lower()) or words[-1].lower() in _AUXILIARIES):
         words.pop()
     if not words or any(_WORDS.is_stop(w.lower()) for w in words):
         return None
-    return re.compile(r"\b" + r"\W+".join(re.escape(w[:max(3, len(w) - 2)]) + r"\w*" for w in words) + r"\b", re.I)
+    return re.compile(r"\b" + r"\W+".join(re.escape(w[: max(3, len(w) - 2)]) + r"\w*" for w in words) + r"\b", re.I)
 
 
 def question_types(question: str) -> tuple[str, ...]:
@@ -259,18 +302,65 @@ _DEFINITION_Q_RE = re.compile(r"^\s*what\s+(?:is|are)\s+(?:an?\s+|the\s+)?(?P<x>
 
 _NOT_RE = re.compile(r"n[’']t\b")
 # Past forms of common irregular verbs, read as the verb for echoes ("Who wrote" / "written by").
-_IRREGULAR = {form: base for base, forms in {
-    "be": "was were been", "begin": "began begun", "break": "broke broken", "bring": "brought", "build": "built",
-    "buy": "bought", "choose": "chose chosen", "come": "came", "do": "did done", "draw": "drew drawn",
-    "drive": "drove driven", "eat": "ate eaten", "fall": "fell fallen", "find": "found", "fly": "flew flown",
-    "forget": "forgot forgotten", "get": "got gotten", "give": "gave given", "go": "went gone", "grow": "grew grown",
-    "have": "had", "hold": "held", "keep": "kept", "know": "knew known", "lead": "led", "leave": "left",
-    "lose": "lost", "make": "made", "mean": "meant", "meet": "met", "pay": "paid", "run": "ran", "say": "said",
-    "see": "saw seen", "sell": "sold", "send": "sent", "speak": "spoke spoken", "spend": "spent",
-    "take": "took taken", "teach": "taught", "tell": "told", "think": "thought", "win": "won",
-    "write": "wrote written", "rise": "rose risen", "fight": "fought", "seek": "sought", "stand": "stood",
-    "understand": "understood", "become": "became", "feel": "felt", "hear": "heard", "sit": "sat",
-}.items() for form in forms.split()}
+_IRREGULAR = {
+    form: base
+    for base, forms in {
+        "be": "was were been",
+        "begin": "began begun",
+        "break": "broke broken",
+        "bring": "brought",
+        "build": "built",
+        "buy": "bought",
+        "choose": "chose chosen",
+        "come": "came",
+        "do": "did done",
+        "draw": "drew drawn",
+        "drive": "drove driven",
+        "eat": "ate eaten",
+        "fall": "fell fallen",
+        "find": "found",
+        "fly": "flew flown",
+        "forget": "forgot forgotten",
+        "get": "got gotten",
+        "give": "gave given",
+        "go": "went gone",
+        "grow": "grew grown",
+        "have": "had",
+        "hold": "held",
+        "keep": "kept",
+        "know": "knew known",
+        "lead": "led",
+        "leave": "left",
+        "lose": "lost",
+        "make": "made",
+        "mean": "meant",
+        "meet": "met",
+        "pay": "paid",
+        "run": "ran",
+        "say": "said",
+        "see": "saw seen",
+        "sell": "sold",
+        "send": "sent",
+        "speak": "spoke spoken",
+        "spend": "spent",
+        "take": "took taken",
+        "teach": "taught",
+        "tell": "told",
+        "think": "thought",
+        "win": "won",
+        "write": "wrote written",
+        "rise": "rose risen",
+        "fight": "fought",
+        "seek": "sought",
+        "stand": "stood",
+        "understand": "understood",
+        "become": "became",
+        "feel": "felt",
+        "hear": "heard",
+        "sit": "sat",
+    }.items()
+    for form in forms.split()
+}
 _PRONOUN_RE = re.compile(r"^\W*(?:it|its|it's|it’s|this|these|they|their|he|his|she|her|that)\b", re.I)
 _WORDS = Analyzer(stem=False, stop_words=False, chinese="words")
 
@@ -302,10 +392,14 @@ def _candidates(index: Index, query: Query, hits: tuple[Hit, ...], types: tuple[
     counted = _COUNTED_RE.search(query.text)
     if counted and "how much" in types:
         # "How many days ...?" asks for a number of days: a number before the counted word, not any number.
-        thing = "|".join(re.escape(w[:max(3, len(w) - 2)]) for w in counted.groups() if w)
+        thing = "|".join(re.escape(w[: max(3, len(w) - 2)]) for w in counted.groups() if w)
         cue_patterns = [c for c in cue_patterns if c is not _HOW_MUCH_CUE] + [
-            re.compile(rf"(?:\d[\d,.]*|\b(?:{_NUMWORDS}|several|few|many|dozens|hundreds|thousands|millions))\+?"
-                       rf"\W+(?:[\w-]+\W+){{0,3}}?(?:{thing})", re.I)]
+            re.compile(
+                rf"(?:\d[\d,.]*|\b(?:{_NUMWORDS}|several|few|many|dozens|hundreds|thousands|millions))\+?"
+                rf"\W+(?:[\w-]+\W+){{0,3}}?(?:{thing})",
+                re.I,
+            )
+        ]
     top_score = hits[0].score if hits and hits[0].score > 0 else 1.0
     q_words = _words(query.text) or {""}
     q_pairs = _pairs(_sequence(query.text))
@@ -316,8 +410,15 @@ def _candidates(index: Index, query: Query, hits: tuple[Hit, ...], types: tuple[
     subject = defined.group("x") if defined else ""
     head = subject.split()[0] if len(subject.split()) > 1 and not _WORDS.is_stop(subject.split()[0]) else None
     subject = re.escape(subject) + (f"|{re.escape(head)}" if head else "")  # "the nargs argument of f": "nargs is"
-    defines = re.compile(rf"^\W*(?:the\s+)?(?:{subject})\s*(?:\([^)]*\)\s*|,[^,]{{0,60}},\s*)?"
-                         r"(?:is|are|means|stands for)\b", re.I) if defined else None
+    defines = (
+        re.compile(
+            rf"^\W*(?:the\s+)?(?:{subject})\s*(?:\([^)]*\)\s*|,[^,]{{0,60}},\s*)?"
+            r"(?:is|are|means|stands for)\b",
+            re.I,
+        )
+        if defined
+        else None
+    )
     for hit in hits[:N_PASSAGES]:
         p = hit.passage
         prev_terms: set = set()
@@ -384,8 +485,14 @@ def _select(cands: list[dict]) -> list[dict]:
     floor = KEEP_RATIO * first["score"]
     # One topic: another document's sentence joins only when it holds the question's evidence on its own.
     alone = max(MIN_EVIDENCE, first["coverage"])
-    pool = [c for c in cands if c["held"] and c["score"] >= floor and c not in chosen
-            and (c["doc"] == first["doc"] or c["coverage"] >= alone)]
+    pool = [
+        c
+        for c in cands
+        if c["held"]
+        and c["score"] >= floor
+        and c not in chosen
+        and (c["doc"] == first["doc"] or c["coverage"] >= alone)
+    ]
     while pool and len(chosen) < MAX_SENTENCES:
         best, best_val = None, None
         for c in pool:
@@ -408,11 +515,15 @@ _TOKEN_RE = re.compile(r"\w(?:[\w+-]*\w|)(?:[./]\w(?:[\w+-]*\w)?)*")
 _SPECIAL_RE = re.compile(r"\w[./]\w(?<=\d.)|\d[./]\w|\w[./]\d")  # a digit beside an inner "/" or "."
 _VERSION_Q_RE = re.compile(
     r"\b(?:which|what)\s+(?:[\w.-]+\s+){0,4}?(?:versions?|releases?)\s+(?:of|for|in|is|are|was|were|does|do|did|"
-    r"will|can|should|must|has|have)\b|\b(?:which|what)\s+(?:[\w.-]+\s+){0,4}?(?:versions?|releases?)\s*\?", re.I)
+    r"will|can|should|must|has|have)\b|\b(?:which|what)\s+(?:[\w.-]+\s+){0,4}?(?:versions?|releases?)\s*\?",
+    re.I,
+)
 _VERSION_RE = re.compile(r"\d+(?:\.\d+)+|\b(?:v|version\s+|release\s+)\d+\b|\b\d+\+", re.I)
 
 
-_NUMBER_Q_RE = re.compile(r"\bhow (?:many|much)\b|\bwhat (?:percentage|proportion|amount|number|price|cost|fee|rate)\b|\bnumeric\b", re.I)
+_NUMBER_Q_RE = re.compile(
+    r"\bhow (?:many|much)\b|\bwhat (?:percentage|proportion|amount|number|price|cost|fee|rate)\b|\bnumeric\b", re.I
+)
 _NUMBER_RE = re.compile(rf"\d|\b(?:{_NUMWORDS}|a dozen|several|few|many|no|none|all|both|single|once|twice)\b", re.I)
 
 
@@ -437,16 +548,20 @@ def distinctive_words(index: Index, question: str) -> tuple[tuple[str, ...], tup
         acronym = len(tok) >= 3 and tok.isalpha() and tok.isupper()
         capital = tok[:1].isupper() and (n > 0 or acronym)
         # Coined words: "urllib3", "h2"; identifiers: "www-data", "ffi_cif".
-        coined = (any(ch.isdigit() for ch in tok) and any(ch.isalpha() for ch in tok)) or "_" in tok.strip("_") \
-            or "-" in tok
+        coined = (
+            (any(ch.isdigit() for ch in tok) and any(ch.isalpha() for ch in tok)) or "_" in tok.strip("_") or "-" in tok
+        )
         if not (special or capital or coined) or tok == "I" or tok in names:
             continue
         words = [w for w, _, _ in analyzer.words(tok)]
         if not special and all(analyzer.is_stop(w) for w in words):
             continue
         names.append(tok)
-        unknown = acronym and all(t not in index.vocabulary for t in analyzer.stem_words(words)) \
+        unknown = (
+            acronym
+            and all(t not in index.vocabulary for t in analyzer.stem_words(words))
             and index.speller.correct(tok.lower()) is None
+        )
         if special or unknown:
             required.append(tok)
     return tuple(names), tuple(required)
@@ -490,21 +605,33 @@ def answer(index: Index, question, k: int = 5, expand: bool = False) -> Answer:
     """
     query = parse_question(index, question)
     hits = search(index, query, k=max(k, N_PASSAGES), expand=expand)
-    common = dict(question=query.text, query_terms=query.words, corrections=query.corrections,
-                  language=detect_language(query.text))
+    common = dict(
+        question=query.text,
+        query_terms=query.words,
+        corrections=query.corrections,
+        language=detect_language(query.text),
+    )
     if not hits:
         missing = ", ".join(query.unknown[:8])
         return Answer(
-            sentences=(), hits=(), abstained=True, confidence=0.0, reason_code="no_match",
+            sentences=(),
+            hits=(),
+            abstained=True,
+            confidence=0.0,
+            reason_code="no_match",
             reason=f"No word of the question appears in these documents (searched for: {missing}).",
             **common,
         )
     distinct, required = distinctive_words(index, query.text)
-    unmentioned = [w for w in required if not _mentions(index, w, hits[:max(k, N_PASSAGES)])]
+    unmentioned = [w for w in required if not _mentions(index, w, hits[: max(k, N_PASSAGES)])]
     if unmentioned:
         names = ", ".join(unmentioned[:6])
         return Answer(
-            sentences=(), hits=hits[:k], abstained=True, confidence=0.0, reason_code="not_mentioned",
+            sentences=(),
+            hits=hits[:k],
+            abstained=True,
+            confidence=0.0,
+            reason_code="not_mentioned",
             reason=f"No passage mentions {names}: the closest passages are about something else.",
             **common,
         )
@@ -517,14 +644,16 @@ def answer(index: Index, question, k: int = 5, expand: bool = False) -> Answer:
         candidates = [c for c in candidates if _NUMBER_RE.search(c["text"])]
     # Evidence is read in running text: a passage of code, tables or link lists holds none.
     passage_evidence = max((h.coverage for h in hits[:N_PASSAGES] if has_running_text(h.passage)), default=0.0)
-    sentence_evidence = min(1.0, max((c["coverage"] + TYPE_BONUS * c["cue"]
-                                      for c in candidates), default=0.0))
+    sentence_evidence = min(1.0, max((c["coverage"] + TYPE_BONUS * c["cue"] for c in candidates), default=0.0))
     evidence = min(1.0, (passage_evidence + sentence_evidence) / 2)
     chosen = _select(candidates) if evidence >= MIN_EVIDENCE else []
     if not chosen:
         unknown = f" Not found anywhere: {', '.join(query.unknown[:8])}." if query.unknown else ""
         return Answer(
-            sentences=(), hits=hits[:k], abstained=True, confidence=round(evidence, 4),
+            sentences=(),
+            hits=hits[:k],
+            abstained=True,
+            confidence=round(evidence, 4),
             reason_code="weak_evidence",
             reason=(
                 f"The evidence is too weak: the best passage holds {passage_evidence:.0%} and the best sentence "
@@ -540,6 +669,11 @@ def answer(index: Index, question, k: int = 5, expand: bool = False) -> Answer:
         for c in chosen
     )
     return Answer(
-        sentences=quoted, hits=shown, abstained=False, reason=None, reason_code=None,
-        confidence=round(evidence, 4), **common,
+        sentences=quoted,
+        hits=shown,
+        abstained=False,
+        reason=None,
+        reason_code=None,
+        confidence=round(evidence, 4),
+        **common,
     )

@@ -1,7 +1,8 @@
 """Stage 5, evaluate (`qa eval`): retrieval, answer and abstention figures on BEIR-layout datasets.
 
-May import every stage; nothing imports it but the command line's ``qa eval``.
-The parts: `datasets` (reading datasets), `metrics`, `peers` (the other
+May import every stage; nothing imports it but the command line (``qa eval``, and
+`qa.evaluate.datasets.read_queries` for ``--queries``) and ``bench/``. Each name has
+one home, imported from there (nothing is re-exported here). The parts: `datasets` (reading datasets), `metrics`, `peers` (the other
 engines, shared with ``bench/``), `runs` (systems, answers, the whole
 evaluation), `report` (tables, JSON, chart), `questionset` and `checks`
 (question-set folders), `tables`.
@@ -39,19 +40,3 @@ and `evaluate` hands question sets to `qa.evaluate.questionset.evaluate_question
 (qa's answers to every question, scored as the reference checker does, beside
 `qa.evaluate.questionset.TARGETS`).
 """
-
-from . import datasets as _datasets, metrics as _metrics, report as _report, runs as _runs
-from .datasets import *  # noqa: F401,F403
-from .metrics import METRICS, rank_metrics  # noqa: F401
-from .report import *  # noqa: F401,F403
-from .runs import *  # noqa: F401,F403
-from .tables import text_table  # noqa: F401
-
-__all__ = [*_datasets.__all__, "METRICS", "rank_metrics", *_report.__all__, *_runs.__all__, "text_table"]
-
-
-def __getattr__(name):  # the parts' private names, for bench/ (qa.evaluate._ask ...)
-    for module in (_runs, _datasets, _report, _metrics):
-        if hasattr(module, name):
-            return getattr(module, name)
-    raise AttributeError(f"module 'qa.evaluate' has no attribute {name!r}")

@@ -12,17 +12,13 @@ and benchmarks can run them in-process.
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
 from ..ingest.loader import read_document
 from ..ingest.reading import read
+from ..text import text_key
 
 __all__ = ["check_answer", "read_question_set"]
-
-
-def _norm(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip().lower()
 
 
 def read_question_set(path) -> list[dict]:
@@ -49,22 +45,22 @@ def check_answer(case: dict, out: dict, corpus_root) -> list[str]:
         return errors
     if out["abstained"]:
         errors.append(f"abstained on an answerable question: {out['reason']}")
-    top3 = " || ".join(_norm(p["text"]) for p in out["passages"][:3])
-    if not any(_norm(ph) in top3 for ph in case["passage_has"]):
+    top3 = " || ".join(text_key(p["text"]) for p in out["passages"][:3])
+    if not any(text_key(ph) in top3 for ph in case["passage_has"]):
         errors.append("top-3 passages lack " + repr(case["passage_has"][0]))
-    if not any(_norm(ph) in _norm(out["answer"]) for ph in case["answer_has"]):
+    if not any(text_key(ph) in text_key(out["answer"]) for ph in case["answer_has"]):
         errors.append(f"answer lacks any of {case['answer_has']!r}: {out['answer'][:120]}")
     if not out["sentences"]:
         errors.append("no answer sentences")
     seen = set()
     for s in out["sentences"]:
-        t = _norm(s["text"])
+        t = text_key(s["text"])
         if t in seen:
             errors.append("answer repeats a sentence")
         seen.add(t)
         if not 1 <= s["passage"] <= len(out["passages"]):
             errors.append(f"sentence cites passage {s['passage']}, not shown")
-        elif t not in _norm(out["passages"][s["passage"] - 1]["text"]):
+        elif t not in text_key(out["passages"][s["passage"] - 1]["text"]):
             errors.append("sentence not verbatim in its cited passage")
     readings = {}
     for p in out["passages"]:

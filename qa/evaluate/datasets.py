@@ -17,7 +17,7 @@ from typing import Mapping
 from ..errors import QAError
 from . import questionset
 
-__all__ = ["Dataset", "EvalQuery", "load_beir", "load_dataset", "read_corpus"]
+__all__ = ["Dataset", "EvalQuery", "load_beir", "load_dataset", "read_corpus", "read_queries"]
 
 
 @dataclass(frozen=True)
@@ -75,11 +75,13 @@ class Dataset:
         return any(q.answerable is not None for q in self.queries)
 
 
-def _read_lines(path: Path, what: str):
+def _read_lines(path: Path, what: str, missing: str = "a BEIR dataset folder needs"):
     try:
         fh = open(path, encoding="utf-8-sig")
     except FileNotFoundError:
-        raise QAError(f"{path}: missing; a BEIR dataset folder needs {what}") from None
+        raise QAError(f"{path}: missing; {missing} {what}") from None
+    except IsADirectoryError:
+        raise QAError(f"{path}: is a folder; {what} is a file") from None
     except OSError as exc:
         raise QAError(f"{path}: cannot read ({exc.strerror or exc})") from None
     with fh:
@@ -89,10 +91,33 @@ def _read_lines(path: Path, what: str):
             raise QAError(f"{path}: not UTF-8 text") from None
 
 
-def _read_queries(path: Path) -> tuple[EvalQuery, ...]:
+def read_queries(
+    path, *, allow_empty: bool = False, missing: str = "a BEIR dataset folder needs"
+) -> tuple[EvalQuery, ...]:
+    """The queries of a BEIR ``queries.jsonl`` file (``{"_id", "text"}`` a line; SQuAD's
+    ``answerable`` and ``answers`` kept): the one reader of such files, for ``qa eval`` and for
+    ``qa search/answer --queries``.
+
+    Parameters
+    ----------
+    path : str or Path
+        The file: UTF-8 (a byte-order mark is skipped), one JSON object a line, blank lines ignored.
+    allow_empty : bool
+        Whether a file holding no query is accepted (``qa search --queries`` answers it with no
+        output); a dataset's queries file must hold one.
+    missing : str
+        How the error for a missing file says what needed it.
+
+    Raises
+    ------
+    QAError
+        The file is missing, unreadable, not UTF-8, a line is not such an object, an id appears
+        twice, or (unless `allow_empty`) it holds no query; one line naming the file and line.
+    """
+    path = Path(path)
     out: list[EvalQuery] = []
     seen: set[str] = set()
-    for lineno, line in _read_lines(path, 'queries.jsonl ({"_id", "text"} a line)'):
+    for lineno, line in _read_lines(path, 'queries.jsonl ({"_id", "text"} a line)', missing):
         if not line.strip():
             continue
         try:
@@ -112,7 +137,7 @@ def _read_queries(path: Path) -> tuple[EvalQuery, ...]:
             raise QAError(f"{path}:{lineno}: query id {qid!r} appears twice")
         seen.add(qid)
         out.append(EvalQuery(qid=qid, text=text, answerable=answerable, answers=answers))
-    if not out:
+    if not out and not allow_empty:
         raise QAError(f"{path}: holds no query")
     return tuple(out)
 
@@ -165,7 +190,7 @@ def load_beir(directory) -> Dataset:
     corpus = path / "corpus.jsonl"
     if not corpus.is_file():
         raise QAError(f'{corpus}: missing; a BEIR folder needs corpus.jsonl ({{"_id", "title", "text"}} a line)')
-    queries = _read_queries(path / "queries.jsonl")
+    queries = read_queries(path / "queries.jsonl")
     known = {q.qid for q in queries}
     qrels = {qid: judged for qid, judged in _read_qrels(path / "qrels" / "test.tsv").items() if qid in known}
     if not any(g > 0 for judged in qrels.values() for g in judged.values()):
@@ -182,7 +207,7 @@ def load_dataset(directory):
 
     Returns
     -------
-    Dataset or qa.questionset.QuestionSet
+    Dataset or qa.evaluate.questionset.QuestionSet
 
     Raises
     ------

@@ -18,8 +18,15 @@ import re
 from importlib import metadata
 from pathlib import Path
 
-__all__ = ["NEEDS", "bm25s_index", "bm25s_tokenize", "missing_package", "package_version", "tantivy_index",
-           "tantivy_query"]
+__all__ = [
+    "NEEDS",
+    "bm25s_index",
+    "bm25s_tokenize",
+    "missing_package",
+    "package_version",
+    "tantivy_index",
+    "tantivy_query",
+]
 
 # The modules each peer imports; `missing_package` names the one to install.
 NEEDS = {"bm25s": ("bm25s", "Stemmer"), "tantivy": ("tantivy",), "sklearn-default": ("sklearn",), "qa": ("qa",)}
@@ -48,8 +55,9 @@ def bm25s_tokenize(texts, *, stemmer=None, return_ids: bool = True):
     import bm25s
     import Stemmer
 
-    return bm25s.tokenize(texts, stopwords="en", stemmer=stemmer or Stemmer.Stemmer("english"), show_progress=False,
-                          return_ids=return_ids)
+    return bm25s.tokenize(
+        texts, stopwords="en", stemmer=stemmer or Stemmer.Stemmer("english"), show_progress=False, return_ids=return_ids
+    )
 
 
 def bm25s_index(texts, *, stemmer=None):

@@ -46,23 +46,43 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Mapping
 
-from ..index.build import build_index
+from ..index.build import build_index, describe
 from ..errors import QAError, QuestionError
 from .tables import text_table
 from ..serve.render import answer_to_dict
 from ..index.folders import load_index, save_index
 from ..answering.summarize import answer
+from ..text import text_key
 
 __all__ = [
-    "ANSWER_K", "FIGURES", "MARKUP", "TARGETS", "Question", "QuestionSet", "answer_questions",
-    "evaluate_question_set", "format_question_set", "is_fragment", "is_question_set", "load_question_set",
-    "measure", "meets", "source_reader", "target_text",
+    "ANSWER_K",
+    "FIGURES",
+    "MARKUP",
+    "TARGETS",
+    "Question",
+    "QuestionSet",
+    "answer_questions",
+    "evaluate_question_set",
+    "format_question_set",
+    "is_fragment",
+    "is_question_set",
+    "load_question_set",
+    "measure",
+    "meets",
+    "source_reader",
+    "target_text",
 ]
 
 ANSWER_K = 5  # passages per answer: `qa answer`'s default
 TARGETS = {
-    "answered": 0.95, "source_top3": 0.95, "first_has": 0.80, "whole_has": 0.90,
-    "abstained_near": 0.75, "abstained_off": 1.0, "markup_sentences": 0, "fragment_sentences": 0,
+    "answered": 0.95,
+    "source_top3": 0.95,
+    "first_has": 0.80,
+    "whole_has": 0.90,
+    "abstained_near": 0.75,
+    "abstained_off": 1.0,
+    "markup_sentences": 0,
+    "fragment_sentences": 0,
 }
 FIGURES = ("answerable", *TARGETS, "sentences")  # the checker's figures, in its order
 MARKUP = re.compile(
@@ -140,8 +160,13 @@ def _question(obj) -> Question:
         raise TypeError("answer_has must be a list of strings")
     near = obj.get("near")
     return Question(
-        qid=str(qid), question=text, answerable=answerable, source=obj.get("source"), answer_has=tuple(phrases),
-        kind=obj.get("kind"), near=None if near is None else bool(near),
+        qid=str(qid),
+        question=text,
+        answerable=answerable,
+        source=obj.get("source"),
+        answer_has=tuple(phrases),
+        kind=obj.get("kind"),
+        near=None if near is None else bool(near),
     )
 
 
@@ -171,7 +196,9 @@ def load_question_set(directory) -> QuestionSet:
     try:
         lines = file.read_text(encoding="utf-8-sig").splitlines()
     except FileNotFoundError:
-        raise QAError(f"{file}: missing; a question-set folder needs docs/ and questions.jsonl ({fields} a line)") from None
+        raise QAError(
+            f"{file}: missing; a question-set folder needs docs/ and questions.jsonl ({fields} a line)"
+        ) from None
     except OSError as exc:
         raise QAError(f"{file}: cannot read ({exc.strerror or exc})") from None
     except UnicodeDecodeError:
@@ -197,11 +224,6 @@ def load_question_set(directory) -> QuestionSet:
 
 
 # ----------------------------------------------------------------------------- the checker's rules
-
-
-def _norm(text) -> str:
-    """Lowercase, runs of whitespace as one space, stripped: how phrases are matched."""
-    return re.sub(r"\s+", " ", text or "").strip().lower()
 
 
 def is_fragment(source_text: str, start: int, end: int, text: str) -> bool:
@@ -233,10 +255,10 @@ def is_fragment(source_text: str, start: int, end: int, text: str) -> bool:
     """
     tail = text.rstrip()
     if tail and tail[-1].isalnum() or tail.endswith(","):
-        m = re.match(r"[ \t]*\n[ \t]*(\S)", source_text[end:end + 200])  # one line break, then the same paragraph
+        m = re.match(r"[ \t]*\n[ \t]*(\S)", source_text[end : end + 200])  # one line break, then the same paragraph
         if m and (m.group(1).islower() or m.group(1) in "(,;"):
             return True
-    m = re.search(r"(\S)[ \t]*\n[ \t]*$", source_text[max(0, start - 200):start])
+    m = re.search(r"(\S)[ \t]*\n[ \t]*$", source_text[max(0, start - 200) : start])
     return bool(m and (m.group(1).isalnum() or m.group(1) in ",;(") and text[:1].islower())
 
 
@@ -297,8 +319,23 @@ def measure(questions, answers: Mapping[str, Mapping], read_source: Callable[[st
     >>> got["figures"]["first_has"], got["figures"]["abstained_off"], got["figures"]["sentences"], got["failures"]
     (1.0, 1.0, 1, [])
     """
-    n = dict.fromkeys(("ans", "answered", "top3", "first", "whole", "near", "near_ab", "off", "off_ab",
-                       "sentences", "markup", "fragment"), 0)
+    n = dict.fromkeys(
+        (
+            "ans",
+            "answered",
+            "top3",
+            "first",
+            "whole",
+            "near",
+            "near_ab",
+            "off",
+            "off_ab",
+            "sentences",
+            "markup",
+            "fragment",
+        ),
+        0,
+    )
     failures: list[dict] = []
 
     def fail(qid: str, figure: str, line: str) -> None:
@@ -331,14 +368,14 @@ def measure(questions, answers: Mapping[str, Mapping], read_source: Callable[[st
             n["top3"] += 1
         else:
             fail(q.qid, "source_top3", f"{q.qid}: {q.source} not in the top 3 ({names})")
-        phrases = [_norm(p) for p in q.answer_has]
-        first = _norm(sentences[0]["text"]) if sentences else ""
+        phrases = [text_key(p) for p in q.answer_has]
+        first = text_key(sentences[0]["text"]) if sentences else ""
         if any(p in first for p in phrases):
             n["first"] += 1
         else:
             wanted = q.answer_has[0] if q.answer_has else None
             fail(q.qid, "first_has", f"{q.qid}: first sentence lacks {wanted!r}: {first[:110]!r}")
-        whole = _norm(a.get("answer"))
+        whole = text_key(a.get("answer") or "")
         if any(p in whole for p in phrases):
             n["whole"] += 1
         else:
@@ -375,9 +412,17 @@ def measure(questions, answers: Mapping[str, Mapping], read_source: Callable[[st
         "sentences": n["sentences"],
     }
     counts = {
-        "answerable": n["ans"], "answered": n["answered"], "source_top3": n["top3"], "first_has": n["first"],
-        "whole_has": n["whole"], "near": n["near"], "abstained_near": n["near_ab"], "off_topic": n["off"],
-        "abstained_off": n["off_ab"], "sentences": n["sentences"], "markup_sentences": n["markup"],
+        "answerable": n["ans"],
+        "answered": n["answered"],
+        "source_top3": n["top3"],
+        "first_has": n["first"],
+        "whole_has": n["whole"],
+        "near": n["near"],
+        "abstained_near": n["near_ab"],
+        "off_topic": n["off"],
+        "abstained_off": n["off_ab"],
+        "sentences": n["sentences"],
+        "markup_sentences": n["markup"],
         "fragment_sentences": n["fragment"],
     }
     return {"figures": figures, "counts": counts, "failures": failures}
@@ -435,7 +480,7 @@ def answer_questions(qset: QuestionSet, *, log: Log | None = None) -> dict:
         for w in warnings:
             log(f"qa: warning: {w}")
         index = load_index(Path(tmp) / "index")
-        documents, passages = index.meta.get("n_documents"), index.n_passages
+        documents, passages = describe(index)["documents"], index.n_passages
         answers: dict[str, dict] = {}
         start = time.perf_counter()
         for q in qset.questions:
@@ -443,8 +488,14 @@ def answer_questions(qset: QuestionSet, *, log: Log | None = None) -> dict:
                 answers[q.qid] = answer_to_dict(answer(index, q.question, k=ANSWER_K))
             except QuestionError as exc:
                 answers[q.qid] = {
-                    "question": q.question, "answer": "", "abstained": True, "reason": str(exc),
-                    "reason_code": "bad_question", "confidence": 0.0, "sentences": [], "passages": [],
+                    "question": q.question,
+                    "answer": "",
+                    "abstained": True,
+                    "reason": str(exc),
+                    "reason_code": "bad_question",
+                    "confidence": 0.0,
+                    "sentences": [],
+                    "passages": [],
                 }
         answer_seconds = time.perf_counter() - start
     return {

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import importlib.util
-import json
 from pathlib import Path
 
 from ..errors import QAError
-from ..files import atomic_file, atomic_write
+from ..files import atomic_file
 from .metrics import METRICS
 from . import questionset
 from .runs import ANSWER_FIGURES, ANSWER_K, BENCH_HINT
 from .tables import text_table
 
-__all__ = ["format_table", "plot", "require_matplotlib", "write_json"]
+__all__ = ["format_table", "plot", "require_matplotlib"]
 
 
 def _fmt(value, digits: int = 3) -> str:
@@ -37,13 +36,16 @@ def format_table(results: dict, *, verbose: bool = False) -> str:
     blocks = []
     for name, d in results["datasets"].items():
         judged = next(iter(d["retrieval"].values()), {}).get("queries")
-        title = (
-            f"{name}: {d['documents']:,} documents, {d['judged']:,} judged queries"
-            + (f" ({judged:,} with a relevant document)" if judged is not None else "")
+        title = f"{name}: {d['documents']:,} documents, {d['judged']:,} judged queries" + (
+            f" ({judged:,} with a relevant document)" if judged is not None else ""
         )
         rows = [
-            [s, *(_fmt(f[m]) for m in METRICS), _fmt(f["index_seconds"], 2),
-             "-" if f["queries_per_second"] is None else f"{f['queries_per_second']:,.0f}"]
+            [
+                s,
+                *(_fmt(f[m]) for m in METRICS),
+                _fmt(f["index_seconds"], 2),
+                "-" if f["queries_per_second"] is None else f"{f['queries_per_second']:,.0f}",
+            ]
             for s, f in d["retrieval"].items()
         ]
         table = text_table(["system", *METRICS, "index s", "q/s"], rows) if rows else "(no system ran)"
@@ -53,7 +55,8 @@ def format_table(results: dict, *, verbose: bool = False) -> str:
             rows = [[s, *(_fmt(a[k]) for k in ANSWER_FIGURES)] for s, a in d["answers"].items()]
             blocks.append(
                 f"{name} answers (k={results.get('answer_k', ANSWER_K)}): {any_answers['answerable']:,} answerable, "
-                f"{any_answers['unanswerable']:,} unanswerable questions\n" + text_table(["system", *ANSWER_FIGURES], rows)
+                f"{any_answers['unanswerable']:,} unanswerable questions\n"
+                + text_table(["system", *ANSWER_FIGURES], rows)
             )
     if results["ood"]:
         rows = [[o["queries"], o["corpus"], f"{o['asked']:,}", _fmt(o["abstained"])] for o in results["ood"]]
@@ -64,13 +67,6 @@ def format_table(results: dict, *, verbose: bool = False) -> str:
     for note in results.get("notes", ()):
         blocks.append(f"note: {note}")
     return "\n\n".join(blocks) + "\n"
-
-
-def write_json(results: dict, path) -> None:
-    """Write the results as JSON, atomically (`qa.files.atomic_write`)."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write(target, json.dumps(results, indent=2, ensure_ascii=False) + "\n")
 
 
 def require_matplotlib() -> None:

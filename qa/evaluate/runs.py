@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime
 import functools
-import inspect
 import os
 import platform
 import tempfile
@@ -22,14 +21,28 @@ import numpy as np
 from ..answering.search import search_documents
 from ..answering.summarize import answer
 from ..errors import QAError, QuestionError
-from ..index.build import build_index, default_corpus
+from ..index.build import build_index
+from ..index.default import default_corpus
 from . import peers, questionset
+from ..text import text_key
 from .datasets import Dataset, read_corpus
 from .metrics import METRICS, rank_metrics
 
 __all__ = [
-    "ANSWER_FIGURES", "ANSWER_K", "SYSTEMS", "TOP_K", "abstention", "answer_quality", "evaluate", "machine_info",
-    "parse_systems", "run_bm25s", "run_qa", "run_sklearn_default", "run_tantivy", "system_unavailable",
+    "ANSWER_FIGURES",
+    "ANSWER_K",
+    "SYSTEMS",
+    "TOP_K",
+    "abstention",
+    "answer_quality",
+    "evaluate",
+    "machine_info",
+    "parse_systems",
+    "run_bm25s",
+    "run_qa",
+    "run_sklearn_default",
+    "run_tantivy",
+    "system_unavailable",
 ]
 
 TOP_K = 100  # documents ranked per query
@@ -41,17 +54,8 @@ BENCH_HINT = "pip install .[bench]"
 Log = Callable[[str], None]
 
 
-def _accepts(fn, keyword: str) -> bool:
-    try:
-        return keyword in inspect.signature(fn).parameters
-    except (TypeError, ValueError):
-        return False
-
-
 def system_unavailable(name: str) -> str | None:
     """Why a system cannot run here (a one-line note), or None when it can."""
-    if name == "qa+prf" and not _accepts(search_documents, "expand"):
-        return "qa+prf skipped: qa.search_documents does not take expand= in this version"
     package = peers.missing_package(name) if name in ("bm25s", "tantivy", "sklearn-default") else None
     if package:
         return f"{name} skipped: {package} not installed: {BENCH_HINT}"
@@ -241,14 +245,10 @@ def run_sklearn_default(dataset: Dataset):
     return runs, index_seconds, query_seconds
 
 
-def _normalise(text: str) -> str:
-    return " ".join(text.casefold().split())
-
-
 def _ask(index, text: str, expand: bool):
     """The Answer, or None when qa refuses the question (QuestionError)."""
     try:
-        return answer(index, text, k=ANSWER_K, **({"expand": True} if expand else {}))
+        return answer(index, text, k=ANSWER_K, expand=expand)
     except QuestionError:
         return None
 
@@ -291,12 +291,12 @@ def answer_quality(index, queries, *, expand: bool = False) -> dict:
         if abstained:
             continue
         answered += 1
-        gold = [g for g in (_normalise(a) for a in q.answers) if g]
-        head = _normalise(result.sentences[0].text)
-        whole = _normalise(" ".join(s.text for s in result.sentences))
+        gold = [g for g in (text_key(a) for a in q.answers) if g]
+        head = text_key(result.sentences[0].text)
+        whole = text_key(" ".join(s.text for s in result.sentences))
         first += any(g in head for g in gold)
         anywhere += any(g in whole for g in gold)
-    share = lambda n, d: n / d if d else None  # noqa: E731
+    share = lambda n, d: n / d if d else None
     return {
         "answer_first": share(first, n_yes),
         "answer_any": share(anywhere, n_yes),
@@ -344,7 +344,10 @@ def machine_info() -> dict:
         "python": platform.python_version(),
         "cpu_count": os.cpu_count(),
         "qa_version": __version__,
-        "packages": {p: peers.package_version(p) for p in ("numpy", "scikit-learn", "PyStemmer", "bm25s", "tantivy", "matplotlib")},
+        "packages": {
+            p: peers.package_version(p)
+            for p in ("numpy", "scikit-learn", "PyStemmer", "bm25s", "tantivy", "matplotlib")
+        },
     }
 
 
@@ -353,7 +356,7 @@ def evaluate(datasets, systems=SYSTEMS, *, ood_corpus=None, command=None, log: L
 
     Parameters
     ----------
-    datasets : sequence of Dataset or qa.questionset.QuestionSet
+    datasets : sequence of Dataset or qa.evaluate.questionset.QuestionSet
         Their names must differ. Question sets are answered by ``qa`` alone
         and need the ``qa`` system; they take no part in the ranking metrics
         or in out-of-domain abstention.
@@ -361,7 +364,7 @@ def evaluate(datasets, systems=SYSTEMS, *, ood_corpus=None, command=None, log: L
         Names from `SYSTEMS`. A peer whose package is missing is skipped with a note.
     ood_corpus : path-like, optional
         The corpus every dataset's questions are also asked of, to measure
-        out-of-domain abstention. Default: `qa.index.build.default_corpus`.
+        out-of-domain abstention. Default: `qa.index.default.default_corpus`.
     command : str, optional
         The command line, recorded in the results.
     log : callable, optional
@@ -406,11 +409,7 @@ def evaluate(datasets, systems=SYSTEMS, *, ood_corpus=None, command=None, log: L
             log(f"qa: note: {why}")
         else:
             runnable.append(s)
-    prf_answers = "qa+prf" in runnable and _accepts(answer, "expand")
-    if "qa+prf" in runnable and not prf_answers:
-        why = "qa+prf: qa.answer does not take expand= in this version; its answer figures are skipped"
-        notes.append(why)
-        log(f"qa: note: {why}")
+    prf_answers = "qa+prf" in runnable
 
     cache: dict = {}
     results: dict = {

@@ -1,9 +1,11 @@
-"""From sources to a saved index, and the cached index of the default corpus.
+"""From sources to an index: `build_index`, `update_index`, and the corpus's fingerprints.
 
 A corpus's *fingerprint* is the sha256 of its documents' ids and texts, so two
 indexes of the same text agree whatever the file times. Its cheaper *stat
-signature* (paths, sizes and modification times) is what `open_index` checks
-on every start to decide whether the cached default index is stale.
+signature* (paths, sizes and modification times) is what
+`qa.index.default.open_index` checks on every start to decide whether the
+cached default index is stale. The files a build reads are the loader's
+(`qa.ingest.loader.folder_files`).
 """
 
 from __future__ import annotations
@@ -14,14 +16,12 @@ import time
 from pathlib import Path
 
 from ..ingest.chunking import iter_passages
-from ..errors import EmptyCorpusError, IndexFormatError, SourceError, positive_int
+from ..errors import EmptyCorpusError, SourceError, positive_int
 from .index import Index, IndexParams
-from ..ingest.loader import DOCUMENT_SUFFIXES, DocumentStream, fingerprint_update
+from ..ingest.loader import DocumentStream, fingerprint_update, folder_files
 from ..ingest.parallel import ParallelDocumentStream
-from .folders import load_index, save_index
-from .versions import current_version, is_index_dir
 
-__all__ = ["build_index", "count_documents", "update_index", "index_version", "default_corpus", "default_cache_dir", "open_index", "stat_signature", "fingerprint", "describe"]
+__all__ = ["build_index", "count_documents", "update_index", "stat_signature", "fingerprint", "describe"]
 
 
 def fingerprint(documents) -> str:
@@ -33,14 +33,8 @@ def fingerprint(documents) -> str:
 
 
 def _source_files(source: Path) -> list[Path]:
-    """The files a build reads from one (resolved) source, sorted."""
-    return [source] if source.is_file() else sorted(
-        Path(d, f)
-        for d, dirs, fs in os.walk(source)
-        for f in fs
-        if not f.startswith(".") and (Path(f).suffix.lower() in DOCUMENT_SUFFIXES or f == "corpus.jsonl")
-        and not any(part.startswith(".") for part in Path(d).relative_to(source).parts)
-    )
+    """The files a build reads from one (resolved) source, sorted: the loader's walk."""
+    return [source] if source.is_file() else folder_files(source)
 
 
 def count_documents(sources) -> int:
@@ -73,8 +67,9 @@ def stat_signature(sources) -> str:
     return h.hexdigest()
 
 
-def build_index(sources, params: IndexParams | None = None, progress=None, jobs: int = 1,
-                batch_size: int = 5_000) -> tuple[Index, tuple[str, ...]]:
+def build_index(
+    sources, params: IndexParams | None = None, progress=None, jobs: int = 1, batch_size: int = 5_000
+) -> tuple[Index, tuple[str, ...]]:
     """Load, chunk and index sources, streaming: no stage holds the whole corpus as text.
 
     Parameters
@@ -167,7 +162,9 @@ def update_index(index: Index, add=(), remove=()) -> tuple[Index, tuple[str, ...
     known = set(index.passages.doc_id)
     missing = [d for d in remove if d not in known]
     if missing:
-        raise SourceError(f"document {missing[0]!r} is not in the index (ids are paths relative to {index.meta.get('root')})")
+        raise SourceError(
+            f"document {missing[0]!r} is not in the index (ids are paths relative to {index.meta.get('root')})"
+        )
     documents, warnings = [], []
     if add:
         stream = DocumentStream([Path(s) for s in add], root=index.meta.get("root"))
@@ -185,88 +182,28 @@ def update_index(index: Index, add=(), remove=()) -> tuple[Index, tuple[str, ...
     replaced = [d.doc_id for d in documents if d.doc_id in known]
     gone = set(remove) | set(replaced)
     if not documents and gone >= known:
-        raise EmptyCorpusError(f"removing {'this document' if len(gone) == 1 else f'these {len(gone)} documents'} "
-                               "would leave the index empty; nothing was written (to start again, build a "
-                               "new index with qa index SOURCE --out DIR)")
+        raise EmptyCorpusError(
+            f"removing {'this document' if len(gone) == 1 else f'these {len(gone)} documents'} "
+            "would leave the index empty; nothing was written (to start again, build a "
+            "new index with qa index SOURCE --out DIR)"
+        )
     if gone:
         index = index.remove(gone)
     if documents:
         index = index.add(passages)  # repeats of indexed passages (and of each other) are dropped here
     n_docs = index.passages.n_documents
-    index = index.with_meta(n_documents=n_docs, updated_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"), fingerprint=None,
-                            stat_signature=None)
+    index = index.with_meta(
+        n_documents=n_docs, updated_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"), fingerprint=None, stat_signature=None
+    )
     return index, tuple(warnings)
 
 
-def default_corpus() -> Path:
-    """The corpus `qa ask` uses without ``--index``.
-
-    ``$QA_CORPUS`` if set, else ``./corpus`` if it exists, else the sample corpus shipped
-    inside the package as ``qa/corpus`` (package data of the wheel; in a source checkout a
-    link to the repository's ``corpus/``), so an installed ``qa ask`` works from any folder.
-    """
-    env = os.environ.get("QA_CORPUS")
-    if env:
-        return Path(env)
-    here = Path("corpus")
-    if here.is_dir():
-        return here
-    return Path(__file__).resolve().parent.parent / "corpus"
-
-
-def default_cache_dir(corpus: Path) -> Path:
-    """Where the default corpus's index is cached: ``$QA_CACHE_DIR`` or ``~/.cache/qa``, per corpus path."""
-    base = Path(os.environ.get("QA_CACHE_DIR") or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "qa")
-    key = hashlib.sha256(str(corpus.resolve()).encode("utf-8", "surrogatepass")).hexdigest()[:16]
-    return base / f"index-{key}"
-
-
-def open_index(index_dir=None, *, mmap: bool = False, log=None) -> Index:
-    """The index to answer from.
-
-    With `index_dir`, load it (errors if missing or corrupt). Without, use the
-    default corpus, rebuilding its cached index when the corpus files changed,
-    the cache is missing or unreadable, or it was made by another format version.
-    """
-    if index_dir is not None:
-        return load_index(index_dir, mmap=mmap)
-    corpus = default_corpus()
-    cache = default_cache_dir(corpus)
-    signature = stat_signature([corpus]) if corpus.exists() else None
-    if is_index_dir(cache):
-        try:
-            index = load_index(cache, mmap=mmap)
-            if index.meta.get("stat_signature") == signature:
-                return index
-            if log:
-                log(f"qa: {corpus} changed since it was indexed; re-indexing")
-        except IndexFormatError as exc:
-            if log:
-                log(f"qa: cached index unusable ({exc}); re-indexing")
-    index, warnings = build_index([corpus])
-    for w in warnings:
-        if log:
-            log(f"qa: warning: {w}")
-    try:
-        save_index(index, cache)
-    except OSError as exc:  # a read-only home still answers, just without a cache
-        if log:
-            log(f"qa: could not cache the index in {cache}: {exc}")
-    return index
-
-
-def index_version(index_dir=None) -> str | None:
-    """A token that changes whenever `open_index(index_dir)` would give a different index:
-    the live version of a saved index, or the default corpus's stat signature. Cheap enough
-    to check on every page rerun, so a long-running page picks up a re-indexed corpus."""
-    if index_dir is not None:
-        return current_version(index_dir)
-    corpus = default_corpus()
-    return stat_signature([corpus]) if corpus.exists() else None
-
-
 def describe(index: Index) -> dict:
-    """Corpus facts for display: documents, passages, when indexed, where from."""
+    """Facts about an index for the stages after this one, which never read its ``meta``: documents,
+    passages and terms; ``root`` (the corpus folder its document ids are relative to); ``built_at``
+    and ``updated_at`` (the last incremental change, or None); ``index_dir`` and ``version_dir``
+    (the folder and live version it was loaded from, None if it was never saved); ``warnings`` (the
+    build's, one line a skipped file); ``fingerprint`` (12 hex digits of the sources')."""
     m = index.meta
     return {
         "root": m.get("root"),
@@ -274,7 +211,9 @@ def describe(index: Index) -> dict:
         "passages": index.n_passages,
         "terms": index.n_terms,
         "built_at": m.get("built_at"),
+        "updated_at": m.get("updated_at"),
         "index_dir": m.get("index_dir"),
+        "version_dir": m.get("version_dir"),
+        "warnings": list(m.get("warnings") or ()),
         "fingerprint": (m.get("fingerprint") or "")[:12],
     }
-

@@ -38,8 +38,11 @@ def dask_client(scheduler: str | None = None, n_workers: int = 1):
     quiet = {"distributed.worker.profile.enabled": False, "distributed.admin.system-monitor.gil.enabled": False}
     with dask.config.set(quiet):
         cluster = LocalCluster(
-            n_workers=max(1, min(n_workers, os.cpu_count() or 1)), threads_per_worker=1, processes=True,
-            dashboard_address=":0", host="127.0.0.1",  # a free port: parallel runs never collide
+            n_workers=max(1, min(n_workers, os.cpu_count() or 1)),
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=":0",
+            host="127.0.0.1",  # a free port: parallel runs never collide
         )
     client = Client(cluster)
     try:

@@ -25,9 +25,10 @@ import numpy as np
 from ..errors import QAError, positive_int
 from ..ingest.chunking import Chunker
 from ..text import CHINESE_MODES, INDEX_TOKEN_ASCII_RE, INDEX_TOKEN_RE, SENTENCE_END_CHARS, Analyzer, has_han
-from ..types import Passage, Query
+from ..types import DocumentHeadings, Passage, Query
 from . import ranking
 from .passages import PassageTable, PassageTableBuilder, StringTable
+from .postings import Postings
 
 __all__ = ["Index", "IndexParams"]
 
@@ -290,8 +291,16 @@ class _Builder:
             tf, passages, indptr = self.term_major()
             table, (tokens, token_ptr) = side.result()
         return _weighed(
-            self.params, tf, passages, indptr, table, dict(self.stems),
-            self.words(), tokens, token_ptr, dict(meta or {}),
+            self.params,
+            tf,
+            passages,
+            indptr,
+            table,
+            dict(self.stems),
+            self.words(),
+            tokens,
+            token_ptr,
+            dict(meta or {}),
         )
 
     @classmethod
@@ -381,7 +390,7 @@ def gather_ragged(data: np.ndarray, ptr: np.ndarray, rows: np.ndarray) -> tuple[
 
 @dataclass(eq=False)
 class Index:
-    """A fitted index. Build with `Index.fit`, or load with `qa.index.store.load_index`.
+    """A fitted index. Build with `Index.fit`, or load with `qa.index.folders.load_index`.
 
     Attributes
     ----------
@@ -436,8 +445,14 @@ class Index:
         return self.params.analyzer()
 
     @classmethod
-    def fit(cls, passages, params: IndexParams | None = None, meta: dict | None = None,
-            batch_size: int = 5_000, jobs: int = 1) -> "Index":
+    def fit(
+        cls,
+        passages,
+        params: IndexParams | None = None,
+        meta: dict | None = None,
+        batch_size: int = 5_000,
+        jobs: int = 1,
+    ) -> "Index":
         """Build an index over passages, streaming them in batches.
 
         Parameters
@@ -526,9 +541,16 @@ class Index:
         indices[new_dest], tf[new_dest] = new.indices + self.n_passages, new.data
         tokens, token_ptr = builder.sequences()
         return _weighed(
-            self.params, tf, indices, indptr, self.passages.concat(builder.table.finish()), dict(builder.stems),
-            builder.words(), np.concatenate([self.tokens, tokens]),
-            np.concatenate([self.token_ptr, token_ptr[1:] + self.token_ptr[-1]]), {**self.meta, **(meta or {})},
+            self.params,
+            tf,
+            indices,
+            indptr,
+            self.passages.concat(builder.table.finish()),
+            dict(builder.stems),
+            builder.words(),
+            np.concatenate([self.tokens, tokens]),
+            np.concatenate([self.token_ptr, token_ptr[1:] + self.token_ptr[-1]]),
+            {**self.meta, **(meta or {})},
         )
 
     def remove(self, doc_ids, meta: dict | None = None) -> "Index":
@@ -537,8 +559,9 @@ class Index:
         Terms no remaining passage holds leave the vocabulary, as they would in a fresh build.
         """
         doc_ids = set(doc_ids)
-        numbers = np.array([d for d in range(self.passages.n_documents) if self.passages.doc_id[d] in doc_ids],
-                           dtype=np.int64)
+        numbers = np.array(
+            [d for d in range(self.passages.n_documents) if self.passages.doc_id[d] in doc_ids], dtype=np.int64
+        )
         keep = ~np.isin(self.passages.doc, numbers)
         if keep.all():
             return self.with_meta(**(meta or {}))
@@ -560,9 +583,15 @@ class Index:
         tokens, token_ptr = gather_ragged(np.asarray(self.tokens), np.asarray(self.token_ptr), rows)
         tokens = np.where(tokens >= 0, new_term[np.maximum(tokens, 0)], -1).astype(np.int32)
         return _weighed(
-            self.params, self._counts()[entry_keep], new_row[self.indices[entry_keep]].astype(np.int32), indptr,
-            self.passages.select(rows), {t: i for i, t in enumerate(terms)},
-            {w: int(new_term[i]) for w, i in self.words.items() if live[i]}, tokens, token_ptr,
+            self.params,
+            self._counts()[entry_keep],
+            new_row[self.indices[entry_keep]].astype(np.int32),
+            indptr,
+            self.passages.select(rows),
+            {t: i for i, t in enumerate(terms)},
+            {w: int(new_term[i]) for w, i in self.words.items() if live[i]},
+            tokens,
+            token_ptr,
             {**self.meta, **(meta or {})},
         )
 
@@ -599,6 +628,24 @@ class Index:
 
         return Speller(self.words, self.doc_freq)
 
+    @cached_property
+    def scoring(self) -> Postings:
+        """The arrays ranking scores (`qa.index.ranking` reads these, never the index)."""
+        return Postings(
+            indptr=self.indptr,
+            indices=self.indices,
+            weights=self.weights,
+            idf=self.idf,
+            doc_freq=self.doc_freq,
+            term_max=self.term_max,
+            tokens=self.tokens,
+            token_ptr=self.token_ptr,
+            doc_of=self.passages.doc,
+            n_documents=len(self.passages.doc_id),
+            n_passages=self.n_passages,
+            n_terms=self.n_terms,
+        )
+
     def postings(self, term_id: int) -> tuple[np.ndarray, np.ndarray]:
         """Passage numbers (ascending) and weights of one term."""
         s, e = int(self.indptr[term_id]), int(self.indptr[term_id + 1])
@@ -606,14 +653,20 @@ class Index:
 
     # -- the rest of `qa.index.protocol.SearchIndex` (what search and the summary ask of any index) --
 
-    def ranked(self, query: Query, expand: bool = False, depth: int | None = None, documents: int | None = None
-               ) -> tuple[np.ndarray, np.ndarray]:
+    def ranked(
+        self, query: Query, expand: bool = False, depth: int | None = None, documents: int | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Matching passages and their final scores (`qa.index.ranking.ranked`)."""
-        return ranking.ranked(self, query, expand, depth, documents)
+        return ranking.ranked(self.scoring, query, expand, depth, documents)
 
     def matched(self, query: Query, passage_ids: np.ndarray) -> list[list[int]]:
         """For each passage, which of the query's terms it holds (`qa.index.ranking.matched`)."""
-        return ranking.matched(self, query, passage_ids)
+        return ranking.matched(self.scoring, query, passage_ids)
+
+    def document_headings(self, max_passages: int, max_headings: int) -> list[DocumentHeadings]:
+        """The documents of the first `max_passages` passages with the headings they use
+        (`qa.index.passages.PassageTable.document_headings`)."""
+        return self.passages.document_headings(max_passages, max_headings)
 
     def connect(self, scheduler: str, *, optional: bool = False) -> "Index":
         """One index is searched in this process: a scheduler is refused unless `optional`."""

@@ -17,7 +17,7 @@ a single-process build meets it. Numbering the list's words not yet known
 here in that order, and their terms on first sight, gives them the
 single-process build's numbers; a lookup array per worker then turns its
 local term numbers into those. The index is therefore equal, array by array,
-to a single-process build's (`tests/test_parallel_build.py`).
+to a single-process build's (`tests/index/test_parallel_build.py`).
 
 A worker counts its batches in the order it takes them, which is the order
 they were sent, and the merge runs in that order too, so a worker's local
@@ -133,8 +133,9 @@ class _Merge:
         table = self.local.get(pid, np.empty(0, dtype=np.int32))
         if new_terms:  # every term new to the worker is known here by now: a word of it was just classified
             start = len(terms) - len(new_terms)
-            table = np.concatenate([table, np.fromiter(map(stems.__getitem__, terms[start:]), dtype=np.int32,
-                                                       count=len(new_terms))])
+            table = np.concatenate(
+                [table, np.fromiter(map(stems.__getitem__, terms[start:]), dtype=np.int32, count=len(new_terms))]
+            )
             self.local[pid] = table
         cols = table[cols]
         seq = np.where(seq >= 0, table[np.maximum(seq, 0)], seq).astype(np.int32) if seq.size else seq
@@ -160,8 +161,12 @@ def fit_parallel(batches, builder, jobs: int) -> None:
     """
     # 'spawn' (not 'fork'): a fresh interpreter inherits no lock another thread of this
     # process (a server's, say) might hold.
-    pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn"), initializer=_start,
-                               initargs=(type(builder), builder.params))
+    pool = ProcessPoolExecutor(
+        jobs,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_start,
+        initargs=(type(builder), builder.params),
+    )
     merge = _Merge(builder)
     out: deque = deque()
     merged = 0
@@ -180,9 +185,12 @@ def fit_parallel(batches, builder, jobs: int) -> None:
         if not merged:  # none ever answered: most likely they could not start
             raise QAError(
                 "the build's worker processes stopped before counting anything (their error is on stderr). "
-                "A script that builds with jobs > 1 must call it under `if __name__ == \"__main__\":`; "
-                "or build with jobs=1") from exc
-        raise QAError(f"a build worker process ended unexpectedly (killed, or out of memory?); the index was "
-                      f"not written. Try again with fewer processes (--jobs {max(1, jobs // 2)})") from exc
+                'A script that builds with jobs > 1 must call it under `if __name__ == "__main__":`; '
+                "or build with jobs=1"
+            ) from exc
+        raise QAError(
+            f"a build worker process ended unexpectedly (killed, or out of memory?); the index was "
+            f"not written. Try again with fewer processes (--jobs {max(1, jobs // 2)})"
+        ) from exc
     finally:
         pool.shutdown(wait=True, cancel_futures=True)

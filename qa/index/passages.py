@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..types import Passage
+from ..types import DocumentHeadings, Passage
 
 __all__ = ["StringTable", "PassageTable", "LAYOUT_DTYPE"]
 
@@ -63,8 +63,9 @@ class StringTable(Sequence):
         return StringTable(np.asarray(self.data)[starts + np.arange(ptr[-1])], ptr)
 
     def concat(self, other: "StringTable") -> "StringTable":
-        return StringTable(np.concatenate([self.data, other.data]),
-                           np.concatenate([self.ptr, other.ptr[1:] + self.ptr[-1]]))
+        return StringTable(
+            np.concatenate([self.data, other.data]), np.concatenate([self.ptr, other.ptr[1:] + self.ptr[-1]])
+        )
 
     def __getitem__(self, i):
         if isinstance(i, slice):
@@ -125,6 +126,23 @@ class PassageTable(Sequence):
     def __len__(self) -> int:
         return self.doc.size
 
+    def document_headings(self, max_passages: int, max_headings: int) -> list[DocumentHeadings]:
+        """The documents of the first `max_passages` passages, in order, each with the distinct
+        section headings those passages use (the first `max_headings` (document, heading) pairs).
+
+        Read by column. Headings are the sections the passages use, not the whole `sections`
+        table: removing a document (`select`) keeps every string of that table, its headings
+        included.
+        """
+        doc = np.asarray(self.doc[:max_passages], dtype=np.int64)
+        section = np.asarray(self.section[:max_passages], dtype=np.int64)
+        _, first = np.unique(doc * (len(self.sections) + 1) + section, return_index=True)
+        first = np.sort(first)[:max_headings]
+        docs: dict[int, list[str]] = {}
+        for d, s in zip(doc[first].tolist(), section[first].tolist()):
+            docs.setdefault(d, []).append(self.sections[s])
+        return [DocumentHeadings(self.doc_id[d], self.source[d], self.title[d], tuple(hs)) for d, hs in docs.items()]
+
     def __getitem__(self, i):
         if isinstance(i, slice):
             return tuple(self[j] for j in range(*i.indices(len(self))))
@@ -154,8 +172,14 @@ class PassageTable(Sequence):
 
     def arrays(self) -> dict[str, np.ndarray]:
         """Every column as a named array, for saving."""
-        out = {"passage_doc": self.doc, "passage_num": self.num, "passage_start": self.start,
-               "passage_end": self.end, "passage_section": self.section, "passage_page": self.page}
+        out = {
+            "passage_doc": self.doc,
+            "passage_num": self.num,
+            "passage_start": self.start,
+            "passage_end": self.end,
+            "passage_section": self.section,
+            "passage_page": self.page,
+        }
         for name in _STRING_COLUMNS:
             table = getattr(self, name)
             out[f"{name}_data"] = table.data
@@ -165,8 +189,15 @@ class PassageTable(Sequence):
     @classmethod
     def from_arrays(cls, a: dict[str, np.ndarray]) -> "PassageTable":
         strings = {n: StringTable(a[f"{n}_data"], a[f"{n}_ptr"]) for n in _STRING_COLUMNS}
-        return cls(doc=a["passage_doc"], num=a["passage_num"], start=a["passage_start"], end=a["passage_end"],
-                   section=a["passage_section"], page=a["passage_page"], **strings)
+        return cls(
+            doc=a["passage_doc"],
+            num=a["passage_num"],
+            start=a["passage_start"],
+            end=a["passage_end"],
+            section=a["passage_section"],
+            page=a["passage_page"],
+            **strings,
+        )
 
     def select(self, rows: np.ndarray) -> "PassageTable":
         """The passages at `rows` (ascending), documents without a passage left out."""
@@ -174,10 +205,18 @@ class PassageTable(Sequence):
         new_doc = np.full(len(self.doc_id), -1, dtype=np.int32)
         new_doc[docs] = np.arange(docs.size, dtype=np.int32)
         return PassageTable(
-            text=self.text.take(rows), doc=new_doc[self.doc[rows]], num=np.asarray(self.num)[rows],
-            start=np.asarray(self.start)[rows], end=np.asarray(self.end)[rows],
-            section=np.asarray(self.section)[rows], page=np.asarray(self.page)[rows], doc_id=self.doc_id.take(docs), source=self.source.take(docs),
-            title=self.title.take(docs), sections=self.sections, layout=self.layout.take(rows),
+            text=self.text.take(rows),
+            doc=new_doc[self.doc[rows]],
+            num=np.asarray(self.num)[rows],
+            start=np.asarray(self.start)[rows],
+            end=np.asarray(self.end)[rows],
+            section=np.asarray(self.section)[rows],
+            page=np.asarray(self.page)[rows],
+            doc_id=self.doc_id.take(docs),
+            source=self.source.take(docs),
+            title=self.title.take(docs),
+            sections=self.sections,
+            layout=self.layout.take(rows),
         )
 
     def concat(self, other: "PassageTable") -> "PassageTable":
@@ -188,16 +227,21 @@ class PassageTable(Sequence):
         sections = list(self.sections)
         index = {s: i for i, s in enumerate(sections)}
         remap = np.array([index.setdefault(s, len(index)) for s in other.sections], dtype=np.int32)
-        sections.extend(list(index)[len(sections):])
+        sections.extend(list(index)[len(sections) :])
         return PassageTable(
             text=self.text.concat(other.text),
             doc=np.concatenate([self.doc, other.doc + len(self.doc_id)]).astype(np.int32),
             num=np.concatenate([self.num, other.num]).astype(np.int32),
-            start=np.concatenate([self.start, other.start]), end=np.concatenate([self.end, other.end]),
-            section=np.concatenate([self.section, remap[other.section] if len(other) else other.section]).astype(np.int32),
+            start=np.concatenate([self.start, other.start]),
+            end=np.concatenate([self.end, other.end]),
+            section=np.concatenate([self.section, remap[other.section] if len(other) else other.section]).astype(
+                np.int32
+            ),
             page=np.concatenate([self.page, other.page]).astype(np.int32),
-            doc_id=self.doc_id.concat(other.doc_id), source=self.source.concat(other.source),
-            title=self.title.concat(other.title), sections=StringTable.from_strings(sections),
+            doc_id=self.doc_id.concat(other.doc_id),
+            source=self.source.concat(other.source),
+            title=self.title.concat(other.title),
+            sections=StringTable.from_strings(sections),
             layout=self.layout.concat(other.layout),
         )
 
@@ -257,7 +301,8 @@ class PassageTableBuilder:
             source=StringTable.from_strings([r[1] for r in rows]),
             title=StringTable.from_strings([r[2] for r in rows]),
             sections=StringTable.from_strings(list(self._sections)),
-            layout=StringTable.from_chunks([b"".join(self._layouts)],
-                                           [np.fromiter(map(len, self._layouts), dtype=np.int64,
-                                                        count=len(self._layouts))]),
+            layout=StringTable.from_chunks(
+                [b"".join(self._layouts)],
+                [np.fromiter(map(len, self._layouts), dtype=np.int64, count=len(self._layouts))],
+            ),
         )

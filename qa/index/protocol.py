@@ -3,7 +3,7 @@
 `SearchIndex` is the one interface `qa.answering` (search, the summary,
 suggestions) and `qa.serve` (the page, the API, the command line) use. Two
 classes satisfy it: `qa.index.index.Index` (one index) and
-`qa.index.shards.ShardedIndex` (shards that answer as one). Which one is chosen
+`qa.index.sharded.ShardedIndex` (shards that answer as one). Which one is chosen
 once, when a folder is opened (`qa.index.folders.load_index`); after that no
 module asks which kind it holds.
 """
@@ -15,7 +15,7 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-from ..types import Query
+from ..types import DocumentHeadings, Query
 
 __all__ = ["SearchIndex"]
 
@@ -65,14 +65,20 @@ class SearchIndex(Protocol):
     @property
     def passage_doc(self) -> tuple[np.ndarray, Sequence[str]]: ...
 
-    def ranked(self, query: Query, expand: bool = False, depth: int | None = None, documents: int | None = None
-               ) -> tuple[np.ndarray, np.ndarray]:
+    def ranked(
+        self, query: Query, expand: bool = False, depth: int | None = None, documents: int | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Matching passages and their final scores (`qa.index.ranking.ranked`): with `depth`, at
         least the best `depth` passages; with `documents`, at least what ranks the best `documents`
         documents by their best passage."""
 
     def matched(self, query: Query, passage_ids: np.ndarray) -> list[list[int]]:
         """For each passage, which of the query's terms (by position in the query) it holds."""
+
+    def document_headings(self, max_passages: int, max_headings: int) -> list[DocumentHeadings]:
+        """The documents of the first `max_passages` passages, in index order, each with the distinct
+        section headings those passages use (`qa.answering.suggest` makes example questions of them);
+        at most `max_headings` (document, heading) pairs are read (in each shard of a sharded index)."""
 
     def connect(self, scheduler: str, *, optional: bool = False) -> "SearchIndex":
         """Score on the workers of a Dask scheduler (sharded indexes); one index raises `QAError`

@@ -4,27 +4,38 @@ The steps of `qa.answering.search` that read an index's arrays: `score_passages`
 (every matching passage), `top_passages` (only the best, MaxScore),
 `expansion_weights` (pseudo-relevance feedback), `rerank_bonus` (sentence and
 phrase evidence), `top_positions` (the k best, ties to the earlier passage) and
-`matched` (which question terms each passage holds). `Index.ranked` and
-`Index.matched` run them on one index; `qa.index.shards.ShardedIndex` runs them
-on each shard and merges. The top k are found with ``np.partition`` on the
+`matched` (which question terms each passage holds). Each reads only the
+arrays it scores, a `qa.index.postings.Postings` value (`Index.scoring`), never
+an index: `Index.ranked` and `Index.matched` run them on one index;
+`qa.index.sharded.ShardedIndex` runs them on each shard and merges. The top k are found with ``np.partition`` on the
 negated scores, widened to every tie at the cut, and only they are sorted.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
 from ..types import Query
-
-if TYPE_CHECKING:  # annotations only: the index module imports this one
-    from .index import Index
+from .postings import Postings
 
 __all__ = [
-    "FEEDBACK_KEEP", "FEEDBACK_MIN_DF", "FEEDBACK_PASSAGES", "FEEDBACK_TERMS", "PHRASE_WEIGHT", "RERANK_DEPTH",
-    "SENTENCE_WEIGHT", "best_per_document", "bm25_idf", "expansion_weights", "kth_document_score", "matched",
-    "ranked", "rerank_bonus", "score_passages", "top_positions", "top_passages",
+    "FEEDBACK_KEEP",
+    "FEEDBACK_MIN_DF",
+    "FEEDBACK_PASSAGES",
+    "FEEDBACK_TERMS",
+    "PHRASE_WEIGHT",
+    "RERANK_DEPTH",
+    "SENTENCE_WEIGHT",
+    "best_per_document",
+    "bm25_idf",
+    "expansion_weights",
+    "kth_document_score",
+    "matched",
+    "ranked",
+    "rerank_bonus",
+    "score_passages",
+    "top_positions",
+    "top_passages",
 ]
 
 RERANK_DEPTH = 20  # candidates rescored by sentence and phrase evidence
@@ -55,12 +66,13 @@ def bm25_idf(df: np.ndarray, n_docs: int) -> np.ndarray:
     return np.log1p((n_docs - df + 0.5) / (df + 0.5))
 
 
-def score_passages(index: Index, query: Query, weights=None) -> tuple[np.ndarray, np.ndarray]:
+def score_passages(index: Postings, query: Query, weights=None) -> tuple[np.ndarray, np.ndarray]:
     """BM25 scores of every passage that holds at least one question term.
 
     Parameters
     ----------
-    index : Index
+    index : Postings
+        The arrays of one index (`Index.scoring`).
     query : Query
     weights : dict of int to float, optional
         Term number -> query weight. Default: weight 1 for each of the question's terms.
@@ -77,7 +89,7 @@ def score_passages(index: Index, query: Query, weights=None) -> tuple[np.ndarray
     return _score_all(index, weights)
 
 
-def _score_all(index: Index, weights: dict[int, float]) -> tuple[np.ndarray, np.ndarray]:
+def _score_all(index: Postings, weights: dict[int, float]) -> tuple[np.ndarray, np.ndarray]:
     """`score_passages` with the query weights given."""
     if not weights:
         return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float64)
@@ -101,13 +113,13 @@ def _score_all(index: Index, weights: dict[int, float]) -> tuple[np.ndarray, np.
     return uniq, np.bincount(inverse, weights=w)
 
 
-def _term_order(index: Index, weights: dict[int, float]) -> list[int]:
+def _term_order(index: Postings, weights: dict[int, float]) -> list[int]:
     """The terms by the most they can add to a score, largest first (ties in question order): the
     order `top_passages` reads them in and `score_passages` sums them in."""
     return sorted(weights, key=lambda t: -weights[t] * float(index.term_max[t]))
 
 
-def _candidate_tokens(index: Index, cands: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _candidate_tokens(index: Postings, cands: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The candidates' token sequences concatenated, and which candidate each token belongs to.
 
     Gathered with one fancy index (each token's position in `index.tokens`), not one slice a
@@ -132,7 +144,7 @@ def _member(values: np.ndarray, items: np.ndarray) -> np.ndarray:
     return out
 
 
-def rerank_bonus(index: Index, query: Query, cands: np.ndarray) -> np.ndarray:
+def rerank_bonus(index: Postings, query: Query, cands: np.ndarray) -> np.ndarray:
     """Sentence and phrase evidence for candidate passages, each in [0, 1].
 
     ``SENTENCE_WEIGHT * sentence + PHRASE_WEIGHT * phrase``, where *sentence*
@@ -159,8 +171,9 @@ def rerank_bonus(index: Index, query: Query, cands: np.ndarray) -> np.ndarray:
     held = _member(tok, qids)
     if held.any():
         pairs = np.unique(sid[held] * n_terms + tok[held])
-        per_sentence = np.bincount(pairs // n_terms, weights=index.idf[pairs % n_terms].astype(np.float64),
-                                   minlength=int(sid[-1]) + 1)
+        per_sentence = np.bincount(
+            pairs // n_terms, weights=index.idf[pairs % n_terms].astype(np.float64), minlength=int(sid[-1]) + 1
+        )
         sentence_owner = np.zeros(per_sentence.size, dtype=np.int64)
         sentence_owner[sid] = owner
         best = np.zeros(cands.size)
@@ -184,7 +197,7 @@ def rerank_bonus(index: Index, query: Query, cands: np.ndarray) -> np.ndarray:
     return bonus
 
 
-def expansion_weights(index: Index, query: Query, ids: np.ndarray, scores: np.ndarray) -> dict[int, float]:
+def expansion_weights(index: Postings, query: Query, ids: np.ndarray, scores: np.ndarray) -> dict[int, float]:
     """Query weights with pseudo-relevance feedback (RM3-style), for ``expand=True``.
 
     The top `FEEDBACK_PASSAGES` passages vote for terms in proportion to
@@ -218,8 +231,9 @@ def expansion_weights(index: Index, query: Query, ids: np.ndarray, scores: np.nd
     return out
 
 
-def top_passages(index: Index, weights: dict[int, float], depth: int, documents: int | None = None
-                 ) -> tuple[np.ndarray, np.ndarray]:
+def top_passages(
+    index: Postings, weights: dict[int, float], depth: int, documents: int | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """The `depth` best passages by BM25, exactly, reading as few postings as it can (MaxScore).
 
     Terms are taken in order of the most they can add to a score
@@ -251,10 +265,10 @@ def top_passages(index: Index, weights: dict[int, float], depth: int, documents:
         return _score_all(index, weights)
     doc_of = None
     if documents is not None:
-        doc_of, doc_ids = index.passage_doc
+        doc_of = index.doc_of
         # Every document holds a passage (a document enters the table with its first one), so as many
         # documents as passages means one passage a document: the top documents are the top passages.
-        if len(doc_ids) == index.n_passages:
+        if index.n_documents == index.n_passages:
             depth, doc_of = max(depth, documents), None
     order = _term_order(index, weights)
     bounds = np.array([weights[t] * float(index.term_max[t]) for t in order])
@@ -288,8 +302,9 @@ def top_passages(index: Index, weights: dict[int, float], depth: int, documents:
     return ids, scores
 
 
-def _merge_dense(ids: np.ndarray, scores: np.ndarray, postings: np.ndarray, add: np.ndarray, n: int
-                 ) -> tuple[np.ndarray, np.ndarray]:
+def _merge_dense(
+    ids: np.ndarray, scores: np.ndarray, postings: np.ndarray, add: np.ndarray, n: int
+) -> tuple[np.ndarray, np.ndarray]:
     """Candidates plus one term's postings, through arrays of all `n` passages: passages ascending,
     each known score plus the term's weight (the same sum, to the bit, as the sorted merge)."""
     total = np.zeros(n)
@@ -332,8 +347,9 @@ def kth_document_score(ids: np.ndarray, scores: np.ndarray, doc_of: np.ndarray, 
         m *= 4
 
 
-def ranked(index: Index, query: Query, expand: bool = False, depth: int | None = None,
-           documents: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+def ranked(
+    index: Postings, query: Query, expand: bool = False, depth: int | None = None, documents: int | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Matching passages of one index and their final scores (BM25, expanded if asked, reranked at
     the top). What `Index.ranked` does; a sharded index runs the same steps over its shards.
 
@@ -345,8 +361,11 @@ def ranked(index: Index, query: Query, expand: bool = False, depth: int | None =
     """
     weights = dict.fromkeys(query.term_ids, 1.0)
     if (depth is not None or documents is not None) and not expand:
-        ids, scores = top_passages(index, weights, max(depth or 0, RERANK_DEPTH), documents) if weights else (
-            np.empty(0, np.int64), np.empty(0))
+        ids, scores = (
+            top_passages(index, weights, max(depth or 0, RERANK_DEPTH), documents)
+            if weights
+            else (np.empty(0, np.int64), np.empty(0))
+        )
     else:
         ids, scores = score_passages(index, query)
     if expand and ids.size:
@@ -372,7 +391,7 @@ def top_positions(ids: np.ndarray, scores: np.ndarray, k: int) -> np.ndarray:
     return pos[order][:k] if k < scores.size else pos[order]
 
 
-def matched(index: Index, query: Query, passage_ids: np.ndarray) -> list[list[int]]:
+def matched(index: Postings, query: Query, passage_ids: np.ndarray) -> list[list[int]]:
     """For each passage, which of the query's terms (by position in the query) it holds."""
     out = [[] for _ in range(passage_ids.size)]
     for qi, tid in enumerate(query.term_ids):

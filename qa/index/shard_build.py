@@ -1,7 +1,42 @@
-"""Building a sharded index on a Dask cluster: `plan_partitions` and `build_sharded`.
+"""Building a sharded index on a Dask cluster: `plan_partitions` and `build_sharded`; the result is
+read by `qa.index.sharded.load_sharded` (`ShardedIndex`, which searches it shard by shard and scores
+as one index), and `qa.index.cluster.dask_client` connects to the cluster.
 
-The passes are described in `qa.index.shards`; the result is read by
-`qa.index.sharded.load_sharded`.
+When a corpus outgrows one machine, `build_sharded` splits it into contiguous
+*partitions* (whole files, and ``corpus.jsonl`` files cut at line starts) and
+builds one shard per partition on a `dask.distributed` cluster (a
+``LocalCluster`` by default, or a scheduler's address). Workers are sent file
+names and byte ranges, never text: each reads and chunks its own files.
+
+Scores equal a single-machine build's (``tests/index/test_shards.py``) because every
+statistic a score uses is global:
+
+0. **Scan**: each partition's passages are chunked and their repeat keys
+   (`qa.ingest.chunking.passage_key`) returned. A passage that repeats an earlier one
+   *anywhere in the corpus* (corpus order: partitions in order) is dropped, as
+   `qa.ingest.chunking.iter_passages` drops it in a single build; so a paragraph
+   repeated across shards is indexed once, in the first shard that holds it.
+1. **Count**: each partition is tokenised into a staging index (local term
+   numbers) and returns its document frequencies, passage count and summed
+   passage length. The driver merges them into one vocabulary, IDF and BM25
+   mean passage length.
+2. **Write**: each staging index is renumbered to the global vocabulary and
+   weighed with the global IDF and mean length (`BM25Transformer` with those
+   statistics), and saved as an ordinary index (`qa.index.store`), one folder each.
+
+Tokenising, the slow part, happens once (pass 1); pass 2 is numpy. Pass 0
+re-reads and chunks the files, which is cheap next to tokenising.
+
+Layout (an index folder like `qa.index.store`'s, whose version holds shards; named in `qa.index.layout`)::
+
+    DIR/CURRENT                  the live version's name
+    DIR/v-<time>-<pid>/
+        shards.json              the manifest: format, params, global counts, the shards, checksums
+        shard-0000/ ...          one single index each: global term numbers, globally weighed
+
+Everything is written in a temporary version folder and published by one
+atomic swap of ``CURRENT`` (`qa.index.versions.publish_version`), so a crash leaves the
+previous index live.
 """
 
 from __future__ import annotations
@@ -21,8 +56,8 @@ from ..ingest.loader import fingerprint_update, read_files
 from . import ranking
 from .cluster import dask_client
 from .index import Index, IndexParams, gather_ragged
-from .sharded import FORMAT, FORMAT_VERSION, MANIFEST
-from .store import load_index, save_index
+from .layout import SHARDED, shard_dir, stage_dir
+from .store import load_single, save_single
 from .versions import check_writable, prepare_version, publish_version, writer_lock
 
 __all__ = ["build_sharded", "plan_partitions"]
@@ -66,8 +101,13 @@ def plan_partitions(sources, n: int) -> tuple[str, list[list[tuple]]]:
     for f, rel, size in files:
         if f.suffix.lower() == ".jsonl" and size:
             # Cut where the partition boundaries fall inside the file, each cut moved to a line start.
-            cuts = sorted({0, size, *(
-                _line_start(f, total * i // n - at) for i in range(1, n) if at < total * i // n < at + size)})
+            cuts = sorted(
+                {
+                    0,
+                    size,
+                    *(_line_start(f, total * i // n - at) for i in range(1, n) if at < total * i // n < at + size),
+                }
+            )
             for a, b in zip(cuts, cuts[1:]):
                 if a < b:
                     parts[min(n - 1, (at + a) * n // total)].append((str(f), rel, a, b))
@@ -104,8 +144,10 @@ def _scan(pieces, params: IndexParams) -> dict:
         doc_keys.append(hashlib.blake2b(doc.doc_id.encode("utf-8", "surrogatepass"), digest_size=16).digest())
         keys.extend(passage_key(p.text) for p in chunker.chunk(doc))
     return {
-        "keys": np.array(keys, dtype="S16"), "doc_keys": np.array(doc_keys, dtype="S16"),
-        "warnings": warnings, "fingerprint": digest.hexdigest(),
+        "keys": np.array(keys, dtype="S16"),
+        "doc_keys": np.array(doc_keys, dtype="S16"),
+        "warnings": warnings,
+        "fingerprint": digest.hexdigest(),
     }
 
 
@@ -120,16 +162,19 @@ def _doc_id_at(pieces, position: int) -> str:
 def _count(pieces, params: IndexParams, drop: np.ndarray, stage: str) -> dict:
     """Pass 1: tokenise a partition into a staging index; return its statistics for the merge."""
     index = Index.fit(_passages(pieces, params, [], drop), params)
-    save_index(index, stage)
+    save_single(index, stage)
     terms = [None] * index.n_terms
     for t, i in index.vocabulary.items():
         terms[i] = t
     return {
-        "terms": terms, "df": np.diff(index.indptr), "n_passages": index.n_passages,
+        "terms": terms,
+        "df": np.diff(index.indptr),
+        "n_passages": index.n_passages,
         "n_documents": index.passages.n_documents,
         # Passage lengths are whole numbers, so this float64 sum is exact and the mean equals a single build's.
         "length": float(np.asarray(index.tf, dtype=np.float64).sum()),
-        "words": list(index.words), "words_term": np.fromiter(index.words.values(), np.int32, len(index.words)),
+        "words": list(index.words),
+        "words_term": np.fromiter(index.words.values(), np.int32, len(index.words)),
     }
 
 
@@ -138,7 +183,7 @@ def _write(stage: str, out: str, remap: np.ndarray, shared: dict) -> int:
     from .weighting import BM25Transformer
     import scipy.sparse as sp
 
-    local = load_index(stage, mmap=True, verify=False)
+    local = load_single(stage, mmap=True, verify=False)
     n_terms = len(shared["terms"])
     order = np.argsort(remap)  # local terms in global order; remap is one-to-one
     tf, ptr = gather_ragged(np.asarray(local.tf), np.asarray(local.indptr), order)
@@ -147,8 +192,9 @@ def _write(stage: str, out: str, remap: np.ndarray, shared: dict) -> int:
     df[remap] = np.diff(local.indptr)
     indptr = np.zeros(n_terms + 1, dtype=np.int64)
     np.cumsum(df, out=indptr[1:])
-    bm25 = BM25Transformer.from_statistics(idf=shared["idf"], avglen=shared["avglen"], n_docs=shared["n_passages"],
-                                           k1=local.params.k1, b=local.params.b)
+    bm25 = BM25Transformer.from_statistics(
+        idf=shared["idf"], avglen=shared["avglen"], n_docs=shared["n_passages"], k1=local.params.k1, b=local.params.b
+    )
     weights = bm25.transform(sp.csc_matrix((tf, rows, indptr), shape=(local.n_passages, n_terms))).data
     term_max = np.zeros(n_terms, dtype=np.float32)
     held = df > 0  # a shard holds only some of the terms: the others' postings are empty
@@ -156,13 +202,21 @@ def _write(stage: str, out: str, remap: np.ndarray, shared: dict) -> int:
         term_max[held] = np.maximum.reduceat(weights, indptr[:-1][held])
     tokens = np.asarray(local.tokens)
     shard = Index(
-        params=local.params, passages=local.passages, vocabulary=dict(zip(shared["terms"], range(n_terms))),
-        idf=shared["idf"].astype(np.float32), indptr=indptr, indices=rows.astype(np.int32),
-        weights=weights.astype(np.float32, copy=False), words=dict(zip(shared["words"], shared["words_term"].tolist())),
+        params=local.params,
+        passages=local.passages,
+        vocabulary=dict(zip(shared["terms"], range(n_terms))),
+        idf=shared["idf"].astype(np.float32),
+        indptr=indptr,
+        indices=rows.astype(np.int32),
+        weights=weights.astype(np.float32, copy=False),
+        words=dict(zip(shared["words"], shared["words_term"].tolist())),
         tokens=np.where(tokens >= 0, remap[np.maximum(tokens, 0)], -1).astype(np.int32),
-        token_ptr=np.asarray(local.token_ptr), meta={}, tf=tf, _term_max=term_max,
+        token_ptr=np.asarray(local.token_ptr),
+        meta={},
+        tf=tf,
+        _term_max=term_max,
     )
-    save_index(shard, out)
+    save_single(shard, out)
     return local.n_passages
 
 
@@ -184,8 +238,16 @@ def _gather_all(client, fn, *iterables) -> tuple[list, float]:
     return [r for r, _ in done], sum(cpu for _, cpu in done)
 
 
-def build_sharded(sources, out, n_shards: int, *, scheduler: str | None = None, client=None,
-                  params: IndexParams | None = None, log=None) -> Path:
+def build_sharded(
+    sources,
+    out,
+    n_shards: int,
+    *,
+    scheduler: str | None = None,
+    client=None,
+    params: IndexParams | None = None,
+    log=None,
+) -> Path:
     """Build a sharded index of `sources` in the folder `out` on a Dask cluster.
 
     Parameters
@@ -236,28 +298,36 @@ def build_sharded(sources, out, n_shards: int, *, scheduler: str | None = None, 
             live = [i for i, k in enumerate(kept) if k]  # an empty partition makes no shard
             if not live:
                 raise EmptyCorpusError(f"no readable passages in {', '.join(map(str, sources))}")
-            done("scan", cpu, f"pass 0 (scan): {sum(len(s['keys']) for s in scans):,} passages, "
-                              f"{sum(len(d) for d in drops):,} repeats dropped")
-            stages = [str(tmp / f"stage-{j:04d}") for j in range(len(live))]
-            counts, cpu = _gather_all(client, _count, [parts[i] for i in live], [params] * len(live),
-                                      [drops[i] for i in live], stages)
+            done(
+                "scan",
+                cpu,
+                f"pass 0 (scan): {sum(len(s['keys']) for s in scans):,} passages, "
+                f"{sum(len(d) for d in drops):,} repeats dropped",
+            )
+            stages = [str(tmp / stage_dir(j)) for j in range(len(live))]
+            counts, cpu = _gather_all(
+                client, _count, [parts[i] for i in live], [params] * len(live), [drops[i] for i in live], stages
+            )
             done("count", cpu, f"pass 1 (count): {sum(c['n_passages'] for c in counts):,} passages")
             shared, remaps = _merge(counts)
             done("merge", None, f"merged: {len(shared['terms']):,} terms")
             [shared_future] = client.scatter([shared], broadcast=True)  # one copy per worker, not one per task
-            shard_dirs = [f"shard-{j:04d}" for j in range(len(live))]
-            _, cpu = _gather_all(client, _write, stages, [str(tmp / d) for d in shard_dirs], remaps,
-                                 [shared_future] * len(live))
+            shard_dirs = [shard_dir(j) for j in range(len(live))]
+            _, cpu = _gather_all(
+                client, _write, stages, [str(tmp / d) for d in shard_dirs], remaps, [shared_future] * len(live)
+            )
             for s in stages:
                 shutil.rmtree(s, ignore_errors=True)
             done("write", cpu, f"pass 2 (write): {len(live)} shard(s)")
             warnings = [w for s in scans for w in s["warnings"]]
             meta = {
-                "root": root, "sources": [str(s.resolve()) for s in sources],
+                "root": root,
+                "sources": [str(s.resolve()) for s in sources],
                 "fingerprint": hashlib.sha256("".join(s["fingerprint"] for s in scans).encode()).hexdigest(),
                 "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
                 "n_documents": sum(len(s["doc_keys"]) for s in scans),  # documents read, as a single build counts them
-                "warnings": warnings, "passes": passes,
+                "warnings": warnings,
+                "passes": passes,
             }
             _write_manifest(tmp, params, shared, shard_dirs, counts, meta)
         except BaseException:
@@ -298,8 +368,11 @@ def _merge(counts: list[dict]) -> tuple[dict, list[np.ndarray]]:
     vocabulary: dict[str, int] = {}
     remaps = []
     for c in counts:
-        remaps.append(np.fromiter((vocabulary.setdefault(t, len(vocabulary)) for t in c["terms"]),
-                                  dtype=np.int64, count=len(c["terms"])))
+        remaps.append(
+            np.fromiter(
+                (vocabulary.setdefault(t, len(vocabulary)) for t in c["terms"]), dtype=np.int64, count=len(c["terms"])
+            )
+        )
     df = np.zeros(len(vocabulary), dtype=np.int64)
     for c, remap in zip(counts, remaps):
         df[remap] += c["df"]
@@ -309,19 +382,29 @@ def _merge(counts: list[dict]) -> tuple[dict, list[np.ndarray]]:
             words.setdefault(w, t)
     n = sum(c["n_passages"] for c in counts)
     shared = {
-        "terms": list(vocabulary), "df": df, "idf": ranking.bm25_idf(df, n), "n_passages": n,
+        "terms": list(vocabulary),
+        "df": df,
+        "idf": ranking.bm25_idf(df, n),
+        "n_passages": n,
         "avglen": sum(c["length"] for c in counts) / n,
-        "words": list(words), "words_term": np.fromiter(words.values(), np.int32, len(words)),
+        "words": list(words),
+        "words_term": np.fromiter(words.values(), np.int32, len(words)),
     }
     return shared, remaps
 
 
 def _write_manifest(folder: Path, params: IndexParams, shared: dict, shard_dirs, counts, meta) -> None:
     manifest = {
-        "format": FORMAT, "format_version": FORMAT_VERSION, "params": params.to_dict(),
-        "n_passages": shared["n_passages"], "n_terms": len(shared["terms"]), "avglen": shared["avglen"],
-        "shards": [{"dir": d, "n_passages": c["n_passages"], "n_documents": c["n_documents"]}
-                   for d, c in zip(shard_dirs, counts)],
+        "format": SHARDED.format,
+        "format_version": SHARDED.format_version,
+        "params": params.to_dict(),
+        "n_passages": shared["n_passages"],
+        "n_terms": len(shared["terms"]),
+        "avglen": shared["avglen"],
+        "shards": [
+            {"dir": d, "n_passages": c["n_passages"], "n_documents": c["n_documents"]}
+            for d, c in zip(shard_dirs, counts)
+        ],
         "meta": meta,
     }
-    write_json(folder / MANIFEST, manifest)
+    write_json(folder / SHARDED.manifest, manifest)

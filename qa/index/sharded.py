@@ -7,7 +7,7 @@ on the Dask workers that hold the shards after `ShardedIndex.connect`); the list
 are merged, and the rerank bonus and the summary see the merged candidates,
 exactly as for one index. Passage numbers are global (shard offset + local
 number), in corpus order, so ties break as in a single build. How the shards are
-built is `qa.index.shard_build`; the layout is in `qa.index.shards`.
+built is `qa.index.shard_build`; the layout is in `qa.index.shard_build`.
 """
 
 from __future__ import annotations
@@ -22,18 +22,16 @@ import numpy as np
 
 from ..errors import IndexFormatError
 from ..files import write_json
-from ..types import Query
+from ..types import DocumentHeadings, Query
 from . import ranking
 from .cluster import dask_client
 from .index import Index
-from .store import load_index
-from .versions import prepare_version, publish_version, read_manifest, writer_lock
+from .layout import SHARDED, SINGLE, LiveVersion, open_live
+from .postings import Postings
+from .store import check_verify, load_single, open_single
+from .versions import prepare_version, publish_version, writer_lock
 
-__all__ = ["FORMAT", "FORMAT_VERSION", "MANIFEST", "ShardedIndex", "load_sharded", "save_sharded"]
-
-MANIFEST = "shards.json"
-FORMAT = "qa-sharded-index"
-FORMAT_VERSION = 1
+__all__ = ["ShardedIndex", "load_sharded", "open_sharded", "save_sharded"]
 
 
 class _Concat(Sequence):
@@ -62,8 +60,8 @@ def _column(name: str):
 
 
 class _ShardedPassages(_Concat):
-    """The passages of all shards as one table, by global passage number (what `qa.answering.search`,
-    `qa.serve.library` and `qa.answering.suggest` read of `Index.passages`)."""
+    """The passages of all shards as one table, by global passage number (what `qa.answering.search`
+    and `qa.serve.library` read of `Index.passages`)."""
 
     @property
     def n_documents(self) -> int:
@@ -137,11 +135,13 @@ class ShardedIndex:
     def _split(self, ids: np.ndarray) -> list[tuple[int, np.ndarray, np.ndarray]]:
         """``(shard, positions in ids, local numbers)`` for each shard holding some of the global `ids`."""
         shard = np.searchsorted(self.offsets, ids, side="right") - 1
-        return [(s, pos, ids[pos] - self.offsets[s])
-                for s in np.unique(shard).tolist() for pos in [np.flatnonzero(shard == s)]]
+        return [
+            (s, pos, ids[pos] - self.offsets[s])
+            for s in np.unique(shard).tolist()
+            for pos in [np.flatnonzero(shard == s)]
+        ]
 
-    def _scores(self, weights: dict, depth: int | None, documents: int | None = None
-                ) -> tuple[np.ndarray, np.ndarray]:
+    def _scores(self, weights: dict, depth: int | None, documents: int | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Every shard's best passages by BM25 (or all matching ones), merged: global numbers ascending.
 
         With `documents`, each shard keeps what ranks its own best `documents` documents: a
@@ -161,8 +161,9 @@ class ShardedIndex:
         if not weights:
             return np.empty(0, np.int64), np.empty(0)
         pruned = (depth is not None or documents is not None) and not expand
-        ids, scores = self._scores(weights, max(depth or 0, ranking.RERANK_DEPTH) if pruned else None,
-                                   documents if pruned else None)
+        ids, scores = self._scores(
+            weights, max(depth or 0, ranking.RERANK_DEPTH) if pruned else None, documents if pruned else None
+        )
         if expand and ids.size:
             weights = self._expansion(query, ids, scores)
             if len(weights) > len(query.term_ids):
@@ -171,7 +172,7 @@ class ShardedIndex:
             top = ranking.top_positions(ids, scores, min(ids.size, ranking.RERANK_DEPTH))
             bonus = np.zeros(top.size)
             for s, pos, local in self._split(ids[top]):
-                bonus[pos] = ranking.rerank_bonus(self.shards[s], query, local)
+                bonus[pos] = ranking.rerank_bonus(self.shards[s].scoring, query, local)
             scores = scores.copy()
             scores[top] += scores[top[0]] * bonus
         return ids, scores
@@ -179,24 +180,36 @@ class ShardedIndex:
     def _expansion(self, query: Query, ids: np.ndarray, scores: np.ndarray) -> dict[int, float]:
         """`qa.index.ranking.expansion_weights` over the merged candidates: the feedback passages' token
         sequences are gathered from their shards into one small table first."""
-        from types import SimpleNamespace
-
-        top = np.sort(ids[ranking.top_positions(ids, scores, min(ids.size, ranking.FEEDBACK_PASSAGES))])  # global order kept for ties
+        top = np.sort(
+            ids[ranking.top_positions(ids, scores, min(ids.size, ranking.FEEDBACK_PASSAGES))]
+        )  # global order kept for ties
         seqs = [None] * top.size
         for s, pos, local in self._split(top):
             shard = self.shards[s]
             for p, i in zip(pos.tolist(), local.tolist()):
                 seqs[p] = np.asarray(shard.tokens[shard.token_ptr[i] : shard.token_ptr[i + 1]])
         ptr = np.concatenate([[0], np.cumsum([q.size for q in seqs])]).astype(np.int64)
-        view = SimpleNamespace(tokens=np.concatenate(seqs), token_ptr=ptr, n_terms=self.n_terms)
+        view = Postings.of_tokens(np.concatenate(seqs), ptr, self.n_terms)
         return ranking.expansion_weights(view, query, np.arange(top.size), scores[np.searchsorted(ids, top)])
 
     def matched(self, query: Query, passage_ids: np.ndarray) -> list[list[int]]:
         """As `qa.index.ranking.matched`, for global passage numbers."""
         out: list[list[int]] = [[] for _ in range(len(passage_ids))]
         for s, pos, local in self._split(np.asarray(passage_ids, dtype=np.int64)):
-            for p, m in zip(pos.tolist(), ranking.matched(self.shards[s], query, local)):
+            for p, m in zip(pos.tolist(), ranking.matched(self.shards[s].scoring, query, local)):
                 out[p] = m
+        return out
+
+    def document_headings(self, max_passages: int, max_headings: int) -> list[DocumentHeadings]:
+        """As `Index.document_headings`, shard after shard (corpus order): `max_passages` in all,
+        `max_headings` (document, heading) pairs read in each shard."""
+        out: list[DocumentHeadings] = []
+        left = max_passages
+        for shard in self.shards:
+            if left <= 0:
+                break
+            out += shard.document_headings(left, max_headings)
+            left -= shard.n_passages
         return out
 
     def connect(self, scheduler: str, *, optional: bool = False) -> "ShardedIndex":
@@ -225,8 +238,9 @@ class ShardedIndex:
             self._remote = None
 
 
-def _shard_top(shard: Index, weights: dict, depth: int | None, documents: int | None = None
-               ) -> tuple[np.ndarray, np.ndarray]:
+def _shard_top(
+    shard: Index, weights: dict, depth: int | None, documents: int | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """A shard's best `depth` passages by BM25 (`top_passages`, with what ranks its best `documents`
     documents), or all matching ones: local numbers."""
     df = shard.doc_freq  # computed once per shard
@@ -234,17 +248,18 @@ def _shard_top(shard: Index, weights: dict, depth: int | None, documents: int | 
     if not weights:
         return np.empty(0, np.int64), np.empty(0)
     if depth is None:
-        query = Query(text="", words=(), terms=(), term_ids=tuple(weights), idf=(), unknown=(), corrections=(),
-                      total_idf=0.0)
-        return ranking.score_passages(shard, query, weights)
-    return ranking.top_passages(shard, weights, depth, documents)
+        query = Query(
+            text="", words=(), terms=(), term_ids=tuple(weights), idf=(), unknown=(), corrections=(), total_idf=0.0
+        )
+        return ranking.score_passages(shard.scoring, query, weights)
+    return ranking.top_passages(shard.scoring, weights, depth, documents)
 
 
 class _ShardActor:
     """A Dask actor: one shard loaded into a worker's memory, scoring questions on it."""
 
     def __init__(self, path: str):
-        self.index = load_index(path, mmap=False)
+        self.index = load_single(path, mmap=False)
 
     def top(self, weights: dict, depth, documents=None):
         return _shard_top(self.index, weights, depth, documents)
@@ -259,9 +274,10 @@ class _RemoteShards:
         workers = sorted(client.scheduler_info()["workers"])
         # Shards round-robin over the workers; each actor keeps its shard in that worker's memory.
         try:
-            futures = [client.submit(_ShardActor, p, actor=True,
-                                     workers=[workers[i % len(workers)]] if workers else None)
-                       for i, p in enumerate(paths)]
+            futures = [
+                client.submit(_ShardActor, p, actor=True, workers=[workers[i % len(workers)]] if workers else None)
+                for i, p in enumerate(paths)
+            ]
             self.actors = [f.result() for f in futures]  # a worker that cannot open its shard raises here
         except BaseException:
             self._context.__exit__(None, None, None)
@@ -277,29 +293,44 @@ class _RemoteShards:
 
 
 def load_sharded(path, *, mmap: bool = True, verify="sample") -> ShardedIndex:
-    """Load the sharded index in folder `path` (each shard with `qa.index.store.load_index`).
+    """Load the sharded index in folder `path` (each shard with `qa.index.store.load_single`).
 
     Raises
     ------
     IndexFormatError
         The manifest is unreadable or of another version, or a shard is missing or corrupt.
     """
-    path = Path(path)
-    manifest = read_manifest(path, name=MANIFEST, fmt=FORMAT, fmt_version=FORMAT_VERSION, what="sharded index",
-                             rebuild="qa index --shards")
-    version = Path(manifest.pop("_dir"))
+    check_verify(verify)
+    return open_live(path, lambda live: open_sharded(live, mmap=mmap, verify=verify), (SHARDED,))
+
+
+def open_sharded(live: LiveVersion, *, mmap: bool = True, verify="sample") -> ShardedIndex:
+    """The sharded index of the live version `live` (read by `qa.index.layout.read_live`)."""
+    path, version, manifest = live.folder, live.dir, dict(live.manifest)
     try:
         entries = manifest["shards"]
         shards: list[Index] = []
+        first_files = None  # shard 0's manifest's checksums: each later shard compares its terms' with them
         for s in entries:  # the shards share one vocabulary: parsed once, with shard 0
             first = shards[0] if shards else None
-            shards.append(load_index(version / s["dir"], mmap=mmap, verify=verify, share_terms=first))
+
+            def open_shard(shard: LiveVersion, first=first, first_files=first_files) -> tuple[Index, dict]:
+                return (
+                    open_single(shard, mmap=mmap, verify=verify, share_terms=first, share_files=first_files),
+                    shard.manifest.get("files") or {},
+                )
+
+            index, files = open_live(version / s["dir"], open_shard, (SINGLE,))
+            shards.append(index)
+            first_files = files if first_files is None else first_files
     except (KeyError, TypeError) as exc:
-        raise IndexFormatError(f"{path}: {MANIFEST} is incomplete ({exc}); rebuild with qa index --shards") from None
-    if (not shards
-            or any(len(s.vocabulary) != manifest["n_terms"] or s.n_passages != e["n_passages"]
-                   for s, e in zip(shards, entries))):
-        raise IndexFormatError(f"{path}: the shards disagree with {MANIFEST}; rebuild with qa index --shards")
+        raise IndexFormatError(
+            f"{path}: {SHARDED.manifest} is incomplete ({exc}); rebuild with qa index --shards"
+        ) from None
+    if not shards or any(
+        len(s.vocabulary) != manifest["n_terms"] or s.n_passages != e["n_passages"] for s, e in zip(shards, entries)
+    ):
+        raise IndexFormatError(f"{path}: the shards disagree with {SHARDED.manifest}; rebuild with qa index --shards")
     # Every shard's postings span the global vocabulary, so their lengths add up to the corpus's
     # document frequencies (for evidence weights and spelling correction).
     doc_freq = np.sum([s.doc_freq for s in shards], axis=0)
@@ -310,7 +341,7 @@ def load_sharded(path, *, mmap: bool = True, verify="sample") -> ShardedIndex:
 
 def save_sharded(index: ShardedIndex, out) -> Path:
     """Copy a sharded index to the folder `out` (hard links where the filesystem allows: shard files
-    are never changed once written), with its current `meta`; atomically, as `qa.index.store.save_index`."""
+    are never changed once written), with its current `meta`; atomically, as `qa.index.store.save_single`."""
     source = Path(index.meta["index_dir"]) / index.meta["version_dir"]
     with writer_lock(out):
         tmp, name = prepare_version(out)
@@ -321,7 +352,7 @@ def save_sharded(index: ShardedIndex, out) -> Path:
                     target.mkdir(parents=True, exist_ok=True)
                     continue
                 target.parent.mkdir(parents=True, exist_ok=True)
-                if f.name == MANIFEST:
+                if f.name == SHARDED.manifest:
                     continue
                 try:
                     os.link(f, target)
@@ -329,7 +360,7 @@ def save_sharded(index: ShardedIndex, out) -> Path:
                     shutil.copy2(f, target)
             manifest = {k: v for k, v in index.manifest.items()}
             manifest["meta"] = {k: v for k, v in index.meta.items() if k not in ("index_dir", "version_dir", "shards")}
-            write_json(tmp / MANIFEST, manifest)
+            write_json(tmp / SHARDED.manifest, manifest)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise

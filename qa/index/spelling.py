@@ -107,7 +107,12 @@ class Speller:
         for i, w in enumerate(self._words):
             if i >= SCAN_WORDS or len(candidates) >= SAMPLE_WORDS:
                 break
-            if w[:1] == word[:1] and abs(len(w) - len(word)) <= 3 and w != word and not is_stop(w) \
-                    and any(c.isalpha() for c in w):
+            if (
+                w[:1] == word[:1]
+                and abs(len(w) - len(word)) <= 3
+                and w != word
+                and not is_stop(w)
+                and any(c.isalpha() for c in w)
+            ):
                 candidates.append(w)
         return difflib.get_close_matches(word, candidates, n=n, cutoff=cutoff)

@@ -1,10 +1,11 @@
 """Save and load one `Index` as plain ``.npy`` arrays and JSON. Nothing is pickled.
 
-The store knows single indexes only; a folder of either kind is opened with
-`qa.index.folders.load_index`. Version folders (``CURRENT``, publishing,
-checksums) are `qa.index.versions`'.
+The store knows single indexes only (`save_single`, `load_single`); a folder of
+either kind is opened with `qa.index.folders.load_index`. Version folders
+(publishing, checksums) are `qa.index.versions`'; the file names and reading
+the live manifest `qa.index.layout`'s.
 
-Layout of an index folder ``DIR``::
+Layout of an index folder ``DIR`` (named in `qa.index.layout`)::
 
     DIR/CURRENT              the name of the live version folder, one line
     DIR/v-<time>-<pid>/      one complete index:
@@ -32,7 +33,6 @@ memory-mapped and only the pages a question touches are read.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import threading
@@ -45,27 +45,28 @@ import numpy as np
 from ..errors import IndexFormatError
 from ..files import write_json
 from .index import Index, IndexParams
+from .layout import (
+    ARRAYS,
+    PASSAGE_ARRAYS,
+    SINGLE,
+    TERM_FILES,
+    VOCAB_FILE,
+    WORDS_FILE,
+    WORDS_TERM_FILE,
+    LiveVersion,
+    npy,
+    open_live,
+    read_manifest,
+)
 from .passages import PassageTable
-from . import versions
-from .versions import (  # noqa: F401  (re-exported: qa.store's names before qa.index.versions)
-    current_version, file_checksums, is_index_dir, prepare_version, publish_version, sampled_sha256, sha256,
-)
+from .versions import file_checksums, prepare_version, publish_version, sampled_sha256, sha256, writer_lock
 
-__all__ = ["FORMAT_VERSION", "SAMPLE_ABOVE", "current_version", "outdated_manifest", "save_index", "load_index", "read_manifest", "is_index_dir"]
+__all__ = ["SAMPLE_ABOVE", "load_single", "open_single", "save_single"]
 
-FORMAT = "qa-index"
-FORMAT_VERSION = 5  # 4: Chinese words (IndexParams.chinese); 5: reading text and passage layouts
-_ARRAYS = ("idf", "indptr", "indices", "weights", "tokens", "token_ptr", "term_max", "tf")
-_PASSAGE_ARRAYS = (
-    "passage_doc", "passage_num", "passage_start", "passage_end", "passage_section", "passage_page",
-    *(f"{n}_{part}" for n in ("text", "doc_id", "source", "title", "sections", "layout")
-      for part in ("data", "ptr")),
-)
 SAMPLE_ABOVE = 8 << 20
-_LOAD_ATTEMPTS = 5  # reads of an index that a concurrent save keeps replacing
 
 
-def save_index(index: Index, out) -> Path:
+def save_single(index: Index, out) -> Path:
     """Write `index` to the folder `out` atomically and return the version folder.
 
     Parameters
@@ -77,11 +78,11 @@ def save_index(index: Index, out) -> Path:
         Held under the folder's writer lock (`qa.index.versions.writer_lock`); a
         folder that is not empty and was not made by qa is refused.
     """
-    with versions.writer_lock(out):
-        return _save_index(index, out)
+    with writer_lock(out):
+        return _save_single(index, out)
 
 
-def _save_index(index: Index, out) -> Path:
+def _save_single(index: Index, out) -> Path:
     tmp, name = prepare_version(out)
     out = Path(out)
     try:
@@ -89,19 +90,21 @@ def _save_index(index: Index, out) -> Path:
         for t, i in index.vocabulary.items():
             terms[i] = t
         arrays = {
-            "idf.npy": np.ascontiguousarray(index.idf, dtype=np.float32),
-            "indptr.npy": np.ascontiguousarray(index.indptr, dtype=np.int64),
-            "indices.npy": np.ascontiguousarray(index.indices, dtype=np.int32),
-            "weights.npy": np.ascontiguousarray(index.weights, dtype=np.float32),
-            "tokens.npy": np.ascontiguousarray(index.tokens, dtype=np.int32),
-            "token_ptr.npy": np.ascontiguousarray(index.token_ptr, dtype=np.int64),
-            "term_max.npy": np.ascontiguousarray(index.term_max, dtype=np.float32),
-            "tf.npy": np.ascontiguousarray(index._counts(), dtype=np.float32),
-            **{f"{column}.npy": np.ascontiguousarray(array) for column, array in index.passages.arrays().items()},
-            "vocab.npy": _lines(terms),
-            "words.npy": _lines(index.words),
-            "words_term.npy": np.fromiter(index.words.values(), dtype=np.int32, count=len(index.words)),
+            npy("idf"): np.ascontiguousarray(index.idf, dtype=np.float32),
+            npy("indptr"): np.ascontiguousarray(index.indptr, dtype=np.int64),
+            npy("indices"): np.ascontiguousarray(index.indices, dtype=np.int32),
+            npy("weights"): np.ascontiguousarray(index.weights, dtype=np.float32),
+            npy("tokens"): np.ascontiguousarray(index.tokens, dtype=np.int32),
+            npy("token_ptr"): np.ascontiguousarray(index.token_ptr, dtype=np.int64),
+            npy("term_max"): np.ascontiguousarray(index.term_max, dtype=np.float32),
+            npy("tf"): np.ascontiguousarray(index._counts(), dtype=np.float32),
+            **{npy(column): np.ascontiguousarray(array) for column, array in index.passages.arrays().items()},
+            VOCAB_FILE: _lines(terms),
+            WORDS_FILE: _lines(index.words),
+            WORDS_TERM_FILE: np.fromiter(index.words.values(), dtype=np.int32, count=len(index.words)),
         }
+        if set(arrays) != {npy(a) for a in ARRAYS + PASSAGE_ARRAYS} | set(TERM_FILES):
+            raise AssertionError("the arrays saved differ from the layout's")  # a new array named in one place only
 
         def write(item):  # and checksum it while its pages are fresh
             file, array = item
@@ -111,45 +114,25 @@ def _save_index(index: Index, out) -> Path:
         # Two threads: writing and hashing release the GIL, and at a million passages they are
         # seconds of a build's serial end (1M synthetic: 4.3 -> 2.7 s).
         with ThreadPoolExecutor(2) as pool:
-            checksums = {k: v for part in pool.map(write, sorted(arrays.items(), key=lambda kv: -kv[1].nbytes))
-                         for k, v in part.items()}
+            checksums = {
+                k: v
+                for part in pool.map(write, sorted(arrays.items(), key=lambda kv: -kv[1].nbytes))
+                for k, v in part.items()
+            }
         manifest = {
-            "format": FORMAT,
-            "format_version": FORMAT_VERSION,
+            "format": SINGLE.format,
+            "format_version": SINGLE.format_version,
             "params": index.params.to_dict(),
             "n_passages": index.n_passages,
             "n_terms": index.n_terms,
             "meta": index.meta,
             "files": dict(sorted(checksums.items())),
         }
-        write_json(tmp / "manifest.json", manifest)
+        write_json(tmp / SINGLE.manifest, manifest)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return publish_version(out, tmp, name)
-
-
-def outdated_manifest(path) -> dict | None:
-    """The manifest of the live index in `path` if a qa of another format version wrote it, else None.
-
-    For upgrades: the manifest's ``meta`` says what the index was made from, so
-    its owner can rebuild it. Any other problem (no index, an unreadable
-    manifest) gives None, and is reported by `load_index` as usual.
-    """
-    try:
-        manifest = json.loads((versions.version_dir(Path(path)) / "manifest.json").read_text(encoding="utf-8"))
-    except (IndexFormatError, OSError, ValueError, RecursionError):
-        return None
-    if isinstance(manifest, dict) and manifest.get("format") == FORMAT and manifest.get("format_version") != FORMAT_VERSION:
-        return manifest
-    return None
-
-
-def read_manifest(path) -> dict:
-    """The manifest of the live (single) index in `path`, checked for format and version
-    (`qa.index.versions.read_manifest` with this store's format)."""
-    return versions.read_manifest(path, name="manifest.json", fmt=FORMAT, fmt_version=FORMAT_VERSION, what="index",
-                                  rebuild="qa index")
 
 
 def _lines(strings) -> np.ndarray:
@@ -191,8 +174,10 @@ def _check_npy_header(path: Path) -> None:
     for n in shape:
         items *= int(n)
     if items * dtype.itemsize != data_bytes:
-        raise ValueError(f"{path.name}: its header claims {items} items of {dtype.itemsize} bytes, "
-                         f"but the file holds {data_bytes} bytes of data")
+        raise ValueError(
+            f"{path.name}: its header claims {items} items of {dtype.itemsize} bytes, "
+            f"but the file holds {data_bytes} bytes of data"
+        )
 
 
 def _load_array(path: Path, mmap: bool) -> np.ndarray:
@@ -204,8 +189,13 @@ def _load_array(path: Path, mmap: bool) -> np.ndarray:
 
 def _ptr_ok(ptr: np.ndarray, end: int) -> bool:
     """`ptr` starts at 0, never decreases and ends at `end`."""
-    return ptr.ndim == 1 and ptr.size >= 1 and int(ptr[0]) == 0 and int(ptr[-1]) == end and bool(
-        np.all(ptr[1:] >= ptr[:-1]))
+    return (
+        ptr.ndim == 1
+        and ptr.size >= 1
+        and int(ptr[0]) == 0
+        and int(ptr[-1]) == end
+        and bool(np.all(ptr[1:] >= ptr[:-1]))
+    )
 
 
 def _within(values: np.ndarray, n: int, low: int = 0) -> bool:
@@ -213,24 +203,25 @@ def _within(values: np.ndarray, n: int, low: int = 0) -> bool:
     return values.size == 0 or (int(values.min()) >= low and int(values.max()) < n)
 
 
-def _same_terms(manifest: dict, other: Index | None) -> tuple[dict, dict] | None:
+def _same_terms(manifest: dict, other: Index | None, theirs: dict | None = None) -> tuple[dict, dict] | None:
     """`other`'s (vocabulary, words) if its manifest records the same vocabulary and word files as
-    `manifest` (whose files are already verified), else None."""
+    `manifest` (whose files are already verified), else None. `theirs`: the file checksums of
+    `other`'s manifest, if the caller has them (else its manifest is read again)."""
     if other is None or not other.meta.get("index_dir"):
         return None
-    try:
-        theirs = read_manifest(other.meta["index_dir"]).get("files") or {}
-    except IndexFormatError:
-        return None
+    if theirs is None:
+        try:
+            theirs = read_manifest(other.meta["index_dir"], SINGLE).get("files") or {}
+        except IndexFormatError:
+            return None
     ours = manifest.get("files") or {}
-    names = ("vocab.npy", "words.npy", "words_term.npy")
-    if all(n in ours and n in theirs and ours[n]["sha256"] == theirs[n]["sha256"] for n in names):
+    if all(n in ours and n in theirs and ours[n]["sha256"] == theirs[n]["sha256"] for n in TERM_FILES):
         return other.vocabulary, other.words
     return None
 
 
-def load_index(path, *, mmap: bool = False, verify="sample", share_terms: Index | None = None) -> Index:
-    """Load the index saved in folder `path`.
+def load_single(path, *, mmap: bool = False, verify="sample", share_terms: Index | None = None) -> Index:
+    """Load the (single) index saved in folder `path`.
 
     Parameters
     ----------
@@ -245,7 +236,7 @@ def load_index(path, *, mmap: bool = False, verify="sample", share_terms: Index 
     share_terms : Index, optional
         A loaded index whose vocabulary and surface words to reuse, instead of
         parsing them again, when both manifests record the same checksums for
-        them (the shards of one sharded index, `qa.index.shards`, hold the same ones).
+        them (the shards of one sharded index, `qa.index.shard_build`, hold the same ones).
 
     Raises
     ------
@@ -255,29 +246,28 @@ def load_index(path, *, mmap: bool = False, verify="sample", share_terms: Index 
 
     Notes
     -----
-    A save in another thread or process may replace the live version, and remove the
-    old one, while this reads it. Reading then fails on a vanished file; as ``CURRENT``
-    has moved on, the new version is read instead (up to `_LOAD_ATTEMPTS` times).
-    A failure while ``CURRENT`` stays put is the index's own fault and is raised.
+    A save in another thread or process may replace the live version while this reads
+    it: the new version is read instead (`qa.index.layout.open_live`).
     """
+    check_verify(verify)
+    return open_live(path, lambda live: open_single(live, mmap=mmap, verify=verify, share_terms=share_terms), (SINGLE,))
+
+
+def check_verify(verify) -> None:
+    """Refuse a `verify` argument other than ``"sample"``, ``"full"``, True or False."""
     if verify not in ("sample", "full", True, False):
         raise ValueError(f"verify must be 'sample', 'full', True or False, not {verify!r}")
-    path = Path(path)
-    for attempt in range(_LOAD_ATTEMPTS):
-        before = current_version(path)
-        try:
-            return _load_version(path, mmap=mmap, verify=verify, share_terms=share_terms)
-        except IndexFormatError:
-            if attempt + 1 == _LOAD_ATTEMPTS or current_version(path) == before:
-                raise
 
 
-def _load_version(path: Path, *, mmap: bool, verify, share_terms: Index | None = None) -> Index:
-    """`load_index` of the version ``CURRENT`` names now."""
-    manifest = read_manifest(path)
-    version = Path(manifest["_dir"])
+def open_single(
+    live: LiveVersion, *, mmap: bool, verify, share_terms: Index | None = None, share_files: dict | None = None
+) -> Index:
+    """The single index of the live version `live` (read by `qa.index.layout.read_live`): its
+    files checked against the manifest and loaded (see `load_single` for the parameters).
+    `share_files`: the ``files`` of `share_terms`' manifest, when the caller has read it."""
+    path, version, manifest = live.folder, live.dir, live.manifest
     files = manifest.get("files") or {}
-    names = ("vocab.npy", "words.npy", "words_term.npy") + tuple(f"{a}.npy" for a in _ARRAYS + _PASSAGE_ARRAYS)
+    names = TERM_FILES + tuple(npy(a) for a in ARRAYS + PASSAGE_ARRAYS)
     for name in names:
         f = version / name
         if name not in files or not f.is_file():
@@ -290,22 +280,26 @@ def _load_version(path: Path, *, mmap: bool, verify, share_terms: Index | None =
                 sampled = verify != "full" and size > SAMPLE_ABOVE
                 got = sampled_sha256(f) if sampled else sha256(f)
                 if got != files[name]["sampled_sha256" if sampled else "sha256"]:
-                    raise IndexFormatError(f"{path}: {name} does not match its checksum (corrupt); rebuild with qa index")
+                    raise IndexFormatError(
+                        f"{path}: {name} does not match its checksum (corrupt); rebuild with qa index"
+                    )
         except OSError as exc:
-            raise IndexFormatError(f"{path}: {name} is unreadable ({exc.strerror or exc}); rebuild with qa index") from None
+            raise IndexFormatError(
+                f"{path}: {name} is unreadable ({exc.strerror or exc}); rebuild with qa index"
+            ) from None
     try:
         # A memory map viewed as a plain ndarray: the same pages, without np.memmap's per-slice overhead.
-        arrays = {a: _load_array(version / f"{a}.npy", mmap) for a in _ARRAYS}
-        columns = {a: _load_array(version / f"{a}.npy", mmap) for a in _PASSAGE_ARRAYS}
+        arrays = {a: _load_array(version / npy(a), mmap) for a in ARRAYS}
+        columns = {a: _load_array(version / npy(a), mmap) for a in PASSAGE_ARRAYS}
         passages = PassageTable.from_arrays(columns)
-        shared = _same_terms(manifest, share_terms)
+        shared = _same_terms(manifest, share_terms, share_files)
         if shared is not None:
             vocabulary, words = shared
         else:
-            terms = _unlines(_load_array(version / "vocab.npy", False))
+            terms = _unlines(_load_array(version / VOCAB_FILE, False))
             vocabulary = dict(zip(terms, range(len(terms))))
-            surface = _unlines(_load_array(version / "words.npy", False))
-            words_term = _load_array(version / "words_term.npy", False)
+            surface = _unlines(_load_array(version / WORDS_FILE, False))
+            words_term = _load_array(version / WORDS_TERM_FILE, False)
             if len(surface) != words_term.size:
                 raise ValueError("words and their term numbers differ in length")
             words = dict(zip(surface, words_term.tolist()))
@@ -325,9 +319,10 @@ def _load_version(path: Path, *, mmap: bool, verify, share_terms: Index | None =
         or int(arrays["token_ptr"][-1]) != arrays["tokens"].shape[0]
         or arrays["term_max"].shape != (n_terms,)
         or arrays["tf"].shape != arrays["weights"].shape
-        or any(columns[c].shape != (n_passages,) for c in _PASSAGE_ARRAYS[:6])
+        or any(columns[c].shape != (n_passages,) for c in PASSAGE_ARRAYS[:6])
         or int(passages.text.ptr[-1]) != passages.text.data.shape[0]
-        or len(passages.source) != n_docs or len(passages.title) != n_docs
+        or len(passages.source) != n_docs
+        or len(passages.title) != n_docs
         or passages.layout.ptr.shape != (n_passages + 1,)
         or int(passages.layout.ptr[-1]) != passages.layout.data.shape[0]
         or bool(np.any(np.diff(passages.layout.ptr) % 24))
@@ -341,8 +336,9 @@ def _load_version(path: Path, *, mmap: bool, verify, share_terms: Index | None =
         and _within(arrays["tokens"], n_terms, low=-1)  # -1: a word that is not a term
         and _ptr_ok(passages.text.ptr, passages.text.data.shape[0])
     ):
-        raise IndexFormatError(f"{path}: index postings point outside the index (crafted or corrupt); "
-                               "rebuild with qa index")
+        raise IndexFormatError(
+            f"{path}: index postings point outside the index (crafted or corrupt); rebuild with qa index"
+        )
     meta = dict(manifest.get("meta") or {})
     meta["index_dir"] = str(path.resolve())
     meta["version_dir"] = version.name

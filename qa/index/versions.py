@@ -1,4 +1,4 @@
-"""Version folders: how every index folder is written, published and read back.
+"""Version folders: how every index folder is written and published (read back: `qa.index.layout`).
 
 An index folder ``DIR`` holds ``CURRENT`` (the live version's name, one line)
 and one ``v-<time>-<pid>/`` folder per complete version. A save fills a
@@ -6,8 +6,8 @@ and one ``v-<time>-<pid>/`` folder per complete version. A save fills a
 only then swaps ``CURRENT`` (`publish_version`), so a reader sees the old
 version or the new one, never half of either. Both kinds of index use it: one
 index (`qa.index.store`, ``manifest.json``) and a sharded one
-(`qa.index.shards`, ``shards.json``). A leaf: imports only `qa.errors` and
-`qa.files`.
+(`qa.index.shard_build`, ``shards.json``). The names of the files are
+`qa.index.layout`'s. Imports only `qa.errors`, `qa.files` and the layout.
 
 One writer at a time (issue 15): every writer (`qa index --out`, ``--add``,
 ``--remove``, the page's uploads, `qa.save_index`, the sharded build) holds
@@ -27,7 +27,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
 import shutil
 import socket
 import sys
@@ -38,18 +37,22 @@ from pathlib import Path
 
 from ..errors import IndexFormatError, QAError
 from ..files import fsync_dir
+from .layout import CURRENT, KINDS, LEFTOVER, LOCK_FILE, MARKER, OWN_TMP, VERSION_NAME, current_version
 
-__all__ = ["IndexBusyError", "IndexWriteError", "KEEP_REPLACED_SECONDS", "LOCK_FILE", "MARKER", "check_writable",
-           "current_version", "file_checksums", "is_index_dir", "live_holds", "prepare_version", "publish_version", "read_manifest",
-           "sampled_sha256", "sha256", "version_dir", "writer_lock"]
+__all__ = [
+    "IndexBusyError",
+    "IndexWriteError",
+    "KEEP_REPLACED_SECONDS",
+    "check_writable",
+    "file_checksums",
+    "prepare_version",
+    "publish_version",
+    "sampled_sha256",
+    "sha256",
+    "writer_lock",
+]
 
-LOCK_FILE = ".qa-write.lock"
-MARKER = ".qa-index"  # written into every folder qa writes an index into: how --out knows it may write there
 KEEP_REPLACED_SECONDS = 120.0  # a replaced version stays this long for readers that read CURRENT before the swap
-_VERSION_NAME = re.compile(r"v-\d{8}T\d{6}-\d{9}-\d+")
-_OWN_TMP = re.compile(r"\.tmp-(?:v-.*|CURRENT)-(\d+)")
-_LEFTOVER = re.compile(r"\.tmp-(?:v-.*|CURRENT-\d+)")  # a crashed save's: does not make a folder "not empty"
-_QA_FORMATS = ("qa-index", "qa-sharded-index")
 
 
 class IndexBusyError(QAError):
@@ -89,10 +92,12 @@ def check_writable(out) -> Path:
         raise IndexFormatError(f"{out}: exists and is not a folder; choose another --out")
     if not out.is_dir() or (out / MARKER).is_file():
         return out
-    others = [f for f in out.iterdir() if f.name != LOCK_FILE and not _LEFTOVER.fullmatch(f.name)]
+    others = [f for f in out.iterdir() if f.name != LOCK_FILE and not LEFTOVER.fullmatch(f.name)]
     if others and not _holds_qa_manifest(out):
-        raise IndexFormatError(f"{out}: folder is not empty and is not a qa index; refusing to write into it "
-                               "(choose an empty or new folder for --out)")
+        raise IndexFormatError(
+            f"{out}: folder is not empty and is not a qa index; refusing to write into it "
+            "(choose an empty or new folder for --out)"
+        )
     return out
 
 
@@ -100,15 +105,15 @@ def _holds_qa_manifest(out: Path) -> bool:
     """True if ``CURRENT`` names a version folder holding a manifest qa wrote (an index made before
     the marker existed)."""
     name = current_version(out)
-    if not name or not _VERSION_NAME.fullmatch(name):
+    if not name or not VERSION_NAME.fullmatch(name):
         return False
-    for manifest in ("manifest.json", "shards.json"):
+    for kind in KINDS:
         try:
-            with open(out / name / manifest, encoding="utf-8") as fh:
+            with open(out / name / kind.manifest, encoding="utf-8") as fh:
                 data = json.loads(fh.read(1 << 20))
         except (OSError, ValueError, RecursionError):
             continue
-        if isinstance(data, dict) and data.get("format") in _QA_FORMATS:
+        if isinstance(data, dict) and data.get("format") in {k.format for k in KINDS}:
             return True
     return False
 
@@ -144,8 +149,9 @@ def writer_lock(out, *, timeout: float | None = None, log=None):
     try:
         fd = os.open(lock, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o644)
     except OSError as exc:
-        raise IndexWriteError(f"{out}: cannot take the writer lock ({exc.strerror or exc}); "
-                              "is the folder writable?") from None
+        raise IndexWriteError(
+            f"{out}: cannot take the writer lock ({exc.strerror or exc}); is the folder writable?"
+        ) from None
     try:
         limit = _lock_timeout() if timeout is None else timeout
         deadline = time.monotonic() + limit
@@ -156,8 +162,10 @@ def writer_lock(out, *, timeout: float | None = None, log=None):
                 break
             except BlockingIOError:
                 if time.monotonic() >= deadline:
-                    raise IndexBusyError(f"{out}: another writer holds the index ({_holder(lock)}); gave up after "
-                                         f"{limit:g} s (set QA_LOCK_TIMEOUT to wait longer)") from None
+                    raise IndexBusyError(
+                        f"{out}: another writer holds the index ({_holder(lock)}); gave up after "
+                        f"{limit:g} s (set QA_LOCK_TIMEOUT to wait longer)"
+                    ) from None
                 if not said:
                     say = log or (lambda m: print(m, file=sys.stderr, flush=True))
                     say(f"qa: waiting for {out}: another writer holds the index ({_holder(lock)})")
@@ -187,8 +195,7 @@ def _pid_alive(pid: int) -> bool:
         return True
     return True
 
-MAX_MANIFEST_BYTES = 64 << 20  # a manifest is a few KB; its meta a few hundred bytes a document
-MAX_JSON_DEPTH = 100  # a manifest nests 4 deep
+
 _SAMPLE_BLOCK = 1 << 16
 _SAMPLE_COUNT = 64
 
@@ -212,16 +219,14 @@ def sampled_sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def is_index_dir(path) -> bool:
-    """True if `path` looks like a qa index folder (it has a ``CURRENT`` pointer)."""
-    return (Path(path) / "CURRENT").is_file()
-
-
 def file_checksums(folder: Path, names) -> dict:
     """``{name: {"sha256", "sampled_sha256", "bytes"}}`` of files in `folder`, as manifests record them."""
     return {
-        f: {"sha256": sha256(folder / f), "sampled_sha256": sampled_sha256(folder / f),
-            "bytes": (folder / f).stat().st_size}
+        f: {
+            "sha256": sha256(folder / f),
+            "sampled_sha256": sampled_sha256(folder / f),
+            "bytes": (folder / f).stat().st_size,
+        }
         for f in names
     }
 
@@ -233,7 +238,7 @@ def prepare_version(out) -> tuple[Path, str]:
     out = check_writable(out)
     out.mkdir(parents=True, exist_ok=True)
     for stale in out.glob(".tmp-*"):  # left by a crashed save: a version folder or a CURRENT pointer
-        m = _OWN_TMP.fullmatch(stale.name)
+        m = OWN_TMP.fullmatch(stale.name)
         if stale.name.startswith(".tmp-v-") and not m:  # an older qa's name, without its pid
             m = None
         elif not m or _pid_alive(int(m.group(1))):
@@ -268,7 +273,7 @@ def publish_version(out, tmp: Path, name: str) -> Path:
             fh.write(name + "\n")
             fh.flush()
             os.fsync(fh.fileno())
-        os.replace(pointer, out / "CURRENT")
+        os.replace(pointer, out / CURRENT)
         fsync_dir(out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -284,7 +289,7 @@ def _remove_replaced(out: Path, keep: set) -> None:
     open files; one that read ``CURRENT`` just before a swap still finds the version it names."""
     versions = []
     for v in out.glob("v-*"):
-        if _VERSION_NAME.fullmatch(v.name) and v.is_dir() and not v.is_symlink():
+        if VERSION_NAME.fullmatch(v.name) and v.is_dir() and not v.is_symlink():
             try:
                 versions.append((v.stat().st_mtime, v))
             except OSError:
@@ -294,89 +299,3 @@ def _remove_replaced(out: Path, keep: set) -> None:
     for (_, old), (replaced_at, _) in zip(versions, versions[1:]):
         if old.name not in keep and now - replaced_at > KEEP_REPLACED_SECONDS:
             shutil.rmtree(old, ignore_errors=True)
-
-
-def version_dir(path: Path) -> Path:
-    if not path.exists():
-        raise IndexFormatError(f"{path}: no index here; build one with: qa index SOURCE --out {path}")
-    if path.is_dir() and not os.access(path, os.R_OK | os.X_OK):
-        raise IndexFormatError(f"{path}: the index folder cannot be read (permission denied)")
-    if not is_index_dir(path):
-        raise IndexFormatError(f"{path}: not a qa index (no CURRENT file); build one with: qa index SOURCE --out {path}")
-    try:
-        name = (path / "CURRENT").read_text(encoding="utf-8", errors="replace").strip()
-    except OSError as exc:
-        raise IndexFormatError(f"{path}: CURRENT cannot be read ({exc.strerror or exc})") from None
-    version = path / name
-    if not name.startswith("v-") or "/" in name or not version.is_dir():
-        raise IndexFormatError(f"{path}: CURRENT names {name!r}, which is missing; rebuild with qa index")
-    return version
-
-
-def current_version(path) -> str | None:
-    """The name of the live version folder of the index in `path` (changes with every save), or None."""
-    try:
-        return (Path(path) / "CURRENT").read_text(encoding="utf-8").strip() or None
-    except OSError:
-        return None
-
-
-def json_depth_ok(text: str, limit: int = MAX_JSON_DEPTH) -> bool:
-    """True if the JSON `text` nests at most `limit` arrays and objects deep (checked before parsing,
-    so a crafted file cannot exhaust the parser's recursion)."""
-    if text.count("[") + text.count("{") <= limit:
-        return True
-    depth, in_string, escaped = 0, False, False
-    for c in text:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif c == "\\":
-                escaped = True
-            elif c == '"':
-                in_string = False
-        elif c == '"':
-            in_string = True
-        elif c in "[{":
-            depth += 1
-            if depth > limit:
-                return False
-        elif c in "]}":
-            depth -= 1
-    return True
-
-
-def read_manifest(path, *, name: str, fmt: str, fmt_version: int, what: str,
-                  rebuild: str) -> dict:
-    """The manifest of the live index in `path`, checked for format and version.
-
-    The keywords name the kind of manifest (`qa.index.store`'s or `qa.index.shards`'s): its file name,
-    format, version, and how errors call it and say to rebuild it.
-    """
-    version = version_dir(Path(path))
-    try:
-        size = (version / name).stat().st_size
-        if size > MAX_MANIFEST_BYTES:
-            raise ValueError(f"{size} bytes, more than the {MAX_MANIFEST_BYTES} a manifest may have")
-        text = (version / name).read_text(encoding="utf-8")
-        if not json_depth_ok(text):
-            raise ValueError(f"nested more than {MAX_JSON_DEPTH} deep")
-        manifest = json.loads(text)
-    except (OSError, ValueError, RecursionError) as exc:
-        raise IndexFormatError(f"{path}: {name} is unreadable ({exc}); rebuild with {rebuild}") from None
-    if not isinstance(manifest, dict) or manifest.get("format") != fmt:
-        raise IndexFormatError(f"{path}: not a qa {what} manifest; rebuild with {rebuild}")
-    if manifest.get("format_version") != fmt_version:
-        raise IndexFormatError(
-            f"{path}: {what} format version {manifest.get('format_version')!r}, but this qa reads version "
-            f"{fmt_version}; rebuild it with {rebuild}"
-        )
-    manifest["_dir"] = str(version)
-    return manifest
-
-
-def live_holds(path, manifest: str) -> bool:
-    """True if the live version of the index folder `path` holds the file `manifest` (how a
-    sharded index, ``shards.json``, is told from a single one, ``manifest.json``)."""
-    name = current_version(path)
-    return bool(name) and name.startswith("v-") and "/" not in name and (Path(path) / name / manifest).is_file()

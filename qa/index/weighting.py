@@ -105,9 +105,7 @@ class BM25Transformer(TransformerMixin, BaseEstimator):
         check_is_fitted(self, "idf_", msg="BM25Transformer is not fitted: call fit with the corpus counts first")
         X = self._counts(X)
         if X.shape[1] != self.idf_.shape[0]:
-            raise ValueError(
-                f"X has {X.shape[1]} terms, but this BM25Transformer was fitted on {self.idf_.shape[0]}"
-            )
+            raise ValueError(f"X has {X.shape[1]} terms, but this BM25Transformer was fitted on {self.idf_.shape[0]}")
         lengths = _row_sums(X)
         norm = (self.k1 * (1 - self.b + self.b * lengths / max(self.avglen_, 1e-9))).astype(np.float32)
         tf = X.data.astype(np.float32, copy=False)

@@ -39,8 +39,14 @@ from .reading import Block, Reading, read
 from ..text import split_sentences, squash_spaces, text_key
 from ..types import Document, Passage
 
-__all__ = ["Chunker", "chunk_documents", "iter_passages", "passage_key", "HEADING_MAX_CHARS",
-           "MAX_PASSAGES_PER_DOCUMENT"]
+__all__ = [
+    "Chunker",
+    "chunk_documents",
+    "iter_passages",
+    "passage_key",
+    "HEADING_MAX_CHARS",
+    "MAX_PASSAGES_PER_DOCUMENT",
+]
 
 HEADING_MAX_CHARS = 120
 # Passages of at most 2,000 characters, short paragraphs merged: 10,000 of them is some 3-5
@@ -107,7 +113,7 @@ class Chunker:
         groups: list[tuple[str, int, int]] = []  # (section, start, end) in the reading text
         for b in reading.blocks:
             if b.kind == "heading":
-                section = squash_spaces(text[b.start:b.end])
+                section = squash_spaces(text[b.start : b.end])
                 continue
             prev = groups[-1] if groups else None
             if (
@@ -172,8 +178,10 @@ def iter_passages(documents, chunker: Chunker | None = None, warnings: list[str]
     for doc in documents:
         passages = chunker.chunk(doc)
         if len(passages) > MAX_PASSAGES_PER_DOCUMENT:
-            message = (f"{_named(doc)}: {len(passages):,} passages, over the limit of {MAX_PASSAGES_PER_DOCUMENT:,} "
-                       "per document; split it into smaller files")
+            message = (
+                f"{_named(doc)}: {len(passages):,} passages, over the limit of {MAX_PASSAGES_PER_DOCUMENT:,} "
+                "per document; split it into smaller files"
+            )
             if warnings is None:
                 raise SourceError(message)
             warnings.append(f"skipped {message}")

@@ -29,8 +29,20 @@ from .reading import read, sniff_format
 from ..text import squash_spaces
 from ..types import Document
 
-__all__ = ["TEXT_SUFFIXES", "DOCUMENT_SUFFIXES", "DocumentStream", "LoadResult", "fingerprint_update", "load_documents",
-           "read_text_file", "read_document", "read_files", "read_jsonl_range", "corpus_root"]
+__all__ = [
+    "TEXT_SUFFIXES",
+    "DOCUMENT_SUFFIXES",
+    "DocumentStream",
+    "LoadResult",
+    "fingerprint_update",
+    "folder_files",
+    "load_documents",
+    "read_text_file",
+    "read_document",
+    "read_files",
+    "read_jsonl_range",
+    "corpus_root",
+]
 
 TEXT_SUFFIXES = (".txt", ".md", ".markdown", ".rst")  # read as UTF-8 text, offsets into the file's own characters
 DOCUMENT_SUFFIXES = TEXT_SUFFIXES + tuple(EXTRACTORS)  # every file type a folder is searched for
@@ -121,8 +133,9 @@ def read_document(path: str | os.PathLike, doc_id: str, notes: list[str] | None 
         if not text.strip().lstrip("\ufeff").strip():
             raise SourceError(f"{path}: empty file")
         fmt = text_format(path, text)
-        return Document(doc_id=doc_id, source=doc_id, title=_title_of(text, suffix, fmt, path.name), text=text,
-                        format=fmt)
+        return Document(
+            doc_id=doc_id, source=doc_id, title=_title_of(text, suffix, fmt, path.name), text=text, format=fmt
+        )
     extract = EXTRACTORS.get(suffix)
     if extract is None:
         raise SourceError(f"{path}: unsupported file type {suffix or '(none)'!r}; use {_KINDS}")
@@ -137,8 +150,15 @@ def read_document(path: str | os.PathLike, doc_id: str, notes: list[str] | None 
         raise SourceError(f"{path}: no text found in it")
     if notes is not None:
         notes.extend(got.notes)
-    return Document(doc_id=doc_id, source=doc_id, title=got.title or _title_of(got.text, ".md"), text=got.text,
-                    pages=got.pages, format="extracted", blocks=got.blocks)
+    return Document(
+        doc_id=doc_id,
+        source=doc_id,
+        title=got.title or _title_of(got.text, ".md"),
+        text=got.text,
+        pages=got.pages,
+        format="extracted",
+        blocks=got.blocks,
+    )
 
 
 def _real(path: Path) -> Path:
@@ -177,7 +197,7 @@ def _title_of(text: str, suffix: str, fmt: str = "plain", name: str = "") -> str
         if first is None and blocks and blocks[0].kind == "heading":
             first = blocks[0]
         if first is not None:
-            return squash_spaces(reading.text[first.start:first.end])[:200]
+            return squash_spaces(reading.text[first.start : first.end])[:200]
         if name:
             return name.split(".")[0] or name
     lines = [ln.strip().lstrip("\ufeff").strip() for ln in text.split("\n")]
@@ -191,7 +211,10 @@ def _title_of(text: str, suffix: str, fmt: str = "plain", name: str = "") -> str
     return ""
 
 
-def _walk(folder: Path) -> list[Path]:
+def folder_files(folder: Path) -> list[Path]:
+    """The files of `folder` a build reads, sorted by path: the `DOCUMENT_SUFFIXES` types and
+    ``corpus.jsonl``, in every subfolder, hidden files and folders (``.name``) left out. The one walk:
+    `DocumentStream` reads these, and `qa.index.build` counts and signs them."""
     found = []
     for dirpath, dirnames, filenames in os.walk(folder):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
@@ -215,7 +238,7 @@ def _jsonl_document(line: str, where: str, rel: str, warnings: list[str]) -> Doc
         if not isinstance(text, str) or not isinstance(title, str):
             raise TypeError("text and title must be strings")
     except (ValueError, KeyError, TypeError) as exc:
-        warnings.append(f"{where}: skipped, not a {{\"_id\", \"title\", \"text\"}} object ({exc})")
+        warnings.append(f'{where}: skipped, not a {{"_id", "title", "text"}} object ({exc})')
         return None
     except RecursionError:  # json.loads of a line nested too deep (a crafted file): skip only that line
         warnings.append(f"{where}: skipped, JSON nested too deep")
@@ -244,7 +267,7 @@ def _read_jsonl(path: Path, rel: str, warnings: list[str]):
 def read_jsonl_range(path, rel: str, start: int, end: int, warnings: list[str]):
     """The documents of the ``corpus.jsonl`` lines that start in bytes ``[start, end)`` of `path`.
 
-    `start` and `end` must be line starts (or the file's ends), as `qa.index.shards`
+    `start` and `end` must be line starts (or the file's ends), as `qa.index.shard_build`
     cuts them, so ranges that tile a file read each line exactly once. Warnings
     name a skipped line by its byte offset (line numbers would need the bytes
     before `start` to be read).
@@ -348,7 +371,7 @@ class DocumentStream:
     def _files(self) -> list[Path]:
         files: list[Path] = []
         for p in self.paths:
-            files.extend(_walk(p) if p.is_dir() else [p])
+            files.extend(folder_files(p) if p.is_dir() else [p])
         return files
 
     def files(self) -> list[tuple[Path, str]]:

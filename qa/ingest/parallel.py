@@ -54,8 +54,7 @@ def read_files_parallel(files, warnings: list[str], jobs: int):
             else:
                 pending.append(_read(item))
             # Hand on what is done at the front; wait on the front when too much is out.
-            while pending and (not isinstance(pending[0], Future) or pending[0].done()
-                               or len(pending) > _AHEAD * jobs):
+            while pending and (not isinstance(pending[0], Future) or pending[0].done() or len(pending) > _AHEAD * jobs):
                 yield from _take(pending.popleft(), warnings)
         while pending:
             yield from _take(pending.popleft(), warnings)

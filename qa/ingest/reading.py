@@ -74,7 +74,17 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Block", "Reading", "read", "sentences", "has_running_text", "to_reading", "sniff_format", "RUNNING", "WRAP_RATIO"]
+__all__ = [
+    "Block",
+    "Reading",
+    "read",
+    "sentences",
+    "has_running_text",
+    "to_reading",
+    "sniff_format",
+    "RUNNING",
+    "WRAP_RATIO",
+]
 
 RUNNING = frozenset({"text", "item"})  # block kinds an answer sentence may come from
 WRAP_RATIO = 0.6
@@ -124,8 +134,7 @@ class Reading:
 
     def locate(self, start: int, end: int) -> tuple[int, int]:
         """The reading span of the source characters in ``[start, end)``."""
-        return (int(np.searchsorted(self.offsets, start, "left")),
-                int(np.searchsorted(self.offsets, end, "left")))
+        return (int(np.searchsorted(self.offsets, start, "left")), int(np.searchsorted(self.offsets, end, "left")))
 
     def of(self, start: int, end: int) -> str:
         """The reading text of source characters ``[start, end)``: what a passage or sentence shows."""
@@ -155,8 +164,11 @@ class Reading:
         cached = self.__dict__.get("_pp")
         if cached is None:
             n = len(self.text)
-            cached = bool(n) and all(b.kind in RUNNING for b in self.blocks) \
+            cached = (
+                bool(n)
+                and all(b.kind in RUNNING for b in self.blocks)
                 and int(self.offsets[-1]) - int(self.offsets[0]) == n - 1
+            )
             object.__setattr__(self, "_pp", cached)
         return cached
 
@@ -167,10 +179,10 @@ class Reading:
             cached = np.zeros(len(self.text), dtype=np.int8)
             for b in self.blocks:
                 if b.kind not in RUNNING:
-                    cached[b.start:b.end] = 1
+                    cached[b.start : b.end] = 1
             # a separator takes the kind of the block after it
             for prev, nxt in zip(self.blocks, self.blocks[1:]):
-                cached[prev.end:nxt.start] = nxt.kind not in RUNNING
+                cached[prev.end : nxt.start] = nxt.kind not in RUNNING
             object.__setattr__(self, "_nr", cached)
         return cached
 
@@ -240,7 +252,7 @@ class _Writer:
         first, last = int(words[0]), int(words[-1])
         if first:
             self.space(s)
-        inner = space[first:last + 1]
+        inner = space[first : last + 1]
         run_start = inner & ~np.concatenate(([False], inner[:-1]))
         keep = np.flatnonzero(~inner | run_start) + first
         kept = codes[keep].copy()
@@ -458,8 +470,11 @@ def _read_markdown(src: str) -> Reading:
             continue
         item_first = False
     # Lines no block covers (link reference definitions) stay searchable, as meta.
-    jobs.extend((ln, lambda ln=ln: meta_line(ln)) for ln in range(n_lines)
-                if not covered[ln] and src[starts[ln]:_line_end(src, starts[ln])].strip())
+    jobs.extend(
+        (ln, lambda ln=ln: meta_line(ln))
+        for ln in range(n_lines)
+        if not covered[ln] and src[starts[ln] : _line_end(src, starts[ln])].strip()
+    )
     jobs.sort(key=lambda job: job[0])
     for _, job in jobs:
         job()
@@ -478,7 +493,7 @@ def _unquoted(src: str, starts: list[int], tokens) -> str:
         m = _QUOTE_PREFIX.match(src, s, _line_end(src, s))
         if m:
             parts.append(src[at:s])
-            parts.append(re.sub(r"\S", " ", src[s:m.end()]))
+            parts.append(re.sub(r"\S", " ", src[s : m.end()]))
             at = m.end()
     parts.append(src[at:])
     return "".join(parts)
@@ -522,7 +537,7 @@ def _rst_inline(w: _Writer, s: int, e: int) -> None:
         if m.group("literal"):
             w.copy(m.start("litbody"), m.end("litbody"))
         elif m.group("role"):
-            role = m.group()[1:m.group().index(":", 1)]
+            role = m.group()[1 : m.group().index(":", 1)]
             if role.lower() in ("rfc", "pep"):  # :rfc:`6455` reads "RFC 6455"
                 for i, ch in enumerate(role):
                     w.put(ch.upper(), m.start() + 1 + i)
@@ -534,7 +549,7 @@ def _rst_inline(w: _Writer, s: int, e: int) -> None:
             w.put(m.group("escaped"), m.start("escaped"))
         elif m.group("sub"):  # "please |donate| to the authors": the substitution's name is a word here
             w.copy(m.start() + 1, m.start() + m.group().rstrip("_").rindex("|"))
-        elif m.group("foot") and src[m.end():m.end() + 1] in tuple(".,;:!?)"):
+        elif m.group("foot") and src[m.end() : m.end() + 1] in tuple(".,;:!?)"):
             w.pending_space = -1  # "Name [1]_." reads "Name."
         at = m.end()
     w.copy(at, e)
@@ -547,15 +562,38 @@ _RST_EXPLICIT = re.compile(r"^(\s*)\.\.(?:\s+|$)")
 _RST_DIRECTIVE = re.compile(r"^\s*\.\.\s+(?:\|[^|]+\|\s+)?([\w.+-]+)::")
 _RST_GRID = re.compile(r"^\s*[+|]")
 _RST_SIMPLE_TABLE = re.compile(r"^\s*=+(?:\s+=+)+\s*$")
-_RST_TEXT_DIRECTIVES = frozenset({
-    "note", "warning", "important", "tip", "hint", "attention", "caution", "danger", "error", "admonition",
-    "seealso", "topic", "sidebar", "rubric", "epigraph", "highlights", "pull-quote", "compound", "container",
-    "versionadded", "versionchanged", "deprecated",
-})
+_RST_TEXT_DIRECTIVES = frozenset(
+    {
+        "note",
+        "warning",
+        "important",
+        "tip",
+        "hint",
+        "attention",
+        "caution",
+        "danger",
+        "error",
+        "admonition",
+        "seealso",
+        "topic",
+        "sidebar",
+        "rubric",
+        "epigraph",
+        "highlights",
+        "pull-quote",
+        "compound",
+        "container",
+        "versionadded",
+        "versionchanged",
+        "deprecated",
+    }
+)
 _RST_TABLE_DIRECTIVES = frozenset({"list-table", "csv-table", "table"})
 _RST_CELL_RE = re.compile(r"\s*(?:[*-]\s+)*")
 _RST_SUBS_RE = re.compile(r"\|[^|\s][^|]*?\|_{0,2}")
-_RST_CODE_DIRECTIVES = frozenset({"code", "code-block", "sourcecode", "literalinclude", "highlight", "math", "parsed-literal"})
+_RST_CODE_DIRECTIVES = frozenset(
+    {"code", "code-block", "sourcecode", "literalinclude", "highlight", "math", "parsed-literal"}
+)
 
 
 def _indent(line: str) -> int:
@@ -565,7 +603,7 @@ def _indent(line: str) -> int:
 def _read_rst(src: str) -> Reading:
     w = _Writer(src)
     starts = _line_starts(src)
-    lines = [src[s:_line_end(src, s)] for s in starts]
+    lines = [src[s : _line_end(src, s)] for s in starts]
     n = len(lines)
 
     def blank(i):
@@ -588,7 +626,7 @@ def _read_rst(src: str) -> Reading:
     def running(i0, i1, kind, first_skip=0, cut=None):
         # One run: a reference or a literal may span a hard wrap; line breaks and indentation are spaces.
         end = starts[i1 - 1] + (len(lines[i1 - 1]) if cut is None else cut)
-        if not _RST_SUBS_RE.sub("", src[starts[i0] + first_skip:end]).strip():
+        if not _RST_SUBS_RE.sub("", src[starts[i0] + first_skip : end]).strip():
             kind = "meta"  # a row of badges: |pypi| |build| |docs|
         _rst_inline(w, starts[i0] + first_skip, end)
         w.end_block(kind)
@@ -611,15 +649,25 @@ def _read_rst(src: str) -> Reading:
                 i = end
                 continue
         # Titles: text with an underline, optionally an overline.
-        if _RST_ADORN.match(line) and i + 2 < n and lines[i + 1].strip() and _RST_ADORN.match(lines[i + 2]) \
-                and lines[i + 2].strip()[0] == stripped[0]:
+        if (
+            _RST_ADORN.match(line)
+            and i + 2 < n
+            and lines[i + 1].strip()
+            and _RST_ADORN.match(lines[i + 2])
+            and lines[i + 2].strip()[0] == stripped[0]
+        ):
             s = starts[i + 1] + _indent(lines[i + 1])
             _rst_inline(w, s, starts[i + 1] + len(lines[i + 1].rstrip()))
             w.end_block("heading", 1)
             i += 3
             continue
-        if i + 1 < n and not _RST_ADORN.match(line) and _RST_ADORN.match(lines[i + 1]) \
-                and len(lines[i + 1].strip()) >= min(len(stripped), 4) and ind == 0:
+        if (
+            i + 1 < n
+            and not _RST_ADORN.match(line)
+            and _RST_ADORN.match(lines[i + 1])
+            and len(lines[i + 1].strip()) >= min(len(stripped), 4)
+            and ind == 0
+        ):
             _rst_inline(w, starts[i], starts[i] + len(line.rstrip()))
             w.end_block("heading", 2)
             i += 2
@@ -647,9 +695,11 @@ def _read_rst(src: str) -> Reading:
                 body = i + 1
                 while body < end and (_RST_FIELD.match(lines[body])):
                     body += 1
-                head = line[d.end():].strip() if d else ""
+                head = line[d.end() :].strip() if d else ""
                 if head:
-                    running(i, i + 1, "text", first_skip=d.end() + (len(line[d.end():]) - len(line[d.end():].lstrip())))
+                    running(
+                        i, i + 1, "text", first_skip=d.end() + (len(line[d.end() :]) - len(line[d.end() :].lstrip()))
+                    )
                 j = body
                 while j < end:
                     if blank(j):
@@ -708,8 +758,12 @@ def _read_rst(src: str) -> Reading:
             skip = ind  # a field list entry keeps its field name
         # The paragraph: following lines until a blank, or a new bullet at this indentation.
         j = i + 1
-        while j < n and not blank(j) and not (_RST_BULLET.match(lines[j]) and _indent(lines[j]) <= ind) \
-                and not _RST_EXPLICIT.match(lines[j]):
+        while (
+            j < n
+            and not blank(j)
+            and not (_RST_BULLET.match(lines[j]) and _indent(lines[j]) <= ind)
+            and not _RST_EXPLICIT.match(lines[j])
+        ):
             j += 1
         last = lines[j - 1].rstrip()
         if last.endswith("::"):
@@ -733,12 +787,16 @@ _SECTION_RE = re.compile(
     re.IGNORECASE,
 )
 _MD_HEADING_RE = re.compile(r"^\s{0,3}(#{1,6})\s+\S")
-_CLAUSE_RE = re.compile(r"\s*(\d{1,3}(?:\.\d{1,3})*\.?)\s+((?:[A-Z][\w'’-]*)(?:\s+(?:[A-Za-z][\w'’-]*)){0,5})\.\s+(?=\S)")
+_CLAUSE_RE = re.compile(
+    r"\s*(\d{1,3}(?:\.\d{1,3})*\.?)\s+((?:[A-Z][\w'’-]*)(?:\s+(?:[A-Za-z][\w'’-]*)){0,5})\.\s+(?=\S)"
+)
 _NUMBERED_TITLE_RE = re.compile(r"^\d{1,3}(?:\.\d{1,3})*\.?\s+[A-Z][\w'’-]*(?:\s+[\w'’-]+){0,6}\.?$")
 _URL_LINE_RE = re.compile(r"^(?:https?|ftp)://\S+$|^www\.\S+$")
 _TABLE_LINE_RE = re.compile(r" \| .* \| |^\s*\|.*\|\s*$")  # cells: two " | " or a line boxed in "|"
-_PLAIN_ITEM = re.compile(r"^\s*(?:[-*•·‣◦]|\(?(?:\d{1,3}|[a-z]|[ivx]{1,4})\)|(?:\d{1,3}|[a-z])\.(?=\s+[A-Z(\"'])"
-                         r")\s+\S")
+_PLAIN_ITEM = re.compile(
+    r"^\s*(?:[-*•·‣◦]|\(?(?:\d{1,3}|[a-z]|[ivx]{1,4})\)|(?:\d{1,3}|[a-z])\.(?=\s+[A-Z(\"'])"
+    r")\s+\S"
+)
 # What a list item opens with, in any format: a bullet glyph or an enumerator ("2.", "(b)").
 _MARKER_RE = re.compile(r"(?:[-*•·‣◦▪▫■□●○◆◇–—]|\(?(?:\d{1,3}|[a-z]|[ivx]{1,4})[.)])\s+")
 
@@ -805,10 +863,17 @@ def _plain_blocks(src: str, title_line: bool):
         runs: list[list[tuple[int, int]]] = [[g[0]]]
         for k in range(1, len(g)):
             prev, nxt = texts[k - 1], texts[k]
-            starts_item = bool(_PLAIN_ITEM.match(src[g[k][0]:g[k][1]])) or bool(_MD_HEADING_RE.match(nxt)) \
-                or _TABLE_LINE_RE.search(nxt) or _TABLE_LINE_RE.search(prev)  # a table row is a line
-            wrap = not starts_item and (nxt[:1].islower() or nxt[:1] in "(,;)" or (
-                len(prev) >= WRAP_RATIO * longest and longest >= 40 and not prev.endswith(":")))
+            starts_item = (
+                bool(_PLAIN_ITEM.match(src[g[k][0] : g[k][1]]))
+                or bool(_MD_HEADING_RE.match(nxt))
+                or _TABLE_LINE_RE.search(nxt)
+                or _TABLE_LINE_RE.search(prev)
+            )  # a table row is a line
+            wrap = not starts_item and (
+                nxt[:1].islower()
+                or nxt[:1] in "(,;)"
+                or (len(prev) >= WRAP_RATIO * longest and longest >= 40 and not prev.endswith(":"))
+            )
             if _MD_HEADING_RE.match(prev):
                 wrap = False
             if wrap:
@@ -819,7 +884,7 @@ def _plain_blocks(src: str, title_line: bool):
         if gi + 1 < len(groups):
             next_len = sum(e - s for s, e in groups[gi + 1])
         for ri, run in enumerate(runs):
-            first = src[run[0][0]:run[0][1]].strip()
+            first = src[run[0][0] : run[0][1]].strip()
             one_line = len(run) == 1
             heading = 0
             if one_line and _URL_LINE_RE.match(first):
@@ -829,14 +894,18 @@ def _plain_blocks(src: str, title_line: bool):
                 if m:
                     heading = len(m.group(1))
                 elif _NUMBERED_TITLE_RE.match(first) or (
-                        len(first) <= HEADING_MAX_CHARS and first.isupper() and len(first.split()) >= 2):
+                    len(first) <= HEADING_MAX_CHARS and first.isupper() and len(first.split()) >= 2
+                ):
                     heading = 3  # "1. Definitions." on its own line; "TERMS AND CONDITIONS FOR USE"
                 elif gi == 0 and ri == 0 and title_line and (len(groups) > 1 or len(runs) > 1):
                     heading = 1
                 elif len(first) <= 2 * HEADING_MAX_CHARS and _SECTION_RE.match(first) and first[-1:] not in ",;":
                     heading = 2 if (len(first) <= HEADING_MAX_CHARS or first[-1:] in "?:？：") else 0
-                elif len(first) <= HEADING_MAX_CHARS and first[-1:] not in ".,;:。，；：" and (
-                        ri + 1 < len(runs) or (len(runs) == 1 and next_len > len(first))):
+                elif (
+                    len(first) <= HEADING_MAX_CHARS
+                    and first[-1:] not in ".,;:。，；："
+                    and (ri + 1 < len(runs) or (len(runs) == 1 and next_len > len(first)))
+                ):
                     following = sum(e - s for s, e in runs[ri + 1]) if ri + 1 < len(runs) else next_len
                     heading = 3 if following > len(first) else 0
             if heading and not _TABLE_LINE_RE.search(first):
@@ -847,7 +916,7 @@ def _plain_blocks(src: str, title_line: bool):
                 out.append(("heading", [(m.start(1), m.end(2))], 3))
                 out.append(("text", [(m.end(), run[0][1])] + run[1:], 0))
                 continue
-            kind = "item" if _PLAIN_ITEM.match(src[run[0][0]:run[0][1]]) else "text"
+            kind = "item" if _PLAIN_ITEM.match(src[run[0][0] : run[0][1]]) else "text"
             out.append((kind, run, 0))
     return out
 
@@ -858,11 +927,17 @@ def _is_prose_line(src: str) -> bool:
     ``#`` heading, rule, box or bullet), too long for the length-limited heading rules (none takes a
     line over ``2 * HEADING_MAX_CHARS``), not a numbered title, list item or clause; a first line is
     a title only above other blocks, and one line has none.
-    `_prose_line` reads it without the line-by-line rules (tests/test_reading.py checks that both
+    `_prose_line` reads it without the line-by-line rules (tests/ingest/test_reading.py checks that both
     readings agree): a new rule of `_plain_blocks` that can take such a line must be excluded here."""
-    return (len(src) > 2 * HEADING_MAX_CHARS and src[0].isalnum() and src[-1] != " "
-            and not _ODD_WS_RE.search(src) and not _PLAIN_ITEM.match(src) and not _CLAUSE_RE.match(src)
-            and not _NUMBERED_TITLE_RE.match(src))
+    return (
+        len(src) > 2 * HEADING_MAX_CHARS
+        and src[0].isalnum()
+        and src[-1] != " "
+        and not _ODD_WS_RE.search(src)
+        and not _PLAIN_ITEM.match(src)
+        and not _CLAUSE_RE.match(src)
+        and not _NUMBERED_TITLE_RE.match(src)
+    )
 
 
 def _prose_line(src: str) -> Reading:
@@ -894,8 +969,6 @@ def _read_plain_lines(src: str, title_line: bool) -> Reading:
     return w.finish()
 
 
-
-
 def _read_extracted(src: str, blocks) -> Reading:
     w = _Writer(src)
     for kind, s, e in blocks:
@@ -910,8 +983,10 @@ def _read_extracted(src: str, blocks) -> Reading:
                 m = _MARKER_RE.match(src, s, e)
                 s = m.end() if m and m.end() < e else s
             w.copy(s, e)
-        w.end_block(kind if kind in ("heading", "text", "item", "code", "table", "meta") else "text",
-                    1 if kind == "heading" else 0)
+        w.end_block(
+            kind if kind in ("heading", "text", "item", "code", "table", "meta") else "text",
+            1 if kind == "heading" else 0,
+        )
     return w.finish()
 
 

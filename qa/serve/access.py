@@ -23,8 +23,17 @@ from pathlib import Path
 
 from ..errors import QAError
 
-__all__ = ["LOOPBACK_NAMES", "admin_password", "password_matches", "is_loopback", "bind_address",
-           "bind_warning", "allowed_hosts", "host_allowed", "HostCheck"]
+__all__ = [
+    "LOOPBACK_NAMES",
+    "admin_password",
+    "password_matches",
+    "is_loopback",
+    "bind_address",
+    "bind_warning",
+    "allowed_hosts",
+    "host_allowed",
+    "HostCheck",
+]
 
 log = logging.getLogger("qa.access")
 
@@ -47,8 +56,9 @@ def admin_password() -> str | None:
     try:
         text = Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise QAError(f"{path}: cannot read the owner's password file ({getattr(exc, 'strerror', None) or exc})") \
-            from None
+        raise QAError(
+            f"{path}: cannot read the owner's password file ({getattr(exc, 'strerror', None) or exc})"
+        ) from None
     line = text.splitlines()[0].strip() if text.strip() else ""
     return line or None
 
@@ -91,9 +101,11 @@ def bind_warning(host: str, has_password: bool) -> str | None:
     """The warning ``qa ui`` prints when it binds a non-loopback address with no owner's password."""
     if is_loopback(host) or has_password:
         return None
-    return (f"qa: warning: serving on {host} without an owner's password: anyone who can reach it can ask, "
-            f"but uploading, removing documents and exporting feedback are off; set QA_ADMIN_PASSWORD or "
-            f"--admin-password-file FILE to use them")
+    return (
+        f"qa: warning: serving on {host} without an owner's password: anyone who can reach it can ask, "
+        f"but uploading, removing documents and exporting feedback are off; set QA_ADMIN_PASSWORD or "
+        f"--admin-password-file FILE to use them"
+    )
 
 
 def _norm(name: str) -> str:
@@ -117,8 +129,8 @@ def _split(host: str) -> tuple[str, str | None]:
         end = host.find("]")
         if end < 0:
             return host, None
-        rest = host[end + 1:]
-        return host[:end + 1], rest[1:] if rest.startswith(":") else None
+        rest = host[end + 1 :]
+        return host[: end + 1], rest[1:] if rest.startswith(":") else None
     if host.count(":") == 1:
         name, port = host.split(":")
         return name, port
@@ -163,12 +175,19 @@ class HostCheck:
         port = server[1] if server and len(server) > 1 else None
         if host_allowed(host, port, self.allowed):
             return await self.app(scope, receive, send)
-        log.warning("refused a request for Host %r (not a name this server serves; see qa ui --allowed-host)",
-                    (host or "")[:100])
+        log.warning(
+            "refused a request for Host %r (not a name this server serves; see qa ui --allowed-host)",
+            (host or "")[:100],
+        )
         if scope["type"] == "websocket":
             await send({"type": "websocket.close", "code": 1008})  # before accept: the server answers 403
             return
         body = b'{"error": "this server does not serve that Host name (see qa ui --allowed-host)"}'
-        await send({"type": "http.response.start", "status": 403,
-                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 403,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+            }
+        )
         await send({"type": "http.response.body", "body": body})

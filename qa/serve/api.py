@@ -4,7 +4,7 @@ The handlers are plain Starlette endpoints (sync functions, so Starlette runs
 them in its thread pool and a slow question never blocks the page's
 websocket). `make_routes` binds them to a function that returns the index to
 answer from; `IndexSource` is that function for a running server: it loads the
-index once and loads it again only when `qa.index.build.index_version` of its folder
+index once and loads it again only when `qa.index.default.index_version` of its folder
 changes, so the API follows a re-indexed corpus as the page does.
 
 >>> from starlette.applications import Starlette
@@ -27,8 +27,6 @@ when the index cannot be loaded.
 from __future__ import annotations
 
 import functools
-import importlib
-import importlib.util
 import logging
 import os
 import threading
@@ -38,9 +36,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from ..index.build import describe, index_version, open_index
+from ..index.build import describe
+from ..index.default import index_version, open_index
 from ..errors import QAError, QuestionError
 from ..index.index import Index
+from .library import Library
 from .render import answer_to_dict
 from ..answering.summarize import answer
 
@@ -52,25 +52,18 @@ MAX_K = 50
 log = logging.getLogger("qa.api")
 
 
-def page_index_dir() -> str | None:
-    """The index folder the page answers from, found as the page finds it.
-
-    With `qa.serve.library` present, the page keeps its own index in its data folder
-    (``$QA_DATA``, else ``qa.serve.library.data_dir()``): ``Library(data).index_dir``,
-    made from ``$QA_INDEX`` or the default corpus if it does not exist yet
-    (`Library.ensure_index`, as the page does on its first run). Without it,
-    ``$QA_INDEX``, or None for the cached index of the default corpus.
+def page_index_dir() -> str:
+    """The index folder the page answers from, found as the page finds it: the page keeps its own
+    index in its data folder (``$QA_DATA``, else `qa.serve.library.data_dir`), ``Library(data).index_dir``,
+    made from ``$QA_INDEX`` or the default corpus if it does not exist yet (`Library.ensure_index`,
+    as the page does on its first run), with a served folder's edits followed (checked every few
+    seconds, `Library.follow_edits`).
 
     Raises `qa.QAError` if the page's index cannot be made.
     """
-    if importlib.util.find_spec("qa.serve.library") is None:
-        return os.environ.get("QA_INDEX") or None
-    library = importlib.import_module("qa.serve.library")
-    lib = library.Library(os.environ.get("QA_DATA") or None)
+    lib = Library(os.environ.get("QA_DATA") or None)
     lib.ensure_index(log=log.warning)
-    follow = getattr(lib, "follow_edits", None)
-    if follow is not None:
-        follow(log=log.warning)  # a served folder's edits, checked every few seconds
+    lib.follow_edits(log=log.warning)
     return str(lib.index_dir)
 
 
@@ -104,7 +97,7 @@ class IndexSource:
             if self._index is None or self._key != (where, version):
                 index = open_index(where, mmap=self.mmap, log=log.warning)
                 if where is not None:
-                    version = index.meta.get("version_dir") or version
+                    version = describe(index)["version_dir"] or version
                 self._index, self._key = index, (where, version)
             return self._index, self._key[1]
 
@@ -117,10 +110,10 @@ def _error(message: str, code: int, **extra) -> JSONResponse:
 
 
 def _current(get_index) -> tuple[Index, str | None]:
-    if hasattr(get_index, "current"):
+    if isinstance(get_index, IndexSource):
         return get_index.current()
     index = get_index()
-    return index, index.meta.get("version")
+    return index, describe(index)["version_dir"]
 
 
 def _parse_k(text: str | None) -> int:
@@ -164,9 +157,14 @@ def health_endpoint(request: Request, *, get_index: Callable[[], Index]) -> JSON
     except QAError as exc:
         return _error(f"cannot load the index: {exc}", 503, status="error")
     facts = describe(index)
-    return JSONResponse({
-        "status": "ok", "documents": facts["documents"], "passages": facts["passages"], "index_version": version,
-    })
+    return JSONResponse(
+        {
+            "status": "ok",
+            "documents": facts["documents"],
+            "passages": facts["passages"],
+            "index_version": version,
+        }
+    )
 
 
 def make_routes(get_index: Callable[[], Index]) -> list[Route]:

@@ -37,9 +37,15 @@ def context_html(doc_text: str | None, passage, answer, radius: int = CONTEXT_RA
             b = space if space >= 0 else b
         text, base, cut_left, cut_right = doc_text[a:b], a, a > 0, b < len(doc_text)
     sentences = []
-    for s in getattr(answer, "sentences", ()) or ():
+    for s in answer.sentences if answer is not None else ():
         if 1 <= s.rank <= len(answer.hits) and answer.hits[s.rank - 1].passage.doc_id == passage.doc_id:
             sentences.append((s.start, s.end))
-    html = layered_html(text, base, [(sentences, '<span class="qa-cited">', "</span>"),
-                                     ([(passage.start, passage.end)], '<span class="qa-context-passage">', "</span>")])
+    html = layered_html(
+        text,
+        base,
+        [
+            (sentences, '<span class="qa-cited">', "</span>"),
+            ([(passage.start, passage.end)], '<span class="qa-context-passage">', "</span>"),
+        ],
+    )
     return ("\u2026 " if cut_left else "") + html + (" \u2026" if cut_right else "")

@@ -33,12 +33,22 @@ from pathlib import Path
 
 from ..errors import QAError
 
-__all__ = ["FeedbackError", "record_feedback", "add_comment", "record_question", "recent_questions",
-           "export_csv", "count_feedback", "MAX_COMMENT_CHARS", "MAX_QUESTION_CHARS", "TIMEOUT"]
+__all__ = [
+    "FeedbackError",
+    "record_feedback",
+    "add_comment",
+    "record_question",
+    "recent_questions",
+    "export_csv",
+    "count_feedback",
+    "MAX_COMMENT_CHARS",
+    "MAX_STORED_QUESTION_CHARS",
+    "TIMEOUT",
+]
 
 TIMEOUT = 30.0  # seconds a writer waits for another's transaction
 MAX_COMMENT_CHARS = 2_000
-MAX_QUESTION_CHARS = 2_000  # longer questions are stored cut to this
+MAX_STORED_QUESTION_CHARS = 2_000  # longer questions are stored cut to this
 # Characters a spreadsheet may start a formula with (after NFKC, so fullwidth and small forms count too).
 _FORMULA_START = frozenset("=+-@|%\u2212")
 log = logging.getLogger(__name__)
@@ -100,10 +110,12 @@ def _set_aside(path: Path, why: str, inode=None) -> None:
             try:
                 os.replace(f, f.with_name(f"{path.name}.{why}-{stamp}{suffix}"))
             except OSError as exc:
-                raise FeedbackError(f"{path}: the feedback database is {why} and cannot be set aside "
-                                    f"({exc.strerror or exc})") from None
-    log.warning("%s: the feedback database was %s; set aside as %s.%s-%s and recreated",
-                path, why, path.name, why, stamp)
+                raise FeedbackError(
+                    f"{path}: the feedback database is {why} and cannot be set aside ({exc.strerror or exc})"
+                ) from None
+    log.warning(
+        "%s: the feedback database was %s; set aside as %s.%s-%s and recreated", path, why, path.name, why, stamp
+    )
 
 
 def _damaged(exc: sqlite3.Error) -> bool:
@@ -153,7 +165,9 @@ def _connect(db, *, write: bool = True):
             except sqlite3.DatabaseError as exc:
                 heal = _damaged(exc) or "no such table" in str(exc)
                 if getattr(exc, "sqlite_errorname", "") == "SQLITE_READONLY":
-                    raise FeedbackError(f"{path}: the feedback database is read-only; ratings cannot be stored") from None
+                    raise FeedbackError(
+                        f"{path}: the feedback database is read-only; ratings cannot be stored"
+                    ) from None
                 if not heal or attempt:
                     raise FeedbackError(f"{path}: feedback database error ({exc})") from None
                 _ready.discard(key)
@@ -168,8 +182,9 @@ def _connect(db, *, write: bool = True):
                     con.execute("COMMIT")
                 except sqlite3.DatabaseError as exc:
                     if getattr(exc, "sqlite_errorname", "") == "SQLITE_READONLY":
-                        raise FeedbackError(f"{path}: the feedback database is read-only; ratings cannot be "
-                                            "stored") from None
+                        raise FeedbackError(
+                            f"{path}: the feedback database is read-only; ratings cannot be stored"
+                        ) from None
                     raise FeedbackError(f"{path}: feedback database error ({exc})") from None
                 return
         # Set it aside (with its WAL, which may hold the last ratings), then retry with a new one.
@@ -224,11 +239,12 @@ def _answer_dict(answer_obj) -> dict:
 def _question(question) -> str:
     if not isinstance(question, str):
         raise FeedbackError(f"the question must be text, not {type(question).__name__}")
-    return question.strip()[:MAX_QUESTION_CHARS]
+    return question.strip()[:MAX_STORED_QUESTION_CHARS]
 
 
-def record_feedback(db, question: str, answer_obj, index_version: str | None, rating: int,
-                    comment: str | None = None) -> int:
+def record_feedback(
+    db, question: str, answer_obj, index_version: str | None, rating: int, comment: str | None = None
+) -> int:
     """Store one rating of an answer; returns the row's id.
 
     Parameters
@@ -239,7 +255,7 @@ def record_feedback(db, question: str, answer_obj, index_version: str | None, ra
     answer_obj : qa.Answer or dict
         The answer rated, or its `qa.serve.render.answer_to_dict` object.
     index_version : str or None
-        The version of the index that answered (`qa.index.store.current_version`).
+        The version of the index that answered (`qa.index.layout.current_version`).
     rating : int
         1 for thumbs up, 0 for thumbs down.
     comment : str, optional
@@ -254,8 +270,15 @@ def record_feedback(db, question: str, answer_obj, index_version: str | None, ra
         cur = con.execute(
             "INSERT INTO feedback (created_at, question, answer, passages_json, index_version, rating, comment)"
             " VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (_now(), _question(question), json.dumps(data, ensure_ascii=False),
-             json.dumps(passages, ensure_ascii=False), index_version, int(rating), comment),
+            (
+                _now(),
+                _question(question),
+                json.dumps(data, ensure_ascii=False),
+                json.dumps(passages, ensure_ascii=False),
+                index_version,
+                int(rating),
+                comment,
+            ),
         )
         return int(cur.lastrowid)
 
@@ -275,12 +298,15 @@ def record_question(db, question: str, abstained: bool, reason: str | None = Non
     (`passages`: a list of ``{rank, source, title, ...}`` dicts, or an `Answer` whose passages are taken)."""
     if passages is not None and not isinstance(passages, list):
         passages = _answer_dict(passages).get("passages", [])
-    got = json.dumps([{k: p.get(k) for k in ("rank", "source", "title", "section", "start", "end")}
-                      for p in passages or ()], ensure_ascii=False)
+    got = json.dumps(
+        [{k: p.get(k) for k in ("rank", "source", "title", "section", "start", "end")} for p in passages or ()],
+        ensure_ascii=False,
+    )
     with _connect(db) as con:
-        con.execute("INSERT INTO history (created_at, question, abstained, reason, passages_json)"
-                    " VALUES (?, ?, ?, ?, ?)",
-                    (_now(), _question(question), int(bool(abstained)), reason, got))
+        con.execute(
+            "INSERT INTO history (created_at, question, abstained, reason, passages_json) VALUES (?, ?, ?, ?, ?)",
+            (_now(), _question(question), int(bool(abstained)), reason, got),
+        )
 
 
 def recent_questions(db, n: int = 10) -> list[str]:
@@ -296,8 +322,10 @@ def recent_questions(db, n: int = 10) -> list[str]:
 
 
 _WORD = re.compile(r"\w+", re.UNICODE)
-_STOP = frozenset("""a an and are as at be by can could do does did for from how i if in is it me my of on or
-should the there this to was what when where which who whom whose why will with would you your""".split())
+_STOP = frozenset(
+    """a an and are as at be by can could do does did for from how i if in is it me my of on or
+should the there this to was what when where which who whom whose why will with would you your""".split()
+)
 
 
 def question_key(question: str) -> str:
@@ -317,10 +345,13 @@ def missing_questions(db, limit: int = 200) -> list[dict]:
     with _connect(db, write=False) as con:
         cols = {row[1] for row in con.execute("PRAGMA table_info(history)")}
         extra = ", reason, passages_json" if {"reason", "passages_json"} <= cols else ", NULL, NULL"
-        asked = con.execute(f"SELECT created_at, 0, id, question, 'unanswered'{extra} FROM history WHERE abstained = 1"
-                            " AND question <> ''").fetchall()
-        rated = con.execute("SELECT created_at, 1, id, question, 'rated_down', answer, passages_json FROM feedback"
-                            " WHERE rating = 0").fetchall()
+        asked = con.execute(
+            f"SELECT created_at, 0, id, question, 'unanswered'{extra} FROM history WHERE abstained = 1"
+            " AND question <> ''"
+        ).fetchall()
+        rated = con.execute(
+            "SELECT created_at, 1, id, question, 'rated_down', answer, passages_json FROM feedback WHERE rating = 0"
+        ).fetchall()
     groups: dict[str, dict] = {}
     for seq, (created, _, _, question, kind, reason, passages) in enumerate(sorted(asked + rated)):
         if kind == "rated_down":
@@ -332,12 +363,15 @@ def missing_questions(db, limit: int = 200) -> list[dict]:
             got = json.loads(passages) if passages else []
         except ValueError:
             got = []
-        g = groups.setdefault(question_key(question), {"key": question_key(question), "asked": 0,
-                                                        "unanswered": 0, "rated_down": 0})
+        g = groups.setdefault(
+            question_key(question), {"key": question_key(question), "asked": 0, "unanswered": 0, "rated_down": 0}
+        )
         g["asked"] += 1
         g[kind] += 1
-        g.update(question=question, last=created, seq=seq, reason=reason or "", passages=got if isinstance(got, list) else [])
-    return sorted(groups.values(), key=lambda g: g.pop("seq"), reverse=True)[:max(0, int(limit))]
+        g.update(
+            question=question, last=created, seq=seq, reason=reason or "", passages=got if isinstance(got, list) else []
+        )
+    return sorted(groups.values(), key=lambda g: g.pop("seq"), reverse=True)[: max(0, int(limit))]
 
 
 def export_missing_csv(db) -> str:
@@ -347,8 +381,21 @@ def export_missing_csv(db) -> str:
     writer.writerow(["question", "words", "asked", "unanswered", "rated_down", "last", "reason", "passages"])
     for g in missing_questions(db, limit=10_000):
         got = "; ".join(f"[{p.get('rank')}] {p.get('source')}" for p in g["passages"] if isinstance(p, dict))
-        writer.writerow([_cell(v) for v in (g["question"], g["key"], g["asked"], g["unanswered"],
-                                            g["rated_down"], g["last"], g["reason"], got)])
+        writer.writerow(
+            [
+                _cell(v)
+                for v in (
+                    g["question"],
+                    g["key"],
+                    g["asked"],
+                    g["unanswered"],
+                    g["rated_down"],
+                    g["last"],
+                    g["reason"],
+                    got,
+                )
+            ]
+        )
     return out.getvalue()
 
 
@@ -393,8 +440,17 @@ def export_csv(db) -> str:
     ``'`` so spreadsheets show it as text. The text reads back whole with
     Python's `csv` module.
     """
-    header = ["id", "created_at", "question", "answer_text", "rating", "comment", "index_version", "answer",
-              "passages_json"]
+    header = [
+        "id",
+        "created_at",
+        "question",
+        "answer_text",
+        "rating",
+        "comment",
+        "index_version",
+        "answer",
+        "passages_json",
+    ]
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n", quoting=csv.QUOTE_ALL)
     writer.writerow(header)

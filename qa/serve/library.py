@@ -6,24 +6,25 @@ The data folder (`data_dir`: ``$QA_DATA``, else ``$XDG_DATA_HOME/qa``, i.e.
 ``~/.local/share/qa``) holds::
 
     uploads/          files added through the page, under sanitised names
-    index/            the page's index (a qa.store index folder)
+    index/            the page's index (a qa index folder)
+    page-state.json   where the index was made from, and a served folder's files (`qa.serve.state`)
     feedback.sqlite   ratings and question history (qa.feedback)
     .lock             taken while the index is changed
 
 `Library.ensure_index` makes ``index/`` from the source this start serves: the default
-corpus (`qa.index.build.default_corpus`, ``$QA_CORPUS``: ``qa ui --corpus``) or, if
+corpus (`qa.index.default.default_corpus`, ``$QA_CORPUS``: ``qa ui --corpus``) or, if
 ``$QA_INDEX`` is set (``qa ui --index``), by loading that index and saving a copy, so
-uploads never change the index it was started from. The index records its source
-(``meta["library_seed"]``, and the source index's version in ``meta["seed_version"]``);
-an index made from another source (another ``--index``, a new version of it, another
-corpus) is rebuilt from this one with the page's uploads re-added, never kept.
+uploads never change the index it was started from. ``page-state.json`` records the source
+(and the source index's version); an index made from another source (another ``--index``,
+a new version of it, another corpus), or with no state beside it, is rebuilt from this one
+with every file of ``uploads/`` re-added, never kept.
 A served corpus folder is followed (`Library.follow_edits`, at most every
-`FOLLOW_EVERY` seconds): files changed, added or removed since ``meta["library_files"]``
-recorded them (size, mtime, sha256) are re-indexed incrementally.
+`FOLLOW_EVERY` seconds): files changed, added or removed since the state recorded them
+(size, mtime, sha256) are re-indexed incrementally.
 Uploads and removals then change ``index/`` incrementally (`qa.index.build.update_index`),
 never by a rebuild; each save is atomic, so a page answering meanwhile sees the
-old index or the new one. The index records which documents were uploaded in
-its ``meta["uploads"]`` (document id -> file name in ``uploads/``).
+old index or the new one. The files in ``uploads/`` are the truth about what was uploaded:
+a document of the index whose file is there is an upload (`Library.uploads`).
 """
 
 from __future__ import annotations
@@ -40,33 +41,28 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ..index.build import build_index, default_corpus, open_index, update_index
+from ..index.build import build_index, describe, update_index
+from ..index.default import default_corpus, open_index
 from ..errors import EmptyCorpusError, QAError
 from ..files import atomic_file
-from .context import CONTEXT_RADIUS, context_html  # noqa: F401  (re-exported: the page imports them from here)
-from .uploads import (  # noqa: F401  (re-exported, as above)
-    ALLOWED_SUFFIXES, MAX_FILE_BYTES, MAX_FILE_MB, MAX_FILES, LibraryError, UploadError, check_uploads, safe_name,
-)
+from .state import PageState, read_state, write_state
+from .uploads import LibraryError, UploadError, check_uploads, safe_name
 from ..index.folders import load_index, save_index
-from ..index.store import outdated_manifest, read_manifest
+from ..index.layout import current_version, is_index_dir, outdated_manifest
 from ..index.versions import writer_lock
-from ..index.versions import current_version, is_index_dir, sha256
+from ..index.versions import sha256
 from ..ingest.loader import DOCUMENT_SUFFIXES
 from ..ingest.reading import read
-from ..text import detect_language, has_han, text_key
+from ..text import detect_language
 
-__all__ = [
-    "ALLOWED_SUFFIXES", "MAX_FILE_BYTES", "MAX_FILE_MB", "MAX_FILES", "CONTEXT_RADIUS", "LibraryError",
-    "UploadError", "DocumentRow", "Library", "data_dir", "safe_name", "check_uploads", "context_html",
-    "suggest_rephrasings", "close_words",
-]
+__all__ = ["DocumentRow", "Library", "data_dir"]
 
 _CURRENT_FORMAT: set[tuple[str, str]] = set()  # (index folder, version) known to be of this qa's format
 _REREADABLE = DOCUMENT_SUFFIXES  # every format the loader reads: its offsets index the (extracted) text
 
 FOLLOW_EVERY = 3.0  # seconds between two checks of a served folder for edits (per data folder)
 _last_follow: dict[str, float] = {}
-_META: dict[tuple[str, str], dict] = {}  # (index folder, version) -> its meta; a version folder never changes
+_UPLOADS: dict[tuple, dict[str, str]] = {}  # (uploads folder, its mtime, index folder, version) -> uploads
 
 _thread_locks: dict[str, threading.Lock] = {}
 _thread_locks_guard = threading.Lock()
@@ -77,14 +73,6 @@ def _file_sha256(path: Path) -> str | None:
         return sha256(path)
     except OSError:
         return None
-
-
-def _meta_of(index_dir: Path, version: str | None) -> dict:
-    """The ``meta`` of the live index's manifest (read once per version)."""
-    key = (str(index_dir), str(version))
-    if key not in _META:
-        _META[key] = dict(read_manifest(index_dir).get("meta") or {})
-    return _META[key]
 
 
 class DocumentRow(NamedTuple):
@@ -122,8 +110,9 @@ class Library:
         try:
             self.uploads_dir.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise LibraryError(f"{self.root}: cannot create the data folder ({exc.strerror or exc}); "
-                               "set QA_DATA to a writable folder") from None
+            raise LibraryError(
+                f"{self.root}: cannot create the data folder ({exc.strerror or exc}); set QA_DATA to a writable folder"
+            ) from None
 
     def __repr__(self) -> str:
         return f"Library({str(self.root)!r})"
@@ -159,26 +148,19 @@ class Library:
         Returns its version.
 
         The source is ``$QA_INDEX`` (loaded and saved here: a copy) if set, else the default
-        corpus (`qa.index.build.open_index`, which reuses the corpus's cached index); the index
-        records it in ``meta["library_seed"]`` (and the source index's version in
-        ``meta["seed_version"]``). Raises `qa.QAError` (an unloadable ``$QA_INDEX``, an empty
-        corpus) unchanged.
+        corpus (`qa.index.default.open_index`, which reuses the corpus's cached index); the page's
+        state (`qa.serve.state`) records it, and the source index's version. Raises `qa.QAError`
+        (an unloadable ``$QA_INDEX``, an empty corpus) unchanged.
         """
         version = self.version()
-        if version is not None and self._outdated(version) is None and self._same_source(version):
+        if version is not None and self._outdated(version) is None and self._same_source():
             return version
         with self._locked():
             version = self.version()
-            old = self._outdated(version)
-            if is_index_dir(self.index_dir) and old is None and self._same_source(version):
+            if is_index_dir(self.index_dir) and self._outdated(version) is None and self._same_source():
                 return version  # another session made it meanwhile
-            if old is None and is_index_dir(self.index_dir):  # made from another source: follow this one
-                try:
-                    old = {"meta": _meta_of(self.index_dir, version)}
-                except (QAError, OSError, ValueError):
-                    old = {"meta": {}}
             origin, seed_version = self._wanted()
-            if old is not None and log:
+            if is_index_dir(self.index_dir) and log:  # another source, another format, or no state
                 log(f"qa: rebuilding {self.index_dir} from {origin['index'] or origin['corpus']}")
             files = None
             if origin["index"]:
@@ -187,11 +169,9 @@ class Library:
                 scanned = self._scan(Path(origin["corpus"]), None)  # before the build: an edit meanwhile is seen later
                 files = {rel: [size, mtime, _file_sha256(path)] for rel, (path, size, mtime) in scanned.items()}
                 index = open_index(None, log=log)
-            index = index.with_meta(library_seed=origin, seed_version=seed_version, library_files=files,
-                                    uploads=dict(index.meta.get("uploads") or {}))
-            if old is not None:  # made by an older qa or from another source: rebuilt, with the uploads on disk
-                index = self._readd_uploads(index, (old.get("meta") or {}).get("uploads") or {}, log)
+            index = self._readd_uploads(index, log)  # the files of uploads/, if any: they are the truth
             save_index(index, self.index_dir)
+            write_state(self.root, PageState(seed=origin, seed_version=seed_version, files=files))
             return self.version()
 
     @staticmethod
@@ -204,15 +184,14 @@ class Library:
             return {"index": str(path), "corpus": None}, current_version(path)
         return {"index": None, "corpus": str(default_corpus().resolve())}, None
 
-    def _same_source(self, version: str | None) -> bool:
-        """True if the live index was made from the source this start serves."""
-        try:
-            meta = _meta_of(self.index_dir, version)
-        except (QAError, OSError, ValueError):
-            return True  # unreadable: `load_index` reports it as usual
+    def _same_source(self) -> bool:
+        """True if the page's state says its index was made from the source this start serves."""
+        state = read_state(self.root)
+        if state is None:
+            return False
         origin, seed_version = self._wanted()
-        followed = origin["index"] is not None or isinstance(meta.get("library_files"), dict)  # made before qa followed folders
-        return meta.get("library_seed") == origin and meta.get("seed_version") == seed_version and followed
+        followed = origin["index"] is not None or isinstance(state.files, dict)
+        return state.seed == origin and state.seed_version == seed_version and followed
 
     # -- following edits to a served folder ----------------------------------------------------
 
@@ -253,21 +232,17 @@ class Library:
         origin, _ = self._wanted()
         if origin["index"]:
             return None
-        version = self.version()
-        try:
-            meta = _meta_of(self.index_dir, version)
-        except (QAError, OSError, ValueError):
+        state = read_state(self.root)
+        if state is None or state.seed != origin or not isinstance(state.files, dict):
             return None
-        if meta.get("library_seed") != origin or not isinstance(meta.get("library_files"), dict):
-            return None
-        if not self._changes(Path(origin["corpus"]), meta)[0]:
+        if not self._changes(Path(origin["corpus"]), state.files)[0]:
             return None
         with self._locked():
-            index = load_index(self.index_dir)
-            meta = index.meta
-            if meta.get("library_seed") != origin or not isinstance(meta.get("library_files"), dict):
+            state = read_state(self.root)
+            if state is None or state.seed != origin or not isinstance(state.files, dict):
                 return None
-            changes, table = self._changes(Path(origin["corpus"]), meta)
+            index = load_index(self.index_dir)
+            changes, table = self._changes(Path(origin["corpus"]), state.files)
             if not changes:
                 return None
             changed, added, removed = changes["changed"], changes["added"], changes["removed"]
@@ -281,8 +256,11 @@ class Library:
                         raise ValueError("a changed corpus.jsonl may drop documents")  # rebuilt, below
                     updated, warnings = update_index(index, add=add) if add else (index, ())
                     now = updated.passages
-                    remove_ids = [now.doc_id[d] for d in range(now.n_documents)
-                                  if now.source[d] in set(removed) and now.doc_id[d] not in uploads]
+                    remove_ids = [
+                        now.doc_id[d]
+                        for d in range(now.n_documents)
+                        if now.source[d] in set(removed) and now.doc_id[d] not in uploads
+                    ]
                     if remove_ids:
                         updated, more = update_index(updated, remove=remove_ids)
                         warnings = (*warnings, *more)
@@ -290,8 +268,7 @@ class Library:
                     if log:
                         log(f"qa: rebuilding the index of {origin['corpus']}")
                     updated, warnings = build_index([Path(origin["corpus"])])
-                    updated = self._readd_uploads(updated.with_meta(library_seed=origin, seed_version=None,
-                                                                    uploads={}), uploads, log)
+                    updated = self._readd_uploads(updated, log)
             except (QAError, ValueError) as exc:
                 if log:
                     log(f"qa: the edited files were not re-indexed: {exc}")
@@ -300,17 +277,17 @@ class Library:
                 if log:
                     log(f"qa: warning: {w}")
             files = {rel: [size, mtime, _file_sha256(path)] for rel, (path, size, mtime) in table.items()}
-            save_index(updated.with_meta(library_files=files), self.index_dir)
+            save_index(updated, self.index_dir)
+            write_state(self.root, PageState(seed=state.seed, seed_version=state.seed_version, files=files))
         parts = []
         for n, what in ((len(changed), "changed"), (len(added), "added"), (len(removed), "removed")):
             if n:
                 parts.append(f"{n} {what} file{'s' if n != 1 else ''}")
         return "Re-indexed " + ", ".join(parts)
 
-    def _changes(self, corpus: Path, meta: dict) -> tuple[dict | None, dict]:
-        """What changed in `corpus` since `meta["library_files"]` was recorded."""
-        recorded = meta["library_files"]
-        table = self._scan(corpus, meta.get("root"))
+    def _changes(self, corpus: Path, recorded: dict) -> tuple[dict | None, dict]:
+        """What changed in `corpus` since its files were `recorded` (`qa.serve.state.PageState.files`)."""
+        table = self._scan(corpus, None)
         changed, added = [], []
         for rel, (path, size, mtime) in table.items():
             was = recorded.get(rel)
@@ -324,7 +301,7 @@ class Library:
         return {"changed": changed, "added": added, "removed": removed}, table
 
     def _outdated(self, version: str | None) -> dict | None:
-        """The manifest of the live index if an older qa wrote it (`qa.index.store.outdated_manifest`).
+        """The manifest of the live index if an older qa wrote it (`qa.index.layout.outdated_manifest`).
         The page calls this on every rerun, so a version once found current is not read again:
         a version folder is never rewritten, and any save makes a new one."""
         key = (str(self.index_dir), version)
@@ -335,11 +312,19 @@ class Library:
             _CURRENT_FORMAT.add(key)
         return old
 
-    def _readd_uploads(self, index, uploads: dict, log=None):
-        names = [n for n in uploads.values() if isinstance(n, str) and n == safe_name(n) and (self.uploads_dir / n).is_file()]
-        if not names:
+    def _upload_files(self) -> list[Path]:
+        """The files of ``uploads/`` (not the temporary or backup files an interrupted upload left)."""
+        try:
+            entries = sorted(self.uploads_dir.iterdir())
+        except OSError:
+            return []
+        return [p for p in entries if not p.name.startswith(".") and p.name == safe_name(p.name) and p.is_file()]
+
+    def _readd_uploads(self, index, log=None):
+        """`index` with every file of ``uploads/`` added (the index is being made again)."""
+        paths = self._upload_files()
+        if not paths:
             return index
-        paths = [self._upload_path(n) for n in names]
         try:
             updated, warnings = update_index(index, add=paths)
         except QAError as exc:
@@ -349,13 +334,27 @@ class Library:
         for w in warnings:
             if log:
                 log(f"qa: warning: {w}")
-        now = set(updated.passages.doc_id)
-        return updated.with_meta(uploads={d: n for d, n in zip(self._doc_ids(index, paths), names) if d in now})
+        return updated
 
-    @staticmethod
-    def uploads(index) -> dict[str, str]:
-        """Uploaded documents of `index`: document id -> file name in ``uploads/``."""
-        return dict(index.meta.get("uploads") or {})
+    def uploads(self, index) -> dict[str, str]:
+        """Uploaded documents of `index`: document id -> file name in ``uploads/``. A document is an
+        upload when its file is in ``uploads/`` (the files are the truth; the index need not say)."""
+        try:
+            stamp = self.uploads_dir.stat().st_mtime_ns
+        except OSError:
+            return {}
+        facts = describe(index)
+        key = (str(self.uploads_dir), stamp, facts["index_dir"], facts["version_dir"], id(index))
+        if facts["version_dir"] is None:  # never saved: nothing tells two such indexes apart
+            _UPLOADS.pop(key, None)
+        if key not in _UPLOADS:
+            paths = self._upload_files()
+            known = set(index.passages.doc_id) if paths else set()
+            found = {d: p.name for d, p in zip(self._doc_ids(index, paths), paths) if d in known}
+            if len(_UPLOADS) > 64:
+                _UPLOADS.clear()
+            _UPLOADS[key] = found
+        return dict(_UPLOADS[key])
 
     @staticmethod
     def documents(index) -> list[DocumentRow]:
@@ -367,8 +366,13 @@ class Library:
         first = np.zeros(n, dtype=np.int64)
         first[doc[::-1]] = np.arange(doc.size - 1, -1, -1)  # each document's first passage
         return [
-            DocumentRow(table.doc_id[d], table.source[d], table.title[d], int(counts[d]),
-                        detect_language(f"{table.title[d]}\n{table.text[int(first[d])][:500]}") if counts[d] else "en")
+            DocumentRow(
+                table.doc_id[d],
+                table.source[d],
+                table.title[d],
+                int(counts[d]),
+                detect_language(f"{table.title[d]}\n{table.text[int(first[d])][:500]}") if counts[d] else "en",
+            )
             for d in range(n)
         ]
 
@@ -384,7 +388,7 @@ class Library:
         """The ids `update_index` gives these files: relative to the index's corpus root when they
         are inside it, else to the uploads folder (their common folder)."""
         uploads = self.uploads_dir.resolve()
-        root = index.meta.get("root")
+        root = describe(index)["root"]
         base = uploads
         if root:
             r = Path(root).resolve()
@@ -483,8 +487,11 @@ class Library:
             known = set(index.passages.doc_id)
             paths = [self._upload_path(name) for name, _ in checked]
             ids = self._doc_ids(index, paths)
-            clashes = [f"{name}: a document {doc_id!r} that was not uploaded here is already indexed; rename the file"
-                       for (name, _), doc_id in zip(checked, ids) if doc_id in known and doc_id not in uploads]
+            clashes = [
+                f"{name}: a document {doc_id!r} that was not uploaded here is already indexed; rename the file"
+                for (name, _), doc_id in zip(checked, ids)
+                if doc_id in known and doc_id not in uploads
+            ]
             if clashes:
                 raise UploadError("\n".join(clashes))
             written: list[tuple[Path, Path | None]] = []
@@ -503,13 +510,13 @@ class Library:
                 raise
             now = set(updated.passages.doc_id)
             messages = [self._clean(w) for w in warnings]
-            added, kept, failed = [], dict(uploads), []
-            for (name, _), doc_id, (path, backup) in zip(checked, ids, written):
-                named = any(str(path) in w or str(path.resolve()) in w or w.startswith(f"skipped {doc_id}: ")
-                            for w in warnings)  # the loader names files, the passage limit documents
+            added, failed = [], []
+            for (name, _), doc_id, (path, _backup) in zip(checked, ids, written):
+                named = any(
+                    str(path) in w or str(path.resolve()) in w or w.startswith(f"skipped {doc_id}: ") for w in warnings
+                )  # the loader names files, the passage limit documents
                 if doc_id in now and not named:
                     added.append(doc_id)
-                    kept[doc_id] = name
                 else:
                     failed.append(path)
                     if not named:
@@ -517,7 +524,6 @@ class Library:
             try:
                 if not added:
                     raise UploadError("\n".join(messages) or "no file could be added")
-                updated = updated.with_meta(uploads=kept)
                 report(0.85, "Saving the index")
                 save_index(updated, self.index_dir)
             except BaseException:
@@ -542,8 +548,7 @@ class Library:
                 updated, _ = update_index(index, remove=[doc_id])
             except (ValueError, EmptyCorpusError):  # the last document
                 raise LibraryError(f"{doc_id!r} is the last document; the index cannot be empty") from None
-            name = uploads.pop(doc_id, None)
-            updated = updated.with_meta(uploads=uploads)
+            name = uploads.get(doc_id)
             save_index(updated, self.index_dir)
             if name:
                 try:
@@ -567,7 +572,7 @@ class Library:
         if uploaded:
             path = self.uploads_dir / uploaded
         else:
-            root = index.meta.get("root")
+            root = describe(index)["root"]
             if not root:
                 return None
             root = Path(root).resolve()
@@ -582,64 +587,3 @@ class Library:
             return None
         # The file still reads as it did when indexed: the passage's span reads as its text.
         return document.text if read(document).of(passage.start, passage.end) == passage.text else None
-
-
-# -- when there is no answer -----------------------------------------------------------------------
-
-
-def close_words(index, word: str, n: int = 2, cutoff: float = 0.75) -> list[str]:
-    """Corpus words spelt like `word`: the index's speller (`qa.index.spelling.Speller.similar`)."""
-    return index.speller.similar(word, n=n, cutoff=cutoff, is_stop=index.analyzer.is_stop)
-
-
-def _replace_word(question: str, word: str, new: str) -> str:
-    return re.sub(rf"(?<!\w){re.escape(word)}(?!\w)", new, question, flags=re.IGNORECASE)
-
-
-def _answered(ask, index, question: str) -> bool:
-    try:
-        return not ask(index, question).abstained
-    except QAError:  # QuestionError: nothing left to search for
-        return False
-
-
-def suggest_rephrasings(index, answer, n: int = 5, examples=None) -> list[str]:
-    """Up to `n` questions to try when `answer` abstained.
-
-    First the question with each word the corpus lacks replaced by a corpus word
-    spelt like it (`close_words`), kept only if `qa.answer` answers it; then the
-    corpus's example questions (`qa.answering.suggest.suggest_questions`, which asks each
-    of the index, or `examples` if given), those sharing more index terms with
-    the question first. The question itself is never suggested.
-    """
-    from ..answering.summarize import answer as ask
-    from ..answering.suggest import suggest_questions
-
-    analyzer = index.analyzer
-    words = list(answer.query_terms)
-    stems = analyzer.stem_words(words) if words else []
-    unknown = [w for w, t in zip(words, stems) if t not in index.vocabulary]
-    out: list[str] = []
-    for w in unknown:
-        if has_han(w):  # spelling neighbours of a Chinese word are other words, not corrections
-            continue
-        for m in close_words(index, w):
-            rephrased = _replace_word(answer.question, w, m)
-            if rephrased != answer.question and _answered(ask, index, rephrased):
-                out.append(rephrased)
-    known = {t for t in stems if t in index.vocabulary}
-    pool = list(examples) if examples is not None else list(suggest_questions(index, n=20))
-    # Suggestions in the question's language, when the documents offer any.
-    pool = [q for q in pool if detect_language(q) == answer.language] or pool
-    overlap = [len(known & set(analyzer(q))) for q in pool]
-    out += [q for _, _, q in sorted(zip((-o for o in overlap), range(len(pool)), pool))]
-    seen = {text_key(answer.question)}
-    result = []
-    for q in out:
-        key = text_key(q)
-        if key not in seen:
-            seen.add(key)
-            result.append(q)
-        if len(result) == n:
-            break
-    return result

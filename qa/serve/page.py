@@ -26,11 +26,22 @@ import streamlit as st
 from qa.answering.summarize import answer
 from qa.errors import QAError, QuestionError
 from qa.serve.access import admin_password, bind_address, is_loopback, password_matches
-from qa.index.build import describe, open_index
-from qa.serve.feedback import (add_comment, count_feedback, export_csv, export_missing_csv, missing_questions,
-                               recent_questions, record_feedback, record_question)
-from qa.serve.library import (ALLOWED_SUFFIXES, CONTEXT_RADIUS, MAX_FILE_MB, MAX_FILES, Library, UploadError,
-                        context_html, suggest_rephrasings)
+from qa.index.build import describe
+from qa.index.default import open_index
+from qa.serve.feedback import (
+    add_comment,
+    count_feedback,
+    export_csv,
+    export_missing_csv,
+    missing_questions,
+    recent_questions,
+    record_feedback,
+    record_question,
+)
+from qa.answering.rephrase import suggest_rephrasings
+from qa.serve.context import CONTEXT_RADIUS, context_html
+from qa.serve.library import Library
+from qa.serve.uploads import ALLOWED_SUFFIXES, MAX_FILE_MB, MAX_FILES, UploadError
 from qa.serve.labels import labels, reason_text
 from qa.serve.render import answer_html, escape, hit_location, hits_in_citation_order, matched_words, passage_html
 from qa.answering.suggest import suggest_questions
@@ -40,8 +51,10 @@ log = logging.getLogger("qa.ui")
 DEFAULT_K = 5
 RECENT = 8  # recent questions listed in the sidebar
 WRONG_PASSWORD_DELAY = 1.0  # seconds a wrong owner's password costs
-LIMITS = (f"Up to {MAX_FILES} files at a time, at most {MAX_FILE_MB} MB each: "
-          f"{', '.join(ALLOWED_SUFFIXES)}. A file uploaded again under the same name replaces its earlier version.")
+LIMITS = (
+    f"Up to {MAX_FILES} files at a time, at most {MAX_FILE_MB} MB each: "
+    f"{', '.join(ALLOWED_SUFFIXES)}. A file uploaded again under the same name replaces its earlier version."
+)
 CSS = """<style>
 .stApp, [data-testid="stMarkdownContainer"], [data-testid="stWidgetLabel"], .stButton button, .stTextInput input,
 [data-testid="stCaptionContainer"], [data-testid="stAlertContentWarning"] {
@@ -68,7 +81,7 @@ mark { background: rgba(255, 208, 0, .45); color: inherit; padding: 0 .1em; bord
 
 
 @st.cache_resource(show_spinner="Loading the index…", max_entries=2)
-def load_index(index_dir: str | None, version: str | None):
+def cached_index(index_dir: str | None, version: str | None):
     """The index, loaded once per version: every save (an upload, a removal) makes a
     new version, so the page picks it up on the next rerun."""
     return open_index(index_dir, mmap=True, log=log.warning)
@@ -77,18 +90,18 @@ def load_index(index_dir: str | None, version: str | None):
 @st.cache_data(show_spinner=False, max_entries=4)
 def example_questions(index_dir: str | None, version: str | None) -> tuple[str, ...]:
     """Questions this version of the index answers (`suggest_questions` asks each one), once per version."""
-    return suggest_questions(load_index(index_dir, version))
+    return suggest_questions(cached_index(index_dir, version))
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
 def question_pool(index_dir: str | None, version: str | None) -> tuple[str, ...]:
     """More example questions, asked alike, to suggest when there is no answer."""
-    return suggest_questions(load_index(index_dir, version), n=20)
+    return suggest_questions(cached_index(index_dir, version), n=20)
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
 def document_rows(index_dir: str | None, version: str | None) -> list[tuple]:
-    return [tuple(r) for r in Library.documents(load_index(index_dir, version))]
+    return [tuple(r) for r in Library.documents(cached_index(index_dir, version))]
 
 
 def text(message: str) -> str:
@@ -256,17 +269,22 @@ def sidebar(index, lib: Library, owner: bool):
     everyone's recent questions); returns k and a place for this session's recent questions,
     filled after the question of this run is recorded."""
     facts = describe(index)
-    indexed = index.meta.get("updated_at") or facts["built_at"]  # the last upload or removal, else the build
+    indexed = facts["updated_at"] or facts["built_at"]  # the last upload or removal, else the build
     with st.sidebar:
         st.header("Corpus")
         left, right = st.columns(2)
         left.metric("Documents", facts["documents"])
         right.metric("Passages", facts["passages"])
-        where = (f'<br>Corpus root <code>{escape(str(facts["root"] or "unknown"))}</code><br>'
-                 f'Page data <code>{escape(str(lib.root))}</code>') if owner else ""
+        where = (
+            (
+                f"<br>Corpus root <code>{escape(str(facts['root'] or 'unknown'))}</code><br>"
+                f"Page data <code>{escape(str(lib.root))}</code>"
+            )
+            if owner
+            else ""
+        )
         st.markdown(
-            f'<div class="qa-meta" title="{escape(str(indexed or ""))}">'
-            f'Indexed {escape(ago(indexed))}{where}</div>',
+            f'<div class="qa-meta" title="{escape(str(indexed or ""))}">Indexed {escape(ago(indexed))}{where}</div>',
             unsafe_allow_html=True,
         )
         k = st.slider("Passages to show", 1, 10, DEFAULT_K, key="top_k")
@@ -281,8 +299,10 @@ def owner_sign_in(owner: bool) -> None:
     """The owner's sign-in (only when a password is set) or sign-out."""
     if not _password_configured():
         if not owner:
-            st.caption("Uploads, removals and the feedback export are off: this page is served beyond this "
-                       "machine with no owner's password set.")
+            st.caption(
+                "Uploads, removals and the feedback export are off: this page is served beyond this "
+                "machine with no owner's password set."
+            )
         return
     st.subheader("Owner")
     if owner:
@@ -301,8 +321,13 @@ def owner_views(lib: Library) -> None:
         rated = 0
     st.subheader("Feedback")
     st.caption(f"{rated} rating{'s' if rated != 1 else ''} stored in {escape(str(lib.db_path))}")
-    st.download_button("Export feedback (CSV)", data=lambda: export_csv(lib.db_path),
-                       file_name="qa-feedback.csv", mime="text/csv", key="export")
+    st.download_button(
+        "Export feedback (CSV)",
+        data=lambda: export_csv(lib.db_path),
+        file_name="qa-feedback.csv",
+        mime="text/csv",
+        key="export",
+    )
     try:
         everyone = recent_questions(lib.db_path, RECENT)
     except QAError as exc:
@@ -327,20 +352,29 @@ def missing_view(lib: Library) -> None:
     if not groups:
         st.caption("No question has gone unanswered or been rated down yet.")
         return
-    st.caption(f"{len(groups)} question{'s' if len(groups) != 1 else ''} without a good answer, newest first: "
-               "what the documents may be missing.")
+    st.caption(
+        f"{len(groups)} question{'s' if len(groups) != 1 else ''} without a good answer, newest first: "
+        "what the documents may be missing."
+    )
     with st.expander("Questions without a good answer", expanded=True):
         for g in groups:
             counts = [f"asked {g['asked']}\u00d7"]
             if g["rated_down"]:
                 counts.append(f"rated down {g['rated_down']}\u00d7")
             got = ", ".join(f"[{p.get('rank')}] {p.get('source')}" for p in g["passages"] if isinstance(p, dict))
-            st.markdown(f'<div class="qa-missing"><b>{escape(g["question"])}</b><br>'
-                        f'<span class="qa-meta">{escape(", ".join(counts))} &#183; {escape(g["reason"] or "")}'
-                        f'<br>{escape("Passages: " + got) if got else "No passages"}</span></div>',
-                        unsafe_allow_html=True)
-    st.download_button("Export unanswered questions (CSV)", data=lambda: export_missing_csv(lib.db_path),
-                       file_name="qa-unanswered.csv", mime="text/csv", key="export-missing")
+            st.markdown(
+                f'<div class="qa-missing"><b>{escape(g["question"])}</b><br>'
+                f'<span class="qa-meta">{escape(", ".join(counts))} &#183; {escape(g["reason"] or "")}'
+                f"<br>{escape('Passages: ' + got) if got else 'No passages'}</span></div>",
+                unsafe_allow_html=True,
+            )
+    st.download_button(
+        "Export unanswered questions (CSV)",
+        data=lambda: export_missing_csv(lib.db_path),
+        file_name="qa-unanswered.csv",
+        mime="text/csv",
+        key="export-missing",
+    )
 
 
 def remember(question: str) -> None:
@@ -381,8 +415,10 @@ def show_answer(result, index, lib: Library, version: str | None, pool: tuple[st
         st.markdown(f'<div class="qa-meta">{t["searched_for"]} {fixed}</div>', unsafe_allow_html=True)
     if result.abstained:
         typed = {b: a for a, b in result.corrections}
-        terms = escape(", ".join(f"{w} ({t['you_typed']} {typed[w]})" if w in typed else w
-                                 for w in result.query_terms)) or t["nothing"]
+        terms = (
+            escape(", ".join(f"{w} ({t['you_typed']} {typed[w]})" if w in typed else w for w in result.query_terms))
+            or t["nothing"]
+        )
         st.warning(f"**{t['no_answer']}** {escape(reason_text(result))}\n\n{t['searched_for']}: {terms}")
         shown = set(st.session_state.get("examples-shown", ()))  # not again what is listed above
         suggestions = suggest_rephrasings(index, result, examples=pool)
@@ -432,7 +468,7 @@ def show_passages(result, index, lib: Library, qkey: str, analyzer) -> None:
             st.markdown(
                 f'<div id="passage-{number}" class="qa-head">[{number}] {escape(p.section or p.title)}</div>'
                 f'<div class="qa-meta">{escape(p.title)}<br>{escape(hit_location(hit, result.language))} &#183; '
-                f'{t["score"]} {hit.score:.3f} &#183; {t["matched"]}: {matched}</div>'
+                f"{t['score']} {hit.score:.3f} &#183; {t['matched']}: {matched}</div>"
                 f'<div class="qa-passage">{passage_html(hit, result, analyzer)}</div>',
                 unsafe_allow_html=True,
             )
@@ -456,18 +492,27 @@ def documents_tab(index, lib: Library, version: str | None, owner: bool) -> None
     if owner:
         add_documents(lib)
     rows = document_rows(str(lib.index_dir), version)
-    uploads = Library.uploads(index)
+    uploads = lib.uploads(index)
     st.subheader(f"Documents ({len(rows):,})")
     st.dataframe(
-        {"Title": [r[2] for r in rows], "Source": [r[1] for r in rows], "Passages": [r[3] for r in rows],
-         "Language": [r[4] for r in rows], "Uploaded": [r[0] in uploads for r in rows]},
-        hide_index=True, key="documents",
+        {
+            "Title": [r[2] for r in rows],
+            "Source": [r[1] for r in rows],
+            "Passages": [r[3] for r in rows],
+            "Language": [r[4] for r in rows],
+            "Uploaded": [r[0] in uploads for r in rows],
+        },
+        hide_index=True,
+        key="documents",
         # Widths that fit a 390 px phone beside each other (no column scrolled out of sight); the title
         # column takes what is left on a wider screen.
-        column_config={"Title": st.column_config.TextColumn(width=110), "Source": st.column_config.TextColumn(width=70),
-                       "Passages": st.column_config.NumberColumn(width=56),
-                       "Language": st.column_config.TextColumn(width=56),
-                       "Uploaded": st.column_config.CheckboxColumn(width=56)},
+        column_config={
+            "Title": st.column_config.TextColumn(width=110),
+            "Source": st.column_config.TextColumn(width=70),
+            "Passages": st.column_config.NumberColumn(width=56),
+            "Language": st.column_config.TextColumn(width=56),
+            "Uploaded": st.column_config.CheckboxColumn(width=56),
+        },
     )
     if owner:
         uploaded_documents(lib, rows, uploads)
@@ -477,14 +522,20 @@ def add_documents(lib: Library) -> None:
     st.subheader("Add documents")
     st.caption(escape(LIMITS))
     set_state_if_absent("uploader", 0)
-    files = st.file_uploader("Files to add", type=[s.lstrip(".") for s in ALLOWED_SUFFIXES],
-                             accept_multiple_files=True, max_upload_size=MAX_FILE_MB,
-                             key=f"uploader-{st.session_state.uploader}")
+    files = st.file_uploader(
+        "Files to add",
+        type=[s.lstrip(".") for s in ALLOWED_SUFFIXES],
+        accept_multiple_files=True,
+        max_upload_size=MAX_FILE_MB,
+        key=f"uploader-{st.session_state.uploader}",
+    )
     if st.button("Add to the index", type="primary", key="add"):
         bar = st.progress(0.0, text="Starting…")
         try:
-            added, problems = lib.add_uploads([(f.name, f.getvalue()) for f in files or ()],
-                                              progress=lambda fraction, message: bar.progress(fraction, text=message))
+            added, problems = lib.add_uploads(
+                [(f.name, f.getvalue()) for f in files or ()],
+                progress=lambda fraction, message: bar.progress(fraction, text=message),
+            )
         except QAError as exc:
             bar.empty()
             st.error(text(f"Nothing was added. {exc}" if isinstance(exc, UploadError) else f"Nothing was added: {exc}"))
@@ -493,8 +544,11 @@ def add_documents(lib: Library) -> None:
             log.exception("adding uploads failed")
             st.error("Nothing was added: an unexpected error occurred (details in the server log).")
         else:
-            notify("success", f"Added {len(added)} document{'s' if len(added) != 1 else ''} to the index: "
-                              f"{', '.join(added)}. Ask about them now.")
+            notify(
+                "success",
+                f"Added {len(added)} document{'s' if len(added) != 1 else ''} to the index: "
+                f"{', '.join(added)}. Ask about them now.",
+            )
             for problem in problems:
                 notify("error", problem)
             st.session_state.uploader += 1  # a fresh, empty uploader
@@ -510,17 +564,32 @@ def uploaded_documents(lib: Library, rows, uploads) -> None:
     for doc_id, source, title, n, _ in uploaded:
         dkey = key_of(doc_id)
         with st.container(border=True, horizontal=True, vertical_alignment="center"):
-            st.markdown(f'<span class="qa-head">{escape(title or source)}</span> '
-                        f'<span class="qa-meta">{escape(source)} &#183; {n} passage{"s" if n != 1 else ""}</span>',
-                        unsafe_allow_html=True)
+            st.markdown(
+                f'<span class="qa-head">{escape(title or source)}</span> '
+                f'<span class="qa-meta">{escape(source)} &#183; {n} passage{"s" if n != 1 else ""}</span>',
+                unsafe_allow_html=True,
+            )
             if st.session_state.get(f"confirm-{dkey}"):
-                st.button("Yes, remove it", key=f"remove-{dkey}", type="primary",
-                          on_click=remove_document, args=(lib, doc_id, title))
-                st.button("Cancel", key=f"cancel-{dkey}",
-                          on_click=st.session_state.__setitem__, args=(f"confirm-{dkey}", False))
+                st.button(
+                    "Yes, remove it",
+                    key=f"remove-{dkey}",
+                    type="primary",
+                    on_click=remove_document,
+                    args=(lib, doc_id, title),
+                )
+                st.button(
+                    "Cancel",
+                    key=f"cancel-{dkey}",
+                    on_click=st.session_state.__setitem__,
+                    args=(f"confirm-{dkey}", False),
+                )
             else:
-                st.button("Remove", key=f"ask-remove-{dkey}",
-                          on_click=st.session_state.__setitem__, args=(f"confirm-{dkey}", True))
+                st.button(
+                    "Remove",
+                    key=f"ask-remove-{dkey}",
+                    on_click=st.session_state.__setitem__,
+                    args=(f"confirm-{dkey}", True),
+                )
 
 
 def ask_tab(index, lib: Library, version: str | None, examples, k: int) -> None:
@@ -547,8 +616,9 @@ def ask_tab(index, lib: Library, version: str | None, examples, k: int) -> None:
     if st.session_state.pop("record", False):
         remember(question)
         try:
-            record_question(lib.db_path, question, result.abstained,
-                            reason_text(result) if result.abstained else None, result)
+            record_question(
+                lib.db_path, question, result.abstained, reason_text(result) if result.abstained else None, result
+            )
         except QAError as exc:
             log.warning("recording the question failed: %s", exc)
     show_answer(result, index, lib, version, question_pool(str(lib.index_dir), version))
@@ -567,8 +637,8 @@ def main() -> None:
             st.toast(followed)
             version = lib.version()
         index_dir = str(lib.index_dir)
-        index = load_index(index_dir, version)
-        version = index.meta.get("version_dir") or version  # newer if an upload saved meanwhile
+        index = cached_index(index_dir, version)
+        version = describe(index)["version_dir"] or version  # newer if an upload saved meanwhile
         examples = example_questions(index_dir, version)
     except QAError as exc:
         message = public_error(is_owner(), "Cannot load the index", exc)

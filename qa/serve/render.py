@@ -15,7 +15,17 @@ from ..text import Analyzer, has_han, squash_spaces
 from ..ingest.reading import to_reading
 from ..types import Answer, Hit
 
-__all__ = ["answer_to_dict", "answer_to_text", "escape", "passage_html", "answer_html", "citation_numbers", "hits_in_citation_order", "hit_location", "matched_words"]
+__all__ = [
+    "answer_to_dict",
+    "answer_to_text",
+    "escape",
+    "passage_html",
+    "answer_html",
+    "citation_numbers",
+    "hits_in_citation_order",
+    "hit_location",
+    "matched_words",
+]
 
 
 def matched_words(hit: Hit, answer: Answer, analyzer: Analyzer) -> list[str]:
@@ -58,9 +68,7 @@ def answer_to_dict(answer: Answer) -> dict:
         "confidence": answer.confidence,
         "query_terms": list(answer.query_terms),
         "corrections": [{"typed": a, "corrected": b} for a, b in answer.corrections],
-        "sentences": [
-            {"text": s.text, "passage": s.rank, "start": s.start, "end": s.end} for s in answer.sentences
-        ],
+        "sentences": [{"text": s.text, "passage": s.rank, "start": s.start, "end": s.end} for s in answer.sentences],
         "passages": [
             {
                 "rank": h.rank,
@@ -93,7 +101,9 @@ def answer_to_text(answer: Answer, width: int = 100, analyzer: Analyzer | None =
     t = labels(answer.language)
     lines = []
     if answer.corrections:
-        lines.append(f"{t['searched_for']} " + ", ".join(f"{b!r} ({t['you_typed']} {a!r})" for a, b in answer.corrections))
+        lines.append(
+            f"{t['searched_for']} " + ", ".join(f"{b!r} ({t['you_typed']} {a!r})" for a, b in answer.corrections)
+        )
     if answer.abstained:
         lines.append(t["no_answer"])
         lines.append(f"{t['reason']}: {reason_text(answer)}")
@@ -109,7 +119,9 @@ def answer_to_text(answer: Answer, width: int = 100, analyzer: Analyzer | None =
             head = " \u203a ".join(x for x in (p.title, p.section) if x)
             matched = ", ".join(matched_words(h, answer, analyzer))
             lines.append(f"[{h.rank}] {head}")
-            lines.append(f"    {hit_location(h, answer.language)}; {t['score']} {h.score:.3f}; {t['matched']}: {matched}")
+            lines.append(
+                f"    {hit_location(h, answer.language)}; {t['score']} {h.score:.3f}; {t['matched']}: {matched}"
+            )
             lines.extend(textwrap.wrap(squash_spaces(p.text), width, initial_indent="    ", subsequent_indent="    "))
     return "\n".join(lines)
 
@@ -154,7 +166,7 @@ def layered_html(text: str, base: int, layers) -> str:
     for a, b in zip(points, points[1:]):
         if a == b:
             continue
-        piece = escape(text[a - base:b - base])
+        piece = escape(text[a - base : b - base])
         for spans, open_tag, close_tag in layers:
             if any(s <= a and b <= e for s, e in spans):
                 piece = f"{open_tag}{piece}{close_tag}"
@@ -180,7 +192,9 @@ def passage_html(hit: Hit, answer: Answer, analyzer: Analyzer) -> str:
 
 
 # A list marker opening a quoted sentence ("2. ", "(b) ", "• ", "二、"): layout, not the answer's words.
-_LEADING_MARKER = re.compile(r"^\s*(?:(?:[-*•·‣◦]|\(?(?:\d{1,3}|[a-z]|[ivx]{1,4})[.)])\s+|(?:[一二三四五六七八九十]{1,3}|\d{1,3})、\s*)")
+_LEADING_MARKER = re.compile(
+    r"^\s*(?:(?:[-*•·‣◦]|\(?(?:\d{1,3}|[a-z]|[ivx]{1,4})[.)])\s+|(?:[一二三四五六七八九十]{1,3}|\d{1,3})、\s*)"
+)
 
 
 def sentence_shown(text: str) -> str:

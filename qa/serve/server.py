@@ -15,5 +15,8 @@ from starlette.middleware import Middleware
 from qa.serve.access import HostCheck
 from qa.serve.api import IndexSource, make_routes, page_index_dir
 
-app = st.App(Path(__file__).resolve().with_name("page.py"), routes=make_routes(IndexSource(page_index_dir)),
-             middleware=[Middleware(HostCheck)])
+app = st.App(
+    Path(__file__).resolve().with_name("page.py"),
+    routes=make_routes(IndexSource(page_index_dir)),
+    middleware=[Middleware(HostCheck)],
+)

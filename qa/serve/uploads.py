@@ -9,12 +9,20 @@ from pathlib import Path
 
 from ..errors import QAError
 
-__all__ = ["ALLOWED_SUFFIXES", "LibraryError", "MAX_FILE_BYTES", "MAX_FILE_MB", "MAX_FILES", "UploadError",
-           "check_uploads", "safe_name"]
+__all__ = [
+    "ALLOWED_SUFFIXES",
+    "LibraryError",
+    "MAX_UPLOAD_BYTES",
+    "MAX_FILE_MB",
+    "MAX_FILES",
+    "UploadError",
+    "check_uploads",
+    "safe_name",
+]
 
 ALLOWED_SUFFIXES = (".txt", ".md", ".pdf", ".docx", ".html", ".htm")
 MAX_FILE_MB = 20
-MAX_FILE_BYTES = MAX_FILE_MB * 1024 * 1024
+MAX_UPLOAD_BYTES = MAX_FILE_MB * 1024 * 1024
 MAX_FILES = 20  # per upload
 _NAME_CHARS = re.compile(r"[^A-Za-z0-9._ -]")
 _MAX_NAME = 120
@@ -87,7 +95,7 @@ def check_uploads(files) -> list[tuple[str, bytes]]:
             problems.append(f"{shown}: no file content")
             continue
         size = len(data)
-        if size > MAX_FILE_BYTES:
+        if size > MAX_UPLOAD_BYTES:
             problems.append(f"{shown}: {size / 1024 / 1024:.1f} MB is over the {MAX_FILE_MB} MB limit per file")
             continue
         if size == 0:

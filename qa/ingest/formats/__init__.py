@@ -45,8 +45,16 @@ from . import html, pdf
 _html_parser = html._html_parser
 _pdf_page_lines = pdf._pdf_page_lines
 
-__all__ = ["Extracted", "EXTRACTORS", "BLOCK_KINDS", "extract_pdf", "extract_docx", "extract_html",
-           "DOCX_MAX_UNPACKED_BYTES", "DOCX_MAX_RATIO"]
+__all__ = [
+    "Extracted",
+    "EXTRACTORS",
+    "BLOCK_KINDS",
+    "extract_pdf",
+    "extract_docx",
+    "extract_html",
+    "DOCX_MAX_UNPACKED_BYTES",
+    "DOCX_MAX_RATIO",
+]
 
 EXTRACTORS = {
     ".pdf": extract_pdf,

@@ -8,7 +8,17 @@ from dataclasses import dataclass
 
 from ...text import squash_spaces
 
-__all__ = ["Extracted", "BLOCK_KINDS", "Layout", "one_line", "one_block", "clean_lines", "first_line", "reason", "PILCROW_RE"]
+__all__ = [
+    "Extracted",
+    "BLOCK_KINDS",
+    "Layout",
+    "one_line",
+    "one_block",
+    "clean_lines",
+    "first_line",
+    "reason",
+    "PILCROW_RE",
+]
 
 BLOCK_KINDS = ("heading", "text", "item", "code", "table", "meta")
 

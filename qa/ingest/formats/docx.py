@@ -18,7 +18,6 @@ DOCX_MAX_RATIO = 100  # unpacked : packed; Word's XML packs about 5-20 to 1
 _RATIO_FLOOR_BYTES = 1024 * 1024  # tiny archives may have any ratio: they cannot hurt
 
 
-
 def _check_docx_archive(path: Path) -> None:
     """Refuse what is not a zip with a Word document inside, or unpacks to too much, before parsing."""
     try:
@@ -37,8 +36,7 @@ def _check_docx_archive(path: Path) -> None:
     max_unpacked, max_ratio = limits.DOCX_MAX_UNPACKED_BYTES, limits.DOCX_MAX_RATIO
     if unpacked > max_unpacked:
         raise SourceError(
-            f"{path}: unpacks to {unpacked:,} bytes, over the {max_unpacked:,}-byte limit "
-            "for a DOCX (zip bomb?)"
+            f"{path}: unpacks to {unpacked:,} bytes, over the {max_unpacked:,}-byte limit for a DOCX (zip bomb?)"
         )
     if unpacked > _RATIO_FLOOR_BYTES and unpacked > max_ratio * max(packed, 1):
         raise SourceError(
@@ -60,8 +58,9 @@ def _check_docx_members(path: Path, infos) -> None:
     """
     for info in infos:
         if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-            raise SourceError(f"{path}: not a readable DOCX file ({info.filename} is compressed with a method "
-                              "Word does not use)")
+            raise SourceError(
+                f"{path}: not a readable DOCX file ({info.filename} is compressed with a method Word does not use)"
+            )
     try:
         with zipfile.ZipFile(path) as archive:
             for info in infos:

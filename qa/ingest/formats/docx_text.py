@@ -17,9 +17,21 @@ __all__ = ["paragraph_text", "body_items"]
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _MC = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"
-_SKIP = frozenset({f"{_W}instrText", f"{_W}delText", f"{_W}txbxContent", f"{_W}pPr", f"{_W}rPr",
-                   f"{_MC}Fallback", f"{_W}del", f"{_W}moveFrom", f"{_W}footnoteReference",
-                   f"{_W}endnoteReference", f"{_W}commentReference"})
+_SKIP = frozenset(
+    {
+        f"{_W}instrText",
+        f"{_W}delText",
+        f"{_W}txbxContent",
+        f"{_W}pPr",
+        f"{_W}rPr",
+        f"{_MC}Fallback",
+        f"{_W}del",
+        f"{_W}moveFrom",
+        f"{_W}footnoteReference",
+        f"{_W}endnoteReference",
+        f"{_W}commentReference",
+    }
+)
 _CHARS = {f"{_W}tab": "\t", f"{_W}br": "\n", f"{_W}cr": "\n", f"{_W}noBreakHyphen": "-", f"{_W}softHyphen": ""}
 
 

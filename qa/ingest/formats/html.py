@@ -14,19 +14,70 @@ __all__ = ["extract_html"]
 
 
 # Never text: code, styling, page furniture.
-_HTML_DROP = frozenset({
-    "script", "style", "nav", "aside", "noscript", "template", "head",
-    "svg", "canvas", "iframe", "object", "embed", "select", "button",
-})
+_HTML_DROP = frozenset(
+    {
+        "script",
+        "style",
+        "nav",
+        "aside",
+        "noscript",
+        "template",
+        "head",
+        "svg",
+        "canvas",
+        "iframe",
+        "object",
+        "embed",
+        "select",
+        "button",
+    }
+)
 # Site banners and footers; an <article>'s or <main>'s own header (often holding its <h1>) is kept.
 _HTML_DROP_OUTSIDE_CONTENT = frozenset({"header", "footer"})
 _HTML_HEADINGS = {f"h{i}": i for i in range(1, 7)}
-_HTML_BLOCKS = frozenset({
-    "address", "article", "blockquote", "body", "caption", "center", "dd", "details", "dialog", "div",
-    "dl", "dt", "fieldset", "figcaption", "figure", "footer", "form", "header", "hgroup", "hr", "html",
-    "li", "main", "menu", "ol", "p", "section", "summary", "table", "tbody", "td", "tfoot", "th",
-    "thead", "tr", "ul", "legend", "search", "dir",
-})
+_HTML_BLOCKS = frozenset(
+    {
+        "address",
+        "article",
+        "blockquote",
+        "body",
+        "caption",
+        "center",
+        "dd",
+        "details",
+        "dialog",
+        "div",
+        "dl",
+        "dt",
+        "fieldset",
+        "figcaption",
+        "figure",
+        "footer",
+        "form",
+        "header",
+        "hgroup",
+        "hr",
+        "html",
+        "li",
+        "main",
+        "menu",
+        "ol",
+        "p",
+        "section",
+        "summary",
+        "table",
+        "tbody",
+        "td",
+        "tfoot",
+        "th",
+        "thead",
+        "tr",
+        "ul",
+        "legend",
+        "search",
+        "dir",
+    }
+)
 _HTML_CODE = frozenset({"pre", "listing", "xmp", "plaintext"})
 # Navigation named by its class, id or role, as documentation generators write it: Texinfo's
 # <div class="header"> / <div class="nav-panel"> ("Next: ..., Up: ... [Contents][Index]"), DocBook's
@@ -52,15 +103,21 @@ _HTML_BREAKS = _HTML_BLOCKS | _HTML_CODE | frozenset(_HTML_HEADINGS) | {"br"}
 _BR = "\ue000"  # stands for <br> while whitespace is collapsed
 _META_CHARSET_RE = re.compile(rb"""<meta[^>]*?charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.IGNORECASE)
 _XML_ENCODING_RE = re.compile(rb"""^\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._:-]+)""")
-_LATIN1_NAMES = frozenset({"iso-8859-1", "iso8859-1", "latin-1", "latin1", "l1", "us-ascii", "ascii", "windows-1252", "cp1252"})
+_LATIN1_NAMES = frozenset(
+    {"iso-8859-1", "iso8859-1", "latin-1", "latin1", "l1", "us-ascii", "ascii", "windows-1252", "cp1252"}
+)
 
 
 def _decode_html(path: Path, raw: bytes) -> str:
     """The page's characters: by its byte-order mark, else its declared charset, else UTF-8."""
-    for bom, encoding in ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be")):
+    for bom, encoding in (
+        (codecs.BOM_UTF8, "utf-8"),
+        (codecs.BOM_UTF16_LE, "utf-16-le"),
+        (codecs.BOM_UTF16_BE, "utf-16-be"),
+    ):
         if raw.startswith(bom):
             try:
-                return raw[len(bom):].decode(encoding)
+                return raw[len(bom) :].decode(encoding)
             except UnicodeDecodeError as exc:
                 raise SourceError(f"{path}: not valid {encoding} (bad byte at offset {exc.start + len(bom)})") from None
     if b"\x00" in raw:
@@ -298,8 +355,12 @@ def _html_blocks(root, out: Layout) -> str:
                 buffer.append((str(node), links > 0))
             continue
         name = node.name
-        if (name in _HTML_DROP or (name in _HTML_DROP_OUTSIDE_CONTENT and not in_content)
-                or _is_furniture(node, in_content > 0) or (name in _LINK_LIST and _is_link_list(node))):
+        if (
+            name in _HTML_DROP
+            or (name in _HTML_DROP_OUTSIDE_CONTENT and not in_content)
+            or _is_furniture(node, in_content > 0)
+            or (name in _LINK_LIST and _is_link_list(node))
+        ):
             continue
         if name in _HTML_HEADINGS:
             flush()

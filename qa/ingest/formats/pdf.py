@@ -31,7 +31,10 @@ _WORD_START_RE = re.compile(r"[^\W\d_]+")
 _FURNITURE_BAND = 0.12  # running headers and footers sit in the top and bottom 12% of the page
 _ROMAN_RE = re.compile(r"(?=[ivxlc])(?:c|xc|l?x{0,3}|xl)(?:ix|iv|v?i{0,3})", re.IGNORECASE)  # i to c
 _PAGE_NUMBER_RES = (  # a page number alone ("- 3 -"), at the start of a header ("12 GNU Libtasn1") or at its end
-    re.compile(r"^[-–—]?\s*(\w+)\s*[-–—]?$"), re.compile(r"^(\w+)\s+\S"), re.compile(r"\S\s+(\w+)$"))
+    re.compile(r"^[-–—]?\s*(\w+)\s*[-–—]?$"),
+    re.compile(r"^(\w+)\s+\S"),
+    re.compile(r"\S\s+(\w+)$"),
+)
 _ROW_SLACK = 2.0  # points: lines this close in height are on one row of the page
 # A table of contents' entry: its title, a dot leader, its page ("2.1 ASN.1 syntax. . . . . 2").
 _DOT_LEADER_RE = re.compile(r"(?:[.·…]\s?){4,}\s*(?:\d{1,4}|[ivxlc]{1,7})$", re.IGNORECASE)
@@ -148,13 +151,22 @@ def _drop_furniture(pages: list[list[Line]], heights: list[float]) -> list[list[
     with_text = sum(1 for lines in pages if lines)
     if with_text < 2:
         return pages
-    counts = Counter(key for lines, h in zip(pages, heights)
-                     for key in {_furniture_key(line, h) for line in lines} if key is not None)
+    counts = Counter(
+        key
+        for lines, h in zip(pages, heights)
+        for key in {_furniture_key(line, h) for line in lines}
+        if key is not None
+    )
     need = max(2, math.ceil(with_text / 2))
     numbers = _page_number_lines(pages, heights, max(2, math.ceil(with_text / 4)))
-    return [[line for i, line in enumerate(lines)
-             if counts.get(_furniture_key(line, h), 0) < need and (p, i) not in numbers]
-            for p, (lines, h) in enumerate(zip(pages, heights))]
+    return [
+        [
+            line
+            for i, line in enumerate(lines)
+            if counts.get(_furniture_key(line, h), 0) < need and (p, i) not in numbers
+        ]
+        for p, (lines, h) in enumerate(zip(pages, heights))
+    ]
 
 
 def _drop_contents(pages: list[list[Line]]) -> list[list[Line]]:
@@ -318,8 +330,12 @@ class _PdfRules:
             return False
         prev = blocks[-1].lines[-1]
         gap = line.top - prev.bottom
-        return (not _SENTENCE_END_RE.search(prev.text) and -0.5 * line.size <= gap <= (self.line_gap + 0.4) * line.size
-                and line.x0 <= prev.x0 + 0.5 * line.size and len(line.text) <= 80)
+        return (
+            not _SENTENCE_END_RE.search(prev.text)
+            and -0.5 * line.size <= gap <= (self.line_gap + 0.4) * line.size
+            and line.x0 <= prev.x0 + 0.5 * line.size
+            and len(line.text) <= 80
+        )
 
     def settle(self, pages: list[list[_PdfBlock]]) -> None:
         """Kinds that need the whole document: heading levels by size, too-long "headings" made
@@ -328,8 +344,15 @@ class _PdfRules:
             for b in blocks:
                 if b.kind == "heading" and sum(len(line.text) + 1 for line in b.lines) > 200:
                     b.kind = "text"  # a large-print paragraph
-        big = sorted({round(b.lines[0].size * 2) / 2 for blocks in pages for b in blocks
-                      if b.kind == "heading" and b.lines[0].size >= self.body * _HEADING_RATIO}, reverse=True)
+        big = sorted(
+            {
+                round(b.lines[0].size * 2) / 2
+                for blocks in pages
+                for b in blocks
+                if b.kind == "heading" and b.lines[0].size >= self.body * _HEADING_RATIO
+            },
+            reverse=True,
+        )
         anchor = None  # the x0 of the last list item's bullet, while its indented paragraphs go on
         for blocks in pages:
             for b in blocks:
@@ -467,5 +490,6 @@ def extract_pdf(path) -> Extracted:
         for block in blocks:
             out.add(block.kind, rules.text_of(block), level=block.level)
     text = out.text()
-    return Extracted(text=text, title=title or first_line(text), pages=tuple(out.pages), notes=tuple(notes),
-                     blocks=tuple(out.blocks))
+    return Extracted(
+        text=text, title=title or first_line(text), pages=tuple(out.pages), notes=tuple(notes), blocks=tuple(out.blocks)
+    )

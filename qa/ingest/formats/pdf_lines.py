@@ -81,8 +81,9 @@ class _Api:
         self.font_size = proto(raw.FPDFText_GetFontSize, ctypes.c_double, vp, i)
         self.rect = ctypes.c_float * 4  # FS_RECTF: left, top, right, bottom
         self.loose_box = proto(raw.FPDFText_GetLooseCharBox, i, vp, i, ctypes.POINTER(self.rect))
-        self.font_info = proto(raw.FPDFText_GetFontInfo, ctypes.c_ulong, vp, i, ctypes.c_char_p, ctypes.c_ulong,
-                               ctypes.POINTER(i))
+        self.font_info = proto(
+            raw.FPDFText_GetFontInfo, ctypes.c_ulong, vp, i, ctypes.c_char_p, ctypes.c_ulong, ctypes.POINTER(i)
+        )
 
 
 @lru_cache(maxsize=1)
@@ -150,7 +151,7 @@ def page_lines(page) -> list[Line]:
             # A line ends inside the run where the file holds a line break, and after a hyphen
             # that ends a line: pdfium joins the two lines and writes the hyphen as U+FFFE.
             k = bisect_right(breaks, a)
-            cuts = [] if k == len(breaks) or breaks[k] >= b else [e for e in breaks[k:bisect_left(breaks, b)]]
+            cuts = [] if k == len(breaks) or breaks[k] >= b else [e for e in breaks[k : bisect_left(breaks, b)]]
             for p0, p1 in zip([a, *cuts], [*cuts, b]):
                 part = text[p0:p1]
                 hyphen = part.endswith("\ufffe")
@@ -163,10 +164,11 @@ def page_lines(page) -> list[Line]:
                     # The box pdfminer gives a glyph: from the font's descent up by the font size
                     # (the loose box reaches the font's ascent, taller, and the gaps between lines
                     # the paragraph rules measure were measured on pdfminer's boxes).
-                    segments.append((x0, box[2], bottom - size, bottom, size, font[0], font[1], part,
-                                     spaced or part[:1].isspace()))
+                    segments.append(
+                        (x0, box[2], bottom - size, bottom, size, font[0], font[1], part, spaced or part[:1].isspace())
+                    )
                     spaced = part[-1:].isspace()
-                if p1 != b or hyphen or text[p1 - 1:p1] in ("\r", "\n"):
+                if p1 != b or hyphen or text[p1 - 1 : p1] in ("\r", "\n"):
                     _flush(segments, lines)
                     spaced = False
         _flush(segments, lines)
@@ -229,8 +231,17 @@ def _line(segs: list) -> Line | None:
         cells.append(segs[start:])
         cells = tuple((part[0][0], max(s[1] for s in part), _joined(part)) for part in cells)
         cells = tuple(c for c in cells if c[2])
-    return Line(text, min(s[0] for s in segs), max(s[1] for s in segs), min(s[2] for s in segs),
-                max(s[3] for s in segs), size, bold, mono, cells if len(cells) > 1 else ())
+    return Line(
+        text,
+        min(s[0] for s in segs),
+        max(s[1] for s in segs),
+        min(s[2] for s in segs),
+        max(s[3] for s in segs),
+        size,
+        bold,
+        mono,
+        cells if len(cells) > 1 else (),
+    )
 
 
 def _joined(segs) -> str:
