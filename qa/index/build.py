@@ -33,7 +33,7 @@ def fingerprint(documents) -> str:
 
 
 def _source_files(source: Path) -> list[Path]:
-    """The files a build reads from one (resolved) source, sorted: the loader's walk."""
+    """The files a build looks at in one (resolved) source (`qa.ingest.loader.folder_files`), sorted."""
     return [source] if source.is_file() else folder_files(source)
 
 
@@ -42,7 +42,10 @@ def count_documents(sources) -> int:
     one a non-blank line of a ``.jsonl`` file. Unreadable files count as one (the build skips them)."""
     n = 0
     for s in sources:
-        for f in _source_files(Path(s).resolve()):
+        source = Path(s).resolve()
+        for f in _source_files(source):
+            if f.suffix.lower() == ".jsonl" and f != source and f.name != "corpus.jsonl":
+                continue  # a .jsonl in a folder is read only when named corpus.jsonl
             if f.suffix.lower() == ".jsonl":
                 try:
                     with open(f, "rb") as fh:

@@ -1,19 +1,25 @@
 """Read sources into `Document`s: decoding, extraction and newline handling, nothing else.
 
-A source is a folder (read recursively for the `DOCUMENT_SUFFIXES`: ``.txt``,
-``.md``, ``.pdf``, ``.docx``, ``.html``), a single such file, or a BEIR-style
-``corpus.jsonl`` (one ``{"_id", "title", "text"}`` object a line). A file is
-dispatched by its suffix.
+A source is a folder (read recursively: every file but hidden ones, whose names
+start with "."), a single file, or a BEIR-style ``corpus.jsonl`` (one
+``{"_id", "title", "text"}`` object a line). A file is dispatched by its suffix:
+PDF, DOCX and HTML files go through `qa.ingest.formats`; a suffix that names no
+document's text (an image, an archive: `qa.ingest.kinds`) is not opened; every
+other file, ``.txt``/``.md``/``.rst`` or any other name (``README``, ``FAQ``,
+``METADATA``), is read as text if it is text.
 
-Text files (`TEXT_SUFFIXES`) are decoded as UTF-8 (a byte-order mark is
-accepted) with universal newlines, exactly as ``open(path, encoding="utf-8")``
-reads them, so a passage's offsets slice the same string a reader of the file
-gets. PDF, DOCX and HTML files go through `qa.ingest.formats`: their ``Document.text``
-is the extracted text (headings as ``#`` lines), offsets point into it, and a
-PDF's ``Document.pages`` says where each page starts. A file that cannot be read
-(not text, not UTF-8, encrypted, corrupt, a scan without text, too big) is
-skipped and named in a warning with the reason; no readable document at all
-raises `EmptyCorpusError`.
+Text files are decoded by `qa.ingest.decoding` (a byte-order mark, UTF-8, else
+the encoding charset-normalizer finds: cp1252, Latin-1, UTF-16, ...) with
+universal newlines; ``Document.text`` is the decoded text, and a passage's
+offsets index it (for a UTF-8 file, exactly what ``open(path, encoding="utf-8")``
+reads). Markdown and rst are read as such by suffix, or by content when
+unmistakable (`qa.ingest.reading.sniff_format`, which also knows rendered man
+pages). PDF, DOCX and HTML files' ``Document.text`` is the extracted text
+(headings as ``#`` lines), offsets point into it, and a PDF's ``Document.pages``
+says where each page starts. A file that is not read (binary, not a document,
+encrypted, corrupt, a scan without text, too big, unreadable) is skipped and
+named in a warning with the reason; no readable document at all raises
+`EmptyCorpusError`.
 """
 
 from __future__ import annotations
@@ -24,8 +30,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import EmptyCorpusError, SourceError
+from .decoding import decode
 from .formats import EXTRACTORS
+from .kinds import ACCEPTED, refusal
 from .reading import read, sniff_format
+from .headers import header_fields
+from .terminal import has_residue
 from ..text import squash_spaces
 from ..types import Document
 
@@ -44,10 +54,10 @@ __all__ = [
     "corpus_root",
 ]
 
-TEXT_SUFFIXES = (".txt", ".md", ".markdown", ".rst")  # read as UTF-8 text, offsets into the file's own characters
-DOCUMENT_SUFFIXES = TEXT_SUFFIXES + tuple(EXTRACTORS)  # every file type a folder is searched for
+TEXT_SUFFIXES = (".txt", ".md", ".markdown", ".rst")  # text by name (any other file is text if it decodes as text)
+DOCUMENT_SUFFIXES = TEXT_SUFFIXES + tuple(EXTRACTORS)  # the suffixes read by name; other files are sniffed
 MAX_FILE_BYTES = 50 * 1024 * 1024  # a bigger "text" file is almost surely not prose
-_KINDS = ".txt, .md, .rst, .pdf, .docx, .html or corpus.jsonl"
+_KINDS = ACCEPTED + " or corpus.jsonl"
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,8 +89,9 @@ def read_text_file(path: str | os.PathLike) -> str:
     Returns
     -------
     str
-        The file's text with universal newlines (``\\r\\n`` and ``\\r`` become
-        ``\\n``), a leading byte-order mark kept as the character ``\\ufeff`` so
+        The file's text (`qa.ingest.decoding.decode`: the encoding of its byte-order mark,
+        UTF-8, else the one detected) with universal newlines (``\\r\\n`` and ``\\r``
+        become ``\\n``); a UTF-8 byte-order mark is kept as the character ``\\ufeff`` so
         offsets agree with ``open(path, encoding="utf-8").read()``.
     """
     path = Path(path)
@@ -91,23 +102,16 @@ def read_text_file(path: str | os.PathLike) -> str:
         raw = path.read_bytes()
     except OSError as exc:
         raise SourceError(f"{path}: cannot read ({exc.strerror or exc})") from None
-    if b"\x00" in raw:
-        raise SourceError(f"{path}: binary file (holds NUL bytes), not text")
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise SourceError(f"{path}: not UTF-8 text (bad byte at offset {exc.start}); save it as UTF-8") from None
-    # Universal newlines, as open(..., encoding="utf-8") does.
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    return decode(raw, str(path)).text
 
 
 def read_document(path: str | os.PathLike, doc_id: str, notes: list[str] | None = None) -> Document:
-    """Read one file of any `DOCUMENT_SUFFIXES` type into a `Document`.
+    """Read one file into a `Document`: PDF, DOCX, HTML by suffix, any other as text if it is text.
 
     Parameters
     ----------
     path : path-like
-        The file; its suffix chooses how it is read.
+        The file; its suffix chooses how it is read (`qa.ingest.kinds`).
     doc_id : str
         Its id and ``source`` (the path relative to the corpus root).
     notes : list of str, optional
@@ -123,12 +127,15 @@ def read_document(path: str | os.PathLike, doc_id: str, notes: list[str] | None 
     Raises
     ------
     SourceError
-        The file cannot be read, is over `MAX_FILE_BYTES`, or holds no text;
-        the message names the file and the reason.
+        The file cannot be read, is binary or not a document, is over
+        `MAX_FILE_BYTES`, or holds no text; the message names the file and the reason.
     """
     path = Path(path)
     suffix = path.suffix.lower()
-    if suffix in TEXT_SUFFIXES:
+    why = refusal(path.name)
+    if why:
+        raise SourceError(f"{path}: {why}")
+    if suffix not in EXTRACTORS:
         text = read_text_file(path)
         if not text.strip().lstrip("\ufeff").strip():
             raise SourceError(f"{path}: empty file")
@@ -136,9 +143,7 @@ def read_document(path: str | os.PathLike, doc_id: str, notes: list[str] | None 
         return Document(
             doc_id=doc_id, source=doc_id, title=_title_of(text, suffix, fmt, path.name), text=text, format=fmt
         )
-    extract = EXTRACTORS.get(suffix)
-    if extract is None:
-        raise SourceError(f"{path}: unsupported file type {suffix or '(none)'!r}; use {_KINDS}")
+    extract = EXTRACTORS[suffix]
     try:
         size = path.stat().st_size
     except OSError as exc:
@@ -188,6 +193,30 @@ def text_format(path: Path, text: str) -> str:
 
 
 def _title_of(text: str, suffix: str, fmt: str = "plain", name: str = "") -> str:
+    fields = header_fields(text)
+    if fields.get("name") or fields.get("subject"):  # a package's METADATA ("pip: The PyPA ..."), an e-mail
+        if fields.get("name") and fields.get("summary"):
+            return f"{fields['name']}: {fields['summary']}"[:200]
+        return (fields.get("name") or fields["subject"])[:200]
+    if fmt == "man" or has_residue(text):
+        # As a reader sees it: a man page by its NAME line ("gzip, gunzip, zcat - compress or expand
+        # files"), other terminal output by its first block, escapes and overstrike read through.
+        reading = read(Document(doc_id="", source="", title="", text=text, format=fmt))
+        blocks = [b for b in reading.blocks if b.kind != "meta"]
+        at = (
+            next(
+                (
+                    k + 1
+                    for k, b in enumerate(blocks)
+                    if b.kind == "heading" and reading.text[b.start : b.end].strip().upper() == "NAME"
+                ),
+                0,
+            )
+            if fmt == "man"
+            else 0
+        )
+        if at < len(blocks):
+            return squash_spaces(reading.text[blocks[at].start : blocks[at].end])[:200]
     if fmt in ("markdown", "rst"):
         # The first heading as a reader sees it: a top-level one, or one before any paragraph;
         # a README whose first heading is "Sponsors" below its introduction is named by its file.
@@ -212,19 +241,20 @@ def _title_of(text: str, suffix: str, fmt: str = "plain", name: str = "") -> str
 
 
 def folder_files(folder: Path) -> list[Path]:
-    """The files of `folder` a build reads, sorted by path: the `DOCUMENT_SUFFIXES` types and
-    ``corpus.jsonl``, in every subfolder, hidden files and folders (``.name``) left out. The one walk:
-    `DocumentStream` reads these, and `qa.index.build` counts and signs them."""
+    """Every file under `folder` but hidden ones (a name starting with "."), in sorted path order: a
+    build reads each, or names it with the reason it was not read. A ``.jsonl`` file other than
+    ``corpus.jsonl`` is among them (`DocumentStream` names it as not read)."""
     found = []
     for dirpath, dirnames, filenames in os.walk(folder):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        for name in sorted(filenames):
-            if name.startswith("."):
-                continue
-            p = Path(dirpath, name)
-            if p.suffix.lower() in DOCUMENT_SUFFIXES or p.name == "corpus.jsonl":
-                found.append(p)
+        found.extend(Path(dirpath, name) for name in filenames if not name.startswith("."))
     return sorted(found, key=lambda p: p.parts)  # os.walk lists a folder's files before its subfolders
+
+
+def _other_jsonl(path: Path) -> bool:
+    """A ``.jsonl`` file found in a folder that is not named ``corpus.jsonl``: not read (its lines
+    are records of some other kind, such as a question set)."""
+    return path.suffix.lower() == ".jsonl" and path.name != "corpus.jsonl"
 
 
 def _jsonl_document(line: str, where: str, rel: str, warnings: list[str]) -> Document | None:
@@ -360,8 +390,9 @@ class DocumentStream:
         for p in self.paths:
             if not p.exists():
                 raise SourceError(f"{p}: no such file or folder")
-            if p.is_file() and p.suffix.lower() not in DOCUMENT_SUFFIXES + (".jsonl",):
-                raise SourceError(f"{p}: unsupported file type {p.suffix or '(none)'!r}; use {_KINDS}")
+            why = refusal(p.name) if p.is_file() else None
+            if why:
+                raise SourceError(f"{p}: {why}; qa reads {_KINDS}")
         self.root = str(corpus_root(self.paths))
         if root is not None and all(_inside(p, Path(root)) for p in self.paths):
             self.root = str(Path(root).resolve())  # keep ids relative to an existing index's root
@@ -371,8 +402,20 @@ class DocumentStream:
     def _files(self) -> list[Path]:
         files: list[Path] = []
         for p in self.paths:
-            files.extend(folder_files(p) if p.is_dir() else [p])
+            files.extend([f for f in folder_files(p) if not _other_jsonl(f)] if p.is_dir() else [p])
         return files
+
+    def unread(self) -> list[str]:
+        """A warning for each file in a source folder that `files` leaves out: ``.jsonl`` files not
+        named ``corpus.jsonl`` (every other file is read, or named by the reader with its reason)."""
+        return [
+            f"skipped {f}: a .jsonl file in a folder is read only when named corpus.jsonl "
+            "(name it as a source to index its lines as documents)"
+            for p in self.paths
+            if p.is_dir()
+            for f in folder_files(p)
+            if _other_jsonl(f)
+        ]
 
     def files(self) -> list[tuple[Path, str]]:
         """Every file a full iteration reads, in order, with its path relative to `root` (each once)."""
@@ -386,7 +429,9 @@ class DocumentStream:
         return out
 
     def _documents(self):
-        yield from read_files(self.files(), self.warnings)
+        files = self.files()
+        self.warnings.extend(self.unread())
+        yield from read_files(files, self.warnings)
 
     def __iter__(self):
         self.warnings.clear()

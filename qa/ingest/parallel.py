@@ -91,4 +91,6 @@ class ParallelDocumentStream(DocumentStream):
         self.jobs = jobs
 
     def _documents(self):
-        yield from read_files_parallel(self.files(), self.warnings, self.jobs)
+        files = self.files()
+        self.warnings.extend(self.unread())  # as DocumentStream does: the files a build leaves out, named
+        yield from read_files_parallel(files, self.warnings, self.jobs)

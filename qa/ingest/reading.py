@@ -31,6 +31,9 @@ Rules for every format
   ends (blank lines, list items, headings, table rows).
 - Removed markup maps to nothing; every reading character stands for one
   source character, and the map is strictly increasing.
+- Terminal residue (ANSI escapes, backspace overstrike, control characters,
+  U+FFFD: `qa.ingest.terminal`) is never reading text, in any format: the text
+  without it is read, and the map composed with the characters kept.
 
 Per format (`read` dispatches on `Document.format`)
 ---------------------------------------------------
@@ -49,8 +52,13 @@ Per format (`read` dispatches on `Document.format`)
     read as text; ``code-block`` as code); the indented block after ``::`` and
     ``>>>`` sessions are code; bullet, enumerated and field-list entries are
     items; grid and simple tables are table rows. Inline: roles, hyperlink
-    references and literals become their text; substitutions and footnote
-    references are dropped.
+    references and literals become their text (a role as Sphinx shows it:
+    ``~a.b.C`` reads ``C``); substitutions and footnote references are dropped.
+``man`` (a rendered man page, sniffed: `qa.ingest.manpage`)
+    Read as an extractor's blocks (`qa.ingest.manpage.man_blocks`): sections
+    are headings, SYNOPSIS is code, an option entry (the option and its
+    indented description) is an item; a typesetter's line-end hyphen is
+    joined (`qa.ingest.terminal.hyphenation`).
 ``plain`` (``.txt``, ``corpus.jsonl``)
     Blank lines end blocks. A line break is a wrap (a space) when the next line
     starts in lower case or the line is long (at least `WRAP_RATIO` of the
@@ -74,6 +82,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import terminal
+from .headers import header_end, header_lines
+from .manpage import looks_like_man, man_blocks
+
 __all__ = [
     "Block",
     "Reading",
@@ -92,6 +104,13 @@ HEADING_MAX_CHARS = 120
 
 _WHITESPACE = np.array([c for c in range(0x3001) if chr(c).isspace()], dtype=np.uint32)  # str.isspace's
 _ODD_WS_RE = re.compile(r"[^\S ]|  ")  # whitespace other than single spaces
+# Whitespace other than a space as one character class (with "  " checked apart: an alternation
+# makes re try each position, at half the speed), and the same class with the characters that may
+# start terminal residue (`qa.ingest.terminal`): one scan tells a clean line of prose (most
+# corpus.jsonl documents) from text that needs the full reading.
+_WS_NOT_SPACE = re.escape("".join(chr(c) for c in _WHITESPACE.tolist() if c != 32))
+_ODD_CHAR_RE = re.compile(f"[{_WS_NOT_SPACE}]")
+_ODD_OR_RESIDUE_CHAR_RE = re.compile(f"[{_WS_NOT_SPACE}\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f\ufffd]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -542,7 +561,7 @@ def _rst_inline(w: _Writer, s: int, e: int) -> None:
                 for i, ch in enumerate(role):
                     w.put(ch.upper(), m.start() + 1 + i)
                 w.space(m.start() + 1 + len(role))
-            w.copy(m.start("roletext"), m.end("roletext"))
+            _role_target(w, m.start("roletext"), m.end("roletext"))
         elif m.group("ref"):
             w.copy(m.start("reftext"), m.end("reftext"))
         elif m.group("esc"):
@@ -553,6 +572,18 @@ def _rst_inline(w: _Writer, s: int, e: int) -> None:
             w.pending_space = -1  # "Name [1]_." reads "Name."
         at = m.end()
     w.copy(at, e)
+
+
+def _role_target(w: _Writer, s: int, e: int) -> None:
+    """A role's text as Sphinx shows it: ``~a.b.Bar`` shows ``Bar`` (the last name), ``!name`` shows
+    ``name`` (the "!" only turns the link off)."""
+    text = w.src[s:e]
+    if text.startswith("!"):
+        s += 1
+    elif text.startswith("~"):
+        dot = text.rfind(".", 0, len(text.rstrip("()")))
+        s += dot + 1 if dot > 0 else 1
+    w.copy(s, e)
 
 
 _RST_ADORN = re.compile(r"^([!-/:-@\[-`{-~])\1{2,}\s*$")
@@ -921,19 +952,21 @@ def _plain_blocks(src: str, title_line: bool):
     return out
 
 
-def _is_prose_line(src: str) -> bool:
+def _is_prose_line(src: str, odd: re.Pattern = _ODD_CHAR_RE) -> bool:
     """Whether plain text is one line of prose that `_read_plain` would copy verbatim as one text
     block (most corpus.jsonl documents): single spaces only, opening with a letter or digit (no
     ``#`` heading, rule, box or bullet), too long for the length-limited heading rules (none takes a
     line over ``2 * HEADING_MAX_CHARS``), not a numbered title, list item or clause; a first line is
-    a title only above other blocks, and one line has none.
+    a title only above other blocks, and one line has none. `odd` finds a character that rules a
+    line out (`_ODD_OR_RESIDUE_CHAR_RE` also terminal residue, so `read` needs no second scan).
     `_prose_line` reads it without the line-by-line rules (tests/ingest/test_reading.py checks that both
     readings agree): a new rule of `_plain_blocks` that can take such a line must be excluded here."""
     return (
         len(src) > 2 * HEADING_MAX_CHARS
         and src[0].isalnum()
         and src[-1] != " "
-        and not _ODD_WS_RE.search(src)
+        and "  " not in src
+        and not odd.search(src)
         and not _PLAIN_ITEM.match(src)
         and not _CLAUSE_RE.match(src)
         and not _NUMBERED_TITLE_RE.match(src)
@@ -1005,9 +1038,16 @@ _MD_SIGNS = (
 
 
 def sniff_format(text: str) -> str:
-    """``rst`` or ``markdown`` when a ``.txt`` file is unmistakably one of them (at least two kinds
-    of that syntax's marks, and more kinds than the other's), else ``plain``."""
+    """``man`` for a rendered man page (`qa.ingest.manpage.looks_like_man`); ``rst`` or ``markdown``
+    when a ``.txt`` file (or one without a known suffix) is unmistakably one of them (at least two
+    kinds of that syntax's marks, and more kinds than the other's); else ``plain``. Terminal
+    residue (`qa.ingest.terminal`) is looked through."""
     head = text[:200_000]
+    spans = terminal.residue(head)
+    if spans:
+        head = terminal.without(head, spans)[0]
+    if looks_like_man(head):
+        return "man"
     rst = sum(bool(p.search(head)) for p in _RST_SIGNS)
     md = sum(bool(p.search(head)) for p in _MD_SIGNS)
     if rst >= 2 and rst > md:
@@ -1027,14 +1067,67 @@ def _read_marked(fmt: str, src: str) -> Reading:
 
 
 def read(document) -> Reading:
-    """The reading of a `qa.types.Document`, by its ``format`` (see the module's rules)."""
+    """The reading of a `qa.types.Document`, by its ``format`` (see the module's rules).
+
+    Terminal residue (ANSI escapes, backspace overstrike, stray control characters, U+FFFD:
+    `qa.ingest.terminal`) and, in a man page, typesetters' line-end hyphens are not reading text:
+    the text without them is read, and its offsets mapped back through the characters kept, so
+    every reading character still stands for its own source character."""
     fmt = getattr(document, "format", "plain")
     src = document.text
+    if fmt == "plain" and _is_prose_line(src, _ODD_OR_RESIDUE_CHAR_RE):  # no residue, no header: one scan, no more
+        return _prose_line(src)
+    spans = terminal.residue(src)
+    if not spans and fmt != "man":
+        return _read_clean(document, fmt, src, getattr(document, "blocks", ()))
+    clean, kept = terminal.without(src, spans) if spans else (src, None)
+    if fmt == "man":
+        hyphens = terminal.hyphenation(clean)
+        if hyphens:
+            joined, kept2 = terminal.without(clean, hyphens)
+            kept = kept2 if kept is None else kept[kept2]
+            clean = joined
+    if kept is None:
+        return _read_clean(document, fmt, clean, ())
+    blocks = getattr(document, "blocks", ())
+    if blocks:  # an extractor's blocks are source spans: the same spans of the cleaned text
+        blocks = tuple((kind, int(np.searchsorted(kept, s)), int(np.searchsorted(kept, e))) for kind, s, e in blocks)
+    reading = _read_clean(document, fmt, clean, blocks)
+    return Reading(text=reading.text, offsets=kept[reading.offsets], blocks=reading.blocks)
+
+
+def _read_clean(document, fmt: str, src: str, blocks) -> Reading:
+    """The reading of `src`, a document's text without residue, by format; a header block at its top
+    (`qa.ingest.headers`: a wheel's METADATA, an e-mail) read as table rows, then the body."""
+    if fmt in ("plain", "markdown", "rst"):
+        end = header_end(src)
+        if end:
+            head = _read_extracted(src[:end], [("table", s, e) for s, e in header_lines(src)])
+            return _followed(head, _read_body(document, fmt, src[end:], ()), end)
+    return _read_body(document, fmt, src, blocks)
+
+
+def _followed(head: Reading, body: Reading, at: int) -> Reading:
+    """`head` (of source ``[0, at)``) then `body` (the reading of source ``[at, ...)``, its offsets
+    from `at`), one ``\n`` between them standing for the line break at `at`."""
+    if not body.text:
+        return head
+    shift = len(head.text) + 1
+    return Reading(
+        text=head.text + "\n" + body.text,
+        offsets=np.concatenate([head.offsets, np.array([at], dtype=np.int64), body.offsets + at]),
+        blocks=head.blocks + tuple(Block(b.kind, b.start + shift, b.end + shift, b.level) for b in body.blocks),
+    )
+
+
+def _read_body(document, fmt: str, src: str, blocks) -> Reading:
+    if fmt == "man":
+        return _read_extracted(src, man_blocks(src))
     if fmt in ("markdown", "rst"):
         # The loader reads a Markdown or rst file once for its title, the chunker again: parse it once.
         return _read_marked(fmt, src) if len(src) <= _CACHED_CHARS else _MARKED[fmt](src)
-    if fmt == "extracted" and getattr(document, "blocks", ()):
-        return _read_extracted(src, document.blocks)
+    if fmt == "extracted" and blocks:
+        return _read_extracted(src, blocks)
     return _read_plain(src, title_line=document.source == document.doc_id)
 
 

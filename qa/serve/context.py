@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..ingest.terminal import residue
 from .render import layered_html
 
 __all__ = ["CONTEXT_RADIUS", "context_html"]
@@ -40,6 +41,11 @@ def context_html(doc_text: str | None, passage, answer, radius: int = CONTEXT_RA
     for s in answer.sentences if answer is not None else ():
         if 1 <= s.rank <= len(answer.hits) and answer.hits[s.rank - 1].passage.doc_id == passage.doc_id:
             sentences.append((s.start, s.end))
+    # Escapes and overstrike are not what a reader sees (found around the window too: one may straddle its edge).
+    lo = max(0, base - 32)
+    around = doc_text[lo : base + len(text) + 32] if doc_text is not None and text is not passage.text else text
+    lo = lo if around is not text else base
+    hidden = [(lo + s, lo + e) for s, e in residue(around)]
     html = layered_html(
         text,
         base,
@@ -47,5 +53,6 @@ def context_html(doc_text: str | None, passage, answer, radius: int = CONTEXT_RA
             (sentences, '<span class="qa-cited">', "</span>"),
             ([(passage.start, passage.end)], '<span class="qa-context-passage">', "</span>"),
         ],
+        hidden,
     )
     return ("\u2026 " if cut_left else "") + html + (" \u2026" if cut_right else "")

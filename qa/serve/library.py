@@ -51,14 +51,13 @@ from ..index.folders import load_index, save_index
 from ..index.layout import current_version, is_index_dir, outdated_manifest
 from ..index.versions import writer_lock
 from ..index.versions import sha256
-from ..ingest.loader import DOCUMENT_SUFFIXES
+from ..ingest.kinds import refusal
 from ..ingest.reading import read
 from ..text import detect_language
 
 __all__ = ["DocumentRow", "Library", "data_dir"]
 
 _CURRENT_FORMAT: set[tuple[str, str]] = set()  # (index folder, version) known to be of this qa's format
-_REREADABLE = DOCUMENT_SUFFIXES  # every format the loader reads: its offsets index the (extracted) text
 
 FOLLOW_EVERY = 3.0  # seconds between two checks of a served folder for edits (per data folder)
 _last_follow: dict[str, float] = {}
@@ -206,6 +205,8 @@ class Library:
         mine = self.root.resolve()
         out = {}
         for path, rel in stream.files():
+            if refusal(path.name):  # an image or archive beside the documents: never read, so never a change
+                continue
             try:
                 real = path.resolve()
                 if real == mine or mine in real.parents:
@@ -579,7 +580,7 @@ class Library:
             path = (root / passage.source).resolve()
             if root not in path.parents:
                 return None
-        if path.suffix.lower() not in _REREADABLE or not path.is_file():
+        if refusal(path.name) or not path.is_file():  # every file the loader reads: offsets index its text
             return None
         try:
             document = read_document(path, passage.doc_id)

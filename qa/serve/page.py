@@ -39,9 +39,10 @@ from qa.serve.feedback import (
     record_question,
 )
 from qa.answering.rephrase import suggest_rephrasings
+from qa.ingest.kinds import ACCEPTED
 from qa.serve.context import CONTEXT_RADIUS, context_html
 from qa.serve.library import Library
-from qa.serve.uploads import ALLOWED_SUFFIXES, MAX_FILE_MB, MAX_FILES, UploadError
+from qa.serve.uploads import MAX_FILE_MB, MAX_FILES, UploadError
 from qa.serve.labels import labels, reason_text
 from qa.serve.render import answer_html, escape, hit_location, hits_in_citation_order, matched_words, passage_html
 from qa.answering.suggest import suggest_questions
@@ -53,7 +54,7 @@ RECENT = 8  # recent questions listed in the sidebar
 WRONG_PASSWORD_DELAY = 1.0  # seconds a wrong owner's password costs
 LIMITS = (
     f"Up to {MAX_FILES} files at a time, at most {MAX_FILE_MB} MB each: "
-    f"{', '.join(ALLOWED_SUFFIXES)}. A file uploaded again under the same name replaces its earlier version."
+    f"{ACCEPTED}. A file uploaded again under the same name replaces its earlier version."
 )
 CSS = """<style>
 .stApp, [data-testid="stMarkdownContainer"], [data-testid="stWidgetLabel"], .stButton button, .stTextInput input,
@@ -524,7 +525,7 @@ def add_documents(lib: Library) -> None:
     set_state_if_absent("uploader", 0)
     files = st.file_uploader(
         "Files to add",
-        type=[s.lstrip(".") for s in ALLOWED_SUFFIXES],
+        type=None,  # any name: text files are read whatever they are called
         accept_multiple_files=True,
         max_upload_size=MAX_FILE_MB,
         key=f"uploader-{st.session_state.uploader}",

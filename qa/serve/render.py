@@ -146,25 +146,28 @@ def escape(text: str) -> str:
     return _ESCAPE_RE.sub(lambda m: _ESCAPES[m.group()], text).replace("\n", "<br>")
 
 
-def layered_html(text: str, base: int, layers) -> str:
+def layered_html(text: str, base: int, layers, hidden=()) -> str:
     """HTML of ``text`` (which starts at offset ``base`` in its source), every piece escaped, the
-    pieces inside each layer's spans wrapped in its tags.
+    pieces inside each layer's spans wrapped in its tags, the pieces inside a `hidden` span left out.
 
     `layers` is a sequence of ``(spans, open_tag, close_tag)``, spans as source offsets ``(start,
-    end)``; the first layer is innermost. Spans are cut at the window's ends.
+    end)``; the first layer is innermost. Spans are cut at the window's ends. `hidden` spans (source
+    offsets) are characters not shown: a man page's escapes and overstrike (`qa.ingest.terminal`).
 
     >>> layered_html("a<b c", 10, [([(12, 13)], "<mark>", "</mark>"), ([(10, 15)], "<i>", "</i>")])
     '<i>a&#60;</i><i><mark>b</mark></i><i> c</i>'
+    >>> layered_html("N\bNAME", 0, [], hidden=[(0, 2)])
+    'NAME'
     """
     end = base + len(text)
     bounds = {base, end}
-    for spans, _, _ in layers:
+    for spans, _, _ in [*layers, (hidden, "", "")]:
         for s, e in spans:
             bounds.update(x for x in (s, e) if base <= x <= end)
     points = sorted(bounds)
     out = []
     for a, b in zip(points, points[1:]):
-        if a == b:
+        if a == b or any(s <= a and b <= e for s, e in hidden):
             continue
         piece = escape(text[a - base : b - base])
         for spans, open_tag, close_tag in layers:

@@ -8,8 +8,11 @@ import re
 from pathlib import Path
 
 from ..errors import QAError
+from ..ingest.kinds import ACCEPTED, NOT_DOCUMENTS
+from ..ingest.loader import DOCUMENT_SUFFIXES
 
 __all__ = [
+    "ACCEPTED",
     "ALLOWED_SUFFIXES",
     "LibraryError",
     "MAX_UPLOAD_BYTES",
@@ -20,7 +23,10 @@ __all__ = [
     "safe_name",
 ]
 
-ALLOWED_SUFFIXES = (".txt", ".md", ".pdf", ".docx", ".html", ".htm")
+# What the page takes is what `qa index` reads (`qa.ingest.kinds`): these suffixes by name, and any
+# other file that is text (README, FAQ, METADATA); a file that turns out not to be text is refused
+# when it is read, with the loader's reason.
+ALLOWED_SUFFIXES = DOCUMENT_SUFFIXES
 MAX_FILE_MB = 20
 MAX_UPLOAD_BYTES = MAX_FILE_MB * 1024 * 1024
 MAX_FILES = 20  # per upload
@@ -73,7 +79,7 @@ def check_uploads(files) -> list[tuple[str, bytes]]:
     Raises
     ------
     UploadError
-        No file, more than `MAX_FILES`, a type not in `ALLOWED_SUFFIXES`, a file
+        No file, more than `MAX_FILES`, a kind qa does not read (`qa.ingest.kinds.refusal`), a file
         over `MAX_FILE_MB` MB or empty, or two files that would be saved under one
         name. The message names every refused file, one per line; nothing is accepted.
     """
@@ -83,13 +89,12 @@ def check_uploads(files) -> list[tuple[str, bytes]]:
     if len(files) > MAX_FILES:
         raise UploadError(f"{len(files)} files chosen; at most {MAX_FILES} can be added at once")
     problems, out, seen = [], [], {}
-    allowed = ", ".join(ALLOWED_SUFFIXES)
     for name, data in files:
         shown = _shown(name)
         safe = safe_name(name)
-        suffix = Path(safe).suffix.lower() if "." in safe else ""
-        if suffix not in ALLOWED_SUFFIXES:
-            problems.append(f"{shown}: a {suffix or 'file without a type'} file cannot be added (allowed: {allowed})")
+        suffix = Path(safe).suffix.lower()
+        if suffix in NOT_DOCUMENTS:  # `qa.ingest.kinds.refusal`'s list, in the page's words
+            problems.append(f"{shown}: a {suffix} file cannot be added ({NOT_DOCUMENTS[suffix]}; qa reads {ACCEPTED})")
             continue
         if not isinstance(data, (bytes, bytearray, memoryview)):
             problems.append(f"{shown}: no file content")

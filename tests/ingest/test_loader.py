@@ -40,10 +40,11 @@ def ids(result):
 # --- which files are read ---------------------------------------------------------------------------
 
 
-def test_folder_is_read_recursively_for_txt_and_md_only(tiny_corpus):
+def test_folder_is_read_recursively_every_text_file_and_the_rest_named(tiny_corpus):
     result = load_documents(tiny_corpus)
-    assert ids(result) == ["a.txt", "b.txt", "sub/c.md"]
-    assert result.warnings == ()
+    assert ids(result) == ["a.txt", "b.txt", "data.csv", "sub/c.md"]  # a .csv is text: read as plain text
+    (warning,) = result.warnings
+    assert "slides.pptx: unsupported file type '.pptx'" in warning
     assert result.root == str(tiny_corpus.resolve())
 
 
@@ -134,10 +135,9 @@ def test_bom_is_kept_as_a_character_so_offsets_match(tmp_path):
     "data, why",
     [
         (b"GIF89a\x00\x01\x02binary", "binary"),
-        ("UTF-16 text".encode("utf-16"), "binary"),
-        ("caf\u00e9 cr\u00e8me br\u00fbl\u00e9e".encode("latin-1"), "not UTF-8"),
+        (b"\x01\x02\x03\x04\x05\x06 mostly control characters \x07\x0e\x0f\x10\x11\x12\x13", "binary"),
     ],
-    ids=["nul-bytes", "utf-16", "latin-1"],
+    ids=["nul-bytes", "controls"],
 )
 def test_non_text_file_is_skipped_with_a_warning_naming_it(tmp_path, data, why):
     write(tmp_path / "good.txt", PROSE)
@@ -239,7 +239,7 @@ def test_duplicate_document_ids_are_refused(tmp_path):
 def test_empty_folder(tmp_path):
     with pytest.raises(
         EmptyCorpusError,
-        match=r"no readable documents \(\.txt, \.md, \.rst, \.pdf, \.docx, \.html or corpus\.jsonl\) in",
+        match=r"no readable documents \(\.txt, \.md, \.rst and any other text file .*, \.pdf, \.docx, \.html or corpus\.jsonl\) in",
     ):
         load_documents(tmp_path)
 
@@ -261,11 +261,18 @@ def test_missing_path(tmp_path):
         load_documents(tmp_path / "nope")
 
 
-@pytest.mark.parametrize("name", ["slides.pptx", "table.csv", "README"])
+@pytest.mark.parametrize("name", ["slides.pptx", "logo.png", "changelog.Debian.gz"])
 def test_unsupported_file_type(tmp_path, name):
     path = write(tmp_path / name, "text")
     with pytest.raises(SourceError, match="unsupported file type"):
         load_documents(path)
+
+
+@pytest.mark.parametrize("name", ["table.csv", "README", "README.Debian", "METADATA"])
+def test_a_text_file_of_any_name_is_read(tmp_path, name):
+    path = write(tmp_path / name, PROSE)
+    (doc,) = load_documents(path).documents
+    assert doc.text == PROSE and doc.doc_id == name
 
 
 def test_no_source_at_all():

@@ -9,11 +9,12 @@ import pytest
 import qa
 import qa.index.layout
 from qa.answering.rephrase import close_words, suggest_rephrasings
+from qa.ingest.kinds import ACCEPTED
+from qa.ingest.loader import DOCUMENT_SUFFIXES
 from qa.serve.context import context_html
 from qa.serve.library import Library, data_dir
 from qa.serve.state import read_state
 from qa.serve.uploads import (
-    ALLOWED_SUFFIXES,
     MAX_UPLOAD_BYTES,
     MAX_FILES,
     LibraryError,
@@ -278,7 +279,7 @@ def test_safe_name_of_a_name_with_no_plain_letters_is_a_hash():
     [
         ([], "no file chosen"),
         ([("virus.exe", b"MZ")], "a .exe file cannot be added"),
-        ([("noext", b"text")], "without a type"),
+        ([("logo.png", b"\x89PNG")], "a .png file cannot be added"),
         ([("archive.tar.gz", b"x")], ".gz"),
         ([("big.txt", b"a" * (MAX_UPLOAD_BYTES + 1))], "over the 20 MB limit"),
         ([("empty.md", b"")], "empty"),
@@ -295,10 +296,16 @@ def test_check_uploads_names_every_refused_file():
     with pytest.raises(UploadError) as info:
         check_uploads([("ok.txt", b"fine"), ("x.exe", b"MZ"), ("y.bin", b"1")])
     assert str(info.value).splitlines() == [
-        f"x.exe: a .exe file cannot be added (allowed: {', '.join(ALLOWED_SUFFIXES)})",
-        f"y.bin: a .bin file cannot be added (allowed: {', '.join(ALLOWED_SUFFIXES)})",
+        f"x.exe: a .exe file cannot be added (a program or library; qa reads {ACCEPTED})",
+        f"y.bin: a .bin file cannot be added (a program or library; qa reads {ACCEPTED})",
     ]
     assert check_uploads([("ok.txt", b"fine"), ("big.md", b"a" * MAX_UPLOAD_BYTES)])[0] == ("ok.txt", b"fine")
+
+
+def test_the_page_takes_what_qa_index_reads():
+    """One list: every kind the loader reads by name, .rst included, and text files of any name."""
+    names = [f"doc{s}" for s in DOCUMENT_SUFFIXES] + ["README", "FAQ", "README.Debian", "METADATA", "notes.log"]
+    assert [n for n, _ in check_uploads([(n, b"text") for n in names])] == [safe_name(n) for n in names]
 
 
 # -- adding and removing -----------------------------------------------------------------------------
@@ -323,6 +330,22 @@ def test_uploads_are_saved_and_searchable_at_once(lib, tmp_path):
     result = qa.answer(index, "When does the canteen open?")
     assert not result.abstained and "noon" in result.text
     assert qa.answer(index, "Where do visitors park?").hits[0].passage.doc_id == "parking.md"
+
+
+def test_a_readme_an_rst_file_and_a_latin1_file_are_added_and_shown_in_source(lib):
+    """The page takes what qa index reads: a file without a suffix, .rst, another encoding."""
+    readme = b"Parking\n\nVisitors park in the east lot behind the library from 8 am.\n"
+    rst = b"Canteen\n=======\n\nThe canteen opens at noon and serves :class:`~food.Soup` daily.\n"
+    latin = "Caf\u00e9\n\nThe caf\u00e9 serves cr\u00e8me br\u00fbl\u00e9e on Fridays.\n".encode("latin-1")
+    added, warnings = lib.add_uploads([("README", readme), ("canteen.rst", rst), ("cafe.txt", latin)])
+    assert added == ["README", "canteen.rst", "cafe.txt"] and warnings == []
+    index = _index(lib)
+    hit = qa.answer(index, "What does the canteen serve?").hits[0]
+    assert hit.passage.doc_id == "canteen.rst" and "Soup" in hit.passage.text and "~" not in hit.passage.text
+    hit = qa.answer(index, "When does the café serve crème brûlée?").hits[0]
+    assert hit.passage.doc_id == "cafe.txt" and "crème brûlée" in hit.passage.text
+    assert lib.source_text(index, hit.passage).startswith("Café")  # "Show in source" reads it decoded, as indexed
+    assert qa.answer(index, "Where do visitors park?").hits[0].passage.doc_id == "README"
 
 
 def test_nothing_is_written_outside_the_uploads_folder(lib, tmp_path):
@@ -401,11 +424,11 @@ def test_an_upload_replacing_a_symlink_in_the_uploads_folder_never_writes_throug
 
 def test_an_unreadable_file_is_reported_and_not_kept(lib):
     added, warnings = lib.add_uploads(
-        [("canteen.txt", CANTEEN), ("bad.txt", b"\x00\x01\x02 binary"), ("latin.md", "café".encode("latin-1"))]
+        [("canteen.txt", CANTEEN), ("bad.txt", b"\x00\x01\x02 binary"), ("blank.md", b"  \n\n ")]
     )
     assert added == ["canteen.txt"]
     assert len(warnings) == 2
-    assert warnings[0].startswith("bad.txt: binary file") and "latin.md" in warnings[1]
+    assert warnings[0].startswith("bad.txt: binary file") and "blank.md" in warnings[1]
     assert not any(str(lib.uploads_dir) in w for w in warnings)
     assert os.listdir(lib.uploads_dir) == ["canteen.txt"]
     assert "bad.txt" not in set(_index(lib).passages.doc_id)
@@ -414,11 +437,11 @@ def test_an_unreadable_file_is_reported_and_not_kept(lib):
 def test_when_no_file_is_readable_nothing_changes(lib):
     before = lib.version()
     with pytest.raises(UploadError) as info:
-        lib.add_uploads([("bad.txt", b"\x00\x00"), ("blank.md", b"  \n\n "), ("latin.txt", "café".encode("latin-1"))])
+        lib.add_uploads([("bad.txt", b"\x00\x00"), ("blank.md", b"  \n\n "), ("noext", b"\x00\x01\x02")])
     assert str(info.value).splitlines() == [
         "bad.txt: binary file (holds NUL bytes), not text",
         "blank.md: empty file",
-        "latin.txt: not UTF-8 text (bad byte at offset 3); save it as UTF-8",
+        "noext: binary file (holds NUL bytes), not text",
     ]
     assert lib.version() == before and os.listdir(lib.uploads_dir) == []
 
