@@ -10,7 +10,7 @@ PORT   ?= 8501
 CHROMIUM := /usr/bin/chromium
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || command -v sudo)
 
-.PHONY: setup where chromium run index lint test test-fast screenshot docs stress seed-check eval bench bench-shards clean
+.PHONY: setup where chromium run index lint test test-fast screenshot docs stress seed-check eval bench bench-shards bench-ingest clean
 
 # Running needs only the core install (`pip install -e .`); the tests' extras (pytest, hypothesis,
 # playwright, dask, reportlab) are installed by setup, which every test and tool target needs.
@@ -81,6 +81,11 @@ bench: setup  ## speed and size of qa, bm25s and tantivy (10k/100k/1M passages, 
 	mkdir -p bench/results
 	$(BIN)/python bench/bench.py --out bench/results/bench.json
 	$(MAKE) bench-shards
+	$(MAKE) bench-ingest
+
+bench-ingest: setup  ## PDF pages/s beside the pypdfium2 floor, MB/s for HTML/Markdown/DOCX, qa index --jobs 1 and 2 on mixed real files
+	mkdir -p bench/results
+	$(BIN)/python bench/ingest.py --fetch --out bench/results/ingest.json
 
 bench-shards: setup  ## sharded build and search p50 for 1, 2, 4 shards on a LocalCluster (200k passages), projected to 10x/100x
 	mkdir -p bench/results
