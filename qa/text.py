@@ -280,7 +280,10 @@ class Analyzer:
 _ABBREV = frozenset(
     "mr mrs ms dr prof st no vs etc e.g i.e eg ie cf viz a.k.a aka fig eq approx inc ltd co jr sr".split()
 )
-_END_RE = re.compile(r"[.!?]+[\"'”’)\]]*(?=\s)|[。！？；]+[”’」』)]*|\n+")
+# A sentence ends at . ! ? before a space; a Chinese one at 。！？ (or their half-width forms right after
+# a Chinese character), never at "；": a law's article lists its clauses with "；", and the clause that
+# answers needs the sentence's head ("失业保险金领取期限……最长为二十四个月").
+_END_RE = re.compile(r"[.!?]+[\"'”’)\]]*(?=\s)|[。！？｡]+[”’」』)]*|(?<=[\u3400-\u9fff])[!?]+[”’」』)]*|\n+")
 
 
 def split_sentences(text: str) -> list[tuple[int, int]]:

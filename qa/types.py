@@ -175,11 +175,19 @@ class Hit:
 
 @dataclass(frozen=True, slots=True)
 class Sentence:
-    """A sentence quoted verbatim from a hit's reading text.
+    """A sentence (an answer unit, `qa.answering.units`) quoted verbatim from a hit's reading text.
 
     ``text`` is a substring of ``hit.passage.text``; ``start``/``end`` are
     offsets into the source document, and the reading text of that source span
-    is ``text`` (`qa.ingest.reading.Reading.of`).
+    is ``text`` (`qa.ingest.reading.Reading.of`). A ``row`` is the exception: its
+    text is its pieces (``spans``, header cell and cell in turn) read as
+    ``"header: cell; header: cell"``, each piece reading back exactly.
+
+    ``kind`` is the unit's kind (``sentence``, ``item``, ``definition``, ``row``,
+    ``code``); ``spans`` its source pieces (empty: the one piece ``(start, end)``);
+    ``lines`` the block kind of each ``\n``-separated line of ``text`` (``text``,
+    ``item``, ``code``, ``table``; empty: one line of running text), for showing
+    code in monospace and items as bullets.
     """
 
     text: str
@@ -187,6 +195,9 @@ class Sentence:
     start: int
     end: int
     score: float
+    kind: str = "sentence"
+    spans: tuple[tuple[int, int], ...] = ()
+    lines: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,10 +2,15 @@
 
 Rules (each is tested in ``tests/answering/test_summarize.py``):
 
-1. **Candidates.** Every running-text sentence (`qa.ingest.reading.sentences`: never
-   code, a table row, a heading or a list of links) of the top `N_PASSAGES`
-   hits that mention every name of the question (rule 9), with its offsets into
-   the source.
+1. **Candidates** come from `qa.answering.units.candidate_units`: every answer unit
+   (a running-text sentence, a list item, a definition, a table row read with its
+   header, a lead-in ending in ":" with its code or short list; never code alone, a
+   heading or a list of links) of the top `N_PASSAGES` hits that mention every name
+   of the question (rule 9), with its offsets into the source. Each is scored by
+   the rules below as a sentence is; a code unit's code counts for its score but
+   not for the evidence (rule 7: evidence is read in running text), and a unit
+   sharing source text with one already chosen (a lead-in and its code unit) is
+   not chosen again.
 2. **Evidence.** A sentence's base score is the share of the question's
    evidence weight it holds: the sum of ``evidence_weights`` (IDF against a
    padded corpus, `qa.answering.search.evidence_weights`) of the question terms it
@@ -39,7 +44,9 @@ Rules (each is tested in ``tests/answering/test_summarize.py``):
    to a sentence that says "X is ..." (or "X, ..., is").
 4. **Not answers.** A sentence that is itself a question (ends in "?") keeps
    only `QUESTION_FACTOR` of its score and no echo; one of fewer than 4 words
-   loses `SHORT_PENALTY`.
+   loses `SHORT_PENALTY`; one that ends in ":" (a lead-in: what it announces
+   follows it) loses `LEAD_IN_PENALTY`, so the code unit holding it and its
+   command wins over it.
 5. **Echo and rank.** A sentence gains ``ECHO_BONUS`` times the share of the
    question's own words (function words too: "don't have a job" echoes "have
    no job"; "n't" reads as "not", and irregular past forms as their verb, so
@@ -97,7 +104,8 @@ import re
 
 from ..index.index import Index
 from .search import parse_question, search
-from ..ingest.reading import sentences, has_running_text
+from ..ingest.reading import LAYOUT_CODES, has_running_text
+from .units import candidate_units
 from ..text import Analyzer, count_words, detect_language, has_han
 from ..types import Answer, Hit, Query, Sentence
 
@@ -108,6 +116,7 @@ MAX_SENTENCES = 3
 TYPE_BONUS = 0.15
 QUESTION_FACTOR = 0.5
 SHORT_PENALTY = 0.1
+LEAD_IN_PENALTY = 0.1
 RANK_BONUS = 0.05
 ECHO_BONUS = 0.1
 PHRASE_BONUS = 0.1
@@ -115,6 +124,7 @@ KEEP_RATIO = 0.4
 MMR_LAMBDA = 0.3
 DUPLICATE_JACCARD = 0.7
 MIN_EVIDENCE = 0.38
+_TABLE_HEAD = LAYOUT_CODES["table-head"]  # a passage holding a table's header row holds its rows
 
 _I = re.IGNORECASE
 _BODY = (
@@ -419,53 +429,72 @@ def _candidates(index: Index, query: Query, hits: tuple[Hit, ...], types: tuple[
         if defined
         else None
     )
-    for hit in hits[:N_PASSAGES]:
+    hit_of = {hit.rank: hit for hit in hits}
+    prev_terms: set = set()
+    prev_rank = None
+    for unit in candidate_units(hits, N_PASSAGES):
+        hit = hit_of[unit.hit_rank]
         p = hit.passage
-        prev_terms: set = set()
-        for n, (s, e, source_start, source_end) in enumerate(sentences(p)):
-            text = p.text[s:e]
-            own_terms = {index.vocabulary.get(t) for t, _, _ in analyzer.terms_with_spans(text)}
-            term_ids = own_terms
-            if _PRONOUN_RE.match(text):  # "It's the ..." is about what the sentence before named
-                term_ids = own_terms | prev_terms
-            prev_terms = own_terms
-            held = [tid for tid in query.term_ids if tid in term_ids]
-            coverage = sum(weight[t] for t in held) / query.total_idf if query.total_idf else 0.0
-            score = coverage
-            cue = any(m.group().lower() not in q_lower for c in cue_patterns for m in c.finditer(text))
-            if cue:
-                score += TYPE_BONUS
-            if defines is not None and defines.search(text):
-                score += TYPE_BONUS  # "What is X?" is answered by "X is ..."
-            elif focus is not None and focus.search(text):
-                score += TYPE_BONUS  # "Which environment variable ...?" is answered by naming one
-            asks = text.rstrip().endswith(("?", "？"))
-            if asks:
-                score *= QUESTION_FACTOR
-            if count_words(text) < 4:
-                score -= SHORT_PENALTY
-            score += RANK_BONUS * max(hit.score, 0.0) / top_score
-            sequence = _sequence(text)
-            words = set(sequence)
-            if not asks:  # a question echoing the question is no answer to it
-                score += ECHO_BONUS * len(words & q_words) / len(q_words)
-                if q_pairs:
-                    score += PHRASE_BONUS * len(_pairs(sequence) & q_pairs) / len(q_pairs)
-            out.append(
-                {
-                    "text": text,
-                    "doc": p.source,  # a file: the lines of one corpus.jsonl are one collection, not topics
-                    "rank": hit.rank,
-                    "index": n,
-                    "cue": cue,
-                    "start": source_start,
-                    "end": source_end,
-                    "score": score,
-                    "coverage": coverage,
-                    "held": frozenset(held),
-                    "words": words,
-                }
+        if unit.hit_rank != prev_rank:
+            prev_terms, prev_rank = set(), unit.hit_rank
+        text = unit.text
+        own_terms = {index.vocabulary.get(t) for t, _, _ in analyzer.terms_with_spans(text)}
+        term_ids = own_terms
+        if _PRONOUN_RE.match(text):  # "It's the ..." is about what the sentence before named
+            term_ids = own_terms | prev_terms
+        prev_terms = own_terms
+        held = [tid for tid in query.term_ids if tid in term_ids]
+        coverage = sum(weight[t] for t in held) / query.total_idf if query.total_idf else 0.0
+        evidence = coverage
+        prose = None
+        if "code" in unit.lines:  # evidence is read in running text: a code unit's lead-in, not its code
+            prose = " ".join(line for line, kind in zip(text.split("\n"), unit.lines) if kind != "code")
+        elif unit.kind == "row":  # and in a row's own cells: its header is context, as a heading is
+            prose = "; ".join(cell.split(": ", 1)[-1] for cell in text.split("; "))
+        if prose is not None:
+            prose_terms = {index.vocabulary.get(t) for t, _, _ in analyzer.terms_with_spans(prose)}
+            evidence = (
+                sum(weight[t] for t in query.term_ids if t in prose_terms) / query.total_idf if query.total_idf else 0.0
             )
+        score = coverage
+        cue = any(m.group().lower() not in q_lower for c in cue_patterns for m in c.finditer(text))
+        if cue:
+            score += TYPE_BONUS
+        if defines is not None and defines.search(text):
+            score += TYPE_BONUS  # "What is X?" is answered by "X is ..."
+        elif focus is not None and focus.search(text):
+            score += TYPE_BONUS  # "Which environment variable ...?" is answered by naming one
+        asks = text.rstrip().endswith(("?", "？"))
+        if asks:
+            score *= QUESTION_FACTOR
+        if count_words(text) < 4:
+            score -= SHORT_PENALTY
+        if text.rstrip().endswith((":", "：")):  # a lead-in announces its answer: the unit holding both is it
+            score -= LEAD_IN_PENALTY
+        score += RANK_BONUS * max(hit.score, 0.0) / top_score
+        sequence = _sequence(text)
+        words = set(sequence)
+        if not asks:  # a question echoing the question is no answer to it
+            score += ECHO_BONUS * len(words & q_words) / len(q_words)
+            if q_pairs:
+                score += PHRASE_BONUS * len(_pairs(sequence) & q_pairs) / len(q_pairs)
+        out.append(
+            {
+                "text": text,
+                "doc": p.source,  # a file: the lines of one corpus.jsonl are one collection, not topics
+                "rank": hit.rank,
+                "index": unit.position,
+                "cue": cue,
+                "start": unit.start,
+                "end": unit.end,
+                "unit": unit,
+                "score": score,
+                "coverage": coverage,
+                "evidence": evidence,
+                "held": frozenset(held),
+                "words": words,
+            }
+        )
     # Best score first; ties to the higher-ranked passage, then the earlier sentence.
     out.sort(key=lambda c: (-c["score"], c["rank"], c["start"]))
     return out
@@ -479,7 +508,11 @@ def _select(cands: list[dict]) -> list[dict]:
         return []
     chosen = [first]
     # The direct answer's next sentence continues it when it shows what the question asks for.
-    nxt = next((c for c in cands if c["rank"] == first["rank"] and c["index"] == first["index"] + 1), None)
+    nxt = min(
+        (c for c in cands if c["rank"] == first["rank"] and c["index"] > first["index"] and not _overlaps(c, [first])),
+        key=lambda c: c["index"],
+        default=None,
+    )
     if nxt is not None and nxt["cue"] and _jaccard(nxt["words"], first["words"]) < DUPLICATE_JACCARD:
         chosen.append(nxt)
     floor = KEEP_RATIO * first["score"]
@@ -492,6 +525,7 @@ def _select(cands: list[dict]) -> list[dict]:
         and c["score"] >= floor
         and c not in chosen
         and (c["doc"] == first["doc"] or c["coverage"] >= alone)
+        and not _overlaps(c, chosen)
     ]
     while pool and len(chosen) < MAX_SENTENCES:
         best, best_val = None, None
@@ -505,8 +539,14 @@ def _select(cands: list[dict]) -> list[dict]:
         if best is None:
             break
         chosen.append(best)
-        pool.remove(best)
+        pool = [c for c in pool if c is not best and not _overlaps(c, [best])]
     return chosen
+
+
+def _overlaps(c: dict, chosen: list[dict]) -> bool:
+    """Whether unit `c` shares source text with one of `chosen` (a lead-in and its "code" unit)."""
+    u = c["unit"]
+    return any(u.doc_id == d["unit"].doc_id and c["start"] < d["end"] and d["start"] < c["end"] for d in chosen)
 
 
 # A word of the question that names something: capitalised past the first word, an acronym,
@@ -642,9 +682,17 @@ def answer(index: Index, question, k: int = 5, expand: bool = False) -> Answer:
         candidates = [c for c in candidates if _VERSION_RE.search(c["text"])]
     if _NUMBER_Q_RE.search(query.text):  # so is a number ("how many", "what percentage", "numeric")
         candidates = [c for c in candidates if _NUMBER_RE.search(c["text"])]
-    # Evidence is read in running text: a passage of code, tables or link lists holds none.
-    passage_evidence = max((h.coverage for h in hits[:N_PASSAGES] if has_running_text(h.passage)), default=0.0)
-    sentence_evidence = min(1.0, max((c["coverage"] + TYPE_BONUS * c["cue"] for c in candidates), default=0.0))
+    # Evidence is read in running text and in table rows under their header: a passage of code,
+    # a table naming no columns or link lists holds none.
+    passage_evidence = max(
+        (
+            h.coverage
+            for h in hits[:N_PASSAGES]
+            if has_running_text(h.passage) or any(k == _TABLE_HEAD for _, _, k in h.passage.layout)
+        ),
+        default=0.0,
+    )
+    sentence_evidence = min(1.0, max((c["evidence"] + TYPE_BONUS * c["cue"] for c in candidates), default=0.0))
     evidence = min(1.0, (passage_evidence + sentence_evidence) / 2)
     chosen = _select(candidates) if evidence >= MIN_EVIDENCE else []
     if not chosen:
@@ -665,7 +713,16 @@ def answer(index: Index, question, k: int = 5, expand: bool = False) -> Answer:
     # Keep every cited passage among those shown, even when k is small.
     shown = hits[: max(k, max(c["rank"] for c in chosen))]
     quoted = tuple(
-        Sentence(text=c["text"], rank=c["rank"], start=c["start"], end=c["end"], score=round(c["score"], 4))
+        Sentence(
+            text=c["text"],
+            rank=c["rank"],
+            start=c["start"],
+            end=c["end"],
+            score=round(c["score"], 4),
+            kind=c["unit"].kind,
+            spans=c["unit"].spans if len(c["unit"].spans) > 1 else (),
+            lines=c["unit"].lines if len(c["unit"].lines) > 1 or c["unit"].lines != ("text",) else (),
+        )
         for c in chosen
     )
     return Answer(

@@ -10,6 +10,10 @@ Rules, in order:
    numbered clause's title, or a short line that does not end like a sentence
    and is followed by a longer block; a question on its own line followed by
    its answer is how FAQs are written; a text file's first line is its title).
+   A *term* (a definition list's term, a man page's option line) is the section
+   of its description too, and also the first block of its passage: the term
+   and the description's start are one passage, however long the description
+   (rule 3's cut applies). A term with no description is a heading.
 3. Every other block is *body*. Each passage is body text under one section
    heading (the nearest heading above it). A body block shorter than
    `min_chars` is merged with the next body block of the same section; one
@@ -107,16 +111,28 @@ class Chunker:
         """Passages of one document, in document order (duplicates not yet removed)."""
         reading = read(doc)
         text = reading.text
-        if reading.blocks and all(b.kind == "heading" for b in reading.blocks):  # rule 5: keep the headings
+        if reading.blocks and all(b.kind in ("heading", "term") for b in reading.blocks):  # rule 5: keep the headings
             reading = Reading(text, reading.offsets, tuple(Block("text", b.start, b.end) for b in reading.blocks))
         section = ""
         groups: list[tuple[str, int, int]] = []  # (section, start, end) in the reading text
+        term_only = -1  # the group that holds a term alone: its description joins it, however long
         for b in reading.blocks:
+            if b.kind in ("heading", "term") and term_only == len(groups) - 1 >= 0:
+                groups.pop()  # a term with no description under it is a heading, as before
+                term_only = -1
             if b.kind == "heading":
                 section = squash_spaces(text[b.start : b.end])
                 continue
+            if b.kind == "term":  # the section of the text below it, and the head of its passage
+                section = squash_spaces(text[b.start : b.end])
+                groups.append((section, b.start, b.end))
+                term_only = len(groups) - 1
+                continue
             prev = groups[-1] if groups else None
-            if (
+            if prev is not None and term_only == len(groups) - 1:
+                groups[-1] = (section, prev[1], b.end)
+                term_only = -1
+            elif (
                 prev is not None
                 and prev[0] == section
                 and prev[2] - prev[1] < self.min_chars
@@ -125,6 +141,8 @@ class Chunker:
                 groups[-1] = (section, prev[1], b.end)
             else:
                 groups.append((section, b.start, b.end))
+        if term_only == len(groups) - 1 >= 0:
+            groups.pop()
         passages = []
         for section, s, e in groups:
             for ps, pe in self._split_long(text, s, e):

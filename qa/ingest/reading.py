@@ -20,8 +20,10 @@ source slice itself.
 Rules for every format
 ----------------------
 - The reading text is a sequence of *blocks* (`Block`), one ``\\n`` between
-  two blocks. A block's kind is ``heading``, ``text`` (a paragraph of running
-  text), ``item`` (a list item), ``code``, ``table`` (one row) or ``meta``
+  two blocks. A block's kind is ``heading``, ``term`` (a defined term: an HTML
+  ``<dt>``, a plain-text man page's option line), ``text`` (a paragraph of running
+  text), ``item`` (a list item), ``code``, ``table`` (one row; level 1 for the
+  header row that names the columns) or ``meta``
   (link lists, HTML furniture, directives, reference lines: searchable, never
   an answer). Only ``text`` and ``item`` blocks are *running text*: answer
   sentences come from them alone.
@@ -66,7 +68,9 @@ Per format (`read` dispatches on `Document.format`)
     that does not end like a sentence and is followed by a longer block is a
     heading (so is a ``#`` line, a section opener such as "Chapter 2", and a
     file's first line); a numbered clause's title ("4. Redistribution.") is
-    the section of the text after it.
+    the section of the text after it. A heading that is a command-line option
+    ("-v, --verbose", "--log-file=FILE") is a term; a bulleted line is never a
+    heading.
 ``extracted`` (PDF, DOCX, HTML)
     The extractor's own blocks (`Document.blocks`), whitespace collapsed in
     running text; without them, read as ``plain``.
@@ -96,9 +100,31 @@ __all__ = [
     "sniff_format",
     "RUNNING",
     "WRAP_RATIO",
+    "LAYOUT_CODES",
+    "layout_kind",
 ]
 
 RUNNING = frozenset({"text", "item"})  # block kinds an answer sentence may come from
+# A layout breakpoint's third field: bit 0 says "not running text" (what indexes of format 5 wrote,
+# 0 or 1, still reads right), the bits above it name the block's kind, so answer units
+# (`qa.answering.units`) can tell a list item from a paragraph and a table row from code.
+# ``table-head`` is a table's header row (a ``table`` block of level 1).
+LAYOUT_CODES = {"text": 0, "meta": 1, "item": 2, "code": 3, "table": 5, "table-head": 7, "heading": 9, "term": 11}
+_KIND_OF_CODE = {v: k for k, v in LAYOUT_CODES.items()}
+
+
+def layout_kind(code: int) -> str:
+    """The block kind a layout code stands for; an unknown code reads as ``meta`` when it is not
+    running text, else ``text``."""
+    return _KIND_OF_CODE.get(int(code), "meta" if code & 1 else "text")
+
+
+def _block_code(block: "Block") -> int:
+    if block.kind == "table" and block.level:
+        return LAYOUT_CODES["table-head"]
+    return LAYOUT_CODES.get(block.kind, 1 if block.kind not in RUNNING else 0)
+
+
 WRAP_RATIO = 0.6
 HEADING_MAX_CHARS = 120
 
@@ -118,7 +144,9 @@ class Block:
     """One block of a reading text: ``reading.text[start:end]``.
 
     kind : str
-        ``heading``, ``text``, ``item``, ``code``, ``table`` or ``meta``.
+        ``heading``, ``term`` (a defined term: a definition list's ``<dt>``, a man page's
+        option line; the section of the text below it, as a heading is, and also the
+        first block of its passage), ``text``, ``item``, ``code``, ``table`` or ``meta``.
     level : int
         The heading level (1 highest), 0 for other blocks.
     """
@@ -161,16 +189,17 @@ class Reading:
         return self.text[s:e]
 
     def layout(self, start: int, end: int) -> tuple[tuple[int, int, int], ...]:
-        """Breakpoints ``(reading offset - start, source offset, not_running)`` of reading span
+        """Breakpoints ``(reading offset - start, source offset, code)`` of reading span
         ``[start, end)``: from each breakpoint to the next, reading characters map to consecutive
-        source characters. Empty when the whole span is running text copied verbatim, as clean
+        source characters of one block kind (`LAYOUT_CODES`; ``code & 1`` is set for text that is
+        not running text). Empty when the whole span is paragraph text copied verbatim, as clean
         prose is, so most passages cost nothing to store."""
         offs = self.offsets[start:end]
         if not offs.size:
             return ()
         if self._plain_prose:  # one run of prose copied verbatim (most corpus.jsonl lines): nothing to store
             return ()
-        kinds = self._not_running[start:end]
+        kinds = self._codes[start:end]
         breaks = np.flatnonzero((np.diff(offs) != 1) | (np.diff(kinds) != 0)) + 1
         starts = np.concatenate(([0], breaks))
         if starts.size == 1 and not kinds[0]:
@@ -185,23 +214,25 @@ class Reading:
             n = len(self.text)
             cached = (
                 bool(n)
-                and all(b.kind in RUNNING for b in self.blocks)
+                and all(b.kind == "text" for b in self.blocks)
                 and int(self.offsets[-1]) - int(self.offsets[0]) == n - 1
             )
             object.__setattr__(self, "_pp", cached)
         return cached
 
     @property
-    def _not_running(self) -> np.ndarray:
+    def _codes(self) -> np.ndarray:
+        """Each reading character's layout code (`LAYOUT_CODES`)."""
         cached = self.__dict__.get("_nr")
         if cached is None:
             cached = np.zeros(len(self.text), dtype=np.int8)
             for b in self.blocks:
-                if b.kind not in RUNNING:
-                    cached[b.start : b.end] = 1
+                code = _block_code(b)
+                if code:
+                    cached[b.start : b.end] = code
             # a separator takes the kind of the block after it
             for prev, nxt in zip(self.blocks, self.blocks[1:]):
-                cached[prev.end : nxt.start] = nxt.kind not in RUNNING
+                cached[prev.end : nxt.start] = _block_code(nxt)
             object.__setattr__(self, "_nr", cached)
         return cached
 
@@ -454,13 +485,13 @@ def _read_markdown(src: str) -> Reading:
         words = len("".join(w.parts[before:]).split())
         w.end_block("text" if words >= 12 else "meta")
 
-    def table_row(t):
+    def table_row(t, head):
         s, e = line_span(t.map[0])
         line = src[s:e]
         lead = len(line) - len(line.lstrip(" \t|"))
         trail = len(line.rstrip(" \t|"))
         _md_inline(w, s + lead, s + max(trail, lead))
-        w.end_block("table")
+        w.end_block("table", 1 if head else 0)  # level 1: the header row, naming the columns
 
     def meta_line(ln):
         s, e = line_span(ln)
@@ -468,7 +499,10 @@ def _read_markdown(src: str) -> Reading:
         w.end_block("meta")
 
     item_first = False  # the next paragraph is the first of a list item
+    in_head = False  # inside a table's <thead>: its row names the columns
     for t in tokens:
+        if t.type in ("thead_open", "thead_close"):
+            in_head = t.type == "thead_open"
         if t.map:
             for ln in range(t.map[0], min(t.map[1], n_lines)):
                 covered[ln] = True
@@ -484,7 +518,7 @@ def _read_markdown(src: str) -> Reading:
         elif t.type == "html_block":
             jobs.append((t.map[0], lambda t=t: html_block(t)))
         elif t.type == "tr_open":
-            jobs.append((t.map[0], lambda t=t: table_row(t)))
+            jobs.append((t.map[0], lambda t=t, h=in_head: table_row(t, h)))
         else:
             continue
         item_first = False
@@ -752,11 +786,14 @@ def _read_rst(src: str) -> Reading:
         if _RST_GRID.match(line) and (stripped.startswith("+") and set(stripped) <= set("+-=|: ")):
             j = i
             while j < n and not blank(j) and _RST_GRID.match(lines[j]):
-                row = lines[j].strip()
-                if not set(row) <= set("+-=|: "):
-                    _rst_inline(w, starts[j] + _indent(lines[j]) + 1, starts[j] + len(lines[j].rstrip()) - 1)
-                    w.end_block("table")
                 j += 1
+            # The rows above a "+===+" line are the header, naming the columns.
+            head_end = next((k for k in range(i, j) if "=" in lines[k] and set(lines[k].strip()) <= set("+=: ")), i)
+            for k in range(i, j):
+                row = lines[k].strip()
+                if not set(row) <= set("+-=|: "):
+                    _rst_inline(w, starts[k] + _indent(lines[k]) + 1, starts[k] + len(lines[k].rstrip()) - 1)
+                    w.end_block("table", 1 if k < head_end else 0)
             i = j
             continue
         if _RST_SIMPLE_TABLE.match(line):
@@ -767,7 +804,7 @@ def _read_rst(src: str) -> Reading:
                     borders += 1
                 elif lines[j].strip():
                     _rst_inline(w, starts[j] + _indent(lines[j]), starts[j] + len(lines[j].rstrip()))
-                    w.end_block("table")
+                    w.end_block("table", 1 if borders == 1 else 0)  # between the first two borders: the header
                 j += 1
             i = j
             continue
@@ -792,7 +829,7 @@ def _read_rst(src: str) -> Reading:
         while (
             j < n
             and not blank(j)
-            and not (_RST_BULLET.match(lines[j]) and _indent(lines[j]) <= ind)
+            and not ((_RST_BULLET.match(lines[j]) or _RST_FIELD.match(lines[j])) and _indent(lines[j]) <= ind)
             and not _RST_EXPLICIT.match(lines[j])
         ):
             j += 1
@@ -828,6 +865,8 @@ _PLAIN_ITEM = re.compile(
     r"^\s*(?:[-*•·‣◦]|\(?(?:\d{1,3}|[a-z]|[ivx]{1,4})\)|(?:\d{1,3}|[a-z])\.(?=\s+[A-Z(\"'])"
     r")\s+\S"
 )
+_BULLET_LINE_RE = re.compile(r"[-*•·‣◦]\s+\S")
+_OPTION_LINE_RE = re.compile(r"--?[A-Za-z0-9][\w.-]*(?:[=\s]\S+)?(?:,\s*--?[A-Za-z0-9][\w.-]*(?:[=\s]\S+)?)*$")
 # What a list item opens with, in any format: a bullet glyph or an enumerator ("2.", "(b)").
 _MARKER_RE = re.compile(r"(?:[-*•·‣◦▪▫■□●○◆◇–—]|\(?(?:\d{1,3}|[a-z]|[ivx]{1,4})[.)])\s+")
 
@@ -920,6 +959,8 @@ def _plain_blocks(src: str, title_line: bool):
             heading = 0
             if one_line and _URL_LINE_RE.match(first):
                 pass  # a bare address is not a title
+            elif one_line and _BULLET_LINE_RE.match(first):
+                pass  # nor is a bulleted line: it is an item of a list, whatever follows it
             elif one_line:
                 m = _MD_HEADING_RE.match(first)
                 if m:
@@ -940,7 +981,8 @@ def _plain_blocks(src: str, title_line: bool):
                     following = sum(e - s for s, e in runs[ri + 1]) if ri + 1 < len(runs) else next_len
                     heading = 3 if following > len(first) else 0
             if heading and not _TABLE_LINE_RE.search(first):
-                out.append(("heading", run, heading))
+                # A man page's option line ("-v, --verbose") heads the text describing it: a term.
+                out.append(("term" if _OPTION_LINE_RE.match(first) else "heading", run, heading))
                 continue
             m = _CLAUSE_RE.match(src, run[0][0], run[0][1])
             if m:  # "4. Redistribution. You may ..." : the clause title is a section
@@ -1005,6 +1047,8 @@ def _read_plain_lines(src: str, title_line: bool) -> Reading:
 def _read_extracted(src: str, blocks) -> Reading:
     w = _Writer(src)
     for kind, s, e in blocks:
+        head = kind == "table-head"  # the extractor knows the header row: a table block of level 1
+        kind = "table" if head else kind
         if kind == "code":
             at, spans = s, []
             for line in src[s:e].split("\n"):
@@ -1017,8 +1061,8 @@ def _read_extracted(src: str, blocks) -> Reading:
                 s = m.end() if m and m.end() < e else s
             w.copy(s, e)
         w.end_block(
-            kind if kind in ("heading", "text", "item", "code", "table", "meta") else "text",
-            1 if kind == "heading" else 0,
+            kind if kind in ("heading", "term", "text", "item", "code", "table", "meta") else "text",
+            1 if kind in ("heading", "term") or head else 0,
         )
     return w.finish()
 
@@ -1147,7 +1191,7 @@ def sentences(passage) -> list[tuple[int, int, int, int]]:
     for s, e in spans:
         first = bisect.bisect_right(points, s) - 1
         last = bisect.bisect_right(points, e - 1) - 1
-        if any(layout[j][2] for j in range(first, last + 1)):
+        if any(layout[j][2] & 1 for j in range(first, last + 1)):
             continue
         out.append((s, e, layout[first][1] + s - layout[first][0], layout[last][1] + e - 1 - layout[last][0] + 1))
     return out
@@ -1156,7 +1200,7 @@ def sentences(passage) -> list[tuple[int, int, int, int]]:
 def has_running_text(passage) -> bool:
     """Whether any of the passage is running text (so `sentences` can give some), read from its
     layout without splitting it into sentences."""
-    return bool(passage.text.strip()) and (not passage.layout or any(not k for _, _, k in passage.layout))
+    return bool(passage.text.strip()) and (not passage.layout or any(not k & 1 for _, _, k in passage.layout))
 
 
 def to_reading(passage, offset: int) -> int:

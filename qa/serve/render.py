@@ -14,7 +14,7 @@ from pathlib import PurePosixPath
 
 from ..text import Analyzer, has_han, squash_spaces
 from ..ingest.reading import to_reading
-from ..types import Answer, Hit
+from ..types import Answer, Hit, Sentence
 
 __all__ = [
     "answer_to_dict",
@@ -138,7 +138,11 @@ def answer_to_dict(answer: Answer) -> dict:
     section, text, start, end, score}]``. ``sentences[i].passage`` is the
     1-based rank of the cited passage. Extra fields: ``reason_code``,
     ``query_terms``, ``corrections``, ``language``, sentence ``start``/``end`` (offsets in the
-    source), passage ``matched_terms`` and ``coverage``.
+    source), ``kind`` (the answer unit's kind: ``sentence``, ``item``, ``definition``, ``row``,
+    ``code``; `qa.answering.units`), ``spans`` (only for a unit of several source pieces, a table
+    row: ``[[start, end], ...]``, each reading back exactly), ``lines`` (only for a unit of several
+    lines or a list item: each line's block kind, ``text``, ``item``, ``code``, ``table`` or ``term``),
+    passage ``matched_terms`` and ``coverage``.
     """
     return {
         "question": answer.question,
@@ -150,7 +154,7 @@ def answer_to_dict(answer: Answer) -> dict:
         "confidence": answer.confidence,
         "query_terms": list(answer.query_terms),
         "corrections": [{"typed": a, "corrected": b} for a, b in answer.corrections],
-        "sentences": [{"text": s.text, "passage": s.rank, "start": s.start, "end": s.end} for s in answer.sentences],
+        "sentences": [_sentence_dict(s) for s in answer.sentences],
         "passages": [
             {
                 "rank": h.rank,
@@ -172,6 +176,48 @@ def answer_to_dict(answer: Answer) -> dict:
     }
 
 
+def _sentence_dict(s: Sentence) -> dict:
+    out = {"text": s.text, "passage": s.rank, "start": s.start, "end": s.end, "kind": s.kind}
+    if s.spans:
+        out["spans"] = [list(span) for span in s.spans]
+    if s.lines:
+        out["lines"] = list(s.lines)
+    return out
+
+
+def _summary_lines(answer: Answer, width: int) -> list[str]:
+    """The summary for the terminal: running sentences wrapped together; a list item as a bullet,
+    a code unit's code lines indented on lines of their own."""
+    import textwrap
+
+    lines: list[str] = []
+    prose: list[str] = []
+
+    def flush():
+        if prose:
+            lines.extend(textwrap.wrap(" ".join(prose), width, initial_indent="  ", subsequent_indent="  "))
+            prose.clear()
+
+    for s in answer.sentences:
+        if not s.lines:
+            prose.append(f"{s.text} [{s.rank}]")
+            continue
+        flush()
+        parts = s.text.split("\n")
+        for n, (kind, part) in enumerate(zip(s.lines, parts)):
+            cite = f" [{s.rank}]" if n == len(parts) - 1 else ""
+            if kind == "code":
+                lines.append(f"      {part}{cite}")
+            elif kind == "item":
+                lines.extend(
+                    textwrap.wrap(f"{part}{cite}", width, initial_indent="  \u2022 ", subsequent_indent="    ")
+                )
+            else:
+                lines.extend(textwrap.wrap(f"{part}{cite}", width, initial_indent="  ", subsequent_indent="  "))
+    flush()
+    return lines
+
+
 def answer_to_text(answer: Answer, width: int = 100, analyzer: Analyzer | None = None) -> str:
     """A plain-text rendering for the terminal."""
     import textwrap
@@ -191,8 +237,7 @@ def answer_to_text(answer: Answer, width: int = 100, analyzer: Analyzer | None =
         lines.append(f"{t['reason']}: {reason_text(answer)}")
     else:
         lines.append(t["answer_heading"].format(answer.confidence))
-        body = " ".join(f"{s.text} [{s.rank}]" for s in answer.sentences)
-        lines.extend(textwrap.wrap(body, width, initial_indent="  ", subsequent_indent="  "))
+        lines.extend(_summary_lines(answer, width))
     if answer.hits:
         lines.append("")
         lines.append(t["closest_heading"] if answer.abstained else t["passages_heading"])
@@ -314,5 +359,25 @@ def answer_html(answer: Answer) -> str:
     parts = []
     for s in answer.sentences:
         n = numbers.get(s.rank, s.rank)
-        parts.append(f'{escape(sentence_shown(s.text))} <a href="#passage-{n}" class="qa-cite">&#91;{n}&#93;</a>')
+        parts.append(f'{unit_html(s)} <a href="#passage-{n}" class="qa-cite">&#91;{n}&#93;</a>')
     return " ".join(parts)
+
+
+def unit_html(s: Sentence) -> str:
+    """One summary unit as HTML, every piece escaped: a sentence as text; a code unit's code lines
+    in ``<code>`` on lines of their own; a list item (alone or after a lead-in) as a bullet; a
+    definition's term in bold."""
+    if not s.lines:
+        return escape(sentence_shown(s.text))
+    out = []
+    for n, (kind, part) in enumerate(zip(s.lines, s.text.split("\n"))):
+        if kind == "code":
+            piece = f'<code class="qa-code">{escape(part)}</code>'
+        elif kind == "item":
+            piece = f"&#8226; {escape(sentence_shown(part))}"
+        elif kind == "term":
+            piece = f"<strong>{escape(part)}</strong>"
+        else:
+            piece = escape(part)
+        out.append(piece if n == 0 else f"<br>{piece}")
+    return "".join(out)

@@ -61,13 +61,13 @@ def test_chinese_stop_words_are_dropped():
     assert Analyzer()("的了吗") == []
 
 
-def test_chinese_sentences_end_at_full_width_marks_and_line_breaks():
-    text = "离职后怎么办？先办理社保。然后缴费！最后；\n新的一行"
+def test_chinese_sentences_end_at_full_width_marks_and_line_breaks_not_at_semicolons():
+    text = "离职后怎么办？先办理社保。然后缴费！最后；再说\n新的一行"
     assert [text[s:e] for s, e in split_sentences(text)] == [
         "离职后怎么办？",
         "先办理社保。",
         "然后缴费！",
-        "最后；",
+        "最后；再说",
         "新的一行",
     ]
 

@@ -640,7 +640,7 @@ def assert_blocks_hold(got) -> list[tuple[str, str]]:
             assert "\n" not in span, f"{kind} block {i} is more than one line: {span!r}"
         line_start = text.rfind("\n", 0, start) + 1
         lead = text[line_start:start]
-        if kind == "heading":
+        if kind in ("heading", "term"):
             assert re.fullmatch(r"#{1,6} ", lead), f"heading {span!r} has no # marker"
             covered[line_start : start - 1] = b"#" * (start - 1 - line_start)
         else:
@@ -1000,7 +1000,7 @@ def test_html_block_elements_end_blocks_and_inline_ones_keep_the_source_spacing(
     assert found == blocks and got.text == text
 
 
-def test_html_definition_lists_read_as_term_headings_and_their_descriptions(tmp_path, html_parser):
+def test_html_definition_lists_read_as_terms_and_their_descriptions(tmp_path, html_parser):
     got, blocks = html_blocks(
         tmp_path,
         """<h2>Users</h2><p>Each user in turn.</p>
@@ -1012,12 +1012,12 @@ def test_html_definition_lists_read_as_term_headings_and_their_descriptions(tmp_
     assert blocks == [
         ("heading", "Users"),
         ("text", "Each user in turn."),
-        ("heading", "root"),
+        ("term", "root"),
         ("text", "Root is the superuser."),
         ("text", "It owns /etc."),
-        ("heading", "Function: void ffi_call (ffi_cif *cif)"),
+        ("term", "Function: void ffi_call (ffi_cif *cif)"),
         ("text", "This calls the function."),
-        ("heading", "rvalue"),
+        ("term", "rvalue"),
         ("text", "holds the result."),
     ]
     assert [ln for ln in got.text.split("\n") if ln.startswith("#")] == [
@@ -1043,7 +1043,7 @@ int main(void)
     assert blocks == [
         ("text", "Example:"),
         ("code", "int main(void)\n{\n    return 0;\n}"),
-        ("table", "User | Id"),
+        ("table-head", "User | Id"),
         ("table", "root | 0"),
         ("table", "bin | 2"),
         ("item", "One"),
@@ -1074,7 +1074,7 @@ def test_docx_blocks_are_headings_paragraphs_items_and_table_rows(tmp_path):
         ("item", "Optician"),
         ("heading", "Dental cover"),
         ("text", "Dental cover pays for two checkups a year and half the cost of fillings and crowns."),
-        ("table", "Plan | Monthly cost"),
+        ("table-head", "Plan | Monthly cost"),
         ("table", "Family plan | Forty euros"),
         ("text", "Prices in the table are per month and include all taxes and fees that apply."),
     ]
@@ -1136,7 +1136,7 @@ def test_html_a_class_naming_navigation_does_not_drop_the_page_text(tmp_path, ht
         ("text", prose),
         ("heading", "Wasps"),
         ("text", "Wasps sting."),
-        ("table", "Insect | Legs"),
+        ("table-head", "Insect | Legs"),
         ("table", "Bee | 6"),
         ("text", "zip_.zip(*arrays) merges the arrays."),
     ]
@@ -1186,9 +1186,9 @@ def test_html_a_list_of_links_to_anchors_is_a_table_of_contents(tmp_path, html_p
         ("item", "signal <AbortSignal>"),
         ("meta", "Download"),
         ("meta", "Documentation"),  # links to pages: a menu
-        ("heading", "root"),
+        ("term", "root"),
         ("text", "The superuser, who owns every file."),
-        ("heading", "bin"),
+        ("term", "bin"),
         ("text", "Legacy."),
     ]
 
@@ -1268,7 +1268,7 @@ def test_html_data_tables_stay_table_rows(tmp_path, html_parser):
     assert blocks == [
         ("table", "-v | Print every file's name."),
         ("table", "-q | Is it quiet?"),
-        ("table", "Version | Changes"),
+        ("table-head", "Version | Changes"),
         ("table", f"v14.0.0 | {change}"),
     ]
 

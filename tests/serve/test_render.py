@@ -50,7 +50,7 @@ ABSTAINED = Answer(
 CONTRACT = {"question", "answer", "abstained", "reason", "confidence", "sentences", "passages"}
 EXTRAS = {"reason_code", "query_terms", "corrections", "language"}
 SENTENCE_CONTRACT = {"text", "passage"}
-SENTENCE_EXTRAS = {"start", "end"}
+SENTENCE_EXTRAS = {"start", "end", "kind"}  # and "spans" / "lines" for units of several pieces / lines
 PASSAGE_CONTRACT = {"rank", "id", "doc_id", "source", "title", "section", "text", "start", "end", "score"}
 PASSAGE_EXTRAS = {"matched_terms", "coverage", "page"}
 
@@ -198,7 +198,7 @@ def test_answer_to_dict_has_exactly_the_contract_keys_plus_extras(answer):
     d = answer_to_dict(answer)
     assert set(d) == CONTRACT | EXTRAS
     for s in d["sentences"]:
-        assert set(s) == SENTENCE_CONTRACT | SENTENCE_EXTRAS
+        assert SENTENCE_CONTRACT | SENTENCE_EXTRAS <= set(s) <= SENTENCE_CONTRACT | SENTENCE_EXTRAS | {"spans", "lines"}
     for p in d["passages"]:
         assert set(p) == PASSAGE_CONTRACT | PASSAGE_EXTRAS
     assert json.loads(json.dumps(d)) == d
@@ -213,7 +213,9 @@ def test_answer_to_dict_values():
         None,
         0.75,
     )
-    assert d["sentences"] == [{"text": FIRST, "passage": 1, "start": BASE, "end": BASE + len(FIRST)}]
+    assert d["sentences"] == [
+        {"text": FIRST, "passage": 1, "start": BASE, "end": BASE + len(FIRST), "kind": "sentence"}
+    ]
     p = d["passages"][0]
     assert (p["rank"], p["id"], p["doc_id"], p["source"], p["title"], p["section"]) == (
         1,
@@ -310,3 +312,42 @@ def test_a_list_marker_does_not_open_an_answer_sentence_on_the_page(quoted, show
     )
     assert answer_html(answer).startswith(escape(shown) + " <a")
     assert answer_to_dict(answer)["sentences"][0]["text"] == quoted
+
+
+# --- answer units: code in monospace, items as bullets, rows with their pieces -----------------------------
+
+CODE = Sentence("To stop it, run:\nsudo <stop> --now", 1, BASE, BASE + 33, 0.9, kind="code", lines=("text", "code"))
+ITEM = Sentence("Bring your *card*", 1, BASE + 40, BASE + 57, 0.8, kind="item", lines=("item",))
+ROW = Sentence(
+    "Plan: Basic; Users: 5",
+    1,
+    BASE + 70,
+    BASE + 81,
+    0.7,
+    kind="row",
+    spans=((BASE + 60, BASE + 64), (BASE + 70, BASE + 75), (BASE + 65, BASE + 70), (BASE + 80, BASE + 81)),
+    lines=("table",),
+)
+UNITS = Answer(**{**{f: getattr(ANSWER, f) for f in ANSWER.__dataclass_fields__}, "sentences": (CODE, ITEM, ROW)})
+
+
+def test_answer_to_dict_gives_each_units_kind_pieces_and_lines():
+    got = answer_to_dict(UNITS)["sentences"]
+    assert [s["kind"] for s in got] == ["code", "item", "row"]
+    assert got[0]["lines"] == ["text", "code"] and "spans" not in got[0]
+    assert got[2]["spans"] == [list(span) for span in ROW.spans]
+    assert json.loads(json.dumps(got)) == got
+
+
+def test_answer_html_shows_code_in_monospace_and_items_as_bullets_all_escaped():
+    out = answer_html(UNITS)
+    assert '<br><code class="qa-code">sudo &#60;stop&#62; &#45;&#45;now</code>' in out
+    assert "&#8226; Bring your &#42;card&#42;" in out
+    assert "<stop>" not in out and "*card*" not in out
+
+
+def test_answer_to_text_puts_code_and_items_on_lines_of_their_own():
+    lines = answer_to_text(UNITS).splitlines()
+    assert "  To stop it, run:" in lines and "      sudo <stop> --now [1]" in lines
+    assert "  \u2022 Bring your *card* [1]" in lines
+    assert "  Plan: Basic; Users: 5 [1]" in lines

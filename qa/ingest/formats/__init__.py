@@ -19,10 +19,13 @@ written the way `qa.ingest.chunking` reads it:
 ``Extracted.blocks`` names every block of the text in order as ``(kind, start,
 end)``: half-open offsets into the text, non-overlapping, ascending, each span
 stripped, with at least one newline between two blocks. ``kind`` is
-``"heading"`` (the heading's words only, not its ``#`` marker), ``"text"`` (a
+``"heading"`` (the heading's words only, not its ``#`` marker), ``"term"`` (a
+definition list's term, written as a heading is: the section of its description,
+and the head of the definition an answer may quote), ``"text"`` (a
 paragraph, one line), ``"item"`` (a list item, or a paragraph inside one, one
 line), ``"code"`` (preformatted, its lines kept), ``"table"`` (one row, one
-line) or ``"meta"`` (a paragraph or item of an HTML page that is all but link
+line), ``"table-head"`` (a table's header row: HTML's row of ``<th>`` or in
+``<thead>``, a DOCX table's first row) or ``"meta"`` (a paragraph or item of an HTML page that is all but link
 text, a menu: one line, searchable but never an answer). Every character of
 the text but whitespace and the ``#`` markers lies in exactly one block.
 

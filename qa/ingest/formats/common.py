@@ -20,7 +20,7 @@ __all__ = [
     "PILCROW_RE",
 ]
 
-BLOCK_KINDS = ("heading", "text", "item", "code", "table", "meta")
+BLOCK_KINDS = ("heading", "term", "text", "item", "code", "table", "table-head", "meta")
 
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")  # keeps \t, \n; \x0c and \r are handled first
 _BLANK_LINES_RE = re.compile(r"\n{3,}")
@@ -99,15 +99,19 @@ class Layout:
     def add(self, kind: str, text: str, *, level: int = 0, tight: bool | None = None) -> None:
         """Write one block; `tight` None means tight when an item follows an item or a row a row."""
         text = one_block(text) if kind == "code" else one_line(text)
-        if kind == "heading":
+        if kind in ("heading", "term"):
             text = PILCROW_RE.sub("", text)
         if not text:
             return
         if self.length:
             if tight is None:
-                tight = kind == self._prev and kind in ("item", "table", "meta")
+                tight = (
+                    kind == self._prev
+                    and kind in ("item", "table", "meta")
+                    or (kind == "table" and self._prev == "table-head")
+                )
             self._write("\n" if tight and self._prev else "\n\n")
-        if kind == "heading":
+        if kind in ("heading", "term"):
             self._write("#" * min(max(level, 1), 6) + " ")
         start = self.length
         self._write(text)

@@ -209,7 +209,8 @@ def extract_docx(path) -> Extracted:
                     out.add("item" if listed else "text", text)
             else:
                 for i, row in enumerate(_docx_table_rows(Table(element, document._body))):
-                    out.add("table", row, tight=i > 0)  # a table's first row starts a block, even after a table
+                    # A table's first row starts a block, even after a table; it names the columns.
+                    out.add("table-head" if i == 0 else "table", row, tight=i > 0)
         title = one_line(document.core_properties.title or "")
     except Exception as exc:  # bad XML, missing parts, wrong content type: all "corrupt"
         raise SourceError(f"{path}: not a readable DOCX file ({reason(exc)})") from None

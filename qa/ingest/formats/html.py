@@ -326,7 +326,14 @@ def _html_blocks(root, out: Layout) -> str:
 
     def row(node):
         nonlocal new_table
-        out.add("table", " | ".join(c for c in map(_flat_text, _cells(node)) if c), tight=False if new_table else None)
+        cells = _cells(node)
+        # A row of <th> cells (or in <thead>) names the table's columns.
+        head = bool(cells) and (all(c.name == "th" for c in cells) or node.find_parent("thead") is not None)
+        out.add(
+            "table-head" if head else "table",
+            " | ".join(c for c in map(_flat_text, cells) if c),
+            tight=False if new_table else None,
+        )
         new_table = False
 
     # (node, how): how is False on the way in, True when leaving a block element, "link" when
@@ -371,7 +378,7 @@ def _html_blocks(root, out: Layout) -> str:
                 first_h1 = PILCROW_RE.sub("", text)
         elif name == "dt":  # a term, and the <dd> after it describes it: its heading
             flush()
-            out.add("heading", _flat_text(node), level=level + max(dl_depth, 1))
+            out.add("term", _flat_text(node), level=level + max(dl_depth, 1))
         elif name in _HTML_CODE:
             flush()
             out.add("code", node.get_text())
