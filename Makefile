@@ -52,8 +52,8 @@ lint: setup  ## ruff: lint and format check (one config: pyproject.toml [tool.ru
 test: setup chromium lint  ## lint, then the whole test suite, browser test included (it writes no tracked file)
 	$(BIN)/python -m pytest
 
-test-fast: setup lint  ## lint, then the suite without the slow suites (browser, crash, concurrency, shards, long properties)
-	$(BIN)/python -m pytest -m "not slow"
+test-fast: setup lint  ## lint, then the suite without the slow suites (browser, crash, concurrency, shards, long properties), on 2 processes
+	$(BIN)/python -m pytest -m "not slow" -n 2
 
 screenshot: setup chromium  ## remake docs/screenshot.png (the browser test, writing its screenshot there)
 	QA_SCREENSHOT=$(CURDIR)/docs/screenshot.png $(BIN)/python -m pytest tests/system/test_browser.py -k screenshot
