@@ -10,7 +10,7 @@ PORT   ?= 8501
 CHROMIUM := /usr/bin/chromium
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || command -v sudo)
 
-.PHONY: setup where chromium run index lint test test-fast screenshot docs stress seed-check eval fit bench bench-shards clean
+.PHONY: setup where chromium run index lint test test-fast screenshot docs stress seed-check eval fit bench bench-shards bench-ingest clean
 
 # Running needs only the core install (`pip install -e .`); the tests' extras (pytest, hypothesis,
 # playwright, dask, reportlab) are installed by setup, which every test and tool target needs.
@@ -52,8 +52,8 @@ lint: setup  ## ruff: lint and format check (one config: pyproject.toml [tool.ru
 test: setup chromium lint  ## lint, then the whole test suite, browser test included (it writes no tracked file)
 	$(BIN)/python -m pytest
 
-test-fast: setup lint  ## lint, then the suite without the slow suites (browser, crash, concurrency, shards, long properties)
-	$(BIN)/python -m pytest -m "not slow"
+test-fast: setup lint  ## lint, then the suite without the slow suites (browser, crash, concurrency, shards, long properties), on 2 processes
+	$(BIN)/python -m pytest -m "not slow" -n 2
 
 screenshot: setup chromium  ## remake docs/screenshot.png (the browser test, writing its screenshot there)
 	QA_SCREENSHOT=$(CURDIR)/docs/screenshot.png $(BIN)/python -m pytest tests/system/test_browser.py -k screenshot
@@ -85,6 +85,11 @@ bench: setup  ## speed and size of qa, bm25s and tantivy (10k/100k/1M passages, 
 	mkdir -p bench/results
 	$(BIN)/python bench/bench.py --out bench/results/bench.json
 	$(MAKE) bench-shards
+	$(MAKE) bench-ingest
+
+bench-ingest: setup  ## PDF pages/s beside the pypdfium2 floor, MB/s for HTML/Markdown/DOCX, qa index --jobs 1 and 2 on mixed real files
+	mkdir -p bench/results
+	$(BIN)/python bench/ingest.py --fetch --out bench/results/ingest.json
 
 bench-shards: setup  ## sharded build and search p50 for 1, 2, 4 shards on a LocalCluster (200k passages), projected to 10x/100x
 	mkdir -p bench/results

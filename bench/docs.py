@@ -20,6 +20,7 @@ sys.path.insert(0, str(HERE))
 
 import bench  # (bench/bench.py: its table formatters)
 import fit_answer  # (bench/fit_answer.py: its Markdown tables)
+import ingest  # (bench/ingest.py: its table)
 
 from qa.evaluate.report import format_table
 from qa.files import atomic_write
@@ -90,6 +91,14 @@ SECTIONS = [
         "time through `qa search` ([design.md](design.md#scale-and-speed)).",
     ),
     (
+        "ingest.json",
+        "Ingest: PDF pages a second beside pdfium's floor, other formats, qa index",
+        "make bench-ingest",
+        "qa's PDF reader against the pypdfium2 pass it stands on (text and every character's box), on real PDFs "
+        "(Debian's policy manual, FHS, developers' reference, libtasn1, the Chinese Debian Reference, ...); HTML, "
+        "Markdown and DOCX in MB a second; `qa index` end to end on a folder of them with `--jobs 1` and `2`.",
+    ),
+    (
         "shards.txt",
         "Sharding: build and search on a LocalCluster",
         "make bench-shards",
@@ -142,7 +151,13 @@ def render(results_dir: Path) -> str:
             continue
         if name.endswith(".json"):
             data = json.loads(path.read_text(encoding="utf-8"))
-            body = _bench_text(data) if name == "bench.json" else format_table(data)
+            body = (
+                _bench_text(data)
+                if name == "bench.json"
+                else ingest.format_table(data)
+                if name == "ingest.json"
+                else format_table(data)
+            )
             made = data.get("command") or command
             date = data.get("date")
         else:

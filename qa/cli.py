@@ -1,7 +1,7 @@
 """qa: ask questions of a folder of documents; answers are cited sentences from it.
 
 Commands:
-  qa index SOURCE... --out DIR       build an index of folders, .txt/.md files or corpus.jsonl
+  qa index SOURCE... --out DIR       build an index of folders, document files or corpus.jsonl
              [--shards N [--scheduler ADDRESS]]   ... as N shards, built on a Dask cluster
   qa ask "QUESTION" [--json]         answer one question (default corpus: ./corpus)
   qa search --index DIR --queries Q  rank documents for each query in a JSONL file
@@ -20,6 +20,7 @@ import errno
 import json
 import os
 import sys
+import textwrap
 import time
 from pathlib import Path
 
@@ -94,7 +95,15 @@ def _batch(args):
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="qa", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    from .ingest.loader import DOCUMENT_SUFFIXES
+
+    formats = ", ".join(DOCUMENT_SUFFIXES)  # the loader's one list: help never lags behind what is read
+    read = textwrap.fill(
+        f"Formats read: {formats} files (folders are searched for them), and corpus.jsonl files "
+        '(BEIR: one {"_id", "title", "text"} a line).',
+        width=100,
+    )
+    p = _Parser(prog="qa", description=f"{__doc__}\n{read}", formatter_class=argparse.RawDescriptionHelpFormatter)
     from . import __version__
 
     p.add_argument("--version", action="version", version=f"qa {__version__}")
@@ -104,10 +113,11 @@ def _parser() -> argparse.ArgumentParser:
     s = sub.add_parser(
         "index",
         help="build or update an index",
-        description="Index folders, .txt/.md files or corpus.jsonl files. With --add or --remove, update the "
-        "index in DIR in place (only the named documents are read; scores equal a full rebuild).",
+        description=f"Index folders (searched for {formats} files), such files, or corpus.jsonl files. With --add "
+        "or --remove, update the index in DIR in place (only the named documents are read; scores equal a full "
+        "rebuild).",
     )
-    s.add_argument("sources", nargs="*", metavar="SOURCE", help="a folder, a .txt/.md file, or a corpus.jsonl")
+    s.add_argument("sources", nargs="*", metavar="SOURCE", help=f"a folder, a file ({formats}), or a corpus.jsonl")
     s.add_argument("--out", required=True, metavar="DIR", help="folder to write the index to (replaced atomically)")
     s.add_argument("--add", action="store_true", help="add SOURCE(s) to the index in DIR (a known id is replaced)")
     s.add_argument("--remove", nargs="+", default=[], metavar="DOC_ID", help="remove documents (ids as qa shows them)")
@@ -184,19 +194,22 @@ def _parser() -> argparse.ArgumentParser:
         metavar="NAME",
         action="append",
         default=[],
-        help="a Host name the server answers besides the loopback names and the bound address (repeatable); "
-        "other names get 403",
+        help="a Host name the server answers besides the loopback names and the bound address (repeatable; "
+        "behind a reverse proxy, its public name: docs/reverse-proxy.md); other names get 403. Without an owner's "
+        "password, uploads, removals and the feedback export are then off for everyone",
     )
     s.add_argument(
         "--admin-password-file",
         metavar="FILE",
         help="file whose first line is the owner's password (default: $QA_ADMIN_PASSWORD); "
-        "the owner may upload, remove documents and export feedback",
+        "the owner may upload, remove documents and export feedback. Without one, only a request from this "
+        "machine to a loopback-only page (no proxy in between) has those",
     )
     s.add_argument(
         "--data",
         metavar="DIR",
-        help="folder for the page's own index, uploads and feedback (default: $QA_DATA, else ~/.local/share/qa)",
+        help="folder for the page's own index, uploads and feedback (default: $QA_DATA, else ~/.local/share/qa); "
+        "one live page a folder: another qa ui on it stops with one line naming the first",
     )
 
     s = sub.add_parser(

@@ -36,3 +36,18 @@ def _texts(at: AppTest) -> list[str]:
         out += [e.value for e in getattr(at, kind)]
     out += [b.label for b in at.button] + [e.label for e in at.expander] + [m.label for m in at.metric]
     return out
+
+
+def documents_table(at: AppTest) -> list[list[str]]:
+    """The Documents tab's table (a real HTML table), as rows of cell texts, entities decoded."""
+    import html
+    import re
+
+    for value in _texts(at):
+        if 'class="qa-table qa-documents"' in value:
+            body = value.split("<tbody>", 1)[1]
+            return [
+                [html.unescape(c) for c in re.findall(r"<td>(.*?)</td>", row)]
+                for row in re.findall(r"<tr>(.*?)</tr>", body)
+            ]
+    return []

@@ -58,8 +58,8 @@ def stop(proc: subprocess.Popen) -> None:
 def qa_ui(tmp: Path, index_dir: Path, data_dir: Path, extra_args=(), extra_env=None):
     """``qa ui --port P --index INDEX --data DATA [EXTRA_ARGS]``, answering /api/health.
 
-    Yields a dict: ``base`` (its URL), ``port``, ``health`` (the first /api/health object) and
-    ``log`` (the open server log, stdout and stderr).
+    Yields a dict: ``base`` (its URL), ``port``, ``health`` (the first /api/health object),
+    ``log`` (the open server log, stdout and stderr) and ``proc`` (the server process).
     """
     port = free_port()
     env = {**os.environ, "QA_CACHE_DIR": str(tmp / "cache"), "QA_DATA": str(data_dir), **(extra_env or {})}
@@ -103,7 +103,7 @@ def qa_ui(tmp: Path, index_dir: Path, data_dir: Path, extra_args=(), extra_env=N
                 log.seek(0)
                 pytest.fail(f"qa ui did not answer /api/health within {START_TIMEOUT} s:\n{log.read()}")
             time.sleep(0.25)
-        yield {"base": base, "port": port, "health": health, "log": log}
+        yield {"base": base, "port": port, "health": health, "log": log, "proc": proc}
     finally:
         stop(proc)
         log.close()

@@ -11,16 +11,33 @@ import re
 
 from ..errors import QAError
 from ..index.protocol import SearchIndex
+from ..index.spelling import is_common_word
 from ..text import detect_language, has_han, text_key
 from ..types import Answer
 from . import summarize  # looked up at call time: `summarize.answer` is what is asked
 from .suggest import suggest_questions
 
-__all__ = ["close_words", "suggest_rephrasings"]
+__all__ = ["close_words", "is_known_word", "suggest_rephrasings"]
+
+
+def is_known_word(index: SearchIndex, word: str) -> bool:
+    """Whether `word` is a word and not a misspelling: its stem is one of the index's terms, it is an
+    everyday English word (`qa.index.spelling.is_common_word`: "dental" is one, though the
+    documents never say it), or it is Chinese (its spelling neighbours are other words)."""
+    if not word or has_han(word):
+        return True
+    (stem,) = index.analyzer.stem_words([word])
+    return stem in index.vocabulary or is_common_word(word.lower())
 
 
 def close_words(index: SearchIndex, word: str, n: int = 2, cutoff: float = 0.75) -> list[str]:
-    """Corpus words spelt like `word`: the index's speller (`qa.index.spelling.Speller.similar`)."""
+    """Corpus words spelt like `word` (`qa.index.spelling.Speller.similar`), when `word` is unknown.
+
+    A word the documents hold, or a known word (`is_known_word`), is never respelt: "dental" is not
+    offered as "deal". Only a word that is neither, most likely a misspelling, gets neighbours.
+    """
+    if is_known_word(index, word):
+        return []
     return index.speller.similar(word, n=n, cutoff=cutoff, is_stop=index.analyzer.is_stop)
 
 
@@ -38,8 +55,9 @@ def _answered(ask, index, question: str) -> bool:
 def suggest_rephrasings(index: SearchIndex, answer: Answer, n: int = 5, examples=None) -> list[str]:
     """Up to `n` questions to try when `answer` abstained.
 
-    First the question with each word the corpus lacks replaced by a corpus word
-    spelt like it (`close_words`), kept only if `qa.answer` answers it; then the
+    First the question with each misspelt word (neither in the corpus nor a known word:
+    `is_known_word`) replaced by a corpus word spelt like it (`close_words`), kept only if
+    `qa.answer` answers it; then the
     corpus's example questions (`qa.answering.suggest.suggest_questions`, which asks each
     of the index, or `examples` if given), those sharing more index terms with
     the question first. The question itself is never suggested.
@@ -50,9 +68,7 @@ def suggest_rephrasings(index: SearchIndex, answer: Answer, n: int = 5, examples
     unknown = [w for w, t in zip(words, stems) if t not in index.vocabulary]
     out: list[str] = []
     for w in unknown:
-        if has_han(w):  # spelling neighbours of a Chinese word are other words, not corrections
-            continue
-        for m in close_words(index, w):
+        for m in close_words(index, w):  # none for a known word: "dental" stays "dental"
             rephrased = _replace_word(answer.question, w, m)
             if rephrased != answer.question and _answered(summarize.answer, index, rephrased):
                 out.append(rephrased)

@@ -22,10 +22,15 @@ section numbers of its current passages, so a removed document gives none):
    "Requirements" -> "What does <name> require?", "Contributing" -> "How do I
    contribute to <name>?", "License" -> "What is the license of <name>?"
    (`HEADING_QUESTIONS`).
-4. **Fallback.** The other headings and title parts, in corpus order, as
-   "What about <heading>?" (their final ``.``/``:``/``;`` dropped); a heading
-   holding markup or a link (``<``, `````, ``*``, ``|``, ``[``, ``{``, ``::``,
-   ``://``) or no letter is not used, nor one that is the document's name.
+4. **Only what a person would write.** Every candidate must read as a question
+   (`reads_as_question`): in English it opens (perhaps after a lead clause: "If
+   I move, what...") with a question word and a verb follows ("How do I...",
+   "Who pays...", "What to bring?"), or with an auxiliary and its subject ("Can
+   I...", "Is it..."); a fragment such as "What about <heading>?" or "Hate Type
+   Annotations!?" is not one. In Chinese it holds
+   a question word (什么, 怎么, 如何, 吗, 哪...). Other headings give no question:
+   there is no "What about <heading>?" fallback, so a corpus whose headings make
+   no good question offers none.
 5. Candidates of fewer than `MIN_WORDS` words or more than `MAX_CHARS`
    characters are skipped, and a question is kept once (case and spacing aside).
 
@@ -34,13 +39,15 @@ Which are offered:
 6. **Asked first.** Each candidate is asked of the index with `qa.answer` (the
    call the page makes) and offered only if qa answers it (does not abstain)
    and the answer's first sentence cites a passage of the document the
-   candidate was made from. At most `ASKS_PER_EXAMPLE` x `n` questions are
-   asked; asking stops when `n` are found, so fewer may be returned.
+   candidate was made from; for "What is <name>?" that sentence must also name
+   <name> (an answer about something else, such as the site a page was copied
+   from, does not make the question good). At most `ASKS_PER_EXAMPLE` x `n`
+   questions are asked; asking stops when `n` are found, so fewer may be returned.
 7. **Spread across documents.** The next candidate asked is the first one left
    of a document with the fewest examples so far; among those, a better rule
-   first (1 before 3 before 4), then the document earlier in the index. So
-   every document gets one example before any gets a second, and question
-   headings are tried before made-up questions.
+   first (1 before 3), then the document earlier in the index. So every
+   document gets one example before any gets a second, and question headings
+   are tried before made-up questions.
 
 The result depends only on the index (its passages and how qa answers), so it
 is deterministic, and the examples for a smaller `n` begin those for a larger.
@@ -51,6 +58,7 @@ from __future__ import annotations
 import heapq
 import re
 from pathlib import PurePosixPath
+from typing import NamedTuple
 
 from ..errors import QuestionError
 from ..text import count_words, detect_language, squash_spaces, text_key
@@ -62,6 +70,7 @@ __all__ = [
     "answered_from",
     "clean_heading",
     "document_name",
+    "reads_as_question",
     "ASKS_PER_EXAMPLE",
     "HEADING_QUESTIONS",
     "MAX_CHARS",
@@ -115,7 +124,28 @@ _HEADING_RES = tuple(
 )
 
 # Candidate rules, best first (rule 7 tries a document's candidates in this order).
-QUESTION, ABOUT_NAME, WHAT_ABOUT = 1, 3, 4
+QUESTION, ABOUT_NAME = 1, 3
+
+# Rule 4: how an English question opens. A question word is followed by a verb: an auxiliary
+# ("How long does it take?", "What kind of benefits can I get?"), "to" at once ("What to bring?"), or,
+# for a question about its subject, a verb form at once ("Who pays the fee?", "What happens if...?").
+# "What if" opens a clause ("What if I move?"). The question may follow a lead clause ("If I move,
+# what do I do?", "I am a student. Do I need a licence?") and a preposition ("For how long...?").
+_WH_WORDS = frozenset("what how why when where who whom whose which".split())
+_AUXILIARIES = frozenset(
+    "is are was were am be been do does did can could will would shall should may might must have has had "
+    "isn't aren't wasn't weren't don't doesn't didn't can't cannot couldn't won't wouldn't shouldn't".split()
+)
+_SUBJECT_WH = frozenset("who what which".split())
+_TO_WITHIN = 2  # words after the question word in which "to" makes it a question ("How to apply?")
+_NOT_A_VERB = frozenset("about of".split())  # "What about X?", "What of it?": fragments
+_LEAD_PREPOSITIONS = frozenset("for in to from with by at on under since until after before during".split())
+_CLAUSE_BREAK_RE = re.compile(r"[,.;:]\s+")
+_WORD_RE = re.compile(r"[a-z]+(?:['’][a-z]+)?")
+_ZH_QUESTION_RE = re.compile(
+    r"什么|怎么|怎样|如何|为何|为什么|哪|谁|多少|几[个种次天年月岁]|吗|呢"
+    r"|是否|能否|可否|是不是|能不能|可不可以|有没有|要不要"
+)
 
 
 def clean_heading(text: str) -> str:
@@ -143,6 +173,52 @@ def _is_question(text: str) -> bool:
     return text.endswith(_QUESTION_END)
 
 
+def reads_as_question(question: str) -> bool:
+    """Whether `question` reads as a question a person would write (rule 4).
+
+    Examples
+    --------
+    >>> [reads_as_question(q) for q in ("How do I apply?", "Who pays the fee?", "Can I still use it?")]
+    [True, True, True]
+    >>> reads_as_question("If my licence is suspended, what can I do?")
+    True
+    >>> [reads_as_question(q) for q in ("What about Opening hours?", "Hate Type Annotations!?", "Fees?")]
+    [False, False, False]
+    >>> [reads_as_question(q) for q in ("离职后医保还能用吗？", "社保查询？")]
+    [True, False]
+    """
+    question = question.strip()
+    if not _is_question(question):
+        return False
+    if detect_language(question) == "zh":
+        return bool(_ZH_QUESTION_RE.search(question))
+    clauses = [question] + [question[m.end() :] for m in _CLAUSE_BREAK_RE.finditer(question)]
+    return any(_opens_a_question(_WORD_RE.findall(c.lower())) for c in clauses)
+
+
+def _opens_a_question(words: list[str]) -> bool:
+    """Whether a clause's words (lower case) open an English question (see `reads_as_question`)."""
+    if words and words[0] in _LEAD_PREPOSITIONS:  # "For how long will it be valid?"
+        words = words[1:]
+    if len(words) < 2:
+        return False
+    first, rest = words[0], words[1:]
+    if first in _AUXILIARIES:  # "Can I...", "Is it...": a subject follows
+        return rest[0] not in _AUXILIARIES
+    head, _, contraction = first.replace("’", "'").partition("'")
+    if head not in _WH_WORDS:
+        return False
+    if contraction in ("s", "re", "ll", "d", "ve"):  # "What's new in 2.0?"
+        return True
+    if rest[0] in _NOT_A_VERB:
+        return False
+    if head == "what" and rest[0] == "if":  # "What if I move?": a clause follows
+        return len(rest) >= 3
+    if any(w in _AUXILIARIES for w in rest) or "to" in rest[:_TO_WITHIN]:
+        return True
+    return head in _SUBJECT_WH and rest[0].endswith(("s", "ed")) and not rest[0].endswith("ss")
+
+
 def _usable(heading: str) -> bool:
     """A heading that can be put in a question: some letter, no markup or link."""
     return any(c.isalpha() for c in heading) and not _MARKUP_RE.search(heading)
@@ -152,13 +228,6 @@ def _title_parts(title: str) -> list[str]:
     """The parts of a title, question parts first: ``"Site - Topic - Can I?"`` -> ["Can I?", "Topic", "Site"]."""
     parts = [p.strip() for p in _TITLE_SPLIT_RE.split(title) if p.strip()]
     return [p for p in reversed(parts) if _is_question(p)] + [p for p in reversed(parts) if not _is_question(p)]
-
-
-def _what_about(heading: str) -> str:
-    body = heading.rstrip(" .:;,!。：；，！")
-    if not body or not _usable(body):
-        return ""
-    return f"{body}怎么办？" if detect_language(body) == "zh" else f"What about {body}?"
 
 
 def _is_name(text: str) -> bool:
@@ -223,22 +292,33 @@ def _documents(index) -> list[DocumentHeadings]:
 _key = text_key  # questions the same but for case and spacing
 
 
-def _candidates(document: DocumentHeadings) -> list[tuple[int, str]]:
-    """(rule, question) pairs of one document, in the order they are tried (rules 1 to 5)."""
+class _Candidate(NamedTuple):
+    rule: int
+    question: str
+    subject: str = ""  # for "What is <name>?": the name its answer must say (rule 6)
+
+
+def _candidates(document: DocumentHeadings) -> list[_Candidate]:
+    """The candidates of one document, in the order they are tried (rules 1 to 5)."""
     headings = [clean_heading(h) for h in document.headings if h]
     parts = [clean_heading(p) for p in _title_parts(document.title)] if document.title else []
     questions = [h for h in headings if _is_question(h)] + [p for p in parts if _is_question(p)]
-    others = [h for h in headings if not _is_question(h)] + [p for p in parts if not _is_question(p)]
     name = document_name(document.title, document.source)
     sections = [h for h in headings if not _is_question(h)]
-    ranked = [(QUESTION, q) for q in questions] + [(ABOUT_NAME, q) for q in _about_name(name, sections)]
-    ranked += [(WHAT_ABOUT, _what_about(h)) for h in others if not name or _key(h) != _key(name)]
+    about = _about_name(name, sections)
+    ranked = [_Candidate(QUESTION, q) for q in questions]
+    ranked += [_Candidate(ABOUT_NAME, q, name if i == 0 else "") for i, q in enumerate(about)]
     out, keys = [], set()
-    for rule, q in ranked:
-        key = _key(q)
-        if q and key not in keys and len(q) <= MAX_CHARS and count_words(q) >= MIN_WORDS:
+    for c in ranked:
+        key = _key(c.question)
+        if (
+            key not in keys
+            and len(c.question) <= MAX_CHARS
+            and count_words(c.question) >= MIN_WORDS
+            and reads_as_question(c.question)
+        ):
             keys.add(key)
-            out.append((rule, q))
+            out.append(c)
     return out
 
 
@@ -258,18 +338,21 @@ def candidate_questions(index) -> dict[str, tuple[str, ...]]:
     """
     out = {}
     for document in _documents(index):
-        questions = tuple(q for _, q in _candidates(document))
+        questions = tuple(c.question for c in _candidates(document))
         if questions:
             out[document.doc_id] = questions
     return out
 
 
-def answered_from(result, doc_id: str) -> bool:
-    """Whether `result` (a `qa.Answer`) answers, its first sentence citing a passage of `doc_id`."""
+def answered_from(result, doc_id: str, subject: str = "") -> bool:
+    """Whether `result` (a `qa.Answer`) answers, its first sentence citing a passage of `doc_id`
+    (and naming `subject`, when one is given: case and spacing aside)."""
     if result is None or result.abstained or not result.sentences:
         return False
-    rank = result.sentences[0].rank
-    return 1 <= rank <= len(result.hits) and result.hits[rank - 1].passage.doc_id == doc_id
+    first = result.sentences[0]
+    if subject and _key(subject) not in _key(first.text):
+        return False
+    return 1 <= first.rank <= len(result.hits) and result.hits[first.rank - 1].passage.doc_id == doc_id
 
 
 def suggest_questions(index, n: int = 4) -> tuple[str, ...]:
@@ -299,7 +382,7 @@ def suggest_questions(index, n: int = 4) -> tuple[str, ...]:
     queues = [_candidates(d) for d in documents]
     # One heap entry per document with candidates left: (examples so far, rule of its next
     # candidate, document order, position in its queue). Only the popped document's key changes.
-    heap = [(0, q[0][0], i, 0) for i, q in enumerate(queues) if q]
+    heap = [(0, q[0].rule, i, 0) for i, q in enumerate(queues) if q]
     heapq.heapify(heap)
     answers: dict[str, object] = {}  # one ask per distinct question, whichever document it came from
     found: list[str] = []
@@ -307,7 +390,8 @@ def suggest_questions(index, n: int = 4) -> tuple[str, ...]:
     budget = ASKS_PER_EXAMPLE * n
     while heap and len(found) < n:
         count, _, i, at = heapq.heappop(heap)
-        question = queues[i][at][1]
+        candidate = queues[i][at]
+        question = candidate.question
         key = _key(question)
         if key not in taken:
             if key not in answers:
@@ -318,10 +402,10 @@ def suggest_questions(index, n: int = 4) -> tuple[str, ...]:
                     answers[key] = answer(index, question)
                 except QuestionError:  # no searchable word
                     answers[key] = None
-            if answered_from(answers[key], documents[i].doc_id):
+            if answered_from(answers[key], documents[i].doc_id, candidate.subject):
                 found.append(question)
                 taken.add(key)
                 count += 1
         if at + 1 < len(queues[i]):
-            heapq.heappush(heap, (count, queues[i][at + 1][0], i, at + 1))
+            heapq.heappush(heap, (count, queues[i][at + 1].rule, i, at + 1))
     return tuple(found)

@@ -81,6 +81,8 @@ __all__ = [
 ]
 
 UNIT_KINDS = ("sentence", "item", "definition", "row", "code")
+# A row whose cells carry their column names ("name: value; name: value"), as qa's PDF reader writes one.
+_NAMED_CELLS_RE = re.compile(r"[^;:\n]{1,60}: [^;\n]+(?:; [^;:\n]{1,60}: [^;\n]+)+")
 DEFAULT_DEPTH = 3  # passages read; the summary passes its own N_PASSAGES
 MAX_ITEM_CHARS = 400  # a longer list item is quoted by its sentences
 MAX_CODE_LINES = 8  # a longer listing is not quoted: an answer shows a command, not a program
@@ -221,6 +223,11 @@ def passage_units(passage, hit_rank: int = 1) -> list[Unit]:
             # none, a navigation bar laid out as a table, a passage that starts mid-table) its
             # cells say nothing on their own.
             cells = _cells(text, bs, be)
+            if not head and _NAMED_CELLS_RE.fullmatch(text, bs, be):
+                # A reader that joined the header into the row already (a PDF's table: "Directory:
+                # bin; Description: Essential command binaries") wrote a row that reads on its own.
+                raw.append(("row", ((bs, be),), text[bs:be], ("table",), (bs, be)))
+                continue
             if not cells or not head:
                 continue
             if any(text[cs:ce] == text[hs:he] for (cs, ce), (hs, he) in zip(cells, head)):

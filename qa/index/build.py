@@ -19,6 +19,7 @@ from ..ingest.chunking import iter_passages
 from ..errors import EmptyCorpusError, SourceError, positive_int
 from .index import Index, IndexParams
 from ..ingest.loader import DocumentStream, fingerprint_update, folder_files
+from ..ingest.parallel import ParallelDocumentStream
 
 __all__ = ["build_index", "count_documents", "update_index", "stat_signature", "fingerprint", "describe"]
 
@@ -82,7 +83,8 @@ def build_index(
     progress : qa.progress.Progress, optional
         Advanced by one a document read, with the passages so far (``qa index`` draws it on a terminal).
     jobs : int, default=1
-        Processes to build on (see `Index.fit`); the index is the same whatever the number.
+        Processes to read the PDF, DOCX and HTML files on (`qa.ingest.parallel`) and to build on
+        (see `Index.fit`); the index is the same whatever the number.
     batch_size : int, default=5000
         Passages tokenised at a time (see `Index.fit`).
 
@@ -98,7 +100,8 @@ def build_index(
     params = params or IndexParams()
     positive_int(jobs, "jobs")
     positive_int(batch_size, "batch_size")
-    stream = DocumentStream(sources)
+    # PDFs, Word files and web pages are read on `jobs` processes too: in a real folder they take most of the time.
+    stream = ParallelDocumentStream(sources, jobs) if jobs > 1 else DocumentStream(sources)
     digest = hashlib.sha256()
 
     n_passages = 0

@@ -4,8 +4,11 @@ Visitors ask questions; the owner also uploads and removes documents, exports fe
 sees the server's paths. The owner is whoever enters the owner's password (`admin_password`:
 ``$QA_ADMIN_PASSWORD``, or the first line of the file ``$QA_ADMIN_PASSWORD_FILE`` names, which
 ``qa ui --admin-password-file FILE`` sets), compared in constant time (`password_matches`).
-With no password set, the owner's actions exist only while the server is bound to a loopback
-address (`is_loopback`): whoever can reach 127.0.0.1 is on this machine already.
+With no password set, the owner is proven, not assumed (`owner_without_password`): the server
+serves only loopback names (bound to a loopback address, no ``--allowed-host``: `published`) and
+the request reached it as loopback (`request_is_local`: a loopback ``Host`` and ``Origin``, and no
+header a proxy adds, `FORWARDING_HEADERS`). A reverse proxy on this machine forwards to a
+loopback port, so the bind alone proves nothing: every visitor through it would be the owner.
 
 `HostCheck` is the ASGI middleware ``qa.serve.server`` puts in front of everything (page,
 websocket, ``/api/*``): a request whose ``Host`` is not one of the names served (`allowed_hosts`:
@@ -25,11 +28,15 @@ from ..errors import QAError
 
 __all__ = [
     "LOOPBACK_NAMES",
+    "FORWARDING_HEADERS",
     "admin_password",
     "password_matches",
     "is_loopback",
     "bind_address",
     "bind_warning",
+    "published",
+    "request_is_local",
+    "owner_without_password",
     "allowed_hosts",
     "host_allowed",
     "HostCheck",
@@ -39,6 +46,19 @@ log = logging.getLogger("qa.access")
 
 LOOPBACK_NAMES = ("localhost", "127.0.0.1", "[::1]")
 _WILDCARDS = ("", "0.0.0.0", "::", "[::]")
+# Headers a proxy adds (nginx's and Caddy's usual ones, RFC 7239's, CDNs'): any of them, whatever its
+# value, means the request was relayed, so it proves nothing about where the visitor is.
+FORWARDING_HEADERS = (
+    "forwarded",
+    "x-forwarded-for",
+    "x-forwarded-host",
+    "x-forwarded-proto",
+    "x-real-ip",
+    "via",
+    "x-client-ip",
+    "true-client-ip",
+    "cf-connecting-ip",
+)
 
 
 def admin_password() -> str | None:
@@ -97,15 +117,72 @@ def bind_address() -> str | None:
     return address or os.environ.get("QA_UI_HOST") or None
 
 
-def bind_warning(host: str, has_password: bool) -> str | None:
-    """The warning ``qa ui`` prints when it binds a non-loopback address with no owner's password."""
-    if is_loopback(host) or has_password:
+def bind_warning(host: str, has_password: bool, allowed: tuple[str, ...] | list[str] = ()) -> str | None:
+    """What ``qa ui`` says when it serves beyond loopback names (a non-loopback `host`, or `allowed`
+    names: ``--allowed-host``) with no owner's password: the owner's actions are off for everyone."""
+    if has_password or (is_loopback(host) and not allowed):
         return None
+    where = f"on {host}" if not is_loopback(host) else "as " + ", ".join(allowed)
     return (
-        f"qa: warning: serving on {host} without an owner's password: anyone who can reach it can ask, "
-        f"but uploading, removing documents and exporting feedback are off; set QA_ADMIN_PASSWORD or "
-        f"--admin-password-file FILE to use them"
+        f"qa: warning: serving {where} without an owner's password: anyone who can reach it can ask, "
+        f"but uploading, removing documents and exporting feedback are off (for requests to localhost "
+        f"too); set QA_ADMIN_PASSWORD or --admin-password-file FILE to use them"
     )
+
+
+def published() -> bool:
+    """True if this server serves names beyond the loopback ones: bound to a non-loopback address
+    (or every interface), or given ``$QA_ALLOWED_HOSTS`` (``qa ui --allowed-host``)."""
+    extra = [n for n in (os.environ.get("QA_ALLOWED_HOSTS") or "").split(",") if n.strip()]
+    return bool(extra) or not is_loopback(bind_address())
+
+
+def _header(headers, name: str) -> str | None:
+    value = headers.get(name)
+    if value is None:  # a plain dict with other capitals (Streamlit's headers ignore case)
+        value = next((v for k, v in headers.items() if k.lower() == name), None)
+    return value
+
+
+def request_is_local(headers) -> bool:
+    """True if a request with these headers reached the server as loopback: its ``Host`` is a
+    loopback name (any port), its ``Origin``, if any, is a loopback page, and it carries none of the
+    `FORWARDING_HEADERS`. (A proxy that rewrites ``Host`` to the loopback port it forwards to still
+    passes the browser's ``Origin``.)
+
+    Parameters
+    ----------
+    headers : mapping of str to str
+        The request's headers (``st.context.headers``; names in any case).
+    """
+    if any(_header(headers, name) is not None for name in FORWARDING_HEADERS):
+        return False
+    host = _header(headers, "host")
+    if not host or not is_loopback(_split(host.strip())[0]):
+        return False
+    origin = _header(headers, "origin")
+    if origin is None:
+        return True
+    name = origin.strip().lower()
+    if "://" not in name:
+        return False  # "null" (a sandboxed or file page) or nonsense
+    return is_loopback(_split(name.split("://", 1)[1].split("/", 1)[0])[0])
+
+
+def owner_without_password(headers) -> bool:
+    """With no owner's password set: may this request use the owner's actions? Only if the server
+    is not `published` and the request `request_is_local`.
+
+    Parameters
+    ----------
+    headers : mapping or None
+        The request's headers; None when there is no request (a script run headless, e.g. by
+        Streamlit's AppTest): then the bind alone decides. A served request always has a ``Host``
+        (`HostCheck` refuses one without).
+    """
+    if published():
+        return False
+    return headers is None or request_is_local(headers)
 
 
 def _norm(name: str) -> str:

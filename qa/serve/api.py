@@ -20,6 +20,8 @@ Responses
     searchable word) or a ``k`` that is not a whole number from 1 to `MAX_K`.
 ``GET /api/health``
     200 and ``{"status": "ok", "documents": n, "passages": n, "index_version": v}``.
+Any other path under ``/api`` answers 404 and ``{"error": "..."}`` (another method on those two
+paths: 405), never the page.
 Either answers 503 and ``{"error": "..."}`` (health: ``"status": "error"`` too)
 when the index cannot be loaded.
 """
@@ -44,7 +46,16 @@ from .library import Library
 from .render import answer_to_dict
 from ..answering.summarize import answer
 
-__all__ = ["DEFAULT_K", "MAX_K", "IndexSource", "page_index_dir", "ask_endpoint", "health_endpoint", "make_routes"]
+__all__ = [
+    "DEFAULT_K",
+    "MAX_K",
+    "IndexSource",
+    "page_index_dir",
+    "ask_endpoint",
+    "health_endpoint",
+    "make_routes",
+    "unknown_endpoint",
+]
 
 DEFAULT_K = 5
 MAX_K = 50
@@ -175,4 +186,22 @@ def make_routes(get_index: Callable[[], Index]) -> list[Route]:
     return [
         Route("/api/ask", ask, methods=["GET"], name="qa-ask"),
         Route("/api/health", health, methods=["GET"], name="qa-health"),
+        # Every other path under /api and every other method: JSON, never the page's HTML with 200.
+        Route("/api", unknown_endpoint, methods=_ANY, name="qa-unknown-root"),
+        Route("/api/{rest:path}", unknown_endpoint, methods=_ANY, name="qa-unknown"),
     ]
+
+
+def unknown_endpoint(request: Request) -> JSONResponse:
+    """Any other ``/api`` path or method: 404 (or 405 for a known path) and ``{"error": "..."}``,
+    never the page's HTML with 200."""
+    path = request.url.path
+    if path in _ROUTES and request.method not in ("GET", "HEAD"):
+        return JSONResponse(
+            {"error": f"{path} answers GET only, not {request.method}"}, status_code=405, headers={"Allow": "GET, HEAD"}
+        )
+    return _error("no such API path; the API answers GET " + " and ".join(_ROUTES), 404)  # the path not echoed
+
+
+_ROUTES = ("/api/ask", "/api/health")
+_ANY = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]

@@ -2,7 +2,9 @@
 
 A Chinese question gets Chinese labels (`labels`), and a Chinese account of an
 abstention (`reason_text`) built from the answer's reason code: the English
-reason the summary writes stays the JSON API's ``reason``.
+reason the summary writes stays the JSON API's ``reason``. A visitor reads
+`plain_reason` and `confidence_word` instead: what the documents do not say, and
+how sure the answer is, in words, with no figure of the engine's.
 """
 
 from __future__ import annotations
@@ -10,19 +12,40 @@ from __future__ import annotations
 from ..answering.summarize import MIN_EVIDENCE
 from ..types import Answer
 
-__all__ = ["LABELS", "labels", "reason_text"]
+__all__ = [
+    "LABELS",
+    "CONFIDENCE_LEVELS",
+    "labels",
+    "reason_text",
+    "plain_reason",
+    "confidence_level",
+    "confidence_word",
+    "or_list",
+]
 
 LABELS: dict[str, dict[str, str]] = {
     "en": {
         "answer": "Answer",
         "passages": "Passages",
-        "confidence": "Confidence {:.0%}",
+        "confidence": "Confidence: {}",
+        "high": "High",
+        "medium": "Medium",
+        "low": "Low",
         "no_answer": "No answer in these documents.",
+        "not_said": "The documents do not say.",
         "searched_for": "Searched for",
         "nothing": "nothing",
         "you_typed": "you typed",
         "try_asking": "Try asking:",
-        "closest": "Closest passages ({}, weak matches)",
+        "closest": "Closest passages",
+        "closest_note": "They do not answer the question.",
+        "no_match": "None of the question's words appear in them.",
+        "not_mentioned": "No passage mentions {}.",
+        "weak": "The passages that share the question's words do not answer it.",
+        "or": "or",
+        "from": "from",
+        "page": "page {}",
+        "more_examples": "More questions these documents answer",
         "thanks": "Thanks, recorded.",
         "thanks_comment": "Thanks, recorded (with your comment).",
         "comment": "Comment (optional)",
@@ -44,13 +67,25 @@ LABELS: dict[str, dict[str, str]] = {
     "zh": {
         "answer": "答案",
         "passages": "相关段落",
-        "confidence": "置信度 {:.0%}",
+        "confidence": "置信度：{}",
+        "high": "高",
+        "medium": "中",
+        "low": "低",
         "no_answer": "这些文档中没有答案。",
+        "not_said": "这些文档中没有答案。",
         "searched_for": "检索词",
         "nothing": "无",
         "you_typed": "您输入的是",
         "try_asking": "可以试着问：",
-        "closest": "最接近的段落（{} 段，匹配较弱）",
+        "closest": "最接近的段落",
+        "closest_note": "它们并未回答这个问题。",
+        "no_match": "问题中的词在这些文档里都没有出现。",
+        "not_mentioned": "没有段落提到{}。",
+        "weak": "包含问题中词语的段落都没有回答它。",
+        "or": "或",
+        "from": "出自",
+        "page": "第 {} 页",
+        "more_examples": "这些文档能回答的其他问题",
         "thanks": "谢谢，已记录。",
         "thanks_comment": "谢谢，已记录（含您的意见）。",
         "comment": "意见（选填）",
@@ -69,14 +104,67 @@ LABELS: dict[str, dict[str, str]] = {
     },
 }
 
+# The one place where a confidence becomes a word. `Answer.confidence` is read as the probability
+# that the answer's first sentence holds the answer (issue 22 calibrates it to mean that): at least
+# 0.75 is "High", at least 0.45 "Medium", anything lower "Low". A visitor sees only the word, never a
+# percentage (a "100%" under an answer that restates the question promises what no engine knows).
+CONFIDENCE_LEVELS: tuple[tuple[float, str], ...] = ((0.75, "high"), (0.45, "medium"), (0.0, "low"))
+
 
 def labels(language: str) -> dict[str, str]:
     """The page's labels for `language` (English for any language without its own)."""
     return LABELS.get(language, LABELS["en"])
 
 
+def confidence_level(confidence: float) -> str:
+    """``"high"``, ``"medium"`` or ``"low"``: the bin of `CONFIDENCE_LEVELS` that `confidence` falls in.
+
+    >>> [confidence_level(p) for p in (1.0, 0.75, 0.6, 0.45, 0.44, 0.0)]
+    ['high', 'high', 'medium', 'medium', 'low', 'low']
+    """
+    for floor, level in CONFIDENCE_LEVELS:
+        if confidence >= floor:
+            return level
+    return CONFIDENCE_LEVELS[-1][1]
+
+
+def confidence_word(answer: Answer) -> str:
+    """The answer's confidence as a word in its language: "High", "Medium", "Low" (高, 中, 低)."""
+    return labels(answer.language)[confidence_level(answer.confidence)]
+
+
+def or_list(words, language: str = "en") -> str:
+    """Words as people list alternatives: "a", "a or b", "a, b or c" ("a、b或c" in Chinese)."""
+    words = list(words)
+    if len(words) <= 1:
+        return "".join(words)
+    if language == "zh":
+        return "、".join(words[:-1]) + labels("zh")["or"] + words[-1]
+    return ", ".join(words[:-1]) + f" {labels(language)['or']} " + words[-1]
+
+
+def plain_reason(answer: Answer, unmatched=()) -> str:
+    """Why there is no answer, in plain words and the question's language, with no figure.
+
+    Parameters
+    ----------
+    answer : Answer
+        An abstention.
+    unmatched : sequence of str
+        The question's words that no shown passage holds (the page works them out with the
+        index's analyzer): named as what no passage mentions.
+    """
+    t = labels(answer.language)
+    if answer.reason_code == "no_match" or not answer.hits:
+        return t["no_match"]
+    if unmatched:
+        return t["not_mentioned"].format(or_list(list(unmatched)[:6], answer.language))
+    return t["weak"]
+
+
 def reason_text(answer: Answer) -> str:
-    """Why qa abstained, in the question's language."""
+    """Why qa abstained, in the question's language, with the engine's figures (the owner's view,
+    the terminal and the feedback store; a visitor reads `plain_reason`)."""
     if answer.language != "zh" or not answer.reason_code:
         return answer.reason or ""
     if answer.reason_code == "no_match":

@@ -9,9 +9,11 @@ import sys
 from pathlib import Path
 
 from ..errors import QAError
-from ..index.default import open_index
+from ..index.default import default_corpus, open_index
 from .access import admin_password, bind_warning
 from .api import page_index_dir
+from .hold import hold_data_folder, release
+from .library import Library, data_dir
 
 __all__ = ["access_environment", "check_port_free", "page_environment", "page_script", "serve_page"]
 
@@ -90,7 +92,7 @@ def access_environment(host: str, allowed_hosts=(), password_file=None, log=None
         has_password = True
     else:
         has_password = admin_password() is not None
-    warning = bind_warning(host, has_password)
+    warning = bind_warning(host, has_password, names)
     if warning and log:
         log(warning)
     return env
@@ -134,6 +136,8 @@ def serve_page(
     ------
     QAError
         A bad index, data folder, host name or password file, or a port in use: before anything starts.
+    qa.serve.hold.DataFolderInUse
+        Another live ``qa ui`` serves from the same data folder (`qa.serve.hold`): one page a folder.
     """
     log = log or (lambda message: None)
     server = page_script()
@@ -142,25 +146,34 @@ def serve_page(
     check_port_free(host, port)
     os.environ.update(env)
     os.environ.update(access)
-    page_index_dir()  # the page's own index (with qa.library: made in its data folder now, not on first view)
-    cmd = [
-        sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        str(server),
-        "--server.address",
-        host,
-        "--server.port",
-        str(port),
-        "--server.headless",
-        "true",
-        "--browser.gatherUsageStats",
-        "false",
-        "--client.toolbarMode",
-        "viewer",  # no Deploy button or developer menu for visitors
-    ]
-    log(f"qa: serving http://{host}:{port} (JSON API: /api/ask?q=..., /api/health)")
-    sys.stderr.flush()
-    os.execv(sys.executable, cmd)
+    root = data_dir()
+    Library(root)  # creates the folder (one clear error if it cannot)
+    source = os.environ.get("QA_INDEX") or str(default_corpus().resolve())
+    url = f"http://{host}:{port}"
+    hold = hold_data_folder(root, url, source)  # before anything is written there; refuses a second page
+    try:
+        page_index_dir()  # the page's own index, made in its data folder now, not on first view
+        Library(root).readd_missing_uploads(log=log)  # the files of uploads/ are the truth
+        cmd = [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(server),
+            "--server.address",
+            host,
+            "--server.port",
+            str(port),
+            "--server.headless",
+            "true",
+            "--browser.gatherUsageStats",
+            "false",
+            "--client.toolbarMode",
+            "viewer",  # no Deploy button or developer menu for visitors
+        ]
+        log(f"qa: serving {url} (JSON API: /api/ask?q=..., /api/health)")
+        sys.stderr.flush()
+        os.execv(sys.executable, cmd)  # the server process keeps `hold` for its life
+    finally:
+        release(hold)  # reached only if the exec did not happen (an error, or a test's stand-in for exec)
     return 0  # pragma: no cover

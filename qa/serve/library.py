@@ -10,6 +10,7 @@ The data folder (`data_dir`: ``$QA_DATA``, else ``$XDG_DATA_HOME/qa``, i.e.
     page-state.json   where the index was made from, and a served folder's files (`qa.serve.state`)
     feedback.sqlite   ratings and question history (qa.feedback)
     .lock             taken while the index is changed
+    page.lock         held by the live ``qa ui`` serving this folder, for its life (`qa.serve.hold`)
 
 `Library.ensure_index` makes ``index/`` from the source this start serves: the default
 corpus (`qa.index.default.default_corpus`, ``$QA_CORPUS``: ``qa ui --corpus``) or, if
@@ -45,6 +46,7 @@ from ..index.build import build_index, describe, update_index
 from ..index.default import default_corpus, open_index
 from ..errors import EmptyCorpusError, QAError
 from ..files import atomic_file
+from .hold import DataFolderInUse, holder
 from .state import PageState, read_state, write_state
 from .uploads import LibraryError, UploadError, check_uploads, safe_name
 from ..index.folders import load_index, save_index
@@ -159,6 +161,9 @@ class Library:
             if is_index_dir(self.index_dir) and self._outdated(version) is None and self._same_source():
                 return version  # another session made it meanwhile
             origin, seed_version = self._wanted()
+            other = holder(self.root)
+            if other is not None:  # a live qa ui serves this folder from its source: never undo its index
+                raise DataFolderInUse(self.root.resolve(), other)
             if is_index_dir(self.index_dir) and log:  # another source, another format, or no state
                 log(f"qa: rebuilding {self.index_dir} from {origin['index'] or origin['corpus']}")
             files = None
@@ -321,9 +326,9 @@ class Library:
             return []
         return [p for p in entries if not p.name.startswith(".") and p.name == safe_name(p.name) and p.is_file()]
 
-    def _readd_uploads(self, index, log=None):
-        """`index` with every file of ``uploads/`` added (the index is being made again)."""
-        paths = self._upload_files()
+    def _readd_uploads(self, index, log=None, paths=None):
+        """`index` with every file of ``uploads/`` (or those of `paths`) added (the index is being made again)."""
+        paths = self._upload_files() if paths is None else paths
         if not paths:
             return index
         try:
@@ -336,6 +341,30 @@ class Library:
             if log:
                 log(f"qa: warning: {w}")
         return updated
+
+    def readd_missing_uploads(self, log=None) -> list[str]:
+        """Add to the page's index every file of ``uploads/`` it lacks (a crash between saving the
+        file and the index, or a save by another page that did not know it), incrementally, under
+        the lock. Returns the file names added; a file that cannot be read is logged and left."""
+        with self._locked():
+            index = load_index(self.index_dir)
+            paths = self._upload_files()
+            known = set(index.passages.doc_id) if paths else set()
+            missing = [p for p, d in zip(paths, self._doc_ids(index, paths)) if d not in known]
+            if not missing:
+                return []
+            updated = self._readd_uploads(index, log, missing)
+            added = [
+                p.name for p, d in zip(missing, self._doc_ids(index, missing)) if d in set(updated.passages.doc_id)
+            ]
+            if added:
+                save_index(updated, self.index_dir)
+        if added and log:
+            log(
+                f"qa: re-added {len(added)} file(s) of {self.uploads_dir} missing from the page's index: "
+                + ", ".join(added)
+            )
+        return added
 
     def uploads(self, index) -> dict[str, str]:
         """Uploaded documents of `index`: document id -> file name in ``uploads/``. A document is an

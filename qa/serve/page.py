@@ -8,7 +8,7 @@ folder (``$QA_DATA``, default ``~/.local/share/qa``; see `qa.serve.library`): it
 files uploaded here, and ``feedback.sqlite``. This file only lays out widgets:
 answering, uploads, feedback, example questions and HTML escaping all live in
 ``qa``. Visitors ask; the owner (`qa.serve.access`: the owner's password, or no password
-and a loopback bind) also uploads, removes, exports feedback and sees the server's paths.
+and a request proven local) also uploads, removes, exports feedback and sees the server's paths.
 Each session's recent questions are its own (``st.session_state``). Every string taken
 from a document or a user goes through ``qa.serve.render.escape`` (directly or via the
 render helpers) before it reaches Markdown.
@@ -23,9 +23,10 @@ import time
 
 import streamlit as st
 
+from qa.answering.search import MAX_QUESTION_CHARS
 from qa.answering.summarize import answer
 from qa.errors import QAError, QuestionError
-from qa.serve.access import admin_password, bind_address, is_loopback, password_matches
+from qa.serve.access import admin_password, owner_without_password, password_matches
 from qa.index.build import describe
 from qa.index.default import open_index
 from qa.serve.feedback import (
@@ -43,8 +44,19 @@ from qa.ingest.kinds import ACCEPTED
 from qa.serve.context import CONTEXT_RADIUS, context_html
 from qa.serve.library import Library
 from qa.serve.uploads import MAX_FILE_MB, MAX_FILES, UploadError
-from qa.serve.labels import labels, reason_text
-from qa.serve.render import answer_html, escape, hit_location, hits_in_citation_order, matched_words, passage_html
+from qa.serve.labels import confidence_word, labels, plain_reason, reason_text
+from qa.serve.render import (
+    answer_html,
+    details_html,
+    escape,
+    file_name,
+    hits_in_citation_order,
+    passage_heading,
+    passage_html,
+    passage_place,
+    table_html,
+    unmatched_words,
+)
 from qa.answering.suggest import suggest_questions
 
 log = logging.getLogger("qa.ui")
@@ -78,6 +90,20 @@ mark { background: rgba(255, 208, 0, .45); color: inherit; padding: 0 .1em; bord
 .qa-passage { line-height: 1.55; }
 .qa-context { line-height: 1.55; font-size: .95em; }
 .qa-context-passage { background: rgba(120, 120, 120, .14); border-left: 3px solid rgba(120, 120, 120, .5); }
+/* A compact header: the answer's first sentence is in view after asking, on a phone too (390x844). */
+[data-testid="stMainBlockContainer"] { padding-top: 3.5rem; }
+h1.qa-title { font-size: 1.9rem; padding: 0 0 .4rem; margin: 0; }
+@media (max-width: 640px) {
+  h1.qa-title { font-size: 1.45rem; }
+  [data-testid="stMainBlockContainer"] { padding-top: 3rem; }
+}
+.qa-table { border-collapse: collapse; width: 100%; font-size: .9em; table-layout: auto; }
+.qa-table th, .qa-table td { text-align: left; vertical-align: top; padding: .3em .5em; overflow-wrap: break-word; }
+.qa-table th { font-weight: 600; white-space: nowrap; }
+.qa-documents td:nth-child(2), .qa-details td { overflow-wrap: anywhere; }  /* file names: long, no spaces */
+.qa-documents td:nth-child(n+3) { white-space: nowrap; }
+.qa-table-wrap { max-width: 100%; overflow-x: auto; }
+@media (max-width: 640px) { .qa-table { font-size: .8em; } .qa-table th, .qa-table td { padding: .25em .3em; } }
 </style>"""
 
 
@@ -171,10 +197,17 @@ def password() -> str | None:
 
 def is_owner() -> bool:
     """May this session upload, remove, export and see the server's paths? With a password set:
-    once it was entered here. Without one: only while the server is bound to a loopback address."""
+    once it was entered here. Without one: only if the server serves loopback names alone and this
+    session's request reached it as loopback (`qa.serve.access.owner_without_password`)."""
     if not _password_configured():
-        return is_loopback(bind_address())
+        return owner_without_password(request_headers())
     return bool(st.session_state.get("owner"))
+
+
+def request_headers() -> dict[str, str] | None:
+    """The headers of this session's request (``st.context.headers``); None with no request (AppTest)."""
+    headers = st.context.headers
+    return {name: headers[name] for name in headers} if len(headers) else None
 
 
 def _password_configured() -> bool:
@@ -396,18 +429,28 @@ def show_recent() -> None:
             st.button(escape(question), key=f"recent-{i}", on_click=ask_example, args=(question,), type="tertiary")
 
 
-def show_examples(questions: tuple[str, ...]) -> None:
-    st.session_state["examples-shown"] = tuple(questions)
+def show_examples(questions: tuple[str, ...], asked: bool = False, language: str = "en") -> None:
+    """The example questions: under the question box until one is asked; then below the answer,
+    folded, so the answer is what the asker sees first (on a phone too)."""
     if not questions:
         return
+    if asked:
+        with st.expander(labels(language)["more_examples"], expanded=False):
+            example_buttons(questions)
+        return
     st.caption("Examples from these documents:")
+    example_buttons(questions)
+
+
+def example_buttons(questions: tuple[str, ...]) -> None:
     with st.container(horizontal=True):
         for i, question in enumerate(questions):
             st.button(escape(question), key=f"example-{i}", on_click=ask_example, args=(question,))
 
 
-def show_answer(result, index, lib: Library, version: str | None, pool: tuple[str, ...]) -> None:
-    """The cited summary and its passages, or the abstention, suggestions and the closest passages."""
+def show_answer(result, index, lib: Library, version: str | None, pool: tuple[str, ...], owner: bool) -> None:
+    """The cited summary and its passages, or the abstention, suggestions and the closest passages.
+    A visitor reads words only; the owner may open the engine's figures under "Details"."""
     analyzer = index.analyzer
     qkey = key_of(version, result.question)
     t = labels(result.language)
@@ -420,8 +463,9 @@ def show_answer(result, index, lib: Library, version: str | None, pool: tuple[st
             escape(", ".join(f"{w} ({t['you_typed']} {typed[w]})" if w in typed else w for w in result.query_terms))
             or t["nothing"]
         )
-        st.warning(f"**{t['no_answer']}** {escape(reason_text(result))}\n\n{t['searched_for']}: {terms}")
-        shown = set(st.session_state.get("examples-shown", ()))  # not again what is listed above
+        why = plain_reason(result, unmatched_words(result, analyzer))
+        st.warning(f"**{t['not_said']}** {escape(why)}\n\n{t['searched_for']}: {terms}")
+        shown = set(st.session_state.get("examples-shown", ()))  # not again what the examples list
         suggestions = suggest_rephrasings(index, result, examples=pool)
         suggestions = [q for q in suggestions if q not in shown] or suggestions
         if suggestions:
@@ -431,15 +475,25 @@ def show_answer(result, index, lib: Library, version: str | None, pool: tuple[st
                     st.button(escape(question), key=f"suggestion-{i}", on_click=ask_example, args=(question,))
         show_feedback(qkey, lib, result, version)
         if result.hits:
-            with st.expander(t["closest"].format(len(result.hits)), expanded=False):
-                show_passages(result, index, lib, qkey, analyzer)
+            st.subheader(t["closest"])
+            st.caption(t["closest_note"])
+            show_passages(result, index, lib, qkey, analyzer)
+        show_details(result, analyzer, owner)
         return
     st.subheader(t["answer"])
     st.markdown(f'<div class="qa-answer">{answer_html(result)}</div>', unsafe_allow_html=True)
-    st.caption(t["confidence"].format(result.confidence))
+    st.caption(t["confidence"].format(confidence_word(result)))
     show_feedback(qkey, lib, result, version)
     st.subheader(t["passages"])
     show_passages(result, index, lib, qkey, analyzer)
+    show_details(result, analyzer, owner)
+
+
+def show_details(result, analyzer, owner: bool) -> None:
+    """The owner's view of the engine's figures for this answer (scores, offsets, the summary's reason)."""
+    if owner:
+        with st.expander("Details", expanded=False):
+            st.markdown(f'<div class="qa-table-wrap">{details_html(result, analyzer)}</div>', unsafe_allow_html=True)
 
 
 def show_feedback(qkey: str, lib: Library, result, version: str | None) -> None:
@@ -459,17 +513,15 @@ def show_feedback(qkey: str, lib: Library, result, version: str | None) -> None:
 
 
 def show_passages(result, index, lib: Library, qkey: str, analyzer) -> None:
-    """Each hit: anchor, rank, title and section, location, score, matched terms, highlighted text,
-    and a switch that shows the source around it."""
+    """Each hit, in the order the page numbers them (the answer's citations first): its heading, the
+    document's title, file name and page, the text with the question's words marked, and a switch
+    that shows the source around it."""
     t = labels(result.language)
     for number, hit in hits_in_citation_order(result):
-        p = hit.passage
-        matched = escape(", ".join(matched_words(hit, result, analyzer))) or t["none"]
         with st.container(border=True):
             st.markdown(
-                f'<div id="passage-{number}" class="qa-head">[{number}] {escape(p.section or p.title)}</div>'
-                f'<div class="qa-meta">{escape(p.title)}<br>{escape(hit_location(hit, result.language))} &#183; '
-                f"{t['score']} {hit.score:.3f} &#183; {t['matched']}: {matched}</div>"
+                f'<div id="passage-{number}" class="qa-head">[{number}] {escape(passage_heading(hit))}</div>'
+                f'<div class="qa-meta">{escape(passage_place(hit, result.language))}</div>'
                 f'<div class="qa-passage">{passage_html(hit, result, analyzer)}</div>',
                 unsafe_allow_html=True,
             )
@@ -482,9 +534,9 @@ def show_source(result, hit, index, lib: Library) -> None:
     t = labels(result.language)
     doc_text = lib.source_text(index, p)
     if doc_text is None:
-        st.caption(t["source_unreadable"].format(escape(p.source)))
+        st.caption(t["source_unreadable"].format(escape(file_name(p.source))))
     else:
-        st.caption(t["source_context"].format(escape(p.source), CONTEXT_RADIUS))
+        st.caption(t["source_context"].format(escape(file_name(p.source)), CONTEXT_RADIUS))
     st.markdown(f'<div class="qa-context">{context_html(doc_text, p, result)}</div>', unsafe_allow_html=True)
 
 
@@ -495,25 +547,19 @@ def documents_tab(index, lib: Library, version: str | None, owner: bool) -> None
     rows = document_rows(str(lib.index_dir), version)
     uploads = lib.uploads(index)
     st.subheader(f"Documents ({len(rows):,})")
-    st.dataframe(
-        {
-            "Title": [r[2] for r in rows],
-            "Source": [r[1] for r in rows],
-            "Passages": [r[3] for r in rows],
-            "Language": [r[4] for r in rows],
-            "Uploaded": [r[0] in uploads for r in rows],
-        },
-        hide_index=True,
-        key="documents",
-        # Widths that fit a 390 px phone beside each other (no column scrolled out of sight); the title
-        # column takes what is left on a wider screen.
-        column_config={
-            "Title": st.column_config.TextColumn(width=110),
-            "Source": st.column_config.TextColumn(width=70),
-            "Passages": st.column_config.NumberColumn(width=56),
-            "Language": st.column_config.TextColumn(width=56),
-            "Uploaded": st.column_config.CheckboxColumn(width=56),
-        },
+    # A real table, not a canvas: a screen reader, a search in the page and a test can read it.
+    st.markdown(
+        '<div class="qa-table-wrap">'
+        + table_html(
+            ("Title", "File", "Passages", "Language", "Uploaded"),
+            [
+                (title or file_name(source), file_name(source), f"{n:,}", language, "yes" if doc_id in uploads else "")
+                for doc_id, source, title, n, language in rows
+            ],
+            "qa-table qa-documents",
+        )
+        + "</div>",
+        unsafe_allow_html=True,
     )
     if owner:
         uploaded_documents(lib, rows, uploads)
@@ -593,14 +639,20 @@ def uploaded_documents(lib: Library, rows, uploads) -> None:
                 )
 
 
-def ask_tab(index, lib: Library, version: str | None, examples, k: int) -> None:
+def ask_tab(index, lib: Library, version: str | None, examples, k: int, owner: bool) -> None:
     with st.form("ask"):
-        st.text_input("Question", key="question", placeholder="Type a question about these documents")
+        st.text_input(
+            "Question",
+            key="question",
+            placeholder="Type a question about these documents",
+            max_chars=MAX_QUESTION_CHARS,
+        )  # the server's limit, not the widget's
         st.form_submit_button("Ask", type="primary", on_click=ask_typed)
-    show_examples(examples)
+    st.session_state["examples-shown"] = tuple(examples)  # "Try asking" does not repeat them
 
     question = st.session_state.asked
     if question is None:
+        show_examples(examples)
         return
     try:
         with st.spinner("Searching…"):
@@ -608,11 +660,13 @@ def ask_tab(index, lib: Library, version: str | None, examples, k: int) -> None:
     except QuestionError as exc:
         st.session_state.pop("record", None)
         st.error(text(capitalised(str(exc))))
+        show_examples(examples)
         return
     except Exception:
         st.session_state.pop("record", None)
         log.exception("answering %r failed", question[:200])
         st.error("Something went wrong while answering (details in the server log). Try another question.")
+        show_examples(examples)
         return
     if st.session_state.pop("record", False):
         remember(question)
@@ -622,13 +676,14 @@ def ask_tab(index, lib: Library, version: str | None, examples, k: int) -> None:
             )
         except QAError as exc:
             log.warning("recording the question failed: %s", exc)
-    show_answer(result, index, lib, version, question_pool(str(lib.index_dir), version))
+    show_answer(result, index, lib, version, question_pool(str(lib.index_dir), version), owner)
+    show_examples(examples, asked=True, language=result.language)
 
 
 def main() -> None:
     st.set_page_config(page_title="Ask the documents", layout="wide")
     st.markdown(CSS, unsafe_allow_html=True)
-    st.title("Ask the documents")
+    st.markdown('<h1 class="qa-title">Ask the documents</h1>', unsafe_allow_html=True)
 
     try:
         lib = Library()
@@ -662,7 +717,7 @@ def main() -> None:
     ask, documents = st.tabs(["Ask", "Documents"], key="tab", on_change="rerun")
     if ask.open is not False:
         with ask:
-            ask_tab(index, lib, version, examples, k)
+            ask_tab(index, lib, version, examples, k, owner)
     if documents.open is not False:
         with documents:
             documents_tab(index, lib, version, owner)

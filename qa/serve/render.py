@@ -10,6 +10,7 @@ Highlights are placed by character offsets, never by searching the text.
 from __future__ import annotations
 
 import re
+from pathlib import PurePosixPath
 
 from ..text import Analyzer, has_han, squash_spaces
 from ..ingest.reading import to_reading
@@ -25,6 +26,12 @@ __all__ = [
     "hits_in_citation_order",
     "hit_location",
     "matched_words",
+    "file_name",
+    "passage_heading",
+    "passage_place",
+    "unmatched_words",
+    "table_html",
+    "details_html",
 ]
 
 
@@ -46,6 +53,81 @@ def hit_location(hit: Hit, language: str = "en") -> str:
         return f"{p.source}{page}，字符 {p.start}\u2013{p.end}"
     page = f", page {p.page}" if p.page else ""
     return f"{p.source}{page}, characters {p.start}\u2013{p.end}"
+
+
+def file_name(source: str) -> str:
+    """A document's file name without any folder: what a visitor is shown of its source."""
+    return PurePosixPath(str(source).replace("\\", "/")).name or str(source)
+
+
+def passage_heading(hit: Hit) -> str:
+    """What a passage is shown under: its section heading, else its document's title, else its file name."""
+    p = hit.passage
+    return p.section or p.title or file_name(p.source)
+
+
+def passage_place(hit: Hit, language: str = "en") -> str:
+    """Where a passage is, as a reader finds it: its document's title (when the heading is not the
+    title already), file name and (in a paged source) page; no offsets, no scores.
+
+    >>> from qa.types import Passage
+    >>> p = Passage("d#1", "d", "docs/Guide.pdf", "The Guide", "Fees", 10, 20, "x", page=3)
+    >>> passage_place(Hit(1, p, 2.0, (), 1.0))
+    'from The Guide · Guide.pdf · page 3'
+    """
+    from .labels import labels  # labels needs the summary's threshold; render is imported first
+
+    p = hit.passage
+    t = labels(language)
+    parts = [f"{t['from']} {p.title}"] if p.title and p.title != passage_heading(hit) else []
+    parts.append(file_name(p.source))
+    if p.page:
+        parts.append(t["page"].format(p.page))
+    return " \u00b7 ".join(parts)
+
+
+def unmatched_words(answer: Answer, analyzer: Analyzer) -> list[str]:
+    """The question's words (as searched for) that no shown passage holds."""
+    words = list(answer.query_terms)
+    if not words:
+        return []
+    held = {t for h in answer.hits for t in h.matched_terms}
+    missing = [w for w, t in zip(words, analyzer.stem_words(words)) if t not in held]
+    # A Chinese character inside a word already listed says nothing more ("保险金", not also "金").
+    return [w for w in missing if not (len(w) == 1 and has_han(w) and any(w in o for o in missing if o != w))]
+
+
+def table_html(header, rows, css_class: str = "qa-table") -> str:
+    """A real HTML table (a screen reader and a test can read it), every cell escaped."""
+    head = "".join(f"<th>{escape(str(h))}</th>" for h in header)
+    body = "".join("<tr>" + "".join(f"<td>{escape(str(c))}</td>" for c in row) + "</tr>" for row in rows)
+    return f'<table class="{css_class}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+
+
+def details_html(answer: Answer, analyzer: Analyzer) -> str:
+    """The engine's figures for one answer (the owner's "Details"): for each passage as numbered on
+    the page, its search rank, score, coverage, matched words, file and character offsets; then the
+    confidence as a number and, for an abstention, the summary's own reason."""
+    numbers = citation_numbers(answer)
+    rows = [
+        (
+            numbers[h.rank],
+            h.rank,
+            f"{h.score:.3f}",
+            f"{h.coverage:.2f}",
+            ", ".join(matched_words(h, answer, analyzer)),
+            h.passage.source,
+            f"{h.passage.start}\u2013{h.passage.end}",
+        )
+        for _, h in hits_in_citation_order(answer)
+    ]
+    table = table_html(
+        ("Shown", "Search rank", "Score", "Coverage", "Matched", "Source", "Characters"), rows, "qa-table qa-details"
+    )
+    facts = f"Confidence {answer.confidence:.3f}"
+    if answer.abstained and answer.reason:
+        facts += f" · reason: {answer.reason_code}: {answer.reason}"
+    return f'<div class="qa-meta">{escape(facts)}</div>{table}'
 
 
 def answer_to_dict(answer: Answer) -> dict:

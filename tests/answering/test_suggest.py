@@ -18,6 +18,7 @@ from qa.answering.suggest import (
     candidate_questions,
     clean_heading,
     document_name,
+    reads_as_question,
     suggest_questions,
 )
 from qa.index.index import Index
@@ -135,14 +136,9 @@ def test_duplicates_are_dropped_case_and_spacing_aside():
     assert _candidates(index) == ("How do I register?", "Who pays the fee?")
 
 
-def test_then_questions_about_the_name_then_what_about_the_other_headings():
+def test_then_questions_about_the_name_and_no_what_about_fallback():
     index = _index("Opening hours.", "Who pays the monthly fee?", "Second, paying by yourself:", title="Fees guide")
-    assert _candidates(index) == (
-        "Who pays the monthly fee?",
-        "What is Fees guide?",
-        "What about Opening hours?",
-        "What about Paying by yourself?",
-    )
+    assert _candidates(index) == ("Who pays the monthly fee?", "What is Fees guide?")
 
 
 def test_headings_of_common_kinds_become_questions_about_the_name():
@@ -165,14 +161,87 @@ def test_headings_of_common_kinds_become_questions_about_the_name():
         "What does tomlkit require?",
         "How do I contribute to tomlkit?",
         "What is the license of tomlkit?",
-        "What about Installation?",
-        "What about Key features?",
-        "What about Usage?",
-        "What about Requirements?",
-        "What about Contributing?",
-        "What about License?",
-        "What about Data Classes?",
     )
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "How do I apply?",
+        "How long does it take to register?",
+        "Who pays the monthly fee?",
+        "What happens if I move?",
+        "What documents do I need?",
+        "What to bring to the office?",
+        "Can after-service health insurance still be used?",
+        "Is dental treatment covered?",
+        "What's new in version 2?",
+        "Where can I pay social security?",
+        "被裁员后社保和医保怎么办？",
+        "离职后医保还能用吗？",
+        "失业金能领多少？",
+        "What is tomlkit?",
+        "If my licence is suspended, what can I do?",
+        "For how long will my certificate be valid?",
+        "I am studying here. Do I need a local licence?",
+        "What kind of benefits can I get?",
+        "What if I move abroad?",
+        "How much of my loan will be discharged?",
+    ],
+)
+def test_questions_a_person_writes_read_as_questions(question):
+    assert reads_as_question(question)
+
+
+@pytest.mark.parametrize(
+    "fragment",
+    [
+        "What about Opening hours?",
+        "What about Individuals pay social security and medical insurance?",
+        "Hate Type Annotations!?",
+        "Part-time jobs?",
+        "Quitting: what now?",
+        "3.5 million users?",
+        "What of it?",
+        "Fees and charges",
+        "社保查询怎么办",
+        "社保查询？",
+        "Is?",
+        "Why now?",
+        "Ready to apply?",
+        "What if?",
+        "Opening hours, fees?",
+    ],
+)
+def test_fragments_do_not_read_as_questions(fragment):
+    assert not reads_as_question(fragment)
+
+
+def test_headings_that_make_no_good_question_give_none(tmp_path):
+    """No "What about <heading>?" fallback: a corpus with plain headings and no name offers nothing."""
+    index = _index("Opening hours", "Fees and charges", "Paying by yourself", title="")
+    assert _candidates(index) == ()
+    index = _build(
+        tmp_path,
+        {"notes.txt": "Opening hours\n\nThe office opens at nine.\n\nFees and charges\n\nThe fee is ten euros.\n"},
+    )
+    assert suggest_questions(index, n=4) == ()
+
+
+def test_what_is_name_is_offered_only_when_its_answer_names_it(tmp_path):
+    """Rule 6: "What is <name>?" whose answer is about something else (a site's name atop a copied
+    page) is not offered; one whose answer says the name is."""
+    index = _build(
+        tmp_path,
+        {
+            "copied.txt": "Jobs Portal - Insurance help\n\nInsurance after quitting\n\n"
+            "After quitting, the insurance is paid by yourself at the street office.\n",
+            **{k: READMES[k] for k in ("tomlkit.md",)},
+        },
+    )
+    offered = suggest_questions(index, n=20)
+    assert "What is Jobs Portal?" in candidate_questions(index)["copied.txt"]
+    assert "What is Jobs Portal?" not in offered and "What is tomlkit?" in offered
 
 
 @pytest.mark.parametrize(
@@ -195,11 +264,7 @@ def test_document_name(title, source, name):
 
 def test_the_question_part_of_a_title_is_a_question():
     index = _index(("Overview", "Jobs Site - Insurance help - Can I keep my insurance after I quit?"))
-    assert _candidates(index)[:3] == (
-        "Can I keep my insurance after I quit?",
-        "What is Jobs Site?",
-        "What about Overview?",
-    )
+    assert _candidates(index) == ("Can I keep my insurance after I quit?", "What is Jobs Site?")
 
 
 def test_too_short_too_long_and_markup_candidates_are_skipped():
@@ -208,7 +273,7 @@ def test_too_short_too_long_and_markup_candidates_are_skipped():
     index = _index(
         "Why?", long_q, "Fees", "<!-- badges -->", "See `docs`_", "-----", "When is the office open?", title=""
     )
-    assert _candidates(index) == ("When is the office open?", "What about Fees?")
+    assert _candidates(index) == ("When is the office open?",)
 
 
 def test_no_headings_no_candidates_no_suggestions():
@@ -301,7 +366,8 @@ def test_seed_corpus_suggestions_come_from_its_headings_and_are_answered(tmp_pat
     assert len(set(first)) == 4
     headings = " ".join((p.section + " " + p.title).lower() for p in index.passages)
     for q in first:
-        assert clean_heading(q).lower() in headings or q.lower().startswith(("what is ", "what about "))
+        assert clean_heading(q).lower() in headings or q.lower().startswith("what is ")
+        assert reads_as_question(q) and not q.lower().startswith("what about")
         assert not qa.answer(index, q).abstained
     qa.save_index(index, tmp_path / "index")
     assert suggest_questions(qa.load_index(tmp_path / "index")) == first  # deterministic, from saved data alone
@@ -333,3 +399,16 @@ def test_a_removed_documents_headings_are_no_longer_suggested(tmp_path, monkeypa
     assert after and not any("canteen" in q.lower() for q in after)
     assert any("park" in q.lower() for q in after)
     assert "canteen.txt" not in candidate_questions(index)
+
+
+def test_seed_corpus_examples_in_english_and_chinese_are_questions_a_person_writes(corpus_index):
+    """Every example the seed corpus offers (English and Chinese) reads as a question, none is a
+    "What about" fragment, and "What is <site name>?" (its answer is not about the site) is not one."""
+    pool = suggest_questions(corpus_index, n=20)
+    languages = {qa.text.detect_language(q) for q in pool}
+    assert languages == {"en", "zh"}
+    assert all(reads_as_question(q) for q in pool), pool
+    assert not any(q.lower().startswith("what about") or q.endswith("怎么办？") and "查询" in q for q in pool)
+    assert "What is Job Recruitment Website?" not in pool and "求职招聘网是什么？" not in pool
+    for q in pool:
+        assert not qa.answer(corpus_index, q).abstained

@@ -13,14 +13,14 @@ from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
-from pages import APP, _ask, _page, _tab, _texts
+from pages import APP, _ask, _page, _tab, _texts, documents_table
 
 import qa
 import qa.answering.rephrase
 import qa.index.layout
 from qa.serve.library import Library
 from qa.serve.uploads import MAX_UPLOAD_BYTES
-from qa.serve.render import escape, hit_location
+from qa.serve.render import escape, file_name
 from qa.answering.suggest import suggest_questions
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -75,12 +75,14 @@ def test_seed_question_answered_with_citations_and_passages(seed_index):
     for s in expected.sentences:
         assert f'href="#passage-{s.rank}" class="qa-cite">&#91;{s.rank}&#93;</a>' in answer_md
     assert escape(expected.sentences[0].text) in answer_md
-    assert any(c.value.startswith("Confidence ") for c in at.caption)
+    assert any(c.value in ("Confidence: High", "Confidence: Medium", "Confidence: Low") for c in at.caption)
     assert _passages_shown(at) == len(expected.hits)
     bodies = " ".join(_texts(at))
+    details = next(v for v in _texts(at) if 'class="qa-table qa-details"' in v)  # the owner's "Details"
     for hit in expected.hits:
         assert f'id="passage-{hit.rank}"' in bodies
-        assert escape(hit_location(hit)) in bodies
+        assert escape(file_name(hit.passage.source)) in bodies
+        assert escape(f"{hit.passage.start}\u2013{hit.passage.end}") in details and f"{hit.score:.3f}" in details
     assert 'class="qa-cited"' in bodies and "<mark>" in bodies
 
 
@@ -89,8 +91,9 @@ def test_unanswerable_question_abstains(seed_index):
     assert not at.exception and not at.error
     assert len(at.warning) == 1
     warning = at.warning[0].value
-    assert "No answer in these documents" in warning
-    assert "capital" in warning and "france" in warning  # the reason and what was searched for
+    assert "The documents do not say." in warning
+    assert escape("None of the question's words appear in them.") in warning  # the reason, in plain words
+    assert "Searched for: capital, france" in warning
     assert not any('class="qa-answer"' in v for v in _texts(at))
 
 
@@ -223,7 +226,7 @@ def test_a_new_index_version_is_picked_up_without_a_restart(tmp_path, monkeypatc
     seed = _index(corpus, tmp_path / "ix")
     monkeypatch.setenv("QA_INDEX", str(seed))
     at = _ask(_page(), "When does the canteen open?")
-    assert at.warning and "No answer" in at.warning[0].value
+    assert at.warning and "do not say" in at.warning[0].value
     # Another session (or process) changes the page's own index meanwhile.
     (corpus / "canteen.txt").write_text("Canteen\n\nThe canteen opens at noon.\n", encoding="utf-8")
     data_index = tmp_path / "data" / "index"
@@ -254,8 +257,8 @@ def _files(root: Path) -> set[str]:
 
 
 def _documents(at: AppTest) -> list[tuple]:
-    frame = at.dataframe[0].value
-    return list(zip(frame["Title"], frame["Source"], frame["Passages"], frame["Uploaded"]))
+    """The documents table's rows: (title, file, passages, uploaded), read from its HTML."""
+    return [(r[0], r[1], int(r[2].replace(",", "")), r[4] == "yes") for r in documents_table(at)]
 
 
 def test_first_start_copies_qa_index_into_the_data_folder(seed_index, tmp_path):
@@ -265,7 +268,7 @@ def test_first_start_copies_qa_index_into_the_data_folder(seed_index, tmp_path):
     assert qa.index.layout.is_index_dir(data / "index") and (data / "uploads").is_dir()
     assert qa.describe(qa.load_index(data / "index"))["passages"] == qa.describe(qa.load_index(seed_index))["passages"]
     assert [t.label for t in at.tabs] == ["Ask", "Documents"]
-    assert not at.file_uploader and not at.dataframe  # the closed tab does not run
+    assert not at.file_uploader and not documents_table(at)  # the closed tab does not run
     at = _tab(at, "Documents")
     assert not at.exception and not at.text_input
     assert at.file_uploader[0].accept_multiple_files
@@ -350,7 +353,7 @@ def test_the_corpus_view_removes_an_uploaded_document_after_confirmation(seed_in
     assert len(_documents(at)) == seed_docs and not any(b.label == "Remove" for b in at.button)
     assert list((tmp_path / "data" / "uploads").iterdir()) == []
     at = _ask(at, "When does the canteen open?")
-    assert at.warning and "No answer" in at.warning[0].value
+    assert at.warning and "do not say" in at.warning[0].value
 
 
 def test_after_a_removal_on_the_page_no_example_or_suggestion_comes_from_the_removed_document(tmp_path, monkeypatch):
@@ -510,7 +513,7 @@ def test_a_page_started_with_another_index_serves_that_index(tmp_path, monkeypat
     (b / "canteen.txt").write_text("Canteen\n\nThe canteen opens at noon.\n", encoding="utf-8")
     monkeypatch.setenv("QA_INDEX", str(_index(a, tmp_path / "ix-a")))  # qa ui --index A
     at = _ask(_page(), "When does the canteen open?")
-    assert at.warning and "No answer" in at.warning[0].value
+    assert at.warning and "do not say" in at.warning[0].value
     monkeypatch.setenv("QA_INDEX", str(_index(b, tmp_path / "ix-b")))  # qa ui --index B, the same data folder
     at = _ask(_page(), "When does the canteen open?")
     assert not at.exception and not at.warning

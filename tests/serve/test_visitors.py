@@ -8,7 +8,7 @@ import os
 import socket
 
 import pytest
-from pages import _ask, _page, _tab, _texts
+from pages import _ask, _page, _tab, _texts, documents_table
 from starlette.applications import Starlette
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route, WebSocketRoute
@@ -79,7 +79,7 @@ def test_with_a_password_owner_actions_are_hidden_until_it_is_entered(
     at = _tab(_page(), "Documents")
     assert not at.exception
     assert _owner_things(at) == {"upload": False, "add": False, "export": False, "paths": False}
-    assert at.dataframe  # visitors still see the document list
+    assert documents_table(at)  # visitors still see the document list
 
     at.text_input(key="owner-password").input("wrong " + PASSWORD)
     next(b for b in at.sidebar.button if b.label == "Sign in").click()

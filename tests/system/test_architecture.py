@@ -441,7 +441,7 @@ def test_the_readme_layout_names_every_module():
         rel = path.relative_to(PACKAGE.parent).as_posix()
         if path.name in ("__init__.py", "__main__.py") and rel != "qa/__init__.py":
             continue
-        stage = path.parent.name if path.parent != PACKAGE else None
+        stage = path.parent.relative_to(PACKAGE).as_posix() if path.parent != PACKAGE else None  # "ingest/formats"
         if stage is None:
             found = rel in block
         else:

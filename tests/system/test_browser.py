@@ -1,13 +1,15 @@
 """The page and its JSON API in a real browser: `qa ui` started as a user would, driven by chromium.
 
-One `qa ui` server (page and API in one process) is started for the module on a free port,
-with its index, cache and data folder in tmp, and is always stopped at the end. The browser
+Two `qa ui` servers (page and API in one process) are started for the module on free ports,
+with their index, cache and data folder in tmp, and are always stopped at the end: one as its
+owner sees it (loopback, no password: uploads), one with an owner's password nobody enters (what
+a visitor sees: no offsets, scores or paths; the answer in view at 1280x900 and 390x844). The browser
 is Debian's chromium (``apt-get install chromium``; ``make test`` installs it), driven by
 Playwright's sync API: Playwright's own browser download is never used. Without chromium or
 the playwright package the module is skipped with the reason.
 
-The test also takes a screenshot (the page answering the seed question, full page, 1300 px
-wide) into its tmp folder; ``make screenshot`` sets ``$QA_SCREENSHOT`` to write
+The test also takes a screenshot (the visitor's page answering the seed question, full page,
+1300 px wide) into its tmp folder; ``make screenshot`` sets ``$QA_SCREENSHOT`` to write
 ``docs/screenshot.png``, the picture at the top of the README, on purpose (no test writes a
 tracked file otherwise).
 """
@@ -50,14 +52,25 @@ PASSAGE_CONTRACT = {"rank", "id", "doc_id", "source", "title", "section", "text"
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    """``qa ui --port P --index IDX --data DATA``, running; yields its base URL and folders."""
+    """``qa ui --port P --index IDX --data DATA``, running, as its owner sees it (loopback, no
+    password); yields its base URL and folders."""
     tmp = tmp_path_factory.mktemp("browser")
     index_dir = tmp / "index"
     index, _ = qa.build_index(ROOT / "corpus")
     qa.save_index(index, index_dir)
-    # make screenshot: the page as a visitor sees it (an owner's password set), so no test folder shows.
-    env = {"QA_ADMIN_PASSWORD": os.urandom(12).hex()} if os.environ.get("QA_SCREENSHOT") else None
-    with qa_ui(tmp, index_dir, tmp / "data", extra_env=env) as running:
+    with qa_ui(tmp, index_dir, tmp / "data") as running:
+        yield {**running, "tmp": tmp}
+
+
+@pytest.fixture(scope="module")
+def visitor_server(tmp_path_factory):
+    """The same page with an owner's password nobody here enters: what every visitor of a published
+    page sees (and the screenshot shows)."""
+    tmp = tmp_path_factory.mktemp("browser-visitor")
+    index_dir = tmp / "index"
+    index, _ = qa.build_index(ROOT / "corpus")
+    qa.save_index(index, index_dir)
+    with qa_ui(tmp, index_dir, tmp / "data", extra_env={"QA_ADMIN_PASSWORD": os.urandom(12).hex()}) as running:
         yield {**running, "tmp": tmp}
 
 
@@ -135,7 +148,8 @@ def _settled_counts(page, timeout_s: float = 30.0) -> tuple[int, int]:
         page.wait_for_timeout(300)
 
 
-def test_ask_cite_and_screenshot(server, page, tmp_path):
+def test_ask_cite_and_screenshot(visitor_server, page, tmp_path):
+    server = visitor_server
     page.goto(server["base"] + "/")
     _ask(page, SEED_QUESTION)
 
@@ -316,13 +330,70 @@ _CJK_GLYPHS = """() => {
 }"""
 
 
-@pytest.mark.parametrize("width", [1280, 390])
-def test_a_finished_page_at_desktop_and_phone_width(server, browser, width):
-    context = browser.new_context(viewport={"width": width, "height": 800})
+SEED_QUESTION_ZH = "找到新工作后医保转移由谁办理？"
+SIZES = [(1280, 900), (390, 844)]
+# What the engine's internals look like in a page's text: character offsets, scores, percentages.
+INTERNALS = re.compile(r"characters|字符|\bscore\b|得分|\d\s*%|\d+\u2013\d+|evidence|coverage|word weight", re.I)
+
+# The first answer sentence's box (a Range over the answer's first text node) and the top bar's bottom.
+_FIRST_SENTENCE = """() => {
+  const root = document.querySelector('.qa-answer');
+  const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+  let node = walker.nextNode();
+  while (node && !node.data.trim()) node = walker.nextNode();
+  const range = document.createRange();
+  range.selectNodeContents(node);
+  const r = range.getBoundingClientRect();
+  const bar = document.querySelector('[data-testid="stHeader"]');
+  return {text: node.data, top: r.top, bottom: r.bottom, left: r.left, right: r.right,
+          bar: bar ? bar.getBoundingClientRect().bottom : 0, width: window.innerWidth, height: window.innerHeight};
+}"""
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("question", [SEED_QUESTION, SEED_QUESTION_ZH], ids=["en", "zh"])
+def test_a_visitor_sees_the_answer_first_and_no_internals(visitor_server, browser, size, question):
+    """After asking, the answer's first sentence is inside the window without scrolling, below the top
+    bar; the page's text has no character offsets, scores, percentages or server paths."""
+    width, height = size
+    context = browser.new_context(viewport={"width": width, "height": height})
     context.set_default_timeout(TIMEOUT_MS)
     page = context.new_page()
     try:
-        page.goto(server["base"] + "/")
+        page.goto(visitor_server["base"] + "/")
+        sync_api.expect(page.locator('[class*="st-key-example-"] button').first).to_be_visible()
+        _ask(page, question)
+        answer = page.locator(".qa-answer")
+        sync_api.expect(answer.locator("a.qa-cite").first).to_be_visible()
+        _settled_counts(page)
+        first = page.request.get(visitor_server["base"] + "/api/ask", params={"q": question}).json()["sentences"][0]
+        box = page.evaluate(_FIRST_SENTENCE)
+        words = box["text"].strip().removeprefix("•").strip()  # a list item unit is shown with its bullet
+        assert words and words in first["text"], (box["text"], first["text"])
+        assert box["bar"] <= box["top"] and box["bottom"] <= box["height"], box
+        assert 0 <= box["left"] and box["right"] <= box["width"] + 1, box
+
+        shown = (
+            page.locator('[data-testid="stMain"]').inner_text()
+            + "\n"
+            + (page.locator('[data-testid="stSidebar"]').inner_text() if width > 640 else "")
+        )
+        assert not INTERNALS.search(shown), INTERNALS.search(shown)
+        for path in (str(visitor_server["tmp"]), str(ROOT), "/tmp/", str(Path.home())):
+            assert path not in shown, path
+        assert page.locator(".qa-passage").count() >= 1
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_a_finished_page_at_desktop_and_phone_width(visitor_server, browser, size):
+    width, height = size
+    context = browser.new_context(viewport={"width": width, "height": height})
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    try:
+        page.goto(visitor_server["base"] + "/")
         sync_api.expect(page.get_by_label("Question")).to_be_visible()
         # No Deploy button or developer menu for visitors.
         assert page.locator('[data-testid="stAppDeployButton"]').count() == 0
@@ -364,15 +435,18 @@ def test_a_finished_page_at_desktop_and_phone_width(server, browser, width):
         assert where["bar"] <= where["top"] and where["bottom"] <= where["height"], where
         assert where["bg"] not in ("rgba(0, 0, 0, 0)", "transparent"), where  # the :target highlight
 
-        # The documents list shows all its columns (none scrolled out of sight).
-        frame = page.locator('[data-testid="stDataFrame"]')
-        _tab(page, "Documents", shows=frame)
+        # The documents list is a table of text (a screen reader reads it), every column inside the window.
+        table = page.locator("table.qa-documents")
+        _tab(page, "Documents", shows=table)
         page.wait_for_timeout(500)
+        assert page.get_by_role("table").filter(has_text="000_88822b98fb06234c.txt").count() == 1
+        cells = table.locator("tbody tr").first.locator("td")
+        assert cells.count() == 5
         fit = page.evaluate("""() => {
-          const f = document.querySelector('[data-testid="stDataFrame"]');
-          const s = f.querySelector('.dvn-scroller') || f;
-          const r = f.getBoundingClientRect();
-          return {scroll: s.scrollWidth, client: s.clientWidth, right: r.right, left: r.left};
+          const t = document.querySelector('table.qa-documents');
+          const r = t.getBoundingClientRect();
+          return {scroll: t.parentElement.scrollWidth, client: t.parentElement.clientWidth, right: r.right,
+                  left: r.left};
         }""")
         assert fit["scroll"] <= fit["client"] + 1 and fit["left"] >= 0 and fit["right"] <= width + 1, fit
     finally:

@@ -37,7 +37,7 @@ from streamlit.testing.v1 import AppTest
 import qa
 from qa.serve.feedback import count_feedback, record_feedback, record_question
 from qa.serve.library import Library
-from qa.serve.render import answer_html, answer_to_dict, escape, hit_location, hits_in_citation_order
+from qa.serve.render import answer_html, answer_to_dict, escape, hits_in_citation_order, passage_place
 from serving import get_json, qa_ui
 
 pytestmark = pytest.mark.slow  # many concurrent users and sessions: left out of make test-fast
@@ -224,17 +224,14 @@ def _page_view(at: AppTest) -> tuple[str, tuple[str, ...]]:
     """What the page shows of an answer: the summary's HTML and, per passage, where and how it scored."""
     texts = [m.value for m in at.markdown]
     answer = next((v for v in texts if 'class="qa-answer"' in v), "")
-    where = tuple(
-        v.split('class="qa-meta">', 1)[1].split(" &#183; matched", 1)[0] for v in texts if 'id="passage-' in v
-    )
+    where = tuple(v.split('class="qa-meta">', 1)[1].split("</div>", 1)[0] for v in texts if 'id="passage-' in v)
     return answer, where
 
 
 def _expected_view(result) -> tuple[str, tuple[str, ...]]:
     answer = "" if result.abstained else f'<div class="qa-answer">{answer_html(result)}</div>'
     where = tuple(
-        f"{escape(h.passage.title)}<br>{escape(hit_location(h))} &#183; score {h.score:.3f}"
-        for _, h in hits_in_citation_order(result)
+        escape(passage_place(h, result.language)) for _, h in hits_in_citation_order(result)
     )  # the page shows passages as the answer cites them
     return answer, where
 
