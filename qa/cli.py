@@ -406,7 +406,7 @@ def _cmd_search(args) -> int:
 
 
 def _cmd_answer(args) -> int:
-    from .serve.render import answer_to_dict
+    from .serve.render import answer_to_dict, refusal_to_dict
     from .answering.summarize import answer
 
     with _batch(args) as (index, queries, out), _progress("answering", len(queries), "queries") as bar:
@@ -415,16 +415,7 @@ def _cmd_answer(args) -> int:
             try:
                 obj = answer_to_dict(answer(index, text, k=args.top_k))
             except QuestionError as exc:
-                obj = {
-                    "question": text,
-                    "answer": "",
-                    "abstained": True,
-                    "reason": str(exc),
-                    "reason_code": "bad_question",
-                    "confidence": 0.0,
-                    "sentences": [],
-                    "passages": [],
-                }
+                obj = refusal_to_dict(text, str(exc))
             out.write(json.dumps({"id": qid, **obj}, ensure_ascii=False) + "\n")
     return 0
 
