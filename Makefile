@@ -70,11 +70,13 @@ seed-check: setup  ## the public seed questions, English and Chinese, through `q
 	$(BIN)/python ../shared/eval/check_questions.py $(BIN)/python ../shared/eval/seed_questions.jsonl \
 	  ../shared/eval/seed_questions_zh.jsonl
 
-eval: setup  ## qa and its peers on Cranfield and SQuAD 2.0: bench/results/eval.json, docs/eval.png; qa on the realdocs question set: bench/results/realdocs.json
+eval: setup  ## qa and its peers on Cranfield and SQuAD 2.0: bench/results/eval.json, docs/eval.png; qa on the realdocs question set: bench/results/realdocs.json; on every question set: bench/results/question_sets.json
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
 	mkdir -p bench/results
 	$(BIN)/qa eval ../shared/data/cranfield ../shared/data/squad2 --json bench/results/eval.json --plot docs/eval.png
 	$(BIN)/qa eval ../shared/realdocs --systems qa --json bench/results/realdocs.json
+	$(BIN)/qa eval ../shared/realdocs ../shared/docqa ../shared/zhlaw bench/sets/manuals bench/sets/sitedocs \
+	  bench/sets/policies ../shared/data/squad2 --systems qa --json bench/results/question_sets.json
 
 fit: setup  ## refit the answer's scoring rule on every set of bench/fit_sets.json: qa/answering/answer_weights.json, bench/results/fit_answer.json (then make docs)
 	mkdir -p bench/results

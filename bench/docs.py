@@ -45,6 +45,13 @@ SECTIONS = [
         "![qa against its peers](eval.png)",
     ),
     (
+        "question_sets.json",
+        "Every question set: answers, abstention, markup and cut sentences",
+        "make eval",
+        "qa's answers to each question set (the public realdocs, docqa and zhlaw, and our own in "
+        "`bench/sets/`), scored as the reference checker does, and SQuAD's answer figures.",
+    ),
+    (
         "realdocs.json",
         "Real documents: the question-set folder",
         "make eval",

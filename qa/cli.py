@@ -99,8 +99,10 @@ def _parser() -> argparse.ArgumentParser:
 
     formats = ", ".join(DOCUMENT_SUFFIXES)  # the loader's one list: help never lags behind what is read
     read = textwrap.fill(
-        f"Formats read: {formats} files (folders are searched for them), and corpus.jsonl files "
-        '(BEIR: one {"_id", "title", "text"} a line).',
+        f"Formats read: {formats} files, any other text file (README, FAQ, METADATA, ... as plain text, "
+        "whatever its encoding), and corpus.jsonl files "
+        '(BEIR: one {"_id", "title", "text"} a line). A file that is not read (binary, too large, '
+        "unreadable) is named with the reason.",
         width=100,
     )
     p = _Parser(prog="qa", description=f"{__doc__}\n{read}", formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -113,11 +115,17 @@ def _parser() -> argparse.ArgumentParser:
     s = sub.add_parser(
         "index",
         help="build or update an index",
-        description=f"Index folders (searched for {formats} files), such files, or corpus.jsonl files. With --add "
+        description=f"Index folders (every file in them: {formats} by their format, any other text file as "
+        "plain text; what is not read is named with the reason), such files, or corpus.jsonl files. With --add "
         "or --remove, update the index in DIR in place (only the named documents are read; scores equal a full "
         "rebuild).",
     )
-    s.add_argument("sources", nargs="*", metavar="SOURCE", help=f"a folder, a file ({formats}), or a corpus.jsonl")
+    s.add_argument(
+        "sources",
+        nargs="*",
+        metavar="SOURCE",
+        help=f"a folder, a file ({formats}, or any text file), or a corpus.jsonl",
+    )
     s.add_argument("--out", required=True, metavar="DIR", help="folder to write the index to (replaced atomically)")
     s.add_argument("--add", action="store_true", help="add SOURCE(s) to the index in DIR (a known id is replaced)")
     s.add_argument("--remove", nargs="+", default=[], metavar="DOC_ID", help="remove documents (ids as qa shows them)")
@@ -411,7 +419,7 @@ def _cmd_search(args) -> int:
 
 
 def _cmd_answer(args) -> int:
-    from .serve.render import answer_to_dict
+    from .serve.render import answer_to_dict, refusal_to_dict
     from .answering.summarize import answer
 
     with _batch(args) as (index, queries, out), _progress("answering", len(queries), "queries") as bar:
@@ -420,16 +428,7 @@ def _cmd_answer(args) -> int:
             try:
                 obj = answer_to_dict(answer(index, text, k=args.top_k))
             except QuestionError as exc:
-                obj = {
-                    "question": text,
-                    "answer": "",
-                    "abstained": True,
-                    "reason": str(exc),
-                    "reason_code": "bad_question",
-                    "confidence": 0.0,
-                    "sentences": [],
-                    "passages": [],
-                }
+                obj = refusal_to_dict(text, str(exc))
             out.write(json.dumps({"id": qid, **obj}, ensure_ascii=False) + "\n")
     return 0
 

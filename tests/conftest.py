@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -82,3 +83,15 @@ def isolated_page(monkeypatch, tmp_path):
     yield
     st.cache_resource.clear()
     st.cache_data.clear()
+
+
+@pytest.fixture(autouse=True)
+def _environment_restored():
+    """Every test leaves the process environment as it found it: `qa ui`'s launch writes the page's
+    settings into os.environ before it execs, and a test that stops it before the exec (a fake
+    execv) would otherwise hand them to every later test's servers."""
+    saved = dict(os.environ)
+    yield
+    if dict(os.environ) != saved:
+        os.environ.clear()
+        os.environ.update(saved)

@@ -54,6 +54,16 @@ def stop(proc: subprocess.Popen) -> None:
         proc.wait(timeout=10)
 
 
+PAGE_VARIABLES = (
+    "QA_INDEX",
+    "QA_CORPUS",
+    "QA_UI_HOST",
+    "QA_ALLOWED_HOSTS",
+    "QA_ADMIN_PASSWORD",
+    "QA_ADMIN_PASSWORD_FILE",
+)
+
+
 @contextmanager
 def qa_ui(tmp: Path, index_dir: Path, data_dir: Path, extra_args=(), extra_env=None):
     """``qa ui --port P --index INDEX --data DATA [EXTRA_ARGS]``, answering /api/health.
@@ -62,8 +72,11 @@ def qa_ui(tmp: Path, index_dir: Path, data_dir: Path, extra_args=(), extra_env=N
     ``log`` (the open server log, stdout and stderr) and ``proc`` (the server process).
     """
     port = free_port()
-    env = {**os.environ, "QA_CACHE_DIR": str(tmp / "cache"), "QA_DATA": str(data_dir), **(extra_env or {})}
-    env.pop("QA_INDEX", None)
+    # The page's settings come from the arguments and extra_env alone, never from what an earlier test
+    # (or the shell) left in this process's environment: a stray QA_ALLOWED_HOSTS or password file
+    # would take the owner's actions away from a test that expects them.
+    inherited = {k: v for k, v in os.environ.items() if k not in PAGE_VARIABLES}
+    env = {**inherited, "QA_CACHE_DIR": str(tmp / "cache"), "QA_DATA": str(data_dir), **(extra_env or {})}
     log = open(tmp / "server.log", "w+", encoding="utf-8")
     proc = subprocess.Popen(
         [

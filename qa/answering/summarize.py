@@ -119,7 +119,11 @@ _PLACES = (
 )
 _MONTHS = r"january|february|march|april|may|june|july|august|september|october|november|december"
 _DUR_UNITS = r"seconds?|minutes?|hours?|days?|weeks?|months?|years?|decades?|centuries"
-_NUMWORDS = r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|hundred|thousand|million|billion|half|dozen|percent"
+_NUMWORDS = (
+    r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen"
+    r"|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand|million|billion"
+    r"|half|dozen|percent"
+)
 
 # (type, question pattern, sentence pattern); the first matching question pattern wins.
 QUESTION_TYPES: tuple[tuple[str, re.Pattern, re.Pattern], ...] = tuple(

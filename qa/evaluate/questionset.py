@@ -49,7 +49,7 @@ from typing import Callable, Mapping
 from ..index.build import build_index, describe
 from ..errors import QAError, QuestionError
 from .tables import text_table
-from ..serve.render import answer_to_dict
+from ..serve.render import answer_to_dict, refusal_to_dict
 from ..index.folders import load_index, save_index
 from ..answering.summarize import answer
 from ..text import text_key
@@ -488,16 +488,7 @@ def answer_questions(qset: QuestionSet, *, log: Log | None = None) -> dict:
             try:
                 answers[q.qid] = answer_to_dict(answer(index, q.question, k=ANSWER_K))
             except QuestionError as exc:
-                answers[q.qid] = {
-                    "question": q.question,
-                    "answer": "",
-                    "abstained": True,
-                    "reason": str(exc),
-                    "reason_code": "bad_question",
-                    "confidence": 0.0,
-                    "sentences": [],
-                    "passages": [],
-                }
+                answers[q.qid] = refusal_to_dict(q.question, str(exc))
         answer_seconds = time.perf_counter() - start
     return {
         "answers": answers,

@@ -18,6 +18,7 @@ from ..types import Answer, Hit, Sentence
 
 __all__ = [
     "answer_to_dict",
+    "refusal_to_dict",
     "answer_to_text",
     "escape",
     "passage_html",
@@ -128,6 +129,22 @@ def details_html(answer: Answer, analyzer: Analyzer) -> str:
     if answer.abstained and answer.reason:
         facts += f" · reason: {answer.reason_code}: {answer.reason}"
     return f'<div class="qa-meta">{escape(facts)}</div>{table}'
+
+
+def refusal_to_dict(question: str, reason: str) -> dict:
+    """The JSON object of a question qa refused to search (`qa.errors.QuestionError`: empty, too
+    long, no searchable word), in `answer_to_dict`'s shape: abstained, ``reason_code``
+    ``"bad_question"``. ``qa answer`` and ``qa eval`` write it for such a line."""
+    return {
+        "question": question,
+        "answer": "",
+        "abstained": True,
+        "reason": reason,
+        "reason_code": "bad_question",
+        "confidence": 0.0,
+        "sentences": [],
+        "passages": [],
+    }
 
 
 def answer_to_dict(answer: Answer) -> dict:
