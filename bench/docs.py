@@ -153,7 +153,7 @@ def render(results_dir: Path) -> str:
                 "",
                 f"`{command}`, {data.get('date')} (`bench/results/{name}`):",
                 "",
-                fit_answer.format_result(data, _json(results_dir / "answer_baseline.json")),
+                fit_answer.format_result(data),
             ]
             continue
         if name.endswith(".json"):

@@ -40,7 +40,17 @@ feature                value
                        ``kind_code``; a sentence is all four 0)
 ``chinese``            the unit is Chinese
 ``coverage_chinese``   coverage, for a Chinese unit (paraphrased Chinese questions match fewer words)
+``rules``              the unit's score by the documented rules that came before the fit (evidence
+                       share, type bonus, not-answers, echo and rank: rules 2-5 of
+                       `qa.answering.summarize`): the fit starts from them and moves as far as
+                       the sets it is fitted on pull it
+``unit_evidence``      the evidence the unit holds as the abstention rule reads it: its share of
+                       the question's evidence weight in running text (a code unit's lead-in, a
+                       row's own cells), plus 0.15 when it shows what the question type asks for
 =====================  ==========================================================================
+
+``rules`` and ``unit_evidence`` are filled by `qa.answering.summarize.score_units`, where the
+rules live; `unit_features` leaves them 0.
 
 Answer types (`answer_type`, English and Chinese): ``who`` (a person or organisation),
 ``when`` (a date or time), ``quantity`` ("how many/much": a number in digits or words,
@@ -103,6 +113,8 @@ FEATURES = (
     "kind_code",
     "chinese",
     "coverage_chinese",
+    "rules",
+    "unit_evidence",
 )
 
 

@@ -14,13 +14,13 @@
    JSON table, chosen on the pool (the highest at which the answerable questions are still answered
    at 0.92 on average over the sets), and the evidence reaches `MIN_EVIDENCE` (a guard against
    off-topic questions).
-4. **Selection** (`choose`): the best unit first; the unit right after it in its passage second
-   when it holds the answer type or cue the question asks for (`CONTINUE`: answers continue, "You
-   can use an agency. ... all the expenses are borne by you"; on the pool it adds a right whole
-   answer in policies and 8 in SQuAD, costs one in manuals); then up to three in all, best score first, each
-   within `KEEP_MARGIN` of the best's score, sharing a question term or heading, not a near
-   duplicate (word Jaccard >= `NEAR_DUPLICATE`) of one chosen, and from the best unit's
-   document unless it holds the question's evidence on its own.
+4. **Selection** (`choose`): the best unit by the fitted score first (from the best passage's
+   document, holding a word of the question); then as the documented rules chose (the ``rules``
+   feature): the unit right after the first in its passage when it shows what the question type
+   asks for (answers continue: "You can use an agency. ... all the expenses are borne by you"),
+   then up to three in all by maximal marginal relevance, each scoring at least `KEEP_RATIO` of the
+   first's, not a near duplicate (word Jaccard >= `NEAR_DUPLICATE`) of one chosen, and from the
+   first's document unless it holds the question's evidence on its own (`MIN_ALONE`).
 
 `explain` gives each feature's value and contribution (weight x value) for ``qa ask --explain``.
 """
@@ -39,7 +39,7 @@ from .features import FEATURES, word_sequence
 
 __all__ = [
     "CALIBRATION_INPUTS",
-    "KEEP_MARGIN",
+    "KEEP_RATIO",
     "MIN_EVIDENCE",
     "Model",
     "answers",
@@ -52,14 +52,12 @@ __all__ = [
 
 WEIGHTS_FILE = Path(__file__).with_name("answer_weights.json")
 CALIBRATION_INPUTS = ("best_score", "lead", "passage_evidence", "evidence")
-EVIDENCE_TYPE_BONUS = (
-    0.15  # the evidence of a unit holding the answer type, as rule 7 of qa.answering.summarize read it
-)
 _COL = {f: i for i, f in enumerate(FEATURES)}
-KEEP_MARGIN = 2.5  # chosen on the pool (bench/fit_answer.py rows): whole answer, mean over 8 sets, 0.591 at 1.5, 0.623 at 2.5, 0.628 at 3.0
 MAX_UNITS = 3
 NEAR_DUPLICATE = 0.7
-CONTINUE = True
+KEEP_RATIO = 0.4  # a unit after the first scores (by the rules) at least this share of the first's
+TOP_DOC_FIRST = True
+MMR_LAMBDA = 0.3  # how much likeness to a chosen unit costs one not yet chosen
 MIN_EVIDENCE = 0.38  # the evidence below which qa abstains whatever the confidence (`answers`)
 MIN_ALONE = 0.38  # another document's unit joins only holding this much of the question's weight
 
@@ -137,15 +135,13 @@ def load_model() -> Model:
 
 def calibration_inputs(scores: np.ndarray, values: np.ndarray, passage_evidence: float) -> np.ndarray:
     """`CALIBRATION_INPUTS` of a question: the best unit's score, its lead over the second (at most 3),
-    the passage evidence, and the evidence: the mean of the passage evidence and the most of the
-    question's weight one unit holds (plus `EVIDENCE_TYPE_BONUS` when it holds what the question asks for,
-    at most 1)."""
+    the passage evidence, and the evidence: the mean of the passage evidence and the most evidence one
+    unit holds (the ``unit_evidence`` feature)."""
     if not len(scores):
         return np.array([0.0, 0.0, passage_evidence, passage_evidence / 2])
     top2 = np.sort(scores)[::-1][:2]
     lead = float(top2[0] - top2[1]) if len(top2) > 1 else 3.0
-    typed = np.maximum(values[:, _COL["cue"]], values[:, _COL["type_held"]])
-    unit = float(np.minimum(1.0, values[:, _COL["coverage"]] + EVIDENCE_TYPE_BONUS * typed).max())
+    unit = float(values[:, _COL["unit_evidence"]].max())
     return np.array([float(top2[0]), min(lead, 3.0), passage_evidence, (passage_evidence + unit) / 2])
 
 
@@ -173,52 +169,74 @@ def _words(text: str) -> set:
 
 
 def choose(units, values: np.ndarray, scores: np.ndarray) -> list[int]:
-    """The units the answer shows (indices into `units`): see the module's rule 4."""
+    """The units the answer shows (indices into `units`): see the module's rule 4.
+
+    The fitted score picks the first unit; the units after it are chosen as the documented rules
+    chose them (by the ``rules`` feature): fitted on the pool, picking them by the fitted score lost
+    whole answers on four of nine sets left out, where the first unit gained (bench/experiments/README.md).
+    """
     if not len(units):
         return []
-    col = {f: i for i, f in enumerate(FEATURES)}
-    ranked = order(units, scores)
-    first = ranked[0]
+    rules, coverage, cue = values[:, _COL["rules"]], values[:, _COL["coverage"]], values[:, _COL["cue"]]
+    # One topic: the direct answer comes from the best passage's document, and holds a word of the question.
+    top_doc = units[min(range(len(units)), key=lambda i: (units[i].rank, units[i].start))].doc
+    first = next(
+        (i for i in order(units, scores) if (units[i].doc == top_doc or not TOP_DOC_FIRST) and coverage[i] > 0), None
+    )
+    if first is None:
+        return []
     chosen = [first]
-    best = scores[first]
-    alone = max(MIN_ALONE, values[first, col["coverage"]])
     words = {first: _words(units[first].text)}
-    if CONTINUE:
-        # The unit right after the best one continues it when it holds what the question asks for.
-        nxt = min(
-            (
-                i
-                for i in ranked
-                if units[i].rank == units[first].rank
-                and units[i].position > units[first].position
-                and not _overlaps(units[i], [units[first]])
-            ),
-            key=lambda i: units[i].position,
-            default=None,
-        )
-        if nxt is not None and (values[nxt, col["cue"]] or values[nxt, col["type_held"]]):
-            w = _words(units[nxt].text)
-            if len(w & words[first]) / max(len(w | words[first]), 1) < NEAR_DUPLICATE:
-                chosen.append(nxt)
-                words[nxt] = w
-    for i in ranked[1:]:
-        if i in words:
-            continue
-        if len(chosen) >= MAX_UNITS or scores[i] < best - KEEP_MARGIN:
+    # The unit right after the direct answer in its passage continues it when it shows what the question asks for.
+    nxt = min(
+        (
+            i
+            for i in range(len(units))
+            if units[i].rank == units[first].rank
+            and units[i].position > units[first].position
+            and not _overlaps(units[i], [units[first]])
+        ),
+        key=lambda i: units[i].position,
+        default=None,
+    )
+    if nxt is not None and cue[nxt]:
+        w = _words(units[nxt].text)
+        if _jaccard(w, words[first]) < NEAR_DUPLICATE:
+            chosen.append(nxt)
+            words[nxt] = w
+    # Then by maximal marginal relevance on the rules' score: each within `KEEP_RATIO` of the first's,
+    # holding a word of the question, from the first's document unless it holds the evidence alone.
+    floor = KEEP_RATIO * rules[first]
+    alone = max(MIN_ALONE, coverage[first])
+    pool = [
+        i
+        for i in sorted(range(len(units)), key=lambda i: (-rules[i], units[i].rank, units[i].start))
+        if coverage[i] > 0
+        and rules[i] >= floor
+        and i not in words
+        and (units[i].doc == units[first].doc or coverage[i] >= alone)
+        and not _overlaps(units[i], [units[c] for c in chosen])
+    ]
+    while pool and len(chosen) < MAX_UNITS:
+        best, best_val = None, None
+        for i in pool:
+            w = words.get(i) or _words(units[i].text)
+            sim = max(_jaccard(w, words[c]) for c in chosen)
+            if sim >= NEAR_DUPLICATE:
+                continue
+            val = rules[i] - MMR_LAMBDA * sim
+            if best_val is None or val > best_val:
+                best, best_val = i, val
+        if best is None:
             break
-        v = values[i]
-        if v[col["coverage"]] <= 0 and v[col["heading_question"]] <= 0:
-            continue
-        if units[i].doc != units[first].doc and v[col["coverage"]] < alone:
-            continue
-        if _overlaps(units[i], [units[c] for c in chosen]):
-            continue  # a lead-in and its "code" unit share text: one of them is shown
-        w = _words(units[i].text)
-        if any(len(w & words[c]) / max(len(w | words[c]), 1) >= NEAR_DUPLICATE for c in chosen):
-            continue
-        words[i] = w
-        chosen.append(i)
+        chosen.append(best)
+        words[best] = _words(units[best].text)
+        pool = [i for i in pool if i != best and not _overlaps(units[i], [units[best]])]
     return chosen
+
+
+def _jaccard(a: set, b: set) -> float:
+    return len(a & b) / len(a | b) if a or b else 1.0
 
 
 def _overlaps(unit, chosen) -> bool:

@@ -77,7 +77,7 @@ from ..ingest.reading import LAYOUT_CODES, has_running_text
 from .units import candidate_units
 from ..text import Analyzer, count_words, detect_language, has_han
 from ..types import Answer, Hit, Query, Sentence
-from .features import AnswerUnit, question_view, unit_features
+from .features import FEATURES, AnswerUnit, question_view, unit_features
 from .scoring import (
     MIN_EVIDENCE,
     Model,
@@ -92,6 +92,7 @@ from .scoring import order as unit_order
 __all__ = ["answer", "question_types", "N_PASSAGES", "MIN_EVIDENCE"]
 
 N_PASSAGES = 3
+UNIT_PASSAGES = 3  # the passages whose units are candidates
 MAX_SENTENCES = 3
 TYPE_BONUS = 0.15
 QUESTION_FACTOR = 0.5
@@ -103,6 +104,7 @@ PHRASE_BONUS = 0.1
 KEEP_RATIO = 0.4
 MMR_LAMBDA = 0.3
 DUPLICATE_JACCARD = 0.7
+_RULES, _UNIT_EVIDENCE = FEATURES.index("rules"), FEATURES.index("unit_evidence")
 _TABLE_HEAD = LAYOUT_CODES["table-head"]  # a passage holding a table's header row holds its rows
 
 _I = re.IGNORECASE
@@ -415,7 +417,7 @@ def _candidates(index: Index, query: Query, hits: tuple[Hit, ...], types: tuple[
     hit_of = {hit.rank: hit for hit in hits}
     prev_terms: set = set()
     prev_rank = None
-    for unit in candidate_units(hits, N_PASSAGES):
+    for unit in candidate_units(hits, UNIT_PASSAGES):
         hit = hit_of[unit.hit_rank]
         p = hit.passage
         if unit.hit_rank != prev_rank:
@@ -773,7 +775,7 @@ def answer_units(hits) -> list[AnswerUnit]:
     """The answer units of the top `N_PASSAGES` hits (`qa.answering.units.candidate_units`), with
     where each stands (its hit's rank, its passage's unit count, title and file) for the features."""
     hit_of = {h.rank: h for h in hits}
-    units = candidate_units(hits, N_PASSAGES)
+    units = candidate_units(hits, UNIT_PASSAGES)
     count: dict = {}
     for u in units:
         count[u.hit_rank] = count.get(u.hit_rank, 0) + 1
@@ -823,7 +825,21 @@ def score_units(index: Index, query: Query, on_topic, hits, model: Model | None 
         # generated from?", manuals "In which Node.js release was Corepack first added?"); on the pool it
         # costs no answerable question (bench/fit_answer.py rows, with and without).
         units = tuple(u for u in units if _VERSION_RE.search(u.text))
+    if _NUMBER_Q_RE.search(query.text):
+        # So is a number ("how many", "what percentage", "numeric"): a unit without one (digits or
+        # words) does not answer. Fixes "How many ...?" answered by the sentence that repeats the
+        # question's words without the count (realdocs, the seed questions, policies).
+        units = tuple(u for u in units if _NUMBER_RE.search(u.text))
     values = unit_features(index, view, units, on_topic)
+    # The documented rules' score and evidence of each unit (rules 2-5: `_candidates`) are features too.
+    ruled = {
+        (c["rank"], c["start"], c["end"]): c for c in _candidates(index, query, on_topic, question_types(query.text))
+    }
+    for i, u in enumerate(units):
+        c = ruled.get((u.rank, u.start, u.end))
+        if c is not None:
+            values[i, _RULES] = c["score"]
+            values[i, _UNIT_EVIDENCE] = min(1.0, c["evidence"] + TYPE_BONUS * c["cue"])
     scores = model.scores(values)
     # Evidence is read in running text and in table rows under their header: a passage of code, a table
     # naming no columns or link lists holds none.

@@ -276,3 +276,49 @@ def test_focus_names_the_which_noun_and_the_definition(tmp_path):
     named = next(v for t, v in rows.items() if "LIBFFI_TMPDIR" in t)
     other = next(v for t, v in rows.items() if t.startswith("Temporary"))
     assert named["focus"] == 1 and other["focus"] == 0
+
+
+def scored_units(index, question):
+    """The candidate units of a question with every feature, `rules` and `unit_evidence` included."""
+    from qa.answering.summarize import prepare, score_units
+
+    query, hits, on_topic, refused = prepare(index, question)
+    assert refused is None
+    return score_units(index, query, on_topic, hits)
+
+
+def test_rules_is_the_documented_rules_score_and_unit_evidence_their_evidence(tmp_path):
+    index = make_index(tmp_path, LEAVE)
+    scored = scored_units(index, "How many days of parental leave do employees receive?")
+    col = {f: i for i, f in enumerate(FEATURES)}
+    by_text = {u.text: scored.values[i] for i, u in enumerate(scored.units)}
+    right = by_text["Employees who have worked a full year receive seventeen days of parental leave."]
+    # The rules' score: the evidence share plus the type bonus (a number of days), echo and rank.
+    assert right[col["rules"]] > right[col["coverage"]] > 0
+    # The evidence the abstention rule reads: the share held plus 0.15 for showing the type asked for.
+    assert right[col["unit_evidence"]] == pytest.approx(min(1.0, right[col["coverage"]] + 0.15))
+    # "How many" is answered only by a unit holding a number: the Lantern Office sentence is no candidate.
+    assert not any("Lantern" in t for t in by_text)
+
+
+def test_choose_takes_the_first_unit_by_the_fitted_score_and_the_rest_by_the_rules(tmp_path):
+    from qa.answering.scoring import choose
+
+    index = make_index(tmp_path, LEAVE)
+    scored = scored_units(index, "What is parental leave and where are requests sent?")
+    col = FEATURES.index("rules")
+    rules = scored.values[:, col]
+    by_rules = choose(scored.units, scored.values, rules)
+    assert by_rules[0] == int(np.argmax(rules))
+    # A fitted score that prefers another unit holding a word of the question makes it first ...
+    coverage = scored.values[:, FEATURES.index("coverage")]
+    eligible = [i for i in range(len(scored.units)) if coverage[i] > 0 and i != by_rules[0]]
+    assert eligible
+    fitted = np.zeros(len(scored.units))
+    fitted[eligible[-1]] = 1.0
+    shown = choose(scored.units, scored.values, fitted)
+    assert shown[0] == eligible[-1]
+    # ... and what follows it does not depend on how the fitted score orders the others: the rules choose.
+    shuffled = np.random.default_rng(0).random(len(scored.units)) * 0.5
+    shuffled[eligible[-1]] = 1.0
+    assert choose(scored.units, scored.values, shuffled) == shown
