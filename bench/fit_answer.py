@@ -163,7 +163,9 @@ def _save_rows(rows: list[Row], path: Path) -> None:
                 "refused": r.refused,
                 "fit": r.fit,
                 "passage_evidence": r.passage_evidence,
-                "units": [[u.text, u.kind, u.rank, u.start, u.end, u.position, u.count, u.doc] for u in r.units],
+                "units": [
+                    [u.text, u.kind, u.rank, u.start, u.end, u.position, u.count, u.doc, u.doc_id] for u in r.units
+                ],
             }
         )
         if r.values is not None:
@@ -186,9 +188,20 @@ def _load_rows(path: Path) -> list[Row] | None:
     for n, m in enumerate(obj["rows"]):
         units = tuple(
             AnswerUnit(
-                text=t, kind=k, rank=rk, start=st, end=en, position=po, count=co, before="", section="", title="", doc=d
+                text=t,
+                kind=k,
+                rank=rk,
+                start=st,
+                end=en,
+                position=po,
+                count=co,
+                before="",
+                section="",
+                title="",
+                doc=d,
+                doc_id=di,
             )
-            for t, k, rk, st, en, po, co, d in m.pop("units")
+            for t, k, rk, st, en, po, co, d, di in m.pop("units")
         )
         r = Row(**m, units=units)
         r.texts = [_norm(u.text) for u in units]

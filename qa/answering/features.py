@@ -144,6 +144,9 @@ class AnswerUnit:
         The document's title.
     doc : str
         The source file (one topic: a file).
+    doc_id : str
+        The document the offsets index (a file, or one record of a JSONL corpus): two units overlap
+        only in one document.
     spans : tuple of (int, int)
         The unit's source pieces (`qa.answering.units.Unit.spans`; empty: ``(start, end)``).
     lines : tuple of str
@@ -163,6 +166,7 @@ class AnswerUnit:
     doc: str
     spans: tuple = ()
     lines: tuple = ()
+    doc_id: str = ""
 
 
 def sentence_units(hits) -> list[AnswerUnit]:
@@ -187,6 +191,7 @@ def sentence_units(hits) -> list[AnswerUnit]:
                     section=p.section,
                     title=p.title,
                     doc=p.source,
+                    doc_id=p.doc_id,
                 )
             )
             before = text

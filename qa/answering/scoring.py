@@ -241,7 +241,7 @@ def _jaccard(a: set, b: set) -> float:
 
 def _overlaps(unit, chosen) -> bool:
     """Whether `unit` shares source text with one of `chosen` (a lead-in and its "code" unit)."""
-    return any(unit.doc == c.doc and unit.start < c.end and c.start < unit.end for c in chosen)
+    return any(unit.doc_id == c.doc_id and unit.start < c.end and c.start < unit.end for c in chosen)
 
 
 def explain(model: Model, values: np.ndarray) -> dict:

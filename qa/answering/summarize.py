@@ -797,6 +797,7 @@ def answer_units(hits) -> list[AnswerUnit]:
                 doc=p.source,
                 spans=u.spans,
                 lines=u.lines,
+                doc_id=u.doc_id,
             )
         )
     return out
