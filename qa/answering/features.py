@@ -433,7 +433,7 @@ def _proximity(q: QuestionView, seq: list) -> float:
     return need / best
 
 
-def unit_features(index, q: QuestionView, units, hits) -> np.ndarray:
+def unit_features(index, q: QuestionView, units, hits, terms: dict | None = None) -> np.ndarray:
     """One row of `FEATURES` per unit.
 
     Parameters
@@ -444,6 +444,9 @@ def unit_features(index, q: QuestionView, units, hits) -> np.ndarray:
     units : sequence of AnswerUnit
     hits : sequence of Hit
         The hits the units come from (their ranks, scores and coverage).
+    terms : dict, optional
+        A cache of each text's term ids in order (text -> list), shared with the rules' scoring of
+        the same units so each text is analysed once per question.
 
     Returns
     -------
@@ -454,7 +457,7 @@ def unit_features(index, q: QuestionView, units, hits) -> np.ndarray:
     top = hits[0] if hits else None
     top_score = top.score if top is not None and top.score > 0 else 1.0
     top_doc = top.passage.source if top is not None else None
-    terms: dict = {}  # text -> its term ids in order: a unit's text is the next unit's "before"
+    terms = {} if terms is None else terms  # text -> term ids: a unit's text is the next unit's "before"
     analyze, vocabulary = index.analyzer.terms_with_spans, index.vocabulary
 
     def term_ids(text: str) -> list:

@@ -380,7 +380,19 @@ def _jaccard(a: set[str], b: set[str]) -> float:
     return len(a & b) / len(a | b) if a or b else 1.0
 
 
-def _candidates(index: Index, query: Query, hits: tuple[Hit, ...], types: tuple[str, ...]):
+def _candidates(index: Index, query: Query, hits: tuple[Hit, ...], types: tuple[str, ...], units=None, terms=None):
+    """The documented rules' score of every answer unit of `hits` (rules 2-5), as dicts.
+
+    `units` are `candidate_units(hits, UNIT_PASSAGES)` when already cut; `terms` caches each text's
+    term ids (text -> list, as `qa.answering.features.unit_features` keeps it)."""
+    terms = {} if terms is None else terms
+
+    def term_set(text: str) -> set:
+        got = terms.get(text)
+        if got is None:
+            got = terms[text] = [index.vocabulary.get(t) for t, _, _ in analyzer.terms_with_spans(text)]
+        return set(got)
+
     analyzer = index.analyzer
     weight = dict(zip(query.term_ids, query.idf))
     cue_patterns = [s for name, _, s in QUESTION_TYPES if name in types]
@@ -417,13 +429,13 @@ def _candidates(index: Index, query: Query, hits: tuple[Hit, ...], types: tuple[
     hit_of = {hit.rank: hit for hit in hits}
     prev_terms: set = set()
     prev_rank = None
-    for unit in candidate_units(hits, UNIT_PASSAGES):
+    for unit in candidate_units(hits, UNIT_PASSAGES) if units is None else units:
         hit = hit_of[unit.hit_rank]
         p = hit.passage
         if unit.hit_rank != prev_rank:
             prev_terms, prev_rank = set(), unit.hit_rank
         text = unit.text
-        own_terms = {index.vocabulary.get(t) for t, _, _ in analyzer.terms_with_spans(text)}
+        own_terms = term_set(text)
         term_ids = own_terms
         if _PRONOUN_RE.match(text):  # "It's the ..." is about what the sentence before named
             term_ids = own_terms | prev_terms
@@ -437,7 +449,7 @@ def _candidates(index: Index, query: Query, hits: tuple[Hit, ...], types: tuple[
         elif unit.kind == "row":  # and in a row's own cells: its header is context, as a heading is
             prose = "; ".join(cell.split(": ", 1)[-1] for cell in text.split("; "))
         if prose is not None:
-            prose_terms = {index.vocabulary.get(t) for t, _, _ in analyzer.terms_with_spans(prose)}
+            prose_terms = term_set(prose)
             evidence = (
                 sum(weight[t] for t in query.term_ids if t in prose_terms) / query.total_idf if query.total_idf else 0.0
             )
@@ -771,11 +783,12 @@ class ScoredUnits:
     model: Model
 
 
-def answer_units(hits) -> list[AnswerUnit]:
-    """The answer units of the top `N_PASSAGES` hits (`qa.answering.units.candidate_units`), with
-    where each stands (its hit's rank, its passage's unit count, title and file) for the features."""
+def answer_units(hits, units=None) -> list[AnswerUnit]:
+    """The answer units of the top `N_PASSAGES` hits (`qa.answering.units.candidate_units`, or
+    `units` when already cut), with where each stands (its hit's rank, its passage's unit count,
+    title and file) for the features."""
     hit_of = {h.rank: h for h in hits}
-    units = candidate_units(hits, UNIT_PASSAGES)
+    units = candidate_units(hits, UNIT_PASSAGES) if units is None else units
     count: dict = {}
     for u in units:
         count[u.hit_rank] = count.get(u.hit_rank, 0) + 1
@@ -819,7 +832,8 @@ def score_units(index: Index, query: Query, on_topic, hits, model: Model | None 
     """
     model = model or load_model()
     view = view_question(index, query)
-    units = tuple(answer_units(on_topic))
+    cut = candidate_units(on_topic, UNIT_PASSAGES)
+    units = tuple(answer_units(on_topic, cut))
     if _VERSION_Q_RE.search(query.text):
         # A version is asked for: only a unit that gives one answers. Fixes near-topic questions answered
         # about the right thing without the version (realdocs "Which Unicode version are the idna tables
@@ -831,11 +845,11 @@ def score_units(index: Index, query: Query, on_topic, hits, model: Model | None 
         # words) does not answer. Fixes "How many ...?" answered by the sentence that repeats the
         # question's words without the count (realdocs, the seed questions, policies).
         units = tuple(u for u in units if _NUMBER_RE.search(u.text))
-    values = unit_features(index, view, units, on_topic)
+    terms: dict = {}
+    values = unit_features(index, view, units, on_topic, terms)
     # The documented rules' score and evidence of each unit (rules 2-5: `_candidates`) are features too.
-    ruled = {
-        (c["rank"], c["start"], c["end"]): c for c in _candidates(index, query, on_topic, question_types(query.text))
-    }
+    types = question_types(query.text)
+    ruled = {(c["rank"], c["start"], c["end"]): c for c in _candidates(index, query, on_topic, types, cut, terms)}
     for i, u in enumerate(units):
         c = ruled.get((u.rank, u.start, u.end))
         if c is not None:
