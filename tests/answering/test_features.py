@@ -322,3 +322,30 @@ def test_choose_takes_the_first_unit_by_the_fitted_score_and_the_rest_by_the_rul
     shuffled = np.random.default_rng(0).random(len(scored.units)) * 0.5
     shuffled[eligible[-1]] = 1.0
     assert choose(scored.units, scored.values, shuffled) == shown
+
+
+def test_unit_kinds_lead_in_length_cue_and_passage_coverage(tmp_path):
+    index = make_index(
+        tmp_path,
+        {
+            "server.md": "# Server guide\n\nThe server answers on port 8080 by default.\n\n"
+            "To stop the server, run:\n\n    qa stop --now\n\n"
+            "- timeout: the seconds a request to the server may take before it fails.\n",
+            "rooms.md": "# Meeting rooms\n\nEach room is booked in the portal.\n\n"
+            "| Room | Floor | Seats |\n|---|---|---|\n| Blue | 2 | 12 |\n| Red | 3 | 40 |\n",
+        },
+    )
+    rows = features_of(index, "How do I stop the server?")
+    lead_in = rows["To stop the server, run:"]
+    code = rows["To stop the server, run:\nqa stop --now"]
+    definition = rows["timeout: the seconds a request to the server may take before it fails."]
+    assert lead_in["lead_in"] == 1 and code["lead_in"] == 0  # the code unit holds its lead-in and its command
+    assert code["kind_code"] == 1 and lead_in["kind_code"] == 0
+    assert definition["kind_definition"] == 1 and definition["kind_item"] == 0
+    assert definition["log_words"] > code["log_words"] > lead_in["log_words"]  # log(1 + words) / 4
+    # The passage's share of the question's weight, the same for every unit of one passage.
+    assert lead_in["passage_coverage"] == code["passage_coverage"] == 1.0
+    seats = features_of(index, "How many seats does the Red room have?")
+    red = seats["Room: Red; Floor: 3; Seats: 40"]
+    assert red["kind_row"] == 1 and red["cue"] == 1  # a row read with its header; "40" is the number asked for
+    assert seats["Each room is booked in the portal."]["kind_row"] == 0
