@@ -76,7 +76,7 @@ eval: setup  ## qa and its peers on Cranfield and SQuAD 2.0: bench/results/eval.
 	$(BIN)/qa eval ../shared/data/cranfield ../shared/data/squad2 --json bench/results/eval.json --plot docs/eval.png
 	$(BIN)/qa eval ../shared/realdocs --systems qa --json bench/results/realdocs.json
 	$(BIN)/qa eval ../shared/realdocs ../shared/docqa ../shared/zhlaw bench/sets/manuals bench/sets/sitedocs \
-	  bench/sets/policies ../shared/data/squad2 --systems qa --json bench/results/question_sets.json
+	  bench/sets/policies bench/sets/helpdesk ../shared/data/squad2 --systems qa --json bench/results/question_sets.json
 
 fit: setup  ## refit the answer's scoring rule on every set of bench/fit_sets.json: qa/answering/answer_weights.json, bench/results/fit_answer.json (then make docs)
 	mkdir -p bench/results

@@ -93,7 +93,6 @@ __all__ = ["answer", "question_types", "N_PASSAGES", "MIN_EVIDENCE"]
 
 N_PASSAGES = 3
 UNIT_PASSAGES = 3  # the passages whose units are candidates
-MAX_SENTENCES = 3
 TYPE_BONUS = 0.15
 QUESTION_FACTOR = 0.5
 SHORT_PENALTY = 0.1
@@ -101,9 +100,6 @@ LEAD_IN_PENALTY = 0.1
 RANK_BONUS = 0.05
 ECHO_BONUS = 0.1
 PHRASE_BONUS = 0.1
-KEEP_RATIO = 0.4
-MMR_LAMBDA = 0.3
-DUPLICATE_JACCARD = 0.7
 _RULES, _UNIT_EVIDENCE = FEATURES.index("rules"), FEATURES.index("unit_evidence")
 _TABLE_HEAD = LAYOUT_CODES["table-head"]  # a passage holding a table's header row holds its rows
 
@@ -376,10 +372,6 @@ def _pairs(words: list[str]) -> set[tuple[str, str]]:
     return {(a, b) for a, b in zip(words, words[1:]) if not (_WORDS.is_stop(a) and _WORDS.is_stop(b))}
 
 
-def _jaccard(a: set[str], b: set[str]) -> float:
-    return len(a & b) / len(a | b) if a or b else 1.0
-
-
 def _candidates(index: Index, query: Query, hits: tuple[Hit, ...], types: tuple[str, ...], units=None, terms=None):
     """The documented rules' score of every answer unit of `hits` (rules 2-5), as dicts.
 
@@ -495,55 +487,6 @@ def _candidates(index: Index, query: Query, hits: tuple[Hit, ...], types: tuple[
     # Best score first; ties to the higher-ranked passage, then the earlier sentence.
     out.sort(key=lambda c: (-c["score"], c["rank"], c["start"]))
     return out
-
-
-def _select(cands: list[dict]) -> list[dict]:
-    # One topic: the direct answer comes from the best passage's document.
-    top_doc = min(cands, key=lambda c: c["rank"])["doc"] if cands else None
-    first = next((c for c in cands if c["doc"] == top_doc and c["held"]), None)
-    if first is None:
-        return []
-    chosen = [first]
-    # The direct answer's next sentence continues it when it shows what the question asks for.
-    nxt = min(
-        (c for c in cands if c["rank"] == first["rank"] and c["index"] > first["index"] and not _overlaps(c, [first])),
-        key=lambda c: c["index"],
-        default=None,
-    )
-    if nxt is not None and nxt["cue"] and _jaccard(nxt["words"], first["words"]) < DUPLICATE_JACCARD:
-        chosen.append(nxt)
-    floor = KEEP_RATIO * first["score"]
-    # One topic: another document's sentence joins only when it holds the question's evidence on its own.
-    alone = max(MIN_EVIDENCE, first["coverage"])
-    pool = [
-        c
-        for c in cands
-        if c["held"]
-        and c["score"] >= floor
-        and c not in chosen
-        and (c["doc"] == first["doc"] or c["coverage"] >= alone)
-        and not _overlaps(c, chosen)
-    ]
-    while pool and len(chosen) < MAX_SENTENCES:
-        best, best_val = None, None
-        for c in pool:
-            sim = max(_jaccard(c["words"], d["words"]) for d in chosen)
-            if sim >= DUPLICATE_JACCARD:
-                continue
-            val = c["score"] - MMR_LAMBDA * sim
-            if best_val is None or val > best_val:
-                best, best_val = c, val
-        if best is None:
-            break
-        chosen.append(best)
-        pool = [c for c in pool if c is not best and not _overlaps(c, [best])]
-    return chosen
-
-
-def _overlaps(c: dict, chosen: list[dict]) -> bool:
-    """Whether unit `c` shares source text with one of `chosen` (a lead-in and its "code" unit)."""
-    u = c["unit"]
-    return any(u.doc_id == d["unit"].doc_id and c["start"] < d["end"] and d["start"] < c["end"] for d in chosen)
 
 
 # A word of the question that names something: capitalised past the first word, an acronym,
