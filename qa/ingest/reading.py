@@ -357,14 +357,15 @@ _MD_INLINE = re.compile(
     r"(?P<code>(?<!`)(?P<ticks>`+)(?!`)(?P<codebody>.+?)(?<!`)(?P=ticks)(?!`))"
     r"|(?P<badge>\[!\[[^\]\n]*\]\(\s*[^)\s]*(?:\s+\"[^\"]*\")?\s*\)\]\(\s*[^)\s]*\s*\))"
     r"|(?P<image>!\[[^\]]*\](?:\([^)]*\)|\[[^\]]*\]))"
-    r"|(?P<link>\[(?P<ltext>(?:[^\[\]\\]|\\.|\[[^\]]*\])*)\](?:\(\s*(?:<[^>]*>|[^()\s]*(?:\([^()]*\)[^()\s]*)*)(?:\s+(?:\"[^\"]*\"|'[^']*'|\([^)]*\)))?\s*\)|\[[^\]]*\]))"
+    r"|(?P<link>\[(?P<ltext>(?:[^\[\]\\]|\\.|\[[^\]]*\])*)\](?:\(\s*(?:<[^>]*>|\{%[^%\n]*%\}[^()\s]*|\{\{[^}\n]*\}\}[^()\s]*|[^()\s]*(?:\([^()]*\)[^()\s]*)*)(?:\s+(?:\"[^\"]*\"|'[^']*'|\([^)]*\)))?\s*\)|\[[^\]]*\]))"
     r"|(?P<auto><(?P<autourl>(?:https?|ftp|mailto):[^>\s]+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+)>)"
     r"|(?P<tag><!--.*?-->|</?[A-Za-z][A-Za-z0-9-]*(?:\s+[^<>]*?)?/?>)"
     r"|(?P<esc>\\(?P<escaped>[!-/:-@\[-`{-~]))"
     r"|(?P<ent>&(?:[A-Za-z][A-Za-z0-9]{1,31}|\#[0-9]{1,7}|\#[xX][0-9a-fA-F]{1,6});)"
     r"|(?P<strong>(?<![\w*])\*\*(?=\S)|(?<=\S)\*\*(?![\w*])|(?<!\w)__(?=\S)|(?<=\S)__(?!\w))"
     r"|(?P<em>(?<![\w*\\])\*(?=[^\s*])|(?<=[^\s*\\])\*(?![\w*])|(?<![\w\\])_(?=[^\s_])|(?<=[^\s_\\])_(?!\w))"
-    r"|(?P<strike>~~)",
+    r"|(?P<strike>~~)"
+    r"|(?P<template>\{%[^%\n]*%\}|\{\{[^}\n]*\}\})",
     re.S,
 )
 
@@ -399,7 +400,8 @@ def _md_inline(w: _Writer, s: int, e: int) -> int:
                 w.put(char, m.start())
             else:
                 w.copy(m.start(), m.end())
-        # else emphasis, strong, strike: markers only, nothing to write
+        # else emphasis, strong, strike: markers only, nothing to write; a Jekyll/Liquid tag ("{% page
+        # ... %}", "{{ site.url }}") is the site generator's, not the page's text
         at = m.end()
     w.copy(at, e)
     return linked

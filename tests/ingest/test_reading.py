@@ -62,6 +62,19 @@ def test_markdown_links_read_as_their_text_images_and_badges_are_dropped():
     assert not any("badge" in t or "logo" in t for _, t in got)
 
 
+def test_markdown_jekyll_and_liquid_tags_are_the_generators_not_the_text():
+    # A Jekyll site's link target is a Liquid tag with spaces and quotes: CommonMark takes no link
+    # there, so "[paid parental leave]({% page ... %})" was read whole, markup and all.
+    text = (
+        'You can use [paid parental leave]({% page "/travel-and-leave/paid-parental-leave/" %}) '
+        "for a new child, and {{ site.name }} pays it.\n\n"
+        'See the [leave page]({% page "leave/" %}#court) for details.\n'
+    )
+    got = running(text)
+    assert got == ["You can use paid parental leave for a new child, and pays it.", "See the leave page for details."]
+    assert not any(MARKUP.search(t) or "{%" in t or "{{" in t for t in got)
+
+
 def test_markdown_emphasis_code_spans_tags_escapes_and_entities():
     got = running("**Requests** is *simple*, _fast_ and `tiny`; <b>bold</b> \\*not\\* &amp; snake_case_name.\n")
     assert got == ["Requests is simple, fast and tiny; bold *not* & snake_case_name."]
