@@ -41,7 +41,7 @@ feature                value
 ``chinese``            the unit is Chinese
 ``coverage_chinese``   coverage, for a Chinese unit (paraphrased Chinese questions match fewer words)
 ``rules``              the unit's score by the documented rules that came before the fit (evidence
-                       share, type bonus, not-answers, echo and rank: rules 2-5 of
+                       share, type bonus, not-answers, echo and rank: rules 2 and 3 of
                        `qa.answering.summarize`): the fit starts from them and moves as far as
                        the sets it is fitted on pull it
 ``unit_evidence``      the evidence the unit holds as the abstention rule reads it: its share of

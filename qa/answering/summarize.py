@@ -5,13 +5,23 @@ A fixed, documented formula whose weights are set by measurement (issue 22):
 1. **Candidates.** Every answer unit (`qa.answering.units`: sentences of running text, list
    items, definitions, table rows, a lead-in with the code after it) of the top `N_PASSAGES`
    hits that mention every name of the question (rule 7), with its offsets into the source
-   (`answer_units`).
-2. **Features and score.** Each unit gets the named features of `qa.answering.features` (the
-   question's evidence weight it holds and its context holds, a heading that is the question,
-   how close the matched words stand, what it adds to the question, the answer type asked for
-   and held, passage rank and score, kind, position, language), and the score
-   ``sum(weight * value)`` with the weights of ``answer_weights.json``, fitted across every set
-   of the development pool by ``bench/fit_answer.py`` (``make fit``; `qa.answering.scoring`).
+   (`answer_units`). A question asking for a version keeps only units that give one (a number
+   with a dot, "v2", "3.10+"), one asking for a number ("how many", "what percentage") only
+   units holding one (digits or words).
+2. **The rules' score** (`_candidates`; the ``rules`` feature). A unit's base score is the share
+   of the question's evidence weight it holds: the sum of ``evidence_weights`` (IDF against a
+   padded corpus, `qa.answering.search.evidence_weights`) of the question terms it contains,
+   over the question's total, unknown words included; the index's own analyzer makes the terms,
+   so "reimbursed" matches "reimbursement"; a unit opening with a pronoun ("It's the ...") also
+   holds the terms of the unit before it. It gains `TYPE_BONUS` when it shows what the question
+   type asks for (rule 3), names the noun of "which/what <noun>" or says "X is" for "What is
+   X?"; a unit that is itself a question keeps `QUESTION_FACTOR` of its score, one of fewer than
+   4 words loses `SHORT_PENALTY`, a lead-in ending in ":" `LEAD_IN_PENALTY` (its code unit holds
+   both); it gains ``ECHO_BONUS`` times the share of the question's own words it repeats
+   (function words too; "n't" reads as "not", irregular past forms as their verb),
+   ``PHRASE_BONUS`` times the share of its adjacent word pairs, and ``RANK_BONUS * hit.score /
+   best_hit.score``. The *evidence* of a unit (the ``unit_evidence`` feature) is its share read in
+   running text (a code unit's lead-in, a row's own cells), plus `TYPE_BONUS` with the type's cue.
 3. **Question type** (the ``cue`` and ``focus`` features). Words in the question pick a type, and a unit showing
    the kind of content that type asks for has the ``cue`` feature:
 
@@ -36,9 +46,17 @@ A fixed, documented formula whose weights are set by measurement (issue 22):
    ("Which environment variable tells libffi where ..." does not ask where), and
    a sentence naming that noun phrase gets `TYPE_BONUS`; "What is X?" gives it
    to a sentence that says "X is ..." (or "X, ..., is").
-4. **Selection** (`qa.answering.scoring.choose`): the best unit first, the unit after it when
-   it holds what the question asks for, then the best others within a margin of the best's
-   score (no near-duplicates, no overlaps, another file only holding the evidence alone).
+4. **Features and the fitted score.** Each unit gets the named features of
+   `qa.answering.features` (the evidence its context holds, how close the matched words stand,
+   the answer type asked for and held, passage rank, score and coverage, kind, position,
+   language, and the two above), and the score ``sum(weight * value)`` with the weights of
+   ``answer_weights.json``, fitted across every set of the development pool by
+   ``bench/fit_answer.py`` (``make fit``), starting from the rules' score alone.
+   **Selection** (`qa.answering.scoring.choose`): the best unit by the fitted score first (from
+   the best passage's document); then, as the rules chose: the unit after it in its passage when
+   it shows what the question type asks for, and up to 3 in all by maximal marginal relevance on
+   the rules' score (no near-duplicates, no overlaps, another file only holding the evidence
+   alone).
 5. **Confidence** is the calibrated probability that the first unit holds the answer
    (`qa.answering.scoring`, Platt scaling fitted on the pool; its reliability table is in
    docs/benchmarks.md).
@@ -373,7 +391,7 @@ def _pairs(words: list[str]) -> set[tuple[str, str]]:
 
 
 def _candidates(index: Index, query: Query, hits: tuple[Hit, ...], types: tuple[str, ...], units=None, terms=None):
-    """The documented rules' score of every answer unit of `hits` (rules 2-5), as dicts.
+    """The documented rules' score of every answer unit of `hits` (rules 2 and 3), as dicts.
 
     `units` are `candidate_units(hits, UNIT_PASSAGES)` when already cut; `terms` caches each text's
     term ids (text -> list, as `qa.answering.features.unit_features` keeps it)."""
@@ -792,7 +810,7 @@ def score_units(index: Index, query: Query, on_topic, hits, model: Model | None 
         units = tuple(u for u in units if _NUMBER_RE.search(u.text))
     terms: dict = {}
     values = unit_features(index, view, units, on_topic, terms)
-    # The documented rules' score and evidence of each unit (rules 2-5: `_candidates`) are features too.
+    # The documented rules' score and evidence of each unit (rules 2 and 3: `_candidates`) are features too.
     types = question_types(query.text)
     ruled = {(c["rank"], c["start"], c["end"]): c for c in _candidates(index, query, on_topic, types, cut, terms)}
     for i, u in enumerate(units):
