@@ -48,6 +48,13 @@ Per format (`read` dispatches on `Document.format`)
     become their text, images and badges are dropped, inline HTML tags and
     emphasis/code markers are removed, escapes and entities read as their
     character. Lines no block covers (link reference definitions) are meta.
+    MkDocs containers: an admonition (``!!! note``, ``!!! warning "Title"``, collapsible
+    ``??? note`` / ``???+ note``) is its body, the lines below it indented 4 columns deeper, read
+    as Markdown with those 4 columns taken off (paragraphs text, lists items, fences code;
+    admonitions nest); its marker line is no reading text but its quoted title, which is meta.
+    A MyST colon fence (``:::{note} Title`` ... ``:::``) is its body likewise, its title meta. A
+    mkdocstrings directive (``::: package.module`` and the indented ``options:`` under it) is
+    meta. None of these is looked for inside fenced code or HTML.
 ``rst`` (``.rst``)
     A line-based reader: titles with under- (and over-) lines are headings;
     ``.. directive::`` blocks are meta (admonitions such as ``note`` are
@@ -432,9 +439,120 @@ def _running_kind(w: _Writer, start_len: int, linked: int, kind: str) -> str:
     return "meta" if written and linked >= 0.8 * written else kind
 
 
+# MkDocs (Python-Markdown's admonition, pymdownx.details): "!!! note", '!!! warning "Title"',
+# "??? note", "???+ note"; the body is the lines indented 4 columns deeper below it.
+_ADMONITION = re.compile(r'[ \t]*(?:!!!|\?\?\?\+?)[ \t]*[\w-]+(?:[ \t]+[\w-]+)*(?:[ \t]+"(?P<title>[^"\n]*)")?[ \t]*$')
+_MKDOCSTRINGS = re.compile(r"[ \t]*:::[ \t]+[\w.:-]+[ \t]*$")  # mkdocstrings' "::: package.module"
+_MYST_OPEN = re.compile(r"[ \t]{0,3}(?P<colons>:{3,})\{[\w:.-]+\}[ \t]*(?P<title>.*?)[ \t]*$")  # MyST ":::{note}"
+_MYST_CLOSE = re.compile(r"[ \t]{0,3}(?P<colons>:{3,})[ \t]*$")
+
+
+def _columns(line: str) -> int:
+    """The indentation of `line` in columns (a tab to the next multiple of 4)."""
+    col = 0
+    for ch in line:
+        if ch == " ":
+            col += 1
+        elif ch == "\t":
+            col += 4 - col % 4
+        else:
+            break
+    return col
+
+
+def _dedent_chars(line: str, columns: int) -> int:
+    """How many leading characters of `line` make up its first `columns` columns of indentation."""
+    col = k = 0
+    while k < len(line) and col < columns and line[k] in " \t":
+        col += 1 if line[k] == " " else 4 - col % 4
+        k += 1
+    return k
+
+
+def _md_containers(src: str, starts: list[int], tokens):
+    """MkDocs and MyST container markup that CommonMark does not know, found outside code.
+
+    Returns ``(shift, marks)``: ``shift[i]`` is how many leading characters of line ``i`` are an
+    admonition's indentation (4 columns for each admonition the line is in the body of), and
+    ``marks`` maps a line to what it is instead of Markdown: ``("title", s, e)`` for an admonition's
+    marker line or a MyST fence line (its title, source ``[s, e)``, meta; empty when untitled) and
+    ``("meta", l1)`` for a mkdocstrings directive with its indented options (lines up to ``l1``).
+    None when there is none (the common case)."""
+    if "!!!" not in src and "???" not in src and ":::" not in src:
+        return None
+    n = len(starts)
+    lines = [src[s : _line_end(src, s)] for s in starts]
+    fenced = [False] * n  # fenced code and HTML: their lines are never markup
+    indented = [False] * n  # indented code as CommonMark reads it
+    for t in tokens:
+        if t.map and t.type in ("fence", "html_block", "code_block"):
+            for ln in range(t.map[0], min(t.map[1], n)):
+                (indented if t.type == "code_block" else fenced)[ln] = True
+    shift = [0] * n
+    marks: dict[int, tuple] = {}
+    myst: list[int] = []  # colon counts of the open MyST fences
+    i = 0
+    while i < n:
+        line = lines[i][shift[i] :]
+        if fenced[i] or (indented[i] and not shift[i]) or not line.strip():
+            i += 1
+            continue
+        m = _ADMONITION.match(line)
+        if m:
+            title = (starts[i] + shift[i] + m.start("title"), starts[i] + shift[i] + m.end("title"))
+            marks[i] = ("title", *(title if m.group("title") else (0, 0)))
+            need = _columns(line) + 4
+            last = i
+            for j in range(i + 1, n):
+                rest = lines[j][shift[j] :]
+                if rest.strip():
+                    if _columns(rest) < need:
+                        break
+                    last = j
+            for j in range(i + 1, last + 1):
+                shift[j] += _dedent_chars(lines[j][shift[j] :], 4)
+            i += 1
+            continue
+        if _MKDOCSTRINGS.match(line):
+            ind = _columns(line)
+            j = i + 1
+            while j < n and lines[j][shift[j] :].strip() and _columns(lines[j][shift[j] :]) > ind:
+                j += 1
+            marks[i] = ("meta", j)
+            i = j
+            continue
+        m = _MYST_OPEN.match(line)
+        if m:
+            myst.append(len(m.group("colons")))
+            s = starts[i] + shift[i]
+            marks[i] = ("title", s + m.start("title"), s + m.end("title"))
+            i += 1
+            continue
+        m = _MYST_CLOSE.match(line)
+        if m and myst and len(m.group("colons")) >= myst[-1]:
+            myst.pop()
+            marks[i] = ("title", 0, 0)
+        i += 1
+    if not marks:
+        return None
+    return shift, marks
+
+
 def _read_markdown(src: str) -> Reading:
     tokens = _markdown().parse(src)
     starts = _line_starts(src)
+    containers = _md_containers(src, starts, tokens)
+    marks: dict[int, tuple] = {}
+    if containers:
+        # Read again with the admonitions' bodies dedented and their marker lines blank: the same
+        # lines, so the tokens' line maps still name source lines; each line starts past the
+        # indentation taken off it.
+        shift, marks = containers
+        hidden = {ln for ln, mark in marks.items() for ln in range(ln, mark[1] if mark[0] == "meta" else ln + 1)}
+        tokens = _markdown().parse(
+            "\n".join("" if ln in hidden else src[s + shift[ln] : _line_end(src, s)] for ln, s in enumerate(starts))
+        )
+        starts = [s + k for s, k in zip(starts, shift)]
     src = _unquoted(src, starts, tokens)
     w = _Writer(src)
     n_lines = len(starts)
@@ -497,6 +615,25 @@ def _read_markdown(src: str) -> Reading:
         s, e = line_span(ln)
         w.copy(s, e)
         w.end_block("meta")
+
+    def meta_lines(l0, l1):
+        for ln in range(l0, l1):
+            w.space(starts[ln])
+            w.copy(*line_span(ln))
+        w.end_block("meta")
+
+    def title(s, e):
+        _md_inline(w, s, e)
+        w.end_block("meta")
+
+    for ln, mark in marks.items():  # container markup: a title is searchable, the marker is not
+        if mark[0] == "meta":
+            covered[ln : mark[1]] = [True] * (mark[1] - ln)
+            jobs.append((ln, lambda ln=ln, l1=mark[1]: meta_lines(ln, l1)))
+        else:
+            covered[ln] = True
+            if mark[2] > mark[1]:
+                jobs.append((ln, lambda s=mark[1], e=mark[2]: title(s, e)))
 
     item_first = False  # the next paragraph is the first of a list item
     in_head = False  # inside a table's <thead>: its row names the columns

@@ -95,6 +95,66 @@ def test_markdown_blockquote_markers_are_removed():
     assert running("> Quoted text that\n> wraps.\n") == ["Quoted text that wraps."]
 
 
+def test_markdown_an_admonition_body_is_markdown_not_indented_code():
+    # MkDocs/Material: "!!! note" then a 4-space indented body; CommonMark alone reads the body as code
+    text = (
+        "Intro.\n\n!!! note\n    If you want the `TestClient` to run the `lifespan` handler,\n"
+        "    you will need to use it as a context manager.\n\nAfter.\n"
+    )
+    assert blocks(text) == [
+        ("text", "Intro."),
+        (
+            "text",
+            "If you want the TestClient to run the lifespan handler, you will need to use it as a context manager.",
+        ),
+        ("text", "After."),
+    ]
+
+
+def test_markdown_admonition_forms_titles_lists_code_and_nesting():
+    text = (
+        '!!! warning "Mind the gap"\n\n    First paragraph.\n\n    - an item\n    - another\n\n'
+        "    ```python\n    x = 1\n    ```\n\n"
+        "??? tip\n    Collapsed text.\n\n"
+        '???+ danger "Open"\n    Open text.\n\n    !!! note\n        Nested text.\n\n'
+        "- A list item.\n\n    !!! note\n        Inside the item.\n\n"
+        "Para.\n\n    plain indented code\n"
+    )
+    assert blocks(text) == [
+        ("meta", "Mind the gap"),  # a quoted title is searchable, never an answer
+        ("text", "First paragraph."),
+        ("item", "an item"),
+        ("item", "another"),
+        ("code", "x = 1"),
+        ("text", "Collapsed text."),
+        ("meta", "Open"),
+        ("text", "Open text."),
+        ("text", "Nested text."),
+        ("item", "A list item."),
+        ("text", "Inside the item."),
+        ("text", "Para."),
+        ("code", "plain indented code"),  # no marker above it: indented code is still code
+    ]
+
+
+def test_markdown_an_admonition_marker_in_fenced_code_is_code():
+    text = "```markdown\n!!! note\n    body\n```\n"
+    assert blocks(text) == [("code", "!!! note\n    body")]
+
+
+def test_markdown_mkdocstrings_directives_and_myst_colon_fences():
+    text = (
+        "::: make.setup\n    options:\n        heading_level: 3\n\nText.\n\n"
+        ":::{warning} Careful\nFor pretty exceptions to work, it must be absent.\n:::\n"
+    )
+    assert blocks(text) == [
+        ("meta", "::: make.setup options: heading_level: 3"),
+        ("text", "Text."),
+        ("meta", "Careful"),
+        ("text", "For pretty exceptions to work, it must be absent."),
+    ]
+
+
 # --- reStructuredText -------------------------------------------------------------------------------------
 
 
@@ -270,7 +330,7 @@ def wrap(text: str, width: int) -> str:
 def markdown_document(draw):
     expected, parts = [], []
     for _ in range(draw(st.integers(1, 6))):
-        kind = draw(st.sampled_from(["para", "para", "item", "heading", "code"]))
+        kind = draw(st.sampled_from(["para", "para", "item", "heading", "code", "admonition"]))
         if kind == "heading":
             parts.append(f"## {draw(st.sampled_from(WORDS))} section")
             expected.append(parts[-1][3:])  # a document of headings alone keeps them as its text
@@ -280,7 +340,11 @@ def markdown_document(draw):
             pairs = draw(st.lists(sentence(), min_size=1, max_size=3))
             expected.extend(p for p, _ in pairs)
             body = wrap(" ".join(m for _, m in pairs), draw(st.integers(12, 70)))
-            parts.append("- " + body.replace("\n", "\n  ") if kind == "item" else body)
+            if kind == "admonition":  # MkDocs: the marker line, then the body indented 4 columns
+                marker = draw(st.sampled_from(["!!! note", '!!! warning "Mind this"', "??? tip", "???+ note"]))
+                parts.append(marker + draw(st.sampled_from(["\n", "\n\n"])) + "    " + body.replace("\n", "\n    "))
+            else:
+                parts.append("- " + body.replace("\n", "\n  ") if kind == "item" else body)
     return "\n\n".join(parts) + "\n", expected
 
 
