@@ -447,6 +447,9 @@ _MYST_OPEN = re.compile(r"[ \t]{0,3}(?P<colons>:{3,})\{[\w:.-]+\}[ \t]*(?P<title
 _MYST_CLOSE = re.compile(r"[ \t]{0,3}(?P<colons>:{3,})[ \t]*$")
 
 
+_MD_LEAVES = frozenset({"fence", "code_block", "html_block", "paragraph_open", "heading_open", "table_open", "tr_open"})
+
+
 def _columns(line: str) -> int:
     """The indentation of `line` in columns (a tab to the next multiple of 4)."""
     col = 0
@@ -543,15 +546,27 @@ def _read_markdown(src: str) -> Reading:
     starts = _line_starts(src)
     containers = _md_containers(src, starts, tokens)
     marks: dict[int, tuple] = {}
+    hidden: set[int] = set()
     if containers:
-        # Read again with the admonitions' bodies dedented and their marker lines blank: the same
-        # lines, so the tokens' line maps still name source lines; each line starts past the
+        # Read again with the admonitions' bodies dedented and each marker line an HTML comment (a
+        # block of its own that ends a paragraph or indented code above it, and is not read): the
+        # same lines, so the tokens' line maps still name source lines; each line starts past the
         # indentation taken off it.
         shift, marks = containers
         hidden = {ln for ln, mark in marks.items() for ln in range(ln, mark[1] if mark[0] == "meta" else ln + 1)}
-        tokens = _markdown().parse(
-            "\n".join("" if ln in hidden else src[s + shift[ln] : _line_end(src, s)] for ln, s in enumerate(starts))
-        )
+        parts = []
+        for ln, s in enumerate(starts):
+            line = src[s + shift[ln] : _line_end(src, s)]
+            parts.append(line[: len(line) - len(line.lstrip())] + "<!-- -->" if ln in hidden else line)
+        tokens = _markdown().parse("\n".join(parts))
+        # A block of the body ends where its container does: an unclosed fence or an HTML block
+        # that runs on in the text below stops at the next marker line.
+        marked = sorted(hidden)
+        for t in tokens:
+            if t.map and t.type in _MD_LEAVES:
+                k = bisect.bisect_right(marked, t.map[0])
+                if k < len(marked) and marked[k] < t.map[1]:
+                    t.map = [t.map[0], marked[k]]
         starts = [s + k for s, k in zip(starts, shift)]
     src = _unquoted(src, starts, tokens)
     w = _Writer(src)
@@ -618,7 +633,7 @@ def _read_markdown(src: str) -> Reading:
 
     def meta_lines(l0, l1):
         for ln in range(l0, l1):
-            w.space(starts[ln])
+            w.space(starts[ln] - 1)
             w.copy(*line_span(ln))
         w.end_block("meta")
 
@@ -643,6 +658,8 @@ def _read_markdown(src: str) -> Reading:
         if t.map:
             for ln in range(t.map[0], min(t.map[1], n_lines)):
                 covered[ln] = True
+        if t.map and t.map[0] in hidden:
+            continue  # a marker line's comment
         if t.type == "list_item_open":
             item_first = True
             continue

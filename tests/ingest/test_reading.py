@@ -503,3 +503,62 @@ def test_the_fast_path_takes_a_corpus_line_and_leaves_headings_items_and_clauses
         prose.replace(" ", "  "),
     ):
         assert not _is_prose_line(text)
+
+
+# --- containers and directives: every reading still reads back from its offsets -------------------------
+
+_RST_PIECES = [
+    ".. glossary::\n",
+    ".. confval:: name\n   :type: ``bool``\n   :noindex:\n",
+    ".. py:function:: f(x)\n                 g(y)\n",
+    ".. tab-set::\n",
+    ".. tab-item:: Linux\n   :sync: x\n",
+    ".. note:: First\n   line.\n",
+    ".. only:: html\n",
+    ".. toctree::\n",
+    "Term\n   Its description.\n",
+    "A\nB\n   Shared *description*.\n",
+    "Para ends::\n",
+    "   indented body :ref:`x`\n",
+    "      deeper body\n",
+    "   - item\n",
+    ":field: value\n",
+    "\n",
+    "\n",
+]
+_MD_PIECES = [
+    "!!! note\n",
+    '!!! warning "Title *x*"\n',
+    "???+ tip\n",
+    "    body [link](u) text\n",
+    "        deeper\n",
+    "    ```\n",
+    "```\n",
+    "::: mod.path\n",
+    "    options:\n",
+    ":::{note} T\n",
+    ":::\n",
+    "- item\n",
+    "text line\n",
+    "| a | b |\n|---|---|\n| 1 | 2 |\n",
+    "<div>\n",
+    "    <div>\n",
+    "\n",
+    "\n",
+]
+
+
+@SETTINGS
+@given(st.data())
+def test_directives_and_admonitions_read_back_from_their_offsets(data):
+    fmt = data.draw(st.sampled_from(["rst", "markdown"]))
+    pieces = _RST_PIECES if fmt == "rst" else _MD_PIECES
+    text = "".join(data.draw(st.lists(st.sampled_from(pieces), max_size=14)))
+    d = doc(text, fmt)
+    reading = read(d)
+    assert all(a < b for a, b in zip(reading.offsets, reading.offsets[1:]))
+    assert all(text[o] == c or c in " \n" for o, c in zip(reading.offsets.tolist(), reading.text))
+    for p in Chunker(max_chars=80, min_chars=20).chunk(d):
+        assert reading.of(p.start, p.end) == p.text
+        for s, e, ss, se in sentences(p):
+            assert reading.of(ss, se) == p.text[s:e]
