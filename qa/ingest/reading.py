@@ -57,10 +57,26 @@ Per format (`read` dispatches on `Document.format`)
     meta. None of these is looked for inside fenced code or HTML.
 ``rst`` (``.rst``)
     A line-based reader: titles with under- (and over-) lines are headings;
-    ``.. directive::`` blocks are meta (admonitions such as ``note`` are
-    read as text; ``code-block`` as code); the indented block after ``::`` and
-    ``>>>`` sessions are code; bullet, enumerated and field-list entries are
-    items; grid and simple tables are table rows. Inline: roles, hyperlink
+    the indented block after ``::`` and ``>>>`` sessions are code; bullet,
+    enumerated and field-list entries are items; grid and simple tables are
+    table rows; a definition list's term (a line with its description
+    indented under it, no blank line between) is a term, its description
+    read as rst. ``.. directive::`` blocks are meta (``toctree``, ``image``,
+    ``include``, autodoc ...), but: ``code-block`` (``code``, ``code-tab``
+    ...) is code; list and csv tables are table rows; an admonition (``note``,
+    ``warning``, ``versionadded`` ...) and a container (``only``,
+    ``container``, ``glossary``, sphinx-design's and sphinx-tabs' ``tab-set``,
+    ``tab-item``, ``tabs``, ``dropdown``, ``card`` ...) are their body, read as
+    rst at its indentation (a glossary's several term lines may share one
+    description), after the admonition's first paragraph on the directive
+    line, a tab's or dropdown's title (meta) or nothing (an ``only``
+    expression, a container's classes); their options are dropped. A Sphinx
+    object description (``option``, ``envvar``, ``confval``, ``function``,
+    ``class`` ..., with or without a domain: ``py:function``,
+    ``std:option``) with a body is a term, its argument lines with its
+    options that have a value (``:type: bool :default: False``: a block
+    between them would part the term from its description), then its body
+    read as rst; without a body it is meta. Inline: roles, hyperlink
     references and literals become their text (a role as Sphinx shows it:
     ``~a.b.C`` reads ``C``); substitutions and footnote references are dropped.
 ``man`` (a rendered man page, sniffed: `qa.ingest.manpage`)
@@ -778,7 +794,7 @@ _RST_ADORN = re.compile(r"^([!-/:-@\[-`{-~])\1{2,}\s*$")
 _RST_BULLET = re.compile(r"^(\s*)(?:[-*+•‣⁃]|\(?(?:\d+|#|[a-zA-Z]|[ivxlcdmIVXLCDM]+)[.)])(\s+)\S")
 _RST_FIELD = re.compile(r"^(\s*):[^:\s][^:]*:(\s+|$)")
 _RST_EXPLICIT = re.compile(r"^(\s*)\.\.(?:\s+|$)")
-_RST_DIRECTIVE = re.compile(r"^\s*\.\.\s+(?:\|[^|]+\|\s+)?([\w.+-]+)::")
+_RST_DIRECTIVE = re.compile(r"^\s*\.\.\s+(?:\|[^|]+\|\s+)?((?:[\w.+-]+:)*[\w.+-]+)::")  # "py:function" too
 _RST_GRID = re.compile(r"^\s*[+|]")
 _RST_SIMPLE_TABLE = re.compile(r"^\s*=+(?:\s+=+)+\s*$")
 _RST_TEXT_DIRECTIVES = frozenset(
@@ -801,17 +817,35 @@ _RST_TEXT_DIRECTIVES = frozenset(
         "highlights",
         "pull-quote",
         "compound",
-        "container",
         "versionadded",
         "versionchanged",
         "deprecated",
+        "versionremoved",
+        "todo",
     }
+)
+# Containers whose body is rst like any other (Sphinx's "only", sphinx-design's and sphinx-tabs'
+# tabs, cards and dropdowns, the glossary's definition list); their argument is a title (meta) or
+# nothing a reader sees (an "only" expression, a container's classes).
+_RST_CONTENT_DIRECTIVES = frozenset(
+    {"glossary", "only", "container", "tab", "tabs", "tab-set", "tab-item", "group-tab", "dropdown", "card"}
+    | {"grid", "grid-item", "grid-item-card"}
+)
+_RST_TITLED_DIRECTIVES = frozenset({"tab", "tab-item", "group-tab", "dropdown", "card", "grid-item-card"})
+_RST_VERSION_DIRECTIVES = frozenset({"versionadded", "versionchanged", "deprecated", "versionremoved"})
+# Sphinx object descriptions (with or without a domain: "py:function", "std:option"): the argument
+# is the term described, the body its description.
+_RST_OBJECT_DIRECTIVES = frozenset(
+    {"option", "cmdoption", "envvar", "confval", "describe", "object", "program", "setting"}
+    | {"function", "method", "classmethod", "staticmethod", "class", "attribute", "property", "data"}
+    | {"exception", "decorator", "decoratormethod", "directive", "role", "macro", "member", "var", "type"}
+    | {"struct", "union", "enum", "enumerator", "django-admin", "django-admin-option"}
 )
 _RST_TABLE_DIRECTIVES = frozenset({"list-table", "csv-table", "table"})
 _RST_CELL_RE = re.compile(r"\s*(?:[*-]\s+)*")
 _RST_SUBS_RE = re.compile(r"\|[^|\s][^|]*?\|_{0,2}")
 _RST_CODE_DIRECTIVES = frozenset(
-    {"code", "code-block", "sourcecode", "literalinclude", "highlight", "math", "parsed-literal"}
+    {"code", "code-block", "sourcecode", "literalinclude", "highlight", "math", "parsed-literal", "code-tab"}
 )
 
 
@@ -850,7 +884,33 @@ def _read_rst(src: str) -> Reading:
         _rst_inline(w, starts[i0] + first_skip, end)
         w.end_block(kind)
 
+    def directive_head(i, end):
+        """Where a directive's argument lines (its first line after "::" and the lines under it up to
+        a blank or an option) end, and where its options end and its body starts: ``(args_end, body)``."""
+        j = i + 1
+        while j < end and not blank(j) and not _RST_FIELD.match(lines[j]):
+            j += 1
+        k = j
+        while k < end and not blank(k) and (_RST_FIELD.match(lines[k]) or _indent(lines[k]) > _indent(lines[j])):
+            k += 1  # an option, or the wrapped value of the one above
+        return j, k
+
+    def argument(i, d, j, kind):
+        """Lines ``[i, j)`` of a directive read from after its "::", one block of `kind`."""
+        rest = line_rest(i, d)
+        if rest:
+            running(i, j, kind, first_skip=rest)
+        elif j > i + 1:
+            running(i + 1, j, kind, first_skip=_indent(lines[i + 1]))
+
+    def line_rest(i, d):
+        """Where the text after a directive's "::" starts on its line, or 0 when there is none."""
+        after = lines[i][d.end() :]
+        return d.end() + len(after) - len(after.lstrip()) if after.strip() else 0
+
     literal_next = False
+    literal_ind = 0  # the indentation of the paragraph that ended in "::": its literal block is deeper
+    glossary_end = -1  # inside a glossary (up to this line) several term lines may share a description
     i = 0
     while i < n:
         line = lines[i]
@@ -862,8 +922,8 @@ def _read_rst(src: str) -> Reading:
         # A literal block: the indented lines after a paragraph that ends in "::".
         if literal_next:
             literal_next = False
-            end = indented_block(i, ind - 1) if ind else i
-            if ind and end > i:
+            end = indented_block(i, literal_ind) if ind > literal_ind else i
+            if end > i:
                 code_lines(i, end)
                 i = end
                 continue
@@ -899,6 +959,7 @@ def _read_rst(src: str) -> Reading:
             end = indented_block(i + 1, ind)
             d = _RST_DIRECTIVE.match(line)
             name = d.group(1).lower() if d else ""
+            base = name.rsplit(":", 1)[-1]  # without its domain: "py:function" is a "function"
             if name in _RST_CODE_DIRECTIVES:
                 body = i + 1
                 while body < end and (blank(body) or _RST_FIELD.match(lines[body])):
@@ -910,25 +971,47 @@ def _read_rst(src: str) -> Reading:
                     if cell and not blank(j) and not _RST_FIELD.match(lines[j]):
                         _rst_inline(w, starts[j] + cell.end(), starts[j] + len(lines[j].rstrip()))
                         w.end_block("table")
-            elif name in _RST_TEXT_DIRECTIVES:
-                body = i + 1
-                while body < end and (_RST_FIELD.match(lines[body])):
-                    body += 1
-                head = line[d.end() :].strip() if d else ""
-                if head:
-                    running(
-                        i, i + 1, "text", first_skip=d.end() + (len(line[d.end() :]) - len(line[d.end() :].lstrip()))
+            elif base in _RST_OBJECT_DIRECTIVES and directive_head(i, end)[1] < end:
+                # The described object's name is the term, its description (the body) what it means.
+                # Its options (":type:", ":default:") are read with the term: a block between the
+                # term and the description would part them. An option without a value is dropped.
+                args_end, body = directive_head(i, end)
+                rest = line_rest(i, d)
+                for ln in range(i if rest else i + 1, body):
+                    f = _RST_FIELD.match(lines[ln]) if ln >= args_end else None
+                    if f and not lines[ln][f.end() :].strip():
+                        if not (ln + 1 < body and not _RST_FIELD.match(lines[ln + 1])):
+                            continue  # a flag option (":noindex:"), no words
+                    w.space(starts[ln] - 1)
+                    _rst_inline(
+                        w, starts[ln] + (rest if ln == i else _indent(lines[ln])), starts[ln] + len(lines[ln].rstrip())
                     )
-                j = body
-                while j < end:
-                    if blank(j):
-                        j += 1
-                        continue
-                    k = j
-                    while k < end and not blank(k):
-                        k += 1
-                    running(j, k, "text", first_skip=_indent(lines[j]))
-                    j = k
+                w.end_block("term")
+                i = body
+                continue
+            elif name in _RST_TEXT_DIRECTIVES or base in _RST_CONTENT_DIRECTIVES:
+                # The body is rst, read by this loop at its own indentation; the directive line's
+                # text is an admonition's first paragraph, a title (meta), or nothing a reader sees.
+                if base == "glossary":
+                    glossary_end = end
+                args_end, body = directive_head(i, end)
+                if name in _RST_VERSION_DIRECTIVES:
+                    if line_rest(i, d):
+                        running(i, i + 1, "text", first_skip=line_rest(i, d))
+                    body = i + 1
+                    while body < end and _RST_FIELD.match(lines[body]):
+                        body += 1
+                elif name in _RST_TEXT_DIRECTIVES:
+                    if line_rest(i, d):
+                        running(i, args_end, "text", first_skip=line_rest(i, d))
+                    else:
+                        body = i + 1
+                        while body < end and _RST_FIELD.match(lines[body]):
+                            body += 1
+                elif base in _RST_TITLED_DIRECTIVES:
+                    argument(i, d, args_end, "meta")
+                i = max(body, i + 1)
+                continue
             else:
                 for j in range(i, end):
                     if not blank(j):
@@ -970,10 +1053,21 @@ def _read_rst(src: str) -> Reading:
             i = j
             continue
         if stripped == "::":
-            literal_next = True
+            literal_next, literal_ind = True, ind
             i += 1
             continue
         bullet = _RST_BULLET.match(line) or _RST_FIELD.match(line)
+        # A definition list's term: a line with its description indented under it, no blank line
+        # between (in a glossary, several term lines may stand above one description).
+        k = i + 1
+        if i < glossary_end:
+            while k < n and not blank(k) and _indent(lines[k]) == ind and not _RST_EXPLICIT.match(lines[k]):
+                k += 1
+        if not bullet and k < n and not blank(k) and _indent(lines[k]) > ind and not stripped.endswith("::"):
+            for t in range(i, k):
+                running(t, t + 1, "term", first_skip=_indent(lines[t]))
+            i = k
+            continue
         kind = "item" if bullet else "text"
         skip = bullet.end() - (1 if _RST_BULLET.match(line) else 0) if bullet else ind
         if bullet and not _RST_BULLET.match(line):
@@ -989,7 +1083,7 @@ def _read_rst(src: str) -> Reading:
             j += 1
         last = lines[j - 1].rstrip()
         if last.endswith("::"):
-            literal_next = True
+            literal_next, literal_ind = True, ind
             running(i, j, kind, first_skip=skip, cut=len(last) - (3 if last.endswith(" ::") else 1))
         else:
             running(i, j, kind, first_skip=skip)

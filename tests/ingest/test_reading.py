@@ -209,6 +209,99 @@ def test_rst_titles_only_underlined():
     assert blocks("Intro\n=====\n\nBody text here.\n", "rst") == [("heading", "Intro"), ("text", "Body text here.")]
 
 
+GLOSSARY = """\
+.. glossary::
+
+  Feature release
+    Feature releases will happen roughly every eight months.
+
+  Long-term support release
+  LTS
+    Certain feature releases will be designated as long-term support
+    releases, supported for typically three years.
+
+    See `the download page`_ for them.
+
+After the glossary.
+"""
+
+
+def test_rst_a_glossary_is_terms_and_their_descriptions():
+    # before: the whole glossary was one meta block, never an answer
+    assert blocks(GLOSSARY, "rst") == [
+        ("term", "Feature release"),
+        ("text", "Feature releases will happen roughly every eight months."),
+        ("term", "Long-term support release"),
+        ("term", "LTS"),  # a glossary's several terms above one description
+        (
+            "text",
+            "Certain feature releases will be designated as long-term support releases, supported for typically three years.",
+        ),
+        ("text", "See the download page for them."),
+        ("text", "After the glossary."),
+    ]
+
+
+def test_rst_a_definition_list_is_terms_and_their_descriptions():
+    text = "Intro text.\n\nwheel\n   A built package,\n   ready to install.\n\n   More about it.\n\nsdist : classifier\n   The source.\n"
+    assert blocks(text, "rst") == [
+        ("text", "Intro text."),
+        ("term", "wheel"),
+        ("text", "A built package, ready to install."),
+        ("text", "More about it."),
+        ("term", "sdist : classifier"),
+        ("text", "The source."),
+    ]
+
+
+def test_rst_object_descriptions_are_a_term_and_its_description():
+    text = (
+        ".. confval:: coverage_show_missing_items\n   :type: :code-py:`bool`\n   :default: ``False``\n\n"
+        "   Print objects that are missing to standard output also.\n\n   .. versionadded:: 3.1\n\n"
+        ".. std:option:: -v, --verbose\n   :noindex:\n\n   Print more.\n\n   - one item\n\n"
+        ".. py:function:: spam(eggs)\n                 ham(eggs)\n\n   Spam or ham the eggs.\n\n"
+        ".. py:class:: CoverageBuilder\n\n"
+        ".. program:: django-admin\n"
+    )
+    assert blocks(text, "rst") == [
+        ("term", "coverage_show_missing_items :type: bool :default: False"),  # options read with their term
+        ("text", "Print objects that are missing to standard output also."),
+        ("text", "3.1"),
+        ("term", "-v, --verbose"),  # a flag option has no words
+        ("text", "Print more."),
+        ("item", "one item"),
+        ("term", "spam(eggs) ham(eggs)"),
+        ("text", "Spam or ham the eggs."),
+        ("meta", ".. py:class:: CoverageBuilder"),  # nothing described: searchable, as before
+        ("meta", ".. program:: django-admin"),
+    ]
+
+
+def test_rst_container_directives_read_their_bodies_as_rst():
+    text = (
+        ".. only:: html\n\n   Shown in HTML.\n\n"
+        ".. tab-set::\n\n   .. tab-item:: Linux\n      :sync: linux\n\n      Install it with apt.\n\n"
+        ".. dropdown:: Details\n   :open:\n\n   - a listed detail\n\n"
+        ".. container:: wide\n\n   Contained text.\n\n"
+        ".. note:: A note that\n   wraps.\n\n   Its second paragraph::\n\n      $ code\n\n"
+        ".. tabs::\n\n   .. code-tab:: toml\n      :caption: pyproject.toml\n\n      [tool.x]\n\n"
+        ".. toctree::\n   :maxdepth: 2\n\n   intro\n"
+    )
+    assert blocks(text, "rst") == [
+        ("text", "Shown in HTML."),
+        ("meta", "Linux"),  # a tab's label, a dropdown's title: searchable, not an answer
+        ("text", "Install it with apt."),
+        ("meta", "Details"),
+        ("item", "a listed detail"),
+        ("text", "Contained text."),
+        ("text", "A note that wraps."),
+        ("text", "Its second paragraph:"),
+        ("code", "$ code"),
+        ("code", "[tool.x]"),
+        ("meta", ".. toctree:: :maxdepth: 2 intro"),  # a directive whose body is no prose: meta, as before
+    ]
+
+
 # --- plain text ------------------------------------------------------------------------------------------
 
 
