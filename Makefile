@@ -10,7 +10,7 @@ PORT   ?= 8501
 CHROMIUM := /usr/bin/chromium
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || command -v sudo)
 
-.PHONY: setup where chromium run index lint test test-fast screenshot docs stress seed-check eval bench bench-shards bench-ingest clean
+.PHONY: setup where chromium run index lint test test-fast screenshot docs stress seed-check eval fit bench bench-shards bench-ingest clean
 
 # Running needs only the core install (`pip install -e .`); the tests' extras (pytest, hypothesis,
 # playwright, dask, reportlab) are installed by setup, which every test and tool target needs.
@@ -76,7 +76,11 @@ eval: setup  ## qa and its peers on Cranfield and SQuAD 2.0: bench/results/eval.
 	$(BIN)/qa eval ../shared/data/cranfield ../shared/data/squad2 --json bench/results/eval.json --plot docs/eval.png
 	$(BIN)/qa eval ../shared/realdocs --systems qa --json bench/results/realdocs.json
 	$(BIN)/qa eval ../shared/realdocs ../shared/docqa ../shared/zhlaw bench/sets/manuals bench/sets/sitedocs \
-	  bench/sets/policies ../shared/data/squad2 --systems qa --json bench/results/question_sets.json
+	  bench/sets/policies bench/sets/helpdesk ../shared/data/squad2 --systems qa --json bench/results/question_sets.json
+
+fit: setup  ## refit the answer's scoring rule on every set of bench/fit_sets.json: qa/answering/answer_weights.json, bench/results/fit_answer.json (then make docs)
+	mkdir -p bench/results
+	$(BIN)/python bench/fit_answer.py
 
 bench: setup  ## speed and size of qa, bm25s and tantivy (10k/100k/1M passages, Cranfield, SQuAD): bench/results/bench.json
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'

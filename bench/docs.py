@@ -19,6 +19,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import bench  # (bench/bench.py: its table formatters)
+import fit_answer  # (bench/fit_answer.py: its Markdown tables)
 import ingest  # (bench/ingest.py: its table)
 
 from qa.evaluate.report import format_table
@@ -26,6 +27,15 @@ from qa.files import atomic_write
 
 # (file, heading, how it was made, what it shows), in the order the page shows them.
 SECTIONS = [
+    (
+        "fit_answer.json",
+        "The answer's scoring rule: fitted on every set, and each set held out",
+        "make fit",
+        "Every set of the development pool (`bench/fit_sets.json`), measured by the weights fitted on all sets and "
+        "by weights fitted on the others only (leave one set out: the figures that carry to documents nobody tuned "
+        "for). Shares of answerable questions; abstentions count as misses "
+        "([design.md](design.md#how-the-summary-works), `qa/answering/scoring.py`).",
+    ),
     (
         "eval.json",
         "Retrieval: qa and its peers on Cranfield and SQuAD 2.0",
@@ -117,6 +127,10 @@ def _bench_text(results: dict) -> str:
     return "\n\n".join(p for p in parts if p)
 
 
+def _json(path: Path):
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+
+
 def render(results_dir: Path) -> str:
     out = [
         "# Benchmarks",
@@ -128,6 +142,19 @@ def render(results_dir: Path) -> str:
     for name, heading, command, about in SECTIONS:
         path = results_dir / name
         if not path.is_file():
+            continue
+        if name == "fit_answer.json":  # Markdown tables of their own
+            data = json.loads(path.read_text(encoding="utf-8"))
+            out += [
+                "",
+                f"## {heading}",
+                "",
+                about,
+                "",
+                f"`{command}`, {data.get('date')} (`bench/results/{name}`):",
+                "",
+                fit_answer.format_result(data),
+            ]
             continue
         if name.endswith(".json"):
             data = json.loads(path.read_text(encoding="utf-8"))

@@ -153,6 +153,11 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--index", metavar="DIR", help="index folder (default: the cached index of ./corpus)")
     s.add_argument("--top-k", type=_positive, default=5, metavar="K", help="passages to show (default 5)")
     s.add_argument("--json", action="store_true", help="print one JSON object")
+    s.add_argument(
+        "--explain",
+        action="store_true",
+        help='also show each shown unit\'s features and their contributions (JSON: "explanation")',
+    )
     _scheduler_option(s)
 
     for name, helptext, default_k in (
@@ -241,6 +246,12 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--json", metavar="OUT.json", help="write all figures and machine info here (atomically)")
     s.add_argument("--plot", metavar="FILE.png", help="draw a bar chart of the metrics here (needs matplotlib)")
     s.add_argument("--ood-corpus", metavar="DIR", help="corpus for out-of-domain abstention (default: qa ask's corpus)")
+    s.add_argument(
+        "--explain",
+        metavar="ID",
+        help="answer only question ID of the question sets given, showing each "
+        "shown unit's features and contributions (with --json OUT.json: also its JSON object there)",
+    )
     s.add_argument(
         "--verbose",
         action="store_true",
@@ -375,18 +386,20 @@ def _index_sharded(args) -> int:
 
 
 def _cmd_ask(args) -> int:
-    from .serve.render import answer_to_dict, answer_to_text
+    from .serve.render import answer_to_dict, answer_to_text, explanation_to_text
     from .answering.summarize import answer
 
     index = _open(args)
     try:
-        result = answer(index, args.question, k=args.top_k)
+        result = answer(index, args.question, k=args.top_k, explain=args.explain)
     finally:
         _close(index)
     if args.json:
         print(json.dumps(answer_to_dict(result), ensure_ascii=False))
     else:
         print(answer_to_text(result, analyzer=index.analyzer))
+        if args.explain:
+            print("\n" + explanation_to_text(result))
     return 0
 
 
@@ -450,6 +463,16 @@ def _cmd_eval(args) -> int:
         if out and Path(out).is_dir():
             raise QAError(f"{out}: is a folder; --json and --plot take a file name")
     datasets = [load_dataset(d) for d in args.datasets]
+    if args.explain:
+        from .evaluate.explain import explain_question
+
+        print(explain_question(datasets, args.explain))
+        if args.json:
+            from .files import atomic_write
+
+            atomic_write(Path(args.json), explain_question(datasets, args.explain, as_json=True) + "\n")
+            _log(f"qa: wrote {args.json}")
+        return 0
     command = ["qa", "eval", *args.datasets, "--systems", ",".join(systems)]
     for flag, value in (("--json", args.json), ("--plot", args.plot), ("--ood-corpus", args.ood_corpus)):
         if value:

@@ -218,7 +218,8 @@ class Answer:
     reason_code : str or None
         ``"empty_question"``, ``"no_match"`` or ``"weak_evidence"``; None when it answered.
     confidence : float
-        In [0, 1]: how well the evidence covers the question.
+        In [0, 1]: the calibrated probability that the first answer unit holds the answer
+        (`qa.answering.scoring`); 0 when a guard refused before any unit was scored.
     query_terms : tuple of str
         The content words of the question as searched for (after spelling
         correction), for display.
@@ -227,6 +228,10 @@ class Answer:
     language : str
         The question's language, ``"en"`` or ``"zh"`` (`qa.text.detect_language`):
         the page shows its labels in it.
+    explanation : tuple of dict
+        Only when asked for (``qa ask --explain``): for each shown unit (the best candidates when
+        abstaining) its text, passage, kind, score and features' values, weights and contributions
+        (`qa.answering.scoring.explain`).
     """
 
     question: str
@@ -239,6 +244,7 @@ class Answer:
     query_terms: tuple[str, ...] = ()
     corrections: tuple[tuple[str, str], ...] = ()
     language: str = "en"
+    explanation: tuple = ()
 
     @property
     def text(self) -> str:

@@ -64,6 +64,7 @@ __all__ = [
     "answer_questions",
     "evaluate_question_set",
     "format_question_set",
+    "format_question_sets",
     "is_fragment",
     "is_question_set",
     "load_question_set",
@@ -574,3 +575,34 @@ def format_question_set(name: str, entry: dict, *, verbose: bool = False) -> str
     elif missed:
         block += f"\n({missed} per-question problem(s): --verbose prints them, the --json output keeps them)"
     return block
+
+
+_ROW_FIGURES = ("first_has", "whole_has", "answered", "abstained_near", "abstained_off")
+
+
+def format_question_sets(entries: Mapping[str, dict]) -> str:
+    """Every question set in one table: each figure measured now, and beside it, for a set of the
+    pool the answer weights were fitted on, the figure measured leave-one-set-out when they were
+    fitted (``bench/fit_answer.py``: weights fitted on the other sets; ``-`` for a set outside the pool).
+
+    Parameters
+    ----------
+    entries : mapping of str to dict
+        Set name -> `evaluate_question_set`'s entry.
+    """
+    from ..answering.scoring import load_model
+
+    held_out = load_model().meta.get("loso") or {}
+    header = ["set", "answerable"] + [f"{f} (held out)" for f in _ROW_FIGURES]
+    rows = []
+    for name, entry in entries.items():
+        loso = held_out.get(name) or {}
+        row = [name, str(entry["answerable"])]
+        for f in _ROW_FIGURES:
+            kept = loso.get(f)
+            row.append(f"{entry['figures'][f]:.3f} ({'-' if kept is None else f'{kept:.3f}'})")
+        rows.append(row)
+    return (
+        "every question set: measured now (in brackets: leave-one-set-out, when the weights were fitted)\n"
+        + text_table(header, rows)
+    )

@@ -62,6 +62,8 @@ def format_table(results: dict, *, verbose: bool = False) -> str:
         rows = [[o["queries"], o["corpus"], f"{o['asked']:,}", _fmt(o["abstained"])] for o in results["ood"]]
         header = ["questions of", "asked of", "asked", "ood_abstained"]
         blocks.append("out-of-domain abstention (qa)\n" + text_table(header, rows))
+    if len(results.get("question_sets", {})) > 1:
+        blocks.append(questionset.format_question_sets(results["question_sets"]))
     for name, entry in results.get("question_sets", {}).items():
         blocks.append(questionset.format_question_set(name, entry, verbose=verbose))
     for note in results.get("notes", ()):

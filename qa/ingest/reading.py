@@ -48,12 +48,35 @@ Per format (`read` dispatches on `Document.format`)
     become their text, images and badges are dropped, inline HTML tags and
     emphasis/code markers are removed, escapes and entities read as their
     character. Lines no block covers (link reference definitions) are meta.
+    MkDocs containers: an admonition (``!!! note``, ``!!! warning "Title"``, collapsible
+    ``??? note`` / ``???+ note``) is its body, the lines below it indented 4 columns deeper, read
+    as Markdown with those 4 columns taken off (paragraphs text, lists items, fences code;
+    admonitions nest); its marker line is no reading text but its quoted title, which is meta.
+    A MyST colon fence (``:::{note} Title`` ... ``:::``) is its body likewise, its title meta. A
+    mkdocstrings directive (``::: package.module`` and the indented ``options:`` under it) is
+    meta. None of these is looked for inside fenced code or HTML.
 ``rst`` (``.rst``)
     A line-based reader: titles with under- (and over-) lines are headings;
-    ``.. directive::`` blocks are meta (admonitions such as ``note`` are
-    read as text; ``code-block`` as code); the indented block after ``::`` and
-    ``>>>`` sessions are code; bullet, enumerated and field-list entries are
-    items; grid and simple tables are table rows. Inline: roles, hyperlink
+    the indented block after ``::`` and ``>>>`` sessions are code; bullet,
+    enumerated and field-list entries are items; grid and simple tables are
+    table rows; a definition list's term (a line with its description
+    indented under it, no blank line between) is a term, its description
+    read as rst. ``.. directive::`` blocks are meta (``toctree``, ``image``,
+    ``include``, autodoc ...), but: ``code-block`` (``code``, ``code-tab``
+    ...) is code; list and csv tables are table rows; an admonition (``note``,
+    ``warning``, ``versionadded`` ...) and a container (``only``,
+    ``container``, ``glossary``, sphinx-design's and sphinx-tabs' ``tab-set``,
+    ``tab-item``, ``tabs``, ``dropdown``, ``card`` ...) are their body, read as
+    rst at its indentation (a glossary's several term lines may share one
+    description), after the admonition's first paragraph on the directive
+    line, a tab's or dropdown's title (meta) or nothing (an ``only``
+    expression, a container's classes); their options are dropped. A Sphinx
+    object description (``option``, ``envvar``, ``confval``, ``function``,
+    ``class`` ..., with or without a domain: ``py:function``,
+    ``std:option``) with a body is a term, its argument lines with its
+    options that have a value (``:type: bool :default: False``: a block
+    between them would part the term from its description), then its body
+    read as rst; without a body it is meta. Inline: roles, hyperlink
     references and literals become their text (a role as Sphinx shows it:
     ``~a.b.C`` reads ``C``); substitutions and footnote references are dropped.
 ``man`` (a rendered man page, sniffed: `qa.ingest.manpage`)
@@ -357,14 +380,15 @@ _MD_INLINE = re.compile(
     r"(?P<code>(?<!`)(?P<ticks>`+)(?!`)(?P<codebody>.+?)(?<!`)(?P=ticks)(?!`))"
     r"|(?P<badge>\[!\[[^\]\n]*\]\(\s*[^)\s]*(?:\s+\"[^\"]*\")?\s*\)\]\(\s*[^)\s]*\s*\))"
     r"|(?P<image>!\[[^\]]*\](?:\([^)]*\)|\[[^\]]*\]))"
-    r"|(?P<link>\[(?P<ltext>(?:[^\[\]\\]|\\.|\[[^\]]*\])*)\](?:\(\s*(?:<[^>]*>|[^()\s]*(?:\([^()]*\)[^()\s]*)*)(?:\s+(?:\"[^\"]*\"|'[^']*'|\([^)]*\)))?\s*\)|\[[^\]]*\]))"
+    r"|(?P<link>\[(?P<ltext>(?:[^\[\]\\]|\\.|\[[^\]]*\])*)\](?:\(\s*(?:<[^>]*>|\{%[^%\n]*%\}[^()\s]*|\{\{[^}\n]*\}\}[^()\s]*|[^()\s]*(?:\([^()]*\)[^()\s]*)*)(?:\s+(?:\"[^\"]*\"|'[^']*'|\([^)]*\)))?\s*\)|\[[^\]]*\]))"
     r"|(?P<auto><(?P<autourl>(?:https?|ftp|mailto):[^>\s]+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+)>)"
     r"|(?P<tag><!--.*?-->|</?[A-Za-z][A-Za-z0-9-]*(?:\s+[^<>]*?)?/?>)"
     r"|(?P<esc>\\(?P<escaped>[!-/:-@\[-`{-~]))"
     r"|(?P<ent>&(?:[A-Za-z][A-Za-z0-9]{1,31}|\#[0-9]{1,7}|\#[xX][0-9a-fA-F]{1,6});)"
     r"|(?P<strong>(?<![\w*])\*\*(?=\S)|(?<=\S)\*\*(?![\w*])|(?<!\w)__(?=\S)|(?<=\S)__(?!\w))"
     r"|(?P<em>(?<![\w*\\])\*(?=[^\s*])|(?<=[^\s*\\])\*(?![\w*])|(?<![\w\\])_(?=[^\s_])|(?<=[^\s_\\])_(?!\w))"
-    r"|(?P<strike>~~)",
+    r"|(?P<strike>~~)"
+    r"|(?P<template>\{%[^%\n]*%\}|\{\{[^}\n]*\}\})",
     re.S,
 )
 
@@ -399,7 +423,8 @@ def _md_inline(w: _Writer, s: int, e: int) -> int:
                 w.put(char, m.start())
             else:
                 w.copy(m.start(), m.end())
-        # else emphasis, strong, strike: markers only, nothing to write
+        # else emphasis, strong, strike: markers only, nothing to write; a Jekyll/Liquid tag ("{% page
+        # ... %}", "{{ site.url }}") is the site generator's, not the page's text
         at = m.end()
     w.copy(at, e)
     return linked
@@ -432,9 +457,135 @@ def _running_kind(w: _Writer, start_len: int, linked: int, kind: str) -> str:
     return "meta" if written and linked >= 0.8 * written else kind
 
 
+# MkDocs (Python-Markdown's admonition, pymdownx.details): "!!! note", '!!! warning "Title"',
+# "??? note", "???+ note"; the body is the lines indented 4 columns deeper below it.
+_ADMONITION = re.compile(r'[ \t]*(?:!!!|\?\?\?\+?)[ \t]*[\w-]+(?:[ \t]+[\w-]+)*(?:[ \t]+"(?P<title>[^"\n]*)")?[ \t]*$')
+_MKDOCSTRINGS = re.compile(r"[ \t]*:::[ \t]+[\w.:-]+[ \t]*$")  # mkdocstrings' "::: package.module"
+_MYST_OPEN = re.compile(r"[ \t]{0,3}(?P<colons>:{3,})\{[\w:.-]+\}[ \t]*(?P<title>.*?)[ \t]*$")  # MyST ":::{note}"
+_MYST_CLOSE = re.compile(r"[ \t]{0,3}(?P<colons>:{3,})[ \t]*$")
+
+
+_MD_LEAVES = frozenset({"fence", "code_block", "html_block", "paragraph_open", "heading_open", "table_open", "tr_open"})
+
+
+def _columns(line: str) -> int:
+    """The indentation of `line` in columns (a tab to the next multiple of 4)."""
+    col = 0
+    for ch in line:
+        if ch == " ":
+            col += 1
+        elif ch == "\t":
+            col += 4 - col % 4
+        else:
+            break
+    return col
+
+
+def _dedent_chars(line: str, columns: int) -> int:
+    """How many leading characters of `line` make up its first `columns` columns of indentation."""
+    col = k = 0
+    while k < len(line) and col < columns and line[k] in " \t":
+        col += 1 if line[k] == " " else 4 - col % 4
+        k += 1
+    return k
+
+
+def _md_containers(src: str, starts: list[int], tokens):
+    """MkDocs and MyST container markup that CommonMark does not know, found outside code.
+
+    Returns ``(shift, marks)``: ``shift[i]`` is how many leading characters of line ``i`` are an
+    admonition's indentation (4 columns for each admonition the line is in the body of), and
+    ``marks`` maps a line to what it is instead of Markdown: ``("title", s, e)`` for an admonition's
+    marker line or a MyST fence line (its title, source ``[s, e)``, meta; empty when untitled) and
+    ``("meta", l1)`` for a mkdocstrings directive with its indented options (lines up to ``l1``).
+    None when there is none (the common case)."""
+    if "!!!" not in src and "???" not in src and ":::" not in src:
+        return None
+    n = len(starts)
+    lines = [src[s : _line_end(src, s)] for s in starts]
+    fenced = [False] * n  # fenced code and HTML: their lines are never markup
+    indented = [False] * n  # indented code as CommonMark reads it
+    for t in tokens:
+        if t.map and t.type in ("fence", "html_block", "code_block"):
+            for ln in range(t.map[0], min(t.map[1], n)):
+                (indented if t.type == "code_block" else fenced)[ln] = True
+    shift = [0] * n
+    marks: dict[int, tuple] = {}
+    myst: list[int] = []  # colon counts of the open MyST fences
+    i = 0
+    while i < n:
+        line = lines[i][shift[i] :]
+        if fenced[i] or (indented[i] and not shift[i]) or not line.strip():
+            i += 1
+            continue
+        m = _ADMONITION.match(line)
+        if m:
+            title = (starts[i] + shift[i] + m.start("title"), starts[i] + shift[i] + m.end("title"))
+            marks[i] = ("title", *(title if m.group("title") else (0, 0)))
+            need = _columns(line) + 4
+            last = i
+            for j in range(i + 1, n):
+                rest = lines[j][shift[j] :]
+                if rest.strip():
+                    if _columns(rest) < need:
+                        break
+                    last = j
+            for j in range(i + 1, last + 1):
+                shift[j] += _dedent_chars(lines[j][shift[j] :], 4)
+            i += 1
+            continue
+        if _MKDOCSTRINGS.match(line):
+            ind = _columns(line)
+            j = i + 1
+            while j < n and lines[j][shift[j] :].strip() and _columns(lines[j][shift[j] :]) > ind:
+                j += 1
+            marks[i] = ("meta", j)
+            i = j
+            continue
+        m = _MYST_OPEN.match(line)
+        if m:
+            myst.append(len(m.group("colons")))
+            s = starts[i] + shift[i]
+            marks[i] = ("title", s + m.start("title"), s + m.end("title"))
+            i += 1
+            continue
+        m = _MYST_CLOSE.match(line)
+        if m and myst and len(m.group("colons")) >= myst[-1]:
+            myst.pop()
+            marks[i] = ("title", 0, 0)
+        i += 1
+    if not marks:
+        return None
+    return shift, marks
+
+
 def _read_markdown(src: str) -> Reading:
     tokens = _markdown().parse(src)
     starts = _line_starts(src)
+    containers = _md_containers(src, starts, tokens)
+    marks: dict[int, tuple] = {}
+    hidden: set[int] = set()
+    if containers:
+        # Read again with the admonitions' bodies dedented and each marker line an HTML comment (a
+        # block of its own that ends a paragraph or indented code above it, and is not read): the
+        # same lines, so the tokens' line maps still name source lines; each line starts past the
+        # indentation taken off it.
+        shift, marks = containers
+        hidden = {ln for ln, mark in marks.items() for ln in range(ln, mark[1] if mark[0] == "meta" else ln + 1)}
+        parts = []
+        for ln, s in enumerate(starts):
+            line = src[s + shift[ln] : _line_end(src, s)]
+            parts.append(line[: len(line) - len(line.lstrip())] + "<!-- -->" if ln in hidden else line)
+        tokens = _markdown().parse("\n".join(parts))
+        # A block of the body ends where its container does: an unclosed fence or an HTML block
+        # that runs on in the text below stops at the next marker line.
+        marked = sorted(hidden)
+        for t in tokens:
+            if t.map and t.type in _MD_LEAVES:
+                k = bisect.bisect_right(marked, t.map[0])
+                if k < len(marked) and marked[k] < t.map[1]:
+                    t.map = [t.map[0], marked[k]]
+        starts = [s + k for s, k in zip(starts, shift)]
     src = _unquoted(src, starts, tokens)
     w = _Writer(src)
     n_lines = len(starts)
@@ -498,6 +649,25 @@ def _read_markdown(src: str) -> Reading:
         w.copy(s, e)
         w.end_block("meta")
 
+    def meta_lines(l0, l1):
+        for ln in range(l0, l1):
+            w.space(starts[ln] - 1)
+            w.copy(*line_span(ln))
+        w.end_block("meta")
+
+    def title(s, e):
+        _md_inline(w, s, e)
+        w.end_block("meta")
+
+    for ln, mark in marks.items():  # container markup: a title is searchable, the marker is not
+        if mark[0] == "meta":
+            covered[ln : mark[1]] = [True] * (mark[1] - ln)
+            jobs.append((ln, lambda ln=ln, l1=mark[1]: meta_lines(ln, l1)))
+        else:
+            covered[ln] = True
+            if mark[2] > mark[1]:
+                jobs.append((ln, lambda s=mark[1], e=mark[2]: title(s, e)))
+
     item_first = False  # the next paragraph is the first of a list item
     in_head = False  # inside a table's <thead>: its row names the columns
     for t in tokens:
@@ -506,6 +676,8 @@ def _read_markdown(src: str) -> Reading:
         if t.map:
             for ln in range(t.map[0], min(t.map[1], n_lines)):
                 covered[ln] = True
+        if t.map and t.map[0] in hidden:
+            continue  # a marker line's comment
         if t.type == "list_item_open":
             item_first = True
             continue
@@ -624,7 +796,7 @@ _RST_ADORN = re.compile(r"^([!-/:-@\[-`{-~])\1{2,}\s*$")
 _RST_BULLET = re.compile(r"^(\s*)(?:[-*+•‣⁃]|\(?(?:\d+|#|[a-zA-Z]|[ivxlcdmIVXLCDM]+)[.)])(\s+)\S")
 _RST_FIELD = re.compile(r"^(\s*):[^:\s][^:]*:(\s+|$)")
 _RST_EXPLICIT = re.compile(r"^(\s*)\.\.(?:\s+|$)")
-_RST_DIRECTIVE = re.compile(r"^\s*\.\.\s+(?:\|[^|]+\|\s+)?([\w.+-]+)::")
+_RST_DIRECTIVE = re.compile(r"^\s*\.\.\s+(?:\|[^|]+\|\s+)?((?:[\w.+-]+:)*[\w.+-]+)::")  # "py:function" too
 _RST_GRID = re.compile(r"^\s*[+|]")
 _RST_SIMPLE_TABLE = re.compile(r"^\s*=+(?:\s+=+)+\s*$")
 _RST_TEXT_DIRECTIVES = frozenset(
@@ -647,17 +819,35 @@ _RST_TEXT_DIRECTIVES = frozenset(
         "highlights",
         "pull-quote",
         "compound",
-        "container",
         "versionadded",
         "versionchanged",
         "deprecated",
+        "versionremoved",
+        "todo",
     }
+)
+# Containers whose body is rst like any other (Sphinx's "only", sphinx-design's and sphinx-tabs'
+# tabs, cards and dropdowns, the glossary's definition list); their argument is a title (meta) or
+# nothing a reader sees (an "only" expression, a container's classes).
+_RST_CONTENT_DIRECTIVES = frozenset(
+    {"glossary", "only", "container", "tab", "tabs", "tab-set", "tab-item", "group-tab", "dropdown", "card"}
+    | {"grid", "grid-item", "grid-item-card"}
+)
+_RST_TITLED_DIRECTIVES = frozenset({"tab", "tab-item", "group-tab", "dropdown", "card", "grid-item-card"})
+_RST_VERSION_DIRECTIVES = frozenset({"versionadded", "versionchanged", "deprecated", "versionremoved"})
+# Sphinx object descriptions (with or without a domain: "py:function", "std:option"): the argument
+# is the term described, the body its description.
+_RST_OBJECT_DIRECTIVES = frozenset(
+    {"option", "cmdoption", "envvar", "confval", "describe", "object", "program", "setting"}
+    | {"function", "method", "classmethod", "staticmethod", "class", "attribute", "property", "data"}
+    | {"exception", "decorator", "decoratormethod", "directive", "role", "macro", "member", "var", "type"}
+    | {"struct", "union", "enum", "enumerator", "django-admin", "django-admin-option"}
 )
 _RST_TABLE_DIRECTIVES = frozenset({"list-table", "csv-table", "table"})
 _RST_CELL_RE = re.compile(r"\s*(?:[*-]\s+)*")
 _RST_SUBS_RE = re.compile(r"\|[^|\s][^|]*?\|_{0,2}")
 _RST_CODE_DIRECTIVES = frozenset(
-    {"code", "code-block", "sourcecode", "literalinclude", "highlight", "math", "parsed-literal"}
+    {"code", "code-block", "sourcecode", "literalinclude", "highlight", "math", "parsed-literal", "code-tab"}
 )
 
 
@@ -696,7 +886,33 @@ def _read_rst(src: str) -> Reading:
         _rst_inline(w, starts[i0] + first_skip, end)
         w.end_block(kind)
 
+    def directive_head(i, end):
+        """Where a directive's argument lines (its first line after "::" and the lines under it up to
+        a blank or an option) end, and where its options end and its body starts: ``(args_end, body)``."""
+        j = i + 1
+        while j < end and not blank(j) and not _RST_FIELD.match(lines[j]):
+            j += 1
+        k = j
+        while k < end and not blank(k) and (_RST_FIELD.match(lines[k]) or _indent(lines[k]) > _indent(lines[j])):
+            k += 1  # an option, or the wrapped value of the one above
+        return j, k
+
+    def argument(i, d, j, kind):
+        """Lines ``[i, j)`` of a directive read from after its "::", one block of `kind`."""
+        rest = line_rest(i, d)
+        if rest:
+            running(i, j, kind, first_skip=rest)
+        elif j > i + 1:
+            running(i + 1, j, kind, first_skip=_indent(lines[i + 1]))
+
+    def line_rest(i, d):
+        """Where the text after a directive's "::" starts on its line, or 0 when there is none."""
+        after = lines[i][d.end() :]
+        return d.end() + len(after) - len(after.lstrip()) if after.strip() else 0
+
     literal_next = False
+    literal_ind = 0  # the indentation of the paragraph that ended in "::": its literal block is deeper
+    glossary_end = -1  # inside a glossary (up to this line) several term lines may share a description
     i = 0
     while i < n:
         line = lines[i]
@@ -708,8 +924,8 @@ def _read_rst(src: str) -> Reading:
         # A literal block: the indented lines after a paragraph that ends in "::".
         if literal_next:
             literal_next = False
-            end = indented_block(i, ind - 1) if ind else i
-            if ind and end > i:
+            end = indented_block(i, literal_ind) if ind > literal_ind else i
+            if end > i:
                 code_lines(i, end)
                 i = end
                 continue
@@ -745,6 +961,7 @@ def _read_rst(src: str) -> Reading:
             end = indented_block(i + 1, ind)
             d = _RST_DIRECTIVE.match(line)
             name = d.group(1).lower() if d else ""
+            base = name.rsplit(":", 1)[-1]  # without its domain: "py:function" is a "function"
             if name in _RST_CODE_DIRECTIVES:
                 body = i + 1
                 while body < end and (blank(body) or _RST_FIELD.match(lines[body])):
@@ -756,25 +973,47 @@ def _read_rst(src: str) -> Reading:
                     if cell and not blank(j) and not _RST_FIELD.match(lines[j]):
                         _rst_inline(w, starts[j] + cell.end(), starts[j] + len(lines[j].rstrip()))
                         w.end_block("table")
-            elif name in _RST_TEXT_DIRECTIVES:
-                body = i + 1
-                while body < end and (_RST_FIELD.match(lines[body])):
-                    body += 1
-                head = line[d.end() :].strip() if d else ""
-                if head:
-                    running(
-                        i, i + 1, "text", first_skip=d.end() + (len(line[d.end() :]) - len(line[d.end() :].lstrip()))
+            elif base in _RST_OBJECT_DIRECTIVES and directive_head(i, end)[1] < end:
+                # The described object's name is the term, its description (the body) what it means.
+                # Its options (":type:", ":default:") are read with the term: a block between the
+                # term and the description would part them. An option without a value is dropped.
+                args_end, body = directive_head(i, end)
+                rest = line_rest(i, d)
+                for ln in range(i if rest else i + 1, body):
+                    f = _RST_FIELD.match(lines[ln]) if ln >= args_end else None
+                    if f and not lines[ln][f.end() :].strip():
+                        if not (ln + 1 < body and not _RST_FIELD.match(lines[ln + 1])):
+                            continue  # a flag option (":noindex:"), no words
+                    w.space(starts[ln] - 1)
+                    _rst_inline(
+                        w, starts[ln] + (rest if ln == i else _indent(lines[ln])), starts[ln] + len(lines[ln].rstrip())
                     )
-                j = body
-                while j < end:
-                    if blank(j):
-                        j += 1
-                        continue
-                    k = j
-                    while k < end and not blank(k):
-                        k += 1
-                    running(j, k, "text", first_skip=_indent(lines[j]))
-                    j = k
+                w.end_block("term")
+                i = body
+                continue
+            elif name in _RST_TEXT_DIRECTIVES or base in _RST_CONTENT_DIRECTIVES:
+                # The body is rst, read by this loop at its own indentation; the directive line's
+                # text is an admonition's first paragraph, a title (meta), or nothing a reader sees.
+                if base == "glossary":
+                    glossary_end = end
+                args_end, body = directive_head(i, end)
+                if name in _RST_VERSION_DIRECTIVES:
+                    if line_rest(i, d):
+                        running(i, i + 1, "text", first_skip=line_rest(i, d))
+                    body = i + 1
+                    while body < end and _RST_FIELD.match(lines[body]):
+                        body += 1
+                elif name in _RST_TEXT_DIRECTIVES:
+                    if line_rest(i, d):
+                        running(i, args_end, "text", first_skip=line_rest(i, d))
+                    else:
+                        body = i + 1
+                        while body < end and _RST_FIELD.match(lines[body]):
+                            body += 1
+                elif base in _RST_TITLED_DIRECTIVES:
+                    argument(i, d, args_end, "meta")
+                i = max(body, i + 1)
+                continue
             else:
                 for j in range(i, end):
                     if not blank(j):
@@ -816,10 +1055,21 @@ def _read_rst(src: str) -> Reading:
             i = j
             continue
         if stripped == "::":
-            literal_next = True
+            literal_next, literal_ind = True, ind
             i += 1
             continue
         bullet = _RST_BULLET.match(line) or _RST_FIELD.match(line)
+        # A definition list's term: a line with its description indented under it, no blank line
+        # between (in a glossary, several term lines may stand above one description).
+        k = i + 1
+        if i < glossary_end:
+            while k < n and not blank(k) and _indent(lines[k]) == ind and not _RST_EXPLICIT.match(lines[k]):
+                k += 1
+        if not bullet and k < n and not blank(k) and _indent(lines[k]) > ind and not stripped.endswith("::"):
+            for t in range(i, k):
+                running(t, t + 1, "term", first_skip=_indent(lines[t]))
+            i = k
+            continue
         kind = "item" if bullet else "text"
         skip = bullet.end() - (1 if _RST_BULLET.match(line) else 0) if bullet else ind
         if bullet and not _RST_BULLET.match(line):
@@ -835,7 +1085,7 @@ def _read_rst(src: str) -> Reading:
             j += 1
         last = lines[j - 1].rstrip()
         if last.endswith("::"):
-            literal_next = True
+            literal_next, literal_ind = True, ind
             running(i, j, kind, first_skip=skip, cut=len(last) - (3 if last.endswith(" ::") else 1))
         else:
             running(i, j, kind, first_skip=skip)

@@ -190,7 +190,22 @@ def answer_to_dict(answer: Answer) -> dict:
             }
             for h in answer.hits
         ],
+        **({"explanation": list(answer.explanation)} if answer.explanation else {}),
     }
+
+
+def explanation_to_text(answer: Answer, top: int = 8) -> str:
+    """``qa ask --explain`` in the terminal: each shown unit's score, confidence, and its features'
+    values and contributions (weight x value), the largest `top` first."""
+    lines = [f"Confidence {answer.confidence:.0%} (the calibrated probability that the first unit holds the answer)."]
+    for n, unit in enumerate(answer.explanation, 1):
+        lines.append(
+            f"\n[{n}] passage [{unit['passage']}], {unit['kind']}, score {unit['score']:+.3f}: {unit['text'][:100]!r}"
+        )
+        lines.append(f"    {'feature':<18} {'value':>7} {'weight':>8} {'contribution':>13}")
+        for name, f in list(unit["features"].items())[:top]:
+            lines.append(f"    {name:<18} {f['value']:>7.3f} {f['weight']:>+8.3f} {f['contribution']:>+13.3f}")
+    return "\n".join(lines)
 
 
 def _sentence_dict(s: Sentence) -> dict:

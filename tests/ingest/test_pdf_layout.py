@@ -164,3 +164,28 @@ def test_every_block_passage_and_sentence_of_a_drawn_pdf_reads_back_from_its_spa
         assert doc.page_at(passage.start) == passage.page
         for s, e, ss, se in sentences(passage):  # and so does each answer sentence
             assert reading.of(ss, se) == passage.text[s:e]
+
+
+def test_justified_prose_with_a_name_in_another_font_is_prose_not_a_table(tmp_path):
+    # A LaTeX manual sets a typewriter name inside justified lines: wide gaps around it, at a
+    # different place on each line, and long parts: running text, not a table's cells.
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    lines = [
+        (("Then, with simple commands, the user instructs", "Helvetica"), ("PSfrag", "Courier")),
+        (("PSfrag", "Courier"), ("to remove that tag from the figure and replace it", "Helvetica")),
+        (
+            ("Dr. Craig Barratt wrote the first version of", "Helvetica"),
+            ("PSfrag", "Courier"),
+            ("as a student.", "Helvetica"),
+        ),
+    ]
+    page = DrawnPage()
+    for i, parts in enumerate(lines):
+        x, y = 30.0, 100 + 12.5 * i
+        for text, font in parts:
+            page.line(text, font=font, x=x, at=y)
+            x += stringWidth(text, font, 10) + 20  # a gap of two font sizes
+    _, blocks = read_drawn(tmp_path, [page])
+    assert [kind for kind, _ in blocks] == ["text"]
+    assert "Dr. Craig Barratt wrote the first version of PSfrag as a student." in blocks[0][1]

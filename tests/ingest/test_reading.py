@@ -62,6 +62,19 @@ def test_markdown_links_read_as_their_text_images_and_badges_are_dropped():
     assert not any("badge" in t or "logo" in t for _, t in got)
 
 
+def test_markdown_jekyll_and_liquid_tags_are_the_generators_not_the_text():
+    # A Jekyll site's link target is a Liquid tag with spaces and quotes: CommonMark takes no link
+    # there, so "[paid parental leave]({% page ... %})" was read whole, markup and all.
+    text = (
+        'You can use [paid parental leave]({% page "/travel-and-leave/paid-parental-leave/" %}) '
+        "for a new child, and {{ site.name }} pays it.\n\n"
+        'See the [leave page]({% page "leave/" %}#court) for details.\n'
+    )
+    got = running(text)
+    assert got == ["You can use paid parental leave for a new child, and pays it.", "See the leave page for details."]
+    assert not any(MARKUP.search(t) or "{%" in t or "{{" in t for t in got)
+
+
 def test_markdown_emphasis_code_spans_tags_escapes_and_entities():
     got = running("**Requests** is *simple*, _fast_ and `tiny`; <b>bold</b> \\*not\\* &amp; snake_case_name.\n")
     assert got == ["Requests is simple, fast and tiny; bold *not* & snake_case_name."]
@@ -93,6 +106,66 @@ def test_markdown_a_question_on_its_own_line_is_a_heading():
 
 def test_markdown_blockquote_markers_are_removed():
     assert running("> Quoted text that\n> wraps.\n") == ["Quoted text that wraps."]
+
+
+def test_markdown_an_admonition_body_is_markdown_not_indented_code():
+    # MkDocs/Material: "!!! note" then a 4-space indented body; CommonMark alone reads the body as code
+    text = (
+        "Intro.\n\n!!! note\n    If you want the `TestClient` to run the `lifespan` handler,\n"
+        "    you will need to use it as a context manager.\n\nAfter.\n"
+    )
+    assert blocks(text) == [
+        ("text", "Intro."),
+        (
+            "text",
+            "If you want the TestClient to run the lifespan handler, you will need to use it as a context manager.",
+        ),
+        ("text", "After."),
+    ]
+
+
+def test_markdown_admonition_forms_titles_lists_code_and_nesting():
+    text = (
+        '!!! warning "Mind the gap"\n\n    First paragraph.\n\n    - an item\n    - another\n\n'
+        "    ```python\n    x = 1\n    ```\n\n"
+        "??? tip\n    Collapsed text.\n\n"
+        '???+ danger "Open"\n    Open text.\n\n    !!! note\n        Nested text.\n\n'
+        "- A list item.\n\n    !!! note\n        Inside the item.\n\n"
+        "Para.\n\n    plain indented code\n"
+    )
+    assert blocks(text) == [
+        ("meta", "Mind the gap"),  # a quoted title is searchable, never an answer
+        ("text", "First paragraph."),
+        ("item", "an item"),
+        ("item", "another"),
+        ("code", "x = 1"),
+        ("text", "Collapsed text."),
+        ("meta", "Open"),
+        ("text", "Open text."),
+        ("text", "Nested text."),
+        ("item", "A list item."),
+        ("text", "Inside the item."),
+        ("text", "Para."),
+        ("code", "plain indented code"),  # no marker above it: indented code is still code
+    ]
+
+
+def test_markdown_an_admonition_marker_in_fenced_code_is_code():
+    text = "```markdown\n!!! note\n    body\n```\n"
+    assert blocks(text) == [("code", "!!! note\n    body")]
+
+
+def test_markdown_mkdocstrings_directives_and_myst_colon_fences():
+    text = (
+        "::: make.setup\n    options:\n        heading_level: 3\n\nText.\n\n"
+        ":::{warning} Careful\nFor pretty exceptions to work, it must be absent.\n:::\n"
+    )
+    assert blocks(text) == [
+        ("meta", "::: make.setup options: heading_level: 3"),
+        ("text", "Text."),
+        ("meta", "Careful"),
+        ("text", "For pretty exceptions to work, it must be absent."),
+    ]
 
 
 # --- reStructuredText -------------------------------------------------------------------------------------
@@ -147,6 +220,99 @@ def test_rst_blocks():
 
 def test_rst_titles_only_underlined():
     assert blocks("Intro\n=====\n\nBody text here.\n", "rst") == [("heading", "Intro"), ("text", "Body text here.")]
+
+
+GLOSSARY = """\
+.. glossary::
+
+  Feature release
+    Feature releases will happen roughly every eight months.
+
+  Long-term support release
+  LTS
+    Certain feature releases will be designated as long-term support
+    releases, supported for typically three years.
+
+    See `the download page`_ for them.
+
+After the glossary.
+"""
+
+
+def test_rst_a_glossary_is_terms_and_their_descriptions():
+    # before: the whole glossary was one meta block, never an answer
+    assert blocks(GLOSSARY, "rst") == [
+        ("term", "Feature release"),
+        ("text", "Feature releases will happen roughly every eight months."),
+        ("term", "Long-term support release"),
+        ("term", "LTS"),  # a glossary's several terms above one description
+        (
+            "text",
+            "Certain feature releases will be designated as long-term support releases, supported for typically three years.",
+        ),
+        ("text", "See the download page for them."),
+        ("text", "After the glossary."),
+    ]
+
+
+def test_rst_a_definition_list_is_terms_and_their_descriptions():
+    text = "Intro text.\n\nwheel\n   A built package,\n   ready to install.\n\n   More about it.\n\nsdist : classifier\n   The source.\n"
+    assert blocks(text, "rst") == [
+        ("text", "Intro text."),
+        ("term", "wheel"),
+        ("text", "A built package, ready to install."),
+        ("text", "More about it."),
+        ("term", "sdist : classifier"),
+        ("text", "The source."),
+    ]
+
+
+def test_rst_object_descriptions_are_a_term_and_its_description():
+    text = (
+        ".. confval:: coverage_show_missing_items\n   :type: :code-py:`bool`\n   :default: ``False``\n\n"
+        "   Print objects that are missing to standard output also.\n\n   .. versionadded:: 3.1\n\n"
+        ".. std:option:: -v, --verbose\n   :noindex:\n\n   Print more.\n\n   - one item\n\n"
+        ".. py:function:: spam(eggs)\n                 ham(eggs)\n\n   Spam or ham the eggs.\n\n"
+        ".. py:class:: CoverageBuilder\n\n"
+        ".. program:: django-admin\n"
+    )
+    assert blocks(text, "rst") == [
+        ("term", "coverage_show_missing_items :type: bool :default: False"),  # options read with their term
+        ("text", "Print objects that are missing to standard output also."),
+        ("text", "3.1"),
+        ("term", "-v, --verbose"),  # a flag option has no words
+        ("text", "Print more."),
+        ("item", "one item"),
+        ("term", "spam(eggs) ham(eggs)"),
+        ("text", "Spam or ham the eggs."),
+        ("meta", ".. py:class:: CoverageBuilder"),  # nothing described: searchable, as before
+        ("meta", ".. program:: django-admin"),
+    ]
+
+
+def test_rst_container_directives_read_their_bodies_as_rst():
+    text = (
+        ".. only:: html\n\n   Shown in HTML.\n\n"
+        ".. tab-set::\n\n   .. tab-item:: Linux\n      :sync: linux\n\n      Install it with apt.\n\n"
+        ".. dropdown:: Details\n   :open:\n\n   - a listed detail\n\n"
+        ".. container:: wide\n\n   Contained text.\n\n"
+        ".. note:: A note that\n   wraps.\n\n   Its second paragraph::\n\n      $ code\n\n"
+        ".. tabs::\n\n   .. code-tab:: toml\n      :caption: pyproject.toml\n\n      [tool.x]\n\n"
+        ".. toctree::\n   :maxdepth: 2\n\n   intro\n"
+    )
+    assert blocks(text, "rst") == [
+        ("text", "Shown in HTML."),
+        ("meta", "Linux"),  # a tab's label, a dropdown's title: searchable, not an answer
+        ("text", "Install it with apt."),
+        ("meta", "Details"),
+        ("item", "a listed detail"),
+        ("text", "Contained text."),
+        ("text", "A note that wraps."),
+        ("text", "Its second paragraph:"),
+        ("code", "$ code"),
+        ("code", "[tool.x]"),
+        ("meta", ".. toctree:: :maxdepth: 2 intro"),  # a directive whose body is no prose: meta, as before
+    ]
 
 
 # --- plain text ------------------------------------------------------------------------------------------
@@ -270,7 +436,7 @@ def wrap(text: str, width: int) -> str:
 def markdown_document(draw):
     expected, parts = [], []
     for _ in range(draw(st.integers(1, 6))):
-        kind = draw(st.sampled_from(["para", "para", "item", "heading", "code"]))
+        kind = draw(st.sampled_from(["para", "para", "item", "heading", "code", "admonition"]))
         if kind == "heading":
             parts.append(f"## {draw(st.sampled_from(WORDS))} section")
             expected.append(parts[-1][3:])  # a document of headings alone keeps them as its text
@@ -280,7 +446,11 @@ def markdown_document(draw):
             pairs = draw(st.lists(sentence(), min_size=1, max_size=3))
             expected.extend(p for p, _ in pairs)
             body = wrap(" ".join(m for _, m in pairs), draw(st.integers(12, 70)))
-            parts.append("- " + body.replace("\n", "\n  ") if kind == "item" else body)
+            if kind == "admonition":  # MkDocs: the marker line, then the body indented 4 columns
+                marker = draw(st.sampled_from(["!!! note", '!!! warning "Mind this"', "??? tip", "???+ note"]))
+                parts.append(marker + draw(st.sampled_from(["\n", "\n\n"])) + "    " + body.replace("\n", "\n    "))
+            else:
+                parts.append("- " + body.replace("\n", "\n  ") if kind == "item" else body)
     return "\n\n".join(parts) + "\n", expected
 
 
@@ -439,3 +609,62 @@ def test_the_fast_path_takes_a_corpus_line_and_leaves_headings_items_and_clauses
         prose.replace(" ", "  "),
     ):
         assert not _is_prose_line(text)
+
+
+# --- containers and directives: every reading still reads back from its offsets -------------------------
+
+_RST_PIECES = [
+    ".. glossary::\n",
+    ".. confval:: name\n   :type: ``bool``\n   :noindex:\n",
+    ".. py:function:: f(x)\n                 g(y)\n",
+    ".. tab-set::\n",
+    ".. tab-item:: Linux\n   :sync: x\n",
+    ".. note:: First\n   line.\n",
+    ".. only:: html\n",
+    ".. toctree::\n",
+    "Term\n   Its description.\n",
+    "A\nB\n   Shared *description*.\n",
+    "Para ends::\n",
+    "   indented body :ref:`x`\n",
+    "      deeper body\n",
+    "   - item\n",
+    ":field: value\n",
+    "\n",
+    "\n",
+]
+_MD_PIECES = [
+    "!!! note\n",
+    '!!! warning "Title *x*"\n',
+    "???+ tip\n",
+    "    body [link](u) text\n",
+    "        deeper\n",
+    "    ```\n",
+    "```\n",
+    "::: mod.path\n",
+    "    options:\n",
+    ":::{note} T\n",
+    ":::\n",
+    "- item\n",
+    "text line\n",
+    "| a | b |\n|---|---|\n| 1 | 2 |\n",
+    "<div>\n",
+    "    <div>\n",
+    "\n",
+    "\n",
+]
+
+
+@SETTINGS
+@given(st.data())
+def test_directives_and_admonitions_read_back_from_their_offsets(data):
+    fmt = data.draw(st.sampled_from(["rst", "markdown"]))
+    pieces = _RST_PIECES if fmt == "rst" else _MD_PIECES
+    text = "".join(data.draw(st.lists(st.sampled_from(pieces), max_size=14)))
+    d = doc(text, fmt)
+    reading = read(d)
+    assert all(a < b for a, b in zip(reading.offsets, reading.offsets[1:]))
+    assert all(text[o] == c or c in " \n" for o, c in zip(reading.offsets.tolist(), reading.text))
+    for p in Chunker(max_chars=80, min_chars=20).chunk(d):
+        assert reading.of(p.start, p.end) == p.text
+        for s, e, ss, se in sentences(p):
+            assert reading.of(ss, se) == p.text[s:e]

@@ -10,7 +10,8 @@ sizes lies between two words. Consecutive lines so cut are one of two things:
   and citable on its own; a cell goes under the header whose column holds its middle. A first
   row that names no columns (a cell of more than a few words, or none with a letter) leaves
   every row as its cells joined by `` | ``. A contents entry (a title, a gap, its page
-  number) is no table row.
+  number) is no table row, and justified prose with a word in another font (wide gaps at a
+  different place on each line, long parts) is no table (`_reads_as_table`).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ _COLUMN_WORDS = 4  # a part of a line with fewer words than this is a cell, not 
 _MIN_COLUMN_LINES = 3
 _PAGE_RE = re.compile(r"\d{1,4}|[ivxlc]{1,7}", re.IGNORECASE)  # a page number, as a contents entry ends
 _HEADER_WORDS = 5
+_PROSE_ROW_WORDS = 8  # a row of this many words may be a line of prose: its columns must line up
 
 
 def _runs(lines: list[Line], ok) -> list[tuple[int, int]]:
@@ -69,8 +71,29 @@ def _is_row(line: Line) -> bool:
 
 
 def table_runs(lines: list[Line]) -> list[tuple[int, int]]:
-    """``(start, end)`` of each run of two or more consecutive table rows (`_is_row`)."""
-    return [(a, b) for a, b in _runs(lines, _is_row) if b - a >= 2]
+    """``(start, end)`` of each run of two or more consecutive table rows (`_is_row`) that reads as
+    a table (`_reads_as_table`), not as justified prose."""
+    return [(a, b) for a, b in _runs(lines, _is_row) if b - a >= 2 and _reads_as_table(lines[a:b])]
+
+
+def _reads_as_table(rows: list[Line]) -> bool:
+    """Whether rows cut by wide gaps are a table: short cells only, or columns that line up.
+
+    Justified prose set with a word in another font ("the user instructs" / "PSfrag | to remove
+    that tag ...", a LaTeX manual's typewriter names) has wide gaps too, at a different place on
+    each line: its parts are long and start nowhere in common. A table's columns start at the
+    same place on most rows (within a font size), or its rows are all short (a column of
+    right-aligned numbers starts anywhere).
+    """
+    if all(sum(len(c[2].split()) for c in row.cells) < _PROSE_ROW_WORDS for row in rows):
+        return True
+    starts = [[c[0] for c in row.cells[1:]] for row in rows]
+
+    def aligned(i: int) -> bool:
+        tol = rows[i].size
+        return any(abs(x - y) <= tol for j, other in enumerate(starts) if j != i for y in other for x in starts[i])
+
+    return sum(aligned(i) for i in range(len(rows))) * 3 >= 2 * len(rows)
 
 
 def _is_header(cells) -> bool:
