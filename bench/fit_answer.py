@@ -48,7 +48,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from qa.answering.features import FEATURES
-from qa.answering.scoring import MIN_EVIDENCE, Model, answers, calibration_inputs, choose
+from qa.answering.scoring import Model, answers, calibration_inputs, choose
 from qa.answering.summarize import prepare, score_units
 from qa.errors import QuestionError
 
@@ -63,6 +63,9 @@ MIN_ANSWERED = 0.92  # answerable questions answered, averaged over sets (the ta
 # of the unit, on a scale of 10 per unit of evidence) and moves as far as the pool pulls: with every other
 # weight 0 the ranking is the rules' own.
 PRIOR_WEIGHTS = {"rules": 10.0}
+# The evidence guard's levels tried (`choose_min_evidence`), and the rules' own (set on SQuAD and Cranfield).
+EVIDENCE_GRID = (0.30, 0.32, 0.34, 0.36, 0.38, 0.40)
+RULES_MIN_EVIDENCE = 0.38
 PRIOR = np.array([PRIOR_WEIGHTS.get(f, 0.0) for f in FEATURES])
 MAX_POS, MAX_NEG = 3, 20
 BINS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0001)
@@ -370,7 +373,7 @@ def choose_threshold(rows: list[Row], model: Model) -> float:
     averaged over sets: abstain as much as that allows (near-topic questions), no more."""
     conf = {}
     for r, x, _, _ in _inputs(rows, model.weights):
-        conf[(r.set, r.qid)] = model.confidence(x) if x[3] >= MIN_EVIDENCE else -1.0
+        conf[(r.set, r.qid)] = model.confidence(x) if x[3] >= model.min_evidence else -1.0
     best_t = 0.02
     for t in np.arange(0.02, 0.96, 0.01):
         per_set: dict = {}
@@ -382,6 +385,28 @@ def choose_threshold(rows: list[Row], model: Model) -> float:
         if np.mean([b / a for a, b in per_set.values()]) >= MIN_ANSWERED:
             best_t = float(t)
     return best_t
+
+
+def choose_min_evidence(rows: list[Row], weights: np.ndarray) -> float:
+    """The evidence guard's level: the lowest of `EVIDENCE_GRID` at which every off-topic question of
+    every set that abstains at the grid's highest still abstains (a question no level of the grid
+    turns away is left to the other rules). Lower keeps more answerable questions whose words are
+    the asker's own; the guard is there for questions of another domain."""
+    evidence = {}
+    for r in rows:
+        if r.answerable or r.near:
+            continue
+        if r.refused or r.values is None or not len(r.units):
+            evidence[(r.set, r.qid)] = -1.0
+            continue
+        scores = r.values @ weights
+        evidence[(r.set, r.qid)] = (
+            float(calibration_inputs(scores, r.values, r.passage_evidence)[3])
+            if choose(r.units, r.values, scores)
+            else -1.0
+        )
+    turned = [e for e in evidence.values() if e < EVIDENCE_GRID[-1]]
+    return next(t for t in EVIDENCE_GRID if all(e < t for e in turned))
 
 
 def fit(rows: list[Row], mask: np.ndarray | None = None, meta: dict | None = None, c: float = 1.0) -> Model:
@@ -399,9 +424,17 @@ def fit(rows: list[Row], mask: np.ndarray | None = None, meta: dict | None = Non
         cal = _fit_platt(inputs)
     else:
         cal = fit_calibration(rows, weights)
-    model = Model(features=FEATURES, weights=weights, calibration=cal, threshold=0.5, meta=meta or {})
+    floor = choose_min_evidence(rows, weights)
+    model = Model(
+        features=FEATURES, weights=weights, calibration=cal, threshold=0.5, meta=meta or {}, min_evidence=floor
+    )
     return Model(
-        features=FEATURES, weights=weights, calibration=cal, threshold=choose_threshold(rows, model), meta=meta or {}
+        features=FEATURES,
+        weights=weights,
+        calibration=cal,
+        threshold=choose_threshold(rows, model),
+        meta=meta or {},
+        min_evidence=floor,
     )
 
 
@@ -513,7 +546,7 @@ def loso(rows: list[Row], mask: np.ndarray, c: float) -> tuple[dict, list]:
         test = [r for r in rows if r.set == name]
         model = fit(train, mask, c=c)
         got, s = measure(test, model)
-        figures[name] = {**got[name], "threshold": round(model.threshold, 3)}
+        figures[name] = {**got[name], "threshold": round(model.threshold, 3), "min_evidence": model.min_evidence}
         shown += s
     return figures, shown
 
@@ -596,7 +629,7 @@ def format_result(result: dict) -> str:
         out += [f"| {b['bin']} | {b['answers']} | {b['confidence']:.3f} | {b['right']:.3f} |" for b in result[key]]
     out += [
         "",
-        f"Weights (threshold {result['threshold']:.2f}): "
+        f"Weights (threshold {result['threshold']:.2f}, evidence guard {result.get('min_evidence', 0.38):.2f}): "
         + ", ".join(f"{k} {v:+.3f}" for k, v in sorted(result["weights"].items(), key=lambda kv: -abs(kv[1])))
         + ".",
         "",
@@ -640,7 +673,12 @@ def main(argv=None) -> int:
     mask = np.ones(len(FEATURES), dtype=bool)
     # The rules alone (every weight but ``rules`` 0; abstention by the evidence guard alone): the "before".
     rules_only = Model(
-        features=FEATURES, weights=PRIOR.copy(), calibration=fit_calibration(rows, PRIOR), threshold=0.0, meta={}
+        features=FEATURES,
+        weights=PRIOR.copy(),
+        calibration=fit_calibration(rows, PRIOR),
+        threshold=0.0,
+        meta={},
+        min_evidence=RULES_MIN_EVIDENCE,
     )
     before, _ = measure(rows, rules_only)
     before_first = _mean_first(before)
@@ -686,6 +724,7 @@ def main(argv=None) -> int:
         "dropped": dropped,
         "weights": {f: round(float(w), 4) for f, w, m in zip(FEATURES, model.weights, mask) if m},
         "threshold": model.threshold,
+        "min_evidence": model.min_evidence,
         "c": c,
         "c_tried": {str(k): round(v, 4) for k, v in tried.items()},
         "before": before,
