@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import hashlib
 import json
 import os
 import re
@@ -54,9 +55,6 @@ from qa.errors import QuestionError
 
 SET_CAP = 50  # every set weighs at most as much as 50 questions: held out, 300 (SQuAD 6x the small sets) lost SQuAD 0.015 more and realdocs 0.056 at C=1
 C_GRID = (0.01, 0.1, 1.0, 10.0)  # how far the weights may move from the rules: chosen leave-one-set-out (step 3)
-SHRINK_TO_PRIOR = True
-OUT_OF_SET_CALIBRATION = False
-CALIBRATION_SET_WEIGHTS = False  # every question counts once: the reliability table is pooled
 NOISE = 0.0025
 MIN_ANSWERED = 0.92  # answerable questions answered, averaged over sets (the target is 0.90 on every set)
 # The fit starts from the documented rules of `qa.answering.summarize` (the ``rules`` feature: their score
@@ -174,8 +172,19 @@ def _save_rows(rows: list[Row], path: Path) -> None:
         if r.values is not None:
             arrays[f"v{n}"] = r.values
     path.parent.mkdir(parents=True, exist_ok=True)
-    np.savez(path.with_suffix(".npz"), **arrays)
-    path.with_suffix(".json").write_text(json.dumps({"features": list(FEATURES), "rows": meta}), encoding="utf-8")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".npz")
+    with os.fdopen(fd, "wb") as f:
+        np.savez(f, **arrays)
+    os.replace(tmp, path.with_suffix(".npz"))
+    _write(path.with_suffix(".json"), {"features": list(FEATURES), "code": _code_version(), "rows": meta})
+
+
+def _code_version() -> str:
+    """A digest of qa's source: rows cached by other code (a feature, a reading rule changed) are read again."""
+    digest = hashlib.sha256()
+    for source in sorted((ROOT / "qa").rglob("*.py")):
+        digest.update(source.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def _load_rows(path: Path) -> list[Row] | None:
@@ -184,7 +193,7 @@ def _load_rows(path: Path) -> list[Row] | None:
     if not path.with_suffix(".json").is_file():
         return None
     obj = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
-    if obj["features"] != list(FEATURES):
+    if obj["features"] != list(FEATURES) or obj.get("code") != _code_version():
         return None
     arrays = np.load(path.with_suffix(".npz"), allow_pickle=False)
     rows = []
@@ -284,11 +293,9 @@ def _set_weights(rows: list[Row]) -> dict:
 
 def fit_ranker(rows: list[Row], mask: np.ndarray, c: float) -> np.ndarray:
     """Pairwise logistic regression: weights such that a right unit outscores a wrong one of the same question."""
-    from sklearn.linear_model import LogisticRegression
-
     rng = np.random.default_rng(0)
     setw = _set_weights(rows)
-    xs, ys, ws = [], [], []
+    xs, ws = [], []
     for r in rows:
         if not r.fit or r.refused or not r.answerable or r.values is None or not len(r.units):
             continue
@@ -301,21 +308,11 @@ def fit_ranker(rows: list[Row], mask: np.ndarray, c: float) -> np.ndarray:
         w = setw[r.set] / len(d)
         xs.append(d)
         ws.append(np.full(len(d), w))
-    n = sum(len(x) for x in ws)
-    xs = xs + [-x for x in xs]
-    ys = [np.ones(n), np.zeros(n)]
-    ws = ws + ws
-    X, y, w = np.vstack(xs), np.concatenate(ys), np.concatenate(ws)
+    X, w = np.vstack(xs), np.concatenate(ws)
     prior = PRIOR[mask]
-    if SHRINK_TO_PRIOR:
-        delta = _shrunk_logistic(X[: len(X) // 2], w[: len(X) // 2], prior, c)  # the d rows (label 1)
-        coef = prior + delta
-    else:
-        model = LogisticRegression(C=c, fit_intercept=False, max_iter=2000)
-        model.fit(X, y, sample_weight=w)
-        coef = model.coef_[0]
+    delta = _shrunk_logistic(X, w, prior, c)  # each row: a right unit's features minus a wrong one's
     full = np.zeros(len(FEATURES))
-    full[mask] = coef
+    full[mask] = prior + delta
     return full
 
 
@@ -359,12 +356,11 @@ def fit_calibration(rows: list[Row], weights: np.ndarray) -> np.ndarray:
 def _fit_platt(inputs: list) -> np.ndarray:
     from sklearn.linear_model import LogisticRegression
 
-    setw = _set_weights([r for r, _, _, _ in inputs]) if CALIBRATION_SET_WEIGHTS else {}
-    data = [(x, y, setw.get(r.set, 1.0)) for r, x, y, _ in inputs]
-    X = np.array([d[0] for d in data])
-    y = np.array([d[1] for d in data])
+    # Every question counts once (not each set alike): the reliability table is pooled.
+    X = np.array([x for _, x, _, _ in inputs])
+    y = np.array([right for _, _, right, _ in inputs])
     m = LogisticRegression(C=10.0, max_iter=2000)
-    m.fit(X, y, sample_weight=np.array([d[2] for d in data]))
+    m.fit(X, y)
     return np.array([*m.coef_[0], m.intercept_[0]])
 
 
@@ -413,17 +409,7 @@ def fit(rows: list[Row], mask: np.ndarray | None = None, meta: dict | None = Non
     """The scoring rule fitted on `rows`: ranker, calibration and threshold (module docstring, step 2)."""
     mask = np.ones(len(FEATURES), dtype=bool) if mask is None else mask
     weights = fit_ranker(rows, mask, c)
-    if OUT_OF_SET_CALIBRATION:
-        # Calibrate on scores of weights not fitted on the set scored (each set by the others' weights):
-        # scores on the rows a ranker was fitted on are better than it will do on a new set.
-        names = sorted({r.set for r in rows})
-        inputs = []
-        for name in names:
-            w = fit_ranker([r for r in rows if r.set != name], mask, c) if len(names) > 1 else weights
-            inputs += _inputs([r for r in rows if r.set == name], w)
-        cal = _fit_platt(inputs)
-    else:
-        cal = fit_calibration(rows, weights)
+    cal = fit_calibration(rows, weights)
     floor = choose_min_evidence(rows, weights)
     model = Model(
         features=FEATURES, weights=weights, calibration=cal, threshold=0.5, meta=meta or {}, min_evidence=floor
@@ -538,31 +524,42 @@ def reliability(shown: list) -> list[dict]:
     return table
 
 
+# A set's group (``"group"`` in fit_sets.json): sets of one group share documents and answers (the seed
+# questions and our paraphrases of them), so they are held out together.
+GROUPS: dict[str, str] = {}
+
+
+def _group(name: str) -> str:
+    return GROUPS.get(name, name)
+
+
 def loso(rows: list[Row], mask: np.ndarray, c: float) -> tuple[dict, list]:
-    """Leave one set out: each set measured by the rule fitted on the others."""
+    """Leave one set out: each set measured by the rule fitted on the other sets (and not on its group)."""
     figures, shown = {}, []
-    for name in sorted({r.set for r in rows}):
-        train = [r for r in rows if r.set != name]
-        test = [r for r in rows if r.set == name]
+    for group in sorted({_group(r.set) for r in rows}):
+        train = [r for r in rows if _group(r.set) != group]
+        test = [r for r in rows if _group(r.set) == group]
         model = fit(train, mask, c=c)
         got, s = measure(test, model)
-        figures[name] = {**got[name], "threshold": round(model.threshold, 3), "min_evidence": model.min_evidence}
+        for name, f in got.items():
+            figures[name] = {**f, "threshold": round(model.threshold, 3), "min_evidence": model.min_evidence}
         shown += s
     return figures, shown
 
 
 def loso_top1(rows: list[Row], mask: np.ndarray, c: float) -> float:
     """Leave one set out, ranking only: the share of answerable questions whose best unit holds the
-    answer, each set ranked by weights fitted on the others, averaged over sets."""
+    answer, each set ranked by weights fitted on the other sets (not its group's), averaged over sets."""
     shares = []
-    for name in sorted({r.set for r in rows}):
-        w = fit_ranker([r for r in rows if r.set != name], mask, c)
-        ok = [
-            _first_right(r, r.values @ w) if r.values is not None and len(r.units) else False
-            for r in rows
-            if r.set == name and r.answerable and not r.refused
-        ]
-        shares.append(float(np.mean(ok)) if ok else 0.0)
+    for group in sorted({_group(r.set) for r in rows}):
+        w = fit_ranker([r for r in rows if _group(r.set) != group], mask, c)
+        for name in sorted({r.set for r in rows if _group(r.set) == group}):
+            ok = [
+                _first_right(r, r.values @ w) if r.values is not None and len(r.units) else False
+                for r in rows
+                if r.set == name and r.answerable and not r.refused
+            ]
+            shares.append(float(np.mean(ok)) if ok else 0.0)
     return float(np.mean(shares))
 
 
@@ -652,7 +649,7 @@ def main(argv=None) -> int:
     ap.add_argument("--no-write", action="store_true", help="print the figures only")
     ap.add_argument("--no-ablation", action="store_true", help="keep every feature (skip step 3's drops)")
     ap.add_argument(
-        "--cache", metavar="DIR", help="keep each set's rows here and reuse them (delete it after changing a feature)"
+        "--cache", metavar="DIR", help="keep each set's rows here and reuse them while qa's source is unchanged"
     )
     ap.add_argument("--depth", type=int, help="experiment: the passages whose units are candidates")
     ap.add_argument("--any-doc", action="store_true", help="experiment: the first unit from any document")
@@ -667,6 +664,7 @@ def main(argv=None) -> int:
         scoring.TOP_DOC_FIRST = False
 
     sets = find_sets(Path(args.sets))
+    GROUPS.update({x["name"]: x.get("group", x["name"]) for x in sets})
     rows = []
     for s in sets:
         rows += collect(s, log=lambda m: print(m, file=sys.stderr), cache=Path(args.cache) if args.cache else None)
