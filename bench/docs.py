@@ -32,8 +32,10 @@ SECTIONS = [
         "The answer's scoring rule: fitted on every set, and each set held out",
         "make fit",
         "Every set of the development pool (`bench/fit_sets.json`), measured by the weights fitted on all sets and "
-        "by weights fitted on the others only (leave one set out: the figures that carry to documents nobody tuned "
-        "for). Shares of answerable questions; abstentions count as misses "
+        "by weights fitted on the others only (leave one set out: the weights never saw the set they are measured "
+        "on, but how far they may move, which features stay and the hand rules were chosen on these same figures, "
+        "so they are a little optimistic; design.md says which). Shares of answerable questions; abstentions count "
+        "as misses "
         "([design.md](design.md#how-the-summary-works), `qa/answering/scoring.py`).",
     ),
     (
@@ -125,10 +127,6 @@ def _bench_text(results: dict) -> str:
     if machine:
         parts.append("machine: " + json.dumps(machine, ensure_ascii=False))
     return "\n\n".join(p for p in parts if p)
-
-
-def _json(path: Path):
-    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
 
 
 def render(results_dir: Path) -> str:

@@ -395,7 +395,7 @@ def _cmd_ask(args) -> int:
     finally:
         _close(index)
     if args.json:
-        print(json.dumps(answer_to_dict(result), ensure_ascii=False))
+        print(json.dumps(answer_to_dict(result, explain=args.explain), ensure_ascii=False))
     else:
         print(answer_to_text(result, analyzer=index.analyzer))
         if args.explain:

@@ -232,6 +232,10 @@ class Answer:
         Only when asked for (``qa ask --explain``): for each shown unit (the best candidates when
         abstaining) its text, passage, kind, score and features' values, weights and contributions
         (`qa.answering.scoring.explain`).
+    evidence : float
+        In [0, 1]: what the abstention guard reads, the mean of the best passage's and the best
+        unit's share of the question's evidence weight (`qa.answering.scoring.calibration_inputs`);
+        0 when a guard refused before any unit was scored.
     """
 
     question: str
@@ -245,6 +249,7 @@ class Answer:
     corrections: tuple[tuple[str, str], ...] = ()
     language: str = "en"
     explanation: tuple = ()
+    evidence: float = 0.0
 
     @property
     def text(self) -> str:

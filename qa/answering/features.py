@@ -2,8 +2,7 @@
 
 An answer unit is a span of a top passage that could be the answer: every unit
 `qa.answering.units` finds (sentences, list items, definitions, table rows, code after a
-lead-in; `qa.answering.summarize.answer_units`), or only the running-text sentences
-(`sentence_units`). `unit_features` gives every unit one row
+lead-in; `qa.answering.summarize.answer_units`). `unit_features` gives every unit one row
 of `FEATURES`, in that order; `qa.answering.scoring` weighs them with the weights fitted by
 ``bench/fit_answer.py`` (``make fit``) and shipped in ``answer_weights.json``.
 
@@ -49,7 +48,10 @@ feature                value
                        row's own cells), plus 0.15 when it shows what the question type asks for
 =====================  ==========================================================================
 
-``rules`` and ``unit_evidence`` are filled by `qa.answering.summarize.score_units`, where the
+``holds_word``         the unit holds a word of the question (one opening with a pronoun: or the unit
+                       before it does, as the rules read it): only such a unit is shown
+
+``rules``, ``unit_evidence`` and ``holds_word`` are filled by `qa.answering.summarize.score_units`, where the
 rules live; `unit_features` leaves them 0.
 
 Answer types (`answer_type`, English and Chinese): ``who`` (a person or organisation),
@@ -67,7 +69,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..ingest.reading import sentences
 from ..text import Analyzer, count_words, has_han
 
 __all__ = [
@@ -77,7 +78,6 @@ __all__ = [
     "answer_type",
     "holds_type",
     "question_view",
-    "sentence_units",
     "unit_features",
     "word_sequence",
 ]
@@ -115,6 +115,7 @@ FEATURES = (
     "coverage_chinese",
     "rules",
     "unit_evidence",
+    "holds_word",
 )
 
 
@@ -139,7 +140,7 @@ class AnswerUnit:
     before : str
         The unit before it in the passage ("" for the first).
     section : str
-        The passage's section heading path.
+        The passage's section heading.
     title : str
         The document's title.
     doc : str
@@ -167,35 +168,6 @@ class AnswerUnit:
     spans: tuple = ()
     lines: tuple = ()
     doc_id: str = ""
-
-
-def sentence_units(hits) -> list[AnswerUnit]:
-    """The running-text sentences of `hits` (`qa.ingest.reading.sentences`) as units of kind ``sentence``."""
-    out = []
-    for hit in hits:
-        p = hit.passage
-        spans = sentences(p)
-        before = ""
-        for n, (s, e, ss, se) in enumerate(spans):
-            text = p.text[s:e]
-            out.append(
-                AnswerUnit(
-                    text=text,
-                    kind="sentence",
-                    rank=hit.rank,
-                    start=ss,
-                    end=se,
-                    position=n,
-                    count=len(spans),
-                    before=before,
-                    section=p.section,
-                    title=p.title,
-                    doc=p.source,
-                    doc_id=p.doc_id,
-                )
-            )
-            before = text
-    return out
 
 
 # ----------------------------------------------------------------------------- answer types
@@ -247,7 +219,7 @@ _Q_TYPES = (  # (type, question pattern): the first match wins
         "code",
         re.compile(
             r"\b(?:which|what) (?:\w+ )?(?:option|options|flag|flags|command|commands|switch|argument|parameter|"
-            r"variable|setting|function|method|file|files|key|field|module|package|keyword|setting)\b|"
+            r"variable|setting|function|method|file|files|key|field|module|package|keyword)\b|"
             r"\bwhat (?:do|should|can) i (?:run|type|use|set|pass|call)\b|哪个(?:命令|参数|选项|文件|变量)|什么(?:命令|参数|选项)",
             _I,
         ),
@@ -343,22 +315,86 @@ def holds_type(kind: str, text: str, question: str = "") -> bool:
 
 # ----------------------------------------------------------------------------- the question, read once
 
-_WORDS = Analyzer(stem=False, stop_words=False, chinese="words")
+WORD_ANALYZER = Analyzer(stem=False, stop_words=False, chinese="words")  # words as written, stop words kept
 _NOT_RE = re.compile(r"n[’']t\b")
-_PRONOUN_RE = re.compile(
+PRONOUN_RE = re.compile(
     r"^\W*(?:it|its|it's|it’s|this|these|they|their|he|his|she|her|that|those|such)\b|^\W*(?:它|他|她|其|该|此)", _I
 )
 
 
+# Past forms of common irregular verbs, read as the verb for echoes ("Who wrote" / "written by").
+_IRREGULAR = {
+    form: base
+    for base, forms in {
+        "be": "was were been",
+        "begin": "began begun",
+        "break": "broke broken",
+        "bring": "brought",
+        "build": "built",
+        "buy": "bought",
+        "choose": "chose chosen",
+        "come": "came",
+        "do": "did done",
+        "draw": "drew drawn",
+        "drive": "drove driven",
+        "eat": "ate eaten",
+        "fall": "fell fallen",
+        "find": "found",
+        "fly": "flew flown",
+        "forget": "forgot forgotten",
+        "get": "got gotten",
+        "give": "gave given",
+        "go": "went gone",
+        "grow": "grew grown",
+        "have": "had",
+        "hold": "held",
+        "keep": "kept",
+        "know": "knew known",
+        "lead": "led",
+        "leave": "left",
+        "lose": "lost",
+        "make": "made",
+        "mean": "meant",
+        "meet": "met",
+        "pay": "paid",
+        "run": "ran",
+        "say": "said",
+        "see": "saw seen",
+        "sell": "sold",
+        "send": "sent",
+        "speak": "spoke spoken",
+        "spend": "spent",
+        "take": "took taken",
+        "teach": "taught",
+        "tell": "told",
+        "think": "thought",
+        "win": "won",
+        "write": "wrote written",
+        "rise": "rose risen",
+        "fight": "fought",
+        "seek": "sought",
+        "stand": "stood",
+        "understand": "understood",
+        "become": "became",
+        "feel": "felt",
+        "hear": "heard",
+        "sit": "sat",
+    }.items()
+    for form in forms.split()
+}
+
+
 def word_sequence(text: str) -> list[str]:
-    """The words of `text` in order, lowercased, "n't" read as "not"; Chinese cut into words."""
+    """The words of `text` in order, lowercased, "n't" read as "not" and an irregular past form as its
+    verb ("Who wrote" echoes "was written by"); Chinese cut into words."""
     if has_han(text):
-        return [w for w, _, _ in _WORDS.words(text)]
-    return re.findall(r"\w+", _NOT_RE.sub(" not", text.lower()))
+        return [w for w, _, _ in WORD_ANALYZER.words(text)]
+    return [_IRREGULAR.get(w, w) for w in re.findall(r"\w+", _NOT_RE.sub(" not", text.lower()))]
 
 
-def _pairs(words: list[str]) -> set[tuple[str, str]]:
-    return {(a, b) for a, b in zip(words, words[1:]) if not (_WORDS.is_stop(a) and _WORDS.is_stop(b))}
+def word_pairs(words: list[str]) -> set[tuple[str, str]]:
+    """Adjacent word pairs, those of two stop words left out ("of the")."""
+    return {(a, b) for a, b in zip(words, words[1:]) if not (WORD_ANALYZER.is_stop(a) and WORD_ANALYZER.is_stop(b))}
 
 
 @dataclass(frozen=True)
@@ -398,8 +434,8 @@ def question_view(index, query, cues=(), focus=None, defined: str | None = None)
         weight=dict(zip(query.term_ids, query.idf)),
         total=query.total_idf or 0.0,
         words=frozenset(seq) or frozenset({""}),
-        content=frozenset(w for w in seq if not _WORDS.is_stop(w)),
-        pairs=frozenset(_pairs(seq)),
+        content=frozenset(w for w in seq if not WORD_ANALYZER.is_stop(w)),
+        pairs=frozenset(word_pairs(seq)),
         kind=answer_type(query.text),
         cues=tuple(cues),
         focus=focus,
@@ -483,7 +519,7 @@ def unit_features(index, q: QuestionView, units, hits, terms: dict | None = None
             ctx |= set(term_ids(u.before))
         row[col["coverage"]] = coverage
         row[col["context"]] = _share(q, [t for t in q.weight if t in ctx and t not in own])
-        heading = u.section.rsplit(">", 1)[-1].strip() if u.section else ""
+        heading = u.section.strip()
         asked = [h for h in (heading, u.before) if h.rstrip().endswith(("?", "？"))]
         if asked and q.total:
             best = max(_share(q, [t for t in q.weight if t in set(term_ids(h))]) for h in asked)
@@ -491,7 +527,7 @@ def unit_features(index, q: QuestionView, units, hits, terms: dict | None = None
         row[col["proximity"]] = _proximity(q, seq)
         words = word_sequence(u.text)
         wset = set(words)
-        content = [w for w in words if not _WORDS.is_stop(w)]
+        content = [w for w in words if not WORD_ANALYZER.is_stop(w)]
         novelty = sum(w not in q.content for w in content) / len(content) if content else 0.0
         row[col["novelty"]] = novelty
         row[col["restates"]] = float(novelty < 0.25)
@@ -499,7 +535,7 @@ def unit_features(index, q: QuestionView, units, hits, terms: dict | None = None
         if not asks:
             row[col["echo"]] = len(wset & q.words) / len(q.words)
             if q.pairs:
-                row[col["pairs"]] = len(_pairs(words) & q.pairs) / len(q.pairs)
+                row[col["pairs"]] = len(word_pairs(words) & q.pairs) / len(q.pairs)
         if q.kind:
             held_type = (
                 holds_type(q.kind, u.text, q.text)
@@ -515,7 +551,7 @@ def unit_features(index, q: QuestionView, units, hits, terms: dict | None = None
         n_words = count_words(u.text)
         row[col["short"]] = float(n_words < 4)
         row[col["log_words"]] = math.log1p(n_words) / 4
-        row[col["pronoun"]] = float(bool(_PRONOUN_RE.match(u.text)))
+        row[col["pronoun"]] = float(bool(PRONOUN_RE.match(u.text)))
         row[col["lead_in"]] = float(u.text.rstrip().endswith((":", "：")))
         hit = by_rank.get(u.rank)
         row[col["rank"]] = 1.0 / max(u.rank, 1)

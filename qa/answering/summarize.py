@@ -63,9 +63,10 @@ A fixed, documented formula whose weights are set by measurement (issue 22):
 6. **Abstention.** qa answers nothing, and says why, when no content word of the question is
    in the corpus (``no_match``), when a special term or an unknown acronym of the question is
    in none of the top passages (``not_mentioned``, rule 7), or (``weak_evidence``) when the
-   confidence is below the fitted threshold or the *evidence* is below `MIN_EVIDENCE` (the
-   mean of the best passage's share of the question's evidence weight and the most one unit
-   holds, plus 0.15 when it shows what the question asks for). The reason names what is
+   *evidence* is below `MIN_EVIDENCE` (the mean of the best passage's share of the question's
+   evidence weight and the most one unit holds, plus 0.15 when it shows what the question asks
+   for), when the confidence is below the fitted threshold, or when no unit of the best
+   passage's document holds a word of the question (its words stand only in a heading). The reason names what is
    missing: "No passage says when ..." from the question's answer type and its words.
    ``answer(..., explain=True)`` (``qa ask --explain``) shows every shown unit's features and
    their contributions.
@@ -93,9 +94,19 @@ from ..index.index import Index
 from .search import parse_question, search
 from ..ingest.reading import LAYOUT_CODES, has_running_text
 from .units import candidate_units
-from ..text import Analyzer, count_words, detect_language, has_han
+from ..text import count_words, detect_language
 from ..types import Answer, Hit, Query, Sentence
-from .features import FEATURES, AnswerUnit, question_view, unit_features
+from .features import (
+    FEATURES,
+    NUMBER_WORDS,
+    PRONOUN_RE,
+    WORD_ANALYZER,
+    AnswerUnit,
+    question_view,
+    unit_features,
+    word_pairs,
+    word_sequence,
+)
 from .scoring import (
     MIN_EVIDENCE,
     Model,
@@ -118,7 +129,7 @@ LEAD_IN_PENALTY = 0.1
 RANK_BONUS = 0.05
 ECHO_BONUS = 0.1
 PHRASE_BONUS = 0.1
-_RULES, _UNIT_EVIDENCE = FEATURES.index("rules"), FEATURES.index("unit_evidence")
+_RULES, _UNIT_EVIDENCE, _HOLDS_WORD = (FEATURES.index(f) for f in ("rules", "unit_evidence", "holds_word"))
 _TABLE_HEAD = LAYOUT_CODES["table-head"]  # a passage holding a table's header row holds its rows
 
 _I = re.IGNORECASE
@@ -135,11 +146,7 @@ _PLACES = (
 )
 _MONTHS = r"january|february|march|april|may|june|july|august|september|october|november|december"
 _DUR_UNITS = r"seconds?|minutes?|hours?|days?|weeks?|months?|years?|decades?|centuries"
-_NUMWORDS = (
-    r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen"
-    r"|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand|million|billion"
-    r"|half|dozen|percent"
-)
+_NUMWORDS = NUMBER_WORDS  # one list of number words (qa.answering.features)
 
 # (type, question pattern, sentence pattern); the first matching question pattern wins.
 QUESTION_TYPES: tuple[tuple[str, re.Pattern, re.Pattern], ...] = tuple(
@@ -286,9 +293,9 @@ def _focus(question: str):
         return None
     words = re.findall(r"[\w-]+", question[m.start() : m.end()])
     words = words[words.index(next(w for w in words if w.lower() in ("which", "what"))) + 1 :]
-    while words and (_WORDS.is_stop(words[-1].lower()) or words[-1].lower() in _AUXILIARIES):
+    while words and (WORD_ANALYZER.is_stop(words[-1].lower()) or words[-1].lower() in _AUXILIARIES):
         words.pop()
-    if not words or any(_WORDS.is_stop(w.lower()) for w in words):
+    if not words or any(WORD_ANALYZER.is_stop(w.lower()) for w in words):
         return None
     return re.compile(r"\b" + r"\W+".join(re.escape(w[: max(3, len(w) - 2)]) + r"\w*" for w in words) + r"\b", re.I)
 
@@ -308,86 +315,6 @@ def question_types(question: str) -> tuple[str, ...]:
 
 
 _DEFINITION_Q_RE = re.compile(r"^\s*what\s+(?:is|are)\s+(?:an?\s+|the\s+)?(?P<x>\w[\w .+/-]{0,40}?)\s*\?*\s*$", re.I)
-
-_NOT_RE = re.compile(r"n[’']t\b")
-# Past forms of common irregular verbs, read as the verb for echoes ("Who wrote" / "written by").
-_IRREGULAR = {
-    form: base
-    for base, forms in {
-        "be": "was were been",
-        "begin": "began begun",
-        "break": "broke broken",
-        "bring": "brought",
-        "build": "built",
-        "buy": "bought",
-        "choose": "chose chosen",
-        "come": "came",
-        "do": "did done",
-        "draw": "drew drawn",
-        "drive": "drove driven",
-        "eat": "ate eaten",
-        "fall": "fell fallen",
-        "find": "found",
-        "fly": "flew flown",
-        "forget": "forgot forgotten",
-        "get": "got gotten",
-        "give": "gave given",
-        "go": "went gone",
-        "grow": "grew grown",
-        "have": "had",
-        "hold": "held",
-        "keep": "kept",
-        "know": "knew known",
-        "lead": "led",
-        "leave": "left",
-        "lose": "lost",
-        "make": "made",
-        "mean": "meant",
-        "meet": "met",
-        "pay": "paid",
-        "run": "ran",
-        "say": "said",
-        "see": "saw seen",
-        "sell": "sold",
-        "send": "sent",
-        "speak": "spoke spoken",
-        "spend": "spent",
-        "take": "took taken",
-        "teach": "taught",
-        "tell": "told",
-        "think": "thought",
-        "win": "won",
-        "write": "wrote written",
-        "rise": "rose risen",
-        "fight": "fought",
-        "seek": "sought",
-        "stand": "stood",
-        "understand": "understood",
-        "become": "became",
-        "feel": "felt",
-        "hear": "heard",
-        "sit": "sat",
-    }.items()
-    for form in forms.split()
-}
-_PRONOUN_RE = re.compile(r"^\W*(?:it|its|it's|it’s|this|these|they|their|he|his|she|her|that)\b", re.I)
-_WORDS = Analyzer(stem=False, stop_words=False, chinese="words")
-
-
-def _sequence(text: str) -> list[str]:
-    """The words of `text` in order, lowercased, "n't" read as "not" ("shouldn't" echoes "should not")."""
-    if has_han(text):  # a Chinese sentence is one \w+ run: cut it into words
-        return [w for w, _, _ in _WORDS.words(text)]
-    return [_IRREGULAR.get(w, w) for w in re.findall(r"\w+", _NOT_RE.sub(" not", text.lower()))]
-
-
-def _words(text: str) -> set[str]:
-    return set(_sequence(text))
-
-
-def _pairs(words: list[str]) -> set[tuple[str, str]]:
-    """Adjacent word pairs, those of two stop words left out ("of the")."""
-    return {(a, b) for a, b in zip(words, words[1:]) if not (_WORDS.is_stop(a) and _WORDS.is_stop(b))}
 
 
 def _candidates(index: Index, query: Query, hits: tuple[Hit, ...], types: tuple[str, ...], units=None, terms=None):
@@ -418,14 +345,14 @@ def _candidates(index: Index, query: Query, hits: tuple[Hit, ...], types: tuple[
             )
         ]
     top_score = hits[0].score if hits and hits[0].score > 0 else 1.0
-    q_words = _words(query.text) or {""}
-    q_pairs = _pairs(_sequence(query.text))
+    q_words = set(word_sequence(query.text)) or {""}
+    q_pairs = word_pairs(word_sequence(query.text))
     q_lower = query.text.lower()
     out = []
     focus = _focus(query.text)
     defined = _DEFINITION_Q_RE.match(query.text)
     subject = defined.group("x") if defined else ""
-    head = subject.split()[0] if len(subject.split()) > 1 and not _WORDS.is_stop(subject.split()[0]) else None
+    head = subject.split()[0] if len(subject.split()) > 1 and not WORD_ANALYZER.is_stop(subject.split()[0]) else None
     subject = re.escape(subject) + (f"|{re.escape(head)}" if head else "")  # "the nargs argument of f": "nargs is"
     defines = (
         re.compile(
@@ -447,7 +374,7 @@ def _candidates(index: Index, query: Query, hits: tuple[Hit, ...], types: tuple[
         text = unit.text
         own_terms = term_set(text)
         term_ids = own_terms
-        if _PRONOUN_RE.match(text):  # "It's the ..." is about what the sentence before named
+        if PRONOUN_RE.match(text):  # "It's the ..." is about what the sentence before named
             term_ids = own_terms | prev_terms
         prev_terms = own_terms
         held = [tid for tid in query.term_ids if tid in term_ids]
@@ -479,12 +406,12 @@ def _candidates(index: Index, query: Query, hits: tuple[Hit, ...], types: tuple[
         if text.rstrip().endswith((":", "：")):  # a lead-in announces its answer: the unit holding both is it
             score -= LEAD_IN_PENALTY
         score += RANK_BONUS * max(hit.score, 0.0) / top_score
-        sequence = _sequence(text)
+        sequence = word_sequence(text)
         words = set(sequence)
         if not asks:  # a question echoing the question is no answer to it
             score += ECHO_BONUS * len(words & q_words) / len(q_words)
             if q_pairs:
-                score += PHRASE_BONUS * len(_pairs(sequence) & q_pairs) / len(q_pairs)
+                score += PHRASE_BONUS * len(word_pairs(sequence) & q_pairs) / len(q_pairs)
         out.append(
             {
                 "text": text,
@@ -672,7 +599,6 @@ def answer(index: Index, question, k: int = 5, expand: bool = False, explain: bo
         language=detect_language(query.text),
     )
     scored = score_units(index, query, on_topic, hits)
-    model = scored.model
     chosen = choose(scored.units, scored.values, scored.scores) if scored.answers else []
     explanation = (
         tuple(_explain_unit(scored, i) for i in (chosen or unit_order(scored.units, scored.scores)[:3]))
@@ -687,18 +613,9 @@ def answer(index: Index, question, k: int = 5, expand: bool = False, explain: bo
             abstained=True,
             confidence=round(scored.confidence, 4),
             reason_code="weak_evidence",
-            reason=(
-                f"{missing_reason(query, scored)} "
-                + (
-                    f"The best candidate is right with a probability of {scored.confidence:.0%}, below the "
-                    f"{model.threshold:.0%} needed."
-                    if scored.evidence >= MIN_EVIDENCE
-                    else f"The evidence is too weak: the best passage and sentence hold {scored.evidence:.0%} of what the "
-                    f"question asks for (by word weight), below the {MIN_EVIDENCE:.0%} needed."
-                )
-                + unknown
-            ),
+            reason=f"{missing_reason(query, scored)} {weak_reason(scored)}{unknown}",
             explanation=explanation,
+            evidence=round(scored.evidence, 4),
             **common,
         )
     units = [scored.units[i] for i in chosen]
@@ -725,8 +642,25 @@ def answer(index: Index, question, k: int = 5, expand: bool = False, explain: bo
         reason_code=None,
         confidence=round(scored.confidence, 4),
         explanation=explanation,
+        evidence=round(scored.evidence, 4),
         **common,
     )
+
+
+def weak_reason(scored) -> str:
+    """Which of the three ways of abstaining on weak evidence this is, in words (rule 6)."""
+    model = scored.model
+    if scored.evidence < model.min_evidence:
+        return (
+            f"The evidence is too weak: the best passage and sentence hold {scored.evidence:.0%} of what the "
+            f"question asks for (by word weight), below the {model.min_evidence:.0%} needed."
+        )
+    if scored.confidence < model.threshold:
+        return (
+            f"The best candidate is right with a probability of {scored.confidence:.0%}, below the "
+            f"{model.threshold:.0%} needed."
+        )
+    return "No sentence of the best passage's document holds a word of the question (only its headings do)."
 
 
 @dataclass(frozen=True)
@@ -818,6 +752,7 @@ def score_units(index: Index, query: Query, on_topic, hits, model: Model | None 
         if c is not None:
             values[i, _RULES] = c["score"]
             values[i, _UNIT_EVIDENCE] = min(1.0, c["evidence"] + TYPE_BONUS * c["cue"])
+            values[i, _HOLDS_WORD] = float(bool(c["held"]))
     scores = model.scores(values)
     # Evidence is read in running text and in table rows under their header: a passage of code, a table
     # naming no columns or link lists holds none.

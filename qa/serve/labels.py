@@ -9,7 +9,7 @@ how sure the answer is, in words, with no figure of the engine's.
 
 from __future__ import annotations
 
-from ..answering.summarize import MIN_EVIDENCE
+from ..answering.scoring import load_model
 from ..types import Answer
 
 __all__ = [
@@ -104,9 +104,10 @@ LABELS: dict[str, dict[str, str]] = {
     },
 }
 
-# The one place where a confidence becomes a word. `Answer.confidence` is read as the probability
-# that the answer's first sentence holds the answer (issue 22 calibrates it to mean that): at least
-# 0.75 is "High", at least 0.45 "Medium", anything lower "Low". A visitor sees only the word, never a
+# The one place where a confidence becomes a word. `Answer.confidence` is the probability that the
+# answer's first unit holds the answer, calibrated on the sets make fit is fitted on (on a set it was
+# not calibrated on it runs high from 0.5 up: docs/design.md): at least 0.75 is "High", at least 0.45
+# "Medium", anything lower "Low". A visitor sees only the word, never a
 # percentage (a "100%" under an answer that restates the question promises what no engine knows).
 CONFIDENCE_LEVELS: tuple[tuple[float, str], ...] = ((0.75, "high"), (0.45, "medium"), (0.0, "low"))
 
@@ -170,8 +171,13 @@ def reason_text(answer: Answer) -> str:
     if answer.reason_code == "no_match":
         return "问题中的词在这些文档里都没有出现。"
     if answer.reason_code == "weak_evidence":
-        return (
-            f"证据不足：最佳段落和句子只涵盖了问题内容的 {answer.confidence:.0%}（按词的权重），"
-            f"低于所需的 {MIN_EVIDENCE:.0%}。"
-        )
+        model = load_model()
+        if answer.evidence < model.min_evidence:
+            return (
+                f"证据不足：最佳段落和句子只涵盖了问题内容的 {answer.evidence:.0%}（按词的权重），"
+                f"低于所需的 {model.min_evidence:.0%}。"
+            )
+        if answer.confidence < model.threshold:
+            return f"最可能的答案句正确的概率只有 {answer.confidence:.0%}，低于所需的 {model.threshold:.0%}。"
+        return "最相关文档中没有一个句子包含问题中的词（只有标题包含）。"
     return answer.reason or ""

@@ -147,7 +147,7 @@ def refusal_to_dict(question: str, reason: str) -> dict:
     }
 
 
-def answer_to_dict(answer: Answer) -> dict:
+def answer_to_dict(answer: Answer, explain: bool = False) -> dict:
     """The ``qa ask --json`` object (the public contract, plus extra fields).
 
     Contract fields: ``question, answer, abstained, reason, confidence,
@@ -159,7 +159,8 @@ def answer_to_dict(answer: Answer) -> dict:
     ``code``; `qa.answering.units`), ``spans`` (only for a unit of several source pieces, a table
     row: ``[[start, end], ...]``, each reading back exactly), ``lines`` (only for a unit of several
     lines or a list item: each line's block kind, ``text``, ``item``, ``code``, ``table`` or ``term``),
-    passage ``matched_terms`` and ``coverage``.
+    passage ``matched_terms`` and ``coverage``, and ``explanation`` when `explain` (``--explain``)
+    asked for it or the answer holds one.
     """
     return {
         "question": answer.question,
@@ -190,13 +191,16 @@ def answer_to_dict(answer: Answer) -> dict:
             }
             for h in answer.hits
         ],
-        **({"explanation": list(answer.explanation)} if answer.explanation else {}),
+        # Asked for (``--explain``), it is there even when empty: a guard refused before any unit was scored.
+        **({"explanation": list(answer.explanation)} if answer.explanation or explain else {}),
     }
 
 
 def explanation_to_text(answer: Answer, top: int = 8) -> str:
     """``qa ask --explain`` in the terminal: each shown unit's score, confidence, and its features'
     values and contributions (weight x value), the largest `top` first."""
+    if not answer.explanation:  # a guard refused first (no word of the question, a name nowhere)
+        return f"No answer unit was scored: {answer.reason or 'the question was refused before scoring.'}"
     lines = [f"Confidence {answer.confidence:.0%} (the calibrated probability that the first unit holds the answer)."]
     for n, unit in enumerate(answer.explanation, 1):
         lines.append(

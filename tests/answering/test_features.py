@@ -311,8 +311,8 @@ def test_choose_takes_the_first_unit_by_the_fitted_score_and_the_rest_by_the_rul
     by_rules = choose(scored.units, scored.values, rules)
     assert by_rules[0] == int(np.argmax(rules))
     # A fitted score that prefers another unit holding a word of the question makes it first ...
-    coverage = scored.values[:, FEATURES.index("coverage")]
-    eligible = [i for i in range(len(scored.units)) if coverage[i] > 0 and i != by_rules[0]]
+    holds = scored.values[:, FEATURES.index("holds_word")]
+    eligible = [i for i in range(len(scored.units)) if holds[i] > 0 and i != by_rules[0]]
     assert eligible
     fitted = np.zeros(len(scored.units))
     fitted[eligible[-1]] = 1.0
@@ -349,3 +349,46 @@ def test_unit_kinds_lead_in_length_cue_and_passage_coverage(tmp_path):
     red = seats["Room: Red; Floor: 3; Seats: 40"]
     assert red["kind_row"] == 1 and red["cue"] == 1  # a row read with its header; "40" is the number asked for
     assert seats["Each room is booked in the portal."]["kind_row"] == 0
+
+
+def test_a_question_whose_words_stand_only_in_a_heading_abstains_saying_so(tmp_path):
+    index = make_index(
+        tmp_path,
+        {
+            "permit.md": "# Lantern parking permit\n\nApply online at the portal before Friday. The office closes at noon.\n"
+        },
+    )
+    result = answer(index, "lantern parking permit?")
+    assert result.abstained and result.reason_code == "weak_evidence"
+    assert "No sentence of the best passage's document holds a word of the question" in result.reason
+    assert "below the" not in result.reason  # not a figure that the figures contradict
+    assert 0 <= result.evidence <= 1
+
+
+def test_the_chinese_reason_names_the_evidence_not_the_confidence(tmp_path):
+    from dataclasses import replace
+
+    from qa.answering.scoring import load_model
+    from qa.serve.labels import reason_text
+
+    index = make_index(
+        tmp_path, {"zh.txt": "医疗保险\n\n职工应当参加职工基本医疗保险，由用人单位和职工共同缴纳基本医疗保险费。\n"}
+    )
+    result = answer(index, "医疗保险报销比例是多少？")
+    weak = replace(result, abstained=True, reason_code="weak_evidence", evidence=0.2, confidence=0.14)
+    text = reason_text(weak)
+    assert "20%" in text and "14%" not in text and f"{load_model().min_evidence:.0%}" in text
+
+
+def test_explain_on_a_refused_question_says_no_unit_was_scored(tmp_path, capsys):
+    from qa.cli import main
+
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "a.md").write_text("# Parking\n\nPermits are issued at the front desk.\n", encoding="utf-8")
+    assert main(["index", str(tmp_path / "docs"), "--out", str(tmp_path / "idx")]) == 0
+    capsys.readouterr()
+    assert main(["ask", "--index", str(tmp_path / "idx"), "--explain", "qwertyzz?"]) == 0
+    assert "No answer unit was scored: No word of the question appears" in capsys.readouterr().out
+    assert main(["ask", "--index", str(tmp_path / "idx"), "--json", "--explain", "qwertyzz?"]) == 0
+    got = json.loads(capsys.readouterr().out)
+    assert got["reason_code"] == "no_match" and got["explanation"] == []

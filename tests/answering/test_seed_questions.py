@@ -27,10 +27,10 @@ SHARED = ROOT.parent / "shared" / "eval"
 PUBLIC = read_question_set(SHARED / "seed_questions.jsonl")
 OURS = read_question_set(ROOT / "tests" / "data" / "seed_paraphrases.jsonl")
 PUBLIC_ZH = read_question_set(SHARED / "seed_questions_zh.jsonl")
-# Chinese phrasings of our own. Three are known misses, kept so the figure in the
-# README stays honest: each needs a word the article does not use.
+# Chinese phrasings of our own. Two are known misses, kept so the figure in the
+# README stays honest: each needs a word the article does not use. (zp-09, evidence 37%, is answered
+# since the evidence guard is 0.36, chosen on the ten sets of make fit.)
 KNOWN_MISSES_ZH = {
-    "zp-09": "交/准备/证件 are not in the article (it says 缴纳, 带上, 身份证): evidence 37% < 38%",
     "zp-19": "没有单位 ('no employer') is not the article's 没有工作 ('no job'): lexical mismatch",
     "zp-21": "去哪个部门 asks where and who; the sentence naming the place loses to one naming the payer",
 }
